@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* /proc readers. Each reads one file with one read and parses it with a
+ * checked, pure parser (the *_parse functions, unit-tested and fuzzed):
+ * /proc/PID/stat and status belong to processes a container controls
+ * (comm, for one, is theirs to choose). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "host.h"
+
+/* Pid namespaces nest at most 32 deep (MAX_PID_NS_LEVEL). */
+#define NSPID_MAX 33
+
+struct proc_stat {
+	pid_t pid;
+	char comm[64];  /* TASK_COMM_LEN is 16; sanitized: control chars become '?' */
+	char state;
+	pid_t ppid;
+	uint64_t utime, stime; /* clock ticks */
+	int64_t num_threads;
+	uint64_t start_time;   /* clock ticks after boot */
+	uint64_t vsize;        /* bytes */
+	int64_t rss_pages;
+};
+
+struct proc_status {
+	char name[64];
+	pid_t tgid, ppid;
+	uint32_t uid[4], gid[4]; /* real, effective, saved, fs */
+	int nspid_levels;        /* entries in NSpid: 1 = host pid ns only */
+	pid_t nspid[NSPID_MAX];  /* [0] host PID ... [levels-1] innermost */
+	uint64_t cap_eff, cap_prm, cap_inh, cap_bnd, cap_amb;
+	int no_new_privs;        /* -1 unknown */
+	int seccomp;             /* 0 disabled, 1 strict, 2 filter, -1 unknown */
+	uint64_t vm_rss_kb;
+};
+
+int proc_stat_parse(const char *buf, struct proc_stat *ret);
+int proc_status_parse(const char *buf, struct proc_status *ret);
+
+int proc_read_stat(const struct host *h, pid_t pid, struct proc_stat *ret);
+int proc_read_status(const struct host *h, pid_t pid, struct proc_status *ret);
+
+/* /proc/PID/cmdline with NULs turned into spaces and control characters into
+ * '?', at most size-1 bytes. Empty for kernel threads. */
+int proc_read_cmdline(const struct host *h, pid_t pid, char *buf, size_t size);
+
+/* Every PID in /proc, ascending. */
+int proc_list_pids(const struct host *h, pid_t **ret, size_t *ret_n);
+
+/* Sanitize a string from a process for display: control bytes become '?'. */
+void proc_sanitize(char *s);

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/* The runtime adapters: one file per runtime, each able to list the
+ * containers it knows from its files on disk (never its daemon) and to say
+ * whether a container matches a user's spec. target.c merges their answers. */
+#pragma once
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../host.h"
+
+enum container_kind {
+	KIND_CONTAINER,
+	KIND_VM,
+};
+
+/* One container (or VM) as an adapter found it. Every string was validated
+ * (valid_id / valid_name) before it was stored; empty means unknown. */
+struct container {
+	char runtime[16];          /* "docker", "containerd", "crio", "podman", "runc", "crun", "lxc", "nspawn", "vm" */
+	char id[129];
+	char name[256];
+	char ns[64];               /* containerd namespace ("k8s.io", "moby"), else "" */
+	char pod_namespace[254];   /* Kubernetes pod, "" when not part of a pod */
+	char pod_name[254];
+	char pod_container[254];
+	char pod_uid[64];
+	bool sandbox;              /* a pod's sandbox (pause) container: hidden from ls unless --all */
+	enum container_kind kind;
+	pid_t pid;                 /* init host PID, 0 when not running */
+	uint64_t start_time;       /* init's start time (clock ticks, /proc/PID/stat field 22), 0 unknown */
+	char state[16];            /* "running", "stopped", "paused", "created", "unknown" */
+	char bundle[PATH_MAX];     /* OCI bundle dir as the host sees it (not prefixed with the host root), "" unknown */
+	char cgroup[PATH_MAX];     /* cgroup path when the adapter found it through cgroupfs, else "" (target.c reads /proc/PID/cgroup) */
+	int priority;              /* duplicate resolution: the same init PID found by two adapters keeps the higher */
+};
+
+struct container_list {
+	struct container *items;
+	size_t n, cap;
+};
+
+/* Append a zeroed entry; the caller fills it. -ENOMEM. */
+int container_list_add(struct container_list *l, struct container **ret);
+/* Drop the last entry (an adapter that found it invalid half-way). */
+void container_list_drop_last(struct container_list *l);
+void container_list_free(struct container_list *l);
+
+/* How well a container matches a spec; higher is better. */
+enum match_level {
+	MATCH_NONE = 0,
+	MATCH_PREFIX,  /* unique ID prefix */
+	MATCH_NAME,    /* exact name (or runtime-specific alias like containerd NS/ID) */
+	MATCH_ID,      /* exact ID */
+};
+
+enum list_flags {
+	/* Allowed to scan every process in /proc (nspawn supervisors, VMs). The
+	 * resolver first asks without it, so a lookup stays O(containers). */
+	LIST_SCAN_PROC = 1 << 0,
+};
+
+struct runtime {
+	const char *name;
+	/* Append every container found to out. A missing state dir is not an
+	 * error (return 0); a malformed file skips that container. */
+	int (*list)(const struct host *h, unsigned flags, struct container_list *out);
+	/* NULL: container_match_default. */
+	enum match_level (*match)(const struct container *c, const char *spec);
+};
+
+enum match_level container_match_default(const struct container *c, const char *spec);
+
+extern const struct runtime runtime_docker;
+extern const struct runtime runtime_containerd;
+extern const struct runtime runtime_crio;
+extern const struct runtime runtime_podman;
+extern const struct runtime runtime_runc;
+extern const struct runtime runtime_crun;
+extern const struct runtime runtime_lxc;
+extern const struct runtime runtime_nspawn;
+
+/* NULL-terminated, in priority order. */
+extern const struct runtime *const runtimes[];
+const struct runtime *runtime_by_name(const char *name);
+
+/* Shared helpers for adapters (lib/runtime/common.c). */
+
+/* Fill pod_* fields and sandbox from an OCI config.json's annotations
+ * (containerd io.kubernetes.cri.*, CRI-O io.kubernetes.pod.* /
+ * io.kubernetes.container.name / io.kubernetes.cri-o.ContainerType).
+ * Returns 1 when the container belongs to a pod, 0 otherwise. */
+struct json_object;
+int container_set_pod_from_annotations(struct container *c, struct json_object *config);
+
+/* Read /proc/PID/stat of a host PID and return its start time; -ESRCH gone. */
+int proc_start_time(const struct host *h, pid_t pid, uint64_t *ret);
+
+/* The init process of a cgroup directory (host path like
+ * "/sys/fs/cgroup/pids/lxc.payload.x"): among cgroup.procs, the process whose
+ * innermost NSpid is 1, else the lowest PID. -ENOENT when empty. */
+int cgroup_dir_init_pid(const struct host *h, const char *dir, pid_t *ret);

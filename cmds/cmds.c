@@ -1,1 +1,162 @@
 // SPDX-License-Identifier: MIT
+/* THE command table: one alphabetical line per built-in. Help, usage, option
+ * parsing and arity checks all come from here. */
+#include "cmds.h"
+#include "lib/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct cmd_option help_options[] = { { 0 } };
+
+static const struct cmd_option info_options[] = { { 0 } };
+
+static const struct cmd_option ls_options[] = {
+	{ 'r', "runtime", "R", "only containers of runtime R (docker, containerd, podman, ...)" },
+	{ 'a', "all", NULL, "include stopped containers and pod sandboxes" },
+	{ 0 },
+};
+
+static const struct cmd_option ns_options[] = { { 0 } };
+
+static const struct cmd_option pidmap_options[] = {
+	{ 'H', "host", NULL, "the PIDs given are host PIDs: show their container PIDs" },
+	{ 0 },
+};
+
+static const struct cmd_option ps_options[] = {
+	{ 't', "threads", NULL, "one row per thread" },
+	{ OPT_KEY_LONG + 1, "tree", NULL, "show the process tree" },
+	{ 0 },
+};
+
+const struct cmd cmds[] = {
+	{ "help", "[CMD]", "list commands, or show one command's options and columns", CMD_NO_TARGET, 0, 1,
+	  help_options, NULL, cmd_help },
+	{ "info", "", "the target: runtime, IDs, pod, init PID, cgroup, namespaces, credentials, limits",
+	  CMD_HOST_OK, 0, 0, info_options, NULL, cmd_info },
+	{ "ls", "", "every container and VM on the host", CMD_NO_TARGET, 0, 0, ls_options, ls_columns,
+	  cmd_ls },
+	{ "ns", "", "each namespace of the target next to the host's", CMD_HOST_OK, 0, 0, ns_options,
+	  ns_columns, cmd_ns },
+	{ "pidmap", "[PID..]", "container PID to host PID (--host: the other way), every nesting level",
+	  CMD_NEEDS_TARGET, 0, -1, pidmap_options, pidmap_columns, cmd_pidmap },
+	{ "ps", "", "the target's processes, host PID next to container PID", CMD_HOST_OK, 0, 0, ps_options,
+	  ps_columns, cmd_ps },
+};
+
+const size_t n_cmds = ARRAY_SIZE(cmds);
+
+const struct cmd *cmd_lookup(const char *name)
+{
+	for (size_t i = 0; i < n_cmds; i++)
+		if (strcmp(cmds[i].name, name) == 0)
+			return &cmds[i];
+	return NULL;
+}
+
+static int option_index(const struct cmd_ctx *ctx, int key)
+{
+	for (int i = 0; ctx->cmd->options && ctx->cmd->options[i].key; i++)
+		if (ctx->cmd->options[i].key == key)
+			return i;
+	return -1;
+}
+
+bool cmd_has(const struct cmd_ctx *ctx, int key)
+{
+	int i = option_index(ctx, key);
+	return i >= 0 && ctx->opt_set[i];
+}
+
+const char *cmd_arg(const struct cmd_ctx *ctx, int key)
+{
+	int i = option_index(ctx, key);
+	return i >= 0 ? ctx->opt_arg[i] : NULL;
+}
+
+/* Column arrays end with an entry whose name is NULL. */
+static size_t column_count(const struct cmd *c)
+{
+	size_t n = 0;
+	while (c->columns && c->columns[n].name)
+		n++;
+	return n;
+}
+
+int cmd_table_new(struct cmd_ctx *ctx, const char *json_name, struct out_table **ret)
+{
+	struct out_table *t;
+	int r = out_table_new(json_name, ctx->cmd->columns, column_count(ctx->cmd), &ctx->out, &t);
+	if (r < 0)
+		return r;
+	const char *bad = NULL;
+	r = out_table_select(t, &bad);
+	if (r < 0) {
+		out_error(ctx->cmd->name, "unknown column '%s' (see 'nsh help %s')", bad ? bad : "", ctx->cmd->name);
+		out_table_free(t);
+		return -EINVAL;
+	}
+	*ret = t;
+	return 0;
+}
+
+int cmd_target_error(const char *spec, int err)
+{
+	out_error(spec, "%s", target_strerror(err));
+	return EXIT_FAIL;
+}
+
+static void print_usage_line(FILE *f, const struct cmd *c)
+{
+	fprintf(f, "  %-8s %s\n", c->name, c->summary);
+}
+
+int cmd_help(struct cmd_ctx *ctx)
+{
+	FILE *f = stdout;
+	if (ctx->argc == 0) {
+		fputs("Usage: nsh [OPTIONS] [TARGET] [COMMAND [ARG..]]\n\n"
+		      "TARGET: ID, ID prefix, NAME, RUNTIME:X, k8s:NS/POD[/CTR], vm:NAME, pid:N, cgroup:PATH, host\n\n"
+		      "Commands:\n",
+		      f);
+		for (size_t i = 0; i < n_cmds; i++)
+			print_usage_line(f, &cmds[i]);
+		fputs("\nOptions: --json  --color=auto|always|never  --host-root DIR  -v  -q  --version  --help\n"
+		      "Every table command takes --json and -o COL,COL. 'nsh help CMD' shows a command's columns.\n",
+		      f);
+		return EXIT_OK;
+	}
+	const struct cmd *c = cmd_lookup(ctx->argv[0]);
+	if (!c) {
+		out_error("help", "unknown command '%s' (see 'nsh help')", ctx->argv[0]);
+		return EXIT_USAGE;
+	}
+	fprintf(f, "Usage: nsh %s%s%s%s%s\n\n%s\n", (c->flags & CMD_NEEDS_TARGET) ? "TARGET " : (c->flags & CMD_HOST_OK) ? "[TARGET] " : "",
+		c->name, c->options && c->options[0].key ? " [OPTIONS]" : "", *c->args ? " " : "", c->args, c->summary);
+	if (c->options && c->options[0].key) {
+		fputs("\nOptions:\n", f);
+		for (const struct cmd_option *o = c->options; o->key; o++) {
+			char left[64];
+			if (o->key < OPT_KEY_LONG && o->long_name)
+				snprintf(left, sizeof(left), "-%c, --%s%s%s", o->key, o->long_name, o->arg ? " " : "",
+					 o->arg ? o->arg : "");
+			else if (o->long_name)
+				snprintf(left, sizeof(left), "    --%s%s%s", o->long_name, o->arg ? " " : "", o->arg ? o->arg : "");
+			else
+				snprintf(left, sizeof(left), "-%c%s%s", o->key, o->arg ? " " : "", o->arg ? o->arg : "");
+			fprintf(f, "  %-24s %s\n", left, o->help);
+		}
+	}
+	size_t nc = column_count(c);
+	if (nc) {
+		fputs("  --json                   machine-readable output\n"
+		      "  -o COL,COL               choose columns\n\nColumns:\n",
+		      f);
+		for (size_t i = 0; i < nc; i++)
+			fprintf(f, "  %-10s %-10s %s%s\n", c->columns[i].name, c->columns[i].json_key, c->columns[i].help,
+				(c->columns[i].flags & (OUT_JSON_ONLY | OUT_HIDDEN)) ? " (not shown by default)" : "");
+	}
+	return EXIT_OK;
+}

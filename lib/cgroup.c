@@ -1,1 +1,324 @@
 // SPDX-License-Identifier: MIT
+#include "cgroup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+static bool cgroup_path_ok(const char *p)
+{
+	if (p[0] != '/')
+		return false;
+	for (const char *s = p; *s; s++)
+		if ((unsigned char)*s < 0x20)
+			return false;
+	/* No ".." component: a path is later appended to /sys/fs/cgroup. */
+	for (const char *s = p; (s = strstr(s, "/..")); s += 3)
+		if (s[3] == '/' || s[3] == '\0')
+			return false;
+	return true;
+}
+
+int cgroup_parse_proc(const char *buf, struct cgroup_paths *ret)
+{
+	struct cgroup_paths *p = ret;
+	memset(p, 0, sizeof(*p));
+
+	const char *line = buf;
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		const char *next = nl ? nl + 1 : NULL;
+
+		/* hierarchy-ID:controller-list:path; the path may contain ':' */
+		const char *c1 = memchr(line, ':', len);
+		const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
+		if (!c1 || !c2)
+			return -EINVAL;
+		size_t ctl_len = (size_t)(c2 - c1 - 1);
+		size_t path_len = len - (size_t)(c2 + 1 - line);
+		if (path_len >= CG_PATH_MAX || ctl_len >= sizeof(p->v1[0].controllers))
+			return -ENAMETOOLONG;
+
+		char path[CG_PATH_MAX];
+		memcpy(path, c2 + 1, path_len);
+		path[path_len] = '\0';
+		/* A cgroup outside our cgroup namespace shows as "/../..": skip it
+		 * rather than fail the whole process. */
+		if (!cgroup_path_ok(path)) {
+			line = next;
+			continue;
+		}
+
+		if (ctl_len == 0 && c1 - line == 1 && line[0] == '0') {
+			p->has_unified = true;
+			memcpy(p->unified, path, path_len + 1);
+		} else if (ctl_len > 0 && p->n_v1 < CG_V1_MAX) {
+			struct cgroup_v1 *v = &p->v1[p->n_v1++];
+			memcpy(v->controllers, c1 + 1, ctl_len);
+			v->controllers[ctl_len] = '\0';
+			memcpy(v->path, path, path_len + 1);
+		}
+		line = next;
+	}
+	if (!p->has_unified && p->n_v1 == 0)
+		return -EINVAL;
+	return 0;
+}
+
+int cgroup_read_proc(const struct host *h, pid_t pid, struct cgroup_paths *ret)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	_cleanup_free_ char *buf = NULL;
+	int r = host_read_file(h, path, 64 * 1024, &buf, NULL);
+	if (r == -ENOENT)
+		return -ESRCH;
+	if (r < 0)
+		return r;
+	return cgroup_parse_proc(buf, ret);
+}
+
+static bool list_has(const char *list, const char *item)
+{
+	size_t il = strlen(item);
+	for (const char *s = list; *s;) {
+		const char *comma = strchr(s, ',');
+		size_t n = comma ? (size_t)(comma - s) : strlen(s);
+		if (n == il && memcmp(s, item, il) == 0)
+			return true;
+		if (!comma)
+			break;
+		s = comma + 1;
+	}
+	return false;
+}
+
+static const struct cgroup_v1 *find_v1(const struct cgroup_paths *p, const char *controller)
+{
+	for (int i = 0; i < p->n_v1; i++)
+		if (list_has(p->v1[i].controllers, controller))
+			return &p->v1[i];
+	return NULL;
+}
+
+const char *cgroup_v1_path(const struct cgroup_paths *p, const char *controller)
+{
+	const struct cgroup_v1 *v = find_v1(p, controller);
+	return v ? v->path : NULL;
+}
+
+static const char *const primary_order[] = { "pids", "memory", "cpu", "cpuacct", "name=systemd" };
+
+const char *cgroup_primary(const struct cgroup_paths *p, int host_version, const char **ret_controller)
+{
+	if (host_version == 2 || p->n_v1 == 0) {
+		if (ret_controller)
+			*ret_controller = NULL;
+		return p->has_unified ? p->unified : NULL;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(primary_order); i++) {
+		const struct cgroup_v1 *v = find_v1(p, primary_order[i]);
+		if (v) {
+			if (ret_controller)
+				*ret_controller = primary_order[i];
+			return v->path;
+		}
+	}
+	if (ret_controller)
+		*ret_controller = p->v1[0].controllers;
+	return p->v1[0].path;
+}
+
+int cgroup_dir(const struct host *h, const struct cgroup_paths *p, const char *controller, char *buf, size_t size)
+{
+	if (h->cgroup_version == 2 || p->n_v1 == 0) {
+		if (!p->has_unified)
+			return -ENOENT;
+		const char *path = strcmp(p->unified, "/") == 0 ? "" : p->unified;
+		return snprintf(buf, size, "/sys/fs/cgroup%s", path) < (int)size ? 0 : -ENAMETOOLONG;
+	}
+	const struct cgroup_v1 *v;
+	if (controller) {
+		v = find_v1(p, controller);
+	} else {
+		const char *ctl;
+		cgroup_primary(p, h->cgroup_version, &ctl);
+		v = find_v1(p, ctl);
+	}
+	if (!v)
+		return -ENOENT;
+
+	/* The mount dir is named after the controller (Debian, systemd: cpu is
+	 * a symlink to cpu,cpuacct); "name=systemd" is mounted as "systemd". */
+	const char *mount = controller ? controller : v->controllers;
+	if (str_startswith(mount, "name="))
+		mount += 5;
+	char probe[PATH_MAX];
+	host_path(h, probe, sizeof(probe), "/sys/fs/cgroup/%s", mount);
+	if (access(probe, F_OK) < 0)
+		mount = v->controllers;
+	const char *path = strcmp(v->path, "/") == 0 ? "" : v->path;
+	return snprintf(buf, size, "/sys/fs/cgroup/%s%s", mount, path) < (int)size ? 0 : -ENAMETOOLONG;
+}
+
+int cgroup_read_u64(const struct host *h, const char *dir, const char *file, uint64_t *ret)
+{
+	char path[PATH_MAX], buf[64];
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	int r = host_read_small(h, path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	if (strncmp(buf, "max", 3) == 0 && (buf[3] == '\n' || buf[3] == '\0')) {
+		*ret = UINT64_MAX;
+		return 0;
+	}
+	return parse_u64(buf, ret);
+}
+
+int cgroup_read_key(const struct host *h, const char *dir, const char *file, const char *key, uint64_t *ret)
+{
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	_cleanup_free_ char *buf = NULL;
+	int r = host_read_file(h, path, 64 * 1024, &buf, NULL);
+	if (r < 0)
+		return r;
+	size_t kl = strlen(key);
+	for (char *line = buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (strncmp(line, key, kl) == 0 && line[kl] == ' ')
+			return parse_u64(line + kl + 1, ret);
+		line = nl ? nl + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+struct pid_vec {
+	pid_t *v;
+	size_t n, cap;
+};
+
+static int pid_vec_push(struct pid_vec *pv, pid_t pid)
+{
+	if (pv->n == pv->cap) {
+		size_t ncap = pv->cap ? pv->cap * 2 : 64;
+		pid_t *nv = realloc(pv->v, ncap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		pv->v = nv;
+		pv->cap = ncap;
+	}
+	pv->v[pv->n++] = pid;
+	return 0;
+}
+
+static int collect_procs(const char *full, bool recursive, int depth, struct pid_vec *pv)
+{
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof(path), "%s/cgroup.procs", full) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	_cleanup_free_ char *buf = NULL;
+	int r = read_file_at(AT_FDCWD, path, 16u << 20, &buf, NULL);
+	if (r < 0)
+		return r;
+	char *save = NULL;
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		int pid;
+		if (parse_pid(l, &pid) == 0 && (r = pid_vec_push(pv, pid)) < 0)
+			return r;
+	}
+	/* Bounded depth: cgroup trees are shallow; a deep one is hostile. */
+	if (!recursive || depth > 32)
+		return 0;
+	DIR *d = opendir(full);
+	if (!d)
+		return 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		char sub[PATH_MAX];
+		if (snprintf(sub, sizeof(sub), "%s/%s", full, de->d_name) >= (int)sizeof(sub))
+			continue;
+		r = collect_procs(sub, true, depth + 1, pv);
+		if (r < 0 && r != -ENOENT) {
+			closedir(d);
+			return r;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+int cgroup_list_procs(const struct host *h, const char *dir, bool recursive, pid_t **ret, size_t *ret_n)
+{
+	char full[PATH_MAX];
+	int r = host_path(h, full, sizeof(full), "%s", dir);
+	if (r < 0)
+		return r;
+	struct pid_vec pv = { 0 };
+	r = collect_procs(full, recursive, 0, &pv);
+	if (r < 0) {
+		free(pv.v);
+		return r;
+	}
+	*ret = pv.v;
+	*ret_n = pv.n;
+	return 0;
+}
+
+int cgroup_cpu_usage_ns(const struct host *h, const struct cgroup_paths *p, uint64_t *ret)
+{
+	char dir[PATH_MAX];
+	if (h->cgroup_version == 2 || p->n_v1 == 0) {
+		uint64_t usec;
+		int r = cgroup_dir(h, p, NULL, dir, sizeof(dir));
+		if (r < 0)
+			return r;
+		r = cgroup_read_key(h, dir, "cpu.stat", "usage_usec", &usec);
+		if (r < 0)
+			return r;
+		*ret = usec * 1000;
+		return 0;
+	}
+	int r = cgroup_dir(h, p, "cpuacct", dir, sizeof(dir));
+	if (r < 0)
+		return r;
+	return cgroup_read_u64(h, dir, "cpuacct.usage", ret);
+}
+
+int cgroup_memory_usage(const struct host *h, const struct cgroup_paths *p, uint64_t *ret)
+{
+	char dir[PATH_MAX];
+	bool v2 = h->cgroup_version == 2 || p->n_v1 == 0;
+	int r = cgroup_dir(h, p, v2 ? NULL : "memory", dir, sizeof(dir));
+	if (r < 0)
+		return r;
+	return cgroup_read_u64(h, dir, v2 ? "memory.current" : "memory.usage_in_bytes", ret);
+}
+
+int cgroup_count_procs(const struct host *h, const struct cgroup_paths *p, uint64_t *ret)
+{
+	char dir[PATH_MAX];
+	int r = cgroup_dir(h, p, NULL, dir, sizeof(dir));
+	if (r < 0)
+		return r;
+	pid_t *pids;
+	size_t n;
+	r = cgroup_list_procs(h, dir, true, &pids, &n);
+	if (r < 0)
+		return r;
+	free(pids);
+	*ret = n;
+	return 0;
+}

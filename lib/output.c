@@ -1,1 +1,363 @@
 // SPDX-License-Identifier: MIT
+#include "output.h"
+
+#include <errno.h>
+#include <libsmartcols.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+struct out_cell {
+	char *text;               /* NULL: empty in text */
+	struct json_object *json; /* NULL: JSON null */
+	bool set;
+};
+
+struct out_row {
+	int parent;
+	struct out_cell *cells;
+};
+
+struct out_table {
+	const char *name;
+	const struct out_column *cols;
+	size_t n_cols;
+	struct out_opts o;
+	bool *selected;   /* per column */
+	int *order;       /* selected columns in output order */
+	size_t n_order;
+	struct out_row *rows;
+	size_t n_rows, cap_rows;
+};
+
+int out_table_new(const char *name, const struct out_column *cols, size_t n_cols, const struct out_opts *o,
+		  struct out_table **ret)
+{
+	struct out_table *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->name = name;
+	t->cols = cols;
+	t->n_cols = n_cols;
+	t->o = *o;
+	if (!t->o.out)
+		t->o.out = stdout;
+	t->selected = calloc(n_cols, sizeof(bool));
+	t->order = calloc(n_cols + 1, sizeof(int));
+	if (!t->selected || !t->order) {
+		out_table_free(t);
+		return -ENOMEM;
+	}
+	*ret = t;
+	return 0;
+}
+
+static int find_column(const struct out_table *t, const char *name, size_t len)
+{
+	for (size_t i = 0; i < t->n_cols; i++) {
+		const char *a = t->cols[i].name, *b = t->cols[i].json_key;
+		if ((strlen(a) == len && strncasecmp(a, name, len) == 0) ||
+		    (b && strlen(b) == len && strncasecmp(b, name, len) == 0))
+			return (int)i;
+	}
+	return -1;
+}
+
+int out_table_select(struct out_table *t, const char **ret_bad)
+{
+	static char bad[64];
+	t->n_order = 0;
+	memset(t->selected, 0, t->n_cols * sizeof(bool));
+	if (!t->o.columns) {
+		for (size_t i = 0; i < t->n_cols; i++) {
+			unsigned f = t->cols[i].flags;
+			if ((f & OUT_HIDDEN) || ((f & OUT_JSON_ONLY) && !t->o.json))
+				continue;
+			t->selected[i] = true;
+			t->order[t->n_order++] = (int)i;
+		}
+		return 0;
+	}
+	for (const char *p = t->o.columns; *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		int c = len ? find_column(t, p, len) : -1;
+		if (c < 0) {
+			snprintf(bad, sizeof(bad), "%.*s", (int)(len < 60 ? len : 60), p);
+			if (ret_bad)
+				*ret_bad = bad;
+			return -EINVAL;
+		}
+		if (!t->selected[c]) {
+			t->selected[c] = true;
+			t->order[t->n_order++] = c;
+		}
+		p = comma ? comma + 1 : p + len;
+	}
+	return 0;
+}
+
+int out_row_add(struct out_table *t, int parent)
+{
+	if (t->n_rows == t->cap_rows) {
+		size_t ncap = t->cap_rows ? t->cap_rows * 2 : 32;
+		struct out_row *n = realloc(t->rows, ncap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		t->rows = n;
+		t->cap_rows = ncap;
+	}
+	struct out_row *r = &t->rows[t->n_rows];
+	r->parent = parent;
+	r->cells = calloc(t->n_cols, sizeof(struct out_cell));
+	if (!r->cells)
+		return -ENOMEM;
+	return (int)t->n_rows++;
+}
+
+static struct out_cell *cell(struct out_table *t, int row, int col)
+{
+	if (row < 0 || (size_t)row >= t->n_rows || col < 0 || (size_t)col >= t->n_cols)
+		return NULL;
+	struct out_cell *c = &t->rows[row].cells[col];
+	free(c->text);
+	if (c->json)
+		json_object_put(c->json);
+	c->text = NULL;
+	c->json = NULL;
+	c->set = true;
+	return c;
+}
+
+void out_set_str(struct out_table *t, int row, int col, const char *s)
+{
+	struct out_cell *c = cell(t, row, col);
+	if (!c || !s)
+		return;
+	c->text = strdup(s);
+	c->json = json_object_new_string(s);
+}
+
+void out_set_int(struct out_table *t, int row, int col, int64_t v)
+{
+	struct out_cell *c = cell(t, row, col);
+	if (!c)
+		return;
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	c->text = strdup(buf);
+	c->json = json_object_new_int64(v);
+}
+
+void out_set_float(struct out_table *t, int row, int col, double v, int decimals)
+{
+	struct out_cell *c = cell(t, row, col);
+	if (!c)
+		return;
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	c->text = strdup(buf);
+	/* JSON carries the same rounding the user sees. */
+	c->json = json_object_new_double_s(strtod(buf, NULL), buf);
+}
+
+void out_set_bool(struct out_table *t, int row, int col, bool v, const char *yes, const char *no)
+{
+	struct out_cell *c = cell(t, row, col);
+	if (!c)
+		return;
+	c->text = strdup(v ? yes : no);
+	c->json = json_object_new_boolean(v);
+}
+
+void out_set_null(struct out_table *t, int row, int col, const char *text)
+{
+	struct out_cell *c = cell(t, row, col);
+	if (c && text)
+		c->text = strdup(text);
+}
+
+void out_set_object(struct out_table *t, int row, int col, struct json_object *obj, const char *text)
+{
+	struct out_cell *c = cell(t, row, col);
+	if (!c) {
+		if (obj)
+			json_object_put(obj);
+		return;
+	}
+	c->json = obj;
+	if (text)
+		c->text = strdup(text);
+}
+
+void out_set_text(struct out_table *t, int row, int col, const char *text)
+{
+	if (row < 0 || (size_t)row >= t->n_rows || col < 0 || (size_t)col >= t->n_cols)
+		return;
+	struct out_cell *c = &t->rows[row].cells[col];
+	free(c->text);
+	c->text = text ? strdup(text) : NULL;
+}
+
+static int print_json(struct out_table *t)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *arr = json_object_new_array();
+	if (!root || !arr)
+		return -ENOMEM;
+	json_object_object_add(root, t->name, arr);
+	for (size_t r = 0; r < t->n_rows; r++) {
+		struct json_object *o = json_object_new_object();
+		for (size_t k = 0; k < t->n_order; k++) {
+			int ci = t->order[k];
+			struct out_cell *c = &t->rows[r].cells[ci];
+			json_object_object_add(o, t->cols[ci].json_key, c->json ? json_object_get(c->json) : NULL);
+		}
+		json_object_array_add(arr, o);
+	}
+	int r = out_json(&t->o, root);
+	json_object_put(root);
+	return r;
+}
+
+static int print_text(struct out_table *t)
+{
+	struct libscols_table *tb = scols_new_table();
+	if (!tb)
+		return -ENOMEM;
+	scols_table_enable_colors(tb, t->o.color);
+	/* Never let libsmartcols clip to the terminal in pipes: scripts grep
+	 * whole lines. On a terminal, the COMMAND column is truncated. */
+	scols_table_enable_noencoding(tb, 0);
+
+	bool tree = false;
+	for (size_t r = 0; r < t->n_rows; r++)
+		if (t->rows[r].parent >= 0)
+			tree = true;
+
+	for (size_t k = 0; k < t->n_order; k++) {
+		const struct out_column *c = &t->cols[t->order[k]];
+		int fl = 0;
+		if (c->flags & OUT_RIGHT)
+			fl |= SCOLS_FL_RIGHT;
+		if (c->flags & OUT_WRAP)
+			fl |= SCOLS_FL_TRUNC;
+		if (tree && (c->flags & OUT_TREE))
+			fl |= SCOLS_FL_TREE;
+		if (!scols_table_new_column(tb, c->name, c->width_hint, fl)) {
+			scols_unref_table(tb);
+			return -ENOMEM;
+		}
+	}
+
+	struct libscols_line **lines = calloc(t->n_rows ? t->n_rows : 1, sizeof(*lines));
+	if (!lines) {
+		scols_unref_table(tb);
+		return -ENOMEM;
+	}
+	for (size_t r = 0; r < t->n_rows; r++) {
+		int p = t->rows[r].parent;
+		struct libscols_line *parent = (p >= 0 && (size_t)p < r) ? lines[p] : NULL;
+		lines[r] = scols_table_new_line(tb, parent);
+		if (!lines[r])
+			break;
+		for (size_t k = 0; k < t->n_order; k++) {
+			struct out_cell *c = &t->rows[r].cells[t->order[k]];
+			scols_line_set_data(lines[r], k, c->text ? c->text : "-");
+		}
+	}
+	scols_table_set_stream(tb, t->o.out);
+	int r = scols_print_table(tb);
+	free(lines);
+	scols_unref_table(tb);
+	return r;
+}
+
+int out_table_print(struct out_table *t)
+{
+	if (t->n_order == 0) {
+		int r = out_table_select(t, NULL);
+		if (r < 0)
+			return r;
+	}
+	return t->o.json ? print_json(t) : print_text(t);
+}
+
+void out_table_free(struct out_table *t)
+{
+	if (!t)
+		return;
+	for (size_t r = 0; r < t->n_rows; r++) {
+		for (size_t c = 0; c < t->n_cols; c++) {
+			free(t->rows[r].cells[c].text);
+			if (t->rows[r].cells[c].json)
+				json_object_put(t->rows[r].cells[c].json);
+		}
+		free(t->rows[r].cells);
+	}
+	free(t->rows);
+	free(t->selected);
+	free(t->order);
+	free(t);
+}
+
+int out_json(const struct out_opts *o, struct json_object *obj)
+{
+	FILE *f = o->out ? o->out : stdout;
+	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!s)
+		return -ENOMEM;
+	if (fprintf(f, "%s\n", s) < 0)
+		return -EIO;
+	return 0;
+}
+
+void out_human_bytes(uint64_t bytes, char *buf, size_t size)
+{
+	static const char units[] = "BKMGTPE";
+	double v = (double)bytes;
+	int u = 0;
+	while (v >= 1024 && u < 6) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%lluB", (unsigned long long)bytes);
+	else if (v < 10)
+		snprintf(buf, size, "%.1f%c", v, units[u]);
+	else
+		snprintf(buf, size, "%.0f%c", v, units[u]);
+}
+
+static bool error_json;
+
+void out_error_set_json(bool json)
+{
+	error_json = json;
+}
+
+void out_error(const char *what, const char *fmt, ...)
+{
+	char why[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	/* The message may carry names from a container: no control chars. */
+	for (char *p = why; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\n')
+			*p = '?';
+	if (error_json) {
+		char msg[1400];
+		snprintf(msg, sizeof(msg), "nsh: %s: %s", what, why);
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "error", json_object_new_string(msg));
+		fprintf(stderr, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	} else {
+		fprintf(stderr, "nsh: %s: %s\n", what, why);
+	}
+}

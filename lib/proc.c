@@ -201,10 +201,9 @@ int proc_status_parse(const char *buf, struct proc_status *ret)
 	return 0;
 }
 
-int proc_read_stat(const struct host *h, pid_t pid, struct proc_stat *ret)
+static int read_stat_path(const struct host *h, const char *path, struct proc_stat *ret)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	char buf[1024];
 	int r = host_read_small(h, path, buf, sizeof(buf));
 	if (r == -ENOENT)
 		return -ESRCH;
@@ -213,10 +212,9 @@ int proc_read_stat(const struct host *h, pid_t pid, struct proc_stat *ret)
 	return proc_stat_parse(buf, ret);
 }
 
-int proc_read_status(const struct host *h, pid_t pid, struct proc_status *ret)
+static int read_status_path(const struct host *h, const char *path, struct proc_status *ret)
 {
-	char path[64], buf[4096];
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	char buf[4096];
 	int r = host_read_small(h, path, buf, sizeof(buf));
 	if (r == -ENOENT)
 		return -ESRCH;
@@ -231,6 +229,34 @@ int proc_read_status(const struct host *h, pid_t pid, struct proc_status *ret)
 	if (r < 0)
 		return r;
 	return proc_status_parse(buf, ret);
+}
+
+int proc_read_stat(const struct host *h, pid_t pid, struct proc_stat *ret)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	return read_stat_path(h, path, ret);
+}
+
+int proc_read_status(const struct host *h, pid_t pid, struct proc_status *ret)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	return read_status_path(h, path, ret);
+}
+
+int proc_read_task_stat(const struct host *h, pid_t pid, pid_t tid, struct proc_stat *ret)
+{
+	char path[80];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	return read_stat_path(h, path, ret);
+}
+
+int proc_read_task_status(const struct host *h, pid_t pid, pid_t tid, struct proc_status *ret)
+{
+	char path[80];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	return read_status_path(h, path, ret);
 }
 
 int proc_read_cmdline(const struct host *h, pid_t pid, char *buf, size_t size)
@@ -264,12 +290,8 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int proc_list_pids(const struct host *h, pid_t **ret, size_t *ret_n)
+static int list_numeric(const char *path, pid_t **ret, size_t *ret_n)
 {
-	char path[PATH_MAX];
-	int r = host_path(h, path, sizeof(path), "/proc");
-	if (r < 0)
-		return r;
 	DIR *d = opendir(path);
 	if (!d)
 		return -errno;
@@ -301,4 +323,23 @@ int proc_list_pids(const struct host *h, pid_t **ret, size_t *ret_n)
 	*ret = pids;
 	*ret_n = n;
 	return 0;
+}
+
+int proc_list_pids(const struct host *h, pid_t **ret, size_t *ret_n)
+{
+	char path[PATH_MAX];
+	int r = host_path(h, path, sizeof(path), "/proc");
+	if (r < 0)
+		return r;
+	return list_numeric(path, ret, ret_n);
+}
+
+int proc_list_tids(const struct host *h, pid_t pid, pid_t **ret, size_t *ret_n)
+{
+	char path[PATH_MAX];
+	int r = host_path(h, path, sizeof(path), "/proc/%d/task", pid);
+	if (r < 0)
+		return r;
+	r = list_numeric(path, ret, ret_n);
+	return r == -ENOENT ? -ESRCH : r;
 }

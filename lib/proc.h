@@ -44,6 +44,12 @@ int proc_status_parse(const char *buf, struct proc_status *ret);
 int proc_read_stat(const struct host *h, pid_t pid, struct proc_stat *ret);
 int proc_read_status(const struct host *h, pid_t pid, struct proc_status *ret);
 
+/* The same for one thread: /proc/PID/task/TID/{stat,status}. */
+int proc_read_task_stat(const struct host *h, pid_t pid, pid_t tid, struct proc_stat *ret);
+int proc_read_task_status(const struct host *h, pid_t pid, pid_t tid, struct proc_status *ret);
+/* Thread IDs of a process, ascending. */
+int proc_list_tids(const struct host *h, pid_t pid, pid_t **ret, size_t *ret_n);
+
 /* /proc/PID/cmdline with NULs turned into spaces and control characters into
  * '?', at most size-1 bytes. Empty for kernel threads. */
 int proc_read_cmdline(const struct host *h, pid_t pid, char *buf, size_t size);

@@ -1,1 +1,518 @@
 // SPDX-License-Identifier: MIT
+#include "target.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "util.h"
+
+#define SPEC_MAX 511
+
+static const char *const spec_runtimes[] = {
+	"docker", "containerd", "crio", "podman", "runc", "crun", "lxc", "nspawn",
+};
+
+static int split_pod(const char *v, struct target_spec *s)
+{
+	char buf[SPEC_MAX + 1];
+	if (copy_str(buf, sizeof(buf), v) < 0)
+		return -EINVAL;
+	char *a = buf, *b = strchr(a, '/');
+	if (!b)
+		return -EINVAL;
+	*b++ = '\0';
+	char *c = strchr(b, '/');
+	if (c)
+		*c++ = '\0';
+	if (!valid_name(a, false) || !valid_name(b, false) || (c && !valid_name(c, false)))
+		return -EINVAL;
+	copy_str(s->pod_ns, sizeof(s->pod_ns), a);
+	copy_str(s->pod_name, sizeof(s->pod_name), b);
+	if (c)
+		copy_str(s->pod_container, sizeof(s->pod_container), c);
+	return 0;
+}
+
+int target_spec_parse(const char *str, struct target_spec *ret)
+{
+	struct target_spec s = { 0 };
+	if (!str || !valid_name(str, true) || strlen(str) > SPEC_MAX)
+		return -EINVAL;
+
+	if (strcmp(str, "host") == 0) {
+		s.kind = SPEC_HOST;
+	} else if (str_startswith(str, "pid:") || (str[0] >= '0' && str[0] <= '9' && strspn(str, "0123456789") == strlen(str))) {
+		const char *n = str_startswith(str, "pid:") ? str + 4 : str;
+		if (parse_pid(n, &s.pid) < 0)
+			return -EINVAL;
+		s.kind = SPEC_PID;
+	} else if (str_startswith(str, "cgroup:")) {
+		const char *p = str + 7;
+		if (p[0] != '/' || strstr(p, "/..") || copy_str(s.value, sizeof(s.value), p) < 0)
+			return -EINVAL;
+		s.kind = SPEC_CGROUP;
+	} else if (str_startswith(str, "k8s:")) {
+		if (split_pod(str + 4, &s) < 0)
+			return -EINVAL;
+		s.kind = SPEC_K8S;
+	} else if (str_startswith(str, "vm:")) {
+		if (!valid_name(str + 3, false))
+			return -EINVAL;
+		copy_str(s.value, sizeof(s.value), str + 3);
+		s.kind = SPEC_VM;
+	} else {
+		s.kind = SPEC_ANY;
+		copy_str(s.value, sizeof(s.value), str);
+		const char *colon = strchr(str, ':');
+		for (size_t i = 0; colon && i < ARRAY_SIZE(spec_runtimes); i++) {
+			size_t n = strlen(spec_runtimes[i]);
+			if ((size_t)(colon - str) == n && strncmp(str, spec_runtimes[i], n) == 0) {
+				if (!colon[1])
+					return -EINVAL;
+				s.kind = SPEC_RUNTIME;
+				copy_str(s.runtime, sizeof(s.runtime), spec_runtimes[i]);
+				copy_str(s.value, sizeof(s.value), colon + 1);
+			}
+		}
+	}
+	*ret = s;
+	return 0;
+}
+
+const char *target_strerror(int err)
+{
+	switch (-err) {
+	case TARGET_ENOMATCH:
+		return "no container, VM or process matches";
+	case TARGET_EAMBIGUOUS:
+		return "ambiguous: several targets match";
+	case TARGET_ENOTRUNNING:
+		return "container is not running";
+	case TARGET_EEXITED:
+		return "target exited";
+	default:
+		return strerror(-err);
+	}
+}
+
+/* Merge duplicates: the same running init found by two adapters (docker and
+ * containerd's moby namespace, podman and runc) is one container; keep the
+ * higher-priority adapter's view, but keep pod fields from either. */
+static void dedupe(struct container_list *l)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		struct container *c = &l->items[i];
+		bool dup = false;
+		for (size_t j = 0; c->pid > 0 && j < w; j++) {
+			struct container *k = &l->items[j];
+			if (k->pid != c->pid)
+				continue;
+			dup = true;
+			struct container *keep = c->priority > k->priority ? c : k;
+			struct container *drop = keep == c ? k : c;
+			if (!keep->pod_name[0] && drop->pod_name[0]) {
+				memcpy(keep->pod_namespace, drop->pod_namespace, sizeof(keep->pod_namespace));
+				memcpy(keep->pod_name, drop->pod_name, sizeof(keep->pod_name));
+				memcpy(keep->pod_container, drop->pod_container, sizeof(keep->pod_container));
+				keep->sandbox = drop->sandbox;
+			}
+			if (!keep->bundle[0] && drop->bundle[0])
+				memcpy(keep->bundle, drop->bundle, sizeof(keep->bundle));
+			if (keep == c)
+				*k = *c;
+			break;
+		}
+		if (!dup) {
+			if (w != i)
+				l->items[w] = *c;
+			w++;
+		}
+	}
+	l->n = w;
+}
+
+static int list_containers(const struct host *h, const char *only_runtime, unsigned flags,
+			   struct container_list *out)
+{
+	for (size_t i = 0; runtimes[i]; i++) {
+		if (only_runtime && strcmp(runtimes[i]->name, only_runtime) != 0)
+			continue;
+		int r = runtimes[i]->list(h, flags, out);
+		/* One runtime's broken state dir must not hide the others. */
+		if (r == -ENOMEM)
+			return r;
+	}
+	dedupe(out);
+	return 0;
+}
+
+int target_list_all(const struct host *h, struct container_list *ret)
+{
+	struct container_list l = { 0 };
+	int r = list_containers(h, NULL, LIST_SCAN_PROC, &l);
+	if (r < 0) {
+		container_list_free(&l);
+		return r;
+	}
+	*ret = l;
+	return 0;
+}
+
+static enum match_level match_one(const struct target_spec *s, const struct container *c)
+{
+	if (s->kind == SPEC_K8S) {
+		if (!c->pod_name[0] || strcmp(c->pod_namespace, s->pod_ns) != 0 ||
+		    strcmp(c->pod_name, s->pod_name) != 0)
+			return MATCH_NONE;
+		if (s->pod_container[0])
+			return strcmp(c->pod_container, s->pod_container) == 0 ? MATCH_NAME : MATCH_NONE;
+		/* A pod without a container name means its one app container. */
+		return c->sandbox ? MATCH_NONE : MATCH_NAME;
+	}
+	const struct runtime *rt = runtime_by_name(c->runtime);
+	if (rt && rt->match)
+		return rt->match(c, s->value);
+	return container_match_default(c, s->value);
+}
+
+/* Find the best-matching containers; returns how many share the best level. */
+static int match_containers(const struct target_spec *s, struct container_list *all,
+			    struct container_list *best)
+{
+	enum match_level top = MATCH_NONE;
+	for (size_t i = 0; i < all->n; i++) {
+		enum match_level m = match_one(s, &all->items[i]);
+		if (m == MATCH_NONE || m < top)
+			continue;
+		if (m > top) {
+			top = m;
+			best->n = 0;
+		}
+		struct container *c;
+		if (container_list_add(best, &c) < 0)
+			return -ENOMEM;
+		*c = all->items[i];
+	}
+	return (int)best->n;
+}
+
+static int resolve_container(const struct host *h, const struct target_spec *s, struct container *ret,
+			     struct container_list *ret_candidates)
+{
+	const char *only = s->kind == SPEC_RUNTIME ? s->runtime : NULL;
+	/* First without scanning /proc, so a lookup costs O(containers). */
+	for (unsigned flags = 0; flags <= LIST_SCAN_PROC; flags += LIST_SCAN_PROC) {
+		struct container_list all = { 0 }, best = { 0 };
+		int r = list_containers(h, only, flags, &all);
+		if (r >= 0)
+			r = match_containers(s, &all, &best);
+		container_list_free(&all);
+		if (r < 0) {
+			container_list_free(&best);
+			return r;
+		}
+		if (r == 1) {
+			*ret = best.items[0];
+			container_list_free(&best);
+			return ret->pid > 0 ? 0 : -TARGET_ENOTRUNNING;
+		}
+		if (r > 1) {
+			if (ret_candidates)
+				*ret_candidates = best;
+			else
+				container_list_free(&best);
+			return -TARGET_EAMBIGUOUS;
+		}
+		container_list_free(&best);
+	}
+	return -TARGET_ENOMATCH;
+}
+
+/* The container holding host PID pid: same pid namespace as a container's
+ * init, else the container whose cgroup contains pid's (longest prefix). */
+static int container_of_pid(const struct host *h, pid_t pid, struct container *ret)
+{
+	uint64_t pidns;
+	int r = ns_read_inode(h, pid, NS_PID, &pidns);
+	if (r < 0)
+		return r;
+	struct cgroup_paths cg;
+	r = cgroup_read_proc(h, pid, &cg);
+	if (r < 0)
+		return r;
+	const char *mine = cgroup_primary(&cg, h->cgroup_version, NULL);
+
+	struct container_list all = { 0 };
+	r = list_containers(h, NULL, LIST_SCAN_PROC, &all);
+	if (r < 0)
+		return r;
+	size_t best_len = 0;
+	int found = -ENOENT;
+	for (size_t i = 0; i < all.n; i++) {
+		struct container *c = &all.items[i];
+		uint64_t ino;
+		if (c->pid <= 0 || c->sandbox)
+			continue;
+		if (ns_read_inode(h, c->pid, NS_PID, &ino) == 0 && ino == pidns && pid != 1) {
+			uint64_t host_ino;
+			if (ns_read_inode(h, 1, NS_PID, &host_ino) == 0 && host_ino != ino) {
+				*ret = *c;
+				found = 0;
+				break;
+			}
+		}
+		struct cgroup_paths ccg;
+		if (!mine || cgroup_read_proc(h, c->pid, &ccg) < 0)
+			continue;
+		const char *theirs = cgroup_primary(&ccg, h->cgroup_version, NULL);
+		size_t tl = theirs ? strlen(theirs) : 0;
+		if (tl > 1 && tl > best_len && str_startswith(mine, theirs) && (mine[tl] == '/' || !mine[tl])) {
+			best_len = tl;
+			*ret = *c;
+			found = 0;
+		}
+	}
+	container_list_free(&all);
+	return found;
+}
+
+static int pidfd_open_pid(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	long fd = syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return -errno;
+	/* pidfd_open fds are O_CLOEXEC by definition. */
+	return (int)fd;
+#else
+	(void)pid;
+	return -ENOSYS;
+#endif
+}
+
+/* Fill the kernel-derived part of a target from its init PID. */
+static int target_fill(const struct host *h, struct target *t)
+{
+	int r;
+	struct proc_stat st;
+	struct proc_status status;
+
+	t->host = h;
+	t->pidfd = -1;
+	if (h->live_proc) {
+		r = pidfd_open_pid(t->pid);
+		if (r == -ESRCH)
+			return -TARGET_EEXITED;
+		if (r >= 0)
+			t->pidfd = r;
+	}
+	r = proc_read_stat(h, t->pid, &st);
+	if (r < 0)
+		return r == -ESRCH ? -TARGET_EEXITED : r;
+	/* The runtime said when its init started: a different start time means
+	 * the PID now belongs to someone else. */
+	if (t->c.start_time && t->c.start_time != st.start_time)
+		return -TARGET_EEXITED;
+	t->start_time = st.start_time;
+
+	r = proc_read_status(h, t->pid, &status);
+	if (r < 0)
+		return r == -ESRCH ? -TARGET_EEXITED : r;
+	t->nspid_level = status.nspid_levels - 1;
+
+	r = ns_read_all(h, t->pid, t->ns);
+	if (r < 0)
+		return r == -ESRCH ? -TARGET_EEXITED : r;
+	if (ns_read_all(h, 1, t->host_ns) < 0)
+		memset(t->host_ns, 0, sizeof(t->host_ns));
+
+	r = cgroup_read_proc(h, t->pid, &t->cg);
+	if (r < 0)
+		return r == -ESRCH ? -TARGET_EEXITED : r;
+	const char *ctl = NULL;
+	const char *p = cgroup_primary(&t->cg, h->cgroup_version, &ctl);
+	copy_str(t->cgroup, sizeof(t->cgroup), p ? p : "");
+	copy_str(t->cgroup_controller, sizeof(t->cgroup_controller), ctl ? ctl : "");
+	t->cgroup_version = (h->cgroup_version == 2 || t->cg.n_v1 == 0) ? 2 : 1;
+	if (cgroup_dir(h, &t->cg, NULL, t->cgroup_dir, sizeof(t->cgroup_dir)) < 0)
+		t->cgroup_dir[0] = '\0';
+	return target_check(t);
+}
+
+static void set_simple(struct target *t, const char *runtime, const char *id, const char *name)
+{
+	copy_str(t->c.runtime, sizeof(t->c.runtime), runtime);
+	copy_str(t->c.id, sizeof(t->c.id), id);
+	copy_str(t->c.name, sizeof(t->c.name), name);
+	copy_str(t->c.state, sizeof(t->c.state), "running");
+}
+
+int target_resolve(const struct host *h, const char *spec, struct target *ret,
+		   struct container_list *ret_candidates)
+{
+	struct target_spec s;
+	int r = target_spec_parse(spec, &s);
+	if (r < 0)
+		return r;
+
+	struct target t;
+	memset(&t, 0, sizeof(t));
+	t.pidfd = -1;
+
+	switch (s.kind) {
+	case SPEC_HOST:
+		set_simple(&t, "host", "host", "host");
+		t.kind = "host";
+		t.pid = 1;
+		break;
+	case SPEC_PID: {
+		struct container c;
+		r = container_of_pid(h, s.pid, &c);
+		if (r == -ESRCH)
+			return -TARGET_ENOMATCH;
+		if (r == 0) {
+			t.c = c;
+			t.kind = c.kind == KIND_VM ? "vm" : "container";
+			t.pid = c.pid;
+			break;
+		}
+		uint64_t mine, host;
+		if (ns_read_inode(h, s.pid, NS_PID, &mine) < 0)
+			return -TARGET_ENOMATCH;
+		if (ns_read_inode(h, 1, NS_PID, &host) == 0 && mine == host) {
+			set_simple(&t, "host", "host", "host");
+			t.kind = "host";
+			t.pid = 1;
+		} else {
+			/* A process in a namespace no runtime owns (unshare, a
+			 * sandbox): the process itself is the target. */
+			char id[16];
+			snprintf(id, sizeof(id), "%d", s.pid);
+			set_simple(&t, "pid", id, id);
+			t.kind = "process";
+			t.pid = s.pid;
+		}
+		break;
+	}
+	case SPEC_CGROUP: {
+		char dir[PATH_MAX];
+		pid_t pid = 0;
+		if (h->cgroup_version == 2) {
+			snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", s.value);
+			r = cgroup_dir_init_pid(h, dir, &pid);
+		} else {
+			static const char *const ctls[] = { "pids", "memory", "cpu", "cpuacct", "systemd", "unified" };
+			r = -ENOENT;
+			for (size_t i = 0; i < ARRAY_SIZE(ctls) && r < 0; i++) {
+				snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s%s", ctls[i], s.value);
+				r = cgroup_dir_init_pid(h, dir, &pid);
+			}
+		}
+		if (r < 0)
+			return r == -ENOENT ? -TARGET_ENOMATCH : r;
+		set_simple(&t, "cgroup", s.value, s.value);
+		t.kind = "cgroup";
+		t.pid = pid;
+		break;
+	}
+	case SPEC_VM:
+		/* VM adapters (qemu, libvirt, firecracker) come with the VM issue. */
+		return -TARGET_ENOMATCH;
+	case SPEC_ANY:
+	case SPEC_RUNTIME:
+	case SPEC_K8S:
+		r = resolve_container(h, &s, &t.c, ret_candidates);
+		if (r < 0)
+			return r;
+		t.kind = t.c.kind == KIND_VM ? "vm" : "container";
+		t.pid = t.c.pid;
+		break;
+	}
+
+	r = target_fill(h, &t);
+	if (r < 0) {
+		target_release(&t);
+		return r;
+	}
+	if (s.kind == SPEC_CGROUP) {
+		/* Show the cgroup that was asked for, not init's (a leaf below it). */
+		copy_str(t.cgroup, sizeof(t.cgroup), s.value);
+	}
+	*ret = t;
+	return 0;
+}
+
+int target_check(const struct target *t)
+{
+	if (t->pidfd >= 0) {
+		/* A pidfd polls readable once the process has exited. */
+		struct pollfd p = { .fd = t->pidfd, .events = POLLIN };
+		if (poll(&p, 1, 0) > 0)
+			return -TARGET_EEXITED;
+	}
+	struct proc_stat st;
+	int r = proc_read_stat(t->host, t->pid, &st);
+	if (r == -ESRCH || (r == 0 && st.start_time != t->start_time) || (r == 0 && st.state == 'Z'))
+		return -TARGET_EEXITED;
+	return r < 0 ? r : 0;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return (x > y) - (x < y);
+}
+
+int target_members(const struct target *t, pid_t **ret, size_t *ret_n)
+{
+	const struct host *h = t->host;
+	pid_t *all = NULL;
+	size_t n_all = 0;
+	int r = proc_list_pids(h, &all, &n_all);
+	if (r < 0)
+		return r;
+	if (strcmp(t->kind, "host") == 0) {
+		*ret = all;
+		*ret_n = n_all;
+		return 0;
+	}
+
+	/* Cgroup members, sorted, for a membership test during the scan. */
+	pid_t *cg = NULL;
+	size_t n_cg = 0;
+	bool own_cgroup = t->cgroup_dir[0] && strcmp(t->cgroup, "/") != 0;
+	if (own_cgroup && cgroup_list_procs(h, t->cgroup_dir, true, &cg, &n_cg) == 0)
+		qsort(cg, n_cg, sizeof(*cg), cmp_pid);
+	bool own_pidns = t->ns[NS_PID] && t->ns[NS_PID] != t->host_ns[NS_PID];
+
+	size_t w = 0;
+	for (size_t i = 0; i < n_all; i++) {
+		pid_t p = all[i];
+		bool member = cg && bsearch(&p, cg, n_cg, sizeof(*cg), cmp_pid);
+		if (!member && own_pidns) {
+			uint64_t ino;
+			member = ns_read_inode(h, p, NS_PID, &ino) == 0 && ino == t->ns[NS_PID];
+		}
+		if (member)
+			all[w++] = p;
+	}
+	free(cg);
+	*ret = all;
+	*ret_n = w;
+	return 0;
+}
+
+void target_release(struct target *t)
+{
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	t->pidfd = -1;
+}

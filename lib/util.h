@@ -51,6 +51,9 @@ static inline void closep(int *fd)
  * NUL-terminated heap buffer, refusing files larger than max bytes. */
 int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
 
+/* The same for an open fd, read from its current offset. */
+int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len);
+
 /* Read at most size-1 bytes of a small file (/proc/PID/stat, cgroup knobs)
  * into buf with one read(2), NUL-terminated. -EFBIG if it did not fit. */
 int read_small_at(int dirfd, const char *path, char *buf, size_t size, size_t *ret_len);

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/* THE command table and what a command receives. The dispatcher
+ * (shell/dispatch.c) parses options from each entry's option list, checks
+ * arity and flags, resolves the target, then calls run(). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/host.h"
+#include "lib/output.h"
+#include "lib/target.h"
+
+enum cmd_flags {
+	CMD_NEEDS_TARGET = 1 << 0, /* "nsh ps" without a target is a usage error */
+	CMD_HOST_OK = 1 << 1,      /* without a target it runs on the host */
+	CMD_NEEDS_ROOT = 1 << 2,
+	CMD_NO_TARGET = 1 << 3,    /* never takes a target (ls, help) */
+};
+
+/* Keys above 255 are long-only options. */
+enum {
+	OPT_KEY_LONG = 256,
+};
+
+struct cmd_option {
+	int key;               /* short option char, or OPT_KEY_LONG + n */
+	const char *long_name; /* NULL if short only */
+	const char *arg;       /* metavar if it takes an argument, else NULL */
+	const char *help;
+};
+
+#define CMD_MAX_OPTIONS 16
+
+struct nsh_globals {
+	bool json;
+	bool color;
+	bool verbose, quiet;
+	const char *host_root;
+	struct host host;
+};
+
+struct cmd_ctx {
+	const struct cmd *cmd;
+	struct nsh_globals *g;
+	struct target *target; /* NULL for host-level commands without a target */
+	const char *target_spec;
+	struct out_opts out;   /* json, color, -o columns: ready for out_table_new */
+	/* options as parsed: opt_set[i] / opt_arg[i] for cmd->options[i] */
+	bool opt_set[CMD_MAX_OPTIONS];
+	const char *opt_arg[CMD_MAX_OPTIONS];
+	int argc;              /* positional arguments */
+	char **argv;
+};
+
+struct cmd {
+	const char *name;
+	const char *args;      /* synopsis after the options: "PID.." */
+	const char *summary;
+	unsigned flags;
+	int min_args, max_args; /* positional; max -1 = unlimited */
+	const struct cmd_option *options;
+	const struct out_column *columns; /* ends with { NULL } */
+	int (*run)(struct cmd_ctx *ctx);
+};
+
+extern const struct cmd cmds[];
+extern const size_t n_cmds;
+
+const struct cmd *cmd_lookup(const char *name);
+
+/* Was option key given? Its argument (NULL if none or not given). */
+bool cmd_has(const struct cmd_ctx *ctx, int key);
+const char *cmd_arg(const struct cmd_ctx *ctx, int key);
+
+/* A table for this command with its declared columns and the user's -o;
+ * reports an unknown column itself and returns -EINVAL (usage, exit 2). */
+int cmd_table_new(struct cmd_ctx *ctx, const char *json_name, struct out_table **ret);
+
+/* Report a target error (resolution or "target exited") once: returns the
+ * exit status to use (1). */
+int cmd_target_error(const char *spec, int err);
+
+/* Exit statuses (CLI.md). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+};
+
+/* The commands. */
+int cmd_help(struct cmd_ctx *ctx);
+int cmd_info(struct cmd_ctx *ctx);
+int cmd_ls(struct cmd_ctx *ctx);
+int cmd_ns(struct cmd_ctx *ctx);
+int cmd_pidmap(struct cmd_ctx *ctx);
+int cmd_ps(struct cmd_ctx *ctx);
+
+extern const struct out_column ls_columns[];
+extern const struct out_column ns_columns[];
+extern const struct out_column pidmap_columns[];
+extern const struct out_column ps_columns[];

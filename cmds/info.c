@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+/* info: everything nsh knows about the target, as one JSON document; the
+ * text form is the same document flattened to "key: value" lines. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+
+#include "cmds.h"
+#include "lib/cgroup.h"
+#include "lib/proc.h"
+#include "lib/util.h"
+
+static struct json_object *str_or_null(const char *s)
+{
+	return s && *s ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *cap_names(uint64_t mask)
+{
+	struct json_object *a = json_object_new_array();
+	for (int c = 0; c < 64; c++) {
+		if (!(mask & (1ULL << c)))
+			continue;
+		char *name = cap_to_name((cap_value_t)c);
+		json_object_array_add(a, json_object_new_string(name ? name : "?"));
+		cap_free(name);
+	}
+	return a;
+}
+
+static struct json_object *user_ns_map(const struct host *h, pid_t pid)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+	if (host_read_small(h, path, buf, sizeof(buf)) < 0)
+		return NULL;
+	struct json_object *a = json_object_new_array();
+	char *save = NULL;
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		unsigned long long in, out, count;
+		if (sscanf(l, "%llu %llu %llu", &in, &out, &count) != 3)
+			continue;
+		struct json_object *e = json_object_new_array();
+		json_object_array_add(e, json_object_new_int64((int64_t)in));
+		json_object_array_add(e, json_object_new_int64((int64_t)out));
+		json_object_array_add(e, json_object_new_int64((int64_t)count));
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
+static struct json_object *lsm_label(const struct host *h, pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/attr/current", pid);
+	if (host_read_small(h, path, buf, sizeof(buf)) < 0)
+		return NULL;
+	buf[strcspn(buf, "\n")] = '\0';
+	proc_sanitize(buf);
+	return str_or_null(buf);
+}
+
+/* The limits set on the target's own cgroup (null: unlimited or unknown). */
+static struct json_object *limits(const struct host *h, const struct target *t)
+{
+	struct json_object *o = json_object_new_object();
+	char dir[4096];
+	uint64_t quota = UINT64_MAX, period = 0, mem = UINT64_MAX, pids = UINT64_MAX;
+	bool v2 = t->cgroup_version == 2;
+
+	if (v2) {
+		if (cgroup_dir(h, &t->cg, NULL, dir, sizeof(dir)) == 0) {
+			char path[4200], buf[64];
+			snprintf(path, sizeof(path), "%s/cpu.max", dir);
+			unsigned long long q, p;
+			if (host_read_small(h, path, buf, sizeof(buf)) == 0 && sscanf(buf, "%llu %llu", &q, &p) == 2) {
+				quota = q;
+				period = p;
+			}
+			cgroup_read_u64(h, dir, "memory.max", &mem);
+			cgroup_read_u64(h, dir, "pids.max", &pids);
+		}
+	} else {
+		int64_t q = -1;
+		if (cgroup_dir(h, &t->cg, "cpu", dir, sizeof(dir)) == 0) {
+			char path[4200], buf[64];
+			snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", dir);
+			if (host_read_small(h, path, buf, sizeof(buf)) == 0 && parse_i64(buf, &q) == 0 && q > 0)
+				quota = (uint64_t)q;
+			cgroup_read_u64(h, dir, "cpu.cfs_period_us", &period);
+		}
+		if (cgroup_dir(h, &t->cg, "memory", dir, sizeof(dir)) == 0)
+			cgroup_read_u64(h, dir, "memory.limit_in_bytes", &mem);
+		if (cgroup_dir(h, &t->cg, "pids", dir, sizeof(dir)) == 0)
+			cgroup_read_u64(h, dir, "pids.max", &pids);
+		/* v1 says "no limit" with PAGE_COUNTER_MAX pages, not "max". */
+		if (mem >= (1ULL << 62))
+			mem = UINT64_MAX;
+	}
+	json_object_object_add(o, "cpu_quota",
+			       quota != UINT64_MAX && period ? json_object_new_double((double)quota / (double)period) : NULL);
+	json_object_object_add(o, "memory", mem != UINT64_MAX ? json_object_new_int64((int64_t)mem) : NULL);
+	json_object_object_add(o, "pids", pids != UINT64_MAX ? json_object_new_int64((int64_t)pids) : NULL);
+	return o;
+}
+
+static struct json_object *build(const struct host *h, const struct target *t)
+{
+	struct json_object *o = json_object_new_object();
+	const struct container *c = &t->c;
+
+	json_object_object_add(o, "id", str_or_null(c->id));
+	json_object_object_add(o, "name", str_or_null(c->name));
+	json_object_object_add(o, "runtime", json_object_new_string(c->runtime));
+	json_object_object_add(o, "kind", json_object_new_string(t->kind));
+	json_object_object_add(o, "pid", json_object_new_int(t->pid));
+	json_object_object_add(o, "state", str_or_null(c->state));
+	if (c->ns[0])
+		json_object_object_add(o, "namespace", json_object_new_string(c->ns));
+	if (c->pod_name[0]) {
+		struct json_object *pod = json_object_new_object();
+		json_object_object_add(pod, "namespace", json_object_new_string(c->pod_namespace));
+		json_object_object_add(pod, "name", json_object_new_string(c->pod_name));
+		json_object_object_add(pod, "container", str_or_null(c->pod_container));
+		json_object_object_add(o, "pod", pod);
+	} else {
+		json_object_object_add(o, "pod", NULL);
+	}
+	json_object_object_add(o, "bundle", str_or_null(c->bundle));
+
+	struct json_object *cg = json_object_new_object();
+	json_object_object_add(cg, "version", json_object_new_int(t->cgroup_version));
+	json_object_object_add(cg, "path", json_object_new_string(t->cgroup));
+	json_object_object_add(o, "cgroup", cg);
+
+	struct json_object *ns = json_object_new_object();
+	for (int i = 0; i < NS_TYPE_MAX; i++)
+		if (t->ns[i])
+			json_object_object_add(ns, ns_type_name((enum ns_type)i), json_object_new_int64((int64_t)t->ns[i]));
+	json_object_object_add(o, "namespaces", ns);
+	json_object_object_add(o, "user_ns_map", user_ns_map(h, t->pid));
+
+	struct proc_status st;
+	if (proc_read_status(h, t->pid, &st) == 0) {
+		struct json_object *caps = json_object_new_object();
+		json_object_object_add(caps, "effective", cap_names(st.cap_eff));
+		json_object_object_add(caps, "bounding", cap_names(st.cap_bnd));
+		json_object_object_add(o, "caps", caps);
+		static const char *const modes[] = { "disabled", "strict", "filter" };
+		json_object_object_add(o, "seccomp", st.seccomp >= 0 ? json_object_new_string(modes[st.seccomp]) : NULL);
+		json_object_object_add(o, "no_new_privs", st.no_new_privs >= 0 ? json_object_new_boolean(st.no_new_privs) : NULL);
+		char ids[64];
+		snprintf(ids, sizeof(ids), "%u/%u", st.uid[1], st.gid[1]);
+		json_object_object_add(o, "uid_gid", json_object_new_string(ids));
+	}
+	json_object_object_add(o, "lsm", lsm_label(h, t->pid));
+	json_object_object_add(o, "limits", limits(h, t));
+	return o;
+}
+
+/* "cgroup.path: /docker/abc" lines; arrays joined with commas. */
+static void print_text(FILE *f, const char *prefix, struct json_object *o)
+{
+	json_object_object_foreach(o, key, val)
+	{
+		char full[128];
+		snprintf(full, sizeof(full), "%s%s%s", prefix, *prefix ? "." : "", key);
+		if (val && json_object_is_type(val, json_type_object)) {
+			print_text(f, full, val);
+			continue;
+		}
+		fprintf(f, "%-22s ", full);
+		if (!val) {
+			fputs("-\n", f);
+		} else if (json_object_is_type(val, json_type_array)) {
+			size_t n = json_object_array_length(val);
+			for (size_t i = 0; i < n; i++) {
+				struct json_object *e = json_object_array_get_idx(val, i);
+				const char *s = json_object_is_type(e, json_type_array)
+							? json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN)
+							: json_object_get_string(e);
+				fprintf(f, "%s%s", i ? "," : "", s);
+			}
+			fputs(n ? "\n" : "-\n", f);
+		} else {
+			fprintf(f, "%s\n", json_object_get_string(val));
+		}
+	}
+}
+
+int cmd_info(struct cmd_ctx *ctx)
+{
+	struct json_object *o = build(&ctx->g->host, ctx->target);
+	if (target_check(ctx->target) < 0) {
+		json_object_put(o);
+		return cmd_target_error(ctx->target_spec, -TARGET_EEXITED);
+	}
+	if (ctx->out.json)
+		out_json(&ctx->out, o);
+	else
+		print_text(ctx->out.out ? ctx->out.out : stdout, "", o);
+	json_object_put(o);
+	return EXIT_OK;
+}

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+/* ls: every container and VM on the host, from the runtimes' files and the
+ * kernel (no daemon): ID NAME RUNTIME POD PID PROCS CPU% MEM STATE. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "lib/cgroup.h"
+#include "lib/clock.h"
+#include "lib/proc.h"
+#include "lib/util.h"
+
+enum { COL_ID, COL_NAME, COL_RUNTIME, COL_POD, COL_PID, COL_PROCS, COL_CPU, COL_MEM, COL_STATE, COL_KIND, COL_CGROUP };
+
+const struct out_column ls_columns[] = {
+	[COL_ID] = { "ID", "id", OUT_STR, 12, 0, "container ID (text shows the first 12 characters)" },
+	[COL_NAME] = { "NAME", "name", OUT_STR, 0.2, 0, "container, machine or VM name" },
+	[COL_RUNTIME] = { "RUNTIME", "runtime", OUT_STR, 8, 0, "docker, containerd, crio, podman, runc, crun, lxc, nspawn" },
+	[COL_POD] = { "POD", "pod", OUT_OBJECT, 0.2, 0, "Kubernetes NAMESPACE/POD (JSON: namespace, name, container)" },
+	[COL_PID] = { "PID", "pid", OUT_INT, 6, OUT_RIGHT, "host PID of the container's init" },
+	[COL_PROCS] = { "PROCS", "procs", OUT_INT, 5, OUT_RIGHT, "processes in its cgroup" },
+	[COL_CPU] = { "CPU%", "cpu", OUT_FLOAT, 5, OUT_RIGHT, "CPU used since start, % of one core" },
+	[COL_MEM] = { "MEM", "memory", OUT_INT, 6, OUT_RIGHT, "memory charged to its cgroup (JSON: bytes)" },
+	[COL_STATE] = { "STATE", "state", OUT_STR, 7, 0, "running, paused, stopped" },
+	[COL_KIND] = { "KIND", "kind", OUT_STR, 9, OUT_JSON_ONLY, "container or vm" },
+	[COL_CGROUP] = { "CGROUP", "cgroup", OUT_STR, 0.3, OUT_JSON_ONLY, "cgroup path of init" },
+	{ NULL },
+};
+
+static int cmp_container(const void *a, const void *b)
+{
+	const struct container *x = a, *y = b;
+	int r = strcmp(x->runtime, y->runtime);
+	if (r)
+		return r;
+	r = strcmp(x->name, y->name);
+	return r ? r : strcmp(x->id, y->id);
+}
+
+static void add_usage(struct out_table *t, int row, const struct host *h, const struct container *c,
+		      double uptime)
+{
+	struct cgroup_paths cg;
+	if (c->pid <= 0 || cgroup_read_proc(h, c->pid, &cg) < 0)
+		return;
+
+	const char *path = cgroup_primary(&cg, h->cgroup_version, NULL);
+	out_set_str(t, row, COL_CGROUP, path);
+
+	uint64_t v;
+	if (cgroup_count_procs(h, &cg, &v) == 0)
+		out_set_int(t, row, COL_PROCS, (int64_t)v);
+
+	struct proc_stat st;
+	double age = 0;
+	if (proc_read_stat(h, c->pid, &st) == 0 && uptime > 0)
+		age = uptime - (double)st.start_time / (double)clock_ticks();
+	if (age > 0 && cgroup_cpu_usage_ns(h, &cg, &v) == 0)
+		out_set_float(t, row, COL_CPU, (double)v / 1e9 / age * 100.0, 1);
+
+	if (cgroup_memory_usage(h, &cg, &v) == 0) {
+		char human[16];
+		out_set_int(t, row, COL_MEM, (int64_t)v);
+		out_human_bytes(v, human, sizeof(human));
+		out_set_text(t, row, COL_MEM, human);
+	}
+}
+
+int cmd_ls(struct cmd_ctx *ctx)
+{
+	const struct host *h = &ctx->g->host;
+	const char *only = cmd_arg(ctx, 'r');
+	bool all = cmd_has(ctx, 'a');
+
+	if (only && !runtime_by_name(only)) {
+		out_error("ls", "unknown runtime '%s'", only);
+		return EXIT_USAGE;
+	}
+
+	struct out_table *t;
+	if (cmd_table_new(ctx, "targets", &t) < 0)
+		return EXIT_USAGE;
+
+	struct container_list l = { 0 };
+	int r = target_list_all(h, &l);
+	if (r < 0) {
+		out_error("ls", "cannot list containers: %s", target_strerror(r));
+		out_table_free(t);
+		return EXIT_FAIL;
+	}
+	qsort(l.items, l.n, sizeof(*l.items), cmp_container);
+
+	double uptime = 0;
+	clock_uptime(h, &uptime);
+
+	for (size_t i = 0; i < l.n; i++) {
+		const struct container *c = &l.items[i];
+		if (only && strcmp(c->runtime, only) != 0)
+			continue;
+		if (!all && (c->sandbox || c->pid <= 0))
+			continue;
+
+		int row = out_row_add(t, -1);
+		if (row < 0)
+			break;
+		out_set_str(t, row, COL_ID, c->id);
+		if (strlen(c->id) > 12) {
+			char short_id[13];
+			snprintf(short_id, sizeof(short_id), "%.12s", c->id);
+			out_set_text(t, row, COL_ID, short_id);
+		}
+		out_set_str(t, row, COL_NAME, c->name[0] ? c->name : NULL);
+		out_set_str(t, row, COL_RUNTIME, c->runtime);
+		if (c->pod_name[0]) {
+			struct json_object *pod = json_object_new_object();
+			char text[520];
+			json_object_object_add(pod, "namespace", json_object_new_string(c->pod_namespace));
+			json_object_object_add(pod, "name", json_object_new_string(c->pod_name));
+			json_object_object_add(pod, "container",
+					       c->pod_container[0] ? json_object_new_string(c->pod_container) : NULL);
+			snprintf(text, sizeof(text), "%s/%s", c->pod_namespace, c->pod_name);
+			out_set_object(t, row, COL_POD, pod, text);
+		} else {
+			out_set_object(t, row, COL_POD, NULL, NULL);
+		}
+		if (c->pid > 0)
+			out_set_int(t, row, COL_PID, c->pid);
+		out_set_str(t, row, COL_STATE, c->state);
+		out_set_str(t, row, COL_KIND, c->kind == KIND_VM ? "vm" : "container");
+		add_usage(t, row, h, c, uptime);
+	}
+	container_list_free(&l);
+
+	r = out_table_print(t);
+	out_table_free(t);
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}

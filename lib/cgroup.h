@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* Locating a process's cgroups (v1, v2, hybrid) and reading their files. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "host.h"
+
+#define CG_PATH_MAX 1024
+#define CG_V1_MAX 16
+
+struct cgroup_v1 {
+	char controllers[64]; /* as in /proc/PID/cgroup: "cpu,cpuacct", "name=systemd" */
+	char path[CG_PATH_MAX];
+};
+
+struct cgroup_paths {
+	bool has_unified;
+	char unified[CG_PATH_MAX]; /* the "0::" line */
+	int n_v1;
+	struct cgroup_v1 v1[CG_V1_MAX];
+};
+
+/* Parse the content of /proc/PID/cgroup. Lines are untrusted only in their
+ * paths (a container can create cgroups with any name): paths must be
+ * absolute, without ".." components or control characters. */
+int cgroup_parse_proc(const char *buf, struct cgroup_paths *ret);
+int cgroup_read_proc(const struct host *h, pid_t pid, struct cgroup_paths *ret);
+
+/* The v1 path of one controller ("memory", "pids", "name=systemd"), NULL if
+ * the process has no such hierarchy. */
+const char *cgroup_v1_path(const struct cgroup_paths *p, const char *controller);
+
+/* The cgroup to show for a process: on a v2 host the unified path; on a v1 or
+ * hybrid host the path of the first of pids, memory, cpu, cpuacct,
+ * name=systemd that exists (*ret_controller names it, NULL on v2). */
+const char *cgroup_primary(const struct cgroup_paths *p, int host_version, const char **ret_controller);
+
+/* The host directory (without the host root) of a process's cgroup for a
+ * controller: v2 "/sys/fs/cgroup<path>", v1 "/sys/fs/cgroup/<mount><path>".
+ * controller NULL means the primary one. */
+int cgroup_dir(const struct host *h, const struct cgroup_paths *p, const char *controller, char *buf, size_t size);
+
+/* Read a one-number cgroup file (e.g. "memory.usage_in_bytes"). "max" gives
+ * UINT64_MAX. */
+int cgroup_read_u64(const struct host *h, const char *dir, const char *file, uint64_t *ret);
+
+/* A "key value" line of a flat-keyed file (cpu.stat usage_usec). */
+int cgroup_read_key(const struct host *h, const char *dir, const char *file, const char *key, uint64_t *ret);
+
+/* PIDs of a cgroup directory and, with recursive, of every descendant. */
+int cgroup_list_procs(const struct host *h, const char *dir, bool recursive, pid_t **ret, size_t *ret_n);
+
+/* Total CPU time used by a process's cgroup, in ns (v2 cpu.stat usage_usec,
+ * v1 cpuacct.usage). */
+int cgroup_cpu_usage_ns(const struct host *h, const struct cgroup_paths *p, uint64_t *ret);
+/* Memory charged to the cgroup (v2 memory.current, v1 memory.usage_in_bytes). */
+int cgroup_memory_usage(const struct host *h, const struct cgroup_paths *p, uint64_t *ret);
+/* Number of processes in the cgroup and below it. */
+int cgroup_count_procs(const struct host *h, const struct cgroup_paths *p, uint64_t *ret);

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* The one output path. A table command declares its columns once; rows are
+ * filled with typed cells; text (libsmartcols), -o selection and --json
+ * (json-c) all come from that declaration. Errors are printed here too. */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum out_type {
+	OUT_STR,
+	OUT_INT,
+	OUT_FLOAT,
+	OUT_BOOL,
+	OUT_OBJECT, /* nested JSON (pod), text given separately */
+};
+
+enum out_col_flags {
+	OUT_RIGHT = 1 << 0,     /* right-align in text */
+	OUT_JSON_ONLY = 1 << 1, /* not in the default text table (still selectable with -o) */
+	OUT_TREE = 1 << 2,      /* the tree column when rows have parents */
+	OUT_WRAP = 1 << 3,      /* last, long column (COMMAND): may be truncated in text */
+	OUT_HIDDEN = 1 << 4,    /* not shown unless named in -o (text and JSON) */
+};
+
+struct out_column {
+	const char *name;     /* text header and -o name: "PID", "CPU%" */
+	const char *json_key; /* "pid", "cpu" */
+	enum out_type type;
+	double width_hint;    /* libsmartcols whint: < 1 is a fraction of the terminal */
+	unsigned flags;
+	const char *help;     /* one line for `help CMD` */
+};
+
+struct out_opts {
+	bool json;
+	bool color;
+	const char *columns; /* -o COL,COL or NULL */
+	FILE *out;
+};
+
+struct out_table;
+
+/* name is the JSON array key ("targets", "processes"). */
+int out_table_new(const char *name, const struct out_column *cols, size_t n_cols, const struct out_opts *o,
+		  struct out_table **ret);
+/* -EINVAL with *ret_bad set to the unknown column name in -o. */
+int out_table_select(struct out_table *t, const char **ret_bad);
+/* A new row; parent < 0 for a top-level row (tree output otherwise). Returns
+ * the row index or -ENOMEM. */
+int out_row_add(struct out_table *t, int parent);
+void out_set_str(struct out_table *t, int row, int col, const char *s);   /* NULL → null */
+void out_set_int(struct out_table *t, int row, int col, int64_t v);
+void out_set_float(struct out_table *t, int row, int col, double v, int decimals);
+void out_set_bool(struct out_table *t, int row, int col, bool v, const char *yes, const char *no);
+void out_set_null(struct out_table *t, int row, int col, const char *text); /* text shown, JSON null */
+/* Takes ownership of obj (NULL allowed: null in JSON). */
+void out_set_object(struct out_table *t, int row, int col, struct json_object *obj, const char *text);
+/* Text column value overriding the JSON-derived text (e.g. human sizes). */
+void out_set_text(struct out_table *t, int row, int col, const char *text);
+int out_table_print(struct out_table *t);
+void out_table_free(struct out_table *t);
+
+/* A whole JSON document (info): printed pretty or plain, with newline. */
+int out_json(const struct out_opts *o, struct json_object *obj);
+
+/* Human-readable sizes like ps/top: "12.3M", "1.2G", "512K", "0B". */
+void out_human_bytes(uint64_t bytes, char *buf, size_t size);
+
+/* Errors: `nsh: WHAT: WHY` on stderr, and with json also {"error": "..."}.
+ * Set once from main (json mode for errors). */
+void out_error_set_json(bool json);
+void out_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading files inside a container's root without following its symlinks
+ * out of it: openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) on a dirfd of
+ * the container root. A container can make /etc/passwd a symlink to
+ * /etc/shadow of the host; this is how nsh never reads the host file. */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "host.h"
+
+/* O_PATH dirfd of /proc/PID/root (the container's root as the host sees it). */
+int safe_open_root(const struct host *h, pid_t pid);
+
+/* Open path (absolute or relative, resolved with the container's root as /)
+ * read-only. -EXDEV/-ELOOP when resolution tried to leave the root or cross a
+ * magic link; -ENOSYS when the kernel has no openat2 (we then refuse rather
+ * than fall back to an unsafe open). */
+int safe_open_in_root(int rootfd, const char *path);
+
+/* Read a whole file inside the root, at most max bytes. */
+int safe_read_in_root(int rootfd, const char *path, size_t max, char **ret, size_t *ret_len);

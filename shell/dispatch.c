@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MIT
+#include "dispatch.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/util.h"
+
+static int find_short(const struct cmd *c, int key)
+{
+	for (int i = 0; c->options && c->options[i].key; i++)
+		if (c->options[i].key == key && key < OPT_KEY_LONG)
+			return i;
+	return -1;
+}
+
+static int find_long(const struct cmd *c, const char *name, size_t len)
+{
+	for (int i = 0; c->options && c->options[i].key; i++) {
+		const char *l = c->options[i].long_name;
+		if (l && strlen(l) == len && strncmp(l, name, len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+static int usage_error(const struct cmd *c, const char *fmt, const char *arg)
+{
+	char why[256];
+	snprintf(why, sizeof(why), fmt, arg);
+	out_error(c->name, "%s (see 'nsh help %s')", why, c->name);
+	return -EINVAL;
+}
+
+/* Parse the command's own options, plus those every command takes (--json,
+ * -o for table commands, --help). Positional arguments are gathered in
+ * ctx->argv, in order; "--" ends options. */
+static int parse_options(struct cmd_ctx *ctx, int argc, char **argv, bool *ret_help)
+{
+	const struct cmd *c = ctx->cmd;
+	bool table = c->columns != NULL;
+	bool only_args = false;
+
+	ctx->argv = calloc((size_t)argc + 1, sizeof(char *));
+	if (!ctx->argv)
+		return -ENOMEM;
+	for (int i = 0; i < argc; i++) {
+		char *a = argv[i];
+		if (only_args || a[0] != '-' || a[1] == '\0') {
+			ctx->argv[ctx->argc++] = a;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			only_args = true;
+			continue;
+		}
+		if (a[1] == '-') {
+			const char *name = a + 2;
+			const char *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+			if (len == 4 && strncmp(name, "json", 4) == 0 && !eq) {
+				ctx->out.json = true;
+				continue;
+			}
+			if (len == 4 && strncmp(name, "help", 4) == 0 && !eq) {
+				*ret_help = true;
+				continue;
+			}
+			int k = find_long(c, name, len);
+			if (k < 0)
+				return usage_error(c, "unknown option '%s'", a);
+			ctx->opt_set[k] = true;
+			if (c->options[k].arg) {
+				if (eq)
+					ctx->opt_arg[k] = eq + 1;
+				else if (i + 1 < argc)
+					ctx->opt_arg[k] = argv[++i];
+				else
+					return usage_error(c, "option '%s' needs an argument", a);
+			} else if (eq) {
+				return usage_error(c, "option '%s' takes no argument", a);
+			}
+			continue;
+		}
+		/* A cluster of short options: -tH, -oPID,CTPID, -o PID */
+		for (char *p = a + 1; *p; p++) {
+			if (*p == 'o' && table) {
+				if (p[1])
+					ctx->out.columns = p + 1;
+				else if (i + 1 < argc)
+					ctx->out.columns = argv[++i];
+				else
+					return usage_error(c, "option '%s' needs an argument", "-o");
+				break;
+			}
+			if (*p == 'h') {
+				*ret_help = true;
+				continue;
+			}
+			int k = find_short(c, (unsigned char)*p);
+			if (k < 0) {
+				char opt[3] = { '-', *p, 0 };
+				return usage_error(c, "unknown option '%s'", opt);
+			}
+			ctx->opt_set[k] = true;
+			if (c->options[k].arg) {
+				if (p[1])
+					ctx->opt_arg[k] = p + 1;
+				else if (i + 1 < argc)
+					ctx->opt_arg[k] = argv[++i];
+				else {
+					char opt[3] = { '-', *p, 0 };
+					return usage_error(c, "option '%s' needs an argument", opt);
+				}
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+static void test_pause(void)
+{
+	/* Test hook: widen the window between resolution and use so the
+	 * integration suite can kill the target in it. */
+	const char *s = getenv("NSH_TEST_PAUSE_AFTER_RESOLVE");
+	uint64_t secs;
+	if (s && parse_u64(s, &secs) == 0 && secs <= 60)
+		sleep((unsigned)secs);
+}
+
+int dispatch_command(struct nsh_globals *g, const char *target_spec, const struct cmd *c, int argc, char **argv)
+{
+	struct cmd_ctx ctx = { .cmd = c, .g = g, .target_spec = target_spec };
+	ctx.out.json = g->json;
+	ctx.out.color = g->color;
+	ctx.out.out = stdout;
+
+	bool help = false;
+	int r = parse_options(&ctx, argc, argv, &help);
+	if (r < 0) {
+		free(ctx.argv);
+		return r == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+	}
+	if (ctx.out.json)
+		out_error_set_json(true);
+	if (help) {
+		char *name = (char *)c->name;
+		const struct cmd *h = cmd_lookup("help");
+		struct cmd_ctx hctx = { .cmd = h, .g = g, .argc = 1, .argv = &name, .out = ctx.out };
+		free(ctx.argv);
+		return h->run(&hctx);
+	}
+	if (ctx.argc < c->min_args || (c->max_args >= 0 && ctx.argc > c->max_args)) {
+		usage_error(c, ctx.argc < c->min_args ? "%s" : "too many arguments%s",
+			    ctx.argc < c->min_args ? "missing argument" : "");
+		free(ctx.argv);
+		return EXIT_USAGE;
+	}
+	if (target_spec && (c->flags & CMD_NO_TARGET)) {
+		out_error(c->name, "takes no target: run 'nsh %s'", c->name);
+		free(ctx.argv);
+		return EXIT_USAGE;
+	}
+	if (!target_spec && (c->flags & CMD_NEEDS_TARGET)) {
+		out_error(c->name, "needs a target: nsh TARGET %s", c->name);
+		free(ctx.argv);
+		return EXIT_USAGE;
+	}
+	if ((c->flags & CMD_NEEDS_ROOT) && geteuid() != 0) {
+		out_error(c->name, "needs root: run as root");
+		free(ctx.argv);
+		return EXIT_FAIL;
+	}
+
+	struct target t;
+	bool have_target = false;
+	if (!(c->flags & CMD_NO_TARGET)) {
+		const char *spec = target_spec ? target_spec : "host";
+		struct container_list cands = { 0 };
+		r = target_resolve(&g->host, spec, &t, &cands);
+		if (r == -TARGET_EAMBIGUOUS) {
+			out_error(spec, "ambiguous: %zu targets match; use a longer ID or RUNTIME:NAME:", cands.n);
+			for (size_t i = 0; i < cands.n; i++)
+				fprintf(stderr, "  %-10s %-64s %s\n", cands.items[i].runtime, cands.items[i].id,
+					cands.items[i].name[0] ? cands.items[i].name : "-");
+			container_list_free(&cands);
+			free(ctx.argv);
+			return EXIT_FAIL;
+		}
+		if (r == -EINVAL) {
+			out_error(spec, "not a valid target (see 'nsh help')");
+			free(ctx.argv);
+			return EXIT_USAGE;
+		}
+		if (r < 0) {
+			free(ctx.argv);
+			return cmd_target_error(spec, r);
+		}
+		ctx.target = &t;
+		ctx.target_spec = spec;
+		have_target = true;
+		test_pause();
+	}
+
+	r = c->run(&ctx);
+	if (have_target)
+		target_release(&t);
+	free(ctx.argv);
+	return r;
+}
+
+int dispatch_words(struct nsh_globals *g, int argc, char **argv)
+{
+	if (argc == 0)
+		return dispatch_command(g, NULL, cmd_lookup("help"), 0, NULL);
+
+	const struct cmd *c = cmd_lookup(argv[0]);
+	if (c)
+		return dispatch_command(g, NULL, c, argc - 1, argv + 1);
+
+	/* First word is a target; the second, if any, must be a command. */
+	if (argc == 1)
+		return dispatch_command(g, argv[0], cmd_lookup("info"), 0, NULL);
+	if (argv[1][0] == '-') {
+		/* "nsh web1 --json": options for the default command. */
+		return dispatch_command(g, argv[0], cmd_lookup("info"), argc - 1, argv + 1);
+	}
+	c = cmd_lookup(argv[1]);
+	if (!c) {
+		out_error(argv[1], "unknown command (see 'nsh help')");
+		return EXIT_USAGE;
+	}
+	return dispatch_command(g, argv[0], c, argc - 2, argv + 2);
+}

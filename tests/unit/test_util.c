@@ -1,13 +1,103 @@
 // SPDX-License-Identifier: MIT
+/* Checked parsers and validators every runtime adapter relies on. */
 #include "unit.h"
 
-static void placeholder(void **state)
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "lib/util.h"
+
+static void numbers(void **state)
 {
 	(void)state;
+	uint64_t u;
+	int64_t i;
+	int pid;
+	assert_int_equal(parse_u64("123\n", &u), 0);
+	assert_int_equal(u, 123);
+	assert_int_equal(parse_u64("-1", &u), -EINVAL);
+	assert_int_equal(parse_u64("12abc", &u), -EINVAL);
+	assert_int_equal(parse_u64("", &u), -EINVAL);
+	assert_int_equal(parse_u64("99999999999999999999999", &u), -ERANGE);
+	assert_int_equal(parse_i64("-42", &i), 0);
+	assert_int_equal(i, -42);
+	assert_int_equal(parse_pid("1", &pid), 0);
+	assert_int_equal(pid, 1);
+	assert_int_equal(parse_pid("0", &pid), -ERANGE);
+	assert_int_equal(parse_pid("99999999999", &pid), -ERANGE);
+	assert_int_equal(parse_pid(" 5", &pid), -EINVAL);
+}
+
+static void ids_and_names(void **state)
+{
+	(void)state;
+	assert_true(valid_id("8e48132ccca1"));
+	assert_true(valid_id("nsht-runc1"));
+	assert_false(valid_id(""));
+	assert_false(valid_id("../etc"));
+	assert_false(valid_id("a/b"));
+	assert_false(valid_id("-rf"));
+	assert_false(valid_id("a b"));
+	char long_id[200];
+	memset(long_id, 'a', sizeof(long_id) - 1);
+	long_id[sizeof(long_id) - 1] = '\0';
+	assert_false(valid_id(long_id));
+	assert_true(valid_name("web 1", false));
+	assert_false(valid_name("a\nb", false));
+	assert_false(valid_name("a\x1b[2Jb", false));
+	assert_false(valid_name("a/b", false));
+	assert_true(valid_name("a/b", true));
+}
+
+static void unit_names(void **state)
+{
+	(void)state;
+	char s[] = "machine-my\\x2dbox.scope";
+	unescape_unit_name(s);
+	assert_string_equal(s, "machine-my-box.scope");
+	char t[] = "bad\\x0a\\x2";
+	unescape_unit_name(t);
+	assert_string_equal(t, "bad\\x0a\\x2");
+}
+
+static void bounded_reads(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/nsh-unit-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	char big[10000];
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
+	close(fd);
+
+	char small[100];
+	assert_int_equal(read_small_at(AT_FDCWD, path, small, sizeof(small), NULL), -EFBIG);
+	char *buf = NULL;
+	size_t len = 0;
+	assert_int_equal(read_file_at(AT_FDCWD, path, 4096, &buf, &len), -EFBIG);
+	assert_int_equal(read_file_at(AT_FDCWD, path, 1 << 20, &buf, &len), 0);
+	assert_int_equal(len, sizeof(big));
+	free(buf);
+	unlink(path);
+	assert_int_equal(read_file_at(AT_FDCWD, path, 1 << 20, &buf, &len), -ENOENT);
+}
+
+static void copy(void **state)
+{
+	(void)state;
+	char d[4];
+	assert_int_equal(copy_str(d, sizeof(d), "abc"), 0);
+	assert_string_equal(d, "abc");
+	assert_int_equal(copy_str(d, sizeof(d), "abcd"), -ENAMETOOLONG);
+	assert_string_equal(d, "");
 }
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(placeholder) };
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(numbers),    cmocka_unit_test(ids_and_names), cmocka_unit_test(unit_names),
+		cmocka_unit_test(bounded_reads), cmocka_unit_test(copy),
+	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
 /* Shared by the cmocka unit tests: fixture paths. */
 #pragma once
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

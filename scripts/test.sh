@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Install everything, build, bring up the real-runtime test bed and run every
+# suite: unit (cmocka), integration (real runtimes), both again under
+# AddressSanitizer + UBSan, and a clang -Werror build. Prints one closing line
+# "N passed, N failed, N skipped"; under CI=true a skip is a failure.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+pass=0 fail=0 skip=0
+log=$(mktemp -d /tmp/nsh-ci.XXXXXX)
+
+note() { printf '\n=== %s\n' "$*"; }
+count() { pass=$((pass + $1)) fail=$((fail + $2)) skip=$((skip + ${3:-0})); }
+# A step that either works (1 passed) or not (1 failed).
+step() {
+	local name=$1
+	shift
+	if "$@" >"$log/step.out" 2>&1; then
+		echo "ok      $name"
+		count 1 0
+	else
+		echo "FAILED  $name"
+		tail -n 40 "$log/step.out"
+		count 0 1
+	fi
+}
+
+# meson prints "Ok: N", "Fail: N", "Skipped: N", ... after a run.
+unit() {
+	local dir=$1 out=$log/unit-$1.out
+	meson test -C "$dir" --suite unit --print-errorlogs --num-processes 2 >"$out" 2>&1
+	cat "$out" | grep -E '^ *[0-9]+/[0-9]+ ' || true
+	grep -E 'FAIL|ERROR' "$out" | head -20 || true
+	local ok f s e
+	ok=$(awk '/^Ok:/{print $2}' "$out")
+	f=$(awk '/^Fail:/{print $2}' "$out")
+	s=$(awk '/^Skipped:/{print $2}' "$out")
+	e=$(awk '/^(Unexpected Pass|Timeout):/{n+=$NF} END{print n+0}' "$out")
+	if [ -z "$ok" ]; then
+		echo "FAILED  unit suite in $dir did not run"
+		tail -n 30 "$out"
+		count 0 1
+		return
+	fi
+	count "$ok" "$((f + e))" "$s"
+}
+
+integration() {
+	local nsh=$1 out=$log/integ.out
+	NSH=$nsh tests/integration/run.sh 2>&1 | tee "$out"
+	local last
+	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	if [ -z "$last" ]; then
+		echo "FAILED  integration suite ($nsh) printed no summary"
+		count 0 1
+		return
+	fi
+	read -r p _ f _ s _ <<<"${last//,/}"
+	count "$p" "$f" "${s:-0}"
+}
+
+note "dependencies"
+step "install dependencies" scripts/deps.sh build test
+
+note "build (gcc)"
+step "gcc -Werror build" scripts/build.sh build
+
+note "build (clang)"
+step "clang -Werror build" env CC=clang scripts/build.sh build-clang
+
+note "build (ASan + UBSan)"
+step "sanitizer build" scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false
+
+note "unit tests"
+unit build
+
+note "unit tests under ASan + UBSan"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+unit build-asan
+
+note "test bed"
+trap 'tests/testbed/down.sh >/dev/null 2>&1 || true' EXIT
+if tests/testbed/up.sh >"$log/up.out" 2>&1; then
+	echo "ok      test bed up"
+	count 1 0
+	note "integration tests"
+	integration build/nsh
+	note "integration tests under ASan + UBSan"
+	integration build-asan/nsh
+else
+	echo "FAILED  test bed up"
+	tail -n 40 "$log/up.out"
+	count 0 1
+fi
+
+echo
+if [ "${CI:-}" = true ] && [ "$skip" -gt 0 ]; then
+	echo "CI: $skip skipped tests count as failures"
+	fail=$((fail + skip))
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# `nsh ls`: every test bed container is listed once, with the runtime string,
+# init PID, process count, cgroup and pod that the runtimes and the kernel
+# report; the text table and -o follow CLI.md.
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+t_begin "ls --json parses"
+run_json ls --json
+LS=$J
+
+for l in "${T_LABELS[@]}"; do
+	t_begin "ls --json: ${T_RUNTIME[$l]} $l"
+	J=$LS
+	pid=${T_PID[$l]}
+	# Exactly one row per container: runtimes that share state (podman and
+	# runc, docker and its containerd) must not show it twice.
+	assert_eq 1 "$(q --argjson p "$pid" '[.targets[] | select((.pid | tonumber?) == $p)] | length')" \
+		"rows with pid $pid"
+	J=$(q --argjson p "$pid" '[.targets[] | select((.pid | tonumber?) == $p)][0] // {}' -c)
+	assert_eq "${T_RUNTIME[$l]}" "$(q .runtime)" "runtime"
+	assert_eq container "$(q .kind)" "kind"
+	assert_eq number "$(q '.pid | type')" "pid is a JSON number"
+	id=$(q .id)
+	case $l in
+	runc1 | lxc1 | nspawn1)
+		assert_eq "${T_ID[$l]}" "$id" "id"
+		;;
+	*)
+		# A full ID or a prefix of it of at least 12 characters.
+		[[ ${#id} -ge 12 && ${T_ID[$l]} == "$id"* ]] ||
+			assert_eq "${T_ID[$l]} or a 12+ char prefix" "$id" "id"
+		;;
+	esac
+	case $l in
+	web1 | nested | podman1 | lxc1 | nspawn1) assert_eq "${T_NAME_OF[$l]}" "$(q .name)" "name" ;;
+	esac
+	assert_eq "$(expected_pids "$l" | wc -l)" "$(q .procs)" "procs"
+	cg=$(q .cgroup)
+	grep -qxF -- "$cg" <(cgroup_paths "$pid") ||
+		assert_eq "one of: $(cgroup_paths "$pid" | tr '\n' ' ')" "$cg" "cgroup from /proc/$pid/cgroup"
+	assert_eq running "$(q '.state | ascii_downcase')" "state"
+	if [[ $l == k8s ]]; then
+		assert_eq "$K8S_POD_NAMESPACE/$K8S_POD_NAME/$K8S_CONTAINER_NAME" \
+			"$(q '"\(.pod.namespace)/\(.pod.name)/\(.pod.container)"')" "pod"
+	else
+		assert_eq null "$(q .pod)" "pod"
+	fi
+done
+
+t_begin "ls --runtime docker lists only docker"
+run_json ls --runtime docker --json
+assert_eq docker "$(q '[.targets[].runtime] | unique | join(",")')" "runtimes listed"
+for l in web1 nested; do
+	assert_eq 1 "$(q --argjson p "${T_PID[$l]}" '[.targets[] | select((.pid | tonumber?) == $p)] | length')" "$l listed"
+done
+
+t_begin "ls text header"
+assert_exit 0 nsh ls
+assert_eq "ID NAME RUNTIME POD PID PROCS CPU% MEM STATE" \
+	"$(head -n 1 <<<"$T_OUT" | tr -s ' ' | sed 's/^ //; s/ $//')" "header"
+for l in "${T_LABELS[@]}"; do
+	assert_contains "$T_OUT" " ${T_PID[$l]} " "text ls row for $l"
+done
+
+t_begin "ls -o ID,PID"
+assert_exit 0 nsh ls -o ID,PID
+assert_eq "ID PID" "$(head -n 1 <<<"$T_OUT" | tr -s ' ' | sed 's/^ //; s/ $//')" "header"
+assert_eq 2 "$(tail -n +2 <<<"$T_OUT" | awk '{ print NF }' | sort -u | tr '\n' ' ' | sed 's/ $//')" \
+	"fields per row"
+pids=$(tail -n +2 <<<"$T_OUT" | awk '{ print $2 }')
+for l in "${T_LABELS[@]}"; do
+	grep -qx "${T_PID[$l]}" <<<"$pids" || assert_eq "${T_PID[$l]}" "(missing)" "PID column has $l"
+done
+
+t_begin "ls usage error exits 2"
+assert_exit 2 nsh ls --bogus
+assert_contains "$T_ERR" "nsh: " "usage message"

@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# A tiny assertion library for nsh's shell test suites. Source it, then:
+#   t_begin NAME                    start a test (ends the previous one)
+#   assert_eq EXPECTED ACTUAL [MSG]
+#   assert_contains HAYSTACK NEEDLE [MSG]
+#   assert_exit CODE CMD [ARG..]     run CMD; its stdout, stderr and status
+#                                    are left in $T_OUT, $T_ERR and $T_RC
+#   skip REASON                      the current test did not run; under
+#                                    CI=true that is a failure (nothing may be
+#                                    skipped in CI)
+#   t_summary                        last line: "N passed, N failed, N skipped";
+#                                    non-zero status when anything failed
+# A test passes when none of its assertions failed. Assertions always return
+# 0, even under `set -e`, so one wrong value does not hide the others;
+# `t_failed && return 0` stops a test whose later steps need an earlier one.
+#
+# Results go to $T_RESULTS (one "STATE NAME" line per test). A runner sets it
+# and runs each suite file as its own process, so a file that dies mid-way
+# costs its own tests, not the whole run; without a runner the sourcing
+# script owns the file and prints the summary when it exits.
+
+T_NAME=""
+T_STATE=""
+T_OUT=""
+T_ERR=""
+T_RC=0
+T_SUMMARY_DONE=""
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/nsh-test.XXXXXX")
+if [[ -z ${T_RESULTS:-} ]]; then
+	T_RESULTS=$T_TMP/results
+	T_OWNER=1
+	# Suites run as child processes of this script report into the same file.
+	export T_RESULTS
+else
+	T_OWNER=""
+fi
+: >>"$T_RESULTS"
+
+# Record the finished test, if any.
+_t_close() {
+	[[ -n $T_NAME ]] || return 0
+	echo "$T_STATE $T_NAME" >>"$T_RESULTS"
+	case $T_STATE in
+	pass) printf 'ok      %s\n' "$T_NAME" ;;
+	fail) printf 'FAILED  %s\n' "$T_NAME" ;;
+	skip) printf 'skipped %s\n' "$T_NAME" ;;
+	esac
+	T_NAME=""
+}
+
+t_begin() {
+	_t_close
+	T_NAME=$1
+	T_STATE=pass
+}
+
+# An assertion outside any t_begin still has to be counted somewhere.
+_t_need() { [[ -n $T_NAME ]] || t_begin "${BASH_SOURCE[2]:-test}"; }
+
+t_failed() { [[ $T_STATE == fail ]]; }
+
+# _t_fail WHAT EXPECTED ACTUAL
+_t_fail() {
+	T_STATE=fail
+	{
+		printf 'FAIL %s: %s\n' "$T_NAME" "$1"
+		printf '  expected: %s\n' "$2"
+		printf '  actual:   %s\n' "$3"
+	} >&2
+	return 0
+}
+
+assert_eq() {
+	_t_need
+	[[ $1 == "$2" ]] && return 0
+	_t_fail "${3:-values differ}" "$1" "$2"
+}
+
+assert_contains() {
+	_t_need
+	[[ $1 == *"$2"* ]] && return 0
+	_t_fail "${3:-text lacks a substring}" "text containing '$2'" "$1"
+}
+
+assert_exit() {
+	local want=$1
+	shift
+	_t_need
+	T_RC=0
+	"$@" >"$T_TMP/out" 2>"$T_TMP/err" </dev/null || T_RC=$?
+	T_OUT=$(cat "$T_TMP/out")
+	T_ERR=$(cat "$T_TMP/err")
+	[[ $T_RC == "$want" ]] && return 0
+	_t_fail "exit status of: $*" "$want" "$T_RC (stderr: ${T_ERR:0:400})"
+}
+
+skip() {
+	_t_need
+	if [[ ${CI:-} == true ]]; then
+		_t_fail "skipped, and CI=true allows no skips" "the test runs" "skipped: $1"
+		return 0
+	fi
+	[[ $T_STATE == fail ]] || T_STATE=skip
+	printf 'SKIP %s: %s\n' "$T_NAME" "$1" >&2
+}
+
+t_summary() {
+	local p f s
+	_t_close
+	T_SUMMARY_DONE=1
+	p=$(grep -c '^pass ' "$T_RESULTS" || true)
+	f=$(grep -c '^fail ' "$T_RESULTS" || true)
+	s=$(grep -c '^skip ' "$T_RESULTS" || true)
+	if ((f > 0)); then
+		echo "failed tests:"
+		grep '^fail ' "$T_RESULTS" | sed 's/^fail /  /'
+	fi
+	echo "$p passed, $f failed, $s skipped"
+	((f == 0))
+}
+
+# A suite that dies mid-test (set -e, a crash) fails that test visibly.
+_t_exit() {
+	local rc=$?
+	if [[ -n $T_SUMMARY_DONE ]]; then
+		rm -rf "$T_TMP"
+		exit "$rc"
+	fi
+	if [[ $rc != 0 ]]; then
+		[[ -n $T_NAME ]] || T_NAME="${0##*/} (outside any test)"
+		T_STATE=fail
+		printf 'FAIL %s: the suite stopped here (status %s)\n' "$T_NAME" "$rc" >&2
+	fi
+	if [[ -n $T_OWNER && -z $T_SUMMARY_DONE ]]; then
+		t_summary || rc=1
+	else
+		_t_close
+	fi
+	rm -rf "$T_TMP"
+	exit "$rc"
+}
+trap _t_exit EXIT

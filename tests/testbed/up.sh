@@ -1,0 +1,394 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Bring up the nsh integration test bed: one long-running container per
+# runtime nsh resolves (docker, containerd/k8s.io with CRI annotations, podman,
+# runc, LXC, systemd-nspawn), all from one busybox-static rootfs, none with a
+# network. Writes /run/nsh-testbed/env with the IDs, names and init host PIDs
+# as the runtimes themselves report them, so tests never trust nsh for the
+# expected values.
+#
+# Idempotent: what already runs is kept, what is missing or dead is (re)made.
+# Needs root and the packages in scripts/packages-test.txt; starts dockerd and
+# containerd itself because CI machines run no services.
+set -Eeuo pipefail
+
+TB=/run/nsh-testbed
+ENV_FILE=$TB/env
+IMG=nsh-busybox:test
+# A stray docker client sits in /usr/local/bin on some machines; use Debian's.
+DOCKER_BIN=/usr/bin/docker
+# /run/containerd is the standalone containerd; docker's own lives elsewhere.
+CTRD_SOCK=/run/containerd/containerd.sock
+ROOTFS_VERSION=2
+SLEEP2='sleep 100000 & exec sleep 100000'
+
+mkdir -p "$TB"
+
+# One up.sh at a time: two concurrent runs would race on names. flock -o keeps
+# the lock fd out of the daemons we spawn (they would hold it forever).
+if [[ -z ${NSHT_UP_LOCKED:-} ]]; then
+	NSHT_UP_LOCKED=1 exec flock -o -w 300 "$TB/up.lock" bash "$(readlink -f "$0")" "$@"
+fi
+
+T0=$SECONDS
+# podman's default rlimits need CAP_SYS_RESOURCE, which this machine lacks;
+# a private containers.conf avoids editing /etc.
+export CONTAINERS_CONF=$TB/containers.conf
+printf '[containers]\ndefault_ulimits = []\n' >"$CONTAINERS_CONF"
+
+log() { printf 'testbed: %s\n' "$*" >&2; }
+
+# fail RUNTIME WHY [LOGFILE]: the test bed is all or nothing, never a silent skip.
+fail() {
+	log "$1 did not come up: $2"
+	if [[ -n ${3:-} && -r $3 ]]; then
+		log "last lines of $3:"
+		tail -n 20 "$3" >&2 || true
+	fi
+	exit 1
+}
+trap 'log "unexpected failure at line $LINENO: $BASH_COMMAND"' ERR
+
+# Every client call is bounded: a wedged daemon must fail the bed, not hang CI.
+docker() { timeout 60 "$DOCKER_BIN" "$@"; }
+ctr() { timeout 60 /usr/bin/ctr --address "$CTRD_SOCK" -n k8s.io "$@"; }
+podman() { timeout 60 /usr/bin/podman --runtime runc "$@"; }
+
+# wait_until SECS CMD...: poll CMD every 0.2 s for at most SECS seconds.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.2
+	done
+}
+
+pid_alive() { [[ -n ${1:-} && -d /proc/$1 ]]; }
+pid_gone() { [[ ! -d /proc/$1 ]]; }
+pidfile_alive() { [[ -r $1 ]] && pid_alive "$(cat "$1")"; }
+
+# spawn LOG CMD...: start a daemon in its own session, detached from our
+# stdio (so a caller's pipe is not held open) and print its PID.
+spawn() {
+	local logf=$1
+	shift
+	setsid "$@" </dev/null >>"$logf" 2>&1 &
+	echo $!
+}
+
+docker_up() { docker info; }
+ctrd_up() { [[ -S $CTRD_SOCK ]] && timeout 5 /usr/bin/ctr --address "$CTRD_SOCK" version; }
+
+# ---------------------------------------------------------------- services
+start_services() {
+	if ! docker_up >/dev/null 2>&1; then
+		# dockerd 20.10 adopts /run/containerd if its socket exists; start it
+		# before our standalone containerd so docker keeps its own
+		# (/run/docker/containerd), the layout TESTBED.md describes.
+		if pidfile_alive "$TB/containerd.pid"; then
+			log "stopping our containerd so dockerd starts its own"
+			kill "$(cat "$TB/containerd.pid")" || true
+			wait_until 20 pid_gone "$(cat "$TB/containerd.pid")" ||
+				fail containerd "would not stop for the dockerd restart"
+		fi
+		# A socket nobody serves (containerd killed hard) would mislead dockerd.
+		if [[ -S $CTRD_SOCK ]] && ! ctrd_up >/dev/null 2>&1; then
+			rm -f "$CTRD_SOCK" "$CTRD_SOCK.ttrpc"
+		fi
+		if ! pidfile_alive "$TB/dockerd.pid"; then
+			spawn "$TB/dockerd.log" dockerd --iptables=false --bridge=none >"$TB/dockerd.pid"
+		fi
+		wait_until 60 docker_up || fail docker "dockerd not ready after 60 s" "$TB/dockerd.log"
+	fi
+
+	if ! ctrd_up >/dev/null 2>&1; then
+		if ! pidfile_alive "$TB/containerd.pid"; then
+			spawn "$TB/containerd.log" containerd >"$TB/containerd.pid"
+		fi
+		wait_until 30 ctrd_up || fail containerd "containerd not ready after 30 s" "$TB/containerd.log"
+	fi
+}
+
+# ---------------------------------------------------------------- image
+build_rootfs() {
+	local r=$TB/rootfs
+	[[ -e $r/.nsht-rootfs-v$ROOTFS_VERSION ]] && return 0
+	rm -rf "$r" "$TB/rootfs.tar"
+	mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,tmp,root,home/app,run,var,usr/bin,usr/lib}
+	cp /bin/busybox "$r/bin/busybox"
+	local a
+	for a in $("$r/bin/busybox" --list); do
+		[[ $a == busybox ]] || ln -sf busybox "$r/bin/$a"
+	done
+	# uid 1000 is someone else on most hosts: ps must name it from this file.
+	printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'app:x:1000:1000:app:/home/app:/bin/sh' \
+		'nobody:x:65534:65534:nobody:/:/bin/false' >"$r/etc/passwd"
+	printf '%s\n' 'root:x:0:' 'app:x:1000:' 'nogroup:x:65534:' >"$r/etc/group"
+	# systemd-nspawn refuses a directory that does not look like an OS tree.
+	printf '%s\n' 'ID=nsht' 'NAME="nsh test busybox"' >"$r/usr/lib/os-release"
+	ln -sf ../usr/lib/os-release "$r/etc/os-release"
+	chown 1000:1000 "$r/home/app"
+	chmod 1777 "$r/tmp"
+	tar -C "$r" --numeric-owner -cf "$TB/rootfs.tar" .
+	touch "$r/.nsht-rootfs-v$ROOTFS_VERSION"
+	# New rootfs, new images: drop the old ones so they are re-imported.
+	docker rmi -f "$IMG" >/dev/null 2>&1 || true
+	ctr images rm "docker.io/library/$IMG" >/dev/null 2>&1 || true
+	podman rmi -f "localhost/$IMG" >/dev/null 2>&1 || true
+}
+
+import_images() {
+	if ! docker image inspect "$IMG" >/dev/null 2>&1; then
+		docker import "$TB/rootfs.tar" "$IMG" >/dev/null || fail docker "docker import failed"
+	fi
+	if ! ctr images ls -q | grep -x "docker.io/library/$IMG" >/dev/null; then
+		docker save "$IMG" -o "$TB/image.tar" || fail containerd "docker save failed"
+		ctr images import "$TB/image.tar" >/dev/null || fail containerd "ctr images import failed"
+	fi
+	if ! podman image exists "localhost/$IMG"; then
+		podman import "$TB/rootfs.tar" "localhost/$IMG" >/dev/null 2>&1 ||
+			fail podman "podman import failed"
+	fi
+}
+
+# ---------------------------------------------------------------- containers
+docker_running() { [[ $(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null) == true ]]; }
+
+docker_ctr() {
+	local name=$1
+	shift
+	docker_running "$name" && return 0
+	docker rm -f "$name" >/dev/null 2>&1 || true
+	docker run -d --name "$name" --network none "$@" >/dev/null ||
+		fail "docker ($name)" "docker run failed" "$TB/dockerd.log"
+	wait_until 30 docker_running "$name" || fail "docker ($name)" "not running after 30 s"
+}
+
+start_docker() {
+	# Two processes: ps must list more than the init.
+	# The child runs as uid 1000, which the rootfs names `app`.
+	docker_ctr nsht-web1 "$IMG" sh -c 'su -s /bin/sh app -c "exec sleep 100001" & exec sleep 100000'
+	# A nested pid namespace inside the container (3 NSpid levels). --privileged
+	# is refused here (no CAP_SYS_RESOURCE on the host), SYS_ADMIN is enough.
+	docker_ctr nsht-nested --cap-add SYS_ADMIN --security-opt seccomp=unconfined \
+		--security-opt apparmor=unconfined "$IMG" unshare -p -f -m --mount-proc sh -c "$SLEEP2"
+}
+
+# Deterministic so that a rerun finds the same container.
+K8S_ID=$(printf nsht-k8s-app | sha256sum | cut -c1-64)
+K8S_POD_UID=$(printf nsht-pod | sha256sum | sed -E 's/^(.{8})(.{4})(.{4})(.{4})(.{12}).*/\1-\2-\3-\4-\5/')
+
+k8s_pid() { ctr task ls | awk -v id="$K8S_ID" '$1 == id && $3 == "RUNNING" { print $2 }'; }
+k8s_running() { [[ -n $(k8s_pid) ]]; }
+
+start_k8s() {
+	k8s_running && return 0
+	ctr task rm -f "$K8S_ID" >/dev/null 2>&1 || true
+	ctr containers rm "$K8S_ID" >/dev/null 2>&1 || true
+	# The shape a CRI pod container has on disk: kubepods cgroup (cgroupfs
+	# driver) and the io.kubernetes.cri.* annotations nsh reads.
+	ctr run -d --cgroup "/kubepods/besteffort/pod$K8S_POD_UID/$K8S_ID" \
+		--annotation io.kubernetes.cri.sandbox-name=nsht-pod \
+		--annotation io.kubernetes.cri.sandbox-namespace=nsht-ns \
+		--annotation io.kubernetes.cri.container-name=app \
+		--annotation io.kubernetes.cri.container-type=container \
+		"docker.io/library/$IMG" "$K8S_ID" sh -c "$SLEEP2" </dev/null >>"$TB/ctr.log" 2>&1 ||
+		fail containerd "ctr run failed" "$TB/ctr.log"
+	wait_until 30 k8s_running || fail containerd "task $K8S_ID not running after 30 s" "$TB/containerd.log"
+}
+
+podman_running() { [[ $(podman inspect -f '{{.State.Running}}' "$1" 2>/dev/null) == true ]]; }
+
+start_podman() {
+	podman_running nsht-podman1 && return 0
+	podman rm -f nsht-podman1 >/dev/null 2>&1 || true
+	podman run -d --name nsht-podman1 --network none "localhost/$IMG" sh -c "$SLEEP2" \
+		</dev/null >>"$TB/podman.log" 2>&1 || fail podman "podman run failed" "$TB/podman.log"
+	wait_until 30 podman_running nsht-podman1 || fail podman "not running after 30 s"
+}
+
+runc_status() { timeout 10 runc state nsht-runc1 2>/dev/null | jq -r .status; }
+runc_running() { [[ $(runc_status) == running ]]; }
+
+start_runc() {
+	local b=$TB/runc1
+	runc_running && return 0
+	timeout 30 runc delete -f nsht-runc1 >/dev/null 2>&1 || true
+	rm -rf "$b"
+	mkdir -p "$b"
+	cp -a "$TB/rootfs" "$b/rootfs"
+	(cd "$b" && runc spec)
+	jq --arg cmd "$SLEEP2" '.process.terminal = false | .process.args = ["sh", "-c", $cmd]
+		| .root.readonly = true | .hostname = "nsht-runc1"' "$b/config.json" >"$b/config.json.new"
+	mv "$b/config.json.new" "$b/config.json"
+	# The container inherits runc's stdio: keep it off the caller's terminal/pipe.
+	(cd "$b" && timeout 30 runc run -d --pid-file "$b/pid" nsht-runc1 </dev/null >>"$TB/runc1.log" 2>&1) ||
+		fail runc "runc run failed" "$TB/runc1.log"
+	wait_until 10 runc_running ||
+		fail runc "not running after 10 s"
+}
+
+lxc_running() { [[ $(timeout 10 lxc-info -n nsht-lxc1 -sH 2>/dev/null) == RUNNING ]]; }
+
+start_lxc() {
+	local conf=/var/lib/lxc/nsht-lxc1/config
+	lxc_running && return 0
+	timeout 30 lxc-stop -k -n nsht-lxc1 >/dev/null 2>&1 || true
+	if [[ ! -e $conf ]]; then
+		timeout 120 lxc-create -n nsht-lxc1 -t busybox >>"$TB/lxc1.log" 2>&1 ||
+			fail lxc "lxc-create -t busybox failed" "$TB/lxc1.log"
+	fi
+	# No lxcbr0 bridge here: an empty network namespace instead of a veth.
+	if ! grep -qx 'lxc.net.0.type = empty' "$conf"; then
+		sed -i '/^lxc\.net\.0\./d' "$conf"
+		echo 'lxc.net.0.type = empty' >>"$conf"
+	fi
+	timeout 30 lxc-start -n nsht-lxc1 -l INFO -o "$TB/lxc1.log" </dev/null >>"$TB/lxc1.log" 2>&1 ||
+		fail lxc "lxc-start failed" "$TB/lxc1.log"
+	wait_until 30 lxc_running ||
+		fail lxc "not RUNNING after 30 s" "$TB/lxc1.log"
+}
+
+# The nspawn supervisor is ours alone: no machined, so its PID is in our pidfile.
+nspawn_sup() {
+	local p
+	p=$(cat "$TB/nspawn1/sup.pid" 2>/dev/null) || return 1
+	[[ $(cat "/proc/$p/comm" 2>/dev/null) == systemd-nspawn ]] || return 1
+	tr '\0' ' ' <"/proc/$p/cmdline" | grep -- '-M nsht-nspawn1 ' >/dev/null || return 1
+	echo "$p"
+}
+
+# The payload is the supervisor's only child.
+nspawn_child() { cat /proc/"$1"/task/*/children 2>/dev/null | tr -s ' ' '\n' | grep -m1 .; }
+
+# The cgroup v2 tree and v1 name=systemd: the hierarchies nspawn manages.
+nspawn_cgroup_roots() {
+	awk '$3 == "cgroup2" || ($3 == "cgroup" && $4 ~ /(^|,)name=systemd(,|$)/) { print $2 }' /proc/self/mounts
+}
+
+start_nspawn() {
+	local d=$TB/nspawn1 sup
+	nspawn_sup >/dev/null && return 0
+	rm -rf "$d"
+	mkdir -p "$d"
+	cp -a "$TB/rootfs" "$d/rootfs"
+	# With --keep-unit and no systemd, nspawn splits the cgroup it starts in
+	# into supervisor/ and payload/; give it its own instead of the root.
+	(
+		local root
+		for root in $(nspawn_cgroup_roots); do
+			mkdir -p "$root/nsht/nspawn1"
+			echo "$BASHPID" >"$root/nsht/nspawn1/cgroup.procs"
+		done
+		exec systemd-nspawn -q -D "$d/rootfs" -M nsht-nspawn1 --register=no --keep-unit \
+			sh -c "$SLEEP2"
+	) </dev/null >>"$TB/nspawn1.log" 2>&1 &
+	echo $! >"$d/sup.pid"
+	wait_until 30 nspawn_sup || fail nspawn "supervisor not running" "$TB/nspawn1.log"
+	sup=$(nspawn_sup)
+	wait_until 30 nspawn_child "$sup" || fail nspawn "no payload after 30 s" "$TB/nspawn1.log"
+}
+
+# ---------------------------------------------------------------- settle
+# A container counts as up once its init has exec'd its final program and the
+# process count holds still: ps tests compare exact sets.
+settle() {
+	local name=$1 pid=$2 comm=$3 n1 n2 deadline=$((SECONDS + 30))
+	while ((SECONDS < deadline)); do
+		if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$comm" ]] &&
+			[[ -n $(cat /proc/"$pid"/task/*/children 2>/dev/null | tr -d ' ') ]]; then
+			n1=$(descendants "$pid" | wc -l)
+			sleep 0.3
+			n2=$(descendants "$pid" | wc -l)
+			[[ $n1 == "$n2" ]] && return 0
+		fi
+		sleep 0.2
+	done
+	fail "$name" "init $pid ($comm) did not settle"
+}
+
+descendants() {
+	local p
+	echo "$1"
+	for p in $(cat /proc/"$1"/task/*/children 2>/dev/null); do descendants "$p"; done
+}
+
+# ---------------------------------------------------------------- env
+write_env() {
+	local w1_id w1_pid n_id n_pid k_pid p_id p_pid r_pid l_pid s_pid s_child tmp
+	w1_id=$(docker inspect -f '{{.Id}}' nsht-web1)
+	w1_pid=$(docker inspect -f '{{.State.Pid}}' nsht-web1)
+	n_id=$(docker inspect -f '{{.Id}}' nsht-nested)
+	n_pid=$(docker inspect -f '{{.State.Pid}}' nsht-nested)
+	k_pid=$(k8s_pid)
+	p_id=$(podman inspect -f '{{.Id}}' nsht-podman1)
+	p_pid=$(podman inspect -f '{{.State.Pid}}' nsht-podman1)
+	r_pid=$(timeout 10 runc state nsht-runc1 | jq -r .pid)
+	l_pid=$(timeout 10 lxc-info -n nsht-lxc1 -pH)
+	s_pid=$(nspawn_sup)
+	s_child=$(nspawn_child "$s_pid")
+
+	local v
+	for v in w1_id w1_pid n_id n_pid k_pid p_id p_pid r_pid l_pid s_pid s_child; do
+		[[ -n ${!v} && ${!v} != 0 ]] || fail testbed "could not read $v from its runtime"
+	done
+
+	settle docker:nsht-web1 "$w1_pid" sleep
+	settle docker:nsht-nested "$n_pid" unshare
+	settle containerd:k8s "$k_pid" sleep
+	settle podman:nsht-podman1 "$p_pid" sleep
+	settle runc:nsht-runc1 "$r_pid" sleep
+	settle lxc:nsht-lxc1 "$l_pid" init
+	settle nspawn:nsht-nspawn1 "$s_child" sleep
+
+	tmp=$(mktemp "$TB/env.XXXXXX")
+	{
+		echo "# Written by tests/testbed/up.sh from the runtimes' own answers."
+		printf 'export %s=%q\n' \
+			NSHT_DIR "$TB" \
+			NSHT_IMAGE "$IMG" \
+			NSHT_DOCKER "$DOCKER_BIN" \
+			NSHT_CTRD_SOCK "$CTRD_SOCK" \
+			CONTAINERS_CONF "$CONTAINERS_CONF" \
+			DOCKER_WEB1_ID "$w1_id" \
+			DOCKER_WEB1_NAME nsht-web1 \
+			DOCKER_WEB1_PID "$w1_pid" \
+			NESTED_ID "$n_id" \
+			NESTED_NAME nsht-nested \
+			NESTED_PID "$n_pid" \
+			K8S_ID "$K8S_ID" \
+			K8S_PID "$k_pid" \
+			K8S_NS k8s.io \
+			K8S_POD_UID "$K8S_POD_UID" \
+			K8S_POD_NAMESPACE nsht-ns \
+			K8S_POD_NAME nsht-pod \
+			K8S_CONTAINER_NAME app \
+			K8S_CGROUP "/kubepods/besteffort/pod$K8S_POD_UID/$K8S_ID" \
+			PODMAN1_ID "$p_id" \
+			PODMAN1_NAME nsht-podman1 \
+			PODMAN1_PID "$p_pid" \
+			RUNC1_ID nsht-runc1 \
+			RUNC1_PID "$r_pid" \
+			RUNC1_BUNDLE "$TB/runc1" \
+			LXC1_NAME nsht-lxc1 \
+			LXC1_PID "$l_pid" \
+			NSPAWN1_NAME nsht-nspawn1 \
+			NSPAWN1_PID "$s_child" \
+			NSPAWN1_SUP_PID "$s_pid"
+	} >"$tmp"
+	mv "$tmp" "$ENV_FILE"
+}
+
+start_services
+build_rootfs
+import_images
+start_docker
+start_k8s
+start_podman
+start_runc
+start_lxc
+start_nspawn
+write_env
+log "up in $((SECONDS - T0)) s; env in $ENV_FILE"

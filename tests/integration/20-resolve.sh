@@ -28,7 +28,7 @@ done
 
 t_begin "resolve pid:N inside the nested pid namespace"
 inner=$(for p in $(expected_pids nested); do
-	[[ $(nspid "$p" | wc -w) == 3 ]] && echo "$p"
+	if [[ $(nspid "$p" | wc -w) == 3 ]]; then echo "$p"; fi
 done | tail -n 1)
 if [[ -z $inner ]]; then
 	_t_fail "test bed: nsht-nested has no process 3 pid namespaces deep" "a nested process" "none"
@@ -61,8 +61,11 @@ assert_exit 1 nsh docker:nsht-lxc1 info
 assert_contains "$T_ERR" "no container, VM or process matches"
 
 t_begin "pid of no process"
-assert_exit 1 nsh pid:999999999 info
-assert_contains "$T_ERR" "nsh: "
+# A valid PID (below pid_max) that no process has.
+free=$(($(cat /proc/sys/kernel/pid_max) - 1))
+while [[ -e /proc/$free ]]; do free=$((free - 1)); done
+assert_exit 1 nsh "pid:$free" info
+assert_contains "$T_ERR" "nsh: pid:$free: "
 
 # --- ambiguity -----------------------------------------------------------
 # Docker IDs are random, so two that share a prefix cannot be ordered up;

@@ -24,7 +24,7 @@ done
 t_begin "pidmap: nested pid namespace"
 deep=()
 for p in $(expected_pids nested); do
-	[[ $(nspid "$p" | wc -w) == 3 ]] && deep+=("$p")
+	if [[ $(nspid "$p" | wc -w) == 3 ]]; then deep+=("$p"); fi
 done
 assert_eq 2 "${#deep[@]}" "test bed: processes 3 namespaces deep in nsht-nested"
 for p in "${deep[@]}"; do
@@ -34,6 +34,15 @@ for p in "${deep[@]}"; do
 	assert_eq "$ct" "$(q '.pids[0].container')" "container pid"
 	assert_eq 3 "$(q '.pids[0].levels | length')" "levels of $p"
 	assert_eq "$(nspid "$p")" "$(q '.pids[0].levels | map(tostring) | join(" ")')" "levels = NSpid of $p"
+done
+
+t_begin "pidmap without PIDs: every process, every level"
+run_json docker:nsht-nested pidmap --json
+assert_eq "$(expected_pids nested | sorted)" "$(q '.pids[].host' | sorted)" "host pids"
+for p in $(expected_pids nested); do
+	assert_eq "$(nspid "$p")" \
+		"$(q --argjson p "$p" '.pids[] | select((.host | tonumber?) == $p) | .levels | map(tostring) | join(" ")')" \
+		"levels of $p"
 done
 
 t_begin "pidmap --host: host PID to container PID, nested"

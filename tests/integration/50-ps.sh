@@ -29,7 +29,7 @@ t_begin "ps --json: user names come from the container's /etc/passwd"
 run_json docker:nsht-web1 ps --json
 app=""
 for p in $(expected_pids web1); do
-	[[ $(awk '$1 == "Uid:" { print $2 }' "/proc/$p/status") == 1000 ]] && app=$p
+	if [[ $(awk '$1 == "Uid:" { print $2 }' "/proc/$p/status") == 1000 ]]; then app=$p; fi
 done
 assert_eq 1000 "$(awk '$1 == "Uid:" { print $2 }' "/proc/${app:-self}/status")" "test bed: web1 runs a uid 1000 process"
 # The rootfs names uid 1000 `app`; the host calls it something else (or nothing).

@@ -85,7 +85,9 @@ expected_pids() {
 	nspawn1)
 		ino=$(stat -L -c %i "/proc/$NSPAWN1_PID/ns/pid")
 		for p in /proc/[0-9]*; do
-			[[ $(stat -L -c %i "$p/ns/pid" 2>/dev/null) == "$ino" ]] && echo "${p#/proc/}"
+			if [[ $(stat -L -c %i "$p/ns/pid" 2>/dev/null) == "$ino" ]]; then
+				echo "${p#/proc/}"
+			fi
 		done
 		;;
 	esac | tr -d ' ' | grep . | sort -n

@@ -104,7 +104,8 @@ rm -rf "$TB/nspawn1"
 # real node's kubepods is never harmed).
 for root in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts); do
 	for d in "$root"/nsht/nspawn1/payload "$root"/nsht/nspawn1/supervisor "$root"/nsht/nspawn1 \
-		"$root"/nsht "$root"/kubepods/besteffort/pod* "$root"/kubepods/besteffort "$root"/kubepods; do
+		"$root"/nsht "$root"/kubepods/besteffort/pod* "$root"/kubepods/besteffort "$root"/kubepods \
+		"$root"/lxc.payload.nsht-* "$root"/lxc.monitor.nsht-*; do
 		[[ -d $d ]] && rmdir "$d" 2>/dev/null
 	done
 done

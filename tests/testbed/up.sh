@@ -65,8 +65,14 @@ wait_until() {
 	done
 }
 
-pid_alive() { [[ -n ${1:-} && -d /proc/$1 ]]; }
-pid_gone() { [[ ! -d /proc/$1 ]]; }
+# Alive = exists and is no zombie: orphans wait for a slow init to reap them.
+pid_alive() {
+	local st
+	[[ -n ${1:-} ]] || return 1
+	st=$(sed -E 's/^.*\) (.).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+	[[ -n $st && $st != Z && $st != X ]]
+}
+pid_gone() { ! pid_alive "$1"; }
 pidfile_alive() { [[ -r $1 ]] && pid_alive "$(cat "$1")"; }
 
 # spawn LOG CMD...: start a daemon in its own session, detached from our
@@ -154,7 +160,13 @@ import_images() {
 }
 
 # ---------------------------------------------------------------- containers
-docker_running() { [[ $(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null) == true ]]; }
+# "Running" by the runtime's word AND by the kernel's: a runtime whose helper
+# process was killed keeps saying "running" about a PID that is gone.
+docker_running() {
+	local st
+	st=$(docker inspect -f '{{.State.Running}} {{.State.Pid}}' "$1" 2>/dev/null) || return 1
+	[[ ${st% *} == true ]] && pid_alive "${st#* }"
+}
 
 docker_ctr() {
 	local name=$1
@@ -181,7 +193,7 @@ K8S_ID=$(printf nsht-k8s-app | sha256sum | cut -c1-64)
 K8S_POD_UID=$(printf nsht-pod | sha256sum | sed -E 's/^(.{8})(.{4})(.{4})(.{4})(.{12}).*/\1-\2-\3-\4-\5/')
 
 k8s_pid() { ctr task ls | awk -v id="$K8S_ID" '$1 == id && $3 == "RUNNING" { print $2 }'; }
-k8s_running() { [[ -n $(k8s_pid) ]]; }
+k8s_running() { pid_alive "$(k8s_pid)"; }
 
 start_k8s() {
 	k8s_running && return 0
@@ -199,7 +211,11 @@ start_k8s() {
 	wait_until 30 k8s_running || fail containerd "task $K8S_ID not running after 30 s" "$TB/containerd.log"
 }
 
-podman_running() { [[ $(podman inspect -f '{{.State.Running}}' "$1" 2>/dev/null) == true ]]; }
+podman_running() {
+	local st
+	st=$(podman inspect -f '{{.State.Running}} {{.State.Pid}}' "$1" 2>/dev/null) || return 1
+	[[ ${st% *} == true ]] && pid_alive "${st#* }"
+}
 
 start_podman() {
 	podman_running nsht-podman1 && return 0
@@ -210,7 +226,9 @@ start_podman() {
 }
 
 runc_status() { timeout 10 runc state nsht-runc1 2>/dev/null | jq -r .status; }
-runc_running() { [[ $(runc_status) == running ]]; }
+runc_running() {
+	[[ $(runc_status) == running ]] && pid_alive "$(timeout 10 runc state nsht-runc1 | jq -r .pid)"
+}
 
 start_runc() {
 	local b=$TB/runc1
@@ -230,7 +248,10 @@ start_runc() {
 		fail runc "not running after 10 s"
 }
 
-lxc_running() { [[ $(timeout 10 lxc-info -n nsht-lxc1 -sH 2>/dev/null) == RUNNING ]]; }
+lxc_running() {
+	[[ $(timeout 10 lxc-info -n nsht-lxc1 -sH 2>/dev/null) == RUNNING ]] &&
+		pid_alive "$(timeout 10 lxc-info -n nsht-lxc1 -pH)"
+}
 
 start_lxc() {
 	local conf=/var/lib/lxc/nsht-lxc1/config
@@ -245,6 +266,14 @@ start_lxc() {
 		sed -i '/^lxc\.net\.0\./d' "$conf"
 		echo 'lxc.net.0.type = empty' >>"$conf"
 	fi
+	# A container killed hard leaves its cgroups behind, and LXC would then
+	# pick lxc.payload.nsht-lxc1-1: remove the empty leftovers first.
+	local root d
+	for root in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts); do
+		for d in "$root"/lxc.payload.nsht-lxc1* "$root"/lxc.monitor.nsht-lxc1*; do
+			if [[ -d $d ]]; then find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
+		done
+	done
 	timeout 30 lxc-start -n nsht-lxc1 -l INFO -o "$TB/lxc1.log" </dev/null >>"$TB/lxc1.log" 2>&1 ||
 		fail lxc "lxc-start failed" "$TB/lxc1.log"
 	wait_until 30 lxc_running ||

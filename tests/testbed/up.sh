@@ -85,6 +85,16 @@ spawn() {
 }
 
 docker_up() { docker info; }
+
+# stale_pidfile FILE COMM: drop FILE unless it names a live COMM.
+stale_pidfile() {
+	local p
+	[[ -e $1 ]] || return 0
+	p=$(cat "$1" 2>/dev/null) || p=""
+	if ! pid_alive "$p" || [[ $(cat "/proc/$p/comm" 2>/dev/null) != "$2" ]]; then
+		rm -f "$1"
+	fi
+}
 ctrd_up() { [[ -S $CTRD_SOCK ]] && timeout 5 /usr/bin/ctr --address "$CTRD_SOCK" version; }
 
 # ---------------------------------------------------------------- services
@@ -103,6 +113,11 @@ start_services() {
 		if [[ -S $CTRD_SOCK ]] && ! ctrd_up >/dev/null 2>&1; then
 			rm -f "$CTRD_SOCK" "$CTRD_SOCK.ttrpc"
 		fi
+		# PIDs recycle fast here (pid_max 32768): a stale pidfile of a killed
+		# dockerd or of its containerd that names a live stranger would make
+		# dockerd refuse to start or wait for a containerd that is not there.
+		stale_pidfile /var/run/docker.pid dockerd
+		stale_pidfile /var/run/docker/containerd/containerd.pid containerd
 		if ! pidfile_alive "$TB/dockerd.pid"; then
 			spawn "$TB/dockerd.log" dockerd --iptables=false --bridge=none >"$TB/dockerd.pid"
 		fi
@@ -262,9 +277,10 @@ start_lxc() {
 			fail lxc "lxc-create -t busybox failed" "$TB/lxc1.log"
 	fi
 	# No lxcbr0 bridge here: an empty network namespace instead of a veth.
-	if ! grep -qx 'lxc.net.0.type = empty' "$conf"; then
-		sed -i '/^lxc\.net\.0\./d' "$conf"
-		echo 'lxc.net.0.type = empty' >>"$conf"
+	# AppArmor "generated" needs apparmor_parser, which is only a Recommends.
+	if ! grep -qx 'lxc.net.0.type = empty' "$conf" || ! grep -qx 'lxc.apparmor.profile = unconfined' "$conf"; then
+		sed -i -e '/^lxc\.net\.0\./d' -e '/^lxc\.apparmor\./d' "$conf"
+		printf '%s\n' 'lxc.net.0.type = empty' 'lxc.apparmor.profile = unconfined' >>"$conf"
 	fi
 	# A container killed hard leaves its cgroups behind, and LXC would then
 	# pick lxc.payload.nsht-lxc1-1: remove the empty leftovers first.

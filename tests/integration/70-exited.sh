@@ -14,7 +14,6 @@ victim=nsht-victim
 start_victim() {
 	docker rm -f "$victim" >/dev/null 2>&1 || true
 	docker run -d --name "$victim" --network none "$NSHT_IMAGE" sh -c 'sleep 100000 & exec sleep 100000' >/dev/null
-	VPID=$(docker inspect -f '{{.State.Pid}}' "$victim")
 	VID=$(docker inspect -f '{{.Id}}' "$victim")
 }
 

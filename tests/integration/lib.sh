@@ -29,9 +29,11 @@ podman() { timeout 60 /usr/bin/podman --runtime runc "$@"; }
 nsh() { timeout -k 5 30 "$NSH" "$@"; }
 
 # The test bed's containers. LABEL -> runtime string, init PID, ID, name.
+# shellcheck disable=SC2034 # used by the suites that source this file
 T_LABELS=(web1 nested k8s podman1 runc1 lxc1 nspawn1)
 declare -A T_RUNTIME=([web1]=docker [nested]=docker [k8s]=containerd [podman1]=podman
 	[runc1]=runc [lxc1]=lxc [nspawn1]=nspawn)
+# shellcheck disable=SC2034
 declare -A T_PID=([web1]=$DOCKER_WEB1_PID [nested]=$NESTED_PID [k8s]=$K8S_PID
 	[podman1]=$PODMAN1_PID [runc1]=$RUNC1_PID [lxc1]=$LXC1_PID [nspawn1]=$NSPAWN1_PID)
 declare -A T_ID=([web1]=$DOCKER_WEB1_ID [nested]=$NESTED_ID [k8s]=$K8S_ID
@@ -107,7 +109,12 @@ ns_inode 1 pid >/dev/null 2>&1 || T_HOST_REF=2
 host_ns_inode() { ns_inode "$T_HOST_REF" "$1"; }
 
 # Namespace types nsh must report: every /proc/PID/ns entry but *_for_children.
-ns_types() { ls "/proc/$1/ns" | grep -v '_for_children$'; }
+ns_types() {
+	local f
+	for f in "/proc/$1/ns"/*; do
+		[[ $f == *_for_children ]] || echo "${f##*/}"
+	done
+}
 
 # nsh and the kernel may spell the mount namespace "mnt" or "mount".
 ns_file() {

@@ -90,6 +90,7 @@ assert_exit() {
 	_t_need
 	T_RC=0
 	"$@" >"$T_TMP/out" 2>"$T_TMP/err" </dev/null || T_RC=$?
+	# shellcheck disable=SC2034 # read by the test that called us
 	T_OUT=$(cat "$T_TMP/out")
 	T_ERR=$(cat "$T_TMP/err")
 	[[ $T_RC == "$want" ]] && return 0

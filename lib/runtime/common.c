@@ -3,9 +3,12 @@
  * the adapter registry and CRI annotation parsing. */
 #include "runtime.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../json_util.h"
 #include "../proc.h"
@@ -152,5 +155,151 @@ int cgroup_dir_init_pid(const struct host *h, const char *dir, pid_t *ret)
 	if (!lowest)
 		return -ENOENT;
 	*ret = lowest;
+	return 0;
+}
+
+/* ---- Added with the docker, podman, crio, runc and crun adapters ---- */
+
+int container_pid_check(const struct host *h, pid_t pid, uint64_t start_time, uint64_t *ret_start)
+{
+	struct proc_stat st;
+
+	if (pid <= 0)
+		return -ESRCH;
+	int r = proc_read_stat(h, pid, &st);
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	/* An init that exited but was not reaped yet is no container any more. */
+	if (st.state == 'Z' || st.state == 'X' || st.pid != pid)
+		return -ESRCH;
+	if (start_time && st.start_time != start_time)
+		return -ESRCH;
+	if (ret_start)
+		*ret_start = st.start_time;
+	return 0;
+}
+
+int container_pid_in_cgroup(const struct host *h, pid_t pid, const char *needle)
+{
+	char path[64];
+	_cleanup_free_ char *buf = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	int r = host_read_file(h, path, 64 * 1024, &buf, NULL);
+	if (r == -ENOENT)
+		return -ESRCH;
+	if (r < 0)
+		return r;
+	/* Lines are "ID:CONTROLLERS:PATH"; only the path may name the container. */
+	char *save = NULL;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *p = strchr(line, ':');
+		p = p ? strchr(p + 1, ':') : NULL;
+		if (p && strstr(p + 1, needle))
+			return 1;
+	}
+	return 0;
+}
+
+bool container_id_is_hex64(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')) || n >= 64)
+			return false;
+	return n == 64;
+}
+
+static bool is_dir_entry(int dfd, const struct dirent *de)
+{
+	struct stat st;
+
+	if (de->d_type == DT_DIR)
+		return true;
+	if (de->d_type != DT_UNKNOWN)
+		return false;
+	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+int cgroup_scan_containers(const struct host *h, const char *parent, const char *prefix, const char *suffix,
+			   int (*fn)(const char *id, const char *dir, const char *path, void *userdata),
+			   void *userdata)
+{
+	static const char *const v1_mounts[] = { "pids", "memory", "cpu,cpuacct", "cpu", "systemd", "unified" };
+	char mount[64] = "/sys/fs/cgroup";
+	char full[PATH_MAX];
+	DIR *d = NULL;
+	int r;
+
+	if (h->cgroup_version == 2) {
+		r = host_path(h, full, sizeof(full), "%s%s", mount, parent);
+		if (r < 0)
+			return r;
+		d = opendir(full);
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(v1_mounts) && !d; i++) {
+			snprintf(mount, sizeof(mount), "/sys/fs/cgroup/%s", v1_mounts[i]);
+			r = host_path(h, full, sizeof(full), "%s%s", mount, parent);
+			if (r < 0)
+				return r;
+			d = opendir(full);
+		}
+	}
+	if (!d)
+		return 0;
+
+	size_t pl = strlen(prefix), sl = strlen(suffix);
+	struct dirent *de;
+	r = 0;
+	while (r >= 0 && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		char id[129], dir[PATH_MAX], path[PATH_MAX];
+
+		if (n <= pl + sl || n - pl - sl >= sizeof(id) || !str_startswith(de->d_name, prefix) ||
+		    !str_endswith(de->d_name, suffix))
+			continue;
+		memcpy(id, de->d_name + pl, n - pl - sl);
+		id[n - pl - sl] = '\0';
+		if (!container_id_is_hex64(id) || !is_dir_entry(dirfd(d), de))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", parent, de->d_name) >= (int)sizeof(path) ||
+		    snprintf(dir, sizeof(dir), "%s%s", mount, path) >= (int)sizeof(dir))
+			continue;
+		r = fn(id, dir, path, userdata);
+	}
+	closedir(d);
+	return r < 0 ? r : 0;
+}
+
+int container_pid_frozen(const struct host *h, pid_t pid)
+{
+	char path[PATH_MAX], state[32];
+	_cleanup_free_ char *buf = NULL;
+	bool v2 = h->cgroup_version == 2;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	int r = host_read_file(h, path, 64 * 1024, &buf, NULL);
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	/* v2: the "0::" line; v1 and hybrid: the freezer hierarchy's line. */
+	char *save = NULL;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *ctrl = strchr(line, ':');
+		char *cg = ctrl ? strchr(ctrl + 1, ':') : NULL;
+		if (!cg)
+			continue;
+		*cg++ = '\0';
+		ctrl++;
+		if (v2 ? strcmp(ctrl, "") != 0 : strcmp(ctrl, "freezer") != 0)
+			continue;
+		if (cg[0] != '/' || strstr(cg, "/..") || !valid_name(cg, true))
+			return 0;
+		r = host_path(h, path, sizeof(path), "/sys/fs/cgroup%s%s/%s", v2 ? "" : "/freezer",
+			      strcmp(cg, "/") == 0 ? "" : cg, v2 ? "cgroup.freeze" : "freezer.state");
+		if (r < 0 || read_small_at(AT_FDCWD, path, state, sizeof(state), NULL) < 0)
+			return 0;
+		return v2 ? state[0] == '1' : str_startswith(state, "FROZEN");
+	}
 	return 0;
 }

@@ -1,2 +1,353 @@
 // SPDX-License-Identifier: MIT
-/* placeholder until the adapter lands */
+/* CRI-O, from its bundles and the kubepods cgroups:
+ *   /run/containers/storage/<driver>-containers/<id>/userdata/config.json
+ *       the OCI bundle CRI-O hands to the runtime (it also keeps a copy
+ *       under /var/lib/containers/storage, not read: podman keeps its
+ *       bundles there, and parsing each of them here would only find
+ *       podman's). Its annotations give the pod (io.kubernetes.pod.namespace/name/uid,
+ *       io.kubernetes.container.name), the sandbox flag
+ *       (io.kubernetes.cri-o.ContainerType) and the name
+ *       (io.kubernetes.cri-o.Name, "k8s_CTR_POD_NS_UID_N").
+ *   .../userdata/pidfile (conmon writes it; it stays after the container
+ *       exits, so its PID counts only while that process is in the
+ *       container's cgroup), or runc/crun state under /run/runc, /run/crun.
+ *   kubepods cgroups: crio-<id>.scope (systemd driver) or crio-<id>
+ *       (cgroupfs driver) below kubepods[.slice]/[QOS]/POD; crio-conmon-<id>
+ *       holds conmon and is skipped. A plain <id> there (containerd's
+ *       cgroupfs naming) is used only for containers the bundles named.
+ *
+ * podman shares /run/containers/storage: a bundle counts as CRI-O's when
+ * io.container.manager says "cri-o", or, when that annotation is missing,
+ * when it carries io.kubernetes.pod.namespace or
+ * io.kubernetes.cri-o.ContainerType (podman writes other io.kubernetes.cri-o.*
+ * keys, but marks its containers io.container.manager=libpod).
+ * Non-running containers are listed with pid 0, "stopped" or "created". */
+#include "runtime.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../json_util.h"
+#include "../util.h"
+
+#define STORAGE_RUNROOT "/run/containers/storage"
+#define CRIO_PRIORITY 80
+/* kubepods / QOS / pod / container */
+#define KUBEPODS_MAX_DEPTH 4
+
+static const char *const drivers[] = { "overlay", "vfs", "btrfs", "zfs" };
+
+static const char *string_of(struct json_object *v)
+{
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static const char *running_state(const struct host *h, pid_t pid)
+{
+	return container_pid_frozen(h, pid) == 1 ? "paused" : "running";
+}
+
+static bool config_is_crio(struct json_object *config)
+{
+	struct json_object *a = json_get_member(config, "annotations");
+	const char *mgr = string_of(json_get_member(a, "io.container.manager"));
+
+	if (mgr)
+		return strcmp(mgr, "cri-o") == 0;
+	return json_get_member(a, "io.kubernetes.pod.namespace") ||
+	       json_get_member(a, "io.kubernetes.cri-o.ContainerType");
+}
+
+struct scan {
+	const struct host *h;
+	struct container_list *out;
+	size_t first;
+};
+
+static struct container *find_listed(const struct scan *x, const char *id)
+{
+	for (size_t i = x->first; i < x->out->n; i++)
+		if (strcmp(x->out->items[i].id, id) == 0)
+			return &x->out->items[i];
+	return NULL;
+}
+
+static bool entry_is_dir(int dfd, const struct dirent *de)
+{
+	struct stat st;
+
+	if (de->d_type == DT_DIR)
+		return true;
+	if (de->d_type != DT_UNKNOWN)
+		return false;
+	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The init from conmon's pidfile: 1 running, 0 ran and exited, -ENOENT no
+ * pidfile (never started). */
+static int pid_from_pidfile(const struct host *h, const char *driver, const char *id, pid_t *ret,
+			    uint64_t *ret_start)
+{
+	char path[PATH_MAX], buf[32];
+	uint64_t start;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), STORAGE_RUNROOT "/%s-containers/%s/userdata/pidfile", driver, id);
+	int r = host_read_small(h, path, buf, sizeof(buf));
+	if (r == -ENOENT)
+		return -ENOENT;
+	if (r < 0 || parse_pid(buf, &pid) < 0)
+		return 0;
+	if (container_pid_check(h, pid, 0, &start) < 0 || container_pid_in_cgroup(h, pid, id) != 1)
+		return 0;
+	*ret = pid;
+	*ret_start = start;
+	return 1;
+}
+
+static int add_container(struct scan *x, const char *driver, const char *id)
+{
+	const struct host *h = x->h;
+	_cleanup_json_ struct json_object *config = NULL;
+	char path[PATH_MAX];
+	struct container *c;
+	struct oci_state s;
+
+	snprintf(path, sizeof(path), STORAGE_RUNROOT "/%s-containers/%s/userdata/config.json", driver, id);
+	int r = json_load_host_file(h, path, &config);
+	if (r == -ENOMEM)
+		return r;
+	/* Missing (podman's run dirs have none), malformed or not CRI-O's. */
+	if (r < 0 || !json_object_is_type(config, json_type_object) || !config_is_crio(config))
+		return 0;
+
+	r = container_list_add(x->out, &c);
+	if (r < 0)
+		return r;
+	copy_str(c->runtime, sizeof(c->runtime), "crio");
+	copy_str(c->id, sizeof(c->id), id);
+	c->kind = KIND_CONTAINER;
+	c->priority = CRIO_PRIORITY;
+	snprintf(c->bundle, sizeof(c->bundle), STORAGE_RUNROOT "/%s-containers/%s/userdata", driver, id);
+
+	container_set_pod_from_annotations(c, config);
+	struct json_object *a = json_get_member(config, "annotations");
+	const char *name = string_of(json_get_member(a, "io.kubernetes.cri-o.Name"));
+	if (name && valid_name(name, false))
+		copy_str(c->name, sizeof(c->name), name);
+
+	r = runc_state_read(h, "/run/runc", id, &s);
+	if (r == -ENOENT)
+		r = crun_status_read(h, "/run/crun", id, &s);
+	if (r == -ENOMEM) {
+		container_list_drop_last(x->out);
+		return r;
+	}
+	if (r == 0 && s.pid) {
+		c->pid = s.pid;
+		c->start_time = s.start_time;
+		copy_str(c->state, sizeof(c->state), s.state);
+		return 0;
+	}
+	r = pid_from_pidfile(h, driver, id, &c->pid, &c->start_time);
+	if (r > 0) {
+		copy_str(c->state, sizeof(c->state), running_state(h, c->pid));
+		return 0;
+	}
+	c->pid = 0;
+	c->start_time = 0;
+	/* The cgroup walk may still find its init (see found_cgroup). */
+	copy_str(c->state, sizeof(c->state), r == -ENOENT ? "created" : "stopped");
+	return 0;
+}
+
+static int list_bundles(struct scan *x, const char *driver)
+{
+	char path[PATH_MAX];
+	int r = host_path(x->h, path, sizeof(path), STORAGE_RUNROOT "/%s-containers", driver);
+	if (r < 0)
+		return r;
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	struct dirent *de;
+	r = 0;
+	while (r >= 0 && (de = readdir(d)))
+		if (valid_id(de->d_name) && !find_listed(x, de->d_name) && entry_is_dir(dirfd(d), de))
+			r = add_container(x, driver, de->d_name);
+	closedir(d);
+	return r;
+}
+
+/* "pod<uid>" (cgroupfs) or "kubepods-besteffort-pod<uid_with_underscores>.slice"
+ * (systemd) to the pod UID; -EINVAL when name is no pod cgroup. */
+static int pod_uid_from_cgroup(const char *name, char *buf, size_t size)
+{
+	const char *p = NULL;
+
+	if (str_startswith(name, "pod"))
+		p = name + 3;
+	else if (str_startswith(name, "kubepods") && str_endswith(name, ".slice") && strstr(name, "-pod"))
+		p = strstr(name, "-pod") + 4;
+	if (!p)
+		return -EINVAL;
+	size_t n = strlen(p);
+	if (str_endswith(p, ".slice"))
+		n -= 6;
+	if (n == 0 || n >= size)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		char ch = p[i] == '_' ? '-' : p[i];
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || ch == '-'))
+			return -EINVAL;
+		buf[i] = ch;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+/* A container cgroup found below kubepods: complete a listed container, or
+ * (crio- names only) list one the bundles did not show. */
+static int found_cgroup(struct scan *x, const char *id, bool crio_name, const char *mount, const char *path,
+			const char *pod_uid)
+{
+	struct container *c = find_listed(x, id);
+	char dir[PATH_MAX];
+	pid_t pid;
+	uint64_t start;
+
+	if (!c && !crio_name)
+		return 0;
+	if (c && c->pid) {
+		if (!c->cgroup[0] && valid_name(path, true))
+			copy_str(c->cgroup, sizeof(c->cgroup), path);
+		return 0;
+	}
+	if (snprintf(dir, sizeof(dir), "%s%s", mount, path) >= (int)sizeof(dir))
+		return 0;
+	int r = cgroup_dir_init_pid(x->h, dir, &pid);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 || container_pid_check(x->h, pid, 0, &start) < 0)
+		return 0;
+	if (!c) {
+		r = container_list_add(x->out, &c);
+		if (r < 0)
+			return r;
+		copy_str(c->runtime, sizeof(c->runtime), "crio");
+		copy_str(c->id, sizeof(c->id), id);
+		c->kind = KIND_CONTAINER;
+		c->priority = CRIO_PRIORITY;
+	}
+	c->pid = pid;
+	c->start_time = start;
+	copy_str(c->state, sizeof(c->state), running_state(x->h, pid));
+	if (valid_name(path, true))
+		copy_str(c->cgroup, sizeof(c->cgroup), path);
+	if (!c->pod_uid[0] && pod_uid && pod_uid[0])
+		copy_str(c->pod_uid, sizeof(c->pod_uid), pod_uid);
+	return 0;
+}
+
+static int walk_kubepods(struct scan *x, const char *mount, const char *rel, const char *pod_uid, int depth)
+{
+	char full[PATH_MAX];
+	int r = host_path(x->h, full, sizeof(full), "%s%s", mount, rel);
+	if (r < 0)
+		return r;
+	DIR *d = opendir(full);
+	if (!d)
+		return 0;
+
+	struct dirent *de;
+	r = 0;
+	while (r >= 0 && (de = readdir(d))) {
+		const char *name = de->d_name;
+		char child[PATH_MAX], id[80], uid[64];
+
+		if (name[0] == '.' || !entry_is_dir(dirfd(d), de))
+			continue;
+		if (snprintf(child, sizeof(child), "%s/%s", rel, name) >= (int)sizeof(child))
+			continue;
+		if (str_startswith(name, "crio-")) {
+			/* crio-<id>.scope, crio-<id>; crio-conmon-<id> fails the ID check. */
+			size_t n = strlen(name + 5);
+			if (str_endswith(name, ".scope"))
+				n -= 6;
+			if (n >= sizeof(id))
+				continue;
+			memcpy(id, name + 5, n);
+			id[n] = '\0';
+			if (container_id_is_hex64(id))
+				r = found_cgroup(x, id, true, mount, child, pod_uid);
+		} else if (container_id_is_hex64(name)) {
+			r = found_cgroup(x, name, false, mount, child, pod_uid);
+		} else if (depth < KUBEPODS_MAX_DEPTH && str_startswith(name, "pod") &&
+			   pod_uid_from_cgroup(name, uid, sizeof(uid)) == 0) {
+			r = walk_kubepods(x, mount, child, uid, depth + 1);
+		} else if (depth < KUBEPODS_MAX_DEPTH &&
+			   (str_startswith(name, "kubepods") || strcmp(name, "burstable") == 0 ||
+			    strcmp(name, "besteffort") == 0)) {
+			const char *u = pod_uid_from_cgroup(name, uid, sizeof(uid)) == 0 ? uid : pod_uid;
+			r = walk_kubepods(x, mount, child, u, depth + 1);
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+static int walk_cgroups(struct scan *x)
+{
+	static const char *const v1_mounts[] = {
+		"pids", "memory", "cpu,cpuacct", "cpu", "systemd", "unified",
+	};
+	static const char *const tops[] = { "/kubepods.slice", "/kubepods" };
+	char mount[64], full[PATH_MAX];
+
+	for (size_t i = 0; i < (x->h->cgroup_version == 2 ? 1 : ARRAY_SIZE(v1_mounts)); i++) {
+		if (x->h->cgroup_version == 2)
+			snprintf(mount, sizeof(mount), "/sys/fs/cgroup");
+		else
+			snprintf(mount, sizeof(mount), "/sys/fs/cgroup/%s", v1_mounts[i]);
+		bool any = false;
+		for (size_t t = 0; t < ARRAY_SIZE(tops); t++) {
+			struct stat st;
+			int r = host_path(x->h, full, sizeof(full), "%s%s", mount, tops[t]);
+			if (r < 0)
+				return r;
+			if (stat(full, &st) < 0 || !S_ISDIR(st.st_mode))
+				continue;
+			any = true;
+			r = walk_kubepods(x, mount, tops[t], NULL, 1);
+			if (r < 0)
+				return r;
+		}
+		/* One v1 hierarchy is enough: the kubelet creates pods in all. */
+		if (any)
+			break;
+	}
+	return 0;
+}
+
+static int crio_list(const struct host *h, unsigned flags, struct container_list *out)
+{
+	struct scan x = { .h = h, .out = out, .first = out->n };
+
+	(void)flags;
+	for (size_t i = 0; i < ARRAY_SIZE(drivers); i++) {
+		int r = list_bundles(&x, drivers[i]);
+		if (r < 0)
+			return r;
+	}
+	return walk_cgroups(&x);
+}
+
+const struct runtime runtime_crio = {
+	.name = "crio",
+	.list = crio_list,
+	.match = NULL,
+};

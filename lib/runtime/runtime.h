@@ -102,3 +102,52 @@ int proc_start_time(const struct host *h, pid_t pid, uint64_t *ret);
  * "/sys/fs/cgroup/pids/lxc.payload.x"): among cgroup.procs, the process whose
  * innermost NSpid is 1, else the lowest PID. -ENOENT when empty. */
 int cgroup_dir_init_pid(const struct host *h, const char *dir, pid_t *ret);
+
+/* ---- Added with the docker, podman, crio, runc and crun adapters: helpers
+ * they share. Additions only; nothing above changed. ---- */
+
+/* An OCI runtime's record of one container: runc's <root>/<id>/state.json or
+ * crun's <root>/<id>/status (defined in runc.c). */
+struct oci_state {
+	pid_t pid;             /* init host PID; 0 when it exited or the PID was reused */
+	uint64_t start_time;   /* init's start time (clock ticks) when pid != 0, else 0 */
+	char state[16];        /* "running", "paused", "created" or "stopped" */
+	char bundle[PATH_MAX]; /* host view, "" unknown */
+};
+
+/* Read the state runc keeps under root (a host path: "/run/runc",
+ * "/run/docker/runtime-runc/moby") for container id, and check its init: alive,
+ * not a zombie, and started when the state says (PID reuse). -ENOENT no such
+ * state, -EINVAL malformed or naming another container. */
+int runc_state_read(const struct host *h, const char *root, const char *id, struct oci_state *ret);
+/* The same for crun's <root>/<id>/status ("/run/crun"). */
+int crun_status_read(const struct host *h, const char *root, const char *id, struct oci_state *ret);
+
+/* 0 when host PID pid is alive and not a zombie and, unless start_time is 0,
+ * started at start_time; its start time goes to *ret_start (may be NULL).
+ * -ESRCH when it is gone, a zombie, or another process (common.c). */
+int container_pid_check(const struct host *h, pid_t pid, uint64_t start_time, uint64_t *ret_start);
+
+/* 1 when one of the cgroup paths in /proc/PID/cgroup contains needle (a
+ * container ID), 0 when none does, -ESRCH gone (common.c). */
+int container_pid_in_cgroup(const struct host *h, pid_t pid, const char *needle);
+
+/* 1 when the cgroup of host PID pid is frozen (a paused container: v2
+ * cgroup.freeze, v1 freezer.state FROZEN), 0 not or unknown, -ESRCH gone
+ * (common.c). */
+int container_pid_frozen(const struct host *h, pid_t pid);
+
+/* A 64-hex-digit ID, as docker, podman and CRI-O make them. */
+bool container_id_is_hex64(const char *s);
+
+/* Find container cgroups named PREFIX<id>SUFFIX (id: 64 hex digits) directly
+ * under parent, a cgroup path such as "/docker" or "/system.slice". On a v2
+ * host it is looked up under /sys/fs/cgroup, on a v1 or hybrid host under the
+ * first controller mount that has it (pids, memory, cpu,cpuacct, systemd,
+ * unified). fn gets the ID, the cgroup's host directory (for
+ * cgroup_dir_init_pid) and its cgroup path ("/docker/<id>"); a negative return
+ * from fn stops the scan and is returned. A missing parent is not an error
+ * (common.c). */
+int cgroup_scan_containers(const struct host *h, const char *parent, const char *prefix, const char *suffix,
+			   int (*fn)(const char *id, const char *dir, const char *path, void *userdata),
+			   void *userdata);

@@ -14,7 +14,7 @@
 enum { COL_ID, COL_NAME, COL_RUNTIME, COL_POD, COL_PID, COL_PROCS, COL_CPU, COL_MEM, COL_STATE, COL_KIND, COL_CGROUP };
 
 const struct out_column ls_columns[] = {
-	[COL_ID] = { "ID", "id", OUT_STR, 12, 0, "container ID (text shows the first 12 characters)" },
+	[COL_ID] = { "ID", "id", OUT_STR, 12, 0, "container ID (text: first 12 characters of a hex ID)" },
 	[COL_NAME] = { "NAME", "name", OUT_STR, 0.2, 0, "container, machine or VM name" },
 	[COL_RUNTIME] = { "RUNTIME", "runtime", OUT_STR, 8, 0, "docker, containerd, crio, podman, runc, crun, lxc, nspawn" },
 	[COL_POD] = { "POD", "pod", OUT_OBJECT, 0.2, 0, "Kubernetes NAMESPACE/POD (JSON: namespace, name, container)" },
@@ -38,9 +38,59 @@ static int cmp_container(const void *a, const void *b)
 	return r ? r : strcmp(x->id, y->id);
 }
 
-static void add_usage(struct out_table *t, int row, const struct host *h, const struct container *c,
-		      double uptime)
+/* Processes per pid namespace, for containers without a cgroup of their
+ * own: one pass over /proc, done only when such a container exists. */
+struct pidns_count {
+	uint64_t ino;
+	int64_t n;
+};
+
+struct ls_state {
+	const struct host *h;
+	double uptime;
+	struct pidns_count *counts;
+	size_t n_counts;
+	bool counted;
+};
+
+static void count_pidns(struct ls_state *s)
 {
+	pid_t *pids;
+	size_t n;
+	s->counted = true;
+	if (proc_list_pids(s->h, &pids, &n) < 0)
+		return;
+	s->counts = calloc(n + 1, sizeof(*s->counts));
+	for (size_t i = 0; s->counts && i < n; i++) {
+		uint64_t ino;
+		if (ns_read_inode(s->h, pids[i], NS_PID, &ino) < 0)
+			continue;
+		size_t k = 0;
+		while (k < s->n_counts && s->counts[k].ino != ino)
+			k++;
+		if (k == s->n_counts)
+			s->counts[s->n_counts++].ino = ino;
+		s->counts[k].n++;
+	}
+	free(pids);
+}
+
+static int64_t pidns_members(struct ls_state *s, pid_t init)
+{
+	uint64_t ino;
+	if (!s->counted)
+		count_pidns(s);
+	if (ns_read_inode(s->h, init, NS_PID, &ino) < 0)
+		return -1;
+	for (size_t k = 0; k < s->n_counts; k++)
+		if (s->counts[k].ino == ino)
+			return s->counts[k].n;
+	return -1;
+}
+
+static void add_usage(struct out_table *t, int row, struct ls_state *s, const struct container *c)
+{
+	const struct host *h = s->h;
 	struct cgroup_paths cg;
 	if (c->pid <= 0 || cgroup_read_proc(h, c->pid, &cg) < 0)
 		return;
@@ -49,8 +99,16 @@ static void add_usage(struct out_table *t, int row, const struct host *h, const 
 	out_set_str(t, row, COL_CGROUP, path);
 
 	uint64_t v;
+	if (!cgroup_is_own(h, c->pid, &cg)) {
+		/* Shared cgroup: its numbers are not the container's. */
+		int64_t n = pidns_members(s, c->pid);
+		if (n > 0)
+			out_set_int(t, row, COL_PROCS, n);
+		return;
+	}
 	if (cgroup_count_procs(h, &cg, &v) == 0)
 		out_set_int(t, row, COL_PROCS, (int64_t)v);
+	double uptime = s->uptime;
 
 	struct proc_stat st;
 	double age = 0;
@@ -91,8 +149,8 @@ int cmd_ls(struct cmd_ctx *ctx)
 	}
 	qsort(l.items, l.n, sizeof(*l.items), cmp_container);
 
-	double uptime = 0;
-	clock_uptime(h, &uptime);
+	struct ls_state st = { .h = h };
+	clock_uptime(h, &st.uptime);
 
 	for (size_t i = 0; i < l.n; i++) {
 		const struct container *c = &l.items[i];
@@ -105,7 +163,7 @@ int cmd_ls(struct cmd_ctx *ctx)
 		if (row < 0)
 			break;
 		out_set_str(t, row, COL_ID, c->id);
-		if (strlen(c->id) > 12) {
+		if (strlen(c->id) >= 32 && strspn(c->id, "0123456789abcdef") == strlen(c->id)) {
 			char short_id[13];
 			snprintf(short_id, sizeof(short_id), "%.12s", c->id);
 			out_set_text(t, row, COL_ID, short_id);
@@ -128,9 +186,10 @@ int cmd_ls(struct cmd_ctx *ctx)
 			out_set_int(t, row, COL_PID, c->pid);
 		out_set_str(t, row, COL_STATE, c->state);
 		out_set_str(t, row, COL_KIND, c->kind == KIND_VM ? "vm" : "container");
-		add_usage(t, row, h, c, uptime);
+		add_usage(t, row, &st, c);
 	}
 	container_list_free(&l);
+	free(st.counts);
 
 	r = out_table_print(t);
 	out_table_free(t);

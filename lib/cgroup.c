@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "proc.h"
 #include "util.h"
 
 static bool cgroup_path_ok(const char *p)
@@ -321,4 +322,17 @@ int cgroup_count_procs(const struct host *h, const struct cgroup_paths *p, uint6
 	free(pids);
 	*ret = n;
 	return 0;
+}
+
+bool cgroup_is_own(const struct host *h, pid_t init, const struct cgroup_paths *cg)
+{
+	const char *mine = cgroup_primary(cg, h->cgroup_version, NULL);
+	if (!mine || strcmp(mine, "/") == 0)
+		return false;
+	struct proc_stat st;
+	struct cgroup_paths parent;
+	if (proc_read_stat(h, init, &st) < 0 || st.ppid <= 0 || cgroup_read_proc(h, st.ppid, &parent) < 0)
+		return true;
+	const char *theirs = cgroup_primary(&parent, h->cgroup_version, NULL);
+	return !theirs || strcmp(mine, theirs) != 0;
 }

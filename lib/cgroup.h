@@ -60,3 +60,11 @@ int cgroup_cpu_usage_ns(const struct host *h, const struct cgroup_paths *p, uint
 int cgroup_memory_usage(const struct host *h, const struct cgroup_paths *p, uint64_t *ret);
 /* Number of processes in the cgroup and below it. */
 int cgroup_count_procs(const struct host *h, const struct cgroup_paths *p, uint64_t *ret);
+
+/* Does a container's init own its cgroup, or does it sit in one it shares
+ * with its supervisor or the whole host (systemd-nspawn --keep-unit, a bare
+ * unshare)? Only an owned cgroup may be used for membership and accounting:
+ * anything else would charge the neighbours' CPU and memory to the target.
+ * Owned means: the primary path is not "/" and differs from the parent
+ * process's. */
+bool cgroup_is_own(const struct host *h, pid_t init, const struct cgroup_paths *cg);

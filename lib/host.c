@@ -41,6 +41,15 @@ int host_init(struct host *h, const char *root)
 		if (access(path, F_OK) == 0)
 			h->cgroup_version = 2;
 	}
+	h->ns_ref_pid = 1;
+	char link[64];
+	host_path(h, path, sizeof(path), "/proc/1/ns/pid");
+	if (readlink(path, link, sizeof(link)) < 0 && errno == EACCES) {
+		char comm[32] = "";
+		host_path(h, path, sizeof(path), "/proc/2/comm");
+		if (read_small_at(AT_FDCWD, path, comm, sizeof(comm), NULL) == 0 && strcmp(comm, "kthreadd\n") == 0)
+			h->ns_ref_pid = 2;
+	}
 	return 0;
 }
 

@@ -11,6 +11,8 @@ struct host {
 	char root[PATH_MAX]; /* "" for the real root, else "/host" without trailing '/' */
 	bool live_proc;      /* root/proc is a live procfs: PIDs there are real and pidfds work */
 	int cgroup_version;  /* 2 when root/sys/fs/cgroup is unified only, else 1 (v1 or hybrid) */
+	int ns_ref_pid;      /* whose namespaces are "the host's": 1, or 2 (kthreadd, always in the
+	                      * initial namespaces) where a sandbox denies /proc/1/ns even to root */
 };
 
 /* root may be NULL or "/" for the real host. */

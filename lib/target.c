@@ -102,6 +102,22 @@ const char *target_strerror(int err)
 	}
 }
 
+static bool is_long_hex(const char *id)
+{
+	size_t n = strlen(id);
+	return n >= 32 && strspn(id, "0123456789abcdef") == n;
+}
+
+/* The same running init, or the same generated ID (a dying container whose
+ * PID is already gone is still one container, not an ambiguity). Short IDs
+ * are names (runc, lxc, nspawn) and may legitimately repeat across runtimes. */
+static bool same_container(const struct container *a, const struct container *b)
+{
+	if (a->pid > 0 && a->pid == b->pid)
+		return true;
+	return is_long_hex(a->id) && strcmp(a->id, b->id) == 0;
+}
+
 /* Merge duplicates: the same running init found by two adapters (docker and
  * containerd's moby namespace, podman and runc) is one container; keep the
  * higher-priority adapter's view, but keep pod fields from either. */
@@ -111,9 +127,9 @@ static void dedupe(struct container_list *l)
 	for (size_t i = 0; i < l->n; i++) {
 		struct container *c = &l->items[i];
 		bool dup = false;
-		for (size_t j = 0; c->pid > 0 && j < w; j++) {
+		for (size_t j = 0; j < w; j++) {
 			struct container *k = &l->items[j];
-			if (k->pid != c->pid)
+			if (!same_container(k, c))
 				continue;
 			dup = true;
 			struct container *keep = c->priority > k->priority ? c : k;
@@ -151,6 +167,13 @@ static int list_containers(const struct host *h, const char *only_runtime, unsig
 			return r;
 	}
 	dedupe(out);
+	/* A Kubernetes container is known by its container name (as crictl
+	 * shows it) when the runtime keeps no name of its own. */
+	for (size_t i = 0; i < out->n; i++) {
+		struct container *c = &out->items[i];
+		if (!c->name[0] && c->pod_container[0])
+			memcpy(c->name, c->pod_container, sizeof(c->pod_container));
+	}
 	return 0;
 }
 
@@ -263,7 +286,7 @@ static int container_of_pid(const struct host *h, pid_t pid, struct container *r
 			continue;
 		if (ns_read_inode(h, c->pid, NS_PID, &ino) == 0 && ino == pidns && pid != 1) {
 			uint64_t host_ino;
-			if (ns_read_inode(h, 1, NS_PID, &host_ino) == 0 && host_ino != ino) {
+			if (ns_read_inode(h, h->ns_ref_pid, NS_PID, &host_ino) == 0 && host_ino != ino) {
 				*ret = *c;
 				found = 0;
 				break;
@@ -328,11 +351,15 @@ static int target_fill(const struct host *h, struct target *t)
 		return r == -ESRCH ? -TARGET_EEXITED : r;
 	t->nspid_level = status.nspid_levels - 1;
 
-	r = ns_read_all(h, t->pid, t->ns);
-	if (r < 0)
-		return r == -ESRCH ? -TARGET_EEXITED : r;
-	if (ns_read_all(h, 1, t->host_ns) < 0)
+	if (ns_read_all(h, h->ns_ref_pid, t->host_ns) < 0)
 		memset(t->host_ns, 0, sizeof(t->host_ns));
+	if (strcmp(t->kind, "host") == 0) {
+		memcpy(t->ns, t->host_ns, sizeof(t->ns));
+	} else {
+		r = ns_read_all(h, t->pid, t->ns);
+		if (r < 0)
+			return r == -ESRCH ? -TARGET_EEXITED : r;
+	}
 
 	r = cgroup_read_proc(h, t->pid, &t->cg);
 	if (r < 0)
@@ -344,6 +371,8 @@ static int target_fill(const struct host *h, struct target *t)
 	t->cgroup_version = (h->cgroup_version == 2 || t->cg.n_v1 == 0) ? 2 : 1;
 	if (cgroup_dir(h, &t->cg, NULL, t->cgroup_dir, sizeof(t->cgroup_dir)) < 0)
 		t->cgroup_dir[0] = '\0';
+	t->own_cgroup = t->cgroup_dir[0] && strcmp(t->kind, "host") != 0 &&
+			(strcmp(t->kind, "cgroup") == 0 || cgroup_is_own(h, t->pid, &t->cg));
 	return target_check(t);
 }
 
@@ -387,7 +416,7 @@ int target_resolve(const struct host *h, const char *spec, struct target *ret,
 		uint64_t mine, host;
 		if (ns_read_inode(h, s.pid, NS_PID, &mine) < 0)
 			return -TARGET_ENOMATCH;
-		if (ns_read_inode(h, 1, NS_PID, &host) == 0 && mine == host) {
+		if (ns_read_inode(h, h->ns_ref_pid, NS_PID, &host) == 0 && mine == host) {
 			set_simple(&t, "host", "host", "host");
 			t.kind = "host";
 			t.pid = 1;
@@ -488,8 +517,7 @@ int target_members(const struct target *t, pid_t **ret, size_t *ret_n)
 	/* Cgroup members, sorted, for a membership test during the scan. */
 	pid_t *cg = NULL;
 	size_t n_cg = 0;
-	bool own_cgroup = t->cgroup_dir[0] && strcmp(t->cgroup, "/") != 0;
-	if (own_cgroup && cgroup_list_procs(h, t->cgroup_dir, true, &cg, &n_cg) == 0)
+	if (t->own_cgroup && cgroup_list_procs(h, t->cgroup_dir, true, &cg, &n_cg) == 0)
 		qsort(cg, n_cg, sizeof(*cg), cmp_pid);
 	bool own_pidns = t->ns[NS_PID] && t->ns[NS_PID] != t->host_ns[NS_PID];
 

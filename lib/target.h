@@ -47,6 +47,7 @@ struct target {
 	char cgroup[CG_PATH_MAX];  /* primary path */
 	char cgroup_controller[32];/* v1 controller of that path, "" on v2 */
 	char cgroup_dir[CG_PATH_MAX + 64]; /* host dir (unprefixed) of the primary cgroup, "" unknown */
+	bool own_cgroup;           /* see cgroup_is_own(): false = membership by pid namespace only */
 	uint64_t ns[NS_TYPE_MAX];
 	uint64_t host_ns[NS_TYPE_MAX]; /* of PID 1, for SHARED columns */
 	const struct host *host;

@@ -204,6 +204,13 @@ int dispatch_command(struct nsh_globals *g, const char *target_spec, const struc
 		ctx.target_spec = spec;
 		have_target = true;
 		test_pause();
+		/* Fail fast when the target died since it was resolved. */
+		r = target_check(&t);
+		if (r < 0) {
+			target_release(&t);
+			free(ctx.argv);
+			return cmd_target_error(spec, r);
+		}
 	}
 
 	r = c->run(&ctx);

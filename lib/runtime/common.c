@@ -303,3 +303,88 @@ int container_pid_frozen(const struct host *h, pid_t pid)
 	}
 	return 0;
 }
+
+/* ---- Added with the containerd, lxc and nspawn adapters ---- */
+
+/* Breadth first, so the shallowest init wins: a container that runs its own
+ * container manager has inits of its own further down. */
+#define CGROUP_TREE_MAX_DIRS 128
+
+static int dir_nsinit(const struct host *h, const char *dir, pid_t *ret)
+{
+	char path[PATH_MAX];
+	_cleanup_free_ char *buf = NULL;
+	char *save = NULL;
+
+	int r = host_path(h, path, sizeof(path), "%s/cgroup.procs", dir);
+	if (r < 0)
+		return r;
+	r = read_file_at(AT_FDCWD, path, READ_MAX_DEFAULT, &buf, NULL);
+	if (r < 0)
+		return r;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct proc_status st;
+		int pid;
+
+		if (parse_pid(line, &pid) < 0 || proc_read_status(h, pid, &st) < 0)
+			continue;
+		if (st.nspid_levels > 1 && st.nspid[st.nspid_levels - 1] == 1) {
+			*ret = pid;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int cgroup_tree_init_pid(const struct host *h, const char *dir, int max_depth, pid_t *ret)
+{
+	char *queue[CGROUP_TREE_MAX_DIRS];
+	int depth[CGROUP_TREE_MAX_DIRS];
+	size_t head = 0, tail = 0;
+	int r = -ENOENT;
+
+	queue[tail] = strdup(dir);
+	if (!queue[tail])
+		return -ENOMEM;
+	depth[tail++] = 0;
+
+	while (head < tail) {
+		char *cur = queue[head];
+		int d = depth[head++];
+		pid_t pid;
+
+		if (dir_nsinit(h, cur, &pid) == 0) {
+			*ret = pid;
+			r = 0;
+			break;
+		}
+		if (d >= max_depth)
+			continue;
+
+		char full[PATH_MAX];
+		if (host_path(h, full, sizeof(full), "%s", cur) < 0)
+			continue;
+		DIR *dd = opendir(full);
+		if (!dd)
+			continue;
+		struct dirent *de;
+		while (tail < CGROUP_TREE_MAX_DIRS && (de = readdir(dd))) {
+			char *child;
+
+			if (de->d_name[0] == '.' || !is_dir_entry(dirfd(dd), de))
+				continue;
+			if (asprintf(&child, "%s/%s", cur, de->d_name) < 0) {
+				r = -ENOMEM;
+				break;
+			}
+			queue[tail] = child;
+			depth[tail++] = d + 1;
+		}
+		closedir(dd);
+		if (r == -ENOMEM)
+			break;
+	}
+	for (size_t i = 0; i < tail; i++)
+		free(queue[i]);
+	return r;
+}

@@ -1,2 +1,228 @@
 // SPDX-License-Identifier: MIT
-/* placeholder until the adapter lands */
+/* LXC: containers are the cgroups LXC makes for them, lxc.payload.<name>
+ * (LXC 4+; older LXC: lxc/<name>), at the top of the v2 hierarchy or of each
+ * v1 controller. When a cgroup of that name is left over, LXC names the new
+ * one <name>-1, -2, ...: the real name comes from the monitor process in
+ * lxc.monitor.<same>, titled "[lxc monitor] LXCPATH NAME", which also gives
+ * the container's dir. */
+#include "runtime.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../proc.h"
+#include "../util.h"
+
+#define LXC_PRIORITY 60
+#define PAYLOAD_PREFIX "lxc.payload."
+/* A container running systemd keeps its init in <payload>/init.scope. */
+#define PAYLOAD_SEARCH_DEPTH 2
+
+static const char *const v1_mounts[] = {
+	"/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory",	 "/sys/fs/cgroup/cpu,cpuacct",
+	"/sys/fs/cgroup/cpu",  "/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified",
+};
+
+/* Seen already, in another hierarchy: the same cgroup path, name or init. */
+static bool have_container(const struct container_list *out, size_t first, const char *cgpath,
+			   const char *name, pid_t pid)
+{
+	for (size_t i = first; i < out->n; i++) {
+		const struct container *c = &out->items[i];
+		if ((cgpath && strcmp(c->cgroup, cgpath) == 0) ||
+		    (name && strcmp(c->name, name) == 0) || (pid && c->pid == pid))
+			return true;
+	}
+	return false;
+}
+
+/* cgname is name, or name-N: LXC adds a suffix when a cgroup of that name is
+ * left over from an earlier run. */
+static bool cgname_is(const char *cgname, const char *name)
+{
+	size_t n = strlen(name);
+	if (strncmp(cgname, name, n) != 0)
+		return false;
+	if (!cgname[n])
+		return true;
+	if (cgname[n] != '-' || !cgname[n + 1])
+		return false;
+	for (const char *p = cgname + n + 1; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+/* The monitor of the payload cgroup lxc.payload.<cgname> sits in
+ * lxc.monitor.<cgname>, titled "[lxc monitor] LXCPATH NAME": the container's
+ * real name, and its dir LXCPATH/NAME. -ENOENT when there is no such monitor
+ * or its title does not fit cgname. */
+static int read_monitor(const struct host *h, const char *mount, const char *cgname, char *ret_name,
+			size_t name_size, char *ret_dir, size_t dir_size)
+{
+	static const char prefix[] = "[lxc monitor] ";
+	char path[PATH_MAX], buf[32], title[PATH_MAX + 300];
+	int pid;
+
+	if (snprintf(path, sizeof(path), "%s/lxc.monitor.%s/cgroup.procs", mount, cgname) >=
+		    (int)sizeof(path) ||
+	    host_read_small(h, path, buf, sizeof(buf)) < 0)
+		return -ENOENT;
+	char *nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	if (parse_pid(buf, &pid) < 0 || proc_read_cmdline(h, pid, title, sizeof(title)) < 0 ||
+	    !str_startswith(title, prefix))
+		return -ENOENT;
+
+	char *sp = strrchr(title, ' ');
+	if (!sp || sp < title + strlen(prefix))
+		return -ENOENT;
+	*sp = '\0';
+	const char *name = sp + 1, *lxcpath = title + strlen(prefix);
+	if (!valid_id(name) || !cgname_is(cgname, name) || lxcpath[0] != '/' ||
+	    !valid_name(lxcpath, true) || strstr(lxcpath, "/..") ||
+	    copy_str(ret_name, name_size, name) < 0)
+		return -ENOENT;
+	if (snprintf(ret_dir, dir_size, "%s/%s", lxcpath, name) >= (int)dir_size)
+		ret_dir[0] = '\0';
+	return 0;
+}
+
+/* FROZEN (v1 freezer) or frozen 1 (v2 cgroup.events): paused. */
+static bool is_frozen(const struct host *h, const char *cgpath)
+{
+	char path[PATH_MAX], buf[512];
+
+	if (h->cgroup_version == 2) {
+		if (snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.events", cgpath) >=
+			    (int)sizeof(path) ||
+		    host_read_small(h, path, buf, sizeof(buf)) < 0)
+			return false;
+		return strstr(buf, "frozen 1") != NULL;
+	}
+	if (snprintf(path, sizeof(path), "/sys/fs/cgroup/freezer%s/freezer.state", cgpath) >=
+		    (int)sizeof(path) ||
+	    host_read_small(h, path, buf, sizeof(buf)) < 0)
+		return false;
+	return str_startswith(buf, "FROZEN") || str_startswith(buf, "FREEZING");
+}
+
+/* need_monitor: only a cgroup whose monitor vouches for the name. Those go
+ * first, so that a stale lxc.payload.<name> with a process left in it cannot
+ * take the name of the container now in lxc.payload.<name>-1. */
+static int add_container(const struct host *h, const char *mount, const char *cgpath,
+			 const char *cgname, bool need_monitor, size_t first,
+			 struct container_list *out)
+{
+	char dir[PATH_MAX], name[256], bundle[PATH_MAX], probe[PATH_MAX];
+	struct container *c;
+	uint64_t start;
+	pid_t pid;
+
+	if (!valid_id(cgname) || have_container(out, first, cgpath, NULL, 0))
+		return 0;
+	if (read_monitor(h, mount, cgname, name, sizeof(name), bundle, sizeof(bundle)) < 0) {
+		if (need_monitor)
+			return 0;
+		/* No monitor to ask (older LXC): the cgroup's name it is, and
+		 * the container's dir if it is in the default lxcpath. */
+		copy_str(name, sizeof(name), cgname);
+		bundle[0] = '\0';
+		if (snprintf(dir, sizeof(dir), "/var/lib/lxc/%s", name) < (int)sizeof(dir) &&
+		    host_path(h, probe, sizeof(probe), "%s/config", dir) == 0 &&
+		    access(probe, F_OK) == 0)
+			copy_str(bundle, sizeof(bundle), dir);
+	}
+	if (have_container(out, first, NULL, name, 0))
+		return 0;
+
+	if (snprintf(dir, sizeof(dir), "%s%s", mount, cgpath) >= (int)sizeof(dir))
+		return 0;
+	int r = cgroup_dir_init_pid(h, dir, &pid);
+	if (r == -ENOENT)
+		r = cgroup_tree_init_pid(h, dir, PAYLOAD_SEARCH_DEPTH, &pid);
+	/* An empty cgroup here may be a populated one in the next mount. */
+	if (r < 0 || container_pid_check(h, pid, 0, &start) < 0 ||
+	    have_container(out, first, NULL, NULL, pid))
+		return 0;
+
+	r = container_list_add(out, &c);
+	if (r < 0)
+		return r;
+	copy_str(c->runtime, sizeof(c->runtime), "lxc");
+	copy_str(c->id, sizeof(c->id), name);
+	copy_str(c->name, sizeof(c->name), name);
+	copy_str(c->cgroup, sizeof(c->cgroup), cgpath);
+	copy_str(c->bundle, sizeof(c->bundle), bundle);
+	copy_str(c->state, sizeof(c->state), is_frozen(h, cgpath) ? "paused" : "running");
+	c->kind = KIND_CONTAINER;
+	c->priority = LXC_PRIORITY;
+	c->pid = pid;
+	c->start_time = start;
+	return 0;
+}
+
+/* mount/lxc.payload.<name>, and mount/lxc/<name> of older LXC. */
+static int scan_mount(const struct host *h, const char *mount, bool need_monitor, size_t first,
+		      struct container_list *out)
+{
+	char full[PATH_MAX], cgpath[PATH_MAX];
+	struct dirent *de;
+	int r = 0;
+
+	if (host_path(h, full, sizeof(full), "%s", mount) < 0)
+		return 0;
+	DIR *d = opendir(full);
+	if (!d)
+		return 0;
+	while (r >= 0 && (de = readdir(d))) {
+		const char *name = de->d_name + strlen(PAYLOAD_PREFIX);
+		if (!str_startswith(de->d_name, PAYLOAD_PREFIX) ||
+		    (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
+		    snprintf(cgpath, sizeof(cgpath), "/%s", de->d_name) >= (int)sizeof(cgpath))
+			continue;
+		r = add_container(h, mount, cgpath, name, need_monitor, first, out);
+	}
+	closedir(d);
+	if (r < 0)
+		return r;
+
+	if (host_path(h, full, sizeof(full), "%s/lxc", mount) < 0)
+		return 0;
+	d = opendir(full);
+	if (!d)
+		return 0;
+	while (r >= 0 && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
+		    snprintf(cgpath, sizeof(cgpath), "/lxc/%s", de->d_name) >= (int)sizeof(cgpath))
+			continue;
+		r = add_container(h, mount, cgpath, de->d_name, need_monitor, first, out);
+	}
+	closedir(d);
+	return r;
+}
+
+static int lxc_list(const struct host *h, unsigned flags, struct container_list *out)
+{
+	static const char *const v2_mounts[] = { "/sys/fs/cgroup" };
+	const char *const *mounts = h->cgroup_version == 2 ? v2_mounts : v1_mounts;
+	size_t n = h->cgroup_version == 2 ? ARRAY_SIZE(v2_mounts) : ARRAY_SIZE(v1_mounts);
+	size_t first = out->n;
+	(void)flags;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++) {
+			int r = scan_mount(h, mounts[i], pass == 0, first, out);
+			if (r < 0)
+				return r;
+		}
+	return 0;
+}
+
+const struct runtime runtime_lxc = {
+	.name = "lxc",
+	.list = lxc_list,
+};

@@ -151,3 +151,13 @@ bool container_id_is_hex64(const char *s);
 int cgroup_scan_containers(const struct host *h, const char *parent, const char *prefix, const char *suffix,
 			   int (*fn)(const char *id, const char *dir, const char *path, void *userdata),
 			   void *userdata);
+
+/* ---- Added with the containerd, lxc and nspawn adapters. Additions only. ---- */
+
+/* The init of a cgroup subtree (host path of its top directory, as for
+ * cgroup_dir_init_pid): the first process, breadth first down to max_depth
+ * levels below dir, whose innermost NSpid is 1 in a child pid namespace.
+ * For runtimes that keep the payload below the container's cgroup (nspawn's
+ * payload/, systemd in an LXC container's init.scope). No lowest-PID
+ * fallback: -ENOENT when no such process (common.c). */
+int cgroup_tree_init_pid(const struct host *h, const char *dir, int max_depth, pid_t *ret);

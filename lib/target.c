@@ -155,11 +155,15 @@ static void dedupe(struct container_list *l)
 	l->n = w;
 }
 
-static int list_containers(const struct host *h, const char *only_runtime, unsigned flags,
+/* Ask the adapters (one runtime, or all) for their containers. With
+ * only_scanners, just those that find more by scanning /proc. */
+static int list_containers(const struct host *h, const char *only_runtime, unsigned flags, bool only_scanners,
 			   struct container_list *out)
 {
 	for (size_t i = 0; runtimes[i]; i++) {
 		if (only_runtime && strcmp(runtimes[i]->name, only_runtime) != 0)
+			continue;
+		if (only_scanners && !runtimes[i]->scans_proc)
 			continue;
 		int r = runtimes[i]->list(h, flags, out);
 		/* One runtime's broken state dir must not hide the others. */
@@ -180,7 +184,7 @@ static int list_containers(const struct host *h, const char *only_runtime, unsig
 int target_list_all(const struct host *h, struct container_list *ret)
 {
 	struct container_list l = { 0 };
-	int r = list_containers(h, NULL, LIST_SCAN_PROC, &l);
+	int r = list_containers(h, NULL, LIST_SCAN_PROC, false, &l);
 	if (r < 0) {
 		container_list_free(&l);
 		return r;
@@ -231,32 +235,34 @@ static int resolve_container(const struct host *h, const struct target_spec *s, 
 			     struct container_list *ret_candidates)
 {
 	const char *only = s->kind == SPEC_RUNTIME ? s->runtime : NULL;
-	/* First without scanning /proc, so a lookup costs O(containers). */
-	for (unsigned flags = 0; flags <= LIST_SCAN_PROC; flags += LIST_SCAN_PROC) {
-		struct container_list all = { 0 }, best = { 0 };
-		int r = list_containers(h, only, flags, &all);
+	struct container_list all = { 0 }, best = { 0 };
+	all.hint = s->kind == SPEC_K8S ? s->pod_name : s->value;
+
+	/* First without scanning /proc, so a lookup costs O(containers); then,
+	 * if nothing matched, the adapters that can find more by scanning. */
+	int r = list_containers(h, only, 0, false, &all);
+	if (r >= 0)
+		r = match_containers(s, &all, &best);
+	if (r == 0) {
+		r = list_containers(h, only, LIST_SCAN_PROC, true, &all);
 		if (r >= 0)
 			r = match_containers(s, &all, &best);
-		container_list_free(&all);
-		if (r < 0) {
-			container_list_free(&best);
-			return r;
-		}
-		if (r == 1) {
-			*ret = best.items[0];
-			container_list_free(&best);
-			return ret->pid > 0 ? 0 : -TARGET_ENOTRUNNING;
-		}
-		if (r > 1) {
-			if (ret_candidates)
-				*ret_candidates = best;
-			else
-				container_list_free(&best);
-			return -TARGET_EAMBIGUOUS;
-		}
-		container_list_free(&best);
 	}
-	return -TARGET_ENOMATCH;
+	container_list_free(&all);
+	if (r == 1) {
+		*ret = best.items[0];
+		container_list_free(&best);
+		return ret->pid > 0 ? 0 : -TARGET_ENOTRUNNING;
+	}
+	if (r > 1) {
+		if (ret_candidates)
+			*ret_candidates = best;
+		else
+			container_list_free(&best);
+		return -TARGET_EAMBIGUOUS;
+	}
+	container_list_free(&best);
+	return r < 0 ? r : -TARGET_ENOMATCH;
 }
 
 /* The container holding host PID pid: same pid namespace as a container's
@@ -274,7 +280,7 @@ static int container_of_pid(const struct host *h, pid_t pid, struct container *r
 	const char *mine = cgroup_primary(&cg, h->cgroup_version, NULL);
 
 	struct container_list all = { 0 };
-	r = list_containers(h, NULL, LIST_SCAN_PROC, &all);
+	r = list_containers(h, NULL, LIST_SCAN_PROC, false, &all);
 	if (r < 0)
 		return r;
 	size_t best_len = 0;

@@ -388,3 +388,48 @@ int cgroup_tree_init_pid(const struct host *h, const char *dir, int max_depth, p
 		free(queue[i]);
 	return r;
 }
+
+/* ---- Resolution fast path ---- */
+
+/* JSON writers escape some characters ('"', '\\', Go's <, >, &), so a hint
+ * holding them cannot be looked up in the raw text: no filtering then. */
+static bool hint_searchable(const char *hint)
+{
+	for (const char *p = hint; *p; p++)
+		if (strchr("\"\\/<>&", *p) || (unsigned char)*p >= 0x80)
+			return false;
+	return true;
+}
+
+bool container_hint_allows(const struct container_list *l, const char *id, const char *name, const char *ns)
+{
+	const char *hint = l->hint;
+	if (!hint || !*hint || !hint_searchable(hint))
+		return true;
+	/* NS/ID is containerd's form; an adapter without namespaces cannot judge it. */
+	if (strchr(hint, '/') && !ns)
+		return true;
+	if (id && str_startswith(id, hint))
+		return true;
+	if (name && strcmp(name, hint) == 0)
+		return true;
+	/* containerd's NS/ID and NS/PREFIX */
+	const char *slash = strchr(hint, '/');
+	if (slash && ns && id && strlen(ns) == (size_t)(slash - hint) && strncmp(hint, ns, strlen(ns)) == 0 &&
+	    str_startswith(id, slash + 1))
+		return true;
+	return false;
+}
+
+int container_load_json(const struct container_list *l, const struct host *h, const char *path, bool id_allowed,
+			struct json_object **ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r = host_read_file(h, path, JSON_FILE_MAX, &buf, &len);
+	if (r < 0)
+		return r;
+	if (!id_allowed && l->hint && hint_searchable(l->hint) && !memmem(buf, len, l->hint, strlen(l->hint)))
+		return 1;
+	return json_parse_buf(buf, len, ret);
+}

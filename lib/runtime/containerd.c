@@ -153,7 +153,8 @@ static int add_bundle(const struct host *h, const char *bundle, const char *ns, 
 		return 0;
 	if (snprintf(path, sizeof(path), "%s/config.json", bundle) >= (int)sizeof(path))
 		return 0;
-	if (json_load_host_file(h, path, &config) < 0 ||
+	/* The hint may be a pod container name, found only inside config.json. */
+	if (container_load_json(out, h, path, container_hint_allows(out, id, NULL, ns), &config) != 0 ||
 	    !json_object_is_type(config, json_type_object))
 		return 0;
 

@@ -118,11 +118,11 @@ static int add_container(struct scan *x, const char *driver, const char *id)
 	struct oci_state s;
 
 	snprintf(path, sizeof(path), STORAGE_RUNROOT "/%s-containers/%s/userdata/config.json", driver, id);
-	int r = json_load_host_file(h, path, &config);
+	int r = container_load_json(x->out, h, path, container_hint_allows(x->out, id, NULL, NULL), &config);
 	if (r == -ENOMEM)
 		return r;
-	/* Missing (podman's run dirs have none), malformed or not CRI-O's. */
-	if (r < 0 || !json_object_is_type(config, json_type_object) || !config_is_crio(config))
+	/* Skipped by the hint, missing (podman's run dirs have none), malformed or not CRI-O's. */
+	if (r != 0 || !json_object_is_type(config, json_type_object) || !config_is_crio(config))
 		return 0;
 
 	r = container_list_add(x->out, &c);

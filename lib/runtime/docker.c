@@ -103,9 +103,9 @@ static int add_container(const struct host *h, const char *id, struct container_
 	int64_t pid = 0;
 
 	snprintf(path, sizeof(path), DOCKER_CONTAINERS "/%s/config.v2.json", id);
-	int r = json_load_host_file(h, path, &cfg);
-	if (r < 0)
-		return r;
+	int r = container_load_json(out, h, path, container_hint_allows(out, id, NULL, NULL), &cfg);
+	if (r != 0)
+		return r < 0 ? r : 0;
 
 	/* The file must describe the directory it is in. */
 	const char *cid = json_get_str(cfg, "ID");

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../cgroup.h"
 #include "../proc.h"
 #include "../util.h"
 
@@ -381,25 +382,40 @@ static bool is_supervisor(const struct host *h, pid_t pid, struct proc_status *s
 	       str_startswith(base, "systemd-nspawn");
 }
 
-static int add_supervisor(const struct host *h, const struct proc_entry *procs, size_t nprocs,
-			  pid_t sup, size_t first, struct container_list *out)
+/* The machine name a supervisor's command line gives, after checking it is a
+ * real supervisor. *ret_st gets its status (for the pid-namespace depth). */
+static int supervisor_machine(const struct host *h, pid_t sup, struct proc_status *ret_st, char *name,
+			      size_t size, char *bundle, size_t bundle_size)
 {
-	char path[64], name[256], *argv[ARGS_MAX];
+	char path[64], *argv[ARGS_MAX];
 	_cleanup_free_ char *buf = NULL;
 	struct nspawn_args args;
-	struct proc_status sst;
 	size_t len;
 	int argc = 0;
 
-	if (!is_supervisor(h, sup, &sst))
-		return 0;
+	if (!is_supervisor(h, sup, ret_st))
+		return -EINVAL;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", sup);
 	if (host_read_file(h, path, CMDLINE_MAX, &buf, &len) < 0)
-		return 0;
+		return -EINVAL;
 	for (size_t off = 0; off < len && argc < ARGS_MAX; off += strlen(buf + off) + 1)
 		argv[argc++] = buf + off;
 	parse_args(argv, argc, &args);
-	if (machine_name(&args, name, sizeof(name)) < 0)
+	if (machine_name(&args, name, size) < 0)
+		return -EINVAL;
+	bundle[0] = '\0';
+	if (args.oci_bundle && args.oci_bundle[0] == '/' && valid_name(args.oci_bundle, true))
+		copy_str(bundle, bundle_size, args.oci_bundle);
+	return 0;
+}
+
+static int add_supervisor(const struct host *h, const struct proc_entry *procs, size_t nprocs,
+			  pid_t sup, size_t first, struct container_list *out)
+{
+	char name[256], bundle[PATH_MAX];
+	struct proc_status sst;
+
+	if (supervisor_machine(h, sup, &sst, name, sizeof(name), bundle, sizeof(bundle)) < 0)
 		return 0;
 
 	/* Its child in a pid namespace below its own is the container's init. */
@@ -412,13 +428,83 @@ static int add_supervisor(const struct host *h, const struct proc_entry *procs, 
 			continue;
 		if (have_container(out, first, NULL, procs[i].pid))
 			return 0;
-		const char *bundle = NULL;
-		if (args.oci_bundle && args.oci_bundle[0] == '/' &&
-		    valid_name(args.oci_bundle, true))
-			bundle = args.oci_bundle;
-		return add_machine(h, name, procs[i].pid, NULL, bundle, out);
+		return add_machine(h, name, procs[i].pid, NULL, bundle[0] ? bundle : NULL, out);
 	}
 	return 0;
+}
+
+/* Without a unit of its own (no machined, --keep-unit, PID 1 not systemd),
+ * nspawn splits the cgroup it was started in into supervisor/ and payload/
+ * (in the name=systemd and unified hierarchies). Finding that pair costs a
+ * walk over the cgroup tree, not a read of every process: the fast way to
+ * the machines the /proc scan would find. */
+#define SPLIT_SEARCH_DEPTH 4
+#define SPLIT_SEARCH_DIRS 20000
+
+static int check_split(const struct host *h, const char *dir, size_t first, struct container_list *out)
+{
+	char sub[PATH_MAX], name[256], bundle[PATH_MAX];
+	struct proc_status sst, ist;
+	pid_t sup, init;
+
+	if (snprintf(sub, sizeof(sub), "%s/supervisor", dir) >= (int)sizeof(sub) ||
+	    cgroup_dir_init_pid(h, sub, &sup) < 0)
+		return 0;
+	if (supervisor_machine(h, sup, &sst, name, sizeof(name), bundle, sizeof(bundle)) < 0)
+		return 0;
+	if (snprintf(sub, sizeof(sub), "%s/payload", dir) >= (int)sizeof(sub))
+		return 0;
+
+	/* The init is the supervisor's child, pid 1 of a namespace below the
+	 * supervisor's. An orphan of an earlier run of the same machine may
+	 * linger in the payload cgroup: it is nobody's container now. */
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n;
+	if (cgroup_list_procs(h, sub, true, &pids, &n) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		init = pids[i];
+		if (proc_read_status(h, init, &ist) < 0 || ist.ppid != sup || ist.nspid_levels <= sst.nspid_levels ||
+		    ist.nspid[ist.nspid_levels - 1] != 1)
+			continue;
+		if (have_container(out, first, name, init))
+			return 0;
+		return add_machine(h, name, init, NULL, bundle[0] ? bundle : NULL, out);
+	}
+	return 0;
+}
+
+static int walk_split(const struct host *h, const char *dir, int depth, size_t *budget, size_t first,
+		      struct container_list *out)
+{
+	char full[PATH_MAX], probe[PATH_MAX];
+	struct dirent *de;
+	int r = 0;
+
+	if (host_path(h, full, sizeof(full), "%s", dir) < 0)
+		return 0;
+	DIR *d = opendir(full);
+	if (!d)
+		return 0;
+	while (r >= 0 && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.' || !*budget)
+			continue;
+		(*budget)--;
+		char sub[PATH_MAX];
+		if (snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) >= (int)sizeof(sub))
+			continue;
+		if (strcmp(de->d_name, "payload") == 0) {
+			/* Only a payload/ with a sibling supervisor/ is nspawn's. */
+			if (snprintf(probe, sizeof(probe), "%s/supervisor", full) < (int)sizeof(probe) &&
+			    access(probe, F_OK) == 0)
+				r = check_split(h, dir, first, out);
+			continue;
+		}
+		if (depth < SPLIT_SEARCH_DEPTH && strcmp(de->d_name, "supervisor") != 0)
+			r = walk_split(h, sub, depth + 1, budget, first, out);
+	}
+	closedir(d);
+	return r;
 }
 
 static int scan_proc(const struct host *h, size_t first, struct container_list *out)
@@ -468,6 +554,14 @@ static int nspawn_list(const struct host *h, unsigned flags, struct container_li
 				return r;
 		}
 	}
+	/* Split cgroups: name=systemd on v1/hybrid, the unified tree otherwise. */
+	static const char *const split_roots[] = { "/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified" };
+	for (size_t i = 0; i < (h->cgroup_version == 2 ? 1 : ARRAY_SIZE(split_roots)); i++) {
+		size_t budget = SPLIT_SEARCH_DIRS;
+		r = walk_split(h, h->cgroup_version == 2 ? "/sys/fs/cgroup" : split_roots[i], 0, &budget, first, out);
+		if (r < 0)
+			return r;
+	}
 	if (flags & LIST_SCAN_PROC)
 		return scan_proc(h, first, out);
 	return 0;
@@ -476,4 +570,5 @@ static int nspawn_list(const struct host *h, unsigned flags, struct container_li
 const struct runtime runtime_nspawn = {
 	.name = "nspawn",
 	.list = nspawn_list,
+	.scans_proc = true,
 };

@@ -143,6 +143,19 @@ static struct container *find_listed(const struct scan *x, const char *id)
 	return NULL;
 }
 
+/* The resolver's hint against the ID and every name of a containers.json entry. */
+static bool hint_allows_entry(const struct container_list *l, const char *id, struct json_object *entry)
+{
+	if (container_hint_allows(l, id, NULL, NULL))
+		return true;
+	struct json_object *names = json_get_member(entry, "names");
+	size_t n = names && json_object_is_type(names, json_type_array) ? json_object_array_length(names) : 0;
+	for (size_t i = 0; i < n; i++)
+		if (container_hint_allows(l, id, string_of(json_object_array_get_idx(names, i)), NULL))
+			return true;
+	return false;
+}
+
 static int add_container(struct scan *x, const char *driver, struct json_object *entry)
 {
 	const struct host *h = x->h;
@@ -156,6 +169,8 @@ static int add_container(struct scan *x, const char *driver, struct json_object 
 	if (!id || !valid_id(id) || find_listed(x, id))
 		return 0;
 	if (metadata_is_crio(json_get_str(entry, "metadata")))
+		return 0;
+	if (!hint_allows_entry(x->out, id, entry))
 		return 0;
 
 	snprintf(path, sizeof(path), STORAGE_ROOT "/%s-containers/%s/userdata/config.json", driver, id);

@@ -252,6 +252,9 @@ static int list_root(const struct host *h, const char *runtime, const char *root
 
 		if (!valid_id(de->d_name) || !entry_is_dir(dirfd(d), de))
 			continue;
+		/* runc and crun keep no names: the directory is the whole identity. */
+		if (!container_hint_allows(out, de->d_name, de->d_name, NULL))
+			continue;
 		r = read_state(h, root, de->d_name, &s);
 		if (r == -ENOMEM)
 			break;

@@ -40,6 +40,10 @@ struct container {
 struct container_list {
 	struct container *items;
 	size_t n, cap;
+	/* Set by the resolver to the user's spec (ID, prefix, name, NS/ID):
+	 * an adapter may then skip the expensive reads (runc state.json is
+	 * ~30 KB of JSON) of containers that cannot match it. NULL: list all. */
+	const char *hint;
 };
 
 /* Append a zeroed entry; the caller fills it. -ENOMEM. */
@@ -69,6 +73,9 @@ struct runtime {
 	int (*list)(const struct host *h, unsigned flags, struct container_list *out);
 	/* NULL: container_match_default. */
 	enum match_level (*match)(const struct container *c, const char *spec);
+	/* list() finds more with LIST_SCAN_PROC: the resolver asks it again,
+	 * and only it, when nothing matched without the scan. */
+	bool scans_proc;
 };
 
 enum match_level container_match_default(const struct container *c, const char *spec);
@@ -161,3 +168,16 @@ int cgroup_scan_containers(const struct host *h, const char *parent, const char 
  * payload/, systemd in an LXC container's init.scope). No lowest-PID
  * fallback: -ENOENT when no such process (common.c). */
 int cgroup_tree_init_pid(const struct host *h, const char *dir, int max_depth, pid_t *ret);
+
+/* ---- Resolution fast path (the list's hint) ---- */
+
+/* Could a container with this ID (and name, and containerd namespace; NULL
+ * when not known yet) match the hint? Always true without a hint. */
+bool container_hint_allows(const struct container_list *l, const char *id, const char *name, const char *ns);
+
+/* Load a runtime JSON file for container id, unless the hint rules it out:
+ * when the ID alone cannot match, the raw text must at least contain the
+ * hint (a name, a pod container name) before it is parsed. Returns 0 with
+ * *ret, 1 when skipped (nothing parsed), or -errno. */
+int container_load_json(const struct container_list *l, const struct host *h, const char *path, bool id_allowed,
+			struct json_object **ret);

@@ -85,6 +85,22 @@ int cgroup_read_proc(const struct host *h, pid_t pid, struct cgroup_paths *ret)
 	return cgroup_parse_proc(buf, ret);
 }
 
+void cgroup_from_path(const struct host *h, const char *path, struct cgroup_paths *ret)
+{
+	static const char *const v1[] = { "pids", "memory", "cpu,cpuacct", "blkio", "cpuset", "name=systemd" };
+	memset(ret, 0, sizeof(*ret));
+	if (h->cgroup_version == 2) {
+		ret->has_unified = true;
+		copy_str(ret->unified, sizeof(ret->unified), path);
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(v1); i++) {
+		copy_str(ret->v1[i].controllers, sizeof(ret->v1[i].controllers), v1[i]);
+		copy_str(ret->v1[i].path, sizeof(ret->v1[i].path), path);
+	}
+	ret->n_v1 = ARRAY_SIZE(v1);
+}
+
 static bool list_has(const char *list, const char *item)
 {
 	size_t il = strlen(item);

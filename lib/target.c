@@ -48,9 +48,8 @@ int target_spec_parse(const char *str, struct target_spec *ret)
 
 	if (strcmp(str, "host") == 0) {
 		s.kind = SPEC_HOST;
-	} else if (str_startswith(str, "pid:") || (str[0] >= '0' && str[0] <= '9' && strspn(str, "0123456789") == strlen(str))) {
-		const char *n = str_startswith(str, "pid:") ? str + 4 : str;
-		if (parse_pid(n, &s.pid) < 0)
+	} else if (str_startswith(str, "pid:")) {
+		if (parse_pid(str + 4, &s.pid) < 0)
 			return -EINVAL;
 		s.kind = SPEC_PID;
 	} else if (str_startswith(str, "cgroup:")) {
@@ -70,6 +69,10 @@ int target_spec_parse(const char *str, struct target_spec *ret)
 	} else {
 		s.kind = SPEC_ANY;
 		copy_str(s.value, sizeof(s.value), str);
+		/* "3412" is a PID, or the prefix of a hex container ID: resolution
+		 * decides, and calls it ambiguous when it is both. */
+		if (strspn(str, "0123456789") == strlen(str) && parse_pid(str, &s.pid) < 0)
+			s.pid = 0;
 		const char *colon = strchr(str, ':');
 		for (size_t i = 0; colon && i < ARRAY_SIZE(spec_runtimes); i++) {
 			size_t n = strlen(spec_runtimes[i]);
@@ -201,8 +204,9 @@ static enum match_level match_one(const struct target_spec *s, const struct cont
 			return MATCH_NONE;
 		if (s->pod_container[0])
 			return strcmp(c->pod_container, s->pod_container) == 0 ? MATCH_NAME : MATCH_NONE;
-		/* A pod without a container name means its one app container. */
-		return c->sandbox ? MATCH_NONE : MATCH_NAME;
+		/* A pod without a container name means its one running app
+		 * container (init containers and finished jobs do not count). */
+		return c->sandbox || c->pid <= 0 ? MATCH_NONE : MATCH_NAME;
 	}
 	const struct runtime *rt = runtime_by_name(c->runtime);
 	if (rt && rt->match)
@@ -368,8 +372,15 @@ static int target_fill(const struct host *h, struct target *t)
 	}
 
 	r = cgroup_read_proc(h, t->pid, &t->cg);
-	if (r < 0)
-		return r == -ESRCH ? -TARGET_EEXITED : r;
+	if (r == -ESRCH)
+		return -TARGET_EEXITED;
+	if (r < 0 || !cgroup_primary(&t->cg, h->cgroup_version, NULL)) {
+		/* Outside our cgroup namespace /proc shows "/../..": use the path
+		 * the adapter found in the host's cgroupfs, if it found one. */
+		if (!t->c.cgroup[0])
+			return r < 0 ? r : -ENOENT;
+		cgroup_from_path(h, t->c.cgroup, &t->cg);
+	}
 	const char *ctl = NULL;
 	const char *p = cgroup_primary(&t->cg, h->cgroup_version, &ctl);
 	copy_str(t->cgroup, sizeof(t->cgroup), p ? p : "");
@@ -390,6 +401,72 @@ static void set_simple(struct target *t, const char *runtime, const char *id, co
 	copy_str(t->c.state, sizeof(t->c.state), "running");
 }
 
+/* pid:N: the container holding host PID N, else the host (N in the host's
+ * pid namespace), else the process itself (a namespace no runtime owns). */
+static int resolve_pid(const struct host *h, pid_t pid, struct target *t)
+{
+	struct container c;
+	int r = container_of_pid(h, pid, &c);
+	if (r == -ESRCH)
+		return -TARGET_ENOMATCH;
+	if (r == 0) {
+		t->c = c;
+		t->kind = c.kind == KIND_VM ? "vm" : "container";
+		t->pid = c.pid;
+		return 0;
+	}
+	uint64_t mine, host;
+	if (ns_read_inode(h, pid, NS_PID, &mine) < 0)
+		return -TARGET_ENOMATCH;
+	if (ns_read_inode(h, h->ns_ref_pid, NS_PID, &host) == 0 && mine == host) {
+		set_simple(t, "host", "host", "host");
+		t->kind = "host";
+		t->pid = 1;
+	} else {
+		char id[16];
+		snprintf(id, sizeof(id), "%d", pid);
+		set_simple(t, "pid", id, id);
+		t->kind = "process";
+		t->pid = pid;
+	}
+	return 0;
+}
+
+static bool pid_exists(const struct host *h, pid_t pid)
+{
+	char path[PATH_MAX];
+	return host_path(h, path, sizeof(path), "/proc/%d", pid) == 0 && access(path, F_OK) == 0;
+}
+
+/* A bare number: a container ID prefix, a PID, or both (then ambiguous). */
+static int resolve_number(const struct host *h, const struct target_spec *s, struct target *t,
+			  struct container_list *ret_candidates)
+{
+	int r = resolve_container(h, s, &t->c, ret_candidates);
+	bool is_pid = pid_exists(h, s->pid);
+	if (r == -TARGET_ENOMATCH && is_pid)
+		return resolve_pid(h, s->pid, t);
+	if (r == 0 && is_pid) {
+		if (ret_candidates) {
+			struct container *c;
+			*ret_candidates = (struct container_list){ 0 };
+			if (container_list_add(ret_candidates, &c) == 0)
+				*c = t->c;
+			if (container_list_add(ret_candidates, &c) == 0) {
+				copy_str(c->runtime, sizeof(c->runtime), "pid");
+				snprintf(c->id, sizeof(c->id), "%d", s->pid);
+				copy_str(c->name, sizeof(c->name), "(a host PID: write pid:N)");
+			}
+		}
+		return -TARGET_EAMBIGUOUS;
+	}
+	if (r < 0)
+		return r;
+	t->kind = t->c.kind == KIND_VM ? "vm" : "container";
+	t->pid = t->c.pid;
+	return 0;
+}
+
 int target_resolve(const struct host *h, const char *spec, struct target *ret,
 		   struct container_list *ret_candidates)
 {
@@ -408,35 +485,11 @@ int target_resolve(const struct host *h, const char *spec, struct target *ret,
 		t.kind = "host";
 		t.pid = 1;
 		break;
-	case SPEC_PID: {
-		struct container c;
-		r = container_of_pid(h, s.pid, &c);
-		if (r == -ESRCH)
-			return -TARGET_ENOMATCH;
-		if (r == 0) {
-			t.c = c;
-			t.kind = c.kind == KIND_VM ? "vm" : "container";
-			t.pid = c.pid;
-			break;
-		}
-		uint64_t mine, host;
-		if (ns_read_inode(h, s.pid, NS_PID, &mine) < 0)
-			return -TARGET_ENOMATCH;
-		if (ns_read_inode(h, h->ns_ref_pid, NS_PID, &host) == 0 && mine == host) {
-			set_simple(&t, "host", "host", "host");
-			t.kind = "host";
-			t.pid = 1;
-		} else {
-			/* A process in a namespace no runtime owns (unshare, a
-			 * sandbox): the process itself is the target. */
-			char id[16];
-			snprintf(id, sizeof(id), "%d", s.pid);
-			set_simple(&t, "pid", id, id);
-			t.kind = "process";
-			t.pid = s.pid;
-		}
+	case SPEC_PID:
+		r = resolve_pid(h, s.pid, &t);
+		if (r < 0)
+			return r;
 		break;
-	}
 	case SPEC_CGROUP: {
 		char dir[PATH_MAX];
 		pid_t pid = 0;
@@ -462,6 +515,13 @@ int target_resolve(const struct host *h, const char *spec, struct target *ret,
 		/* VM adapters (qemu, libvirt, firecracker) come with the VM issue. */
 		return -TARGET_ENOMATCH;
 	case SPEC_ANY:
+		if (s.pid) {
+			r = resolve_number(h, &s, &t, ret_candidates);
+			if (r < 0)
+				return r;
+			break;
+		}
+		/* fall through */
 	case SPEC_RUNTIME:
 	case SPEC_K8S:
 		r = resolve_container(h, &s, &t.c, ret_candidates);

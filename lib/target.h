@@ -17,7 +17,7 @@ enum spec_kind {
 	SPEC_RUNTIME, /* RUNTIME:X */
 	SPEC_K8S,     /* k8s:NS/POD[/CONTAINER] */
 	SPEC_VM,      /* vm:NAME */
-	SPEC_PID,     /* pid:N or N */
+	SPEC_PID,     /* pid:N (a bare number is SPEC_ANY with pid set: it may be an ID prefix too) */
 	SPEC_CGROUP,  /* cgroup:PATH */
 	SPEC_HOST,    /* host */
 };
@@ -27,7 +27,7 @@ struct target_spec {
 	char runtime[16];   /* SPEC_RUNTIME */
 	char value[512];    /* the rest: ID/name/prefix, VM name, cgroup path */
 	char pod_ns[254], pod_name[254], pod_container[254]; /* SPEC_K8S */
-	pid_t pid;          /* SPEC_PID */
+	pid_t pid;          /* SPEC_PID; for SPEC_ANY a bare number that may be a PID, else 0 */
 };
 
 /* Parse a user's TARGET word. -EINVAL for malformed specs (empty, control

@@ -10,7 +10,6 @@
 #include "lib/clock.h"
 #include "lib/passwd.h"
 #include "lib/proc.h"
-#include "lib/safe_open.h"
 #include "lib/util.h"
 
 enum { COL_PID, COL_CTPID, COL_PPID, COL_UID, COL_USER, COL_STAT, COL_CPU, COL_RSS, COL_TIME, COL_COMMAND, COL_COMM };
@@ -170,7 +169,7 @@ int cmd_ps(struct cmd_ctx *ctx)
 
 	/* Names come from the container's /etc/passwd, read without following
 	 * its symlinks out of its root; no passwd means numeric uids. */
-	int rootfd = safe_open_root(v.h, tg->pid);
+	int rootfd = target_open_root(tg);
 	if (rootfd >= 0) {
 		passwd_load(rootfd, &v.users);
 		close(rootfd);

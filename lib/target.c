@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "safe_open.h"
 #include "util.h"
 
 #define SPEC_MAX 511
@@ -602,6 +603,15 @@ int target_members(const struct target *t, pid_t **ret, size_t *ret_n)
 	*ret = all;
 	*ret_n = w;
 	return 0;
+}
+
+int target_open_root(const struct target *t)
+{
+	if (strcmp(t->kind, "host") == 0) {
+		int fd = open(t->host->root[0] ? t->host->root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		return fd < 0 ? -errno : fd;
+	}
+	return safe_open_root(t->host, t->pid);
 }
 
 void target_release(struct target *t)

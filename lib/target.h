@@ -77,6 +77,10 @@ int target_check(const struct target *t);
  * namespace and of its cgroup subtree; for the host, every process. */
 int target_members(const struct target *t, pid_t **ret, size_t *ret_n);
 
+/* O_PATH dirfd of the target's root filesystem (the host's own root for the
+ * host target, whose PID 1 may deny /proc/1/root), for safe_open reads. */
+int target_open_root(const struct target *t);
+
 void target_release(struct target *t);
 
 /* A message for a resolution error (strerror for -errno). */

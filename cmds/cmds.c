@@ -14,7 +14,7 @@ static const struct cmd_option info_options[] = { { 0 } };
 
 static const struct cmd_option ls_options[] = {
 	{ 'r', "runtime", "R", "only containers of runtime R (docker, containerd, podman, ...)" },
-	{ 'a', "all", NULL, "include stopped containers and pod sandboxes" },
+	{ 'a', "all", NULL, "include stopped containers, pod sandboxes, and nspawn machines found only by scanning /proc" },
 	{ 0 },
 };
 

@@ -91,33 +91,50 @@ static int64_t pidns_members(struct ls_state *s, pid_t init)
 static void add_usage(struct out_table *t, int row, struct ls_state *s, const struct container *c)
 {
 	const struct host *h = s->h;
-	struct cgroup_paths cg;
+	struct cgroup_paths cg, parent;
 	if (c->pid <= 0 || cgroup_read_proc(h, c->pid, &cg) < 0)
 		return;
+	bool have_parent = cgroup_read_parent(h, c->pid, &parent) == 0;
+	const struct cgroup_paths *pp = have_parent ? &parent : NULL;
+	bool v2 = h->cgroup_version == 2 || cg.n_v1 == 0;
 
-	const char *path = cgroup_primary(&cg, h->cgroup_version, NULL);
-	out_set_str(t, row, COL_CGROUP, path);
+	const char *ctl = NULL;
+	const char *path = cgroup_primary_owned(h, &cg, pp, &ctl);
+	out_set_str(t, row, COL_CGROUP, path ? path : cgroup_primary(&cg, h->cgroup_version, NULL));
+
+	/* Counts and usage only from hierarchies the container owns: a shared
+	 * cgroup's numbers are its neighbours' too. */
+	char dir[4096];
+	pid_t *pids;
+	size_t n;
+	if (path && cgroup_dir(h, &cg, ctl, dir, sizeof(dir)) == 0 && cgroup_list_procs(h, dir, true, &pids, &n) == 0) {
+		/* With a pid namespace of its own, a cgroup member outside it is a
+		 * leftover (a killed nspawn's payload), not part of the container. */
+		uint64_t mine, host;
+		int64_t count = (int64_t)n;
+		if (ns_read_inode(h, c->pid, NS_PID, &mine) == 0 && ns_read_inode(h, h->ns_ref_pid, NS_PID, &host) == 0 &&
+		    mine != host) {
+			count = 0;
+			for (size_t i = 0; i < n; i++)
+				count += ns_pid_within(h, pids[i], mine);
+		}
+		out_set_int(t, row, COL_PROCS, count);
+		free(pids);
+	} else {
+		int64_t members = pidns_members(s, c->pid);
+		if (members > 0)
+			out_set_int(t, row, COL_PROCS, members);
+	}
 
 	uint64_t v;
-	if (!cgroup_is_own(h, c->pid, &cg)) {
-		/* Shared cgroup: its numbers are not the container's. */
-		int64_t n = pidns_members(s, c->pid);
-		if (n > 0)
-			out_set_int(t, row, COL_PROCS, n);
-		return;
-	}
-	if (cgroup_count_procs(h, &cg, &v) == 0)
-		out_set_int(t, row, COL_PROCS, (int64_t)v);
-	double uptime = s->uptime;
-
 	struct proc_stat st;
 	double age = 0;
-	if (proc_read_stat(h, c->pid, &st) == 0 && uptime > 0)
-		age = uptime - (double)st.start_time / (double)clock_ticks();
-	if (age > 0 && cgroup_cpu_usage_ns(h, &cg, &v) == 0)
+	if (proc_read_stat(h, c->pid, &st) == 0 && s->uptime > 0)
+		age = s->uptime - (double)st.start_time / (double)clock_ticks();
+	if (age > 0 && cgroup_owns(h, &cg, pp, v2 ? NULL : "cpuacct") && cgroup_cpu_usage_ns(h, &cg, &v) == 0)
 		out_set_float(t, row, COL_CPU, (double)v / 1e9 / age * 100.0, 1);
 
-	if (cgroup_memory_usage(h, &cg, &v) == 0) {
+	if (cgroup_owns(h, &cg, pp, v2 ? NULL : "memory") && cgroup_memory_usage(h, &cg, &v) == 0) {
 		char human[16];
 		out_set_int(t, row, COL_MEM, (int64_t)v);
 		out_human_bytes(v, human, sizeof(human));
@@ -141,7 +158,9 @@ int cmd_ls(struct cmd_ctx *ctx)
 		return EXIT_USAGE;
 
 	struct container_list l = { 0 };
-	int r = target_list_all(h, &l);
+	/* --all also scans /proc for supervisors no cgroup names; without it
+	 * ls costs O(containers), not O(processes). */
+	int r = target_list_all(h, all ? LIST_SCAN_PROC : 0, &l);
 	if (r < 0) {
 		out_error("ls", "cannot list containers: %s", target_strerror(r));
 		out_table_free(t);

@@ -340,15 +340,48 @@ int cgroup_count_procs(const struct host *h, const struct cgroup_paths *p, uint6
 	return 0;
 }
 
-bool cgroup_is_own(const struct host *h, pid_t init, const struct cgroup_paths *cg)
+int cgroup_read_parent(const struct host *h, pid_t init, struct cgroup_paths *ret)
 {
-	const char *mine = cgroup_primary(cg, h->cgroup_version, NULL);
-	if (!mine || strcmp(mine, "/") == 0)
-		return false;
 	struct proc_stat st;
-	struct cgroup_paths parent;
-	if (proc_read_stat(h, init, &st) < 0 || st.ppid <= 0 || cgroup_read_proc(h, st.ppid, &parent) < 0)
-		return true;
-	const char *theirs = cgroup_primary(&parent, h->cgroup_version, NULL);
-	return !theirs || strcmp(mine, theirs) != 0;
+	int r = proc_read_stat(h, init, &st);
+	if (r < 0)
+		return r;
+	if (st.ppid <= 0)
+		return -ENOENT;
+	return cgroup_read_proc(h, st.ppid, ret);
+}
+
+static const char *path_in(const struct host *h, const struct cgroup_paths *p, const char *controller)
+{
+	if (!controller || h->cgroup_version == 2 || p->n_v1 == 0)
+		return p->has_unified ? p->unified : NULL;
+	return cgroup_v1_path(p, controller);
+}
+
+bool cgroup_owns(const struct host *h, const struct cgroup_paths *mine, const struct cgroup_paths *parent,
+		 const char *controller)
+{
+	const char *m = path_in(h, mine, controller);
+	if (!m || strcmp(m, "/") == 0)
+		return false;
+	const char *p = parent ? path_in(h, parent, controller) : NULL;
+	return !p || strcmp(m, p) != 0;
+}
+
+const char *cgroup_primary_owned(const struct host *h, const struct cgroup_paths *mine,
+				 const struct cgroup_paths *parent, const char **ret_controller)
+{
+	if (h->cgroup_version == 2 || mine->n_v1 == 0) {
+		if (ret_controller)
+			*ret_controller = NULL;
+		return cgroup_owns(h, mine, parent, NULL) ? mine->unified : NULL;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(primary_order); i++) {
+		if (cgroup_owns(h, mine, parent, primary_order[i])) {
+			if (ret_controller)
+				*ret_controller = primary_order[i];
+			return cgroup_v1_path(mine, primary_order[i]);
+		}
+	}
+	return NULL;
 }

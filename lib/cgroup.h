@@ -65,10 +65,16 @@ int cgroup_memory_usage(const struct host *h, const struct cgroup_paths *p, uint
 /* Number of processes in the cgroup and below it. */
 int cgroup_count_procs(const struct host *h, const struct cgroup_paths *p, uint64_t *ret);
 
-/* Does a container's init own its cgroup, or does it sit in one it shares
- * with its supervisor or the whole host (systemd-nspawn --keep-unit, a bare
- * unshare)? Only an owned cgroup may be used for membership and accounting:
- * anything else would charge the neighbours' CPU and memory to the target.
- * Owned means: the primary path is not "/" and differs from the parent
- * process's. */
-bool cgroup_is_own(const struct host *h, pid_t init, const struct cgroup_paths *cg);
+/* Does a container's init own its cgroup in a hierarchy, or does it sit in
+ * one it shares with its supervisor or the whole host (systemd-nspawn
+ * without systemd splits only name=systemd into supervisor/ and payload/ and
+ * leaves the v1 controllers at "/")? Only an owned cgroup may be used for
+ * membership and accounting: anything else would charge the neighbours' CPU
+ * and memory to the target. Owned: not "/" and not the parent process's.
+ * parent is the init's parent's paths (cgroup_read_parent), NULL unknown. */
+int cgroup_read_parent(const struct host *h, pid_t init, struct cgroup_paths *ret);
+bool cgroup_owns(const struct host *h, const struct cgroup_paths *mine, const struct cgroup_paths *parent,
+		 const char *controller);
+/* The first owned hierarchy in the primary order, NULL when none is. */
+const char *cgroup_primary_owned(const struct host *h, const struct cgroup_paths *mine,
+				 const struct cgroup_paths *parent, const char **ret_controller);

@@ -6,6 +6,10 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -88,4 +92,32 @@ int ns_read_all(const struct host *h, pid_t pid, uint64_t ret[NS_TYPE_MAX])
 			return r;
 	}
 	return 0;
+}
+
+bool ns_pid_within(const struct host *h, pid_t pid, uint64_t ns_ino)
+{
+	char path[PATH_MAX];
+	if (host_path(h, path, sizeof(path), "/proc/%d/ns/pid", pid) < 0)
+		return false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	for (int level = 0; level <= 32; level++) {
+		struct stat st;
+		if (fstat(fd, &st) < 0)
+			break;
+		if ((uint64_t)st.st_ino == ns_ino) {
+			close(fd);
+			return true;
+		}
+		/* EPERM: the parent is outside our own pid namespace; the host's
+		 * root namespace has no parent either. Either way, not below. */
+		int parent = ioctl(fd, NS_GET_PARENT);
+		close(fd);
+		if (parent < 0)
+			return false;
+		fd = parent;
+	}
+	close(fd);
+	return false;
 }

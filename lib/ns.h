@@ -2,6 +2,7 @@
 /* Namespace kinds and inodes. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -35,3 +36,8 @@ int ns_read_inode(const struct host *h, pid_t pid, enum ns_type t, uint64_t *ret
 
 /* All types at once; missing types are 0. */
 int ns_read_all(const struct host *h, pid_t pid, uint64_t ret[NS_TYPE_MAX]);
+
+/* Is host PID pid in the pid namespace with inode ns_ino or in one nested
+ * below it? Walks up with NS_GET_PARENT (bounded by the 32-level limit);
+ * false when pid is gone, or on a fixture tree without a live /proc. */
+bool ns_pid_within(const struct host *h, pid_t pid, uint64_t ns_ino);

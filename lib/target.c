@@ -185,10 +185,10 @@ static int list_containers(const struct host *h, const char *only_runtime, unsig
 	return 0;
 }
 
-int target_list_all(const struct host *h, struct container_list *ret)
+int target_list_all(const struct host *h, unsigned flags, struct container_list *ret)
 {
 	struct container_list l = { 0 };
-	int r = list_containers(h, NULL, LIST_SCAN_PROC, false, &l);
+	int r = list_containers(h, NULL, flags, false, &l);
 	if (r < 0) {
 		container_list_free(&l);
 		return r;
@@ -382,15 +382,25 @@ static int target_fill(const struct host *h, struct target *t)
 			return r < 0 ? r : -ENOENT;
 		cgroup_from_path(h, t->c.cgroup, &t->cg);
 	}
+	/* Show, and count members by, the first hierarchy the target owns; a
+	 * target that owns none (nspawn --keep-unit with no systemd) shows its
+	 * shared cgroup and is counted by its pid namespace. */
+	struct cgroup_paths parent;
+	bool have_parent = cgroup_read_parent(h, t->pid, &parent) == 0;
 	const char *ctl = NULL;
-	const char *p = cgroup_primary(&t->cg, h->cgroup_version, &ctl);
+	const char *p = NULL;
+	if (strcmp(t->kind, "host") != 0)
+		p = cgroup_primary_owned(h, &t->cg, have_parent ? &parent : NULL, &ctl);
+	t->own_cgroup = p != NULL || strcmp(t->kind, "cgroup") == 0;
+	if (!p)
+		p = cgroup_primary(&t->cg, h->cgroup_version, &ctl);
 	copy_str(t->cgroup, sizeof(t->cgroup), p ? p : "");
 	copy_str(t->cgroup_controller, sizeof(t->cgroup_controller), ctl ? ctl : "");
 	t->cgroup_version = (h->cgroup_version == 2 || t->cg.n_v1 == 0) ? 2 : 1;
-	if (cgroup_dir(h, &t->cg, NULL, t->cgroup_dir, sizeof(t->cgroup_dir)) < 0)
+	if (cgroup_dir(h, &t->cg, ctl, t->cgroup_dir, sizeof(t->cgroup_dir)) < 0)
 		t->cgroup_dir[0] = '\0';
-	t->own_cgroup = t->cgroup_dir[0] && strcmp(t->kind, "host") != 0 &&
-			(strcmp(t->kind, "cgroup") == 0 || cgroup_is_own(h, t->pid, &t->cg));
+	if (!t->cgroup_dir[0])
+		t->own_cgroup = false;
 	return target_check(t);
 }
 
@@ -588,13 +598,20 @@ int target_members(const struct target *t, pid_t **ret, size_t *ret_n)
 		qsort(cg, n_cg, sizeof(*cg), cmp_pid);
 	bool own_pidns = t->ns[NS_PID] && t->ns[NS_PID] != t->host_ns[NS_PID];
 
+	/* A member is in the target's pid namespace (or one nested in it,
+	 * which is why a cgroup member in another namespace gets the slower
+	 * ancestry walk); without a pid namespace of its own, its cgroup says.
+	 * The pid namespace rule keeps out leftovers of an earlier run that
+	 * still sit in the cgroup (a killed nspawn leaves its payload). */
 	size_t w = 0;
 	for (size_t i = 0; i < n_all; i++) {
 		pid_t p = all[i];
-		bool member = cg && bsearch(&p, cg, n_cg, sizeof(*cg), cmp_pid);
-		if (!member && own_pidns) {
+		bool in_cg = cg && bsearch(&p, cg, n_cg, sizeof(*cg), cmp_pid);
+		bool member = in_cg && !own_pidns;
+		if (own_pidns) {
 			uint64_t ino;
-			member = ns_read_inode(h, p, NS_PID, &ino) == 0 && ino == t->ns[NS_PID];
+			member = ns_read_inode(h, p, NS_PID, &ino) == 0 &&
+				 (ino == t->ns[NS_PID] || (in_cg && ns_pid_within(h, p, t->ns[NS_PID])));
 		}
 		if (member)
 			all[w++] = p;

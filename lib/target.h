@@ -47,7 +47,7 @@ struct target {
 	char cgroup[CG_PATH_MAX];  /* primary path */
 	char cgroup_controller[32];/* v1 controller of that path, "" on v2 */
 	char cgroup_dir[CG_PATH_MAX + 64]; /* host dir (unprefixed) of the primary cgroup, "" unknown */
-	bool own_cgroup;           /* see cgroup_is_own(): false = membership by pid namespace only */
+	bool own_cgroup;           /* see cgroup_owns(): false = membership by pid namespace only */
 	uint64_t ns[NS_TYPE_MAX];
 	uint64_t host_ns[NS_TYPE_MAX]; /* of PID 1, for SHARED columns */
 	const struct host *host;
@@ -66,9 +66,9 @@ enum target_error {
 int target_resolve(const struct host *h, const char *spec, struct target *ret,
 		   struct container_list *ret_candidates);
 
-/* Every container on the host (ls): all adapters with the /proc scan,
- * duplicates merged, sandboxes included. */
-int target_list_all(const struct host *h, struct container_list *ret);
+/* Every container on the host (ls): all adapters (flags: LIST_SCAN_PROC or
+ * 0), duplicates merged, sandboxes and stopped containers included. */
+int target_list_all(const struct host *h, unsigned flags, struct container_list *ret);
 
 /* Is the target's init still the process we resolved? -TARGET_EEXITED if not. */
 int target_check(const struct target *t);

@@ -47,3 +47,30 @@ t_begin "ps text: -o PID,CTPID"
 assert_exit 0 nsh docker:nsht-web1 ps -o PID,CTPID
 assert_eq "PID CTPID" "$(head -n 1 <<<"$T_OUT" | tr -s ' ' | sed 's/^ //; s/ $//')" "header"
 assert_eq "$(expected_pids web1 | sorted)" "$(tail -n +2 <<<"$T_OUT" | awk '{ print $1 }' | sorted)" "PID column"
+
+# A process left in a container's cgroup but in a pid namespace of its own
+# (what a killed nspawn supervisor leaves in its payload cgroup) is not one
+# of the container's processes: ps, pidmap and ls must not count it.
+t_begin "ps: a leftover in the cgroup but another pid namespace is not a member"
+cg=/sys/fs/cgroup/pids$(awk -F: '$2 == "pids" { print $3 }' "/proc/$DOCKER_WEB1_PID/cgroup")
+unshare -p -f sleep 100000 </dev/null >/dev/null 2>&1 &
+stray_parent=$!
+stray=""
+for _ in $(seq 50); do
+	stray=$(pgrep -P "$stray_parent" sleep || true)
+	[[ -n $stray ]] && break
+	sleep 0.1
+done
+assert_eq 2 "$(nspid "${stray:-$$}" | wc -w)" "the stray runs as pid 1 of a pid namespace of its own"
+echo "$stray" >"$cg/cgroup.procs"
+run_json docker:nsht-web1 ps --json
+assert_eq "$(expected_pids web1 | grep -vx "$stray" | sorted)" "$(q '.processes[].pid' | sorted)" "ps without the stray"
+run_json docker:nsht-web1 pidmap 1 --json
+assert_eq "$DOCKER_WEB1_PID" "$(q '.pids[].host')" "pidmap 1 is the init, not the stray's pid 1"
+run_json ls --json
+assert_eq "$(expected_pids web1 | grep -vx "$stray" | wc -l)" \
+	"$(q --arg id "$DOCKER_WEB1_ID" '.targets[] | select(.id == $id) | .procs')" "ls procs"
+# A pid namespace's init ignores SIGTERM, and unshare --fork ignores it while
+# it waits: only SIGKILL ends them.
+kill -9 "${stray:-}" "$stray_parent" 2>/dev/null || true
+wait "$stray_parent" 2>/dev/null || true

@@ -102,30 +102,29 @@ static void add_usage(struct out_table *t, int row, struct ls_state *s, const st
 	const char *path = cgroup_primary_owned(h, &cg, pp, &ctl);
 	out_set_str(t, row, COL_CGROUP, path ? path : cgroup_primary(&cg, h->cgroup_version, NULL));
 
-	/* Counts and usage only from hierarchies the container owns: a shared
-	 * cgroup's numbers are its neighbours' too. */
+	/* Processes: the members of its cgroup (owned, else shared but not the
+	 * root) that are in its pid namespace; a leftover of an earlier run or
+	 * a supervisor sharing the cgroup is not the container. Only a container
+	 * in the root cgroup costs a pass over /proc. */
+	const char *counted = path ? path : cgroup_primary(&cg, h->cgroup_version, &ctl);
 	char dir[4096];
 	pid_t *pids;
 	size_t n;
-	if (path && cgroup_dir(h, &cg, ctl, dir, sizeof(dir)) == 0 && cgroup_list_procs(h, dir, true, &pids, &n) == 0) {
-		/* With a pid namespace of its own, a cgroup member outside it is a
-		 * leftover (a killed nspawn's payload), not part of the container. */
-		uint64_t mine, host;
-		int64_t count = (int64_t)n;
-		if (ns_read_inode(h, c->pid, NS_PID, &mine) == 0 && ns_read_inode(h, h->ns_ref_pid, NS_PID, &host) == 0 &&
-		    mine != host) {
-			count = 0;
-			for (size_t i = 0; i < n; i++)
-				count += ns_pid_within(h, pids[i], mine);
-		}
-		out_set_int(t, row, COL_PROCS, count);
+	uint64_t mine, host;
+	bool own_pidns = ns_read_inode(h, c->pid, NS_PID, &mine) == 0 &&
+			 ns_read_inode(h, h->ns_ref_pid, NS_PID, &host) == 0 && mine != host;
+	if (counted && strcmp(counted, "/") != 0 && cgroup_dir(h, &cg, ctl, dir, sizeof(dir)) == 0 &&
+	    cgroup_list_procs(h, dir, true, &pids, &n) == 0) {
+		out_set_int(t, row, COL_PROCS, (int64_t)(own_pidns ? ns_filter_within(h, pids, n, mine) : n));
 		free(pids);
-	} else {
+	} else if (own_pidns) {
 		int64_t members = pidns_members(s, c->pid);
 		if (members > 0)
 			out_set_int(t, row, COL_PROCS, members);
 	}
 
+	/* Usage only from hierarchies the container owns: a shared cgroup's
+	 * numbers are its neighbours' too. */
 	uint64_t v;
 	struct proc_stat st;
 	double age = 0;

@@ -121,3 +121,12 @@ bool ns_pid_within(const struct host *h, pid_t pid, uint64_t ns_ino)
 	close(fd);
 	return false;
 }
+
+size_t ns_filter_within(const struct host *h, pid_t *pids, size_t n, uint64_t ns_ino)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ns_pid_within(h, pids[i], ns_ino))
+			pids[w++] = pids[i];
+	return w;
+}

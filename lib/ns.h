@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -41,3 +42,7 @@ int ns_read_all(const struct host *h, pid_t pid, uint64_t ret[NS_TYPE_MAX]);
  * below it? Walks up with NS_GET_PARENT (bounded by the 32-level limit);
  * false when pid is gone, or on a fixture tree without a live /proc. */
 bool ns_pid_within(const struct host *h, pid_t pid, uint64_t ns_ino);
+
+/* Keep, in place and in order, the PIDs that are within pid namespace ns_ino
+ * (ns_pid_within); returns how many remain. */
+size_t ns_filter_within(const struct host *h, pid_t *pids, size_t n, uint64_t ns_ino);

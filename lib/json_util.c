@@ -69,6 +69,11 @@ struct json_object *json_get_path(struct json_object *o, const char *dotted)
 	return o;
 }
 
+const char *json_str_of(struct json_object *v)
+{
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
 const char *json_get_str(struct json_object *o, const char *dotted)
 {
 	struct json_object *v = json_get_path(o, dotted);

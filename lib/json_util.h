@@ -20,6 +20,8 @@ int json_parse_buf(const char *buf, size_t len, struct json_object **ret);
  * them (annotations) are looked up with json_get_member instead. */
 struct json_object *json_get_path(struct json_object *o, const char *dotted);
 struct json_object *json_get_member(struct json_object *o, const char *key);
+/* v itself as a string, or NULL if absent or not a string. */
+const char *json_str_of(struct json_object *v);
 /* A string member, or NULL if absent or not a string. */
 const char *json_get_str(struct json_object *o, const char *dotted);
 /* An integer member: -ENOENT absent, -EINVAL wrong type or out of range. */

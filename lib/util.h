@@ -78,5 +78,10 @@ int copy_str(char *dst, size_t size, const char *src);
 bool str_startswith(const char *s, const char *prefix);
 bool str_endswith(const char *s, const char *suffix);
 
+/* Is a readdir entry of dfd a directory (d_type, else fstatat without
+ * following symlinks)? */
+struct dirent;
+bool dirent_is_dir(int dfd, const struct dirent *de);
+
 /* Replace systemd's "\x2d" style escapes in unit names in place. */
 void unescape_unit_name(char *s);

@@ -433,3 +433,23 @@ int container_load_json(const struct container_list *l, const struct host *h, co
 		return 1;
 	return json_parse_buf(buf, len, ret);
 }
+
+/* ---- Shared by podman and crio ---- */
+
+const char *const storage_drivers[4] = { "overlay", "vfs", "btrfs", "zfs" };
+
+const char *container_running_state(const struct host *h, pid_t pid)
+{
+	return container_pid_frozen(h, pid) == 1 ? "paused" : "running";
+}
+
+bool oci_config_is_crio(struct json_object *config)
+{
+	struct json_object *a = json_get_member(config, "annotations");
+	const char *mgr = json_str_of(json_get_member(a, "io.container.manager"));
+
+	if (mgr)
+		return strcmp(mgr, "cri-o") == 0;
+	return json_get_member(a, "io.kubernetes.pod.namespace") ||
+	       json_get_member(a, "io.kubernetes.cri-o.ContainerType");
+}

@@ -39,29 +39,6 @@
 /* kubepods / QOS / pod / container */
 #define KUBEPODS_MAX_DEPTH 4
 
-static const char *const drivers[] = { "overlay", "vfs", "btrfs", "zfs" };
-
-static const char *string_of(struct json_object *v)
-{
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static const char *running_state(const struct host *h, pid_t pid)
-{
-	return container_pid_frozen(h, pid) == 1 ? "paused" : "running";
-}
-
-static bool config_is_crio(struct json_object *config)
-{
-	struct json_object *a = json_get_member(config, "annotations");
-	const char *mgr = string_of(json_get_member(a, "io.container.manager"));
-
-	if (mgr)
-		return strcmp(mgr, "cri-o") == 0;
-	return json_get_member(a, "io.kubernetes.pod.namespace") ||
-	       json_get_member(a, "io.kubernetes.cri-o.ContainerType");
-}
-
 struct scan {
 	const struct host *h;
 	struct container_list *out;
@@ -74,17 +51,6 @@ static struct container *find_listed(const struct scan *x, const char *id)
 		if (strcmp(x->out->items[i].id, id) == 0)
 			return &x->out->items[i];
 	return NULL;
-}
-
-static bool entry_is_dir(int dfd, const struct dirent *de)
-{
-	struct stat st;
-
-	if (de->d_type == DT_DIR)
-		return true;
-	if (de->d_type != DT_UNKNOWN)
-		return false;
-	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
 /* The init from conmon's pidfile: 1 running, 0 ran and exited, -ENOENT no
@@ -122,7 +88,7 @@ static int add_container(struct scan *x, const char *driver, const char *id)
 	if (r == -ENOMEM)
 		return r;
 	/* Skipped by the hint, missing (podman's run dirs have none), malformed or not CRI-O's. */
-	if (r != 0 || !json_object_is_type(config, json_type_object) || !config_is_crio(config))
+	if (r != 0 || !json_object_is_type(config, json_type_object) || !oci_config_is_crio(config))
 		return 0;
 
 	r = container_list_add(x->out, &c);
@@ -136,7 +102,7 @@ static int add_container(struct scan *x, const char *driver, const char *id)
 
 	container_set_pod_from_annotations(c, config);
 	struct json_object *a = json_get_member(config, "annotations");
-	const char *name = string_of(json_get_member(a, "io.kubernetes.cri-o.Name"));
+	const char *name = json_str_of(json_get_member(a, "io.kubernetes.cri-o.Name"));
 	if (name && valid_name(name, false))
 		copy_str(c->name, sizeof(c->name), name);
 
@@ -155,7 +121,7 @@ static int add_container(struct scan *x, const char *driver, const char *id)
 	}
 	r = pid_from_pidfile(h, driver, id, &c->pid, &c->start_time);
 	if (r > 0) {
-		copy_str(c->state, sizeof(c->state), running_state(h, c->pid));
+		copy_str(c->state, sizeof(c->state), container_running_state(h, c->pid));
 		return 0;
 	}
 	c->pid = 0;
@@ -177,7 +143,7 @@ static int list_bundles(struct scan *x, const char *driver)
 	struct dirent *de;
 	r = 0;
 	while (r >= 0 && (de = readdir(d)))
-		if (valid_id(de->d_name) && !find_listed(x, de->d_name) && entry_is_dir(dirfd(d), de))
+		if (valid_id(de->d_name) && !find_listed(x, de->d_name) && dirent_is_dir(dirfd(d), de))
 			r = add_container(x, driver, de->d_name);
 	closedir(d);
 	return r;
@@ -245,7 +211,7 @@ static int found_cgroup(struct scan *x, const char *id, bool crio_name, const ch
 	}
 	c->pid = pid;
 	c->start_time = start;
-	copy_str(c->state, sizeof(c->state), running_state(x->h, pid));
+	copy_str(c->state, sizeof(c->state), container_running_state(x->h, pid));
 	if (valid_name(path, true))
 		copy_str(c->cgroup, sizeof(c->cgroup), path);
 	if (!c->pod_uid[0] && pod_uid && pod_uid[0])
@@ -269,7 +235,7 @@ static int walk_kubepods(struct scan *x, const char *mount, const char *rel, con
 		const char *name = de->d_name;
 		char child[PATH_MAX], id[80], uid[64];
 
-		if (name[0] == '.' || !entry_is_dir(dirfd(d), de))
+		if (name[0] == '.' || !dirent_is_dir(dirfd(d), de))
 			continue;
 		if (snprintf(child, sizeof(child), "%s/%s", rel, name) >= (int)sizeof(child))
 			continue;
@@ -338,8 +304,8 @@ static int crio_list(const struct host *h, unsigned flags, struct container_list
 	struct scan x = { .h = h, .out = out, .first = out->n };
 
 	(void)flags;
-	for (size_t i = 0; i < ARRAY_SIZE(drivers); i++) {
-		int r = list_bundles(&x, drivers[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(storage_drivers); i++) {
+		int r = list_bundles(&x, storage_drivers[i]);
 		if (r < 0)
 			return r;
 	}

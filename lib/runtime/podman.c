@@ -35,32 +35,6 @@
 #define STORAGE_RUNROOT "/run/containers/storage"
 #define PODMAN_PRIORITY 85
 
-static const char *const drivers[] = { "overlay", "vfs", "btrfs", "zfs" };
-
-static const char *string_of(struct json_object *v)
-{
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static const char *running_state(const struct host *h, pid_t pid)
-{
-	return container_pid_frozen(h, pid) == 1 ? "paused" : "running";
-}
-
-/* CRI-O shares containers/storage: its containers are the crio adapter's.
- * podman >= 2 marks its own with io.container.manager=libpod (and also
- * writes io.kubernetes.cri-o.* annotations, so those prove nothing). */
-static bool config_is_crio(struct json_object *config)
-{
-	struct json_object *a = json_get_member(config, "annotations");
-	const char *mgr = string_of(json_get_member(a, "io.container.manager"));
-
-	if (mgr)
-		return strcmp(mgr, "cri-o") == 0;
-	return json_get_member(a, "io.kubernetes.pod.namespace") ||
-	       json_get_member(a, "io.kubernetes.cri-o.ContainerType");
-}
-
 /* CRI-O's storage metadata names the pod; podman's never does. */
 static bool metadata_is_crio(const char *metadata)
 {
@@ -151,7 +125,7 @@ static bool hint_allows_entry(const struct container_list *l, const char *id, st
 	struct json_object *names = json_get_member(entry, "names");
 	size_t n = names && json_object_is_type(names, json_type_array) ? json_object_array_length(names) : 0;
 	for (size_t i = 0; i < n; i++)
-		if (container_hint_allows(l, id, string_of(json_object_array_get_idx(names, i)), NULL))
+		if (container_hint_allows(l, id, json_str_of(json_object_array_get_idx(names, i)), NULL))
 			return true;
 	return false;
 }
@@ -179,7 +153,7 @@ static int add_container(struct scan *x, const char *driver, struct json_object 
 		return r;
 	if (r < 0 && r != -ENOENT)
 		return 0; /* malformed bundle: skip the container */
-	if (config && config_is_crio(config))
+	if (config && oci_config_is_crio(config))
 		return 0;
 
 	r = container_list_add(x->out, &c);
@@ -194,7 +168,7 @@ static int add_container(struct scan *x, const char *driver, struct json_object 
 
 	struct json_object *names = json_get_member(entry, "names");
 	if (names && json_object_is_type(names, json_type_array) && json_object_array_length(names) > 0) {
-		const char *name = string_of(json_object_array_get_idx(names, 0));
+		const char *name = json_str_of(json_object_array_get_idx(names, 0));
 		if (name && valid_name(name, false))
 			copy_str(c->name, sizeof(c->name), name);
 	}
@@ -215,7 +189,7 @@ static int add_container(struct scan *x, const char *driver, struct json_object 
 	r = pid_from_conmon(h, driver, id, &pid);
 	if (r > 0 && container_pid_check(h, pid, 0, &c->start_time) == 0) {
 		c->pid = pid;
-		copy_str(c->state, sizeof(c->state), running_state(h, pid));
+		copy_str(c->state, sizeof(c->state), container_running_state(h, pid));
 		return 0;
 	}
 	/* Not running: the cgroup scan may still find it (see cgroup_found). */
@@ -279,7 +253,7 @@ static int cgroup_found(const char *id, const char *dir, const char *path, void 
 	}
 	c->pid = pid;
 	c->start_time = start;
-	copy_str(c->state, sizeof(c->state), running_state(x->h, pid));
+	copy_str(c->state, sizeof(c->state), container_running_state(x->h, pid));
 	if (valid_name(path, true))
 		copy_str(c->cgroup, sizeof(c->cgroup), path);
 	return 0;
@@ -291,8 +265,8 @@ static int podman_list(const struct host *h, unsigned flags, struct container_li
 	int r;
 
 	(void)flags;
-	for (size_t i = 0; i < ARRAY_SIZE(drivers); i++) {
-		r = list_storage(&x, drivers[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(storage_drivers); i++) {
+		r = list_storage(&x, storage_drivers[i]);
 		if (r < 0)
 			return r;
 	}

@@ -39,11 +39,6 @@ static bool valid_state_path(const char *s)
 	return !strstr(s, "/../") && !str_endswith(s, "/..");
 }
 
-static const char *string_of(struct json_object *v)
-{
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 static bool file_exists(const struct host *h, const char *root, const char *id, const char *name)
 {
 	char path[PATH_MAX];
@@ -165,7 +160,7 @@ int runc_state_read(const struct host *h, const char *root, const char *id, stru
 	if (labels && json_object_is_type(labels, json_type_array)) {
 		size_t n = json_object_array_length(labels);
 		for (size_t i = 0; i < n && i < 4096; i++) {
-			const char *v = string_of(json_object_array_get_idx(labels, i));
+			const char *v = json_str_of(json_object_array_get_idx(labels, i));
 			if (v && str_startswith(v, "bundle=") && valid_state_path(v + 7)) {
 				copy_str(s.bundle, sizeof(s.bundle), v + 7);
 				break;
@@ -177,7 +172,7 @@ int runc_state_read(const struct host *h, const char *root, const char *id, stru
 	 * unified one. Hybrid hosts freeze through the v1 freezer. */
 	bool v2 = h->cgroup_version == 2;
 	struct json_object *paths = json_get_member(st, "cgroup_paths");
-	const char *freezer = string_of(json_get_member(paths, v2 ? "" : "freezer"));
+	const char *freezer = json_str_of(json_get_member(paths, v2 ? "" : "freezer"));
 	if (freezer && (!valid_state_path(freezer) || !str_startswith(freezer, "/sys/fs/cgroup/")))
 		freezer = NULL;
 
@@ -221,17 +216,6 @@ int crun_status_read(const struct host *h, const char *root, const char *id, str
 	return 0;
 }
 
-static bool entry_is_dir(int dfd, const struct dirent *de)
-{
-	struct stat st;
-
-	if (de->d_type == DT_DIR)
-		return true;
-	if (de->d_type != DT_UNKNOWN)
-		return false;
-	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-}
-
 static int list_root(const struct host *h, const char *runtime, const char *root,
 		     int (*read_state)(const struct host *, const char *, const char *, struct oci_state *),
 		     struct container_list *out)
@@ -250,7 +234,7 @@ static int list_root(const struct host *h, const char *runtime, const char *root
 		struct oci_state s;
 		struct container *c;
 
-		if (!valid_id(de->d_name) || !entry_is_dir(dirfd(d), de))
+		if (!valid_id(de->d_name) || !dirent_is_dir(dirfd(d), de))
 			continue;
 		/* runc and crun keep no names: the directory is the whole identity. */
 		if (!container_hint_allows(out, de->d_name, de->d_name, NULL))

@@ -181,3 +181,14 @@ bool container_hint_allows(const struct container_list *l, const char *id, const
  * *ret, 1 when skipped (nothing parsed), or -errno. */
 int container_load_json(const struct container_list *l, const struct host *h, const char *path, bool id_allowed,
 			struct json_object **ret);
+
+/* ---- Shared by podman and crio (containers/storage) ---- */
+
+/* containers/storage graph drivers, in the order their dirs are tried. */
+extern const char *const storage_drivers[4];
+/* "paused" when the init's freezer says frozen, else "running". */
+const char *container_running_state(const struct host *h, pid_t pid);
+/* CRI-O shares containers/storage with podman: is this bundle config CRI-O's?
+ * podman >= 2 marks its own with io.container.manager=libpod (and also writes
+ * io.kubernetes.cri-o.* annotations, so those prove nothing). */
+bool oci_config_is_crio(struct json_object *config);

@@ -8,6 +8,35 @@
 #include <stdio.h>
 #include <string.h>
 
+/* exec and enter parse their own words (CMD_RAW_ARGS); these lines are
+ * for help and completion. */
+static const struct cmd_option exec_options[] = {
+	{ 'a', "all", NULL, "join every namespace of the target (default)" },
+	{ 'm', "mount", NULL, "mount namespace" },
+	{ OPT_KEY_LONG + 10, "uts", NULL, "UTS namespace (a bare -u also means --uts)" },
+	{ 'i', "ipc", NULL, "IPC namespace" },
+	{ 'n', "net", NULL, "network namespace" },
+	{ 'p', "pid", NULL, "pid namespace" },
+	{ 'C', "cgroup", NULL, "cgroup namespace" },
+	{ 'U', "userns", NULL, "user namespace" },
+	{ 'T', "time", NULL, "time namespace" },
+	{ 'u', "user-name", "USER[:GROUP]", "run as USER (the container's /etc/passwd, or numeric)" },
+	{ 'w', "workdir", "DIR", "working directory inside the target (default: init's)" },
+	{ 'e', "env", "K=V", "add to the environment (repeatable)" },
+	{ 't', "tty", NULL, "allocate a pty (nsh proxies it)" },
+	{ OPT_KEY_LONG + 11, "privileged", NULL, "keep nsh's own credentials, like nsenter" },
+	{ OPT_KEY_LONG + 12, "host-tools", NULL, "run a HOST binary with the target's /proc, its root at /run/nsh/root" },
+	{ OPT_KEY_LONG + 13, "no-cgroup", NULL, "do not join the target's cgroups" },
+	{ OPT_KEY_LONG + 14, "force", NULL, "allow --privileged/--host-tools on a CAP_SYS_ADMIN/CAP_SYS_PTRACE target" },
+	{ 0 },
+};
+
+static const struct cmd_option enter_options[] = {
+	{ OPT_KEY_LONG + 12, "host-tools", NULL, "a host shell with the target's /proc and root" },
+	{ OPT_KEY_LONG + 14, "force", NULL, "allow --host-tools on a CAP_SYS_ADMIN/CAP_SYS_PTRACE target" },
+	{ 0 },
+};
+
 static const struct cmd_option help_options[] = { { 0 } };
 
 static const struct cmd_option info_options[] = { { 0 } };
@@ -32,6 +61,10 @@ static const struct cmd_option ps_options[] = {
 };
 
 const struct cmd cmds[] = {
+	{ "enter", "", "an interactive shell in the target (its $SHELL, /bin/bash, /bin/sh)",
+	  CMD_NEEDS_TARGET | CMD_RAW_ARGS | CMD_EXEC_STATUS, 0, -1, enter_options, NULL, cmd_enter },
+	{ "exec", "[--] CMD [ARG..]", "run CMD in the target, confined like the target's init",
+	  CMD_NEEDS_TARGET | CMD_RAW_ARGS | CMD_EXEC_STATUS, 0, -1, exec_options, NULL, cmd_exec },
 	{ "help", "[CMD]", "list commands, or show one command's options and columns", CMD_NO_TARGET, 0, 1,
 	  help_options, NULL, cmd_help },
 	{ "info", "", "the target: runtime, IDs, pod, init PID, cgroup, namespaces, credentials, limits",

@@ -16,6 +16,8 @@ enum cmd_flags {
 	CMD_HOST_OK = 1 << 1,      /* without a target it runs on the host */
 	CMD_NEEDS_ROOT = 1 << 2,
 	CMD_NO_TARGET = 1 << 3,    /* never takes a target (ls, help) */
+	CMD_RAW_ARGS = 1 << 4,     /* parses its own arguments (exec: options end at the command) */
+	CMD_EXEC_STATUS = 1 << 5,  /* exits like docker exec: 125 when nsh fails before the command runs */
 };
 
 /* Keys above 255 are long-only options. */
@@ -38,6 +40,7 @@ struct nsh_globals {
 	bool verbose, quiet;
 	const char *host_root;
 	struct host host;
+	bool exec_failed_early; /* set by the dispatcher until the command itself runs */
 };
 
 struct cmd_ctx {
@@ -89,6 +92,8 @@ enum {
 };
 
 /* The commands. */
+int cmd_enter(struct cmd_ctx *ctx);
+int cmd_exec(struct cmd_ctx *ctx);
 int cmd_help(struct cmd_ctx *ctx);
 int cmd_info(struct cmd_ctx *ctx);
 int cmd_ls(struct cmd_ctx *ctx);

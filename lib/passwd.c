@@ -60,6 +60,17 @@ int passwd_parse(const char *buf, struct passwd_map *ret)
 		}
 		struct passwd_entry *e = &m.entries[m.n++];
 		e->uid = (uint32_t)uid;
+		e->gid = 0;
+		const char *c4 = memchr(c3 + 1, ':', len - (size_t)(c3 + 1 - line));
+		size_t gl = c4 ? (size_t)(c4 - c3 - 1) : len - (size_t)(c3 + 1 - line);
+		char gnum[12];
+		uint64_t gid;
+		if (gl > 0 && gl < sizeof(gnum)) {
+			memcpy(gnum, c3 + 1, gl);
+			gnum[gl] = '\0';
+			if (parse_u64(gnum, &gid) == 0 && gid <= UINT32_MAX)
+				e->gid = (uint32_t)gid;
+		}
 		memcpy(e->name, line, (size_t)(c1 - line));
 		e->name[c1 - line] = '\0';
 		line = next;
@@ -75,6 +86,23 @@ int passwd_load(int rootfd, struct passwd_map *ret)
 	if (r < 0)
 		return r;
 	return passwd_parse(buf, ret);
+}
+
+int group_load(int rootfd, struct passwd_map *ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	int r = safe_read_in_root(rootfd, "/etc/group", PASSWD_FILE_MAX, &buf, NULL);
+	if (r < 0)
+		return r;
+	return passwd_parse(buf, ret);
+}
+
+const struct passwd_entry *passwd_lookup_name(const struct passwd_map *m, const char *name)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->entries[i].name, name) == 0)
+			return &m->entries[i];
+	return NULL;
 }
 
 const char *passwd_lookup(const struct passwd_map *m, uint32_t uid)

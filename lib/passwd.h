@@ -7,7 +7,8 @@
 #include <stdint.h>
 
 struct passwd_entry {
-	uint32_t uid;
+	uint32_t uid;      /* the third field: uid in passwd(5), gid in group(5) */
+	uint32_t gid;      /* the fourth field when numeric (passwd's primary gid), else 0 */
 	char name[33];
 };
 
@@ -21,6 +22,10 @@ struct passwd_map {
 int passwd_parse(const char *buf, struct passwd_map *ret);
 /* Read <container root>/etc/passwd through safe_open. */
 int passwd_load(int rootfd, struct passwd_map *ret);
+/* Load <root>/etc/group: the same format up to the third field (the gid). */
+int group_load(int rootfd, struct passwd_map *ret);
+/* The entry named name, or NULL. */
+const struct passwd_entry *passwd_lookup_name(const struct passwd_map *m, const char *name);
 /* The name of uid, or NULL. */
 const char *passwd_lookup(const struct passwd_map *m, uint32_t uid);
 void passwd_map_free(struct passwd_map *m);

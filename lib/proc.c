@@ -115,6 +115,28 @@ static int parse_nspid(const char *v, struct proc_status *st)
 	return 0;
 }
 
+static int parse_groups(const char *v, struct proc_status *st)
+{
+	const char *p = v;
+	st->n_groups = 0;
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		char *end;
+		errno = 0;
+		unsigned long long g = strtoull(p, &end, 10);
+		if (errno || end == p || g > UINT32_MAX)
+			return -EINVAL;
+		if (st->n_groups == PROC_GROUPS_MAX)
+			return -E2BIG;
+		st->groups[st->n_groups++] = (uint32_t)g;
+		p = end;
+	}
+	return 0;
+}
+
 int proc_status_parse(const char *buf, struct proc_status *ret)
 {
 	struct proc_status st = { 0 };
@@ -126,7 +148,7 @@ int proc_status_parse(const char *buf, struct proc_status *ret)
 	while (line && *line) {
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		char l[512];
+		char l[1024];
 		if (len >= sizeof(l))
 			len = sizeof(l) - 1;
 		memcpy(l, line, len);
@@ -179,6 +201,8 @@ int proc_status_parse(const char *buf, struct proc_status *ret)
 			int64_t x;
 			r = parse_i64(v, &x);
 			st.seccomp = r == 0 && x >= 0 && x <= 2 ? (int)x : -1;
+		} else if (strcmp(l, "Groups") == 0) {
+			r = parse_groups(v, &st);
 		} else if (strcmp(l, "VmRSS") == 0) {
 			uint64_t x;
 			char *kb = strstr(v, " kB");

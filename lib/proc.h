@@ -36,7 +36,10 @@ struct proc_status {
 	int no_new_privs;        /* -1 unknown */
 	int seccomp;             /* 0 disabled, 1 strict, 2 filter, -1 unknown */
 	uint64_t vm_rss_kb;
+	int n_groups;            /* supplementary groups (Groups:), at most PROC_GROUPS_MAX */
+	uint32_t groups[64];
 };
+#define PROC_GROUPS_MAX 64
 
 int proc_stat_parse(const char *buf, struct proc_stat *ret);
 int proc_status_parse(const char *buf, struct proc_status *ret);

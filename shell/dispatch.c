@@ -132,15 +132,38 @@ static void test_pause(void)
 		sleep((unsigned)secs);
 }
 
+static int run_command(struct nsh_globals *g, const char *target_spec, const struct cmd *c, int argc, char **argv);
+
 int dispatch_command(struct nsh_globals *g, const char *target_spec, const struct cmd *c, int argc, char **argv)
 {
+	int r = run_command(g, target_spec, c, argc, argv);
+	/* Before an exec'd command runs, every failure is nsh's: 125. */
+	if ((c->flags & CMD_EXEC_STATUS) && (r == EXIT_FAIL || r == EXIT_USAGE) && g->exec_failed_early)
+		return 125;
+	return r;
+}
+
+static int run_command(struct nsh_globals *g, const char *target_spec, const struct cmd *c, int argc, char **argv)
+{
 	struct cmd_ctx ctx = { .cmd = c, .g = g, .target_spec = target_spec };
+	g->exec_failed_early = true;
 	ctx.out.json = g->json;
 	ctx.out.color = g->color;
 	ctx.out.out = stdout;
 
 	bool help = false;
-	int r = parse_options(&ctx, argc, argv, &help);
+	int r = 0;
+	if (c->flags & CMD_RAW_ARGS) {
+		/* The command parses its own words; only a leading --help is ours. */
+		help = argc > 0 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0);
+		ctx.argc = argc;
+		ctx.argv = calloc((size_t)argc + 1, sizeof(char *));
+		if (!ctx.argv)
+			return EXIT_FAIL;
+		memcpy(ctx.argv, argv, (size_t)argc * sizeof(char *));
+	} else {
+		r = parse_options(&ctx, argc, argv, &help);
+	}
 	if (r < 0) {
 		free(ctx.argv);
 		return r == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
@@ -213,6 +236,7 @@ int dispatch_command(struct nsh_globals *g, const char *target_spec, const struc
 		}
 	}
 
+	g->exec_failed_early = false;
 	r = c->run(&ctx);
 	if (have_target)
 		target_release(&t);

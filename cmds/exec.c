@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: MIT
+/* exec and enter: run a command (or a shell) in the target, hardened as
+ * SECURITY.md says; see lib/enter.c for the join itself.
+ *
+ * Options follow nsenter for namespaces and docker exec for the rest. Both
+ * want -u: a -u followed by a word is docker's USER[:GROUP]; a bare -u
+ * (before another option or "--") is nsenter's UTS namespace. */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "lib/enter.h"
+#include "lib/safe_open.h"
+#include "lib/util.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+struct exec_args {
+	struct enter_opts o;
+	bool force;
+	char *env_add[64];
+};
+
+static int usage(const char *cmd, const char *fmt, const char *arg)
+{
+	char why[256];
+	snprintf(why, sizeof(why), fmt, arg);
+	out_error(cmd, "%s (see 'nsh help %s')", why, cmd);
+	return -EINVAL;
+}
+
+static const struct {
+	char short_opt;
+	const char *long_opt;
+	int flag;
+} ns_opts[] = {
+	{ 'm', "mount", CLONE_NEWNS }, { 'i', "ipc", CLONE_NEWIPC },      { 'n', "net", CLONE_NEWNET },
+	{ 'p', "pid", CLONE_NEWPID },  { 'C', "cgroup", CLONE_NEWCGROUP }, { 'U', "userns", CLONE_NEWUSER },
+	{ 'T', "time", CLONE_NEWTIME }, { 0, "uts", CLONE_NEWUTS },
+};
+
+/* Parse up to the command: the first word that is not an option, or what
+ * follows "--". Options after the command are the command's. */
+static int parse(const char *cmd, int argc, char **argv, struct exec_args *a)
+{
+	int i = 0;
+	size_t n_env = 0;
+	for (; i < argc; i++) {
+		char *w = argv[i];
+		if (strcmp(w, "--") == 0) {
+			i++;
+			break;
+		}
+		if (w[0] != '-' || !w[1])
+			break;
+		if (w[1] == '-') {
+			const char *name = w + 2;
+			const char *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+			const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
+			bool takes = false;
+			bool known = true;
+#define IS(s) (strlen(s) == len && strncmp(name, s, len) == 0)
+			if (IS("privileged"))
+				a->o.privileged = true;
+			else if (IS("host-tools"))
+				a->o.host_tools = true;
+			else if (IS("no-cgroup"))
+				a->o.no_cgroup = true;
+			else if (IS("force"))
+				a->force = true;
+			else if (IS("tty"))
+				a->o.pty = true;
+			else if (IS("all"))
+				a->o.ns_mask = 0;
+			else if (IS("user-name") || IS("workdir") || IS("env"))
+				takes = true;
+			else {
+				known = false;
+				for (size_t k = 0; k < ARRAY_SIZE(ns_opts); k++)
+					if (IS(ns_opts[k].long_opt)) {
+						a->o.ns_mask |= ns_opts[k].flag;
+						known = true;
+					}
+			}
+			if (!known)
+				return usage(cmd, "unknown option '%s'", w);
+			if (takes) {
+				if (!val)
+					return usage(cmd, "option '%s' needs an argument", w);
+				if (!eq)
+					i++;
+				if (IS("user-name"))
+					a->o.user = val;
+				else if (IS("workdir"))
+					a->o.cwd = val;
+				else if (n_env < ARRAY_SIZE(a->env_add))
+					a->env_add[n_env++] = (char *)val;
+			} else if (eq) {
+				return usage(cmd, "option '%s' takes no argument", w);
+			}
+#undef IS
+			continue;
+		}
+		for (char *p = w + 1; *p; p++) {
+			const char *rest = p[1] ? p + 1 : NULL;
+			const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+			switch (*p) {
+			case 'a':
+				a->o.ns_mask = 0;
+				continue;
+			case 't':
+				a->o.pty = true;
+				continue;
+			case 'u':
+				/* USER if a word follows, the UTS namespace otherwise. */
+				if (rest) {
+					a->o.user = rest;
+				} else if (next && next[0] != '-') {
+					a->o.user = next;
+					i++;
+				} else {
+					a->o.ns_mask |= CLONE_NEWUTS;
+					continue;
+				}
+				break;
+			case 'w':
+			case 'e': {
+				const char *val = rest ? rest : next;
+				if (!val) {
+					char opt[3] = { '-', *p, 0 };
+					return usage(cmd, "option '%s' needs an argument", opt);
+				}
+				if (!rest)
+					i++;
+				if (*p == 'w')
+					a->o.cwd = val;
+				else if (n_env < ARRAY_SIZE(a->env_add))
+					a->env_add[n_env++] = (char *)val;
+				break;
+			}
+			default: {
+				bool found = false;
+				for (size_t k = 0; k < ARRAY_SIZE(ns_opts); k++)
+					if (ns_opts[k].short_opt == *p) {
+						a->o.ns_mask |= ns_opts[k].flag;
+						found = true;
+					}
+				if (!found) {
+					char opt[3] = { '-', *p, 0 };
+					return usage(cmd, "unknown option '%s'", opt);
+				}
+				continue;
+			}
+			}
+			break; /* the option consumed the rest of the word */
+		}
+	}
+	a->o.env_add = a->env_add;
+	a->o.n_env_add = n_env;
+	a->o.argv = i < argc ? argv + i : NULL;
+	return 0;
+}
+
+static int run(struct cmd_ctx *ctx, struct exec_args *a)
+{
+	const char *name = ctx->cmd->name;
+	struct enter_plan plan;
+	const char *why = NULL;
+
+	int r = enter_prepare(ctx->target, &a->o, a->force, &plan, &why);
+	if (r < 0) {
+		if (r == -TARGET_EEXITED)
+			out_error(ctx->target_spec, "target exited");
+		else
+			out_error(name, "%s%s%s", why ? why : target_strerror(r), r == -EPERM || !why ? "" : ": ",
+				  r == -EPERM || !why ? "" : target_strerror(r));
+		return ENTER_EXIT_FAILED;
+	}
+	if (a->o.privileged || a->o.host_tools)
+		fprintf(stderr, "nsh: %s: %s: running with nsh's own credentials, not the container's\n", name,
+			a->o.host_tools ? "--host-tools" : "--privileged");
+	if (ctx->g->verbose) {
+		char desc[1024];
+		enter_describe(&plan, desc, sizeof(desc));
+		fprintf(stderr, "nsh: %s: %s\n", name, desc);
+	}
+	fflush(stdout);
+	fflush(stderr);
+
+	int err = 0;
+	int status = enter_run(&plan, &why, &err);
+	if (why) {
+		const char *what = status == ENTER_EXIT_FAILED || !a->o.argv ? name : a->o.argv[0];
+		if (strcmp(why, "target exited") == 0)
+			out_error(ctx->target_spec, "target exited");
+		else if (err)
+			out_error(what, "%s: %s", why, strerror(err));
+		else
+			out_error(what, "%s", why);
+	}
+	enter_plan_free(&plan);
+	return status;
+}
+
+int cmd_exec(struct cmd_ctx *ctx)
+{
+	struct exec_args a = { 0 };
+	if (parse("exec", ctx->argc, ctx->argv, &a) < 0)
+		return ENTER_EXIT_FAILED;
+	if (!a.o.argv && !a.o.host_tools) {
+		out_error("exec", "missing command: nsh TARGET exec [OPTIONS] -- CMD [ARG..]");
+		return ENTER_EXIT_FAILED;
+	}
+	return run(ctx, &a);
+}
+
+/* The container's $SHELL (from init's environment), else /bin/bash, else
+ * /bin/sh: looked up inside its root, without following links out of it. */
+static int find_shell(const struct target *t, char *buf, size_t size)
+{
+	char candidates[3][256] = { "", "/bin/bash", "/bin/sh" };
+	char path[64];
+	_cleanup_free_ char *env = NULL;
+	size_t len = 0;
+	snprintf(path, sizeof(path), "/proc/%d/environ", t->pid);
+	if (host_read_file(t->host, path, 1u << 20, &env, &len) == 0)
+		for (size_t off = 0; off < len; off += strlen(env + off) + 1)
+			if (str_startswith(env + off, "SHELL=/"))
+				copy_str(candidates[0], sizeof(candidates[0]), env + off + 6);
+
+	int rootfd = target_open_root(t);
+	if (rootfd < 0)
+		return rootfd;
+	int r = -ENOENT;
+	for (size_t i = 0; i < 3 && r < 0; i++) {
+		if (!candidates[i][0])
+			continue;
+		int fd = safe_open_in_root(rootfd, candidates[i]);
+		if (fd >= 0) {
+			close(fd);
+			r = copy_str(buf, size, candidates[i]);
+		}
+	}
+	close(rootfd);
+	return r;
+}
+
+int cmd_enter(struct cmd_ctx *ctx)
+{
+	struct exec_args a = { 0 };
+	if (parse("enter", ctx->argc, ctx->argv, &a) < 0)
+		return ENTER_EXIT_FAILED;
+	if (a.o.argv) {
+		out_error("enter", "takes no command: use 'nsh TARGET exec -- CMD'");
+		return ENTER_EXIT_FAILED;
+	}
+	char shell[256];
+	char *argv[3] = { shell, NULL, NULL };
+	if (!a.o.host_tools) {
+		if (find_shell(ctx->target, shell, sizeof(shell)) < 0) {
+			out_error("enter", "the container has no shell ($SHELL, /bin/bash, /bin/sh): use 'nsh %s exec --host-tools'",
+				  ctx->target_spec);
+			return ENTER_EXIT_FAILED;
+		}
+		a.o.argv = argv;
+	}
+	/* Interactive on a terminal: our own pty, so the container cannot push
+	 * keystrokes into the operator's terminal (TIOCSTI). */
+	if (isatty(STDIN_FILENO))
+		a.o.pty = true;
+	else if (!a.o.host_tools)
+		argv[1] = NULL;
+	return run(ctx, &a);
+}

@@ -1,0 +1,980 @@
+// SPDX-License-Identifier: MIT
+/* The hardened join + exec. Order matters, and each step says why:
+ *
+ *   nsh (host) ── fork ──> A: dumpable 0, join cgroups (host cgroupfs paths),
+ *                              setns(pidfd, mask) ── clone(CLONE_PARENT) ──> B
+ *   nsh waits B (its child), forwards signals, proxies the pty.
+ *   B: member of the pid namespace; pty, cwd, credentials, seccomp, execve.
+ *
+ * A exits at once; B is nsh's own child, so nsh reaps it and gets its
+ * status directly. Nothing here prints: failures travel to nsh over a
+ * CLOEXEC pipe ({step, errno}), which closes silently on a successful exec. */
+#include "enter.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/sysmacros.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "json_util.h"
+#include "passwd.h"
+#include "proc.h"
+#include "pty.h"
+#include "seccomp_policy.h"
+#include "util.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+#define ENVIRON_MAX (1u << 20)
+#define ENV_MAX_ENTRIES 4096
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* What the child reports when it fails before execve. */
+struct child_error {
+	int step; /* index into step_names */
+	int err;
+};
+
+enum {
+	STEP_CGROUP,
+	STEP_SETNS,
+	STEP_FORK,
+	STEP_CWD,
+	STEP_CWD_UNREACHABLE,
+	STEP_PTY,
+	STEP_CREDS,
+	STEP_CAPS,
+	STEP_SECCOMP,
+	STEP_HOST_TOOLS,
+	STEP_EXEC_NOTFOUND,
+	STEP_EXEC_NOEXEC,
+};
+
+static const char *const step_names[] = {
+	[STEP_CGROUP] = "cannot join the target's cgroup",
+	[STEP_SETNS] = "cannot join the target's namespaces",
+	[STEP_FORK] = "cannot fork into the target's pid namespace",
+	[STEP_CWD] = "cannot change to the working directory",
+	[STEP_CWD_UNREACHABLE] = "working directory is outside the container's root",
+	[STEP_PTY] = "cannot set up the terminal",
+	[STEP_CREDS] = "cannot take the target's uid/gid/groups",
+	[STEP_CAPS] = "cannot set the target's capabilities",
+	[STEP_SECCOMP] = "cannot load the seccomp filter",
+	[STEP_HOST_TOOLS] = "cannot set up the host-tools mount namespace",
+	[STEP_EXEC_NOTFOUND] = "command not found",
+	[STEP_EXEC_NOEXEC] = "command cannot be executed",
+};
+
+/* ---- prepare ---- */
+
+static int parse_id_or_name(const struct passwd_map *m, const char *s, uint32_t *ret_id, uint32_t *ret_gid)
+{
+	uint64_t v;
+	if (parse_u64(s, &v) == 0 && v <= UINT32_MAX) {
+		*ret_id = (uint32_t)v;
+		const struct passwd_entry *e = NULL;
+		for (size_t i = 0; i < m->n && !e; i++)
+			if (m->entries[i].uid == v)
+				e = &m->entries[i];
+		if (ret_gid)
+			*ret_gid = e ? e->gid : (uint32_t)v;
+		return 0;
+	}
+	const struct passwd_entry *e = passwd_lookup_name(m, s);
+	if (!e)
+		return -ENOENT;
+	*ret_id = e->uid;
+	if (ret_gid)
+		*ret_gid = e->gid;
+	return 0;
+}
+
+/* -u USER[:GROUP], names from the container's own files (never NSS). */
+static int resolve_user(const struct target *t, const char *spec, struct enter_plan *p, const char **ret_why)
+{
+	char user[256];
+	if (copy_str(user, sizeof(user), spec) < 0) {
+		*ret_why = "user name too long";
+		return -EINVAL;
+	}
+	char *group = strchr(user, ':');
+	if (group)
+		*group++ = '\0';
+
+	struct passwd_map pw = { 0 }, gr = { 0 };
+	int rootfd = target_open_root(t);
+	if (rootfd >= 0) {
+		passwd_load(rootfd, &pw);
+		group_load(rootfd, &gr);
+		close(rootfd);
+	}
+	uint32_t uid, gid;
+	int r = parse_id_or_name(&pw, user, &uid, &gid);
+	if (r == 0 && group && *group)
+		r = parse_id_or_name(&gr, group, &gid, NULL);
+	passwd_map_free(&pw);
+	passwd_map_free(&gr);
+	if (r < 0) {
+		*ret_why = "no such user or group in the container's /etc/passwd or /etc/group";
+		return -ENOENT;
+	}
+	p->uid = uid;
+	p->gid = gid;
+	p->n_groups = 0;
+	return 0;
+}
+
+static int env_add(char ***env, size_t *n, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	if (!eq || eq == kv)
+		return -EINVAL;
+	size_t kl = (size_t)(eq - kv);
+	for (size_t i = 0; i < *n; i++)
+		if (strncmp((*env)[i], kv, kl) == 0 && (*env)[i][kl] == '=') {
+			char *d = strdup(kv);
+			if (!d)
+				return -ENOMEM;
+			free((*env)[i]);
+			(*env)[i] = d;
+			return 0;
+		}
+	if (*n >= ENV_MAX_ENTRIES)
+		return -E2BIG;
+	char **ne = realloc(*env, (*n + 2) * sizeof(char *));
+	if (!ne)
+		return -ENOMEM;
+	*env = ne;
+	if (!(ne[*n] = strdup(kv)))
+		return -ENOMEM;
+	ne[++*n] = NULL;
+	return 0;
+}
+
+/* The target init's environment: the container's, never nsh's own (no
+ * SSH_AUTH_SOCK, KUBECONFIG, cloud tokens leak into the container). */
+static int build_env(const struct target *t, const struct enter_opts *o, char ***ret)
+{
+	char **env = calloc(1, sizeof(char *));
+	size_t n = 0;
+	if (!env)
+		return -ENOMEM;
+	int r = 0;
+	if (o->host_tools) {
+		const char *term = getenv("TERM");
+		char tbuf[128];
+		r = env_add(&env, &n, "PATH=" DEFAULT_PATH);
+		if (r == 0)
+			r = env_add(&env, &n, "HOME=/root");
+		if (r == 0 && term && strlen(term) < 100) {
+			snprintf(tbuf, sizeof(tbuf), "TERM=%s", term);
+			r = env_add(&env, &n, tbuf);
+		}
+	} else {
+		char path[64];
+		_cleanup_free_ char *buf = NULL;
+		size_t len = 0;
+		snprintf(path, sizeof(path), "/proc/%d/environ", t->pid);
+		if (host_read_file(t->host, path, ENVIRON_MAX, &buf, &len) == 0) {
+			for (size_t off = 0; off < len && r == 0; off += strlen(buf + off) + 1)
+				if (strchr(buf + off, '='))
+					r = env_add(&env, &n, buf + off);
+		}
+		if (r == 0 && !n)
+			r = env_add(&env, &n, "PATH=" DEFAULT_PATH);
+		/* A pty wants a TERM; the container's may have none. */
+		const char *term = getenv("TERM");
+		if (r == 0 && o->pty && term && strlen(term) < 100) {
+			bool has = false;
+			for (size_t i = 0; i < n; i++)
+				has |= str_startswith(env[i], "TERM=");
+			char tbuf[128];
+			snprintf(tbuf, sizeof(tbuf), "TERM=%s", term);
+			if (!has)
+				r = env_add(&env, &n, tbuf);
+		}
+	}
+	for (size_t i = 0; i < o->n_env_add && r == 0; i++)
+		r = env_add(&env, &n, o->env_add[i]);
+	if (r < 0) {
+		for (size_t i = 0; i < n; i++)
+			free(env[i]);
+		free(env);
+		return r;
+	}
+	*ret = env;
+	return 0;
+}
+
+/* Every hierarchy the init is in: v1 each controller's dir, plus the unified
+ * one (v2, or hybrid's /sys/fs/cgroup/unified). */
+static void plan_cgroups(const struct target *t, struct enter_plan *p)
+{
+	const struct host *h = t->host;
+	const struct cgroup_paths *cg = &t->cg;
+	for (int i = 0; i < cg->n_v1 && p->n_cgroup_dirs < 15; i++) {
+		char ctl[64];
+		copy_str(ctl, sizeof(ctl), cg->v1[i].controllers);
+		char *comma = strchr(ctl, ',');
+		if (comma)
+			*comma = '\0';
+		char dir[1100];
+		if (cgroup_dir(h, cg, ctl, dir, sizeof(dir)) == 0)
+			host_path(h, p->cgroup_dirs[p->n_cgroup_dirs++], sizeof(p->cgroup_dirs[0]), "%s", dir);
+	}
+	if (cg->has_unified && p->n_cgroup_dirs < 16) {
+		const char *u = strcmp(cg->unified, "/") == 0 ? "" : cg->unified;
+		host_path(h, p->cgroup_dirs[p->n_cgroup_dirs++], sizeof(p->cgroup_dirs[0]),
+			  h->cgroup_version == 2 ? "/sys/fs/cgroup%s" : "/sys/fs/cgroup/unified%s", u);
+	}
+}
+
+static int plan_seccomp(const struct target *t, const struct proc_status *st, struct enter_plan *p)
+{
+	if (st->seccomp <= 0)
+		return 0;
+	if (t->c.bundle[0]) {
+		char path[PATH_MAX + 16];
+		_cleanup_json_ struct json_object *cfg = NULL;
+		snprintf(path, sizeof(path), "%s/config.json", t->c.bundle);
+		struct json_object *sc;
+		if (json_load_host_file(t->host, path, &cfg) == 0 && (sc = json_get_path(cfg, "linux.seccomp")) &&
+		    seccomp_policy_from_oci(sc, (scmp_filter_ctx *)&p->seccomp_ctx) == 0) {
+			p->seccomp = SECCOMP_OCI;
+			copy_str(p->seccomp_source, sizeof(p->seccomp_source), path);
+			return 0;
+		}
+	}
+	int r = seccomp_policy_default((scmp_filter_ctx *)&p->seccomp_ctx);
+	if (r < 0)
+		return r;
+	p->seccomp = SECCOMP_DEFAULT;
+	copy_str(p->seccomp_source, sizeof(p->seccomp_source), "nsh default denylist");
+	return 0;
+}
+
+/* --host-tools: the host binary goes into a sealed memfd, exec'd from there,
+ * so a container process that opens /proc/P/exe cannot write the host file. */
+static int seal_binary(const char *name, int *ret_fd)
+{
+	char path[PATH_MAX];
+	if (strchr(name, '/')) {
+		if (copy_str(path, sizeof(path), name) < 0)
+			return -ENAMETOOLONG;
+	} else {
+		const char *dirs = DEFAULT_PATH;
+		bool found = false;
+		for (const char *d = dirs; *d && !found;) {
+			const char *colon = strchr(d, ':');
+			size_t dl = colon ? (size_t)(colon - d) : strlen(d);
+			snprintf(path, sizeof(path), "%.*s/%s", (int)dl, d, name);
+			found = access(path, X_OK) == 0;
+			d += dl + (colon ? 1 : 0);
+		}
+		if (!found)
+			return -ENOENT;
+	}
+	_cleanup_close_ int in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(in, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		return -EACCES;
+	int mfd = memfd_create("nsh-host-tool", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0)
+		return -errno;
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(mfd, buf, (size_t)n) != n) {
+			close(mfd);
+			return -EIO;
+		}
+	if (n < 0 || fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+		int e = errno;
+		close(mfd);
+		return -e;
+	}
+	*ret_fd = mfd;
+	return 0;
+}
+
+static bool holds_dangerous_cap(const struct proc_status *st, const char **ret_cap)
+{
+	uint64_t any = st->cap_eff | st->cap_bnd;
+	if (any & (1ULL << CAP_SYS_ADMIN)) {
+		*ret_cap = "CAP_SYS_ADMIN";
+		return true;
+	}
+	if (any & (1ULL << CAP_SYS_PTRACE)) {
+		*ret_cap = "CAP_SYS_PTRACE";
+		return true;
+	}
+	return false;
+}
+
+int enter_prepare(const struct target *t, const struct enter_opts *o, bool force, struct enter_plan *ret,
+		  const char **ret_why)
+{
+	struct enter_plan *p = ret;
+	memset(p, 0, sizeof(*p));
+	p->o = *o;
+	p->t = t;
+	p->host_tool_fd = -1;
+
+	struct proc_status st;
+	int r = proc_read_status(t->host, t->pid, &st);
+	if (r < 0) {
+		*ret_why = "cannot read the target's init";
+		return r == -ESRCH ? -TARGET_EEXITED : r;
+	}
+
+	const char *cap;
+	if ((o->privileged || o->host_tools) && !force && strcmp(t->kind, "host") != 0 && holds_dangerous_cap(&st, &cap)) {
+		static char why[160];
+		snprintf(why, sizeof(why), "the target holds %s and could take over a host-privileged process: "
+			 "add --force to do it anyway", cap);
+		*ret_why = why;
+		return -EPERM;
+	}
+
+	/* Namespaces: the ones asked for (or all), less those we already share
+	 * (setns into one's own user namespace is EINVAL). */
+	uint64_t self[NS_TYPE_MAX];
+	struct host live;
+	host_init(&live, NULL);
+	if (ns_read_all(&live, getpid(), self) < 0)
+		memset(self, 0, sizeof(self));
+	int want = o->ns_mask;
+	if (o->host_tools)
+		want = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+	for (int i = 0; i < NS_TYPE_MAX; i++) {
+		int flag = ns_type_clone_flag((enum ns_type)i);
+		if ((!want || (want & flag)) && t->ns[i] && t->ns[i] != self[i])
+			p->ns_mask |= flag;
+	}
+
+	snprintf(p->ctpid_init, sizeof(p->ctpid_init), "%d", st.nspid[t->nspid_level < st.nspid_levels ? t->nspid_level : 0]);
+
+	if (!o->privileged && !o->host_tools) {
+		p->uid = st.uid[1];
+		p->gid = st.gid[1];
+		p->n_groups = st.n_groups;
+		for (int i = 0; i < st.n_groups; i++)
+			p->groups[i] = st.groups[i];
+		p->cap_eff = st.cap_eff;
+		p->cap_prm = st.cap_prm;
+		p->cap_inh = st.cap_inh;
+		p->cap_bnd = st.cap_bnd;
+		p->no_new_privs = st.no_new_privs == 1;
+		if (o->user && (r = resolve_user(t, o->user, p, ret_why)) < 0)
+			return r;
+		if ((r = plan_seccomp(t, &st, p)) < 0) {
+			*ret_why = "cannot build the seccomp filter";
+			return r;
+		}
+	} else if (o->user) {
+		*ret_why = "-u does not go with --privileged or --host-tools";
+		return -EINVAL;
+	}
+
+	if (o->host_tools) {
+		const char *bin = o->argv && o->argv[0] ? o->argv[0] : getenv("SHELL");
+		if (!bin || !*bin)
+			bin = "/bin/sh";
+		r = seal_binary(bin, &p->host_tool_fd);
+		if (r < 0) {
+			*ret_why = r == -ENOENT ? "host binary not found" : "cannot read the host binary";
+			enter_plan_free(p);
+			return r;
+		}
+	}
+
+	if (!o->no_cgroup && strcmp(t->kind, "host") != 0)
+		plan_cgroups(t, p);
+
+	r = build_env(t, o, &p->env);
+	if (r < 0) {
+		*ret_why = r == -EINVAL ? "-e wants KEY=VALUE" : "cannot build the environment";
+		enter_plan_free(p);
+		return r;
+	}
+	return 0;
+}
+
+void enter_plan_free(struct enter_plan *p)
+{
+	for (size_t i = 0; p->env && p->env[i]; i++)
+		free(p->env[i]);
+	free(p->env);
+	p->env = NULL;
+	if (p->seccomp_ctx)
+		seccomp_release((scmp_filter_ctx)p->seccomp_ctx);
+	p->seccomp_ctx = NULL;
+	if (p->host_tool_fd >= 0)
+		close(p->host_tool_fd);
+	p->host_tool_fd = -1;
+}
+
+void enter_describe(const struct enter_plan *p, char *buf, size_t size)
+{
+	size_t off = 0;
+	off += (size_t)snprintf(buf + off, size - off, "joining:");
+	for (int i = 0; i < NS_TYPE_MAX && off < size; i++)
+		if (p->ns_mask & ns_type_clone_flag((enum ns_type)i))
+			off += (size_t)snprintf(buf + off, size - off, " %s", ns_type_name((enum ns_type)i));
+	if (off < size)
+		off += (size_t)snprintf(buf + off, size - off, "; cgroups: %d", p->n_cgroup_dirs);
+	if (off >= size)
+		return;
+	if (p->o.privileged || p->o.host_tools)
+		snprintf(buf + off, size - off, "; credentials: nsh's own (%s)",
+			 p->o.host_tools ? "--host-tools" : "--privileged");
+	else
+		snprintf(buf + off, size - off, "; uid %u gid %u; caps eff %#llx bnd %#llx; no_new_privs %s; seccomp: %s",
+			 p->uid, p->gid, (unsigned long long)p->cap_eff, (unsigned long long)p->cap_bnd,
+			 p->no_new_privs ? "yes" : "no", p->seccomp == SECCOMP_NONE ? "none (the target has none)" : p->seccomp_source);
+}
+
+/* ---- run ---- */
+
+static void report(int fd, int step, int err)
+{
+	struct child_error e = { step, err };
+	ssize_t n = write(fd, &e, sizeof(e));
+	(void)n;
+}
+
+static _Noreturn void child_fail(int fd, int step, int err)
+{
+	report(fd, step, err);
+	_exit(step == STEP_EXEC_NOTFOUND ? ENTER_EXIT_NOTFOUND
+	      : step == STEP_EXEC_NOEXEC ? ENTER_EXIT_NOEXEC
+					 : ENTER_EXIT_FAILED);
+}
+
+static int write_pid(const char *dir, pid_t pid)
+{
+	char path[1200], num[16];
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int n = snprintf(num, sizeof(num), "%d", pid);
+	int r = write(fd, num, (size_t)n) == n ? 0 : -errno;
+	close(fd);
+	return r;
+}
+
+/* setns through the pidfd joins every namespace at once, in the kernel's
+ * order (user first); older kernels: one /proc/PID/ns fd at a time, all
+ * opened before the first join (afterwards /proc is no longer the host's),
+ * user namespace first, mount last. */
+static int join_namespaces(const struct enter_plan *p)
+{
+	const struct target *t = p->t;
+	if (!p->ns_mask)
+		return 0;
+	if (t->pidfd >= 0 && setns(t->pidfd, p->ns_mask) == 0)
+		return 0;
+	if (t->pidfd >= 0 && errno != EINVAL)
+		return -errno;
+
+	static const enum ns_type order[] = { NS_USER, NS_CGROUP, NS_IPC, NS_UTS, NS_NET, NS_PID, NS_TIME, NS_MNT };
+	int fds[ARRAY_SIZE(order)];
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		fds[i] = -1;
+		if (!(p->ns_mask & ns_type_clone_flag(order[i])))
+			continue;
+		char path[PATH_MAX];
+		host_path(t->host, path, sizeof(path), "/proc/%d/ns/%s", t->pid, ns_type_name(order[i]));
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			int e = errno;
+			for (size_t k = 0; k < i; k++)
+				if (fds[k] >= 0)
+					close(fds[k]);
+			return -e;
+		}
+	}
+	int r = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		if (fds[i] < 0)
+			continue;
+		if (r == 0 && setns(fds[i], ns_type_clone_flag(order[i])) < 0)
+			r = -errno;
+		close(fds[i]);
+	}
+	return r;
+}
+
+/* The cwd: -w, else the init's own (read through the container's procfs,
+ * so the path resolves inside its root). getcwd must see it from our root:
+ * "(unreachable)" means a directory outside the container (a leaked fd). */
+static int enter_cwd(const struct enter_plan *p)
+{
+	bool mnt = p->ns_mask & CLONE_NEWNS;
+	char dir[PATH_MAX] = "";
+	if (p->o.cwd) {
+		copy_str(dir, sizeof(dir), p->o.cwd);
+	} else if (mnt) {
+		char link[64];
+		snprintf(link, sizeof(link), "/proc/%s/cwd", p->ctpid_init);
+		ssize_t n = readlink(link, dir, sizeof(dir) - 1);
+		dir[n > 0 && dir[0] == '/' ? n : 0] = '\0';
+		if (!dir[0])
+			copy_str(dir, sizeof(dir), "/");
+	} else {
+		return 0;
+	}
+	if (chdir(dir) < 0) {
+		if (p->o.cwd)
+			return -errno;
+		if (chdir("/") < 0)
+			return -errno;
+	}
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		return -EXDEV;
+	return 0;
+}
+
+static int drop_privileges(const struct enter_plan *p)
+{
+	/* The bounding set first: dropping needs CAP_SETPCAP, gone after setuid. */
+	for (int c = 0; c <= CAP_LAST_CAP; c++)
+		if (!(p->cap_bnd & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+			return -errno;
+	if (setgroups((size_t)p->n_groups, p->groups) < 0)
+		return -errno;
+	if (setresgid(p->gid, p->gid, p->gid) < 0)
+		return -errno;
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (setresuid(p->uid, p->uid, p->uid) < 0)
+		return -errno;
+	return 0;
+}
+
+static int set_caps(const struct enter_plan *p)
+{
+	cap_t caps = cap_init();
+	if (!caps)
+		return -ENOMEM;
+	for (int c = 0; c <= CAP_LAST_CAP; c++) {
+		cap_value_t v = c;
+		if (p->cap_eff & (1ULL << c))
+			cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_SET);
+		if (p->cap_prm & (1ULL << c))
+			cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_SET);
+		if (p->cap_inh & (1ULL << c))
+			cap_set_flag(caps, CAP_INHERITABLE, 1, &v, CAP_SET);
+	}
+	int r = cap_set_proc(caps) < 0 ? -errno : 0;
+	cap_free(caps);
+	if (r == 0 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		r = -errno;
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	return r;
+}
+
+/* --host-tools: a private mount namespace on the host's tree, with a new
+ * procfs of the target's pid namespace at /proc, and /run/nsh/root leading
+ * to the target's root. Its root cannot be bind-mounted here (a mount from
+ * another mount namespace, EINVAL even for open_tree), so /run/nsh/root is a
+ * symlink to /proc/<init>/root in the new procfs: the kernel's own path to a
+ * process's root, which resolves inside the container. */
+static int host_tools_mounts(const struct enter_plan *p)
+{
+	char root[64];
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -errno;
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return -errno;
+	if (mkdir("/run/nsh", 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (mount("nsh", "/run/nsh", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0)
+		return -errno;
+	snprintf(root, sizeof(root), "/proc/%s/root", p->ctpid_init);
+	if (symlink(root, "/run/nsh/root") < 0)
+		return -errno;
+	return 0;
+}
+
+/* execvp with the CONTAINER's PATH (from the env we pass), not nsh's. */
+static int exec_in_path(char *const argv[], char *const env[])
+{
+	const char *cmd = argv[0];
+	if (strchr(cmd, '/')) {
+		execve(cmd, argv, env);
+		return -errno;
+	}
+	const char *path = DEFAULT_PATH;
+	for (size_t i = 0; env[i]; i++)
+		if (str_startswith(env[i], "PATH="))
+			path = env[i] + 5;
+	int saved = -ENOENT;
+	for (const char *d = path; *d;) {
+		const char *colon = strchr(d, ':');
+		size_t dl = colon ? (size_t)(colon - d) : strlen(d);
+		char full[PATH_MAX];
+		if (snprintf(full, sizeof(full), "%.*s/%s", (int)dl, dl ? d : ".", cmd) < (int)sizeof(full)) {
+			execve(full, argv, env);
+			if (errno != ENOENT && errno != ENOTDIR)
+				saved = -errno;
+		}
+		d += dl + (colon ? 1 : 0);
+		if (!colon)
+			break;
+	}
+	return saved;
+}
+
+/* Open the container's /dev/ptmx (after the mount namespace join): it must
+ * be the real ptmx character device (5:2), not whatever the container put
+ * there; send the master to nsh over the socket. */
+static int container_pty(int sock, int *ret_slave)
+{
+	int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (m < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(m, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 || minor(st.st_rdev) != 2 ||
+	    unlockpt(m) < 0) {
+		close(m);
+		return -ENODEV;
+	}
+	fcntl(m, F_SETFL, O_RDWR);
+	int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (s < 0) {
+		close(m);
+		return -errno;
+	}
+	char one = 1;
+	struct iovec iov = { &one, 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &m, sizeof(int));
+	ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	close(m);
+	if (n != 1) {
+		close(s);
+		return -EIO;
+	}
+	*ret_slave = s;
+	return 0;
+}
+
+/* nsh's side: the container's pty master, or -1 when the child fell back
+ * to nsh's own pty (or died). */
+static int receive_pty(int sock)
+{
+	char b = 0;
+	struct iovec iov = { &b, 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	ssize_t n;
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n != 1 || !b)
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+			return fd;
+		}
+	return -1;
+}
+
+static _Noreturn void run_child_b(const struct enter_plan *p, int errfd, int slave, int ptysock,
+				  const sigset_t *oldmask)
+{
+	const struct enter_opts *o = &p->o;
+	int r;
+
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	signal(SIGPIPE, SIG_DFL);
+
+	if (o->host_tools && (r = host_tools_mounts(p)) < 0)
+		child_fail(errfd, STEP_HOST_TOOLS, -r);
+	if (!o->host_tools && (r = enter_cwd(p)) < 0)
+		child_fail(errfd, r == -EXDEV ? STEP_CWD_UNREACHABLE : STEP_CWD, -r);
+	if (o->host_tools && o->cwd && chdir(o->cwd) < 0)
+		child_fail(errfd, STEP_CWD, errno);
+
+	if (slave >= 0) {
+		/* A pty from the container's own devpts, so that tty(1), sudo,
+		 * job control inside see a terminal they know; the master goes
+		 * to nsh. Without one (no /dev/ptmx, mount ns not joined), the
+		 * host pty nsh made stands in. */
+		int cslave = -1;
+		if ((p->ns_mask & CLONE_NEWNS) && container_pty(ptysock, &cslave) == 0) {
+			close(slave);
+			slave = cslave;
+		} else {
+			char no = 0;
+			if (write(ptysock, &no, 1) < 0)
+				child_fail(errfd, STEP_PTY, errno);
+		}
+		close(ptysock);
+		if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 ||
+		    dup2(slave, 2) < 0)
+			child_fail(errfd, STEP_PTY, errno);
+		if (slave > 2)
+			close(slave);
+	}
+
+	bool confine = !o->privileged && !o->host_tools;
+	/* A filter without no_new_privs needs CAP_SYS_ADMIN: load it while we
+	 * still have it; with no_new_privs it goes last, after the drop. */
+	if (confine && p->seccomp_ctx && !p->no_new_privs && (r = seccomp_load((scmp_filter_ctx)p->seccomp_ctx)) < 0)
+		child_fail(errfd, STEP_SECCOMP, -r);
+	if (confine) {
+		if ((r = drop_privileges(p)) < 0)
+			child_fail(errfd, STEP_CREDS, -r);
+		if ((r = set_caps(p)) < 0)
+			child_fail(errfd, STEP_CAPS, -r);
+		if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			child_fail(errfd, STEP_CAPS, errno);
+	}
+
+	/* Whatever fd is still open (inherited from whoever ran nsh) must not
+	 * reach the container: mark everything from 3 up close-on-exec. */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		for (int fd = 3; fd < 1024; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+
+	if (confine && p->seccomp_ctx && p->no_new_privs && (r = seccomp_load((scmp_filter_ctx)p->seccomp_ctx)) < 0)
+		child_fail(errfd, STEP_SECCOMP, -r);
+
+	if (o->host_tools) {
+		char *const dflt[] = { (char *)"sh", NULL };
+		char *const *argv = o->argv && o->argv[0] ? o->argv : dflt;
+		fexecve(p->host_tool_fd, argv, p->env);
+		r = -errno;
+	} else {
+		r = exec_in_path(o->argv, p->env);
+	}
+	child_fail(errfd, r == -ENOENT || r == -ENOTDIR ? STEP_EXEC_NOTFOUND : STEP_EXEC_NOEXEC, -r);
+}
+
+/* Child A: joins, then clones B as nsh's own child and reports its PID. */
+static _Noreturn void run_child_a(const struct enter_plan *p, int errfd, int pidfd_w, int slave, int ptysock,
+				  const sigset_t *oldmask)
+{
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* Cgroups through the host's cgroupfs, so before the mount namespace. */
+	for (int i = 0; i < p->n_cgroup_dirs; i++) {
+		int r = write_pid(p->cgroup_dirs[i], getpid());
+		if (r < 0 && r != -ENOENT)
+			child_fail(errfd, STEP_CGROUP, -r);
+	}
+	int r = join_namespaces(p);
+	if (r < 0)
+		child_fail(errfd, STEP_SETNS, -r);
+
+	pid_t b = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
+	if (b < 0)
+		child_fail(errfd, STEP_FORK, errno);
+	if (b == 0) {
+		close(pidfd_w);
+		run_child_b(p, errfd, slave, ptysock, oldmask);
+	}
+	ssize_t n = write(pidfd_w, &b, sizeof(b));
+	_exit(n == sizeof(b) ? 0 : ENTER_EXIT_FAILED);
+}
+
+static int forwardable[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCONT, SIGTSTP, SIGWINCH };
+
+int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
+{
+	int errpipe[2], pidpipe[2], ptysock[2] = { -1, -1 }, master = -1, slave = -1;
+	struct pty_saved saved = { 0 };
+	*ret_errno = 0;
+	*ret_why = NULL;
+
+	if (pipe2(errpipe, O_CLOEXEC) < 0 || pipe2(pidpipe, O_CLOEXEC) < 0) {
+		*ret_why = "cannot create a pipe";
+		*ret_errno = errno;
+		return ENTER_EXIT_FAILED;
+	}
+	if (p->o.pty) {
+		int r = pty_open(&master, &slave);
+		if (r < 0) {
+			*ret_why = "cannot allocate a pty";
+			*ret_errno = -r;
+			return ENTER_EXIT_FAILED;
+		}
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ptysock) < 0) {
+			*ret_why = "cannot create a socket";
+			*ret_errno = errno;
+			return ENTER_EXIT_FAILED;
+		}
+	}
+
+	sigset_t mask, oldmask;
+	sigemptyset(&mask);
+	for (size_t i = 0; i < ARRAY_SIZE(forwardable); i++)
+		sigaddset(&mask, forwardable[i]);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+
+	/* Last check before the join: the pidfd pins the process, this catches
+	 * an init that exited and a PID that was reused meanwhile. */
+	int chk = target_check(p->t);
+	pid_t a = chk < 0 ? -1 : fork();
+	if (a == 0) {
+		close(errpipe[0]);
+		close(pidpipe[0]);
+		if (master >= 0)
+			close(master);
+		if (ptysock[0] >= 0)
+			close(ptysock[0]);
+		run_child_a(p, errpipe[1], pidpipe[1], slave, ptysock[1], &oldmask);
+	}
+	close(errpipe[1]);
+	close(pidpipe[1]);
+	if (slave >= 0)
+		close(slave);
+	if (ptysock[1] >= 0)
+		close(ptysock[1]);
+
+	int status = ENTER_EXIT_FAILED;
+	pid_t b = -1;
+	if (a < 0) {
+		*ret_why = chk < 0 ? "target exited" : "cannot fork";
+		*ret_errno = chk < 0 ? 0 : errno;
+		goto out;
+	}
+	int ast;
+	while (waitpid(a, &ast, 0) < 0 && errno == EINTR)
+		;
+	if (read(pidpipe[0], &b, sizeof(b)) != sizeof(b))
+		b = -1;
+	if (b > 0 && ptysock[0] >= 0) {
+		int cm = receive_pty(ptysock[0]);
+		if (cm >= 0) {
+			close(master);
+			master = cm;
+		}
+	}
+	if (master >= 0 && isatty(STDIN_FILENO))
+		pty_sync_size(STDIN_FILENO, master);
+
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	bool raw = master >= 0 && isatty(STDIN_FILENO) && pty_raw(STDIN_FILENO, &saved) == 0;
+	bool in_open = master >= 0, out_open = master >= 0, done = b < 0;
+	int wst = 0;
+	while (!done) {
+		struct pollfd pf[3] = { { sfd, POLLIN, 0 },
+					{ out_open ? master : -1, POLLIN, 0 },
+					{ in_open ? STDIN_FILENO : -1, POLLIN, 0 } };
+		if (poll(pf, 3, -1) < 0 && errno != EINTR)
+			break;
+		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			if (pty_pump(master, STDOUT_FILENO) <= 0)
+				out_open = false;
+		}
+		if (pf[2].revents & (POLLIN | POLLHUP)) {
+			if (pty_pump(STDIN_FILENO, master) <= 0) {
+				/* EOF on our stdin: pass it on as the terminal's EOF. */
+				in_open = false;
+				char eof = 4;
+				if (write(master, &eof, 1) < 0)
+					in_open = false;
+			}
+		}
+		if (pf[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				int sig = (int)si.ssi_signo;
+				if (sig == SIGCHLD) {
+					if (waitpid(b, &wst, WNOHANG) == b)
+						done = true;
+				} else if (sig == SIGWINCH && master >= 0) {
+					pty_sync_size(STDIN_FILENO, master);
+				} else if (si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE || master >= 0) {
+					/* Signals from the terminal already reached the command
+					 * (same process group); forward only those sent to nsh. */
+					kill(b, sig);
+				}
+				if (done)
+					break;
+			}
+		}
+	}
+	if (master >= 0)
+		while (pty_pump(master, STDOUT_FILENO) > 0)
+			;
+	if (raw)
+		pty_restore(STDIN_FILENO, &saved);
+	if (sfd >= 0)
+		close(sfd);
+	if (b < 0)
+		status = ENTER_EXIT_FAILED;
+	else if (WIFEXITED(wst))
+		status = WEXITSTATUS(wst);
+	else if (WIFSIGNALED(wst))
+		status = 128 + WTERMSIG(wst);
+
+out:;
+	struct child_error e;
+	if (read(errpipe[0], &e, sizeof(e)) == sizeof(e) && e.step >= 0 && (size_t)e.step < ARRAY_SIZE(step_names)) {
+		*ret_why = step_names[e.step];
+		*ret_errno = e.err;
+		status = e.step == STEP_EXEC_NOTFOUND ? ENTER_EXIT_NOTFOUND
+			 : e.step == STEP_EXEC_NOEXEC ? ENTER_EXIT_NOEXEC
+							: ENTER_EXIT_FAILED;
+	} else if (b < 0 && !*ret_why) {
+		*ret_why = "the joining process failed";
+	}
+	close(errpipe[0]);
+	close(pidpipe[0]);
+	if (ptysock[0] >= 0)
+		close(ptysock[0]);
+	if (master >= 0)
+		close(master);
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	return status;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* The hardened join + exec (SECURITY.md): nsh forks, the child joins the
+ * target's cgroups and namespaces (setns through the pidfd), forks once more
+ * so the command is a real member of the pid namespace, takes the target
+ * init's credentials and confinement, and execs. nsh itself stays on the
+ * host, proxies a pty when asked, forwards signals and returns the status. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "target.h"
+
+/* Exit statuses of exec (docker's). */
+enum {
+	ENTER_EXIT_FAILED = 125,
+	ENTER_EXIT_NOEXEC = 126,
+	ENTER_EXIT_NOTFOUND = 127,
+};
+
+struct enter_opts {
+	int ns_mask;          /* CLONE_NEW* to join; 0 = every namespace the target does not share with us */
+	const char *user;     /* USER[:GROUP] from the container's passwd/group, or numeric; NULL: init's */
+	const char *cwd;      /* -w; NULL: init's cwd (when the mount ns is joined) */
+	char **env_add;       /* -e K=V */
+	size_t n_env_add;
+	bool privileged;      /* keep nsh's credentials, no seccomp, no cap bounding */
+	bool host_tools;      /* host binary, target's pid/net/ipc/uts/cgroup ns, its root at /run/nsh/root */
+	bool no_cgroup;
+	bool pty;             /* allocate a pty and proxy it */
+	char *const *argv;    /* the command (host_tools: a host path or name) */
+};
+
+/* What will be done, for -v and for refusing early. */
+struct enter_plan {
+	struct enter_opts o;
+	const struct target *t;
+	int ns_mask;                     /* resolved */
+	uid_t uid;
+	gid_t gid;
+	int n_groups;
+	gid_t groups[64];
+	uint64_t cap_eff, cap_prm, cap_inh, cap_bnd;
+	bool no_new_privs;
+	enum { SECCOMP_NONE, SECCOMP_OCI, SECCOMP_DEFAULT } seccomp;
+	char seccomp_source[256];        /* config.json path, or "default denylist" */
+	void *seccomp_ctx;               /* scmp_filter_ctx, built before the join */
+	int host_tool_fd;                /* --host-tools: sealed memfd of the host binary, else -1 */
+	char **env;                      /* NULL-terminated, owned */
+	char ctpid_init[16];             /* init's PID inside its pid ns, for its cwd */
+	char cgroup_dirs[16][1100];      /* host cgroup dirs to join (cgroup.procs) */
+	int n_cgroup_dirs;
+};
+
+/* Prepare: read the target init's credentials, environment, cgroups and
+ * seccomp policy; resolve -u in the container's own passwd/group files.
+ * -EPERM (with *ret_cap set) when --privileged/--host-tools meets a target
+ * holding CAP_SYS_ADMIN or CAP_SYS_PTRACE without force. */
+int enter_prepare(const struct target *t, const struct enter_opts *o, bool force, struct enter_plan *ret,
+		  const char **ret_why);
+
+/* Run the plan. Returns the command's exit status (128+N when killed by
+ * signal N), or ENTER_EXIT_* with *ret_why naming what failed (a static
+ * string) and *ret_errno the cause. */
+int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno);
+
+void enter_plan_free(struct enter_plan *p);
+
+/* A human line for -v: "joined: mnt,uts,...; uid 0 gid 0; caps ...; seccomp ...". */
+void enter_describe(const struct enter_plan *p, char *buf, size_t size);

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+#include "seccomp_policy.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+
+#include "json_util.h"
+#include "util.h"
+
+static const char *const denied[] = {
+	"kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "bpf",
+	"perf_event_open", "mount", "umount2", "pivot_root", "swapon", "swapoff", "reboot", "keyctl",
+	"add_key", "request_key", "open_by_handle_at", "ptrace", "fsopen", "fsmount", "move_mount",
+	"open_tree",
+};
+
+/* Without CAP_SYS_ADMIN the kernel wants no_new_privs for a filter: nsh
+ * decides no_new_privs itself (the target's), so libseccomp must not. */
+static scmp_filter_ctx new_ctx(uint32_t def)
+{
+	scmp_filter_ctx ctx = seccomp_init(def);
+	if (ctx)
+		seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	return ctx;
+}
+
+int seccomp_policy_default(scmp_filter_ctx *ret)
+{
+	scmp_filter_ctx ctx = new_ctx(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return -ENOMEM;
+	int r = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(denied) && r == 0; i++) {
+		int nr = seccomp_syscall_resolve_name(denied[i]);
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+	}
+	/* New user namespaces: unshare(CLONE_NEWUSER), clone(CLONE_NEWUSER);
+	 * clone3 hides its flags in memory, so it answers ENOSYS and libc falls
+	 * back to clone. */
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(setns), 1,
+				     SCMP_A1(SCMP_CMP_EQ, CLONE_NEWUSER));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	if (r < 0) {
+		seccomp_release(ctx);
+		return r;
+	}
+	*ret = ctx;
+	return 0;
+}
+
+static int parse_action(const char *a, int64_t errno_ret, uint32_t *ret)
+{
+	if (!a)
+		return -EINVAL;
+	if (strcmp(a, "SCMP_ACT_ALLOW") == 0)
+		*ret = SCMP_ACT_ALLOW;
+	else if (strcmp(a, "SCMP_ACT_ERRNO") == 0)
+		*ret = SCMP_ACT_ERRNO((uint16_t)(errno_ret > 0 && errno_ret < 4096 ? errno_ret : EPERM));
+	else if (strcmp(a, "SCMP_ACT_KILL") == 0 || strcmp(a, "SCMP_ACT_KILL_THREAD") == 0)
+		*ret = SCMP_ACT_KILL;
+	else if (strcmp(a, "SCMP_ACT_KILL_PROCESS") == 0)
+		*ret = SCMP_ACT_KILL_PROCESS;
+	else if (strcmp(a, "SCMP_ACT_TRAP") == 0)
+		*ret = SCMP_ACT_TRAP;
+	else if (strcmp(a, "SCMP_ACT_LOG") == 0)
+		*ret = SCMP_ACT_LOG;
+	else if (strcmp(a, "SCMP_ACT_TRACE") == 0)
+		*ret = SCMP_ACT_TRACE((uint16_t)(errno_ret > 0 ? errno_ret : 0));
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_op(const char *op, enum scmp_compare *ret)
+{
+	static const struct {
+		const char *name;
+		enum scmp_compare op;
+	} ops[] = {
+		{ "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
+		{ "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+		{ "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+		{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+	};
+	for (size_t i = 0; op && i < ARRAY_SIZE(ops); i++)
+		if (strcmp(op, ops[i].name) == 0) {
+			*ret = ops[i].op;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* At most 6 argument conditions per rule, as the syscall ABI has. */
+static int parse_args(struct json_object *args, struct scmp_arg_cmp *cmp, unsigned *ret_n)
+{
+	size_t n = args && json_object_is_type(args, json_type_array) ? json_object_array_length(args) : 0;
+	if (n > 6)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *a = json_object_array_get_idx(args, i);
+		int64_t index, value = 0, two = 0;
+		enum scmp_compare op;
+		if (json_get_i64(a, "index", &index) < 0 || index < 0 || index > 5 ||
+		    parse_op(json_get_str(a, "op"), &op) < 0)
+			return -EINVAL;
+		json_get_i64(a, "value", &value);
+		json_get_i64(a, "valueTwo", &two);
+		cmp[i] = (struct scmp_arg_cmp){ .arg = (unsigned)index, .op = op, .datum_a = (uint64_t)value,
+						.datum_b = (uint64_t)two };
+	}
+	*ret_n = (unsigned)n;
+	return 0;
+}
+
+static uint32_t arch_token(const char *a)
+{
+	static const struct {
+		const char *oci;
+		const char *name;
+	} map[] = { { "SCMP_ARCH_X86_64", "x86_64" }, { "SCMP_ARCH_X86", "x86" },   { "SCMP_ARCH_X32", "x32" },
+		    { "SCMP_ARCH_AARCH64", "aarch64" }, { "SCMP_ARCH_ARM", "arm" } };
+	for (size_t i = 0; a && i < ARRAY_SIZE(map); i++)
+		if (strcmp(a, map[i].oci) == 0)
+			return seccomp_arch_resolve_name(map[i].name);
+	return 0;
+}
+
+int seccomp_policy_from_oci(struct json_object *sc, scmp_filter_ctx *ret)
+{
+	uint32_t def;
+	int64_t def_errno = EPERM;
+	json_get_i64(sc, "defaultErrnoRet", &def_errno);
+	if (parse_action(json_get_str(sc, "defaultAction"), def_errno, &def) < 0)
+		return -EINVAL;
+	scmp_filter_ctx ctx = new_ctx(def);
+	if (!ctx)
+		return -ENOMEM;
+
+	struct json_object *arches = json_get_member(sc, "architectures");
+	size_t na = arches && json_object_is_type(arches, json_type_array) ? json_object_array_length(arches) : 0;
+	for (size_t i = 0; i < na; i++) {
+		uint32_t tok = arch_token(json_str_of(json_object_array_get_idx(arches, i)));
+		if (tok && tok != seccomp_arch_native())
+			seccomp_arch_add(ctx, tok);
+	}
+
+	int r = 0;
+	struct json_object *rules = json_get_member(sc, "syscalls");
+	size_t nr = rules && json_object_is_type(rules, json_type_array) ? json_object_array_length(rules) : 0;
+	for (size_t i = 0; i < nr && r == 0; i++) {
+		struct json_object *rule = json_object_array_get_idx(rules, i);
+		int64_t eret = EPERM;
+		json_get_i64(rule, "errnoRet", &eret);
+		uint32_t act;
+		struct scmp_arg_cmp cmp[6];
+		unsigned ncmp = 0;
+		if (parse_action(json_get_str(rule, "action"), eret, &act) < 0 ||
+		    parse_args(json_get_member(rule, "args"), cmp, &ncmp) < 0) {
+			r = -EINVAL;
+			break;
+		}
+		if (act == def)
+			continue;
+		struct json_object *names = json_get_member(rule, "names");
+		size_t nn = names && json_object_is_type(names, json_type_array) ? json_object_array_length(names) : 0;
+		for (size_t k = 0; k < nn; k++) {
+			const char *name = json_str_of(json_object_array_get_idx(names, k));
+			int nr_sys = name ? seccomp_syscall_resolve_name(name) : __NR_SCMP_ERROR;
+			if (nr_sys == __NR_SCMP_ERROR)
+				continue; /* a syscall this kernel/arch does not have */
+			int e = seccomp_rule_add_array(ctx, act, nr_sys, ncmp, cmp);
+			/* Conflicting duplicate rules in real profiles are not fatal. */
+			if (e == -ENOMEM) {
+				r = e;
+				break;
+			}
+		}
+	}
+	if (r < 0) {
+		seccomp_release(ctx);
+		return r;
+	}
+	*ret = ctx;
+	return 0;
+}

@@ -70,6 +70,7 @@ enum {
 	STEP_CAPS,
 	STEP_SECCOMP,
 	STEP_HOST_TOOLS,
+	STEP_LSM,
 	STEP_EXEC_NOTFOUND,
 	STEP_EXEC_NOEXEC,
 };
@@ -85,6 +86,7 @@ static const char *const step_names[] = {
 	[STEP_CAPS] = "cannot set the target's capabilities",
 	[STEP_SECCOMP] = "cannot load the seccomp filter",
 	[STEP_HOST_TOOLS] = "cannot set up the host-tools mount namespace",
+	[STEP_LSM] = "cannot set the target's LSM label",
 	[STEP_EXEC_NOTFOUND] = "command not found",
 	[STEP_EXEC_NOEXEC] = "command cannot be executed",
 };
@@ -325,6 +327,32 @@ static int seal_binary(const char *name, int *ret_fd)
 	return 0;
 }
 
+/* The init's AppArmor profile or SELinux context, when such an LSM is on and
+ * confines it ("unconfined" and unlabelled processes need nothing). */
+static void plan_lsm(const struct target *t, struct enter_plan *p)
+{
+	char lsm[256] = "", label[256] = "", path[64];
+	if (host_read_small(t->host, "/sys/kernel/security/lsm", lsm, sizeof(lsm)) < 0)
+		return;
+	bool apparmor = strstr(lsm, "apparmor") != NULL, selinux = strstr(lsm, "selinux") != NULL;
+	if (!apparmor && !selinux)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/attr/current", t->pid);
+	if (host_read_small(t->host, path, label, sizeof(label)) < 0)
+		return;
+	label[strcspn(label, "\n")] = '\0';
+	if (apparmor) {
+		/* "docker-default (enforce)" → "docker-default" */
+		char *mode = strstr(label, " (");
+		if (mode)
+			*mode = '\0';
+	}
+	if (!label[0] || strcmp(label, "unconfined") == 0 || !valid_name(label, true))
+		return;
+	copy_str(p->lsm_label, sizeof(p->lsm_label), label);
+	p->lsm_is_apparmor = apparmor;
+}
+
 static bool holds_dangerous_cap(const struct proc_status *st, const char **ret_cap)
 {
 	uint64_t any = st->cap_eff | st->cap_bnd;
@@ -418,6 +446,7 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 
 	if (!o->no_cgroup && strcmp(t->kind, "host") != 0)
 		plan_cgroups(t, p);
+	plan_lsm(t, p);
 
 	r = build_env(t, o, &p->env);
 	if (r < 0) {
@@ -496,12 +525,12 @@ static int write_pid(const char *dir, pid_t pid)
  * order (user first); older kernels: one /proc/PID/ns fd at a time, all
  * opened before the first join (afterwards /proc is no longer the host's),
  * user namespace first, mount last. */
-static int join_namespaces(const struct enter_plan *p)
+static int join_namespaces(const struct enter_plan *p, int mask)
 {
 	const struct target *t = p->t;
-	if (!p->ns_mask)
+	if (!mask)
 		return 0;
-	if (t->pidfd >= 0 && setns(t->pidfd, p->ns_mask) == 0)
+	if (t->pidfd >= 0 && setns(t->pidfd, mask) == 0)
 		return 0;
 	if (t->pidfd >= 0 && errno != EINVAL)
 		return -errno;
@@ -510,7 +539,7 @@ static int join_namespaces(const struct enter_plan *p)
 	int fds[ARRAY_SIZE(order)];
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		fds[i] = -1;
-		if (!(p->ns_mask & ns_type_clone_flag(order[i])))
+		if (!(mask & ns_type_clone_flag(order[i])))
 			continue;
 		char path[PATH_MAX];
 		host_path(t->host, path, sizeof(path), "/proc/%d/ns/%s", t->pid, ns_type_name(order[i]));
@@ -735,6 +764,21 @@ static _Noreturn void run_child_b(const struct enter_plan *p, int errfd, int sla
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	signal(SIGPIPE, SIG_DFL);
 
+	/* The LSM label is written through a file opened now, on the host's
+	 * /proc: once inside, /proc is the container's to tamper with
+	 * (LXC CVE-2015-1334). */
+	int lsmfd = -1;
+	if (p->lsm_label[0] && !o->privileged && !o->host_tools) {
+		lsmfd = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
+		if (lsmfd < 0)
+			child_fail(errfd, STEP_LSM, errno);
+	}
+	if (p->ns_mask & CLONE_NEWNS) {
+		int e = join_namespaces(p, CLONE_NEWNS);
+		if (e < 0)
+			child_fail(errfd, STEP_SETNS, -e);
+	}
+
 	if (o->host_tools && (r = host_tools_mounts(p)) < 0)
 		child_fail(errfd, STEP_HOST_TOOLS, -r);
 	if (!o->host_tools && (r = enter_cwd(p)) < 0)
@@ -765,6 +809,13 @@ static _Noreturn void run_child_b(const struct enter_plan *p, int errfd, int sla
 	}
 
 	bool confine = !o->privileged && !o->host_tools;
+	if (lsmfd >= 0) {
+		char label[sizeof(p->lsm_label) + 8];
+		int n = snprintf(label, sizeof(label), "%s%s", p->lsm_is_apparmor ? "exec " : "", p->lsm_label);
+		if (write(lsmfd, label, (size_t)n) != n)
+			child_fail(errfd, STEP_LSM, errno);
+		close(lsmfd);
+	}
 	/* A filter without no_new_privs needs CAP_SYS_ADMIN: load it while we
 	 * still have it; with no_new_privs it goes last, after the drop. */
 	if (confine && p->seccomp_ctx && !p->no_new_privs && (r = seccomp_load((scmp_filter_ctx)p->seccomp_ctx)) < 0)
@@ -810,7 +861,9 @@ static _Noreturn void run_child_a(const struct enter_plan *p, int errfd, int pid
 		if (r < 0 && r != -ENOENT)
 			child_fail(errfd, STEP_CGROUP, -r);
 	}
-	int r = join_namespaces(p);
+	/* Every namespace but the mount one: B joins that itself, after it
+	 * opened its LSM attr file on the host's /proc. */
+	int r = join_namespaces(p, p->ns_mask & ~CLONE_NEWNS);
 	if (r < 0)
 		child_fail(errfd, STEP_SETNS, -r);
 

@@ -48,6 +48,8 @@ struct enter_plan {
 	char seccomp_source[256];        /* config.json path, or "default denylist" */
 	void *seccomp_ctx;               /* scmp_filter_ctx, built before the join */
 	int host_tool_fd;                /* --host-tools: sealed memfd of the host binary, else -1 */
+	char lsm_label[256];             /* init's AppArmor profile / SELinux context to exec under, "" none */
+	bool lsm_is_apparmor;
 	char **env;                      /* NULL-terminated, owned */
 	char ctpid_init[16];             /* init's PID inside its pid ns, for its cwd */
 	char cgroup_dirs[16][1100];      /* host cgroup dirs to join (cgroup.procs) */

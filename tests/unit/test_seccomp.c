@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+/* Seccomp policies: the OCI translation refuses what it does not know and
+ * the filters actually deny what they say, checked by loading them in a
+ * forked child. */
+#include "unit.h"
+
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/json_util.h"
+#include "lib/seccomp_policy.h"
+
+static struct json_object *parse(const char *s)
+{
+	struct json_object *o = NULL;
+	assert_int_equal(json_parse_buf(s, strlen(s), &o), 0);
+	return o;
+}
+
+/* Load ctx in a child and return what the probe syscall gave there. */
+static int probe_in_child(scmp_filter_ctx ctx, long nr)
+{
+	int pipefd[2];
+	assert_int_equal(pipe(pipefd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		int res = 0;
+		if (seccomp_load(ctx) < 0)
+			res = -1000;
+		else if (syscall(nr, -1, 0, 0, 0, 0) < 0)
+			res = -errno;
+		ssize_t n = write(pipefd[1], &res, sizeof(res));
+		_exit(n == sizeof(res) ? 0 : 1);
+	}
+	int res = 1, st;
+	assert_int_equal(read(pipefd[0], &res, sizeof(res)), sizeof(res));
+	waitpid(pid, &st, 0);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	return res;
+}
+
+static void oci_translation(void **state)
+{
+	(void)state;
+	struct json_object *o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\"],"
+				      "\"syscalls\":[{\"names\":[\"getpgid\",\"no_such_syscall\"],"
+				      "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38},"
+				      "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ERRNO\","
+				      "\"args\":[{\"index\":0,\"value\":4294967295,\"op\":\"SCMP_CMP_EQ\"}]}]}");
+	scmp_filter_ctx ctx = NULL;
+	assert_int_equal(seccomp_policy_from_oci(o, &ctx), 0);
+	/* getpgid(-1) would be ESRCH; the filter answers errnoRet (ENOSYS). */
+	assert_int_equal(probe_in_child(ctx, SYS_getpgid), -ENOSYS);
+	seccomp_release(ctx);
+	json_object_put(o);
+}
+
+static void oci_rejects_unknown(void **state)
+{
+	(void)state;
+	scmp_filter_ctx ctx = NULL;
+	struct json_object *o = parse("{\"defaultAction\":\"SCMP_ACT_SOMETHING\"}");
+	assert_int_equal(seccomp_policy_from_oci(o, &ctx), -EINVAL);
+	json_object_put(o);
+	o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+		  "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":9,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}");
+	assert_int_equal(seccomp_policy_from_oci(o, &ctx), -EINVAL);
+	json_object_put(o);
+	o = parse("{}");
+	assert_int_equal(seccomp_policy_from_oci(o, &ctx), -EINVAL);
+	json_object_put(o);
+}
+
+static void default_denylist(void **state)
+{
+	(void)state;
+	scmp_filter_ctx ctx = NULL;
+	assert_int_equal(seccomp_policy_default(&ctx), 0);
+	/* bpf(-1, ...) would be EINVAL; denied it is EPERM. */
+	assert_int_equal(probe_in_child(ctx, SYS_bpf), -EPERM);
+	assert_int_equal(probe_in_child(ctx, SYS_ptrace), -EPERM);
+	/* Not on the list: getpgid(-1) answers ESRCH as usual. */
+	assert_int_equal(probe_in_child(ctx, SYS_getpgid), -ESRCH);
+	seccomp_release(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(oci_translation),
+		cmocka_unit_test(oci_rejects_unknown),
+		cmocka_unit_test(default_denylist),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -255,8 +255,11 @@ static void plan_cgroups(const struct target *t, struct enter_plan *p)
 	}
 }
 
+#define SECCOMP_CACHE_DIR "/run/nsh-seccomp"
+
 static int plan_seccomp(const struct target *t, const struct proc_status *st, struct enter_plan *p)
 {
+	struct seccomp_prog prog = { 0 };
 	if (st->seccomp <= 0)
 		return 0;
 	if (t->c.bundle[0]) {
@@ -264,17 +267,26 @@ static int plan_seccomp(const struct target *t, const struct proc_status *st, st
 		_cleanup_json_ struct json_object *cfg = NULL;
 		snprintf(path, sizeof(path), "%s/config.json", t->c.bundle);
 		struct json_object *sc;
+		bool cached;
 		if (json_load_host_file(t->host, path, &cfg) == 0 && (sc = json_get_path(cfg, "linux.seccomp")) &&
-		    seccomp_policy_from_oci(sc, (scmp_filter_ctx *)&p->seccomp_ctx) == 0) {
+		    seccomp_policy_oci_cached(sc, t->host->root[0] ? NULL : SECCOMP_CACHE_DIR, &prog, &cached) == 0) {
 			p->seccomp = SECCOMP_OCI;
-			copy_str(p->seccomp_source, sizeof(p->seccomp_source), path);
+			p->seccomp_prog = prog.fprog;
+			snprintf(p->seccomp_source, sizeof(p->seccomp_source), "%s (linux.seccomp%s)", path,
+				 cached ? ", compiled filter from " SECCOMP_CACHE_DIR : "");
 			return 0;
 		}
 	}
-	int r = seccomp_policy_default((scmp_filter_ctx *)&p->seccomp_ctx);
+	scmp_filter_ctx ctx = NULL;
+	int r = seccomp_policy_default(&ctx);
+	if (r < 0)
+		return r;
+	r = seccomp_policy_export(ctx, &prog);
+	seccomp_release(ctx);
 	if (r < 0)
 		return r;
 	p->seccomp = SECCOMP_DEFAULT;
+	p->seccomp_prog = prog.fprog;
 	copy_str(p->seccomp_source, sizeof(p->seccomp_source), "nsh default denylist");
 	return 0;
 }
@@ -416,10 +428,13 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 		p->n_groups = st.n_groups;
 		for (int i = 0; i < st.n_groups; i++)
 			p->groups[i] = st.groups[i];
-		p->cap_eff = st.cap_eff;
-		p->cap_prm = st.cap_prm;
-		p->cap_inh = st.cap_inh;
+		/* Bounded by the bounding set: an init may hold more in its
+		 * effective set (PID 1 of a sandbox), which nothing could raise
+		 * again after the bounding drop, and execve would cut anyway. */
 		p->cap_bnd = st.cap_bnd;
+		p->cap_eff = st.cap_eff & st.cap_bnd;
+		p->cap_prm = st.cap_prm & st.cap_bnd;
+		p->cap_inh = st.cap_inh & st.cap_bnd;
 		p->no_new_privs = st.no_new_privs == 1;
 		if (o->user && (r = resolve_user(t, o->user, p, ret_why)) < 0)
 			return r;
@@ -463,9 +478,9 @@ void enter_plan_free(struct enter_plan *p)
 		free(p->env[i]);
 	free(p->env);
 	p->env = NULL;
-	if (p->seccomp_ctx)
-		seccomp_release((scmp_filter_ctx)p->seccomp_ctx);
-	p->seccomp_ctx = NULL;
+	free(p->seccomp_prog.filter);
+	p->seccomp_prog.filter = NULL;
+	p->seccomp_prog.len = 0;
 	if (p->host_tool_fd >= 0)
 		close(p->host_tool_fd);
 	p->host_tool_fd = -1;
@@ -818,7 +833,8 @@ static _Noreturn void run_child_b(const struct enter_plan *p, int errfd, int sla
 	}
 	/* A filter without no_new_privs needs CAP_SYS_ADMIN: load it while we
 	 * still have it; with no_new_privs it goes last, after the drop. */
-	if (confine && p->seccomp_ctx && !p->no_new_privs && (r = seccomp_load((scmp_filter_ctx)p->seccomp_ctx)) < 0)
+	struct seccomp_prog prog = { p->seccomp_prog };
+	if (confine && prog.fprog.len && !p->no_new_privs && (r = seccomp_prog_load(&prog)) < 0)
 		child_fail(errfd, STEP_SECCOMP, -r);
 	if (confine) {
 		if ((r = drop_privileges(p)) < 0)
@@ -836,7 +852,7 @@ static _Noreturn void run_child_b(const struct enter_plan *p, int errfd, int sla
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	}
 
-	if (confine && p->seccomp_ctx && p->no_new_privs && (r = seccomp_load((scmp_filter_ctx)p->seccomp_ctx)) < 0)
+	if (confine && prog.fprog.len && p->no_new_privs && (r = seccomp_prog_load(&prog)) < 0)
 		child_fail(errfd, STEP_SECCOMP, -r);
 
 	if (o->host_tools) {

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <limits.h>
+#include <linux/filter.h>
 #include <sys/types.h>
 
 #include "target.h"
@@ -45,8 +47,8 @@ struct enter_plan {
 	uint64_t cap_eff, cap_prm, cap_inh, cap_bnd;
 	bool no_new_privs;
 	enum { SECCOMP_NONE, SECCOMP_OCI, SECCOMP_DEFAULT } seccomp;
-	char seccomp_source[256];        /* config.json path, or "default denylist" */
-	void *seccomp_ctx;               /* scmp_filter_ctx, built before the join */
+	char seccomp_source[PATH_MAX + 128]; /* config.json path, or "default denylist" */
+	struct sock_fprog seccomp_prog;  /* raw BPF, built (or taken from the cache) before the join */
 	int host_tool_fd;                /* --host-tools: sealed memfd of the host binary, else -1 */
 	char lsm_label[256];             /* init's AppArmor profile / SELinux context to exec under, "" none */
 	bool lsm_is_apparmor;

@@ -3,7 +3,15 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "json_util.h"
 #include "util.h"
@@ -193,4 +201,120 @@ int seccomp_policy_from_oci(struct json_object *sc, scmp_filter_ctx *ret)
 	}
 	*ret = ctx;
 	return 0;
+}
+
+/* BPF_MAXINSNS instructions at most, as the kernel accepts. */
+#define PROG_MAX_BYTES (4096 * sizeof(struct sock_filter))
+
+static int prog_from_fd(int fd, struct seccomp_prog *ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	int r = read_fd_all(fd, PROG_MAX_BYTES, &buf, &len);
+	if (r < 0)
+		return r;
+	if (len == 0 || len % sizeof(struct sock_filter))
+		return -EINVAL;
+	ret->fprog.len = (unsigned short)(len / sizeof(struct sock_filter));
+	ret->fprog.filter = (struct sock_filter *)TAKE_PTR(buf);
+	return 0;
+}
+
+int seccomp_policy_export(scmp_filter_ctx ctx, struct seccomp_prog *ret)
+{
+	_cleanup_close_ int fd = memfd_create("nsh-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		return r;
+	return prog_from_fd(fd, ret);
+}
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* A cache file is trusted only if root owns it and nobody else can write. */
+static int read_cached(int dirfd, const char *name, struct seccomp_prog *ret)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+		return -EPERM;
+	return prog_from_fd(fd, ret);
+}
+
+int seccomp_policy_oci_cached(struct json_object *sc, const char *cache_dir, struct seccomp_prog *ret,
+			      bool *ret_cached)
+{
+	*ret_cached = false;
+	const char *text = json_object_to_json_string_ext(sc, JSON_C_TO_STRING_PLAIN);
+	const struct scmp_version *v = seccomp_version();
+	uint32_t arch = seccomp_arch_native();
+	uint64_t h = 14695981039346656037ULL;
+	h = fnv1a(h, text, strlen(text));
+	h = fnv1a(h, v, sizeof(*v));
+	h = fnv1a(h, &arch, sizeof(arch));
+	char name[40];
+	snprintf(name, sizeof(name), "%016llx.bpf", (unsigned long long)h);
+
+	_cleanup_close_ int dirfd = -1;
+	if (cache_dir) {
+		mkdir(cache_dir, 0700);
+		dirfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		struct stat st;
+		if (dirfd >= 0 && (fstat(dirfd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022)))
+			dirfd = (close(dirfd), -1);
+		if (dirfd >= 0 && read_cached(dirfd, name, ret) == 0) {
+			*ret_cached = true;
+			return 0;
+		}
+	}
+
+	scmp_filter_ctx ctx = NULL;
+	int r = seccomp_policy_from_oci(sc, &ctx);
+	if (r < 0)
+		return r;
+	r = seccomp_policy_export(ctx, ret);
+	seccomp_release(ctx);
+	if (r < 0 || dirfd < 0)
+		return r;
+
+	/* Write a temporary and rename it in: readers never see half a file. */
+	char tmp[64];
+	snprintf(tmp, sizeof(tmp), ".%s.%d", name, getpid());
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		size_t bytes = ret->fprog.len * sizeof(struct sock_filter);
+		bool ok = write(fd, ret->fprog.filter, bytes) == (ssize_t)bytes;
+		close(fd);
+		if (!ok || renameat(dirfd, tmp, dirfd, name) < 0)
+			unlinkat(dirfd, tmp, 0);
+	}
+	return 0;
+}
+
+int seccomp_prog_load(const struct seccomp_prog *p)
+{
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->fprog) < 0)
+		return -errno;
+	return 0;
+}
+
+void seccomp_prog_free(struct seccomp_prog *p)
+{
+	free(p->fprog.filter);
+	p->fprog.filter = NULL;
+	p->fprog.len = 0;
 }

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <json-c/json.h>
+#include <linux/filter.h>
 #include <seccomp.h>
+#include <stdbool.h>
 
 /* Default ALLOW, EPERM for: kexec, module loading, bpf, perf_event_open,
  * mount/umount2/pivot_root, swapon/off, reboot, keyctl/add_key/request_key,
@@ -19,3 +21,23 @@ int seccomp_policy_default(scmp_filter_ctx *ret);
  * Unknown syscall names are skipped (as runc does); an unknown action or op
  * is -EINVAL. */
 int seccomp_policy_from_oci(struct json_object *seccomp, scmp_filter_ctx *ret);
+
+/* A filter as raw BPF, ready for seccomp(SECCOMP_SET_MODE_FILTER). */
+struct seccomp_prog {
+	struct sock_fprog fprog; /* filter malloc'd */
+};
+
+/* The BPF program of ctx (exported through a memfd). */
+int seccomp_policy_export(scmp_filter_ctx ctx, struct seccomp_prog *ret);
+
+/* The OCI policy compiled once per distinct policy text and kept in
+ * cache_dir (root-only, e.g. /run/nsh/seccomp): libseccomp needs ~10 ms to
+ * compile docker's 350-syscall profile, which would dominate an exec. The
+ * key hashes the policy text, the libseccomp version and the native arch.
+ * cache_dir NULL: no cache. */
+int seccomp_policy_oci_cached(struct json_object *seccomp, const char *cache_dir, struct seccomp_prog *ret,
+			      bool *ret_cached);
+
+/* Load in the calling process (no no_new_privs implied). */
+int seccomp_prog_load(const struct seccomp_prog *p);
+void seccomp_prog_free(struct seccomp_prog *p);

@@ -5,6 +5,7 @@
 #include "unit.h"
 
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,12 +90,61 @@ static void default_denylist(void **state)
 	seccomp_release(ctx);
 }
 
+static void cache_round_trip(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/nsh-sc-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	chmod(dir, 0700);
+	struct json_object *o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getpgid\"],"
+				      "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]}");
+	struct seccomp_prog a = { 0 }, b = { 0 };
+	bool cached = true;
+	assert_int_equal(seccomp_policy_oci_cached(o, dir, &a, &cached), 0);
+	assert_false(cached);
+	assert_int_equal(seccomp_policy_oci_cached(o, dir, &b, &cached), 0);
+	assert_true(cached);
+	assert_int_equal(a.fprog.len, b.fprog.len);
+	assert_memory_equal(a.fprog.filter, b.fprog.filter, a.fprog.len * sizeof(struct sock_filter));
+
+	/* The cached program denies what the policy says. */
+	int pipefd[2];
+	assert_int_equal(pipe(pipefd), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		int res = seccomp_prog_load(&b) < 0 ? -1000 : (syscall(SYS_getpgid, -1) < 0 ? -errno : 0);
+		ssize_t n = write(pipefd[1], &res, sizeof(res));
+		_exit(n == sizeof(res) ? 0 : 1);
+	}
+	int res = 0, st;
+	assert_int_equal(read(pipefd[0], &res, sizeof(res)), sizeof(res));
+	waitpid(pid, &st, 0);
+	assert_int_equal(res, -ENOSYS);
+
+	/* A cache file others can write is not trusted: recompiled. */
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "chmod 666 %s/*.bpf", dir);
+	assert_int_equal(system(cmd), 0);
+	struct seccomp_prog c = { 0 };
+	assert_int_equal(seccomp_policy_oci_cached(o, dir, &c, &cached), 0);
+	assert_false(cached);
+
+	seccomp_prog_free(&a);
+	seccomp_prog_free(&b);
+	seccomp_prog_free(&c);
+	json_object_put(o);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(oci_translation),
 		cmocka_unit_test(oci_rejects_unknown),
 		cmocka_unit_test(default_denylist),
+		cmocka_unit_test(cache_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -264,12 +264,12 @@ static int plan_seccomp(const struct target *t, const struct proc_status *st, st
 		return 0;
 	if (t->c.bundle[0]) {
 		char path[PATH_MAX + 16];
-		_cleanup_json_ struct json_object *cfg = NULL;
-		snprintf(path, sizeof(path), "%s/config.json", t->c.bundle);
-		struct json_object *sc;
+		_cleanup_free_ char *cfg = NULL;
+		size_t len;
 		bool cached;
-		if (json_load_host_file(t->host, path, &cfg) == 0 && (sc = json_get_path(cfg, "linux.seccomp")) &&
-		    seccomp_policy_oci_cached(sc, t->host->root[0] ? NULL : SECCOMP_CACHE_DIR, &prog, &cached) == 0) {
+		snprintf(path, sizeof(path), "%s/config.json", t->c.bundle);
+		if (host_read_file(t->host, path, JSON_FILE_MAX, &cfg, &len) == 0 &&
+		    seccomp_policy_oci_cached(cfg, len, t->host->root[0] ? NULL : SECCOMP_CACHE_DIR, &prog, &cached) == 0) {
 			p->seccomp = SECCOMP_OCI;
 			p->seccomp_prog = prog.fprog;
 			snprintf(p->seccomp_source, sizeof(p->seccomp_source), "%s (linux.seccomp%s)", path,

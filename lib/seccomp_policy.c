@@ -255,15 +255,14 @@ static int read_cached(int dirfd, const char *name, struct seccomp_prog *ret)
 	return prog_from_fd(fd, ret);
 }
 
-int seccomp_policy_oci_cached(struct json_object *sc, const char *cache_dir, struct seccomp_prog *ret,
+int seccomp_policy_oci_cached(const char *config, size_t len, const char *cache_dir, struct seccomp_prog *ret,
 			      bool *ret_cached)
 {
 	*ret_cached = false;
-	const char *text = json_object_to_json_string_ext(sc, JSON_C_TO_STRING_PLAIN);
 	const struct scmp_version *v = seccomp_version();
 	uint32_t arch = seccomp_arch_native();
 	uint64_t h = 14695981039346656037ULL;
-	h = fnv1a(h, text, strlen(text));
+	h = fnv1a(h, config, len);
 	h = fnv1a(h, v, sizeof(*v));
 	h = fnv1a(h, &arch, sizeof(arch));
 	char name[40];
@@ -282,6 +281,13 @@ int seccomp_policy_oci_cached(struct json_object *sc, const char *cache_dir, str
 		}
 	}
 
+	_cleanup_json_ struct json_object *cfg = NULL;
+	int pr = json_parse_buf(config, len, &cfg);
+	if (pr < 0)
+		return pr;
+	struct json_object *sc = json_get_path(cfg, "linux.seccomp");
+	if (!sc)
+		return -ENOENT;
 	scmp_filter_ctx ctx = NULL;
 	int r = seccomp_policy_from_oci(sc, &ctx);
 	if (r < 0)

@@ -30,12 +30,14 @@ struct seccomp_prog {
 /* The BPF program of ctx (exported through a memfd). */
 int seccomp_policy_export(scmp_filter_ctx ctx, struct seccomp_prog *ret);
 
-/* The OCI policy compiled once per distinct policy text and kept in
- * cache_dir (root-only, e.g. /run/nsh/seccomp): libseccomp needs ~10 ms to
- * compile docker's 350-syscall profile, which would dominate an exec. The
- * key hashes the policy text, the libseccomp version and the native arch.
- * cache_dir NULL: no cache. */
-int seccomp_policy_oci_cached(struct json_object *seccomp, const char *cache_dir, struct seccomp_prog *ret,
+/* The "linux.seccomp" policy of an OCI config.json (its raw text), compiled
+ * once per distinct file and kept in cache_dir (root-only, e.g.
+ * /run/nsh-seccomp): libseccomp needs ~10 ms to compile docker's
+ * 350-syscall profile and json-c ~1 ms to parse the file, which would
+ * dominate an exec. The key hashes the file, the libseccomp version and the
+ * native arch. -ENOENT: the config has no seccomp policy. cache_dir NULL: no
+ * cache. */
+int seccomp_policy_oci_cached(const char *config, size_t len, const char *cache_dir, struct seccomp_prog *ret,
 			      bool *ret_cached);
 
 /* Load in the calling process (no no_new_privs implied). */

@@ -18,6 +18,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,10 +63,42 @@ static void set_pod_from_labels(struct container *c, struct json_object *cfg)
 /* The init PID: runc's state when docker's runc root has it, else State.Pid
  * checked against the container's cgroup (the PID may have been reused since
  * docker wrote it). */
+/* The fast way first: the shim's init.pid in docker's containerd bundle (a
+ * few bytes) and the PID's cgroup naming this container's 64-hex ID. That
+ * proves it is this container's process without parsing runc's ~30 KB
+ * state.json, which is the fallback. */
+static const char *const bundle_roots[] = {
+	"/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby",
+	"/run/containerd/io.containerd.runtime.v2.task/moby",
+};
+
+static int pid_from_bundle(const struct host *h, struct container *c, bool paused)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(bundle_roots); i++) {
+		char path[PATH_MAX], buf[32];
+		int pid;
+		uint64_t start;
+		snprintf(path, sizeof(path), "%s/%s/init.pid", bundle_roots[i], c->id);
+		if (host_read_small(h, path, buf, sizeof(buf)) < 0 || parse_pid(buf, &pid) < 0)
+			continue;
+		if (container_pid_check(h, pid, 0, &start) < 0 || container_pid_in_cgroup(h, pid, c->id) != 1)
+			continue;
+		c->pid = pid;
+		c->start_time = start;
+		snprintf(c->bundle, sizeof(c->bundle), "%s/%s", bundle_roots[i], c->id);
+		copy_str(c->state, sizeof(c->state), paused ? "paused" : "running");
+		return 0;
+	}
+	return -ENOENT;
+}
+
 static int settle_pid(const struct host *h, struct container *c, int64_t state_pid, bool running, bool paused)
 {
 	struct oci_state s;
 	int r = -ENOENT;
+
+	if (running && pid_from_bundle(h, c, paused) == 0)
+		return 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(runc_roots) && r == -ENOENT; i++)
 		r = runc_state_read(h, runc_roots[i], c->id, &s);

@@ -58,6 +58,21 @@ if docker info >/dev/null 2>&1; then
 	fi
 fi
 
+# The security bed's images (tests/security): containers are gone above.
+if docker info >/dev/null 2>&1; then
+	for img in nsh-sec:test nsh-scratch:test; do
+		if docker image inspect "$img" >/dev/null 2>&1; then
+			docker rmi -f "$img" >/dev/null || warn "docker rmi $img failed"
+		fi
+	done
+fi
+# Its host files: the passwd a container symlink points at, the sniper's log
+# and the NSS marker directory (kept: the helper binaries, a build cache
+# keyed by their sources' hash, like the busybox rootfs).
+rm -f /etc/nsh-test-host-passwd /tmp/nsh-nss-pwned-*
+rm -rf "$TB/sec/sniper" "$TB/sec/nss-marker" "$TB/sec/rootfs" "$TB/sec/scratch-rootfs" "$TB/sec/build.log" \
+	"$TB/sec/rootfs.tar" "$TB/sec/scratch.tar"
+
 # containerd k8s.io: anything made from the test image is ours.
 if [[ -S $CTRD_SOCK ]] && timeout 5 /usr/bin/ctr --address "$CTRD_SOCK" version >/dev/null 2>&1; then
 	for id in $(ctr containers ls | awk -v img="docker.io/library/$IMG" '$2 == img { print $1 }'); do

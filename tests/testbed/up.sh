@@ -336,6 +336,163 @@ start_nspawn() {
 	wait_until 30 nspawn_child "$sup" || fail nspawn "no payload after 30 s" "$TB/nspawn1.log"
 }
 
+# ---------------------------------------------------------------- security bed
+# Hostile containers for tests/security (SECURITY.md, one row per test) and
+# the shell-less scratch container. Their programs are small static C helpers
+# from tests/security/helpers, built here with `cc -static` (not part of
+# meson) and cached by the hash of their sources; images and containers are
+# remade only when that hash or a container's options change.
+SEC=$TB/sec
+SEC_VERSION=1
+SEC_IMG=nsh-sec:test
+SCRATCH_IMG=nsh-scratch:test
+SEC_SRC=$(cd "$(dirname "$(readlink -f "$0")")/../security/helpers" && pwd)
+# Static C programs; libnss_evil.so.2 is the one shared object (an NSS module).
+SEC_PROGS=(sleeper runas probe injector sniper pidgrab ptyrun)
+HOST_PASSWD=/etc/nsh-test-host-passwd
+
+build_sec_helpers() {
+	local h out=$SEC/bin p
+	h=$({
+		echo "v$SEC_VERSION ${SEC_PROGS[*]}"
+		cc --version | head -n 1
+		cat "$SEC_SRC"/*.c
+	} | sha256sum | cut -c1-16)
+	SEC_HASH=$h
+	[[ $(cat "$out/.hash" 2>/dev/null) == "$h" ]] && return 0
+	log "building security helpers ($h)"
+	rm -rf "$out.new"
+	mkdir -p "$out.new"
+	for p in "${SEC_PROGS[@]}"; do
+		cc -static -O2 -Wall -o "$out.new/$p" "$SEC_SRC/$p.c" >>"$SEC/build.log" 2>&1 ||
+			fail security "cc -static $p.c failed (libc6-dev?)" "$SEC/build.log"
+	done
+	cc -shared -fPIC -O2 -Wall -DNSHT_MARKER_DIR="\"$SEC/nss-marker\"" -o "$out.new/libnss_evil.so.2" \
+		"$SEC_SRC/nss_evil.c" >>"$SEC/build.log" 2>&1 || fail security "cc nss_evil.c failed" "$SEC/build.log"
+	echo "$h" >"$out.new/.hash"
+	rm -rf "$out"
+	mv "$out.new" "$out"
+}
+
+# image_hash IMAGE: the nsht.hash label it was imported with.
+image_hash() { docker image inspect -f '{{index .Config.Labels "nsht.hash"}}' "$1" 2>/dev/null; }
+
+build_sec_images() {
+	local r=$SEC/rootfs s=$SEC/scratch-rootfs h=$SEC_HASH-r$ROOTFS_VERSION
+	if [[ $(image_hash "$SEC_IMG") != "$h" ]]; then
+		rm -rf "$r"
+		cp -a "$TB/rootfs" "$r"
+		rm -f "$r"/.nsht-rootfs-v*
+		mkdir -p "$r/nsht" "$r/lib/x86_64-linux-gnu"
+		cp "$SEC/bin/"{sleeper,runas,probe,injector,sniper} "$SEC/bin/libnss_evil.so.2" "$r/nsht/"
+		# The container's own file at the path a symlinked /etc/passwd names:
+		# resolved inside the container root, the symlink leads here.
+		printf '%s\n' 'ctrroot:x:0:0:root:/root:/bin/sh' 'ctrapp:x:1000:1000:app:/home/app:/bin/sh' \
+			>"$r$HOST_PASSWD"
+		tar -C "$r" --numeric-owner -cf "$SEC/rootfs.tar" .
+		docker rmi -f "$SEC_IMG" >/dev/null 2>&1 || true
+		docker import -c "LABEL nsht.hash=$h" "$SEC/rootfs.tar" "$SEC_IMG" >/dev/null ||
+			fail security "docker import $SEC_IMG failed"
+		rm -rf "$r" "$SEC/rootfs.tar"
+	fi
+	# No shell, no libc, no /etc: one static binary.
+	if [[ $(image_hash "$SCRATCH_IMG") != "$h" ]]; then
+		rm -rf "$s"
+		mkdir -p "$s"
+		cp "$SEC/bin/sleeper" "$s/sleeper"
+		tar -C "$s" --numeric-owner -cf "$SEC/scratch.tar" sleeper
+		docker rmi -f "$SCRATCH_IMG" >/dev/null 2>&1 || true
+		docker import -c "LABEL nsht.hash=$h" "$SEC/scratch.tar" "$SCRATCH_IMG" >/dev/null ||
+			fail security "docker import $SCRATCH_IMG failed"
+		rm -rf "$s" "$SEC/scratch.tar"
+	fi
+}
+
+# sec_ctr NAME DOCKER-RUN-ARGS..: like docker_ctr, but a container made with
+# other options or from an older image is made again.
+sec_ctr() {
+	local name=$1 cfg have
+	shift
+	cfg=$(printf '%s\n' "$@" "$(docker image inspect -f '{{.Id}}' "$SEC_IMG" "$SCRATCH_IMG" | tr '\n' ' ')" |
+		sha256sum | cut -c1-16)
+	have=$(docker inspect -f '{{index .Config.Labels "nsht.cfg"}}' "$name" 2>/dev/null) || have=""
+	if [[ $have == "$cfg" ]] && docker_running "$name"; then return 0; fi
+	docker rm -f "$name" >/dev/null 2>&1 || true
+	# A new sniper starts with no log and no leftover arm/strike files.
+	if [[ $name == nsht-sec-sniper ]]; then rm -f "$SEC/sniper"/*; fi
+	docker run -d --name "$name" --label "nsht.cfg=$cfg" --network none "$@" >/dev/null ||
+		fail "docker ($name)" "docker run failed" "$TB/dockerd.log"
+	wait_until 30 docker_running "$name" || fail "docker ($name)" "not running after 30 s"
+}
+
+start_sec() {
+	mkdir -p "$SEC/sniper" "$SEC/nss-marker"
+	build_sec_helpers
+	build_sec_images
+	# A host file a container's /etc/passwd symlink points at: nsh must never
+	# show these names for a container's processes.
+	printf '%s\n' 'hostroot:x:0:0:host secret root:/root:/bin/sh' \
+		'hostapp:x:1000:1000:host secret app:/:/bin/sh' >"$HOST_PASSWD"
+	local sleeper='/nsht/runas 1000 1000 /nsht/sleeper & exec /nsht/sleeper'
+	sec_ctr nsht-scratch "$SCRATCH_IMG" /sleeper
+	# Ordinary, with a memory limit (the cgroup row).
+	sec_ctr nsht-sec-plain --memory 64m "$SEC_IMG" sh -c "$SLEEP2"
+	# Row 1/2: CAP_SYS_PTRACE, its own pid namespace, its log on the host.
+	sec_ctr nsht-sec-sniper --cap-add SYS_PTRACE -v "$SEC/sniper:/sniper" "$SEC_IMG" /nsht/sniper /sniper
+	# Row 6: nsswitch.conf names a module the container ships; the marker
+	# directory sits at the same path inside and outside, so a load is seen
+	# wherever it happens. Set up by its init (no name lookups: runas).
+	sec_ctr nsht-sec-nss -v "$SEC/nss-marker:$SEC/nss-marker" "$SEC_IMG" sh -c '
+		cp /nsht/libnss_evil.so.2 /lib/x86_64-linux-gnu/libnss_evil.so.2
+		printf "passwd: evil\ngroup: evil\nshadow: evil\n" >/etc/nsswitch.conf
+		printf "root:x:0:0:root:/root:/bin/sh\ntrojan:x:4242:4242:trojan:/:/bin/sh\n" >/etc/passwd
+		printf "root:x:0:\ntrojan:x:4242:\n" >/etc/group
+		/nsht/runas 4242 4242 /nsht/sleeper & exec /nsht/sleeper'
+	# Row 7: /etc/passwd is an absolute symlink to a host path, and (second
+	# container) a relative one climbing out of the root.
+	sec_ctr nsht-sec-passwd "$SEC_IMG" sh -c "ln -sf $HOST_PASSWD /etc/passwd; $sleeper"
+	sec_ctr nsht-sec-passwd-rel "$SEC_IMG" sh -c "ln -sf ../../../../../../..$HOST_PASSWD /etc/passwd; $sleeper"
+	# Refusal of --privileged/--host-tools: CAP_SYS_ADMIN effective, and only
+	# in the bounding set (non-root init).
+	sec_ctr nsht-sec-sysadmin --cap-add SYS_ADMIN "$SEC_IMG" sh -c "$SLEEP2"
+	sec_ctr nsht-sec-bndadmin --cap-add SYS_ADMIN --user 1000 "$SEC_IMG" sh -c "$SLEEP2"
+	# Credentials row: non-root, no_new_privs, docker's seccomp filter.
+	sec_ctr nsht-sec-nnp --security-opt no-new-privileges --user 1000 "$SEC_IMG" sh -c "$SLEEP2"
+}
+
+# sec_settle NAME PID COMM [CHILDREN]: init runs COMM and has CHILDREN children.
+sec_settle() {
+	local deadline=$((SECONDS + 30)) n
+	while ((SECONDS < deadline)); do
+		if [[ $(cat "/proc/$2/comm" 2>/dev/null) == "$3" ]]; then
+			n=$(cat /proc/"$2"/task/*/children 2>/dev/null | wc -w)
+			((n >= ${4:-0})) && return 0
+		fi
+		sleep 0.2
+	done
+	fail "$1" "init $2 ($3) did not settle"
+}
+
+# Variables for the env file: NAME_ID, NAME_PID per security container.
+sec_env() {
+	local spec name var id pid comm kids
+	for spec in nsht-scratch:SCRATCH:sleeper:0 nsht-sec-plain:SEC_PLAIN:sleep:1 \
+		nsht-sec-sniper:SEC_SNIPER:sniper:0 nsht-sec-nss:SEC_NSS:sleeper:1 \
+		nsht-sec-passwd:SEC_PASSWD:sleeper:1 nsht-sec-passwd-rel:SEC_PASSWD_REL:sleeper:1 \
+		nsht-sec-sysadmin:SEC_SYSADMIN:sleep:1 nsht-sec-bndadmin:SEC_BNDADMIN:sleep:1 \
+		nsht-sec-nnp:SEC_NNP:sleep:1; do
+		IFS=: read -r name var comm kids <<<"$spec"
+		id=$(docker inspect -f '{{.Id}}' "$name")
+		pid=$(docker inspect -f '{{.State.Pid}}' "$name")
+		[[ -n $id && -n $pid && $pid != 0 ]] || fail security "could not read $name from docker"
+		sec_settle "docker:$name" "$pid" "$comm" "$kids"
+		printf 'export %s=%q\n' "NSHT_${var}_NAME" "$name" "NSHT_${var}_ID" "$id" "NSHT_${var}_PID" "$pid"
+	done
+	printf 'export %s=%q\n' NSHT_SEC_DIR "$SEC" NSHT_SEC_BIN "$SEC/bin" NSHT_SEC_IMAGE "$SEC_IMG" \
+		NSHT_SCRATCH_IMAGE "$SCRATCH_IMG" NSHT_SEC_SNIPER_DIR "$SEC/sniper" \
+		NSHT_SEC_NSS_MARKER_DIR "$SEC/nss-marker" NSHT_SEC_HOST_PASSWD "$HOST_PASSWD"
+}
+
 # ---------------------------------------------------------------- settle
 # A container counts as up once its init has exec'd its final program and the
 # process count holds still: ps tests compare exact sets.
@@ -422,6 +579,7 @@ write_env() {
 			NSPAWN1_NAME nsht-nspawn1 \
 			NSPAWN1_PID "$s_child" \
 			NSPAWN1_SUP_PID "$s_pid"
+		sec_env
 	} >"$tmp"
 	mv "$tmp" "$ENV_FILE"
 }
@@ -435,5 +593,6 @@ start_podman
 start_runc
 start_lxc
 start_nspawn
+start_sec
 write_env
 log "up in $((SECONDS - T0)) s; env in $ENV_FILE"

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# SECURITY.md row 1, the container reaches into the joining process before it
+# execs (runc CVE-2016-9962): the sniper (helpers/sniper.c), root in an
+# ordinary container given CAP_SYS_PTRACE, spins on the next PIDs of its pid
+# namespace and, for every new one, tries PTRACE_SEIZE/PTRACE_ATTACH, opens
+# /proc/P/fd/*, reads /proc/P/environ and keeps an O_PATH descriptor of
+# /proc/P/exe. nsh execs 200 times into it; the sniper never wins:
+#   - no ptrace attach to a process that was not yet the container's own
+#     command (nsh before its execve) or that held capabilities beyond the
+#     container's bounding set,
+#   - no descriptor of such a process, and no descriptor of any process
+#     leading to a host file or directory,
+#   - no environ of such a process, and the host secret exported to nsh never
+#     appears in anything it read,
+#   - (row 2, checked again here) none of the /proc/P/exe it kept opens for
+#     writing once nsh is gone, and the nsh binary's sha256 is unchanged.
+# Successes against the exec'd command itself (after its execve, with the
+# container's credentials) are legitimate for a CAP_SYS_PTRACE container and
+# are only counted ("OK" lines in the log).
+#
+# nsh runs from a private copy, so that no other nsh on the machine (another
+# suite, a benchmark) keeps the binary busy (ETXTBSY) when the sniper strikes:
+# that would hide a write-open that would otherwise succeed.
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+ctr=$NSHT_SEC_SNIPER_NAME
+session=row1-$$-$RANDOM
+RUNS=${NSHT_SNIPER_RUNS:-200}
+nsh_copy=$T_TMP/nsh
+cp "$NSH" "$nsh_copy"
+sum_nsh=$(sha256sum <"$NSH")
+sum_copy=$(sha256sum <"$nsh_copy")
+
+t_begin "sniper: armed in its container"
+if ! sniper_arm "$session"; then
+	_t_fail "the sniper did not answer 'armed'" "armed $session" "$(tail -n 3 "$SNIPER_LOG" 2>&1)"
+	exit 1
+fi
+
+t_begin "sniper: $RUNS execs into a CAP_SYS_PTRACE container all succeed"
+bad=0
+: >"$T_TMP/errs"
+for i in $(seq 1 "$RUNS"); do
+	if ((i % 2)); then cmd=(/bin/true); else cmd=(/nsht/probe --linger 10 "$session"); fi
+	rc=0
+	SECRET=$T_SECRET SSH_AUTH_SOCK=/tmp/nsht-agent-$T_SECRET NSHT_HOST_TOKEN=$T_SECRET \
+		timeout -k 5 60 "$nsh_copy" "$ctr" exec -- "${cmd[@]}" >/dev/null 2>>"$T_TMP/errs" </dev/null || rc=$?
+	if ((rc != 0)); then
+		bad=$((bad + 1))
+		echo "run $i: status $rc" >>"$T_TMP/errs"
+	fi
+done
+sniper_disarm "$session" || _t_fail "the sniper did not disarm" "disarmed $session" "$(tail -n 3 "$SNIPER_LOG")"
+sniper_strike "$session" || _t_fail "the sniper did not strike" "struck $session" "$(tail -n 3 "$SNIPER_LOG")"
+assert_eq 0 "$bad" "runs that did not exit 0 ($(tail -n 4 "$T_TMP/errs" | tr '\n' ' '))"
+
+log=$(sniper_session "$session")
+stats=$(grep '^STATS ' <<<"$log" || true)
+echo "  sniper: $stats"
+
+t_begin "sniper: saw every exec'd process (the attack ran)"
+seen=$(grep -c '^NEW ' <<<"$log" || true)
+if ((seen < RUNS)); then
+	_t_fail "new PIDs the sniper saw" "at least $RUNS" "$seen"
+fi
+
+# first_wins KIND: the first few WIN lines of a kind, for the failure message.
+first_wins() { grep "^WIN $1 " <<<"$log" | head -n 3 | cut -c1-300 | tr '\n' ';' || true; }
+count_wins() { grep -c "^WIN $1 " <<<"$log" || true; }
+
+t_begin "sniper: ptrace never attaches to nsh (or anything more privileged than the container)"
+assert_eq 0 "$(count_wins ptrace)" "successful attaches before execve: $(first_wins ptrace)"
+
+t_begin "sniper: /proc/P/fd never opens nsh's descriptors or a host file"
+assert_eq 0 "$(count_wins fd)" "descriptors reached: $(first_wins fd)"
+
+t_begin "sniper: /proc/P/environ of nsh is never read, the host secret never seen"
+assert_eq 0 "$(count_wins environ)" "environ reads before execve: $(first_wins environ)"
+leaks=$(grep -c -- "$T_SECRET" <<<"$log" || true)
+assert_eq 0 "$leaks" "log lines holding the host secret ($(grep -m1 -o "[A-Z_]*=[^|]*$T_SECRET" <<<"$log" | head -n 3 | tr "\n" " " || true))"
+
+t_begin "sniper: no /proc/P/exe it kept opens for writing (row 2), nsh unchanged"
+assert_eq 0 "$(count_wins exe-write)" "host binaries opened for writing: $(first_wins exe-write)"
+assert_eq "$sum_nsh" "$(sha256sum <"$NSH")" "sha256 of $NSH"
+assert_eq "$sum_copy" "$(sha256sum <"$nsh_copy")" "sha256 of the nsh copy that ran"

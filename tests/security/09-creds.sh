@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# SECURITY.md row 9, an exec'd shell with more privilege than the container:
+# by default the exec'd process has the target init's capabilities (all five
+# sets), no_new_privs, seccomp mode, uids, gids and groups, and a clean
+# environment (the target's, never nsh's: no SSH_AUTH_SOCK, tokens).
+#
+# The probe (helpers/probe.c) lingers while the test reads
+# /proc/PID/{status,environ} of the exec'd process and of the init from the
+# host. Targets: nsht-sec-nnp (--user 1000, --security-opt
+# no-new-privileges: non-root, NoNewPrivs 1, docker's seccomp filter) and
+# nsht-sec-plain (root with docker's default capabilities and filter).
+# nsh runs with SECRET, SSH_AUTH_SOCK, KUBECONFIG and NSHT_HOST_TOKEN
+# exported; none may reach the command. Beyond the init's own variables only
+# what docker exec adds itself is tolerated (HOME PATH HOSTNAME TERM).
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+KEYS=(CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs Seccomp Uid Gid Groups)
+ALLOWED_EXTRA=" HOME PATH HOSTNAME TERM "
+
+env_keys() { tr '\0' '\n' <"/proc/$1/environ" | sed -n 's/=.*//p' | sort -u; }
+
+for ctr in "$NSHT_SEC_NNP_NAME" "$NSHT_SEC_PLAIN_NAME"; do
+	init=$(init_pid "$ctr")
+
+	t_begin "creds: exec'd process on $ctr has the init's credentials"
+	probe_start "$ctr"
+	if [[ -z $PROBE_PID ]]; then
+		probe_finish
+		_t_fail "the exec'd probe never showed up in /proc" "a running probe" "status $T_RC, stderr: ${T_ERR:0:300}"
+		continue
+	fi
+	want=$(status_of "$init" "${KEYS[@]}")
+	got=$(status_of "$PROBE_PID" "${KEYS[@]}")
+	env_raw=$(tr '\0' '\n' <"/proc/$PROBE_PID/environ")
+	got_keys=$(env_keys "$PROBE_PID")
+	init_keys=$(env_keys "$init")
+	probe_finish
+	assert_eq 0 "$T_RC" "exec status (stderr: ${T_ERR:0:300})"
+	assert_eq "${#KEYS[@]}" "$(grep -c . <<<"$want" || true)" "status lines read from init $init"
+	echo "  $ctr: $(grep -E '^(CapEff|NoNewPrivs|Seccomp|Uid):' <<<"$got" | tr -s '\t\n' '  ')"
+	for k in "${KEYS[@]}"; do
+		assert_eq "$(grep "^$k: " <<<"$want" || true)" "$(grep "^$k: " <<<"$got" || true)" "$k of the exec'd process vs init $init"
+	done
+	assert_eq "0,1,2" "$(kv FDS)" "descriptors of the exec'd process"
+
+	t_begin "creds: exec'd process on $ctr has a clean environment"
+	assert_eq "" "$(grep -F -- "$T_SECRET" <<<"$env_raw" || true)" "host secrets in /proc/PID/environ"
+	for k in "${T_SECRET_KEYS[@]}"; do
+		assert_eq "" "$(grep -x "$k" <<<"$got_keys" || true)" "variable $k from nsh's environment"
+	done
+	extra=""
+	for k in $got_keys; do
+		grep -qx "$k" <<<"$init_keys" && continue
+		[[ $ALLOWED_EXTRA == *" $k "* ]] && continue
+		extra+="$k "
+	done
+	assert_eq "" "$extra" "variables that are neither the init's nor docker exec's (init has: $(tr '\n' ' ' <<<"$init_keys"))"
+done
+
+t_begin "creds: -e adds to the target's environment, nothing else of nsh's"
+assert_exit 0 nsh_secret "$NSHT_SEC_NNP_NAME" exec -e NSHT_ADDED=yes -- /bin/sh -c 'env'
+assert_contains "$T_OUT" "NSHT_ADDED=yes" "-e K=V"
+assert_eq "" "$(grep -F -- "$T_SECRET" <<<"$T_OUT" || true)" "host secrets in the command's env"

@@ -769,61 +769,127 @@ static int receive_pty(int sock)
 	return -1;
 }
 
-static _Noreturn void run_child_b(const struct enter_plan *p, int errfd, int slave, int ptysock,
-				  const sigset_t *oldmask)
+/* The terminal: a pty from the container's devpts when the mount namespace
+ * is joined (tty(1), sudo, job control inside know it), else nsh's host pty.
+ * Either way a new session, so the operator's terminal is nobody's
+ * controlling terminal in here: TIOCSTI on it fails (CVE-2017-5226). */
+/* The terminal: a pty from the container's devpts when the mount namespace
+ * is joined (tty(1), sudo, job control inside know it), else nsh's host pty.
+ * Chosen in A (which can open the container's /dev/ptmx); *ret_slave is
+ * the slave B will make its controlling terminal. */
+static int choose_terminal(const struct enter_plan *p, int slave, int ptysock, int *ret_slave)
+{
+	*ret_slave = slave;
+	if (slave < 0)
+		return 0;
+	int cslave = -1;
+	if ((p->ns_mask & CLONE_NEWNS) && !p->o.host_tools && container_pty(ptysock, &cslave) == 0) {
+		close(slave);
+		*ret_slave = cslave;
+	} else {
+		char no = 0;
+		if (write(ptysock, &no, 1) < 0)
+			return -errno;
+	}
+	close(ptysock);
+	return 0;
+}
+
+/* In B: a session of its own (B must lead it: a leader's exit hangs up its
+ * terminal), so the operator's terminal is nobody's controlling terminal in
+ * here and TIOCSTI on it fails (CVE-2017-5226); with a pty, that pty. */
+static int enter_session(int slave)
+{
+	if (setsid() < 0)
+		return -errno;
+	if (slave >= 0) {
+		if (ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0)
+			return -errno;
+		if (slave > 2)
+			close(slave);
+	}
+	return 0;
+}
+
+/* B: the first process of nsh's inside the target's pid namespace, so the
+ * one a container process can see, and ptrace if it holds CAP_SYS_PTRACE.
+ * It therefore does nothing but exec: it was created with the container's
+ * credentials, seccomp filter, cwd and terminal already in place (A set
+ * them up outside the pid namespace), with nsh's environment wiped, and it
+ * runs from a sealed memfd copy of nsh (shell/main.c), so /proc/B/exe
+ * cannot be opened for writing. --host-tools is the exception: procfs can
+ * only be mounted from inside the pid namespace; it is refused for targets
+ * with CAP_SYS_PTRACE or CAP_SYS_ADMIN unless --force. */
+static _Noreturn void run_child_b(const struct enter_plan *p, int errfd, int slave)
 {
 	const struct enter_opts *o = &p->o;
 	int r;
 
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	sigprocmask(SIG_SETMASK, oldmask, NULL);
-	signal(SIGPIPE, SIG_DFL);
+	if ((r = enter_session(slave)) < 0)
+		child_fail(errfd, STEP_PTY, -r);
 
-	/* The LSM label is written through a file opened now, on the host's
-	 * /proc: once inside, /proc is the container's to tamper with
-	 * (LXC CVE-2015-1334). */
+	if (o->host_tools) {
+		if ((r = host_tools_mounts(p)) < 0)
+			child_fail(errfd, STEP_HOST_TOOLS, -r);
+		if (o->cwd && chdir(o->cwd) < 0)
+			child_fail(errfd, STEP_CWD, errno);
+		char *const dflt[] = { (char *)"sh", NULL };
+		char *const *argv = o->argv && o->argv[0] ? o->argv : dflt;
+		fexecve(p->host_tool_fd, argv, p->env);
+		r = -errno;
+	} else {
+		r = exec_in_path(o->argv, p->env);
+	}
+	child_fail(errfd, r == -ENOENT || r == -ENOTDIR ? STEP_EXEC_NOTFOUND : STEP_EXEC_NOEXEC, -r);
+}
+
+/* nsh's own environment must not be readable in /proc/B/environ. */
+static void wipe_environment(void)
+{
+	extern char **environ;
+	for (char **e = environ; e && *e; e++)
+		memset(*e, 0, strlen(*e));
+}
+
+/* A: outside the target's pid namespace (invisible to the container), joins
+ * and confines itself step by step, then clones B as nsh's own child. */
+static _Noreturn void run_child_a(const struct enter_plan *p, int errfd, int pidfd_w, int slave, int ptysock,
+				  const sigset_t *oldmask)
+{
+	const struct enter_opts *o = &p->o;
+	bool confine = !o->privileged && !o->host_tools;
+	int r;
+
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* Cgroups through the host's cgroupfs, so before the mount namespace. */
+	for (int i = 0; i < p->n_cgroup_dirs; i++) {
+		r = write_pid(p->cgroup_dirs[i], getpid());
+		if (r < 0 && r != -ENOENT)
+			child_fail(errfd, STEP_CGROUP, -r);
+	}
+	/* The LSM label goes through a file opened on the host's /proc: once
+	 * inside, /proc is the container's to tamper with (LXC CVE-2015-1334).
+	 * The pending exec label is inherited by B. */
 	int lsmfd = -1;
-	if (p->lsm_label[0] && !o->privileged && !o->host_tools) {
+	if (p->lsm_label[0] && confine) {
 		lsmfd = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
 		if (lsmfd < 0)
 			child_fail(errfd, STEP_LSM, errno);
 	}
-	if (p->ns_mask & CLONE_NEWNS) {
-		int e = join_namespaces(p, CLONE_NEWNS);
-		if (e < 0)
-			child_fail(errfd, STEP_SETNS, -e);
-	}
+	r = join_namespaces(p, p->ns_mask & ~CLONE_NEWNS);
+	if (r == 0 && (p->ns_mask & CLONE_NEWNS) && !o->host_tools)
+		r = join_namespaces(p, CLONE_NEWNS);
+	if (r < 0)
+		child_fail(errfd, STEP_SETNS, -r);
+	if (p->t->pidfd >= 0)
+		close(p->t->pidfd);
 
-	if (o->host_tools && (r = host_tools_mounts(p)) < 0)
-		child_fail(errfd, STEP_HOST_TOOLS, -r);
 	if (!o->host_tools && (r = enter_cwd(p)) < 0)
 		child_fail(errfd, r == -EXDEV ? STEP_CWD_UNREACHABLE : STEP_CWD, -r);
-	if (o->host_tools && o->cwd && chdir(o->cwd) < 0)
-		child_fail(errfd, STEP_CWD, errno);
+	int tty = -1;
+	if ((r = choose_terminal(p, slave, ptysock, &tty)) < 0)
+		child_fail(errfd, STEP_PTY, -r);
 
-	if (slave >= 0) {
-		/* A pty from the container's own devpts, so that tty(1), sudo,
-		 * job control inside see a terminal they know; the master goes
-		 * to nsh. Without one (no /dev/ptmx, mount ns not joined), the
-		 * host pty nsh made stands in. */
-		int cslave = -1;
-		if ((p->ns_mask & CLONE_NEWNS) && container_pty(ptysock, &cslave) == 0) {
-			close(slave);
-			slave = cslave;
-		} else {
-			char no = 0;
-			if (write(ptysock, &no, 1) < 0)
-				child_fail(errfd, STEP_PTY, errno);
-		}
-		close(ptysock);
-		if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 ||
-		    dup2(slave, 2) < 0)
-			child_fail(errfd, STEP_PTY, errno);
-		if (slave > 2)
-			close(slave);
-	}
-
-	bool confine = !o->privileged && !o->host_tools;
 	if (lsmfd >= 0) {
 		char label[sizeof(p->lsm_label) + 8];
 		int n = snprintf(label, sizeof(label), "%s%s", p->lsm_is_apparmor ? "exec " : "", p->lsm_label);
@@ -831,6 +897,7 @@ static _Noreturn void run_child_b(const struct enter_plan *p, int errfd, int sla
 			child_fail(errfd, STEP_LSM, errno);
 		close(lsmfd);
 	}
+
 	/* A filter without no_new_privs needs CAP_SYS_ADMIN: load it while we
 	 * still have it; with no_new_privs it goes last, after the drop. */
 	struct seccomp_prog prog = { p->seccomp_prog };
@@ -847,48 +914,22 @@ static _Noreturn void run_child_b(const struct enter_plan *p, int errfd, int sla
 
 	/* Whatever fd is still open (inherited from whoever ran nsh) must not
 	 * reach the container: mark everything from 3 up close-on-exec. */
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		for (int fd = 3; fd < 1024; fd++)
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
-	}
-
 	if (confine && prog.fprog.len && p->no_new_privs && (r = seccomp_prog_load(&prog)) < 0)
 		child_fail(errfd, STEP_SECCOMP, -r);
 
-	if (o->host_tools) {
-		char *const dflt[] = { (char *)"sh", NULL };
-		char *const *argv = o->argv && o->argv[0] ? o->argv : dflt;
-		fexecve(p->host_tool_fd, argv, p->env);
-		r = -errno;
-	} else {
-		r = exec_in_path(o->argv, p->env);
-	}
-	child_fail(errfd, r == -ENOENT || r == -ENOTDIR ? STEP_EXEC_NOTFOUND : STEP_EXEC_NOEXEC, -r);
-}
-
-/* Child A: joins, then clones B as nsh's own child and reports its PID. */
-static _Noreturn void run_child_a(const struct enter_plan *p, int errfd, int pidfd_w, int slave, int ptysock,
-				  const sigset_t *oldmask)
-{
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	/* Cgroups through the host's cgroupfs, so before the mount namespace. */
-	for (int i = 0; i < p->n_cgroup_dirs; i++) {
-		int r = write_pid(p->cgroup_dirs[i], getpid());
-		if (r < 0 && r != -ENOENT)
-			child_fail(errfd, STEP_CGROUP, -r);
-	}
-	/* Every namespace but the mount one: B joins that itself, after it
-	 * opened its LSM attr file on the host's /proc. */
-	int r = join_namespaces(p, p->ns_mask & ~CLONE_NEWNS);
-	if (r < 0)
-		child_fail(errfd, STEP_SETNS, -r);
+	wipe_environment();
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	signal(SIGPIPE, SIG_DFL);
 
 	pid_t b = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
 	if (b < 0)
 		child_fail(errfd, STEP_FORK, errno);
 	if (b == 0) {
 		close(pidfd_w);
-		run_child_b(p, errfd, slave, ptysock, oldmask);
+		run_child_b(p, errfd, tty);
 	}
 	ssize_t n = write(pidfd_w, &b, sizeof(b));
 	_exit(n == sizeof(b) ? 0 : ENTER_EXIT_FAILED);
@@ -971,7 +1012,7 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	if (master >= 0 && isatty(STDIN_FILENO))
 		pty_sync_size(STDIN_FILENO, master);
 
-	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	bool raw = master >= 0 && isatty(STDIN_FILENO) && pty_raw(STDIN_FILENO, &saved) == 0;
 	bool in_open = master >= 0, out_open = master >= 0, done = b < 0;
 	int wst = 0;
@@ -1003,9 +1044,9 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 						done = true;
 				} else if (sig == SIGWINCH && master >= 0) {
 					pty_sync_size(STDIN_FILENO, master);
-				} else if (si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE || master >= 0) {
-					/* Signals from the terminal already reached the command
-					 * (same process group); forward only those sent to nsh. */
+				} else {
+					/* The command is in a session of its own: terminal
+					 * signals (Ctrl-C) reach nsh only, so all are passed on. */
 					kill(b, sig);
 				}
 				if (done)

@@ -60,6 +60,7 @@ struct child_error {
 };
 
 enum {
+	STEP_PID = -1, /* not a failure: A tells nsh B's PID */
 	STEP_CGROUP,
 	STEP_SETNS,
 	STEP_FORK,
@@ -843,6 +844,32 @@ static _Noreturn void run_child_b(const struct enter_plan *p, int errfd, int sla
 	child_fail(errfd, r == -ENOENT || r == -ENOTDIR ? STEP_EXEC_NOTFOUND : STEP_EXEC_NOEXEC, -r);
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* Close every fd from 3 up except keep[] (negative entries ignored), which
+ * are marked close-on-exec. */
+static void close_all_but(int *keep, size_t n)
+{
+	qsort(keep, n, sizeof(int), cmp_int);
+	unsigned from = 3;
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if ((unsigned)keep[i] > from && syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0) < 0)
+			for (int fd = (int)from; fd < keep[i]; fd++)
+				close(fd);
+		fcntl(keep[i], F_SETFD, FD_CLOEXEC);
+		from = (unsigned)keep[i] + 1;
+	}
+	if (syscall(SYS_close_range, from, ~0U, 0) < 0)
+		for (int fd = (int)from; fd < 4096; fd++)
+			close(fd);
+}
+
 /* nsh's own environment must not be readable in /proc/B/environ. */
 static void wipe_environment(void)
 {
@@ -853,7 +880,7 @@ static void wipe_environment(void)
 
 /* A: outside the target's pid namespace (invisible to the container), joins
  * and confines itself step by step, then clones B as nsh's own child. */
-static _Noreturn void run_child_a(const struct enter_plan *p, int errfd, int pidfd_w, int slave, int ptysock,
+static _Noreturn void run_child_a(const struct enter_plan *p, int errfd, int slave, int ptysock,
 				  const sigset_t *oldmask)
 {
 	const struct enter_opts *o = &p->o;
@@ -913,10 +940,10 @@ static _Noreturn void run_child_a(const struct enter_plan *p, int errfd, int pid
 	}
 
 	/* Whatever fd is still open (inherited from whoever ran nsh) must not
-	 * reach the container: mark everything from 3 up close-on-exec. */
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		for (int fd = 3; fd < 1024; fd++)
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	 * reach the container, not even for the instant before execve: close
+	 * all but what B needs, and mark those close-on-exec. */
+	int keep[] = { errfd, tty, p->host_tool_fd };
+	close_all_but(keep, ARRAY_SIZE(keep));
 	if (confine && prog.fprog.len && p->no_new_privs && (r = seccomp_prog_load(&prog)) < 0)
 		child_fail(errfd, STEP_SECCOMP, -r);
 
@@ -927,24 +954,26 @@ static _Noreturn void run_child_a(const struct enter_plan *p, int errfd, int pid
 	pid_t b = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
 	if (b < 0)
 		child_fail(errfd, STEP_FORK, errno);
-	if (b == 0) {
-		close(pidfd_w);
+	if (b == 0)
 		run_child_b(p, errfd, tty);
-	}
-	ssize_t n = write(pidfd_w, &b, sizeof(b));
-	_exit(n == sizeof(b) ? 0 : ENTER_EXIT_FAILED);
+	/* B's PID goes to nsh on the same pipe its errors would: one pipe is
+	 * all B holds besides the command's stdio. */
+	report(errfd, STEP_PID, b);
+	_exit(0);
 }
 
 static int forwardable[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCONT, SIGTSTP, SIGWINCH };
 
 int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 {
-	int errpipe[2], pidpipe[2], ptysock[2] = { -1, -1 }, master = -1, slave = -1;
+	int errpipe[2], ptysock[2] = { -1, -1 }, master = -1, slave = -1;
+	struct child_error first = { 0, 0 };
+	bool have_first = false;
 	struct pty_saved saved = { 0 };
 	*ret_errno = 0;
 	*ret_why = NULL;
 
-	if (pipe2(errpipe, O_CLOEXEC) < 0 || pipe2(pidpipe, O_CLOEXEC) < 0) {
+	if (pipe2(errpipe, O_CLOEXEC) < 0) {
 		*ret_why = "cannot create a pipe";
 		*ret_errno = errno;
 		return ENTER_EXIT_FAILED;
@@ -976,15 +1005,13 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	pid_t a = chk < 0 ? -1 : fork();
 	if (a == 0) {
 		close(errpipe[0]);
-		close(pidpipe[0]);
 		if (master >= 0)
 			close(master);
 		if (ptysock[0] >= 0)
 			close(ptysock[0]);
-		run_child_a(p, errpipe[1], pidpipe[1], slave, ptysock[1], &oldmask);
+		run_child_a(p, errpipe[1], slave, ptysock[1], &oldmask);
 	}
 	close(errpipe[1]);
-	close(pidpipe[1]);
 	if (slave >= 0)
 		close(slave);
 	if (ptysock[1] >= 0)
@@ -1000,8 +1027,12 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	int ast;
 	while (waitpid(a, &ast, 0) < 0 && errno == EINTR)
 		;
-	if (read(pidpipe[0], &b, sizeof(b)) != sizeof(b))
-		b = -1;
+	if (read(errpipe[0], &first, sizeof(first)) == sizeof(first)) {
+		if (first.step == STEP_PID)
+			b = first.err;
+		else
+			have_first = true;
+	}
 	if (b > 0 && ptysock[0] >= 0) {
 		int cm = receive_pty(ptysock[0]);
 		if (cm >= 0) {
@@ -1069,8 +1100,9 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 		status = 128 + WTERMSIG(wst);
 
 out:;
-	struct child_error e;
-	if (read(errpipe[0], &e, sizeof(e)) == sizeof(e) && e.step >= 0 && (size_t)e.step < ARRAY_SIZE(step_names)) {
+	struct child_error e = first;
+	if ((have_first || read(errpipe[0], &e, sizeof(e)) == sizeof(e)) && e.step >= 0 &&
+	    (size_t)e.step < ARRAY_SIZE(step_names)) {
 		*ret_why = step_names[e.step];
 		*ret_errno = e.err;
 		status = e.step == STEP_EXEC_NOTFOUND ? ENTER_EXIT_NOTFOUND
@@ -1080,7 +1112,6 @@ out:;
 		*ret_why = "the joining process failed";
 	}
 	close(errpipe[0]);
-	close(pidpipe[0]);
 	if (ptysock[0] >= 0)
 		close(ptysock[0]);
 	if (master >= 0)

@@ -61,7 +61,7 @@ echo "  host binaries it held: $(grep '^EXE .* foreign=1 ' <<<"$log" | sed 's/.*
 
 t_begin "exe-write: no host binary it kept opens for writing"
 wins=$(grep '^WIN exe-write ' <<<"$log" || true)
-assert_eq "" "$(head -n 3 <<<"$wins" | tr '\n' ';')" "write-opens of host binaries ($(grep -c . <<<"$wins" || true) in all)"
+assert_eq "" "$(printf '%s' "$wins" | head -n 3 | tr '\n' ';')" "write-opens of host binaries ($(printf '%s' "$wins" | grep -c . || true) in all)"
 # Every refusal of a host binary is one of the expected reasons.
 odd=$(grep '^DENIED exe-write .* foreign=1 ' <<<"$log" |
 	grep -v -e 'Permission denied' -e 'Operation not permitted' -e 'Text file busy' -e 'Read-only file system' |

@@ -47,13 +47,14 @@ unit() {
 	count "$ok" "$((f + e))" "$s"
 }
 
-integration() {
-	local nsh=$1 out=$log/integ.out
-	NSH=$nsh tests/integration/run.sh 2>&1 | tee "$out"
+# A suite runner that ends with "N passed, N failed, N skipped".
+suite() {
+	local runner=$1 nsh=$2 out=$log/suite.out
+	NSH=$nsh "$runner" 2>&1 | tee "$out"
 	local last
 	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
 	if [ -z "$last" ]; then
-		echo "FAILED  integration suite ($nsh) printed no summary"
+		echo "FAILED  $runner ($nsh) printed no summary"
 		count 0 1
 		return
 	fi
@@ -87,9 +88,13 @@ if tests/testbed/up.sh >"$log/up.out" 2>&1; then
 	echo "ok      test bed up"
 	count 1 0
 	note "integration tests"
-	integration build/nsh
+	suite tests/integration/run.sh build/nsh
+	note "security tests (SECURITY.md, hostile containers)"
+	suite tests/security/run.sh build/nsh
 	note "integration tests under ASan + UBSan"
-	integration build-asan/nsh
+	suite tests/integration/run.sh build-asan/nsh
+	note "security tests under ASan + UBSan"
+	suite tests/security/run.sh build-asan/nsh
 else
 	echo "FAILED  test bed up"
 	tail -n 40 "$log/up.out"

@@ -41,6 +41,7 @@ struct nsh_globals {
 	const char *host_root;
 	struct host host;
 	bool exec_failed_early; /* set by the dispatcher until the command itself runs */
+	char **argv;            /* nsh's own argv, for a re-exec from a sealed copy */
 };
 
 struct cmd_ctx {

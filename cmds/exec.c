@@ -15,6 +15,7 @@
 #include "cmds.h"
 #include "lib/enter.h"
 #include "lib/safe_open.h"
+#include "lib/sealed.h"
 #include "lib/util.h"
 
 #ifndef CLONE_NEWTIME
@@ -173,6 +174,14 @@ static int run(struct cmd_ctx *ctx, struct exec_args *a)
 	const char *name = ctx->cmd->name;
 	struct enter_plan plan;
 	const char *why = NULL;
+
+	/* A container that can ptrace gets to see the process nsh places in it
+	 * before execve: that process must not be the host's nsh file. */
+	if (enter_target_can_ptrace(ctx->target) && !sealed_running()) {
+		int e = sealed_reexec(ctx->g->argv);
+		out_error(name, "cannot run from a sealed copy of nsh: %s", strerror(-e));
+		return ENTER_EXIT_FAILED;
+	}
 
 	int r = enter_prepare(ctx->target, &a->o, a->force, &plan, &why);
 	if (r < 0) {

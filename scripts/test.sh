@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Install everything, build, bring up the real-runtime test bed and run every
-# suite: unit (cmocka), integration (real runtimes), both again under
+# suite: unit (cmocka), a libFuzzer run over the parsers, integration (real
+# runtimes) and security (hostile containers), both again under
 # AddressSanitizer + UBSan, and a clang -Werror build. Prints one closing line
 # "N passed, N failed, N skipped"; under CI=true a skip is a failure.
 set -uo pipefail
@@ -81,6 +82,9 @@ note "unit tests under ASan + UBSan"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 unit build-asan
+
+note "fuzzing the parsers (libFuzzer, ASan + UBSan)"
+suite tests/fuzz/run.sh none
 
 note "test bed"
 trap 'tests/testbed/down.sh >/dev/null 2>&1 || true' EXIT

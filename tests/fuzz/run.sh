@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Build the parser fuzzer with clang (libFuzzer + ASan + UBSan) against the
+# core library sources and run it for FUZZ_SECONDS (default 60) from a seed
+# corpus of the fixture files. Last line: "N passed, N failed".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+out=${FUZZ_OUT:-build-fuzz}
+secs=${FUZZ_SECONDS:-60}
+mkdir -p "$out/corpus"
+
+# Seeds: each fixture file once per parser selector byte.
+i=0
+while IFS= read -r f; do
+	for sel in 0 1 2 3 4 5 6 7; do
+		{ printf "\\x0$sel"; head -c 4096 "$f"; } >"$out/corpus/seed-$i-$sel"
+	done
+	i=$((i + 1))
+done < <(find tests/fixtures -type f -size -64k | head -n 300)
+
+flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -std=gnu11
+	-I. $(pkg-config --cflags json-c smartcols))
+libs=$(pkg-config --libs json-c smartcols libcap libseccomp)
+# shellcheck disable=SC2086 # pkg-config output is a word list
+if ! clang "${flags[@]}" tests/fuzz/fuzz_parsers.c lib/*.c lib/runtime/*.c $libs -o "$out/fuzz_parsers" 2>"$out/build.log"; then
+	cat "$out/build.log"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+if "$out/fuzz_parsers" -max_total_time="$secs" -max_len=8192 -rss_limit_mb=1024 -print_final_stats=1 \
+	"$out/corpus" >"$out/fuzz.log" 2>&1; then
+	grep -E 'stat::number_of_executed_units|cov:' "$out/fuzz.log" | tail -n 2
+	echo "ok      fuzz_parsers (${secs}s)"
+	echo "1 passed, 0 failed"
+else
+	tail -n 40 "$out/fuzz.log"
+	echo "FAILED  fuzz_parsers: see $out/fuzz.log and the crash-* file"
+	echo "0 passed, 1 failed"
+	exit 1
+fi

@@ -556,11 +556,18 @@ static int nspawn_list(const struct host *h, unsigned flags, struct container_li
 	}
 	/* Split cgroups: name=systemd on v1/hybrid, the unified tree otherwise. */
 	static const char *const split_roots[] = { "/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified" };
+	/* nspawn splits both hybrid trees alike: one walk is enough, the
+	 * unified one only where there is no name=systemd hierarchy. */
 	for (size_t i = 0; i < (h->cgroup_version == 2 ? 1 : ARRAY_SIZE(split_roots)); i++) {
+		const char *root = h->cgroup_version == 2 ? "/sys/fs/cgroup" : split_roots[i];
+		char probe[PATH_MAX];
+		if (h->cgroup_version != 2 && (host_path(h, probe, sizeof(probe), "%s", root) < 0 || access(probe, F_OK) < 0))
+			continue;
 		size_t budget = SPLIT_SEARCH_DIRS;
-		r = walk_split(h, h->cgroup_version == 2 ? "/sys/fs/cgroup" : split_roots[i], 0, &budget, first, out);
+		r = walk_split(h, root, 0, &budget, first, out);
 		if (r < 0)
 			return r;
+		break;
 	}
 	if (flags & LIST_SCAN_PROC)
 		return scan_proc(h, first, out);

@@ -60,7 +60,13 @@ echo "  sniper: $(grep '^STRIKE-DONE ' <<<"$log" || true)"
 echo "  host binaries it held: $(grep '^EXE .* foreign=1 ' <<<"$log" | sed 's/.* path=//' | sort | uniq -c | tr -s ' \n' ' ')"
 
 t_begin "exe-write: no host binary it kept opens for writing"
-wins=$(grep '^WIN exe-write ' <<<"$log" || true)
+# The binaries this row is about are the host's that nsh runs: nsh itself
+# (its sealed copy) and the --host-tools tool. The sniper's dev:ino test
+# also flags the container's own /bin/busybox when it grabs /proc/P/exe
+# mid-execve (overlayfs reports another device there); writing its own
+# image's files is the container's business, and the sha256 checks below
+# prove no host binary changed.
+wins=$(grep '^WIN exe-write ' <<<"$log" | grep -E " path=(/memfd:nsh|$nsh_copy|$tool|$NSH)" || true)
 assert_eq "" "$(printf '%s' "$wins" | head -n 3 | tr '\n' ';')" "write-opens of host binaries ($(printf '%s' "$wins" | grep -c . || true) in all)"
 # Every refusal of a host binary is one of the expected reasons.
 odd=$(grep '^DENIED exe-write .* foreign=1 ' <<<"$log" |

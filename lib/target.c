@@ -327,8 +327,9 @@ static int pidfd_open_pid(pid_t pid)
 	/* pidfd_open fds are O_CLOEXEC by definition. */
 	return (int)fd;
 #else
+	/* Built without the syscall number: fall back to /proc checks only. */
 	(void)pid;
-	return -ENOSYS;
+	return -EOPNOTSUPP;
 #endif
 }
 

@@ -453,3 +453,38 @@ bool oci_config_is_crio(struct json_object *config)
 	return json_get_member(a, "io.kubernetes.pod.namespace") ||
 	       json_get_member(a, "io.kubernetes.cri-o.ContainerType");
 }
+
+int container_from_cgroup(const struct host *h, struct container_list *out, struct container *c, const char *runtime,
+			  int priority, const char *id, const char *dir, const char *path, struct container **ret)
+{
+	pid_t pid;
+	uint64_t start;
+
+	*ret = NULL;
+	if (c && c->pid) {
+		if (!c->cgroup[0] && valid_name(path, true))
+			copy_str(c->cgroup, sizeof(c->cgroup), path);
+		return 0;
+	}
+	int r = cgroup_dir_init_pid(h, dir, &pid);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 || container_pid_check(h, pid, 0, &start) < 0)
+		return 0;
+	if (!c) {
+		r = container_list_add(out, &c);
+		if (r < 0)
+			return r;
+		copy_str(c->runtime, sizeof(c->runtime), runtime);
+		copy_str(c->id, sizeof(c->id), id);
+		c->kind = KIND_CONTAINER;
+		c->priority = priority;
+	}
+	c->pid = pid;
+	c->start_time = start;
+	copy_str(c->state, sizeof(c->state), container_running_state(h, pid));
+	if (valid_name(path, true))
+		copy_str(c->cgroup, sizeof(c->cgroup), path);
+	*ret = c;
+	return 0;
+}

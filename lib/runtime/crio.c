@@ -183,37 +183,14 @@ static int found_cgroup(struct scan *x, const char *id, bool crio_name, const ch
 {
 	struct container *c = find_listed(x, id);
 	char dir[PATH_MAX];
-	pid_t pid;
-	uint64_t start;
 
 	if (!c && !crio_name)
 		return 0;
-	if (c && c->pid) {
-		if (!c->cgroup[0] && valid_name(path, true))
-			copy_str(c->cgroup, sizeof(c->cgroup), path);
-		return 0;
-	}
 	if (snprintf(dir, sizeof(dir), "%s%s", mount, path) >= (int)sizeof(dir))
 		return 0;
-	int r = cgroup_dir_init_pid(x->h, dir, &pid);
-	if (r == -ENOMEM)
+	int r = container_from_cgroup(x->h, x->out, c, "crio", CRIO_PRIORITY, id, dir, path, &c);
+	if (r < 0 || !c)
 		return r;
-	if (r < 0 || container_pid_check(x->h, pid, 0, &start) < 0)
-		return 0;
-	if (!c) {
-		r = container_list_add(x->out, &c);
-		if (r < 0)
-			return r;
-		copy_str(c->runtime, sizeof(c->runtime), "crio");
-		copy_str(c->id, sizeof(c->id), id);
-		c->kind = KIND_CONTAINER;
-		c->priority = CRIO_PRIORITY;
-	}
-	c->pid = pid;
-	c->start_time = start;
-	copy_str(c->state, sizeof(c->state), container_running_state(x->h, pid));
-	if (valid_name(path, true))
-		copy_str(c->cgroup, sizeof(c->cgroup), path);
 	if (!c->pod_uid[0] && pod_uid && pod_uid[0])
 		copy_str(c->pod_uid, sizeof(c->pod_uid), pod_uid);
 	return 0;

@@ -229,34 +229,10 @@ static int cgroup_found(const char *id, const char *dir, const char *path, void 
 {
 	struct scan *x = userdata;
 	struct container *c = find_listed(x, id);
-	pid_t pid;
-	uint64_t start;
+	struct container *filled;
 
-	if (c && c->pid) {
-		if (!c->cgroup[0] && valid_name(path, true))
-			copy_str(c->cgroup, sizeof(c->cgroup), path);
-		return 0;
-	}
-	int r = cgroup_dir_init_pid(x->h, dir, &pid);
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0 || container_pid_check(x->h, pid, 0, &start) < 0)
-		return 0;
-	if (!c) {
-		r = container_list_add(x->out, &c);
-		if (r < 0)
-			return r;
-		copy_str(c->runtime, sizeof(c->runtime), "podman");
-		copy_str(c->id, sizeof(c->id), id);
-		c->kind = KIND_CONTAINER;
-		c->priority = PODMAN_PRIORITY;
-	}
-	c->pid = pid;
-	c->start_time = start;
-	copy_str(c->state, sizeof(c->state), container_running_state(x->h, pid));
-	if (valid_name(path, true))
-		copy_str(c->cgroup, sizeof(c->cgroup), path);
-	return 0;
+
+	return container_from_cgroup(x->h, x->out, c, "podman", PODMAN_PRIORITY, id, dir, path, &filled);
 }
 
 static int podman_list(const struct host *h, unsigned flags, struct container_list *out)

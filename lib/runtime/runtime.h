@@ -192,3 +192,11 @@ const char *container_running_state(const struct host *h, pid_t pid);
  * podman >= 2 marks its own with io.container.manager=libpod (and also writes
  * io.kubernetes.cri-o.* annotations, so those prove nothing). */
 bool oci_config_is_crio(struct json_object *config);
+
+/* A container found through its cgroup (dir: host path of the cgroup, path:
+ * the cgroup path to record): c is the entry already listed for this ID or
+ * NULL. An entry with a PID only gets the cgroup path; otherwise the
+ * cgroup's live init makes it running (a new entry of runtime/priority when
+ * c is NULL). *ret: the entry filled, NULL when nothing alive was there. */
+int container_from_cgroup(const struct host *h, struct container_list *out, struct container *c, const char *runtime,
+			  int priority, const char *id, const char *dir, const char *path, struct container **ret);

@@ -47,6 +47,7 @@ struct pidns_count {
 
 struct ls_state {
 	const struct host *h;
+	uint64_t host_pidns;     /* read once, not per container */
 	double uptime;
 	struct pidns_count *counts;
 	size_t n_counts;
@@ -110,9 +111,8 @@ static void add_usage(struct out_table *t, int row, struct ls_state *s, const st
 	char dir[4096];
 	pid_t *pids;
 	size_t n;
-	uint64_t mine, host;
-	bool own_pidns = ns_read_inode(h, c->pid, NS_PID, &mine) == 0 &&
-			 ns_read_inode(h, h->ns_ref_pid, NS_PID, &host) == 0 && mine != host;
+	uint64_t mine;
+	bool own_pidns = ns_read_inode(h, c->pid, NS_PID, &mine) == 0 && s->host_pidns && mine != s->host_pidns;
 	if (counted && strcmp(counted, "/") != 0 && cgroup_dir(h, &cg, ctl, dir, sizeof(dir)) == 0 &&
 	    cgroup_list_procs(h, dir, true, &pids, &n) == 0) {
 		out_set_int(t, row, COL_PROCS, (int64_t)(own_pidns ? ns_filter_within(h, pids, n, mine) : n));
@@ -169,6 +169,8 @@ int cmd_ls(struct cmd_ctx *ctx)
 
 	struct ls_state st = { .h = h };
 	clock_uptime(h, &st.uptime);
+	if (ns_read_inode(h, h->ns_ref_pid, NS_PID, &st.host_pidns) < 0)
+		st.host_pidns = 0;
 
 	for (size_t i = 0; i < l.n; i++) {
 		const struct container *c = &l.items[i];

@@ -475,10 +475,8 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 
 bool enter_target_can_ptrace(const struct target *t)
 {
-	struct proc_status st;
-	if (proc_read_status(t->host, t->pid, &st) < 0)
-		return true; /* unknown: assume the worst */
-	return (st.cap_bnd | st.cap_eff) & (1ULL << CAP_SYS_PTRACE);
+	/* From the status read at resolution: the bounding set cannot grow. */
+	return (t->init_cap_bnd | t->init_cap_eff) & (1ULL << CAP_SYS_PTRACE);
 }
 
 void enter_plan_free(struct enter_plan *p)

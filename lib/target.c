@@ -362,6 +362,8 @@ static int target_fill(const struct host *h, struct target *t)
 	if (r < 0)
 		return r == -ESRCH ? -TARGET_EEXITED : r;
 	t->nspid_level = status.nspid_levels - 1;
+	t->init_cap_eff = status.cap_eff;
+	t->init_cap_bnd = status.cap_bnd;
 
 	if (ns_read_all(h, h->ns_ref_pid, t->host_ns) < 0)
 		memset(t->host_ns, 0, sizeof(t->host_ns));
@@ -402,7 +404,9 @@ static int target_fill(const struct host *h, struct target *t)
 		t->cgroup_dir[0] = '\0';
 	if (!t->cgroup_dir[0])
 		t->own_cgroup = false;
-	return target_check(t);
+	/* No target_check() here: the start time was just read, and the
+	 * dispatcher checks again right before the command runs. */
+	return 0;
 }
 
 static void set_simple(struct target *t, const char *runtime, const char *id, const char *name)

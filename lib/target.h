@@ -42,6 +42,7 @@ struct target {
 	int pidfd;                 /* -1 on fixture hosts (no live /proc) */
 	uint64_t start_time;       /* of init, re-checked by target_check */
 	int nspid_level;           /* index of the target's pid ns in NSpid lines (0 = host) */
+	uint64_t init_cap_eff, init_cap_bnd; /* init's capabilities when resolved */
 	struct cgroup_paths cg;
 	int cgroup_version;        /* 1 or 2 as shown to the user */
 	char cgroup[CG_PATH_MAX];  /* primary path */

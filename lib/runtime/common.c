@@ -45,6 +45,16 @@ int container_list_add(struct container_list *l, struct container **ret)
 	return 0;
 }
 
+struct container *container_list_find(struct container_list *l, size_t first, const char *ns, const char *id)
+{
+	for (size_t i = first; i < l->n; i++) {
+		struct container *c = &l->items[i];
+		if (strcmp(c->id, id) == 0 && (!ns || strcmp(c->ns, ns) == 0))
+			return c;
+	}
+	return NULL;
+}
+
 void container_list_drop_last(struct container_list *l)
 {
 	if (l->n)

@@ -129,17 +129,6 @@ static bool init_alive(const struct host *h, struct json_object *config, pid_t p
 	return true;
 }
 
-static struct container *find_id(struct container_list *out, size_t first, const char *ns,
-				 const char *id)
-{
-	for (size_t i = first; i < out->n; i++) {
-		struct container *c = &out->items[i];
-		if (strcmp(c->id, id) == 0 && (!ns || strcmp(c->ns, ns) == 0))
-			return c;
-	}
-	return NULL;
-}
-
 static int add_bundle(const struct host *h, const char *bundle, const char *ns, const char *id,
 		      struct container_list *out)
 {
@@ -197,7 +186,7 @@ static int scan_namespace(const struct host *h, const char *nsdir, const char *n
 	while ((de = readdir(d))) {
 		char bundle[PATH_MAX];
 
-		if (!valid_id(de->d_name) || find_id(out, first, ns, de->d_name))
+		if (!valid_id(de->d_name) || container_list_find(out, first, ns, de->d_name))
 			continue;
 		if (snprintf(bundle, sizeof(bundle), "%s/%s", nsdir, de->d_name) >=
 		    (int)sizeof(bundle))
@@ -290,7 +279,7 @@ static int scan_kubepods(const struct host *h, size_t first, struct container_li
 		if (kc->ref.runtime != KUBEPODS_RT_CONTAINERD &&
 		    kc->ref.runtime != KUBEPODS_RT_UNKNOWN)
 			continue;
-		struct container *c = find_id(out, first, NULL, kc->ref.id);
+		struct container *c = container_list_find(out, first, NULL, kc->ref.id);
 		if (c) {
 			/* Seen through its bundle too: keep that, learn the cgroup. */
 			if (c < out->items + nbundles) {

@@ -47,10 +47,7 @@ struct scan {
 
 static struct container *find_listed(const struct scan *x, const char *id)
 {
-	for (size_t i = x->first; i < x->out->n; i++)
-		if (strcmp(x->out->items[i].id, id) == 0)
-			return &x->out->items[i];
-	return NULL;
+	return container_list_find(x->out, x->first, NULL, id);
 }
 
 /* The init from conmon's pidfile: 1 running, 0 ran and exited, -ENOENT no

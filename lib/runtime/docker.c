@@ -185,14 +185,6 @@ struct cgroup_ctx {
 	size_t first;
 };
 
-static bool already_listed(const struct cgroup_ctx *x, const char *id)
-{
-	for (size_t i = x->first; i < x->out->n; i++)
-		if (strcmp(x->out->items[i].id, id) == 0)
-			return true;
-	return false;
-}
-
 static int cgroup_found(const char *id, const char *dir, const char *path, void *userdata)
 {
 	struct cgroup_ctx *x = userdata;
@@ -203,7 +195,7 @@ static int cgroup_found(const char *id, const char *dir, const char *path, void 
 
 	/* A container whose config.v2.json exists was decided from it, even
 	 * when that file was malformed and the container skipped. */
-	if (already_listed(x, id))
+	if (container_list_find(x->out, x->first, NULL, id))
 		return 0;
 	if (host_path(x->h, cdir, sizeof(cdir), DOCKER_CONTAINERS "/%s", id) < 0 || access(cdir, F_OK) == 0)
 		return 0;

@@ -111,10 +111,7 @@ struct scan {
 
 static struct container *find_listed(const struct scan *x, const char *id)
 {
-	for (size_t i = x->first; i < x->out->n; i++)
-		if (strcmp(x->out->items[i].id, id) == 0)
-			return &x->out->items[i];
-	return NULL;
+	return container_list_find(x->out, x->first, NULL, id);
 }
 
 /* The resolver's hint against the ID and every name of a containers.json entry. */

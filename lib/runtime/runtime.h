@@ -48,6 +48,9 @@ struct container_list {
 
 /* Append a zeroed entry; the caller fills it. -ENOMEM. */
 int container_list_add(struct container_list *l, struct container **ret);
+/* The entry with this ID (and containerd namespace, NULL: any) among
+ * items[first..], or NULL: an adapter's "did I list it already". */
+struct container *container_list_find(struct container_list *l, size_t first, const char *ns, const char *id);
 /* Drop the last entry (an adapter that found it invalid half-way). */
 void container_list_drop_last(struct container_list *l);
 void container_list_free(struct container_list *l);

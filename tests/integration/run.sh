@@ -29,15 +29,4 @@ if t_failed; then
 	exit 1
 fi
 
-suites=()
-if (($# > 0)); then
-	for s in "$@"; do suites+=("$dir/${s%.sh}.sh"); done
-else
-	suites=("$dir"/[0-9]*.sh)
-fi
-for s in "${suites[@]}"; do
-	echo "== ${s##*/}"
-	# Failures are already in the results file; keep going.
-	bash "$s" || true
-done
-t_summary
+t_run_suites "$dir" "$@"

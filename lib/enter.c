@@ -2,13 +2,23 @@
 /* The hardened join + exec. Order matters, and each step says why:
  *
  *   nsh (host) ── fork ──> A: dumpable 0, join cgroups (host cgroupfs paths),
- *                              setns(pidfd, mask) ── clone(CLONE_PARENT) ──> B
- *   nsh waits B (its child), forwards signals, proxies the pty.
- *   B: member of the pid namespace; pty, cwd, credentials, seccomp, execve.
+ *                              setns(pidfd, mask), pty, cwd, credentials,
+ *                              seccomp, execve
+ *   nsh waits A (its child), forwards signals, proxies the pty.
  *
- * A exits at once; B is nsh's own child, so nsh reaps it and gets its
- * status directly. Nothing here prints: failures travel to nsh over a
- * CLOEXEC pipe ({step, errno}), which closes silently on a successful exec. */
+ * When the pid namespace is joined, A must be a member of it. nsh sets its
+ * own pid_for_children to the target's just for the fork and back, so A is
+ * born inside: a container process sees A from its first instruction, but
+ * A is not dumpable (inherited from nsh across the fork), so nothing below
+ * CAP_SYS_PTRACE in the host's user namespace can ptrace it or open its
+ * /proc files. A target that may hold CAP_SYS_PTRACE gets the split
+ * instead: A is forked outside the pid namespace, joins and confines
+ * itself there, and only then clone(CLONE_PARENT)s B, which does nothing
+ * but exec (and runs from a sealed memfd copy of nsh, cmds/exec.c). The
+ * split costs one fork (bench/exec).
+ *
+ * Nothing here prints: failures travel to nsh over a CLOEXEC pipe ({step,
+ * errno}), which closes silently on a successful exec. */
 #include "enter.h"
 
 #include <errno.h>
@@ -278,12 +288,8 @@ static int plan_seccomp(const struct target *t, const struct proc_status *st, st
 			return 0;
 		}
 	}
-	scmp_filter_ctx ctx = NULL;
-	int r = seccomp_policy_default(&ctx);
-	if (r < 0)
-		return r;
-	r = seccomp_policy_export(ctx, &prog);
-	seccomp_release(ctx);
+	bool cached;
+	int r = seccomp_policy_default_cached(t->host->root[0] ? NULL : SECCOMP_CACHE_DIR, &prog, &cached);
 	if (r < 0)
 		return r;
 	p->seccomp = SECCOMP_DEFAULT;
@@ -818,15 +824,14 @@ static int enter_session(int slave)
 	return 0;
 }
 
-/* B: the first process of nsh's inside the target's pid namespace, so the
- * one a container process can see, and ptrace if it holds CAP_SYS_PTRACE.
- * It therefore does nothing but exec: it was created with the container's
- * credentials, seccomp filter, cwd and terminal already in place (A set
- * them up outside the pid namespace), with nsh's environment wiped, and it
- * runs from a sealed memfd copy of nsh (shell/main.c), so /proc/B/exe
- * cannot be opened for writing. --host-tools is the exception: procfs can
- * only be mounted from inside the pid namespace; it is refused for targets
- * with CAP_SYS_PTRACE or CAP_SYS_ADMIN unless --force. */
+/* The last steps, inside the target's pid namespace: in A itself, or in B
+ * when the target may ptrace. B does nothing but exec: it was created with
+ * the container's credentials, seccomp filter, cwd and terminal already in
+ * place (A set them up outside the pid namespace), with nsh's environment
+ * wiped, and it runs from a sealed memfd copy of nsh (cmds/exec.c), so
+ * /proc/B/exe cannot be opened for writing. --host-tools is the exception:
+ * procfs can only be mounted from inside the pid namespace; it is refused
+ * for targets with CAP_SYS_PTRACE or CAP_SYS_ADMIN unless --force. */
 static _Noreturn void run_child_b(const struct enter_plan *p, int errfd, int slave)
 {
 	const struct enter_opts *o = &p->o;
@@ -884,10 +889,10 @@ static void wipe_environment(void)
 		memset(*e, 0, strlen(*e));
 }
 
-/* A: outside the target's pid namespace (invisible to the container), joins
- * and confines itself step by step, then clones B as nsh's own child. */
+/* A joins and confines itself step by step, then execs (born inside the
+ * pid namespace) or clones B as nsh's own child (split). */
 static _Noreturn void run_child_a(const struct enter_plan *p, int errfd, int slave, int ptysock,
-				  const sigset_t *oldmask)
+				  const sigset_t *oldmask, bool split)
 {
 	const struct enter_opts *o = &p->o;
 	bool confine = !o->privileged && !o->host_tools;
@@ -957,6 +962,8 @@ static _Noreturn void run_child_a(const struct enter_plan *p, int errfd, int sla
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	signal(SIGPIPE, SIG_DFL);
 
+	if (!split)
+		run_child_b(p, errfd, tty);
 	pid_t b = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
 	if (b < 0)
 		child_fail(errfd, STEP_FORK, errno);
@@ -969,6 +976,50 @@ static _Noreturn void run_child_a(const struct enter_plan *p, int errfd, int sla
 }
 
 static int forwardable[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCONT, SIGTSTP, SIGWINCH };
+
+static int open_pid_ns(const struct target *t)
+{
+	if (t->pidfd >= 0)
+		return fcntl(t->pidfd, F_DUPFD_CLOEXEC, 3);
+	char path[PATH_MAX];
+	if (host_path(t->host, path, sizeof(path), "/proc/%d/ns/pid", t->pid) < 0)
+		return -1;
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* fork(), with the child born in the target's pid namespace: nsh points
+ * its pid_for_children there, forks, and points it back at its own (its
+ * active namespace, which setns always allows). The child inherits nsh's
+ * dumpable 0. *ret_inside false: the namespace could not be entered (old
+ * kernel); the child is a plain fork. */
+static pid_t fork_inside(const struct target *t, bool *ret_inside)
+{
+	*ret_inside = false;
+	int was_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	int theirs = own < 0 ? -1 : open_pid_ns(t);
+	bool moved = theirs >= 0 && setns(theirs, CLONE_NEWPID) == 0;
+	*ret_inside = moved;
+	pid_t pid = fork();
+	if (pid == 0)
+		return 0; /* the caller's A: its fds are closed there */
+	int e = errno;
+	if (moved && setns(own, CLONE_NEWPID) < 0) {
+		/* nsh's later children would be born in the container: stop here. */
+		if (pid > 0)
+			kill(pid, SIGKILL);
+		_exit(ENTER_EXIT_FAILED);
+	}
+	if (own >= 0)
+		close(own);
+	if (theirs >= 0)
+		close(theirs);
+	if (was_dumpable > 0)
+		prctl(PR_SET_DUMPABLE, was_dumpable, 0, 0, 0);
+	errno = e;
+	return pid;
+}
 
 int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 {
@@ -1008,14 +1059,21 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	/* Last check before the join: the pidfd pins the process, this catches
 	 * an init that exited and a PID that was reused meanwhile. */
 	int chk = target_check(p->t);
-	pid_t a = chk < 0 ? -1 : fork();
+	bool split = true;
+	pid_t a = -1;
+	if (chk < 0)
+		;
+	else if ((p->ns_mask & CLONE_NEWPID) && !enter_target_can_ptrace(p->t))
+		a = fork_inside(p->t, &split), split = !split;
+	else
+		a = fork();
 	if (a == 0) {
 		close(errpipe[0]);
 		if (master >= 0)
 			close(master);
 		if (ptysock[0] >= 0)
 			close(ptysock[0]);
-		run_child_a(p, errpipe[1], slave, ptysock[1], &oldmask);
+		run_child_a(p, errpipe[1], slave, ptysock[1], &oldmask, split && (p->ns_mask & CLONE_NEWPID));
 	}
 	close(errpipe[1]);
 	if (slave >= 0)
@@ -1031,13 +1089,28 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 		goto out;
 	}
 	int ast;
-	while (waitpid(a, &ast, 0) < 0 && errno == EINTR)
-		;
-	if (read(errpipe[0], &first, sizeof(first)) == sizeof(first)) {
-		if (first.step == STEP_PID)
-			b = first.err;
-		else
+	if (split && (p->ns_mask & CLONE_NEWPID)) {
+		while (waitpid(a, &ast, 0) < 0 && errno == EINTR)
+			;
+		if (read(errpipe[0], &first, sizeof(first)) == sizeof(first)) {
+			if (first.step == STEP_PID)
+				b = first.err;
+			else
+				have_first = true;
+		}
+	} else {
+		/* A itself runs the command: its exec closes the pipe, a failure
+		 * before it arrives on it and A exits. */
+		ssize_t n;
+		while ((n = read(errpipe[0], &first, sizeof(first))) < 0 && errno == EINTR)
+			;
+		if (n == sizeof(first)) {
 			have_first = true;
+			while (waitpid(a, &ast, 0) < 0 && errno == EINTR)
+				;
+		} else {
+			b = a;
+		}
 	}
 	if (b > 0 && ptysock[0] >= 0) {
 		int cm = receive_pty(ptysock[0]);

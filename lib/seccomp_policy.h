@@ -31,14 +31,17 @@ struct seccomp_prog {
 int seccomp_policy_export(scmp_filter_ctx ctx, struct seccomp_prog *ret);
 
 /* The "linux.seccomp" policy of an OCI config.json (its raw text), compiled
- * once per distinct file and kept in cache_dir (root-only, e.g.
- * /run/nsh-seccomp): libseccomp needs ~10 ms to compile docker's
- * 350-syscall profile and json-c ~1 ms to parse the file, which would
- * dominate an exec. The key hashes the file, the libseccomp version and the
- * native arch. -ENOENT: the config has no seccomp policy. cache_dir NULL: no
- * cache. */
+ * once per distinct policy and kept in cache_dir (root-only, e.g.
+ * /run/nsh-seccomp, at most 64 entries): libseccomp needs ~10 ms to compile
+ * docker's 350-syscall profile and json-c ~1 ms to parse the file, which
+ * would dominate an exec. The key hashes the policy's text (from the first
+ * "seccomp" key on), the libseccomp version and the native arch. -ENOENT:
+ * the config has no seccomp policy. cache_dir NULL: no cache. */
 int seccomp_policy_oci_cached(const char *config, size_t len, const char *cache_dir, struct seccomp_prog *ret,
 			      bool *ret_cached);
+
+/* seccomp_policy_default, compiled once into cache_dir the same way. */
+int seccomp_policy_default_cached(const char *cache_dir, struct seccomp_prog *ret, bool *ret_cached);
 
 /* Load in the calling process (no no_new_privs implied). */
 int seccomp_prog_load(const struct seccomp_prog *p);

@@ -243,9 +243,10 @@ static int resolve_container(const struct host *h, const struct target_spec *s, 
 	struct container_list all = { 0 }, best = { 0 };
 	all.hint = s->kind == SPEC_K8S ? s->pod_name : s->value;
 
-	/* First without scanning /proc, so a lookup costs O(containers); then,
-	 * if nothing matched, the adapters that can find more by scanning. */
-	int r = list_containers(h, only, 0, false, &all);
+	/* First without scanning /proc or walking cgroup trees, so a lookup
+	 * costs O(containers); then, if nothing matched, the adapters that can
+	 * find more that way. */
+	int r = list_containers(h, only, LIST_NO_WALK, false, &all);
 	if (r >= 0)
 		r = match_containers(s, &all, &best);
 	if (r == 0) {
@@ -270,38 +271,22 @@ static int resolve_container(const struct host *h, const struct target_spec *s, 
 	return r < 0 ? r : -TARGET_ENOMATCH;
 }
 
-/* The container holding host PID pid: same pid namespace as a container's
- * init, else the container whose cgroup contains pid's (longest prefix). */
-static int container_of_pid(const struct host *h, pid_t pid, struct container *ret)
+/* The best container for pid in all: same pid namespace as a container's
+ * init (not the host's), else the container whose cgroup contains pid's
+ * (longest prefix). */
+static int container_holding(const struct host *h, pid_t pid, uint64_t pidns, uint64_t host_pidns,
+			     const char *mine, struct container_list *all, struct container *ret)
 {
-	uint64_t pidns;
-	int r = ns_read_inode(h, pid, NS_PID, &pidns);
-	if (r < 0)
-		return r;
-	struct cgroup_paths cg;
-	r = cgroup_read_proc(h, pid, &cg);
-	if (r < 0)
-		return r;
-	const char *mine = cgroup_primary(&cg, h->cgroup_version, NULL);
-
-	struct container_list all = { 0 };
-	r = list_containers(h, NULL, LIST_SCAN_PROC, false, &all);
-	if (r < 0)
-		return r;
 	size_t best_len = 0;
 	int found = -ENOENT;
-	for (size_t i = 0; i < all.n; i++) {
-		struct container *c = &all.items[i];
+	for (size_t i = 0; i < all->n; i++) {
+		struct container *c = &all->items[i];
 		uint64_t ino;
 		if (c->pid <= 0 || c->sandbox)
 			continue;
-		if (ns_read_inode(h, c->pid, NS_PID, &ino) == 0 && ino == pidns && pid != 1) {
-			uint64_t host_ino;
-			if (ns_read_inode(h, h->ns_ref_pid, NS_PID, &host_ino) == 0 && host_ino != ino) {
-				*ret = *c;
-				found = 0;
-				break;
-			}
+		if (pidns != host_pidns && pid != 1 && ns_read_inode(h, c->pid, NS_PID, &ino) == 0 && ino == pidns) {
+			*ret = *c;
+			return 0;
 		}
 		struct cgroup_paths ccg;
 		if (!mine || cgroup_read_proc(h, c->pid, &ccg) < 0)
@@ -314,8 +299,88 @@ static int container_of_pid(const struct host *h, pid_t pid, struct container *r
 			found = 0;
 		}
 	}
-	container_list_free(&all);
 	return found;
+}
+
+static bool is_lower_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+/* A container's name or ID from its cgroup path, to read that container
+ * first: the first run of exactly 64 hex digits, the ID every OCI runtime
+ * puts there (/docker/ID, .../pod-UID/ID, /system.slice/docker-ID.scope,
+ * libpod-ID.scope), else LXC's /lxc.payload.NAME. The first, because the
+ * levels above a container's own are the runtime's, not the container's. */
+static bool cgroup_hint(const char *path, char *out, size_t size)
+{
+	for (const char *p = path; *p; p++) {
+		if (!is_lower_hex(*p) || (p > path && is_lower_hex(p[-1])))
+			continue;
+		size_t n = 0;
+		while (is_lower_hex(p[n]))
+			n++;
+		if (n == 64 && size > 64) {
+			memcpy(out, p, 64);
+			out[64] = '\0';
+			return true;
+		}
+		p += n - 1;
+	}
+	static const char lxc[] = "/lxc.payload.";
+	if (str_startswith(path, lxc)) {
+		const char *name = path + sizeof(lxc) - 1;
+		size_t n = strcspn(name, "/");
+		if (n == 0 || n >= size)
+			return false;
+		memcpy(out, name, n);
+		out[n] = '\0';
+		return valid_name(out, false);
+	}
+	return false;
+}
+
+/* The container holding host PID pid. When its cgroup names a container
+ * ID, that one is read first (the resolver's hint: one config parsed, not
+ * every one); then, like a name, the containers found without scanning
+ * /proc or walking cgroup trees, then with. Whichever is found passes the
+ * same pid-namespace or cgroup test. */
+static int container_of_pid(const struct host *h, pid_t pid, struct container *ret)
+{
+	uint64_t pidns, host_pidns = 0;
+	int r = ns_read_inode(h, pid, NS_PID, &pidns);
+	if (r < 0)
+		return r;
+	if (ns_read_inode(h, h->ns_ref_pid, NS_PID, &host_pidns) < 0)
+		host_pidns = 0;
+	struct cgroup_paths cg;
+	r = cgroup_read_proc(h, pid, &cg);
+	if (r < 0)
+		return r;
+	const char *mine = cgroup_primary(&cg, h->cgroup_version, NULL);
+
+	struct container_list all = { 0 };
+	char hint[NAME_MAX + 1];
+	if (mine && cgroup_hint(mine, hint, sizeof(hint))) {
+		all.hint = hint;
+		r = list_containers(h, NULL, LIST_NO_WALK, false, &all);
+		if (r >= 0)
+			r = container_holding(h, pid, pidns, host_pidns, mine, &all, ret);
+		container_list_free(&all);
+		if (r != -ENOENT)
+			return r;
+		all = (struct container_list){ 0 };
+	}
+	r = list_containers(h, NULL, LIST_NO_WALK, false, &all);
+	if (r >= 0)
+		r = container_holding(h, pid, pidns, host_pidns, mine, &all, ret);
+	if (r == -ENOENT) {
+		r = list_containers(h, NULL, LIST_SCAN_PROC, true, &all);
+		if (r >= 0)
+			r = container_holding(h, pid, pidns, host_pidns, mine, &all, ret);
+	}
+	container_list_free(&all);
+	return r;
 }
 
 static int pidfd_open_pid(pid_t pid)

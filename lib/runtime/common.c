@@ -453,6 +453,27 @@ const char *container_running_state(const struct host *h, pid_t pid)
 	return container_pid_frozen(h, pid) == 1 ? "paused" : "running";
 }
 
+int oci_config_file_is_crio(const struct host *h, const char *path)
+{
+	static const char *const keys[] = { "\"io.container.manager\"", "\"io.kubernetes.pod.namespace\"",
+					     "\"io.kubernetes.cri-o.ContainerType\"" };
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r = host_read_file(h, path, JSON_FILE_MAX, &buf, &len);
+	if (r < 0)
+		return r;
+	bool maybe = false;
+	for (size_t i = 0; i < ARRAY_SIZE(keys) && !maybe; i++)
+		maybe = memmem(buf, len, keys[i], strlen(keys[i])) != NULL;
+	if (!maybe)
+		return 0;
+	_cleanup_json_ struct json_object *config = NULL;
+	r = json_parse_buf(buf, len, &config);
+	if (r < 0)
+		return r;
+	return json_object_is_type(config, json_type_object) && oci_config_is_crio(config);
+}
+
 bool oci_config_is_crio(struct json_object *config)
 {
 	struct json_object *a = json_get_member(config, "annotations");

@@ -188,6 +188,10 @@ static int scan_namespace(const struct host *h, const char *nsdir, const char *n
 
 		if (!valid_id(de->d_name) || container_list_find(out, first, ns, de->d_name))
 			continue;
+		/* Docker's tasks carry no pod annotations: known by ID alone, and
+		 * listed by the docker adapter anyway. */
+		if (strcmp(ns, "moby") == 0 && !container_hint_allows(out, de->d_name, NULL, ns))
+			continue;
 		if (snprintf(bundle, sizeof(bundle), "%s/%s", nsdir, de->d_name) >=
 		    (int)sizeof(bundle))
 			continue;

@@ -181,7 +181,7 @@ static int found_cgroup(struct scan *x, const char *id, bool crio_name, const ch
 	struct container *c = find_listed(x, id);
 	char dir[PATH_MAX];
 
-	if (!c && !crio_name)
+	if (!c && (!crio_name || !container_hint_allows(x->out, id, NULL, NULL)))
 		return 0;
 	if (snprintf(dir, sizeof(dir), "%s%s", mount, path) >= (int)sizeof(dir))
 		return 0;

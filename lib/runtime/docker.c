@@ -195,7 +195,7 @@ static int cgroup_found(const char *id, const char *dir, const char *path, void 
 
 	/* A container whose config.v2.json exists was decided from it, even
 	 * when that file was malformed and the container skipped. */
-	if (container_list_find(x->out, x->first, NULL, id))
+	if (container_list_find(x->out, x->first, NULL, id) || !container_hint_allows(x->out, id, NULL, NULL))
 		return 0;
 	if (host_path(x->h, cdir, sizeof(cdir), DOCKER_CONTAINERS "/%s", id) < 0 || access(cdir, F_OK) == 0)
 		return 0;

@@ -122,7 +122,9 @@ static int add_container(const struct host *h, const char *mount, const char *cg
 	uint64_t start;
 	pid_t pid;
 
-	if (!valid_id(cgname) || have_container(out, first, cgpath, NULL, 0))
+	/* The name is cgname or its prefix (name-N): the ID the hint may start. */
+	if (!valid_id(cgname) || !container_hint_allows(out, cgname, NULL, NULL) ||
+	    have_container(out, first, cgpath, NULL, 0))
 		return 0;
 	if (read_monitor(h, mount, cgname, name, sizeof(name), bundle, sizeof(bundle)) < 0) {
 		if (need_monitor)

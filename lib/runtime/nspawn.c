@@ -554,6 +554,8 @@ static int nspawn_list(const struct host *h, unsigned flags, struct container_li
 				return r;
 		}
 	}
+	if (flags & LIST_NO_WALK)
+		return 0;
 	/* Split cgroups: name=systemd on v1/hybrid, the unified tree otherwise. */
 	static const char *const split_roots[] = { "/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified" };
 	/* nspawn splits both hybrid trees alike: one walk is enough, the

@@ -130,7 +130,6 @@ static bool hint_allows_entry(const struct container_list *l, const char *id, st
 static int add_container(struct scan *x, const char *driver, struct json_object *entry)
 {
 	const struct host *h = x->h;
-	_cleanup_json_ struct json_object *config = NULL;
 	char path[PATH_MAX];
 	struct container *c;
 	struct oci_state s;
@@ -145,12 +144,12 @@ static int add_container(struct scan *x, const char *driver, struct json_object 
 		return 0;
 
 	snprintf(path, sizeof(path), STORAGE_ROOT "/%s-containers/%s/userdata/config.json", driver, id);
-	r = json_load_host_file(h, path, &config);
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0 && r != -ENOENT)
+	int crio = oci_config_file_is_crio(h, path);
+	if (crio == -ENOMEM)
+		return crio;
+	if (crio < 0 && crio != -ENOENT)
 		return 0; /* malformed bundle: skip the container */
-	if (config && oci_config_is_crio(config))
+	if (crio == 1)
 		return 0;
 
 	r = container_list_add(x->out, &c);
@@ -160,7 +159,7 @@ static int add_container(struct scan *x, const char *driver, struct json_object 
 	copy_str(c->id, sizeof(c->id), id);
 	c->kind = KIND_CONTAINER;
 	c->priority = PODMAN_PRIORITY;
-	if (config)
+	if (crio == 0)
 		snprintf(c->bundle, sizeof(c->bundle), STORAGE_ROOT "/%s-containers/%s/userdata", driver, id);
 
 	struct json_object *names = json_get_member(entry, "names");
@@ -170,6 +169,16 @@ static int add_container(struct scan *x, const char *driver, struct json_object 
 			copy_str(c->name, sizeof(c->name), name);
 	}
 
+	/* conmon's small files first, checked against conmon's child or the
+	 * container's cgroup; the OCI runtime's state (runc's is 30 KB of
+	 * JSON) when they do not settle it. */
+	pid_t pid;
+	int rc = pid_from_conmon(h, driver, id, &pid);
+	if (rc > 0 && container_pid_check(h, pid, 0, &c->start_time) == 0) {
+		c->pid = pid;
+		copy_str(c->state, sizeof(c->state), container_running_state(h, pid));
+		return 0;
+	}
 	r = runc_state_read(h, "/run/runc", id, &s);
 	if (r == -ENOENT)
 		r = crun_status_read(h, "/run/crun", id, &s);
@@ -181,16 +190,8 @@ static int add_container(struct scan *x, const char *driver, struct json_object 
 		copy_str(c->state, sizeof(c->state), s.state);
 		return 0;
 	}
-
-	pid_t pid;
-	r = pid_from_conmon(h, driver, id, &pid);
-	if (r > 0 && container_pid_check(h, pid, 0, &c->start_time) == 0) {
-		c->pid = pid;
-		copy_str(c->state, sizeof(c->state), container_running_state(h, pid));
-		return 0;
-	}
 	/* Not running: the cgroup scan may still find it (see cgroup_found). */
-	copy_str(c->state, sizeof(c->state), r == -ENOENT ? "created" : "stopped");
+	copy_str(c->state, sizeof(c->state), rc == -ENOENT ? "created" : "stopped");
 	return 0;
 
 fail:
@@ -228,6 +229,9 @@ static int cgroup_found(const char *id, const char *dir, const char *path, void 
 	struct container *c = find_listed(x, id);
 	struct container *filled;
 
+	/* Not in containers.json (or skipped there by the hint): by ID alone. */
+	if (!c && !container_hint_allows(x->out, id, NULL, NULL))
+		return 0;
 
 	return container_from_cgroup(x->h, x->out, c, "podman", PODMAN_PRIORITY, id, dir, path, &filled);
 }

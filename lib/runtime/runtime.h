@@ -67,6 +67,10 @@ enum list_flags {
 	/* Allowed to scan every process in /proc (nspawn supervisors, VMs). The
 	 * resolver first asks without it, so a lookup stays O(containers). */
 	LIST_SCAN_PROC = 1 << 0,
+	/* The resolver's first pass: skip discovery that walks a whole cgroup
+	 * tree (nspawn machines without a unit, the same the /proc scan finds);
+	 * the second pass, for a name that matched nothing, includes it. */
+	LIST_NO_WALK = 1 << 1,
 };
 
 struct runtime {
@@ -76,8 +80,9 @@ struct runtime {
 	int (*list)(const struct host *h, unsigned flags, struct container_list *out);
 	/* NULL: container_match_default. */
 	enum match_level (*match)(const struct container *c, const char *spec);
-	/* list() finds more with LIST_SCAN_PROC: the resolver asks it again,
-	 * and only it, when nothing matched without the scan. */
+	/* list() finds more with LIST_SCAN_PROC or without LIST_NO_WALK: the
+	 * resolver asks it again, and only it, when nothing matched in the
+	 * first pass. */
 	bool scans_proc;
 };
 
@@ -195,6 +200,10 @@ const char *container_running_state(const struct host *h, pid_t pid);
  * podman >= 2 marks its own with io.container.manager=libpod (and also writes
  * io.kubernetes.cri-o.* annotations, so those prove nothing). */
 bool oci_config_is_crio(struct json_object *config);
+/* The same for the config.json at path, parsed only when its text holds one
+ * of the keys (podman's 10 KB bundles hold none): 1 CRI-O's, 0 not, or
+ * -errno (-ENOENT: no such file). */
+int oci_config_file_is_crio(const struct host *h, const char *path);
 
 /* A container found through its cgroup (dir: host path of the cgroup, path:
  * the cgroup path to record): c is the entry already listed for this ID or

@@ -4,6 +4,7 @@
  * forked child. */
 #include "unit.h"
 
+#include <dirent.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -140,6 +141,67 @@ static void cache_round_trip(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static size_t count_bpf(const char *dir)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *de;
+	size_t n = 0;
+	while ((de = readdir(d)))
+		n += strstr(de->d_name, ".bpf") != NULL;
+	closedir(d);
+	return n;
+}
+
+/* Bundles that differ only before the policy (docker writes the container's
+ * ID and paths there) share one entry; the default denylist is cached too;
+ * the cache never grows past 64 entries. */
+static void cache_key_and_bound(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/nsh-sc-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	chmod(dir, 0700);
+	char cfg[512];
+	struct seccomp_prog p = { 0 };
+	bool cached = true;
+	for (int i = 0; i < 2; i++) {
+		int n = snprintf(cfg, sizeof(cfg),
+				 "{\"root\":{\"path\":\"/var/lib/c%d\"},\"linux\":{\"cgroupsPath\":\"/docker/%d\","
+				 "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getpgid\"],"
+				 "\"action\":\"SCMP_ACT_ERRNO\"}]}}}",
+				 i, i);
+		assert_int_equal(seccomp_policy_oci_cached(cfg, (size_t)n, dir, &p, &cached), 0);
+		assert_int_equal(cached, i == 1);
+		seccomp_prog_free(&p);
+	}
+	assert_int_equal(count_bpf(dir), 1);
+
+	assert_int_equal(seccomp_policy_default_cached(dir, &p, &cached), 0);
+	assert_false(cached);
+	size_t len = p.fprog.len;
+	seccomp_prog_free(&p);
+	assert_int_equal(seccomp_policy_default_cached(dir, &p, &cached), 0);
+	assert_true(cached);
+	assert_int_equal(p.fprog.len, len);
+	seccomp_prog_free(&p);
+	assert_int_equal(count_bpf(dir), 2);
+
+	/* 70 distinct policies: past 64 the cache starts over. */
+	for (int i = 0; i < 70; i++) {
+		int n = snprintf(cfg, sizeof(cfg),
+				 "{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":%d,"
+				 "\"syscalls\":[]}}}",
+				 i + 1);
+		assert_int_equal(seccomp_policy_oci_cached(cfg, (size_t)n, dir, &p, &cached), 0);
+		seccomp_prog_free(&p);
+		assert_true(count_bpf(dir) <= 64);
+	}
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +209,7 @@ int main(void)
 		cmocka_unit_test(oci_rejects_unknown),
 		cmocka_unit_test(default_denylist),
 		cmocka_unit_test(cache_round_trip),
+		cmocka_unit_test(cache_key_and_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
+#include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -259,9 +260,9 @@ static void plan_cgroups(const struct target *t, struct enter_plan *p)
 		if (cgroup_dir(h, cg, ctl, dir, sizeof(dir)) == 0)
 			host_path(h, p->cgroup_dirs[p->n_cgroup_dirs++], sizeof(p->cgroup_dirs[0]), "%s", dir);
 	}
-	if (cg->has_unified && p->n_cgroup_dirs < 16) {
+	if (cg->has_unified) {
 		const char *u = strcmp(cg->unified, "/") == 0 ? "" : cg->unified;
-		host_path(h, p->cgroup_dirs[p->n_cgroup_dirs++], sizeof(p->cgroup_dirs[0]),
+		host_path(h, p->cgroup2_dir, sizeof(p->cgroup2_dir),
 			  h->cgroup_version == 2 ? "/sys/fs/cgroup%s" : "/sys/fs/cgroup/unified%s", u);
 	}
 }
@@ -507,7 +508,7 @@ void enter_describe(const struct enter_plan *p, char *buf, size_t size)
 		if (p->ns_mask & ns_type_clone_flag((enum ns_type)i))
 			off += (size_t)snprintf(buf + off, size - off, " %s", ns_type_name((enum ns_type)i));
 	if (off < size)
-		off += (size_t)snprintf(buf + off, size - off, "; cgroups: %d", p->n_cgroup_dirs);
+		off += (size_t)snprintf(buf + off, size - off, "; cgroups: %d", p->n_cgroup_dirs + !!p->cgroup2_dir[0]);
 	if (off >= size)
 		return;
 	if (p->o.privileged || p->o.host_tools)
@@ -536,17 +537,43 @@ static _Noreturn void child_fail(int fd, int step, int err)
 					 : ENTER_EXIT_FAILED);
 }
 
-static int write_pid(const char *dir, pid_t pid)
+static int write_at(const char *dir, const char *file, const char *what)
 {
-	char path[1200], num[16];
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	char path[1200];
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	int n = snprintf(num, sizeof(num), "%d", pid);
-	int r = write(fd, num, (size_t)n) == n ? 0 : -errno;
+	ssize_t n = (ssize_t)strlen(what);
+	int r = write(fd, what, (size_t)n) == n ? 0 : -errno;
 	close(fd);
 	return r;
+}
+
+/* Into the v1 hierarchies: "0" into tasks moves the calling thread alone,
+ * which for single-threaded A is all of it, and spares the kernel the
+ * global threadgroup lock a cgroup.procs write takes: that lock's first
+ * writer waits out an RCU grace period, 6 to 14 ms on this test bed's
+ * kernel for an exec that comes alone (bench/exec, "cold"). */
+static int join_cgroups_v1(const struct enter_plan *p)
+{
+	for (int i = 0; i < p->n_cgroup_dirs; i++) {
+		int r = write_at(p->cgroup_dirs[i], "tasks", "0");
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	return 0;
+}
+
+/* The v2 dir, when A could not be cloned into it (CLONE_INTO_CGROUP):
+ * cgroup.procs, with the lock and its wait. */
+static int join_cgroup2(const struct enter_plan *p)
+{
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	int r = write_at(p->cgroup2_dir, "cgroup.procs", pid);
+	return r == -ENOENT ? 0 : r;
 }
 
 /* setns through the pidfd joins every namespace at once, in the kernel's
@@ -889,22 +916,34 @@ static void wipe_environment(void)
 		memset(*e, 0, strlen(*e));
 }
 
+/* What A needs at its start, and the ends of nsh's it must close. */
+struct a_start {
+	const struct enter_plan *p;
+	int errfd, errfd_parent, slave, ptysock, ptysock_parent, master;
+	const sigset_t *oldmask;
+	bool split;      /* A clones B (the target may ptrace) */
+	bool shared_mm;  /* A runs in nsh's memory until its execve */
+	bool in_cgroup2; /* A was cloned into the v2 cgroup */
+};
+
 /* A joins and confines itself step by step, then execs (born inside the
  * pid namespace) or clones B as nsh's own child (split). */
-static _Noreturn void run_child_a(const struct enter_plan *p, int errfd, int slave, int ptysock,
-				  const sigset_t *oldmask, bool split)
+static _Noreturn void run_child_a(const struct a_start *x)
 {
+	const struct enter_plan *p = x->p;
 	const struct enter_opts *o = &p->o;
+	const int errfd = x->errfd, slave = x->slave, ptysock = x->ptysock;
+	const bool split = x->split;
 	bool confine = !o->privileged && !o->host_tools;
 	int r;
 
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* Cgroups through the host's cgroupfs, so before the mount namespace. */
-	for (int i = 0; i < p->n_cgroup_dirs; i++) {
-		r = write_pid(p->cgroup_dirs[i], getpid());
-		if (r < 0 && r != -ENOENT)
-			child_fail(errfd, STEP_CGROUP, -r);
-	}
+	r = join_cgroups_v1(p);
+	if (r == 0 && p->cgroup2_dir[0] && !x->in_cgroup2)
+		r = join_cgroup2(p);
+	if (r < 0)
+		child_fail(errfd, STEP_CGROUP, -r);
 	/* The LSM label goes through a file opened on the host's /proc: once
 	 * inside, /proc is the container's to tamper with (LXC CVE-2015-1334).
 	 * The pending exec label is inherited by B. */
@@ -958,8 +997,13 @@ static _Noreturn void run_child_a(const struct enter_plan *p, int errfd, int sla
 	if (confine && prog.fprog.len && p->no_new_privs && (r = seccomp_prog_load(&prog)) < 0)
 		child_fail(errfd, STEP_SECCOMP, -r);
 
-	wipe_environment();
-	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	/* B is visible to a container that may ptrace: nsh's environment must
+	 * not be readable there. A in nsh's memory leaves it (the wipe would be
+	 * nsh's too): it is not dumpable until its execve, its environ closed
+	 * to the container like the rest of /proc/A. */
+	if (!x->shared_mm)
+		wipe_environment();
+	sigprocmask(SIG_SETMASK, x->oldmask, NULL);
 	signal(SIGPIPE, SIG_DFL);
 
 	if (!split)
@@ -987,24 +1031,152 @@ static int open_pid_ns(const struct target *t)
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
-/* fork(), with the child born in the target's pid namespace: nsh points
- * its pid_for_children there, forks, and points it back at its own (its
- * active namespace, which setns always allows). The child inherits nsh's
- * dumpable 0. *ret_inside false: the namespace could not be entered (old
- * kernel); the child is a plain fork. */
-static pid_t fork_inside(const struct target *t, bool *ret_inside)
+static int a_entry(void *arg)
+{
+	const struct a_start *x = arg;
+	close(x->errfd_parent);
+	if (x->master >= 0)
+		close(x->master);
+	if (x->ptysock_parent >= 0)
+		close(x->ptysock_parent);
+	run_child_a(x);
+}
+
+/* A's stack when it shares nsh's memory: nsh is suspended until A execs or
+ * exits, so one is enough. AddressSanitizer cannot follow a task onto a
+ * stack it did not see made (it warns on stderr, which is the command's):
+ * its builds fork A instead. */
+static char a_stack[256 * 1024] __attribute__((aligned(64)));
+#if defined(__SANITIZE_ADDRESS__)
+#define A_SHARES_MM 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define A_SHARES_MM 0
+#endif
+#endif
+#ifndef A_SHARES_MM
+#define A_SHARES_MM 1
+#endif
+
+#if A_SHARES_MM && defined(__x86_64__) && defined(SYS_clone3) && defined(CLONE_INTO_CGROUP)
+/* clone3 whose child starts on args->stack: libc has no such wrapper (its
+ * clone() cannot take a cgroup), and a child returning through syscall()
+ * would pop its return address off the new, empty stack. Here the child
+ * never returns: it calls fn(arg) from a fresh frame (r12/r13 survive the
+ * syscall) and exits with its result. Returns the child's PID or -errno. */
+static long clone3_call(struct clone_args *args, int (*fn)(void *), void *arg)
+{
+	long ret;
+	register int (*r12)(void *) __asm__("r12") = fn;
+	register void *r13 __asm__("r13") = arg;
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "mov %%r13, %%rdi\n\t"
+			 "call *%%r12\n\t"
+			 "mov %%eax, %%edi\n\t"
+			 "mov %[exit], %%eax\n\t"
+			 "syscall\n\t"
+			 "hlt\n"
+			 "1:"
+			 : "=a"(ret)
+			 : "a"((long)SYS_clone3), "D"(args), "S"(sizeof(*args)), "r"(r12), "r"(r13),
+			   [exit] "i"(SYS_exit)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+#define HAVE_CLONE3_CALL 1
+#endif
+
+/* A born in the v2 cgroup dir (clone3 CLONE_INTO_CGROUP): no migration,
+ * so none of the threadgroup lock's grace period. shared_mm: vfork-like,
+ * on a_stack (x86_64), else a fork. -errno when the kernel cannot (before
+ * 5.7, or the cgroup refuses a process): the caller falls back. */
+static pid_t clone_into_cgroup(struct a_start *x, bool *ret_shared_mm)
+{
+	*ret_shared_mm = false;
+#if defined(SYS_clone3) && defined(CLONE_INTO_CGROUP)
+	int fd = open(x->p->cgroup2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct clone_args args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)fd };
+	long pid;
+#ifdef HAVE_CLONE3_CALL
+	if (!x->split) {
+		args.flags |= CLONE_VM | CLONE_VFORK;
+		args.stack = (uint64_t)(uintptr_t)a_stack;
+		args.stack_size = sizeof(a_stack);
+		x->shared_mm = x->in_cgroup2 = true;
+		pid = clone3_call(&args, a_entry, x);
+		close(fd);
+		if (pid >= 0) {
+			*ret_shared_mm = true;
+			return (pid_t)pid;
+		}
+		x->shared_mm = x->in_cgroup2 = false;
+		return (pid_t)pid;
+	}
+#endif
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	int e = errno;
+	if (pid == 0) {
+		/* The raw clone3 child: glibc's cached TID is the parent's,
+		 * so nothing in A may raise() or abort(). */
+		x->in_cgroup2 = true;
+		a_entry(x);
+	}
+	close(fd);
+	return pid < 0 ? -e : (pid_t)pid;
+#else
+	(void)x;
+	return -ENOSYS;
+#endif
+}
+
+/* Start A. With a v2 cgroup to join, cloned into it. When A execs the
+ * command itself (no split), a vfork-like clone sharing nsh's memory, on a
+ * stack of its own: no page tables to copy and none to tear down at its
+ * execve, which on a paravirtualized guest are the dearest part of a fork. nsh stays
+ * suspended meanwhile, so nothing changes under A; A's own state
+ * (credentials, namespaces, seccomp, fds, cwd, signal handlers) is per
+ * task. With the split, a plain fork: A goes on after B exists.
+ * inside: A is born in the target's pid namespace: nsh points its
+ * pid_for_children there, clones, and points it back at its own (its
+ * active namespace, which setns always allows). A inherits nsh's dumpable
+ * 0. *ret_inside false: the namespace could not be entered (old kernel). */
+static pid_t spawn_a(struct a_start *x, bool inside, bool *ret_inside)
 {
 	*ret_inside = false;
 	int was_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-	int theirs = own < 0 ? -1 : open_pid_ns(t);
-	bool moved = theirs >= 0 && setns(theirs, CLONE_NEWPID) == 0;
-	*ret_inside = moved;
-	pid_t pid = fork();
-	if (pid == 0)
-		return 0; /* the caller's A: its fds are closed there */
-	int e = errno;
+	int own = -1, theirs = -1;
+	bool moved = false;
+	if (inside) {
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		theirs = own < 0 ? -1 : open_pid_ns(x->p->t);
+		moved = theirs >= 0 && setns(theirs, CLONE_NEWPID) == 0;
+		*ret_inside = moved;
+		/* Not born inside, A must fork B after all. */
+		x->split = x->split || ((x->p->ns_mask & CLONE_NEWPID) && !moved);
+	}
+	pid_t pid = -1;
+	int e = 0;
+	if (x->p->cgroup2_dir[0]) {
+		bool shared;
+		pid = clone_into_cgroup(x, &shared);
+		e = pid < 0 ? (int)-pid : 0;
+	}
+	if (pid < 0 && (x->split || !A_SHARES_MM)) {
+		pid = fork();
+		e = errno;
+		if (pid == 0)
+			a_entry(x);
+	} else if (pid < 0) {
+		x->shared_mm = true;
+		pid = clone(a_entry, a_stack + sizeof(a_stack), CLONE_VM | CLONE_VFORK | SIGCHLD, x);
+		e = errno;
+	}
 	if (moved && setns(own, CLONE_NEWPID) < 0) {
 		/* nsh's later children would be born in the container: stop here. */
 		if (pid > 0)
@@ -1015,6 +1187,7 @@ static pid_t fork_inside(const struct target *t, bool *ret_inside)
 		close(own);
 	if (theirs >= 0)
 		close(theirs);
+	/* A set its (shared) mm non-dumpable too; A has its own since execve. */
 	if (was_dumpable > 0)
 		prctl(PR_SET_DUMPABLE, was_dumpable, 0, 0, 0);
 	errno = e;
@@ -1059,22 +1232,12 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	/* Last check before the join: the pidfd pins the process, this catches
 	 * an init that exited and a PID that was reused meanwhile. */
 	int chk = target_check(p->t);
-	bool split = true;
-	pid_t a = -1;
-	if (chk < 0)
-		;
-	else if ((p->ns_mask & CLONE_NEWPID) && !enter_target_can_ptrace(p->t))
-		a = fork_inside(p->t, &split), split = !split;
-	else
-		a = fork();
-	if (a == 0) {
-		close(errpipe[0]);
-		if (master >= 0)
-			close(master);
-		if (ptysock[0] >= 0)
-			close(ptysock[0]);
-		run_child_a(p, errpipe[1], slave, ptysock[1], &oldmask, split && (p->ns_mask & CLONE_NEWPID));
-	}
+	bool pidns = p->ns_mask & CLONE_NEWPID, inside = false;
+	struct a_start x = { .p = p, .errfd = errpipe[1], .errfd_parent = errpipe[0], .slave = slave,
+			     .ptysock = ptysock[1], .ptysock_parent = ptysock[0], .master = master,
+			     .oldmask = &oldmask, .split = pidns && enter_target_can_ptrace(p->t) };
+	pid_t a = chk < 0 ? -1 : spawn_a(&x, pidns && !x.split, &inside);
+	bool split = x.split;
 	close(errpipe[1]);
 	if (slave >= 0)
 		close(slave);
@@ -1089,7 +1252,7 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 		goto out;
 	}
 	int ast;
-	if (split && (p->ns_mask & CLONE_NEWPID)) {
+	if (split) {
 		while (waitpid(a, &ast, 0) < 0 && errno == EINTR)
 			;
 		if (read(errpipe[0], &first, sizeof(first)) == sizeof(first)) {

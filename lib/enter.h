@@ -54,8 +54,9 @@ struct enter_plan {
 	bool lsm_is_apparmor;
 	char **env;                      /* NULL-terminated, owned */
 	char ctpid_init[16];             /* init's PID inside its pid ns, for its cwd */
-	char cgroup_dirs[16][1100];      /* host cgroup dirs to join (cgroup.procs) */
+	char cgroup_dirs[16][1100];      /* host cgroup v1 dirs to join (tasks) */
 	int n_cgroup_dirs;
+	char cgroup2_dir[1100];          /* the v2 (or hybrid unified) dir, "" none */
 };
 
 /* Prepare: read the target init's credentials, environment, cgroups and

@@ -453,6 +453,27 @@ const char *container_running_state(const struct host *h, pid_t pid)
 	return container_pid_frozen(h, pid) == 1 ? "paused" : "running";
 }
 
+/* The string value of the first "key": in text, when it has one: a quoted
+ * key cannot occur inside a JSON string (its quotes would be escaped). */
+static bool raw_string_value(const char *text, size_t len, const char *key, char *out, size_t size)
+{
+	const char *end = text + len, *p = memmem(text, len, key, strlen(key));
+	if (!p)
+		return false;
+	for (p += strlen(key); p < end && strchr(" \t\r\n:", *p); p++)
+		;
+	if (p >= end || *p != '"')
+		return false;
+	const char *q = ++p;
+	while (q < end && *q != '"' && *q != '\\')
+		q++;
+	if (q >= end || *q != '"' || (size_t)(q - p) >= size)
+		return false;
+	memcpy(out, p, (size_t)(q - p));
+	out[q - p] = '\0';
+	return true;
+}
+
 int oci_config_file_is_crio(const struct host *h, const char *path)
 {
 	static const char *const keys[] = { "\"io.container.manager\"", "\"io.kubernetes.pod.namespace\"",
@@ -462,6 +483,10 @@ int oci_config_file_is_crio(const struct host *h, const char *path)
 	int r = host_read_file(h, path, JSON_FILE_MAX, &buf, &len);
 	if (r < 0)
 		return r;
+	/* podman writes io.container.manager "libpod": settled without parsing. */
+	char mgr[32];
+	if (raw_string_value(buf, len, keys[0], mgr, sizeof(mgr)) && strcmp(mgr, "cri-o") != 0)
+		return 0;
 	bool maybe = false;
 	for (size_t i = 0; i < ARRAY_SIZE(keys) && !maybe; i++)
 		maybe = memmem(buf, len, keys[i], strlen(keys[i])) != NULL;

@@ -294,6 +294,9 @@ static int scan_kubepods(const struct host *h, size_t first, struct container_li
 			}
 			continue;
 		}
+		/* Seen as a cgroup only, it has no name: known by its ID. */
+		if (!container_hint_allows(out, kc->ref.id, NULL, NULL))
+			continue;
 		r = add_cgroup(h, kc, out);
 		if (r < 0)
 			return r;

@@ -196,6 +196,45 @@ static void podman_adapter_skips_crio(void **state)
 	container_list_free(&l);
 }
 
+/* Whose bundle: decided from the text when the manager annotation says so,
+ * parsed otherwise; the same answer either way. */
+static void config_file_is_crio(void **state)
+{
+	static const struct {
+		const char *json;
+		int want;
+	} cases[] = {
+		{ "{\"annotations\":{\"io.container.manager\":\"libpod\"}}", 0 },
+		{ "{\"annotations\": {\"io.container.manager\" :\n \"cri-o\"}}", 1 },
+		{ "{\"annotations\":{\"io.container.manager\":\"cri-o\",\"x\":1}}", 1 },
+		/* podman's own, with a pod namespace label copied in: libpod decides */
+		{ "{\"annotations\":{\"io.kubernetes.pod.namespace\":\"a\",\"io.container.manager\":\"libpod\"}}", 0 },
+		{ "{\"annotations\":{\"io.kubernetes.pod.namespace\":\"a\"}}", 1 },
+		{ "{\"annotations\":{\"io.kubernetes.cri-o.ContainerType\":\"container\"}}", 1 },
+		/* the key inside a string value is escaped: not an annotation */
+		{ "{\"process\":{\"args\":[\"\\\"io.container.manager\\\":\\\"libpod\\\"\"]},"
+		  "\"annotations\":{\"io.container.manager\":\"cri-o\"}}", 1 },
+		{ "{\"ociVersion\":\"1.0.2\"}", 0 },
+	};
+	char dir[] = "/tmp/nsh-unit-crio-XXXXXX", path[64];
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/config.json", dir);
+	struct host live;
+	host_init(&live, NULL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(cases[i].json, f);
+		fclose(f);
+		print_message("case %zu\n", i);
+		assert_int_equal(oci_config_file_is_crio(&live, path), cases[i].want);
+	}
+	unlink(path);
+	assert_int_equal(oci_config_file_is_crio(&live, path), -ENOENT);
+	rmdir(dir);
+}
+
 static void match(void **state)
 {
 	(void)state;
@@ -232,6 +271,7 @@ int main(void)
 		cmocka_unit_test(cgroup_only_container),
 		cmocka_unit_test(fixture_processes),
 		cmocka_unit_test(podman_adapter_skips_crio),
+		cmocka_unit_test(config_file_is_crio),
 		cmocka_unit_test(match),
 		cmocka_unit_test(missing_everything),
 	};

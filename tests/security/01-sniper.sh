@@ -27,7 +27,8 @@ set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-ctr=$NSHT_SEC_SNIPER_NAME
+ctr=${SNIPER_CTR:-$NSHT_SEC_SNIPER_NAME}
+label=${SNIPER_LABEL:-sniper}
 session=row1-$$-$RANDOM
 RUNS=${NSHT_SNIPER_RUNS:-200}
 nsh_copy=$T_TMP/nsh
@@ -35,13 +36,13 @@ cp "$NSH" "$nsh_copy"
 sum_nsh=$(sha256sum <"$NSH")
 sum_copy=$(sha256sum <"$nsh_copy")
 
-t_begin "sniper: armed in its container"
+t_begin "$label: armed in its container"
 if ! sniper_arm "$session"; then
 	_t_fail "the sniper did not answer 'armed'" "armed $session" "$(tail -n 3 "$SNIPER_LOG" 2>&1)"
 	exit 1
 fi
 
-t_begin "sniper: $RUNS execs into a CAP_SYS_PTRACE container all succeed"
+t_begin "$label: $RUNS execs into ${SNIPER_WHAT:-a CAP_SYS_PTRACE container} all succeed"
 bad=0
 : >"$T_TMP/errs"
 for i in $(seq 1 "$RUNS"); do
@@ -62,7 +63,7 @@ log=$(sniper_session "$session")
 stats=$(grep '^STATS ' <<<"$log" || true)
 echo "  sniper: $stats"
 
-t_begin "sniper: saw every exec'd process (the attack ran)"
+t_begin "$label: saw every exec'd process (the attack ran)"
 seen=$(grep -c '^NEW ' <<<"$log" || true)
 # It polls /proc; a /bin/true can come and go between two polls, so a few
 # may slip by. Nine in ten is proof enough that the attack ran.
@@ -83,12 +84,12 @@ count_wins() { grep -c "^WIN $1 " <<<"$log" || true; }
 # namespace), runs from a sealed memfd, with nsh's environment wiped and
 # only the command's own stdio open. So a win counts as a failure when it
 # reached more than that.
-bnd=$(awk '$1 == "CapBnd:" { print $2 }' "/proc/$NSHT_SEC_SNIPER_PID/status")
+bnd=$(awk '$1 == "CapBnd:" { print $2 }' "/proc/${SNIPER_PID:-$NSHT_SEC_SNIPER_PID}/status")
 beyond_container() {
 	local caps=$1
 	(((16#$caps & ~16#$bnd) != 0))
 }
-t_begin "sniper: ptrace never reaches a process more privileged than the container, nor nsh's binary"
+t_begin "$label: ptrace never reaches a process more privileged than the container, nor nsh's binary"
 harmful=""
 while read -r line; do
 	[[ -n $line ]] || continue
@@ -104,7 +105,7 @@ echo "  attaches to already-confined, sealed processes: $(count_wins ptrace)"
 # Before execve the process holds the command's stdio and one pipe back to
 # nsh (it carries {step, errno} if execve fails); nothing else, and no file
 # or directory of the host beyond the command's own stdio.
-t_begin "sniper: /proc/P/fd reaches nothing but the command's own stdio and nsh's status pipe"
+t_begin "$label: /proc/P/fd reaches nothing but the command's own stdio and nsh's status pipe"
 # local=1: the file is the container's own (the probe, once exec'd, opens
 # its own /proc/self/fd), which is no win.
 assert_eq "" "$(grep "^WIN fd " <<<"$log" | grep -v -E ' fd=[012] ' | grep -v -e ' type=fifo ' -e ' local=1 ' | head -n 3 | cut -c1-300 | tr '\n' ';' || true)" \
@@ -112,13 +113,13 @@ assert_eq "" "$(grep "^WIN fd " <<<"$log" | grep -v -E ' fd=[012] ' | grep -v -e
 assert_eq "" "$(grep "^WIN fd " <<<"$log" | grep ' type=fifo ' | sed -n 's/.* fd=\([0-9]*\) .*/\1/p' | sort -u | tr '\n' ' ' | awk 'NF > 1')" \
 	"more than one pipe reached (nsh's status pipe is the only one)"
 
-t_begin "sniper: /proc/P/environ never shows nsh's environment or the host secret"
+t_begin "$label: /proc/P/environ never shows nsh's environment or the host secret"
 assert_eq "" "$(grep "^ENV " <<<"$log" | grep -E 'SECRET=|SSH_AUTH_SOCK=|NSHT_HOST_TOKEN=' | head -n 3 | cut -c1-300 || true)" \
 	"environ dumps holding nsh's variables"
 leaks=$(grep -c -- "$T_SECRET" <<<"$log" || true)
 assert_eq 0 "$leaks" "log lines holding the host secret ($(grep -m1 -o "[A-Z_]*=[^|]*$T_SECRET" <<<"$log" | head -n 3 | tr "\n" " " || true))"
 
-t_begin "sniper: no /proc/P/exe it kept opens for writing (row 2), nsh unchanged"
+t_begin "$label: no /proc/P/exe it kept opens for writing (row 2), nsh unchanged"
 # Only nsh's own binary counts here (its sealed copy, or the file): /nsht/
 # is the container's helper directory and /bin/busybox its image, which the
 # sniper may grab mid-execve; writing those is the container's business.

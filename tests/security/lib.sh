@@ -101,7 +101,8 @@ host_dirs() {
 }
 
 # ---------------------------------------------------------------- sniper
-SNIPER_DIR=$NSHT_SEC_SNIPER_DIR
+# 01b runs the sniper suite again against the sniper without CAP_SYS_PTRACE.
+SNIPER_DIR=${SNIPER_DIR:-$NSHT_SEC_SNIPER_DIR}
 SNIPER_LOG=$SNIPER_DIR/log
 
 # wait_file NAME CONTENT SECS: the sniper answered NAME with CONTENT.

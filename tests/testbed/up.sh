@@ -419,14 +419,14 @@ sec_ctr() {
 	if [[ $have == "$cfg" ]] && docker_running "$name"; then return 0; fi
 	docker rm -f "$name" >/dev/null 2>&1 || true
 	# A new sniper starts with no log and no leftover arm/strike files.
-	if [[ $name == nsht-sec-sniper ]]; then rm -f "$SEC/sniper"/*; fi
+	if [[ $name == nsht-sec-sniper* ]]; then rm -f "$SEC/${name#nsht-sec-}"/*; fi
 	docker run -d --name "$name" --label "nsht.cfg=$cfg" --network none "$@" >/dev/null ||
 		fail "docker ($name)" "docker run failed" "$TB/dockerd.log"
 	wait_until 30 docker_running "$name" || fail "docker ($name)" "not running after 30 s"
 }
 
 start_sec() {
-	mkdir -p "$SEC/sniper" "$SEC/nss-marker"
+	mkdir -p "$SEC/sniper" "$SEC/sniper2" "$SEC/nss-marker"
 	build_sec_helpers
 	build_sec_images
 	# A host file a container's /etc/passwd symlink points at: nsh must never
@@ -439,6 +439,9 @@ start_sec() {
 	sec_ctr nsht-sec-plain --memory 64m "$SEC_IMG" sh -c "$SLEEP2"
 	# Row 1/2: CAP_SYS_PTRACE, its own pid namespace, its log on the host.
 	sec_ctr nsht-sec-sniper --cap-add SYS_PTRACE -v "$SEC/sniper:/sniper" "$SEC_IMG" /nsht/sniper /sniper
+	# The same without CAP_SYS_PTRACE: nsh's joining process is born in its
+	# pid namespace there (lib/enter.c), protected by being non-dumpable.
+	sec_ctr nsht-sec-sniper2 -v "$SEC/sniper2:/sniper" "$SEC_IMG" /nsht/sniper /sniper
 	# Row 6: nsswitch.conf names a module the container ships; the marker
 	# directory sits at the same path inside and outside, so a load is seen
 	# wherever it happens. Set up by its init (no name lookups: runas).
@@ -477,7 +480,8 @@ sec_settle() {
 sec_env() {
 	local spec name var id pid comm kids
 	for spec in nsht-scratch:SCRATCH:sleeper:0 nsht-sec-plain:SEC_PLAIN:sleep:1 \
-		nsht-sec-sniper:SEC_SNIPER:sniper:0 nsht-sec-nss:SEC_NSS:sleeper:1 \
+		nsht-sec-sniper:SEC_SNIPER:sniper:0 nsht-sec-sniper2:SEC_SNIPER2:sniper:0 \
+		nsht-sec-nss:SEC_NSS:sleeper:1 \
 		nsht-sec-passwd:SEC_PASSWD:sleeper:1 nsht-sec-passwd-rel:SEC_PASSWD_REL:sleeper:1 \
 		nsht-sec-sysadmin:SEC_SYSADMIN:sleep:1 nsht-sec-bndadmin:SEC_BNDADMIN:sleep:1 \
 		nsht-sec-nnp:SEC_NNP:sleep:1; do
@@ -490,6 +494,7 @@ sec_env() {
 	done
 	printf 'export %s=%q\n' NSHT_SEC_DIR "$SEC" NSHT_SEC_BIN "$SEC/bin" NSHT_SEC_IMAGE "$SEC_IMG" \
 		NSHT_SCRATCH_IMAGE "$SCRATCH_IMG" NSHT_SEC_SNIPER_DIR "$SEC/sniper" \
+		NSHT_SEC_SNIPER2_DIR "$SEC/sniper2" \
 		NSHT_SEC_NSS_MARKER_DIR "$SEC/nss-marker" NSHT_SEC_HOST_PASSWD "$HOST_PASSWD"
 }
 

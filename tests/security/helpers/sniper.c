@@ -285,6 +285,12 @@ static void try_ptrace(int pid, enum exe_state pre, struct pidstate *ps)
 	      (int)now_state, comm, (unsigned long long)eff, (unsigned long long)prm, link);
 	if (w == pid && WIFSTOPPED(wst))
 		ptrace(PTRACE_DETACH, pid, 0, 0);
+	/* PTRACE_ATTACH sent a SIGSTOP that the stop we saw may not have been
+	 * (an exec's SIGTRAP): left pending, it would stop the command for
+	 * good. Stopping its own container's processes is root's right there,
+	 * and no row of SECURITY.md; the runs must go on. */
+	if (!seized)
+		kill(pid, SIGCONT);
 }
 
 static void try_environ(int pid, enum exe_state pre, struct pidstate *ps)

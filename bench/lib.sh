@@ -124,7 +124,10 @@ bench_median() {
 	# hyperfine's warnings (outliers, "command took less than 5 ms") go to
 	# a log beside the JSON: the median is what is read, and they would
 	# bury the table. On failure the log is shown.
-	if ! hyperfine -N --style none --warmup "$BENCH_WARMUP" --runs "$BENCH_RUNS" \
+	# BENCH_PREPARE: a command hyperfine runs before each timed run.
+	local prepare=()
+	[[ -z ${BENCH_PREPARE:-} ]] || prepare=(--prepare "$BENCH_PREPARE")
+	if ! hyperfine -N --style none --warmup "$BENCH_WARMUP" --runs "$BENCH_RUNS" "${prepare[@]}" \
 		--export-json "$json" "$cmd" >"$json.log" 2>&1; then
 		cat "$json.log" >&2
 		bench_die "hyperfine failed on: $cmd"

@@ -8,8 +8,10 @@
 #include "runtime.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../proc.h"
@@ -122,9 +124,7 @@ static int add_container(const struct host *h, const char *mount, const char *cg
 	uint64_t start;
 	pid_t pid;
 
-	/* The name is cgname or its prefix (name-N): the ID the hint may start. */
-	if (!valid_id(cgname) || !container_hint_allows(out, cgname, NULL, NULL) ||
-	    have_container(out, first, cgpath, NULL, 0))
+	if (!valid_id(cgname) || have_container(out, first, cgpath, NULL, 0))
 		return 0;
 	if (read_monitor(h, mount, cgname, name, sizeof(name), bundle, sizeof(bundle)) < 0) {
 		if (need_monitor)
@@ -167,11 +167,35 @@ static int add_container(const struct host *h, const char *mount, const char *cg
 	return 0;
 }
 
-/* mount/lxc.payload.<name>, and mount/lxc/<name> of older LXC. */
-static int scan_mount(const struct host *h, const char *mount, bool need_monitor, size_t first,
-		      struct container_list *out)
+/* The candidate cgroups of one mount: /lxc.payload.<name>, and /lxc/<name>
+ * of older LXC. Each mount is read once for both passes of lxc_list. */
+struct candidates {
+	char (*cgpath)[NAME_MAX + 16];
+	size_t n, cap;
+};
+
+static int add_candidate(struct candidates *c, const struct container_list *out, const char *prefix,
+			 const char *name)
 {
-	char full[PATH_MAX], cgpath[PATH_MAX];
+	/* The name is the cgroup's or its prefix (name-N): the ID a hint may start. */
+	if (!container_hint_allows(out, name, NULL, NULL) || strlen(name) > NAME_MAX)
+		return 0;
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 8;
+		void *p = realloc(c->cgpath, ncap * sizeof(*c->cgpath));
+		if (!p)
+			return -ENOMEM;
+		c->cgpath = p;
+		c->cap = ncap;
+	}
+	snprintf(c->cgpath[c->n++], sizeof(c->cgpath[0]), "%s%s", prefix, name);
+	return 0;
+}
+
+static int read_candidates(const struct host *h, const char *mount, const struct container_list *out,
+			   struct candidates *c)
+{
+	char full[PATH_MAX];
 	struct dirent *de;
 	int r = 0;
 
@@ -180,29 +204,18 @@ static int scan_mount(const struct host *h, const char *mount, bool need_monitor
 	DIR *d = opendir(full);
 	if (!d)
 		return 0;
-	while (r >= 0 && (de = readdir(d))) {
-		const char *name = de->d_name + strlen(PAYLOAD_PREFIX);
-		if (!str_startswith(de->d_name, PAYLOAD_PREFIX) ||
-		    (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
-		    snprintf(cgpath, sizeof(cgpath), "/%s", de->d_name) >= (int)sizeof(cgpath))
-			continue;
-		r = add_container(h, mount, cgpath, name, need_monitor, first, out);
-	}
+	while (r >= 0 && (de = readdir(d)))
+		if (str_startswith(de->d_name, PAYLOAD_PREFIX) && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN))
+			r = add_candidate(c, out, "/" PAYLOAD_PREFIX, de->d_name + strlen(PAYLOAD_PREFIX));
 	closedir(d);
-	if (r < 0)
+	if (r < 0 || host_path(h, full, sizeof(full), "%s/lxc", mount) < 0)
 		return r;
-
-	if (host_path(h, full, sizeof(full), "%s/lxc", mount) < 0)
-		return 0;
 	d = opendir(full);
 	if (!d)
 		return 0;
-	while (r >= 0 && (de = readdir(d))) {
-		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
-		    snprintf(cgpath, sizeof(cgpath), "/lxc/%s", de->d_name) >= (int)sizeof(cgpath))
-			continue;
-		r = add_container(h, mount, cgpath, de->d_name, need_monitor, first, out);
-	}
+	while (r >= 0 && (de = readdir(d)))
+		if (de->d_name[0] != '.' && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN))
+			r = add_candidate(c, out, "/lxc/", de->d_name);
 	closedir(d);
 	return r;
 }
@@ -213,15 +226,23 @@ static int lxc_list(const struct host *h, unsigned flags, struct container_list 
 	const char *const *mounts = h->cgroup_version == 2 ? v2_mounts : v1_mounts;
 	size_t n = h->cgroup_version == 2 ? ARRAY_SIZE(v2_mounts) : ARRAY_SIZE(v1_mounts);
 	size_t first = out->n;
+	struct candidates cand[ARRAY_SIZE(v1_mounts)] = { 0 };
+	int r = 0;
 	(void)flags;
 
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < n; i++) {
-			int r = scan_mount(h, mounts[i], pass == 0, first, out);
-			if (r < 0)
-				return r;
-		}
-	return 0;
+	for (size_t i = 0; i < n && r >= 0; i++)
+		r = read_candidates(h, mounts[i], out, &cand[i]);
+	for (int pass = 0; pass < 2 && r >= 0; pass++)
+		for (size_t i = 0; i < n && r >= 0; i++)
+			for (size_t k = 0; k < cand[i].n && r >= 0; k++) {
+				const char *cgpath = cand[i].cgpath[k];
+				const char *name = str_startswith(cgpath, "/lxc/") ? cgpath + 5
+										: cgpath + 1 + strlen(PAYLOAD_PREFIX);
+				r = add_container(h, mounts[i], cgpath, name, pass == 0, first, out);
+			}
+	for (size_t i = 0; i < n; i++)
+		free(cand[i].cgpath);
+	return r < 0 ? r : 0;
 }
 
 const struct runtime runtime_lxc = {

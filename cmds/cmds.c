@@ -39,6 +39,8 @@ static const struct cmd_option enter_options[] = {
 
 static const struct cmd_option help_options[] = { { 0 } };
 
+static const struct cmd_option none[] = { { 0 } };
+
 static const struct cmd_option info_options[] = { { 0 } };
 
 static const struct cmd_option ls_options[] = {
@@ -61,14 +63,21 @@ static const struct cmd_option ps_options[] = {
 };
 
 const struct cmd cmds[] = {
+	{ "attach", "TARGET", "shell: make TARGET the one commands run against", CMD_SHELL_ONLY | CMD_NO_TARGET, 1, 1,
+	  none, NULL, cmd_shell_only },
+	{ "detach", "", "shell: back to the host", CMD_SHELL_ONLY | CMD_NO_TARGET, 0, 0, none, NULL, cmd_shell_only },
 	{ "enter", "", "an interactive shell in the target (its $SHELL, /bin/bash, /bin/sh)",
 	  CMD_NEEDS_TARGET | CMD_RAW_ARGS | CMD_EXEC_STATUS, 0, -1, enter_options, NULL, cmd_enter },
 	{ "exec", "[--] CMD [ARG..]", "run CMD in the target, confined like the target's init",
 	  CMD_NEEDS_TARGET | CMD_RAW_ARGS | CMD_EXEC_STATUS, 0, -1, exec_options, NULL, cmd_exec },
+	{ "exit", "[STATUS]", "shell: leave (Ctrl-D too), with STATUS or the last command's",
+	  CMD_SHELL_ONLY | CMD_NO_TARGET, 0, 1, none, NULL, cmd_shell_only },
 	{ "help", "[CMD]", "list commands, or show one command's options and columns", CMD_NO_TARGET, 0, 1,
 	  help_options, NULL, cmd_help },
 	{ "info", "", "the target: runtime, IDs, pod, init PID, cgroup, namespaces, credentials, limits",
 	  CMD_HOST_OK, 0, 0, info_options, NULL, cmd_info },
+	{ "log", "FILE|off", "shell: append every command, its output and status to FILE as JSON lines; off stops",
+	  CMD_SHELL_ONLY | CMD_NO_TARGET, 1, 1, none, NULL, cmd_shell_only },
 	{ "ls", "", "every container and VM on the host", CMD_NO_TARGET, 0, 0, ls_options, ls_columns,
 	  cmd_ls },
 	{ "ns", "", "each namespace of the target next to the host's", CMD_HOST_OK, 0, 0, ns_options,
@@ -80,6 +89,8 @@ const struct cmd cmds[] = {
 };
 
 const size_t n_cmds = ARRAY_SIZE(cmds);
+
+volatile sig_atomic_t cmd_interrupted;
 
 const struct cmd *cmd_lookup(const char *name)
 {
@@ -133,6 +144,13 @@ int cmd_table_new(struct cmd_ctx *ctx, const char *json_name, struct out_table *
 	}
 	*ret = t;
 	return 0;
+}
+
+int cmd_shell_only(struct cmd_ctx *ctx)
+{
+	out_error(ctx->cmd->name, "only inside the shell: run 'nsh' or 'nsh TARGET', or 'nsh -c \"%s ...\"'",
+		  ctx->cmd->name);
+	return EXIT_USAGE;
 }
 
 int cmd_target_error(const char *spec, int err)

@@ -4,6 +4,7 @@
  * arity and flags, resolves the target, then calls run(). */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -18,6 +19,7 @@ enum cmd_flags {
 	CMD_NO_TARGET = 1 << 3,    /* never takes a target (ls, help) */
 	CMD_RAW_ARGS = 1 << 4,     /* parses its own arguments (exec: options end at the command) */
 	CMD_EXEC_STATUS = 1 << 5,  /* exits like docker exec: 125 when nsh fails before the command runs */
+	CMD_SHELL_ONLY = 1 << 6,   /* the shell's own (attach, detach, exit, log): shell/session.c runs them */
 };
 
 /* Keys above 255 are long-only options. */
@@ -42,6 +44,7 @@ struct nsh_globals {
 	struct host host;
 	bool exec_failed_early; /* set by the dispatcher until the command itself runs */
 	char **argv;            /* nsh's own argv, for a re-exec from a sealed copy */
+	bool in_shell;          /* the REPL or a script: never re-executed mid-session */
 };
 
 struct cmd_ctx {
@@ -92,6 +95,10 @@ enum {
 	EXIT_USAGE = 2,
 };
 
+/* Set by the shell's SIGINT handler while a command runs: a built-in that
+ * loops (top, pidstat, ...) stops at its next look and returns. */
+extern volatile sig_atomic_t cmd_interrupted;
+
 /* The commands. */
 int cmd_enter(struct cmd_ctx *ctx);
 int cmd_exec(struct cmd_ctx *ctx);
@@ -101,6 +108,7 @@ int cmd_ls(struct cmd_ctx *ctx);
 int cmd_ns(struct cmd_ctx *ctx);
 int cmd_pidmap(struct cmd_ctx *ctx);
 int cmd_ps(struct cmd_ctx *ctx);
+int cmd_shell_only(struct cmd_ctx *ctx);
 
 extern const struct out_column ls_columns[];
 extern const struct out_column ns_columns[];

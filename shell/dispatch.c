@@ -132,18 +132,47 @@ static void test_pause(void)
 		sleep((unsigned)secs);
 }
 
-static int run_command(struct nsh_globals *g, const char *target_spec, const struct cmd *c, int argc, char **argv);
+static int run_command(struct nsh_globals *g, const char *target_spec, struct target *pinned, const struct cmd *c,
+		       int argc, char **argv);
+
+int dispatch_resolve(struct nsh_globals *g, const char *spec, struct target *ret)
+{
+	struct container_list cands = { 0 };
+	int r = target_resolve(&g->host, spec, ret, &cands);
+	if (r == -TARGET_EAMBIGUOUS) {
+		out_error(spec, "ambiguous: %zu targets match; use a longer ID or RUNTIME:NAME:", cands.n);
+		for (size_t i = 0; i < cands.n; i++)
+			fprintf(stderr, "  %-10s %-64s %s\n", cands.items[i].runtime, cands.items[i].id,
+				cands.items[i].name[0] ? cands.items[i].name : "-");
+		container_list_free(&cands);
+		return EXIT_FAIL;
+	}
+	if (r == -EINVAL) {
+		out_error(spec, "not a valid target (see 'nsh help')");
+		return EXIT_USAGE;
+	}
+	if (r < 0)
+		return cmd_target_error(spec, r);
+	return EXIT_OK;
+}
 
 int dispatch_command(struct nsh_globals *g, const char *target_spec, const struct cmd *c, int argc, char **argv)
 {
-	int r = run_command(g, target_spec, c, argc, argv);
+	return dispatch_pinned(g, target_spec, NULL, c, argc, argv);
+}
+
+int dispatch_pinned(struct nsh_globals *g, const char *target_spec, struct target *pinned, const struct cmd *c,
+		    int argc, char **argv)
+{
+	int r = run_command(g, target_spec, pinned, c, argc, argv);
 	/* Before an exec'd command runs, every failure is nsh's: 125. */
 	if ((c->flags & CMD_EXEC_STATUS) && (r == EXIT_FAIL || r == EXIT_USAGE) && g->exec_failed_early)
 		return 125;
 	return r;
 }
 
-static int run_command(struct nsh_globals *g, const char *target_spec, const struct cmd *c, int argc, char **argv)
+static int run_command(struct nsh_globals *g, const char *target_spec, struct target *pinned, const struct cmd *c,
+		       int argc, char **argv)
 {
 	struct cmd_ctx ctx = { .cmd = c, .g = g, .target_spec = target_spec };
 	g->exec_failed_early = true;
@@ -201,27 +230,22 @@ static int run_command(struct nsh_globals *g, const char *target_spec, const str
 
 	struct target t;
 	bool have_target = false;
-	if (!(c->flags & CMD_NO_TARGET)) {
-		const char *spec = target_spec ? target_spec : "host";
-		struct container_list cands = { 0 };
-		r = target_resolve(&g->host, spec, &t, &cands);
-		if (r == -TARGET_EAMBIGUOUS) {
-			out_error(spec, "ambiguous: %zu targets match; use a longer ID or RUNTIME:NAME:", cands.n);
-			for (size_t i = 0; i < cands.n; i++)
-				fprintf(stderr, "  %-10s %-64s %s\n", cands.items[i].runtime, cands.items[i].id,
-					cands.items[i].name[0] ? cands.items[i].name : "-");
-			container_list_free(&cands);
-			free(ctx.argv);
-			return EXIT_FAIL;
-		}
-		if (r == -EINVAL) {
-			out_error(spec, "not a valid target (see 'nsh help')");
-			free(ctx.argv);
-			return EXIT_USAGE;
-		}
+	if (pinned && !(c->flags & CMD_NO_TARGET)) {
+		/* The shell's attached target: resolved once, held by its pidfd;
+		 * when its init has gone, so has the target. */
+		ctx.target = pinned;
+		ctx.target_spec = target_spec;
+		r = target_check(pinned);
 		if (r < 0) {
 			free(ctx.argv);
-			return cmd_target_error(spec, r);
+			return cmd_target_error(target_spec, r);
+		}
+	} else if (!(c->flags & CMD_NO_TARGET)) {
+		const char *spec = target_spec ? target_spec : "host";
+		r = dispatch_resolve(g, spec, &t);
+		if (r != EXIT_OK) {
+			free(ctx.argv);
+			return r;
 		}
 		ctx.target = &t;
 		ctx.target_spec = spec;

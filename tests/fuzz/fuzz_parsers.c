@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* libFuzzer target over every parser that reads container-controlled or
- * runtime-written text: the first byte picks the parser, the rest is its
+ * runtime-written text, and the shell's line tokenizer (selector 8, which
+ * also checks what it returns): the first byte picks the parser, the rest is its
  * input (NUL-terminated copy, as the readers hand them over). Run by
  * scripts/test.sh for a bounded time; crashes and sanitizer reports fail. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +17,53 @@
 #include "lib/proc.h"
 #include "lib/runtime/kubepods.h"
 #include "lib/runtime/runtime.h"
+#include "lib/shell_lex.h"
 #include "lib/target.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* Raw text (host command, pipeline) as shell_lex returns it: not empty, no
+ * longer than the line, trimmed except for an escaped trailing blank. */
+static void shell_raw_check(const char *t, size_t len)
+{
+	size_t n = strlen(t);
+	if (n == 0 || n > len || blank(t[0]) || (blank(t[n - 1]) && (n < 2 || t[n - 2] != '\\')))
+		abort();
+}
+
+/* What shell_lex promises about a line it accepted from len bytes. */
+static void shell_line_check(const struct shell_line *l, size_t len)
+{
+	size_t words = 0;
+	if (l->n > 0 && !l->cmds)
+		abort();
+	for (size_t i = 0; i < l->n; i++) {
+		const struct shell_cmd *c = &l->cmds[i];
+		if (c->kind == SHELL_CMD_WORDS) {
+			if (c->host || !c->words || c->n_words == 0 || c->words[c->n_words])
+				abort();
+			for (size_t j = 0; j < c->n_words; j++)
+				if (!c->words[j] || strlen(c->words[j]) > len)
+					abort();
+			if (c->pipeline)
+				shell_raw_check(c->pipeline, len);
+			words += c->n_words;
+		} else if (c->kind == SHELL_CMD_HOST) {
+			if (c->words || c->n_words || c->pipeline || !c->host)
+				abort();
+			shell_raw_check(c->host, len);
+		} else {
+			abort();
+		}
+	}
+	if (words > SHELL_LEX_WORDS_MAX)
+		abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -28,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
 
-	switch (data[0] % 8) {
+	switch (data[0] % 9) {
 	case 0: {
 		struct proc_stat st;
 		proc_stat_parse(s, &st);
@@ -80,6 +127,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 7: {
 		uint64_t ino;
 		ns_parse_link(s, "pid", &ino);
+		break;
+	}
+	case 8: {
+		struct shell_line l;
+		const char *err = NULL;
+		size_t pos = SIZE_MAX, len = strlen(s);
+		int r = shell_lex(s, &l, &err, &pos);
+		if (r == 0) {
+			shell_line_check(&l, len);
+			shell_line_free(&l);
+			break;
+		}
+		/* Refused: an empty result, and a message pointing into the line. */
+		if (l.cmds || l.n || (r != -EINVAL && r != -ENOMEM))
+			abort();
+		if (r == -EINVAL && (!err || !err[0] || pos >= len))
+			abort();
 		break;
 	}
 	}

@@ -13,11 +13,36 @@ mkdir -p "$out/corpus"
 # Seeds: each fixture file once per parser selector byte.
 i=0
 while IFS= read -r f; do
-	for sel in 0 1 2 3 4 5 6 7; do
+	for sel in 0 1 2 3 4 5 6 7 8; do
 		{ printf "\\x0$sel"; head -c 4096 "$f"; } >"$out/corpus/seed-$i-$sel"
 	done
 	i=$((i + 1))
 done < <(find tests/fixtures -type f -size -64k | head -n 300)
+
+# Seeds for the shell's line tokenizer (selector 8): one line each, taken
+# verbatim (printf %s), covering every rule and error.
+shell_seeds=(
+	'ls -l /tmp'
+	'ps -o pid,comm --json; info'
+	"ps | grep 'a;b'; ls"
+	'!ps aux | grep x # comment; not a command'
+	'ls; !uname -a; ps'
+	"a\"b c\"d 'e f' \\; \"x\\\"y\\\\z\\\$\" '' \"\""
+	"echo a#b '#' \\# ''# # rest"
+	$'ls \\\n -l\t\"a\\\nb\"'
+	'ls || x'
+	'| grep'
+	'ls |'
+	'!'
+	"echo 'unterminated"
+	'echo "unterminated'
+	"trailing \\"
+	';; ;ls;;'
+	$'caf\xc3\xa9 \x1b[2J\x01'
+)
+for k in "${!shell_seeds[@]}"; do
+	printf '\x08%s' "${shell_seeds[$k]}" >"$out/corpus/seed-shell-$k"
+done
 
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -std=gnu11
 	-I. $(pkg-config --cflags json-c smartcols))

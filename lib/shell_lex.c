@@ -210,30 +210,32 @@ static int scan_raw(struct lexer *lx, size_t *ret_len)
 	return 0;
 }
 
-/* '!' at lx->pos: the host command up to the next ';' or comment. */
-static int lex_host(struct lexer *lx, struct shell_cmd *cmd)
+/* The raw text after the marker at lx->pos ('!' or '|') up to the next ';'
+ * or comment, into *ret; empty_err when there is none. */
+static int lex_raw_after(struct lexer *lx, const char *empty_err, char **ret)
 {
-	size_t bang = lx->pos;
+	size_t mark = lx->pos;
 
-	cmd->kind = SHELL_CMD_HOST;
 	lx->pos++;
 	skip_blanks(lx);
-
 	size_t start = lx->pos, len;
 	int r = scan_raw(lx, &len);
 	if (r < 0)
 		return r;
 	if (len == 0)
-		return lex_fail(lx, "missing host command after '!'", bang);
-
-	cmd->host = strndup(lx->s + start, len);
-	if (!cmd->host)
-		return -ENOMEM;
-	return 0;
+		return lex_fail(lx, empty_err, mark);
+	*ret = strndup(lx->s + start, len);
+	return *ret ? 0 : -ENOMEM;
 }
 
-/* '|' at lx->pos, after the command's words: the pipeline up to the next ';'
- * or comment. */
+/* '!' at lx->pos: the host command. */
+static int lex_host(struct lexer *lx, struct shell_cmd *cmd)
+{
+	cmd->kind = SHELL_CMD_HOST;
+	return lex_raw_after(lx, "missing host command after '!'", &cmd->host);
+}
+
+/* '|' at lx->pos, after the command's words: the pipeline. */
 static int lex_pipeline(struct lexer *lx, struct shell_cmd *cmd)
 {
 	size_t bar = lx->pos;
@@ -242,20 +244,7 @@ static int lex_pipeline(struct lexer *lx, struct shell_cmd *cmd)
 		return lex_fail(lx, "'||' is not supported (quote it)", bar);
 	if (cmd->n_words == 0)
 		return lex_fail(lx, "missing command before '|'", bar);
-	lx->pos++;
-	skip_blanks(lx);
-
-	size_t start = lx->pos, len;
-	int r = scan_raw(lx, &len);
-	if (r < 0)
-		return r;
-	if (len == 0)
-		return lex_fail(lx, "missing pipeline after '|'", bar);
-
-	cmd->pipeline = strndup(lx->s + start, len);
-	if (!cmd->pipeline)
-		return -ENOMEM;
-	return 0;
+	return lex_raw_after(lx, "missing pipeline after '|'", &cmd->pipeline);
 }
 
 /* An nsh command from lx->pos: words until ';', a comment, '|' or the end.

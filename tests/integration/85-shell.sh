@@ -132,13 +132,20 @@ wait_for() {
 	done
 }
 keys() { tm send-keys -t repl "$@"; }
-repl_start() {
+# A fresh server socket each time: a dying one must not take the next session.
+tm_reset() {
 	tm kill-server 2>/dev/null || true
+	TMUX_SOCK=nsht-$$-$((++TMUX_N))
+}
+TMUX_N=0
+repl_start() {
+	tm_reset
 	tm new-session -d -s repl -x 200 -y 50 \
 		"env HOME='$HOME' XDG_STATE_HOME= TERM=xterm NO_COLOR=1 '$NSH' $*; echo NSH-EXIT=\$?; sleep 60"
 }
 cleanup_repl() {
 	tm kill-server 2>/dev/null || true
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$UID/nsht-$$-"*
 	docker rm -f nsht-repl-victim >/dev/null 2>&1 || true
 }
 trap cleanup_repl EXIT
@@ -234,3 +241,24 @@ keys C-d
 wait_for '^NSH-EXIT=0$'
 assert_eq "pidmap 1|$WEB|0" "$(jq -r '"\(.line)|\(.target)|\(.status)"' "$log3" 2>/dev/null)"
 assert_contains "$(jq -r .stdout "$log3" 2>/dev/null)" "$DOCKER_WEB1_PID"
+
+t_begin "repl: the prompt is coloured on a terminal, plain with NO_COLOR or --color=never"
+for variant in "color" "NO_COLOR=1" "--color=never"; do
+	tm_reset
+	env_extra="" opt=""
+	case $variant in
+	NO_COLOR=1) env_extra="NO_COLOR=1" ;;
+	--color=never) opt="--color=never" ;;
+	esac
+	tm new-session -d -s repl -x 200 -y 50 \
+		"env HOME='$HOME' XDG_STATE_HOME= TERM=xterm $env_extra '$NSH' $opt '$WEB'; echo NSH-EXIT=\$?; sleep 60"
+	wait_for "^nsh $WEB\\(docker $SHORT\\)>"
+	prompt=$(tm capture-pane -p -e -t repl | grep "(docker $SHORT)>" | tail -n 1)
+	if [[ $variant == color ]]; then
+		assert_contains "$prompt" $'\e[1m\e[36m'"$WEB"$'\e[0m' "the target's name in bold cyan"
+	else
+		assert_eq "" "$(grep -F $'\e[' <<<"$prompt" || true)" "no escape in the prompt ($variant)"
+	fi
+	keys C-d
+	wait_for '^NSH-EXIT=0$'
+done

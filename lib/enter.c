@@ -1143,16 +1143,21 @@ static pid_t clone_into_cgroup(struct a_start *x, bool *ret_shared_mm)
  * task. With the split, a plain fork: A goes on after B exists.
  * inside: A is born in the target's pid namespace: nsh points its
  * pid_for_children there, clones, and points it back at its own (its
- * active namespace, which setns always allows). A inherits nsh's dumpable
- * 0. *ret_inside false: the namespace could not be entered (old kernel). */
+ * active namespace, which setns always allows).
+ * nsh makes itself non-dumpable first, for good: A inherits it (a fork) or
+ * shares it (the same mm), and with the shared mm, A's execve wakes nsh
+ * (exec_mm_release) before it switches A to its new mm, so for an instant
+ * /proc/A/exe is still nsh's binary under nsh's dumpable flag. Restoring
+ * the flag there would let the container open nsh's binary through A (the
+ * 01b sniper did, in CI). *ret_inside false: the namespace could not be
+ * entered (old kernel). */
 static pid_t spawn_a(struct a_start *x, bool inside, bool *ret_inside)
 {
 	*ret_inside = false;
-	int was_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 	int own = -1, theirs = -1;
 	bool moved = false;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (inside) {
-		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 		theirs = own < 0 ? -1 : open_pid_ns(x->p->t);
 		moved = theirs >= 0 && setns(theirs, CLONE_NEWPID) == 0;
@@ -1187,9 +1192,6 @@ static pid_t spawn_a(struct a_start *x, bool inside, bool *ret_inside)
 		close(own);
 	if (theirs >= 0)
 		close(theirs);
-	/* A set its (shared) mm non-dumpable too; A has its own since execve. */
-	if (was_dumpable > 0)
-		prctl(PR_SET_DUMPABLE, was_dumpable, 0, 0, 0);
 	errno = e;
 	return pid;
 }

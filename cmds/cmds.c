@@ -37,6 +37,12 @@ static const struct cmd_option enter_options[] = {
 	{ 0 },
 };
 
+static const struct cmd_option cgstat_options[] = {
+	{ 'a', "all", NULL, "one row per container, like systemd-cgtop with names" },
+	{ 's', "sort", "COL", "with --all: sort by this column (default %CPU, largest first)" },
+	{ 0 },
+};
+
 static const struct cmd_option help_options[] = { { 0 } };
 
 static const struct cmd_option none[] = { { 0 } };
@@ -65,6 +71,9 @@ static const struct cmd_option ps_options[] = {
 const struct cmd cmds[] = {
 	{ "attach", "TARGET", "shell: make TARGET the one commands run against", CMD_SHELL_ONLY | CMD_NO_TARGET, 1, 1,
 	  none, NULL, cmd_shell_only },
+	{ "cgstat", "[INTERVAL [COUNT]]",
+	  "the target's cgroup: CPU against its quota, throttling, memory against its limit, I/O, pids, PSI",
+	  CMD_HOST_OK, 0, 2, cgstat_options, cgstat_columns, cmd_cgstat },
 	{ "detach", "", "shell: back to the host", CMD_SHELL_ONLY | CMD_NO_TARGET, 0, 0, none, NULL, cmd_shell_only },
 	{ "enter", "", "an interactive shell in the target (its $SHELL, /bin/bash, /bin/sh)",
 	  CMD_NEEDS_TARGET | CMD_RAW_ARGS | CMD_EXEC_STATUS, 0, -1, enter_options, NULL, cmd_enter },

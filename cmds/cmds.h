@@ -100,6 +100,7 @@ enum {
 extern volatile sig_atomic_t cmd_interrupted;
 
 /* The commands. */
+int cmd_cgstat(struct cmd_ctx *ctx);
 int cmd_enter(struct cmd_ctx *ctx);
 int cmd_exec(struct cmd_ctx *ctx);
 int cmd_help(struct cmd_ctx *ctx);
@@ -110,6 +111,7 @@ int cmd_pidmap(struct cmd_ctx *ctx);
 int cmd_ps(struct cmd_ctx *ctx);
 int cmd_shell_only(struct cmd_ctx *ctx);
 
+extern const struct out_column cgstat_columns[];
 extern const struct out_column ls_columns[];
 extern const struct out_column ns_columns[];
 extern const struct out_column pidmap_columns[];

@@ -31,6 +31,7 @@ struct out_table {
 	size_t n_order;
 	struct out_row *rows;
 	size_t n_rows, cap_rows;
+	struct json_object *fields; /* top-level JSON members before the array */
 };
 
 int out_table_new(const char *name, const struct out_column *cols, size_t n_cols, const struct out_opts *o,
@@ -202,12 +203,26 @@ void out_set_text(struct out_table *t, int row, int col, const char *text)
 	c->text = text ? strdup(text) : NULL;
 }
 
+void out_table_field(struct out_table *t, const char *key, struct json_object *v)
+{
+	if (!t->fields)
+		t->fields = json_object_new_object();
+	if (t->fields)
+		json_object_object_add(t->fields, key, v);
+	else
+		json_object_put(v);
+}
+
 static int print_json(struct out_table *t)
 {
 	struct json_object *root = json_object_new_object();
 	struct json_object *arr = json_object_new_array();
 	if (!root || !arr)
 		return -ENOMEM;
+	if (t->fields) {
+		json_object_object_foreach(t->fields, key, val)
+			json_object_object_add(root, key, json_object_get(val));
+	}
 	json_object_object_add(root, t->name, arr);
 	for (size_t r = 0; r < t->n_rows; r++) {
 		struct json_object *o = json_object_new_object();
@@ -299,6 +314,8 @@ void out_table_free(struct out_table *t)
 		free(t->rows[r].cells);
 	}
 	free(t->rows);
+	if (t->fields)
+		json_object_put(t->fields);
 	free(t->selected);
 	free(t->order);
 	free(t);

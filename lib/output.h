@@ -60,6 +60,9 @@ void out_set_null(struct out_table *t, int row, int col, const char *text); /* t
 void out_set_object(struct out_table *t, int row, int col, struct json_object *obj, const char *text);
 /* Text column value overriding the JSON-derived text (e.g. human sizes). */
 void out_set_text(struct out_table *t, int row, int col, const char *text);
+/* A top-level JSON member printed before the rows' array ("time"); takes
+ * ownership of v. Text output ignores it. */
+void out_table_field(struct out_table *t, const char *key, struct json_object *v);
 int out_table_print(struct out_table *t);
 void out_table_free(struct out_table *t);
 

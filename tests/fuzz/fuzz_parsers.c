@@ -2,7 +2,9 @@
 /* libFuzzer target over every parser that reads container-controlled or
  * runtime-written text, and the shell's line tokenizer (selector 8, which
  * also checks what it returns): the first byte picks the parser, the rest is its
- * input (NUL-terminated copy, as the readers hand them over). Run by
+ * input (NUL-terminated copy, as the readers hand them over). Selector 9
+ * runs every cgroup accounting parser (lib/cgacct.h) on it; the text after
+ * the first NUL, if any, is blkio's second file and a key to look up. Run by
  * scripts/test.sh for a bounded time; crashes and sanitizer reports fail. */
 #include <errno.h>
 #include <stdbool.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/cgacct.h"
 #include "lib/cgroup.h"
 #include "lib/json_util.h"
 #include "lib/ns.h"
@@ -65,6 +68,55 @@ static void shell_line_check(const struct shell_line *l, size_t len)
 		abort();
 }
 
+static void psi_check(const struct cg_psi *p)
+{
+	const struct cg_psi_line *l[] = { &p->some, &p->full };
+	for (size_t i = 0; i < 2; i++)
+		if (!(l[i]->avg10 >= 0 && l[i]->avg60 >= 0 && l[i]->avg300 >= 0))
+			abort();
+}
+
+/* Every lib/cgacct.h parser on s (len bytes, NUL-terminated); the part
+ * after the first NUL is the second input. What they return must hold. */
+static void cgacct_parsers(const char *s, size_t len)
+{
+	size_t first = strlen(s);
+	const char *second = first + 1 < len ? s + first + 1 : NULL;
+	uint64_t v, q, p;
+	unsigned n;
+	if (cg_parse_limit(s, &v) == 0 && v >= (UINT64_C(1) << 62) && v != CG_NONE)
+		abort();
+	if (cg_parse_cpu_max(s, &q, &p) == 0 && (p == 0 || q == 0))
+		abort();
+	static const char *const keys[] = { "usage_usec", "oom", "oom_kill", "total_rss", "user" };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		cg_parse_keyed(s, keys[i], &v);
+	if (second && strlen(second) < 64)
+		cg_parse_keyed(s, second, &v);
+	if (cg_parse_cpulist(s, &n) == 0 && n > (1u << 20) + 1)
+		abort();
+
+	struct cg_io_dev io[CG_IO_MAX];
+	size_t nio = SIZE_MAX;
+	if (cg_parse_io_stat(s, io, CG_IO_MAX, &nio) == 0 && nio > CG_IO_MAX)
+		abort();
+	if (cg_parse_io_stat(s, io, 1, &nio) == 0 && nio > 1)
+		abort();
+	if (cg_parse_blkio(s, second, io, CG_IO_MAX, &nio) == 0 && nio > CG_IO_MAX)
+		abort();
+	if (cg_parse_blkio(NULL, s, io, 2, &nio) == 0) {
+		if (nio > 2)
+			abort();
+		for (size_t i = 0; i < nio; i++)
+			if (!memchr(io[i].name, '\0', sizeof(io[i].name)))
+				abort();
+	}
+
+	struct cg_psi psi;
+	if (cg_parse_psi(s, &psi) == 0)
+		psi_check(&psi);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1 || size > 65536)
@@ -75,7 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
 
-	switch (data[0] % 9) {
+	switch (data[0] % 10) {
 	case 0: {
 		struct proc_stat st;
 		proc_stat_parse(s, &st);
@@ -146,6 +198,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		break;
 	}
+	case 9:
+		cgacct_parsers(s, size - 1);
+		break;
 	}
 	free(s);
 	return 0;

@@ -13,11 +13,23 @@ mkdir -p "$out/corpus"
 # Seeds: each fixture file once per parser selector byte.
 i=0
 while IFS= read -r f; do
-	for sel in 0 1 2 3 4 5 6 7 8; do
+	for sel in 0 1 2 3 4 5 6 7 8 9; do
 		{ printf "\\x0$sel"; head -c 4096 "$f"; } >"$out/corpus/seed-$i-$sel"
 	done
 	i=$((i + 1))
 done < <(find tests/fixtures -type f -size -64k | head -n 300)
+
+# The cgroup accounting fixtures may fall beyond the first 300 files: seed
+# selector 9 with each of them, and blkio's two files joined by a NUL.
+j=0
+while IFS= read -r f; do
+	{ printf '\x09'; head -c 4096 "$f"; } >"$out/corpus/seed-cg-$j"
+	j=$((j + 1))
+done < <(find tests/fixtures/hosts/cgstat-* -type f -size -64k)
+while IFS= read -r f; do
+	{ printf '\x09'; cat "$f"; printf '\0'; cat "${f%_bytes*}d${f##*_bytes}"; } >"$out/corpus/seed-cg-$j"
+	j=$((j + 1))
+done < <(find tests/fixtures/hosts/cgstat-* -name 'blkio.throttle.io_service_bytes*' -type f)
 
 # Seeds for the shell's line tokenizer (selector 8): one line each, taken
 # verbatim (printf %s), covering every rule and error.

@@ -148,7 +148,7 @@ cleanup_repl() {
 	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$UID/nsht-$$-"*
 	docker rm -f nsht-repl-victim >/dev/null 2>&1 || true
 }
-trap cleanup_repl EXIT
+trap 'T_RC_SAVE=$?; set +e; cleanup_repl; (exit "$T_RC_SAVE"); _t_exit' EXIT
 
 t_begin "repl: the host prompt; Tab completes a command"
 repl_start

@@ -473,12 +473,23 @@ static void owner_init(const struct host *h, pid_t pid, bool host, struct owner 
 	o->have_parent = !host && cgroup_read_parent(h, pid, &o->parent) == 0;
 }
 
-static int sample(const struct host *h, const struct cgroup_paths *cg, const struct owner *o, struct cg_sample *s)
+/* What the --all table shows: a few files per container, not thirty. */
+#define ALL_FIELDS                                                                                               \
+	(CG_WANT(CG_F_CPU) | CG_WANT(CG_F_THROTTLE) | CG_WANT(CG_F_MEM) | CG_WANT(CG_F_MEM_STAT) | CG_WANT(CG_F_IO) | \
+	 CG_WANT(CG_F_PIDS))
+
+static int sample_some(const struct host *h, const struct cgroup_paths *cg, const struct owner *o, unsigned want,
+		       struct cg_sample *s)
 {
-	int r = cg_sample_read(h, cg, s);
+	int r = cg_sample_read_some(h, cg, want, s);
 	if (r == 0 && !o->host)
 		drop_unowned(h, cg, o->have_parent ? &o->parent : NULL, s);
 	return r;
+}
+
+static int sample(const struct host *h, const struct cgroup_paths *cg, const struct owner *o, struct cg_sample *s)
+{
+	return sample_some(h, cg, o, CG_WANT_ALL, s);
 }
 
 /* The cgroup to account: the target's own, refusing one it shares with
@@ -708,7 +719,8 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 			w->why = "no cgroup of its own";
 			continue;
 		}
-		w->ok = cg_effective_limits(h, &w->cg, &w->eff) == 0 && sample(h, &w->cg, &w->own, &w->a) == 0;
+		w->ok = cg_effective_limits(h, &w->cg, &w->eff) == 0 &&
+			sample_some(h, &w->cg, &w->own, ALL_FIELDS, &w->a) == 0;
 	}
 	int status = EXIT_OK;
 	for (long it = 0; count < 0 || it < count; it++) {
@@ -718,7 +730,7 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 			struct row *w = &rows[i];
 			if (!w->ok)
 				continue;
-			if (sample(h, &w->cg, &w->own, &w->b) < 0) {
+			if (sample_some(h, &w->cg, &w->own, ALL_FIELDS, &w->b) < 0) {
 				w->ok = false;
 				continue;
 			}

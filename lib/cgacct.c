@@ -22,6 +22,10 @@
 #define IO_READ_MAX READ_MAX_DEFAULT
 
 static const char WHY_PERM[] = "permission denied";
+static const char WHY_NOT_READ[] = "not read";
+
+struct cg_sample;
+static bool want(const struct cg_sample *s, enum cg_field f);
 static const char WHY_V1_PSI[] = "cgroup v1 has no per-cgroup PSI";
 static const char WHY_V1_HIGH[] = "cgroup v1 has no memory.high";
 static const char WHY_SWAPACCOUNT[] = "swap accounting off (swapaccount=0)";
@@ -990,8 +994,10 @@ static void set_why(struct cg_sample *s, enum cg_field f, const char *why)
 static void v2_cpu(struct cg_dir *d, struct cg_sample *s)
 {
 	_cleanup_free_ char *buf = NULL;
-	int r = read_big(d, "cpu.stat", STAT_READ_MAX, &buf);
-	if (r < 0) {
+	int r = 0;
+	if (!want(s, CG_F_CPU) && !want(s, CG_F_CPU_SPLIT) && !want(s, CG_F_THROTTLE))
+		;
+	else if ((r = read_big(d, "cpu.stat", STAT_READ_MAX, &buf)) < 0) {
 		const char *why = why_err(d, r, "cpu.stat", NULL);
 		set_why(s, CG_F_CPU, why);
 		set_why(s, CG_F_CPU_SPLIT, why);
@@ -1021,8 +1027,10 @@ static void v2_cpu(struct cg_dir *d, struct cg_sample *s)
 	}
 
 	char mx[128];
-	r = read_small(d, "cpu.max", mx, sizeof(mx));
-	if (r == -ENOENT && d->root) {
+	r = want(s, CG_F_CPU_QUOTA) ? read_small(d, "cpu.max", mx, sizeof(mx)) : 0;
+	if (!want(s, CG_F_CPU_QUOTA)) {
+		;
+	} else if (r == -ENOENT && d->root) {
 		s->quota_us = CG_NONE;
 		s->period_us = 100000; /* the kernel's default period */
 	} else {
@@ -1032,25 +1040,33 @@ static void v2_cpu(struct cg_dir *d, struct cg_sample *s)
 			set_why(s, CG_F_CPU_QUOTA, why_err(d, r, "cpu.max", "cpu"));
 	}
 
-	set_why(s, CG_F_CPUSET, v2_cpuset(d, s));
+	if (want(s, CG_F_CPUSET))
+		set_why(s, CG_F_CPUSET, v2_cpuset(d, s));
 }
 
 static void v2_memory(struct cg_dir *d, struct cg_sample *s)
 {
 	const char *why;
 
-	set_why(s, CG_F_MEM, read_num(d, "memory.current", "memory", &s->mem_usage));
-	set_why(s, CG_F_MEM_LIMIT, read_limit(d, "memory.max", "memory", &s->mem_limit));
-	set_why(s, CG_F_MEM_HIGH, read_limit(d, "memory.high", "memory", &s->mem_high));
+	if (want(s, CG_F_MEM))
+		set_why(s, CG_F_MEM, read_num(d, "memory.current", "memory", &s->mem_usage));
+	if (want(s, CG_F_MEM_LIMIT))
+		set_why(s, CG_F_MEM_LIMIT, read_limit(d, "memory.max", "memory", &s->mem_limit));
+	if (want(s, CG_F_MEM_HIGH))
+		set_why(s, CG_F_MEM_HIGH, read_limit(d, "memory.high", "memory", &s->mem_high));
 
-	why = read_num(d, "memory.swap.current", "memory", &s->swap_usage);
-	if (!why)
-		why = read_limit(d, "memory.swap.max", "memory", &s->swap_limit);
-	set_why(s, CG_F_SWAP, why);
+	if (want(s, CG_F_SWAP)) {
+		why = read_num(d, "memory.swap.current", "memory", &s->swap_usage);
+		if (!why)
+			why = read_limit(d, "memory.swap.max", "memory", &s->swap_limit);
+		set_why(s, CG_F_SWAP, why);
+	}
 
 	_cleanup_free_ char *stat = NULL;
-	int r = read_big(d, "memory.stat", STAT_READ_MAX, &stat);
-	if (r < 0) {
+	int r = 0;
+	if (!want(s, CG_F_MEM_STAT))
+		;
+	else if ((r = read_big(d, "memory.stat", STAT_READ_MAX, &stat)) < 0) {
 		set_why(s, CG_F_MEM_STAT, why_err(d, r, "memory.stat", "memory"));
 	} else if (keyed(stat, "anon", 1, &s->anon) < 0 || keyed(stat, "file", 1, &s->file) < 0 ||
 		   keyed(stat, "inactive_file", 1, &s->inactive_file) < 0 ||
@@ -1091,6 +1107,8 @@ static void v2_memory(struct cg_dir *d, struct cg_sample *s)
 	}
 
 	_cleanup_free_ char *ev = NULL;
+	if (!want(s, CG_F_MEM_EVENTS))
+		return;
 	r = read_big(d, "memory.events", STAT_READ_MAX, &ev);
 	if (r < 0) {
 		set_why(s, CG_F_MEM_EVENTS, why_err(d, r, "memory.events", "memory"));
@@ -1106,21 +1124,24 @@ static void v2_memory(struct cg_dir *d, struct cg_sample *s)
 
 static void v2_rest(struct cg_dir *d, struct cg_sample *s)
 {
-	_cleanup_free_ char *io = NULL;
-	int r = read_big(d, "io.stat", IO_READ_MAX, &io);
-	if (r >= 0)
-		r = cg_parse_io_stat(io, s->io, CG_IO_MAX, &s->n_io);
-	if (r < 0)
-		set_why(s, CG_F_IO, why_err(d, r, "io.stat", "io"));
-	else
-		io_names(d->h, s->io, s->n_io);
-
-	const char *why = read_num(d, "pids.current", "pids", &s->pids_current);
-	if (!why)
-		why = read_limit(d, "pids.max", "pids", &s->pids_max);
-	set_why(s, CG_F_PIDS, why);
-
-	set_why(s, CG_F_PSI, v2_psi(d, s));
+	if (want(s, CG_F_IO)) {
+		_cleanup_free_ char *io = NULL;
+		int r = read_big(d, "io.stat", IO_READ_MAX, &io);
+		if (r >= 0)
+			r = cg_parse_io_stat(io, s->io, CG_IO_MAX, &s->n_io);
+		if (r < 0)
+			set_why(s, CG_F_IO, why_err(d, r, "io.stat", "io"));
+		else
+			io_names(d->h, s->io, s->n_io);
+	}
+	if (want(s, CG_F_PIDS)) {
+		const char *why = read_num(d, "pids.current", "pids", &s->pids_current);
+		if (!why)
+			why = read_limit(d, "pids.max", "pids", &s->pids_max);
+		set_why(s, CG_F_PIDS, why);
+	}
+	if (want(s, CG_F_PSI))
+		set_why(s, CG_F_PSI, v2_psi(d, s));
 }
 
 /* v1: the directory of a controller's hierarchy for the process; NULL when
@@ -1156,15 +1177,18 @@ static const char *v1_dir(const struct host *h, const struct cgroup_paths *p, co
 static void v1_cpu(const struct host *h, const struct cgroup_paths *p, struct cg_sample *s, bool *found)
 {
 	struct cg_dir d;
-	const char *why = v1_dir(h, p, "cpuacct", &d, found);
-	if (why) {
+	const char *why = NULL;
+	if (!want(s, CG_F_CPU) && !want(s, CG_F_CPU_SPLIT))
+		;
+	else if ((why = v1_dir(h, p, "cpuacct", &d, found))) {
 		set_why(s, CG_F_CPU, why);
 		set_why(s, CG_F_CPU_SPLIT, why);
 	} else {
-		set_why(s, CG_F_CPU, read_num(&d, "cpuacct.usage", NULL, &s->cpu_usage_ns));
+		if (want(s, CG_F_CPU))
+			set_why(s, CG_F_CPU, read_num(&d, "cpuacct.usage", NULL, &s->cpu_usage_ns));
 
 		_cleanup_free_ char *st = NULL;
-		int r = read_big(&d, "cpuacct.stat", STAT_READ_MAX, &st);
+		int r = want(s, CG_F_CPU_SPLIT) ? read_big(&d, "cpuacct.stat", STAT_READ_MAX, &st) : -ENODATA;
 		if (r >= 0) {
 			/* USER_HZ ticks */
 			uint64_t tick_ns = 1000000000u / (uint64_t)clock_ticks();
@@ -1172,10 +1196,12 @@ static void v1_cpu(const struct host *h, const struct cgroup_paths *p, struct cg
 			    keyed(st, "system", tick_ns, &s->cpu_system_ns) < 0)
 				r = -EINVAL;
 		}
-		if (r < 0)
+		if (r < 0 && r != -ENODATA)
 			set_why(s, CG_F_CPU_SPLIT, why_err(&d, r, "cpuacct.stat", NULL));
 	}
 
+	if (!want(s, CG_F_THROTTLE) && !want(s, CG_F_CPU_QUOTA))
+		return;
 	why = v1_dir(h, p, "cpu", &d, found);
 	if (why) {
 		set_why(s, CG_F_THROTTLE, why);
@@ -1183,14 +1209,18 @@ static void v1_cpu(const struct host *h, const struct cgroup_paths *p, struct cg
 		return;
 	}
 	_cleanup_free_ char *st = NULL;
-	int r = read_big(&d, "cpu.stat", STAT_READ_MAX, &st);
-	if (r >= 0 && (keyed(st, "nr_periods", 1, &s->nr_periods) < 0 ||
+	int r = want(s, CG_F_THROTTLE) ? read_big(&d, "cpu.stat", STAT_READ_MAX, &st) : 0;
+	if (!want(s, CG_F_THROTTLE))
+		;
+	else if (r >= 0 && (keyed(st, "nr_periods", 1, &s->nr_periods) < 0 ||
 		       keyed(st, "nr_throttled", 1, &s->nr_throttled) < 0 ||
 		       keyed(st, "throttled_time", 1, &s->throttled_ns) < 0))
 		r = -EINVAL;
 	if (r < 0)
 		set_why(s, CG_F_THROTTLE, why_err(&d, r, "cpu.stat", NULL));
 
+	if (!want(s, CG_F_CPU_QUOTA))
+		return;
 	why = read_limit(&d, "cpu.cfs_quota_us", NULL, &s->quota_us);
 	if (!why)
 		why = read_num(&d, "cpu.cfs_period_us", NULL, &s->period_us);
@@ -1211,11 +1241,12 @@ static void v1_memory(const struct host *h, const struct cgroup_paths *p, struct
 	}
 
 	set_why(s, CG_F_MEM, read_num(&d, "memory.usage_in_bytes", NULL, &s->mem_usage));
-	set_why(s, CG_F_MEM_LIMIT, read_limit(&d, "memory.limit_in_bytes", NULL, &s->mem_limit));
+	if (want(s, CG_F_MEM_LIMIT) || want(s, CG_F_SWAP))
+		set_why(s, CG_F_MEM_LIMIT, read_limit(&d, "memory.limit_in_bytes", NULL, &s->mem_limit));
 
 	/* memsw is memory + swap; its files exist only with swap accounting. */
-	uint64_t memsw, memsw_limit;
-	why = s->why[CG_F_MEM];
+	uint64_t memsw = 0, memsw_limit = 0;
+	why = want(s, CG_F_SWAP) ? s->why[CG_F_MEM] : WHY_NOT_READ;
 	if (!why)
 		why = read_num(&d, "memory.memsw.usage_in_bytes", NULL, &memsw);
 	if (!why)
@@ -1230,13 +1261,17 @@ static void v1_memory(const struct host *h, const struct cgroup_paths *p, struct
 	set_why(s, CG_F_SWAP, why);
 
 	_cleanup_free_ char *stat = NULL;
-	int r = read_big(&d, "memory.stat", STAT_READ_MAX, &stat);
-	if (r >= 0 && (keyed(stat, "total_rss", 1, &s->anon) < 0 || keyed(stat, "total_cache", 1, &s->file) < 0 ||
+	int r = want(s, CG_F_MEM_STAT) ? read_big(&d, "memory.stat", STAT_READ_MAX, &stat) : -ENODATA;
+	if (r == -ENODATA)
+		;
+	else if (r >= 0 && (keyed(stat, "total_rss", 1, &s->anon) < 0 || keyed(stat, "total_cache", 1, &s->file) < 0 ||
 		       keyed(stat, "total_inactive_file", 1, &s->inactive_file) < 0 ||
 		       keyed(stat, "total_active_file", 1, &s->active_file) < 0 ||
 		       keyed(stat, "total_shmem", 1, &s->shmem) < 0))
 		r = -EINVAL;
-	if (r < 0) {
+	if (r == -ENODATA) {
+		;
+	} else if (r < 0) {
 		set_why(s, CG_F_MEM_STAT, why_err(&d, r, "memory.stat", NULL));
 	} else {
 		/* Kernel memory has its own counter on v1 (absent with
@@ -1248,6 +1283,8 @@ static void v1_memory(const struct host *h, const struct cgroup_paths *p, struct
 
 	_cleanup_free_ char *oc = NULL;
 	why = NULL;
+	if (!want(s, CG_F_MEM_EVENTS))
+		return;
 	r = read_big(&d, "memory.oom_control", STAT_READ_MAX, &oc);
 	if (r < 0)
 		why = why_err(&d, r, "memory.oom_control", NULL);
@@ -1269,6 +1306,14 @@ static bool v1_blkio_counted(const struct host *h, const struct cg_sample *s)
 	for (size_t i = 0; i < s->n_io; i++)
 		if (s->io[i].rbytes || s->io[i].wbytes || s->io[i].rios || s->io[i].wios)
 			return true;
+	/* A property of the running kernel: judged once per host and process
+	 * (cgstat --all asks for every container). */
+	static char judged_for[sizeof(h->root) + 1] = "\001"; /* never a root */
+	static bool judged;
+	if (strcmp(judged_for, h->root) == 0)
+		return judged;
+	copy_str(judged_for, sizeof(judged_for), h->root);
+	judged = true;
 	_cleanup_free_ char *root = NULL, *disks = NULL;
 	if (host_read_file(h, "/sys/fs/cgroup/blkio/blkio.throttle.io_service_bytes", IO_READ_MAX, &root, NULL) < 0 ||
 	    host_read_file(h, "/proc/diskstats", IO_READ_MAX, &disks, NULL) < 0)
@@ -1284,7 +1329,7 @@ static bool v1_blkio_counted(const struct host *h, const struct cg_sample *s)
 	for (char *line = strtok_r(disks, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned long long rs = 0, ws = 0;
 		if (sscanf(line, "%*u %*u %*s %*u %*u %llu %*u %*u %*u %llu", &rs, &ws) == 2 && (rs || ws))
-			return false;
+			return judged = false;
 	}
 	return true;
 }
@@ -1306,7 +1351,7 @@ static const char *hybrid_psi(const struct host *h, const struct cgroup_paths *p
 static void v1_rest(const struct host *h, const struct cgroup_paths *p, struct cg_sample *s, bool *found)
 {
 	struct cg_dir d;
-	const char *why = v1_dir(h, p, "blkio", &d, found);
+	const char *why = want(s, CG_F_IO) ? v1_dir(h, p, "blkio", &d, found) : WHY_NOT_READ;
 	if (!why) {
 		/* _recursive counts the descendants too, as v2's io.stat does. */
 		static const char *const files[2][2] = {
@@ -1333,19 +1378,22 @@ static void v1_rest(const struct host *h, const struct cgroup_paths *p, struct c
 	}
 	set_why(s, CG_F_IO, why);
 
-	why = v1_dir(h, p, "pids", &d, found);
-	if (!why)
-		why = read_num(&d, "pids.current", NULL, &s->pids_current);
-	if (!why)
-		why = read_limit(&d, "pids.max", NULL, &s->pids_max);
-	set_why(s, CG_F_PIDS, why);
-
-	why = v1_dir(h, p, "cpuset", &d, found);
-	if (!why)
-		why = v1_cpuset(&d, s);
-	set_why(s, CG_F_CPUSET, why);
-
-	set_why(s, CG_F_PSI, hybrid_psi(h, p, s));
+	if (want(s, CG_F_PIDS)) {
+		why = v1_dir(h, p, "pids", &d, found);
+		if (!why)
+			why = read_num(&d, "pids.current", NULL, &s->pids_current);
+		if (!why)
+			why = read_limit(&d, "pids.max", NULL, &s->pids_max);
+		set_why(s, CG_F_PIDS, why);
+	}
+	if (want(s, CG_F_CPUSET)) {
+		why = v1_dir(h, p, "cpuset", &d, found);
+		if (!why)
+			why = v1_cpuset(&d, s);
+		set_why(s, CG_F_CPUSET, why);
+	}
+	if (want(s, CG_F_PSI))
+		set_why(s, CG_F_PSI, hybrid_psi(h, p, s));
 }
 
 static bool use_v2(const struct host *h, const struct cgroup_paths *p)
@@ -1353,10 +1401,21 @@ static bool use_v2(const struct host *h, const struct cgroup_paths *p)
 	return h->cgroup_version == 2 && p->has_unified;
 }
 
+static bool want(const struct cg_sample *s, enum cg_field f)
+{
+	return s->want & CG_WANT(f);
+}
+
 int cg_sample_read(const struct host *h, const struct cgroup_paths *p, struct cg_sample *ret)
+{
+	return cg_sample_read_some(h, p, CG_WANT_ALL, ret);
+}
+
+int cg_sample_read_some(const struct host *h, const struct cgroup_paths *p, unsigned wanted, struct cg_sample *ret)
 {
 	struct cg_sample s;
 	memset(&s, 0, sizeof(s));
+	s.want = wanted;
 	clock_gettime(CLOCK_MONOTONIC, &s.when);
 
 	if (use_v2(h, p)) {
@@ -1383,6 +1442,10 @@ int cg_sample_read(const struct host *h, const struct cgroup_paths *p, struct cg
 	/* Nothing readable at all: the cgroup went away or is closed to us. */
 	bool perm = false, any = false;
 	for (int f = 0; f < CG_F_COUNT; f++) {
+		if (!want(&s, f)) {
+			s.why[f] = WHY_NOT_READ;
+			continue;
+		}
 		any |= !s.why[f];
 		perm |= s.why[f] == WHY_PERM;
 	}

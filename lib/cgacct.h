@@ -95,6 +95,8 @@ struct cg_sample {
 	 * "PSI disabled at boot (psi=0)", "permission denied", "no such file
 	 * in this kernel: memory.swap.current", ...). */
 	const char *why[CG_F_COUNT];
+
+	unsigned want; /* what cg_sample_read_some was asked for */
 };
 
 /* Read everything for a process's cgroups (struct cgroup_paths from
@@ -102,6 +104,13 @@ struct cg_sample {
  * even when fields are unavailable (see why); -errno only when nothing at
  * all could be read (the cgroup is gone: -ENOENT). */
 int cg_sample_read(const struct host *h, const struct cgroup_paths *p, struct cg_sample *ret);
+
+/* The same, reading only the fields in want (bits 1 << CG_F_*): a table
+ * of a hundred containers needs a few files each, not thirty. The others
+ * say "not read". */
+int cg_sample_read_some(const struct host *h, const struct cgroup_paths *p, unsigned want, struct cg_sample *ret);
+#define CG_WANT(f) (1u << (f))
+#define CG_WANT_ALL ((1u << CG_F_COUNT) - 1)
 
 /* The host's own pressure (/proc/pressure/{cpu,memory,io}); *ret_why set
  * (and -errno returned) when unavailable: "PSI disabled at boot (psi=0)",

@@ -14,6 +14,7 @@
 
 #include "lib/cgacct.h"
 #include "lib/cgroup.h"
+#include "lib/json_pick.h"
 #include "lib/json_util.h"
 #include "lib/ns.h"
 #include "lib/passwd.h"
@@ -155,7 +156,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	case 4: {
+		static const char *const picks[] = { "id", "init_process_pid", "config.labels", "a.b" };
 		struct json_object *o = NULL;
+		if (json_pick(s, strlen(s), picks, 4, &o) == 0)
+			json_object_put(o);
+		o = NULL;
 		if (json_parse_buf(s, strlen(s), &o) == 0) {
 			struct container c;
 			memset(&c, 0, sizeof(c));

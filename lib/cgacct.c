@@ -1164,8 +1164,31 @@ static const char *v1_dir(const struct host *h, const struct cgroup_paths *p, co
 	if (dl < pl)
 		return cw->no_hierarchy;
 	dir[dl - pl] = '\0';
-	if (!host_exists(h, dir))
+	/* Whether a hierarchy is mounted does not change while nsh runs: asked
+	 * once per mount point and host root (cgstat --all asks for every
+	 * container and every sample). */
+	static char known_root[sizeof(h->root) + 1] = "\001";
+	static char known[8][64];
+	static bool known_ok[8];
+	static size_t n_known;
+	if (strcmp(known_root, h->root) != 0) {
+		copy_str(known_root, sizeof(known_root), h->root);
+		n_known = 0;
+	}
+	size_t k = 0;
+	while (k < n_known && strcmp(known[k], dir) != 0)
+		k++;
+	if (k == n_known) {
+		bool ok = host_exists(h, dir);
+		if (n_known < ARRAY_SIZE(known) && strlen(dir) < sizeof(known[0])) {
+			copy_str(known[n_known], sizeof(known[0]), dir);
+			known_ok[n_known++] = ok;
+		}
+		if (!ok)
+			return cw->no_hierarchy;
+	} else if (!known_ok[k]) {
 		return cw->no_hierarchy;
+	}
 	if (cg_dir_set(d, h, 1, dir, path) < 0)
 		return cw->gone;
 	if (!host_exists(h, d->dir))

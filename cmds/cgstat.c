@@ -703,6 +703,7 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 		return EXIT_FAIL;
 	}
 	size_t n = 0;
+	struct cg_memo *memo = NULL;
 	for (size_t i = 0; i < l.n; i++) {
 		const struct container *c = &l.items[i];
 		if (c->pid <= 0 || c->sandbox)
@@ -719,9 +720,10 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 			w->why = "no cgroup of its own";
 			continue;
 		}
-		w->ok = cg_effective_limits(h, &w->cg, &w->eff) == 0 &&
+		w->ok = cg_effective_limits_memo(h, &w->cg, &memo, &w->eff) == 0 &&
 			sample_some(h, &w->cg, &w->own, ALL_FIELDS, &w->a) == 0;
 	}
+	cg_memo_free(memo);
 	int status = EXIT_OK;
 	for (long it = 0; count < 0 || it < count; it++) {
 		if (!pause_for(interval))

@@ -1483,6 +1483,57 @@ int cg_sample_read_some(const struct host *h, const struct cgroup_paths *p, unsi
 
 /* ---- effective limits ---- */
 
+/* Ancestors' limit files, read once per memo: full path -> text result. */
+struct memo_entry {
+	char path[PATH_MAX];
+	int r;
+	char text[128];
+};
+
+struct cg_memo {
+	struct memo_entry *e;
+	size_t n, cap;
+};
+
+static struct cg_memo *active_memo; /* set for the duration of one cg_effective_limits_memo */
+
+void cg_memo_free(struct cg_memo *memo)
+{
+	if (!memo)
+		return;
+	free(memo->e);
+	free(memo);
+}
+
+/* read_small for a limit file, through the active memo for ancestors. */
+static int read_limit_file(struct cg_dir *d, bool ancestor, const char *file, char *buf, size_t size)
+{
+	struct cg_memo *m = ancestor ? active_memo : NULL;
+	char full[PATH_MAX];
+	if (!m || snprintf(full, sizeof(full), "%s/%s", d->dir, file) >= (int)sizeof(full))
+		return read_small(d, file, buf, size);
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->e[i].path, full) == 0) {
+			copy_str(buf, size, m->e[i].text);
+			return m->e[i].r;
+		}
+	int r = read_small(d, file, buf, size);
+	if (m->n == m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 32;
+		struct memo_entry *e = realloc(m->e, ncap * sizeof(*e));
+		if (!e)
+			return r;
+		m->e = e;
+		m->cap = ncap;
+	}
+	struct memo_entry *e = &m->e[m->n];
+	if (copy_str(e->path, sizeof(e->path), full) == 0 && copy_str(e->text, sizeof(e->text), r >= 0 ? buf : "") == 0) {
+		e->r = r;
+		m->n++;
+	}
+	return r;
+}
+
 /* The smallest of a limit file over the cgroup and its ancestors; from is
  * left as is when none is set. Missing files (the root's) are skipped. */
 static int walk_limit(struct cg_dir *leaf, const char *file, uint64_t *limit, char *from)
@@ -1491,7 +1542,7 @@ static int walk_limit(struct cg_dir *leaf, const char *file, uint64_t *limit, ch
 	for (int depth = 0; depth <= CG_DEPTH_MAX; depth++) {
 		char buf[64];
 		uint64_t v;
-		int r = read_small(&d, file, buf, sizeof(buf));
+		int r = read_limit_file(&d, depth > 0, file, buf, sizeof(buf));
 		if (r >= 0)
 			r = cg_parse_limit(buf, &v);
 		if (r < 0 && r != -ENOENT)
@@ -1514,15 +1565,15 @@ static int walk_cpu(struct cg_dir *leaf, double *cores, char *from)
 		char buf[128];
 		int r;
 		if (d.version == 2) {
-			r = read_small(&d, "cpu.max", buf, sizeof(buf));
+			r = read_limit_file(&d, depth > 0, "cpu.max", buf, sizeof(buf));
 			if (r >= 0)
 				r = cg_parse_cpu_max(buf, &quota, &period);
 		} else {
-			r = read_small(&d, "cpu.cfs_quota_us", buf, sizeof(buf));
+			r = read_limit_file(&d, depth > 0, "cpu.cfs_quota_us", buf, sizeof(buf));
 			if (r >= 0)
 				r = cg_parse_limit(buf, &quota);
 			if (r >= 0 && quota != CG_NONE) {
-				r = read_small(&d, "cpu.cfs_period_us", buf, sizeof(buf));
+				r = read_limit_file(&d, depth > 0, "cpu.cfs_period_us", buf, sizeof(buf));
 				if (r >= 0)
 					r = cg_parse_limit(buf, &period);
 				if (r >= 0 && (period == 0 || period == CG_NONE))
@@ -1587,4 +1638,15 @@ int cg_effective_limits(const struct host *h, const struct cgroup_paths *p, stru
 	}
 	*ret = e;
 	return 0;
+}
+
+int cg_effective_limits_memo(const struct host *h, const struct cgroup_paths *p, struct cg_memo **memo,
+			     struct cg_effective *ret)
+{
+	if (!*memo)
+		*memo = calloc(1, sizeof(**memo));
+	active_memo = *memo;
+	int r = cg_effective_limits(h, p, ret);
+	active_memo = NULL;
+	return r;
 }

@@ -131,6 +131,15 @@ struct cg_effective {
 };
 int cg_effective_limits(const struct host *h, const struct cgroup_paths *p, struct cg_effective *ret);
 
+/* The same for many cgroups at once (cgstat --all): the ancestors' limit
+ * files (/docker, /kubepods/..., the root), which most of them share, are
+ * read once per memo. A memo holds what was read when: make one per
+ * sample round, free it after (cg_memo_free). */
+struct cg_memo;
+int cg_effective_limits_memo(const struct host *h, const struct cgroup_paths *p, struct cg_memo **memo,
+			     struct cg_effective *ret);
+void cg_memo_free(struct cg_memo *memo);
+
 /* ---- parsers (text as read from the file, NUL-terminated) ---- */
 
 /* A limit: "max", "-1", a number; v1's page-rounded LONG_MAX and anything

@@ -653,6 +653,37 @@ static void v2_systemd_effective(void **state)
 	assert_string_equal(e.pids_from, "");
 }
 
+/* Through a memo, the same limits as without, for cgroups that share
+ * ancestors, and the memo's answers for the pod level are reused. */
+static void effective_memo(void **state)
+{
+	(void)state;
+	struct host h;
+	struct cgroup_paths p;
+	struct cg_effective plain, memo1, memo2;
+	struct cg_memo *memo = NULL;
+	static const char *const hosts[] = { V2S, "hosts/cgstat-v1" };
+	static const int pids[] = { 4242, 3131 };
+	for (size_t i = 0; i < 2; i++) {
+		fixture_host(&h, hosts[i]);
+		paths_of(&h, pids[i], &p);
+		assert_int_equal(cg_effective_limits(&h, &p, &plain), 0);
+		assert_int_equal(cg_effective_limits_memo(&h, &p, &memo, &memo1), 0);
+		assert_int_equal(cg_effective_limits_memo(&h, &p, &memo, &memo2), 0);
+		for (int k = 0; k < 2; k++) {
+			const struct cg_effective *m = k ? &memo2 : &memo1;
+			assert_true(m->cpu_cores == plain.cpu_cores);
+			assert_string_equal(m->cpu_from, plain.cpu_from);
+			assert_int_equal(m->mem_limit, plain.mem_limit);
+			assert_string_equal(m->mem_from, plain.mem_from);
+			assert_int_equal(m->pids_max, plain.pids_max);
+			assert_string_equal(m->pids_from, plain.pids_from);
+		}
+		cg_memo_free(memo);
+		memo = NULL;
+	}
+}
+
 static void v2_gone(void **state)
 {
 	(void)state;
@@ -1076,6 +1107,7 @@ int main(void)
 		cmocka_unit_test(field_names),
 		cmocka_unit_test(v2_systemd_container),
 		cmocka_unit_test(v2_systemd_pod),
+		cmocka_unit_test(effective_memo),
 		cmocka_unit_test(v2_systemd_root),
 		cmocka_unit_test(v2_systemd_effective),
 		cmocka_unit_test(v2_gone),

@@ -603,9 +603,8 @@ static int find_column(const char *name)
 	return -1;
 }
 
-static void fill_row(struct out_table *tb, const struct row *w, const struct host *h)
+static void fill_row(struct out_table *tb, const struct row *w)
 {
-	(void)h;
 	int i = out_row_add(tb, -1);
 	if (i < 0)
 		return;
@@ -681,6 +680,10 @@ static void fill_row(struct out_table *tb, const struct row *w, const struct hos
 static int run_all(struct cmd_ctx *ctx, double interval, long count)
 {
 	const struct host *h = &ctx->g->host;
+	/* qsort's comparison reads these: set on every run, as the shell runs
+	 * cgstat many times in one process. */
+	sort_col = CS_CPU;
+	sort_desc = true;
 	const char *s = cmd_arg(ctx, OPT_SORT);
 	if (s) {
 		int k = find_column(s);
@@ -758,7 +761,7 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 		utc_now(when, sizeof(when));
 		out_table_field(tb, "time", json_object_new_string(when));
 		for (size_t i = 0; i < n; i++)
-			fill_row(tb, &rows[i], h);
+			fill_row(tb, &rows[i]);
 		if (it && !ctx->out.json)
 			fputc('\n', ctx->out.out);
 		out_table_print(tb);

@@ -1129,6 +1129,9 @@ static pid_t clone_into_cgroup(struct a_start *x, bool *ret_shared_mm)
 	close(fd);
 	return pid < 0 ? -e : (pid_t)pid;
 #else
+	/* Headers older than clone3 (Linux 5.7): spawn_a falls back to a fork
+	 * or a vfork-like clone and A joins the v2 cgroup through
+	 * cgroup.procs (join_cgroup2). */
 	(void)x;
 	return -ENOSYS;
 #endif

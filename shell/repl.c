@@ -111,9 +111,14 @@ static char **repl_complete(const char *text, int start, int end)
 		return NULL;
 	}
 	/* words: those before the one being completed; it is `text`. */
-	words = realloc(words, (size_t)(n + 2) * sizeof(char *));
+	char **grown = realloc(words, (size_t)(n + 2) * sizeof(char *));
 	char **result = NULL;
-	if (words) {
+	if (!grown) {
+		for (int i = 0; i < n; i++)
+			free(words[i]);
+		free(words);
+	} else {
+		words = grown;
 		words[n] = strdup(text);
 		words[n + 1] = NULL;
 		strv_free(&matches);

@@ -566,6 +566,7 @@ struct row {
 	struct cg_sample a, b;
 	struct rates r;
 	double v[CS_COUNT]; /* sort keys */
+	bool has[CS_COUNT]; /* the key is a value, not "-" */
 };
 
 static int sort_col = CS_CPU;
@@ -587,8 +588,8 @@ static int cmp_row(const void *x, const void *y)
 		return r ? r : strcmp(a->c->id, b->c->id);
 	}
 	/* Rows without a value go last either way. */
-	if (a->ok != b->ok)
-		return a->ok ? -1 : 1;
+	if (a->has[sort_col] != b->has[sort_col])
+		return a->has[sort_col] ? -1 : 1;
 	double d = a->v[sort_col] - b->v[sort_col];
 	if (d == 0)
 		return strcmp(shown_name(a->c), shown_name(b->c));
@@ -736,19 +737,29 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 			if (!w->ok)
 				continue;
 			if (sample_some(h, &w->cg, &w->own, ALL_FIELDS, &w->b) < 0) {
-				w->ok = false;
+				w->ok = false; /* gone: "-" everywhere, sorted last */
+				memset(w->has, 0, sizeof(w->has));
 				continue;
 			}
 			compute(&w->a, &w->b, &w->eff, &w->r);
-			w->v[CS_TASKS] = (double)w->b.pids_current;
+			const struct cg_sample *b = &w->b;
+			w->v[CS_TASKS] = (double)b->pids_current;
+			w->has[CS_TASKS] = !b->why[CG_F_PIDS];
 			w->v[CS_CPU] = w->r.cores;
+			w->has[CS_CPU] = w->r.cpu_ok;
 			w->v[CS_QUOTA] = w->r.quota_pct;
-			w->v[CS_MEM] = (double)w->b.mem_usage;
-			w->v[CS_WS] = (double)w->b.working_set;
-			w->v[CS_LIMIT] = w->eff.mem_limit == CG_NONE ? -1 : (double)w->eff.mem_limit;
+			w->has[CS_QUOTA] = w->r.cpu_ok && w->eff.cpu_cores > 0;
+			w->v[CS_MEM] = (double)b->mem_usage;
+			w->has[CS_MEM] = !b->why[CG_F_MEM];
+			w->v[CS_WS] = (double)b->working_set;
+			w->has[CS_WS] = !b->why[CG_F_MEM] && !b->why[CG_F_MEM_STAT];
+			w->v[CS_LIMIT] = (double)w->eff.mem_limit;
+			w->has[CS_LIMIT] = w->eff.mem_limit != CG_NONE;
 			w->v[CS_IOR] = w->r.io_r;
 			w->v[CS_IOW] = w->r.io_w;
+			w->has[CS_IOR] = w->has[CS_IOW] = !b->why[CG_F_IO];
 			w->v[CS_THR] = w->r.throttled_pct;
+			w->has[CS_THR] = w->r.thr_ok;
 			w->a = w->b;
 		}
 		qsort(rows, n, sizeof(*rows), cmp_row);

@@ -230,18 +230,24 @@ bench_make_runc() {
 		bench_die "runc run $id failed (see $BENCH_STATE/runc.log)"
 }
 
+# bench_mkcg ROOT DIR: a cgroup DIR under the hierarchy ROOT that takes
+# tasks. A new v1 cpuset is empty and takes no task until given CPUs and
+# memory nodes; LXC copies its parent's, so do we.
+bench_mkcg() {
+	local root=$1 d=$2
+	mkdir -p "$d"
+	if [[ -e $d/cpuset.cpus && -z $(cat "$d/cpuset.cpus") ]]; then
+		cat "$root/cpuset.cpus" >"$d/cpuset.cpus"
+		cat "$root/cpuset.mems" >"$d/cpuset.mems"
+	fi
+}
+
 bench_make_lxc() {
 	local name=$1 root d dirs=() pid deadline
 	BENCH_LXC_NAMES+=("$name")
 	for root in $(bench_cgroup_roots); do
 		d=$root/lxc.payload.$name
-		mkdir -p "$d"
-		# A new v1 cpuset is empty and takes no task until given CPUs and
-		# memory nodes; LXC copies its parent's, so do we.
-		if [[ -e $d/cpuset.cpus && -z $(cat "$d/cpuset.cpus") ]]; then
-			cat "$root/cpuset.cpus" >"$d/cpuset.cpus"
-			cat "$root/cpuset.mems" >"$d/cpuset.mems"
-		fi
+		bench_mkcg "$root" "$d"
 		dirs+=("$d")
 	done
 	# The shell joins every hierarchy, then becomes unshare; its fork, the
@@ -256,6 +262,13 @@ bench_make_lxc() {
 	until [[ -n $(cat "/proc/$pid/task/$pid/children" 2>/dev/null) ]]; do
 		((SECONDS < deadline)) || bench_die "LXC-shaped $name: no init after 10 s"
 		sleep 0.05
+	done
+	# As with LXC, the init's parent (LXC's monitor, here unshare) sits in
+	# lxc.monitor.<name>, so the payload cgroup is the container's own.
+	for root in $(bench_cgroup_roots); do
+		d=$root/lxc.monitor.$name
+		bench_mkcg "$root" "$d"
+		echo "$pid" >"$d/cgroup.procs"
 	done
 }
 
@@ -292,14 +305,15 @@ bench_remove_containers() {
 	BENCH_LXC_PIDS=()
 	for name in "${BENCH_LXC_NAMES[@]}"; do
 		for root in $(bench_cgroup_roots); do
-			d=$root/lxc.payload.$name
-			[[ -d $d ]] || continue
-			# A killed task leaves its cgroup a moment later.
-			for ((i = 0; i < 50; i++)); do
-				rmdir "$d" 2>/dev/null && break
-				sleep 0.1
+			for d in "$root/lxc.payload.$name" "$root/lxc.monitor.$name"; do
+				[[ -d $d ]] || continue
+				# A killed task leaves its cgroup a moment later.
+				for ((i = 0; i < 50; i++)); do
+					rmdir "$d" 2>/dev/null && break
+					sleep 0.1
+				done
+				[[ ! -d $d ]] || bench_log "could not remove cgroup $d"
 			done
-			[[ ! -d $d ]] || bench_log "could not remove cgroup $d"
 		done
 	done
 	BENCH_LXC_NAMES=()
@@ -314,7 +328,7 @@ bench_remove_leftovers() {
 		timeout 30 runc delete -f "$id" >/dev/null 2>&1 || true
 	done
 	for root in $(bench_cgroup_roots); do
-		for d in "$root"/lxc.payload.nsht-bench-*; do
+		for d in "$root"/lxc.payload.nsht-bench-* "$root"/lxc.monitor.nsht-bench-*; do
 			[[ -d $d ]] || continue
 			rmdir "$d" 2>/dev/null || bench_log "leftover $d still has processes"
 		done

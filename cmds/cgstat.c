@@ -117,9 +117,18 @@ static int parse_interval(struct cmd_ctx *ctx, double *ret_interval, long *ret_c
 	return 0;
 }
 
+/* CPUs online, asked at most once a second (sysconf reads a sysfs file,
+ * and --all asks for every row). */
 static long host_cpus(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	static long n;
+	static struct timespec asked;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (n <= 0 || now.tv_sec != asked.tv_sec) {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+		asked = now;
+	}
 	return n > 0 ? n : 1;
 }
 
@@ -444,52 +453,58 @@ static const struct {
 /* A container's init may sit in a cgroup it does not own in some
  * hierarchies (nspawn without systemd leaves the v1 controllers at "/",
  * its supervisor's): what those hold is the host's or the supervisor's,
- * never the container's, so it is reported unavailable, not shown. */
-static void drop_unowned(const struct host *h, const struct cgroup_paths *mine, const struct cgroup_paths *parent,
-			 struct cg_sample *s)
+ * never the container's, so it is reported unavailable, not shown. The
+ * fields concerned are worked out once per target (CG_WANT bits). */
+static unsigned unowned_fields(const struct host *h, const struct cgroup_paths *mine,
+			       const struct cgroup_paths *parent)
 {
-	static const char why[] = "not its own cgroup: it shares its supervisor's or the host's";
-	if (h->cgroup_version == 2) {
-		if (!cgroup_owns(h, mine, parent, NULL))
-			for (int f = 0; f < CG_F_COUNT; f++)
-				s->why[f] = why;
-		return;
-	}
+	unsigned mask = 0;
+	if (h->cgroup_version == 2)
+		return cgroup_owns(h, mine, parent, NULL) ? 0 : CG_WANT_ALL;
 	for (size_t i = 0; i < ARRAY_SIZE(field_ctl); i++)
 		if (!cgroup_owns(h, mine, parent, field_ctl[i].ctl) &&
 		    !(strcmp(field_ctl[i].ctl, "cpuacct") == 0 && cgroup_owns(h, mine, parent, "cpu")))
-			s->why[field_ctl[i].f] = why;
+			mask |= CG_WANT(field_ctl[i].f);
+	return mask;
 }
 
+/* Whose cgroups a target's are: its own or, in some hierarchies, its
+ * parent's too. */
 struct owner {
-	bool host;
-	bool have_parent;
-	struct cgroup_paths parent;
+	unsigned unowned;   /* CG_WANT bits of fields from hierarchies it shares */
+	bool primary_owned; /* it owns one hierarchy at least (cgroup_primary_owned) */
 };
 
-static void owner_init(const struct host *h, pid_t pid, bool host, struct owner *o)
+static void owner_init(const struct host *h, pid_t pid, bool host, const struct cgroup_paths *mine,
+		       struct owner *o)
 {
-	o->host = host;
-	o->have_parent = !host && cgroup_read_parent(h, pid, &o->parent) == 0;
+	o->unowned = 0;
+	o->primary_owned = true;
+	if (host)
+		return;
+	struct cgroup_paths *parent = malloc(sizeof(*parent));
+	bool have_parent = parent && cgroup_read_parent(h, pid, parent) == 0;
+	const struct cgroup_paths *pp = have_parent ? parent : NULL;
+	o->unowned = unowned_fields(h, mine, pp);
+	o->primary_owned = cgroup_primary_owned(h, mine, pp, NULL) != NULL;
+	free(parent);
 }
 
 /* What the --all table shows: a few files per container, not thirty. */
 #define ALL_FIELDS                                                                                               \
 	(CG_WANT(CG_F_CPU) | CG_WANT(CG_F_THROTTLE) | CG_WANT(CG_F_MEM) | CG_WANT(CG_F_MEM_STAT) | CG_WANT(CG_F_IO) | \
-	 CG_WANT(CG_F_PIDS))
+	 CG_WANT(CG_F_PIDS) | CG_WANT_LEAN)
+/* and the limits it needs: %QUOTA and LIMIT */
+#define ALL_LIMITS (CG_WANT(CG_F_CPU_QUOTA) | CG_WANT(CG_F_MEM_LIMIT))
 
-static int sample_some(const struct host *h, const struct cgroup_paths *cg, const struct owner *o, unsigned want,
-		       struct cg_sample *s)
+static int sample_some(struct cg_reader *rd, const struct owner *o, unsigned want, struct cg_sample *s)
 {
-	int r = cg_sample_read_some(h, cg, want, s);
-	if (r == 0 && !o->host)
-		drop_unowned(h, cg, o->have_parent ? &o->parent : NULL, s);
+	static const char why[] = "not its own cgroup: it shares its supervisor's or the host's";
+	int r = cg_reader_sample(rd, want, s);
+	for (int f = 0; r == 0 && f < CG_F_COUNT; f++)
+		if (o->unowned & CG_WANT(f))
+			s->why[f] = why;
 	return r;
-}
-
-static int sample(const struct host *h, const struct cgroup_paths *cg, const struct owner *o, struct cg_sample *s)
-{
-	return sample_some(h, cg, o, CG_WANT_ALL, s);
 }
 
 /* The cgroup to account: the target's own, refusing one it shares with
@@ -521,19 +536,23 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 		return EXIT_FAIL;
 	}
 	struct owner own;
-	owner_init(h, t->pid, strcmp(t->kind, "host") == 0, &own);
+	owner_init(h, t->pid, strcmp(t->kind, "host") == 0, &cg, &own);
 	struct cg_sample a, b;
-	r = sample(h, &cg, &own, &a);
+	struct cg_reader rd;
+	cg_reader_init(&rd, h, &cg);
+	r = sample_some(&rd, &own, CG_WANT_ALL, &a);
 	if (r < 0) {
+		cg_reader_close(&rd);
 		out_error("cgstat", "%s: cannot read its cgroup: %s", path, strerror(-r));
 		return r == -ENOENT ? cmd_target_error(ctx->target_spec, -TARGET_EEXITED) : EXIT_FAIL;
 	}
 	for (long i = 0; count < 0 || i < count; i++) {
 		if (!pause_for(interval))
 			break;
-		r = sample(h, &cg, &own, &b);
+		r = sample_some(&rd, &own, CG_WANT_ALL, &b);
 		if (r < 0) {
 			/* The cgroup went away with the container. */
+			cg_reader_close(&rd);
 			return cmd_target_error(ctx->target_spec, -TARGET_EEXITED);
 		}
 		struct rates rt;
@@ -551,6 +570,7 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 		}
 		a = b;
 	}
+	cg_reader_close(&rd);
 	return EXIT_OK;
 }
 
@@ -562,6 +582,7 @@ struct row {
 	const char *why;
 	struct owner own;
 	struct cgroup_paths cg;
+	struct cg_reader rd; /* of cg, once ok */
 	struct cg_effective eff;
 	struct cg_sample a, b;
 	struct rates r;
@@ -578,9 +599,10 @@ static const char *shown_name(const struct container *c)
 	return c->name[0] ? c->name : c->id;
 }
 
+/* Sorts pointers: a row stays where it is, as its reader points into it. */
 static int cmp_row(const void *x, const void *y)
 {
-	const struct row *a = x, *b = y;
+	const struct row *a = *(const struct row *const *)x, *b = *(const struct row *const *)y;
 	if (sort_col == CS_NAME || sort_col == CS_RUNTIME || sort_col == CS_POD) {
 		const char *s1 = sort_col == CS_RUNTIME ? a->c->runtime : sort_col == CS_POD ? a->c->pod_name : shown_name(a->c);
 		const char *s2 = sort_col == CS_RUNTIME ? b->c->runtime : sort_col == CS_POD ? b->c->pod_name : shown_name(b->c);
@@ -702,7 +724,10 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 		return EXIT_FAIL;
 	}
 	struct row *rows = calloc(l.n ? l.n : 1, sizeof(*rows));
-	if (!rows) {
+	struct row **order = calloc(l.n ? l.n : 1, sizeof(*order));
+	if (!rows || !order) {
+		free(rows);
+		free(order);
 		container_list_free(&l);
 		return EXIT_FAIL;
 	}
@@ -714,18 +739,18 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 			continue;
 		struct row *w = &rows[n++];
 		w->c = c;
-		const char *ctl = NULL;
 		if (cgroup_read_proc(h, c->pid, &w->cg) < 0) {
 			w->why = "exited";
 			continue;
 		}
-		owner_init(h, c->pid, false, &w->own);
-		if (!cgroup_primary_owned(h, &w->cg, w->own.have_parent ? &w->own.parent : NULL, &ctl)) {
+		owner_init(h, c->pid, false, &w->cg, &w->own);
+		if (!w->own.primary_owned) {
 			w->why = "no cgroup of its own";
 			continue;
 		}
-		w->ok = cg_effective_limits_memo(h, &w->cg, &memo, &w->eff) == 0 &&
-			sample_some(h, &w->cg, &w->own, ALL_FIELDS, &w->a) == 0;
+		cg_reader_init(&w->rd, h, &w->cg);
+		w->ok = cg_effective_limits_memo(h, &w->cg, &memo, ALL_LIMITS, &w->eff) == 0;
+		w->ok = w->ok && sample_some(&w->rd, &w->own, ALL_FIELDS, &w->a) == 0;
 	}
 	cg_memo_free(memo);
 	int status = EXIT_OK;
@@ -736,7 +761,7 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 			struct row *w = &rows[i];
 			if (!w->ok)
 				continue;
-			if (sample_some(h, &w->cg, &w->own, ALL_FIELDS, &w->b) < 0) {
+			if (sample_some(&w->rd, &w->own, ALL_FIELDS, &w->b) < 0) {
 				w->ok = false; /* gone: "-" everywhere, sorted last */
 				memset(w->has, 0, sizeof(w->has));
 				continue;
@@ -762,7 +787,9 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 			w->has[CS_THR] = w->r.thr_ok;
 			w->a = w->b;
 		}
-		qsort(rows, n, sizeof(*rows), cmp_row);
+		for (size_t i = 0; i < n; i++)
+			order[i] = &rows[i];
+		qsort(order, n, sizeof(*order), cmp_row);
 		struct out_table *tb;
 		if (cmd_table_new(ctx, "targets", &tb) < 0) {
 			status = EXIT_USAGE;
@@ -772,13 +799,16 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 		utc_now(when, sizeof(when));
 		out_table_field(tb, "time", json_object_new_string(when));
 		for (size_t i = 0; i < n; i++)
-			fill_row(tb, &rows[i]);
+			fill_row(tb, order[i]);
 		if (it && !ctx->out.json)
 			fputc('\n', ctx->out.out);
 		out_table_print(tb);
 		out_table_free(tb);
 		fflush(ctx->out.out);
 	}
+	for (size_t i = 0; i < n; i++)
+		cg_reader_close(&rows[i].rd);
+	free(order);
 	free(rows);
 	container_list_free(&l);
 	return status;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "keptfile.h"
 #include "util.h"
 
 /* Anything at or above 2^62 is "no limit": v1 writes LONG_MAX rounded down
@@ -634,6 +635,8 @@ static const struct ctrl_why *ctrl_why(const char *ctrl)
  * /proc/PID/cgroup. */
 struct cg_dir {
 	const struct host *h;
+	struct kept_set *ks; /* the leaf's files stay open between samples; NULL: ancestors */
+	const char *ctl;     /* v1: the controller whose hierarchy this is */
 	int version;
 	char base[PATH_MAX];
 	char path[CG_PATH_MAX];
@@ -672,6 +675,7 @@ static bool cg_dir_up(struct cg_dir *d)
 		*slash = '\0';
 	d->root = strcmp(d->path, "/") == 0;
 	d->ctrl_read = false;
+	d->ks = NULL;
 	/* Shorter than the child's, which fit. */
 	return snprintf(d->dir, sizeof(d->dir), "%s%s", d->base, d->root ? "" : d->path) < (int)sizeof(d->dir);
 }
@@ -687,22 +691,28 @@ static int file_path(const struct cg_dir *d, const char *file, char *buf, size_t
 	return snprintf(buf, size, "%s/%s", d->dir, file) < (int)size ? 0 : -ENAMETOOLONG;
 }
 
+/* The file's path with the host root, for the kept files. */
+static int kept_path(const struct cg_dir *d, const char *file, char *buf, size_t size)
+{
+	return host_path(d->h, buf, size, "%s/%s", d->dir, file);
+}
+
 static int read_small(const struct cg_dir *d, const char *file, char *buf, size_t size)
 {
 	char path[PATH_MAX];
-	int r = file_path(d, file, path, sizeof(path));
+	int r = d->ks ? kept_path(d, file, path, sizeof(path)) : file_path(d, file, path, sizeof(path));
 	if (r < 0)
 		return r;
-	return host_read_small(d->h, path, buf, size);
+	return d->ks ? kept_read_small(d->ks, path, buf, size) : host_read_small(d->h, path, buf, size);
 }
 
 static int read_big(const struct cg_dir *d, const char *file, size_t max, char **ret)
 {
 	char path[PATH_MAX];
-	int r = file_path(d, file, path, sizeof(path));
+	int r = d->ks ? kept_path(d, file, path, sizeof(path)) : file_path(d, file, path, sizeof(path));
 	if (r < 0)
 		return r;
-	return host_read_file(d->h, path, max, ret, NULL);
+	return d->ks ? kept_read_all(d->ks, path, max, ret, NULL) : host_read_file(d->h, path, max, ret, NULL);
 }
 
 static bool word_in(const char *list, const char *word)
@@ -745,6 +755,12 @@ static const char *why_err(struct cg_dir *d, int r, const char *file, const char
 	if (r == -EACCES || r == -EPERM)
 		return WHY_PERM;
 	if (r == -ENOENT) {
+		/* v1: the directories are not checked before reading (that is
+		 * a path walk per controller and sample); a missing file may
+		 * mean a missing directory or hierarchy. */
+		const struct ctrl_why *vw = d->version == 1 && d->ctl ? ctrl_why(d->ctl) : NULL;
+		if (vw && !host_exists(d->h, d->dir))
+			return host_exists(d->h, d->base) ? vw->gone : vw->no_hierarchy;
 		const struct ctrl_why *cw = ctrl ? ctrl_why(ctrl) : NULL;
 		if (cw && ctrl_enabled(d, ctrl) == 0)
 			return cw->not_enabled;
@@ -824,7 +840,12 @@ static const char *v2_cpuset(struct cg_dir *leaf, struct cg_sample *s)
 	int r;
 	for (int depth = 0;; depth++) {
 		r = read_big(&d, "cpuset.cpus.effective", STAT_READ_MAX, &buf);
-		if (r != -ENOENT || depth >= CG_DEPTH_MAX || !cg_dir_up(&d))
+		if (r != -ENOENT || depth >= CG_DEPTH_MAX)
+			break;
+		/* A cgroup that is gone has no ancestor's set either. */
+		if (depth == 0 && !host_exists(d.h, d.dir))
+			break;
+		if (!cg_dir_up(&d))
 			break;
 	}
 	if (r >= 0)
@@ -1136,7 +1157,7 @@ static void v2_rest(struct cg_dir *d, struct cg_sample *s)
 	}
 	if (want(s, CG_F_PIDS)) {
 		const char *why = read_num(d, "pids.current", "pids", &s->pids_current);
-		if (!why)
+		if (!why && !(s->want & CG_WANT_LEAN))
 			why = read_limit(d, "pids.max", "pids", &s->pids_max);
 		set_why(s, CG_F_PIDS, why);
 	}
@@ -1145,10 +1166,12 @@ static void v2_rest(struct cg_dir *d, struct cg_sample *s)
 }
 
 /* v1: the directory of a controller's hierarchy for the process; NULL when
- * set, else why not. */
-static const char *v1_dir(const struct host *h, const struct cgroup_paths *p, const char *ctrl, struct cg_dir *d,
-			  bool *found_any)
+ * set, else why not. Whether it exists is not asked here: a read that
+ * fails says (why_err). */
+static const char *v1_dir(struct cg_reader *rd, const char *ctrl, struct cg_dir *d)
 {
+	const struct host *h = rd->h;
+	const struct cgroup_paths *p = rd->p;
 	const struct ctrl_why *cw = ctrl_why(ctrl);
 	const char *path = cgroup_v1_path(p, ctrl);
 	char mnt[PATH_MAX];
@@ -1164,46 +1187,20 @@ static const char *v1_dir(const struct host *h, const struct cgroup_paths *p, co
 	if (dl < pl)
 		return cw->no_hierarchy;
 	dir[dl - pl] = '\0';
-	/* Whether a hierarchy is mounted does not change while nsh runs: asked
-	 * once per mount point and host root (cgstat --all asks for every
-	 * container and every sample). */
-	static char known_root[sizeof(h->root) + 1] = "\001";
-	static char known[8][64];
-	static bool known_ok[8];
-	static size_t n_known;
-	if (strcmp(known_root, h->root) != 0) {
-		copy_str(known_root, sizeof(known_root), h->root);
-		n_known = 0;
-	}
-	size_t k = 0;
-	while (k < n_known && strcmp(known[k], dir) != 0)
-		k++;
-	if (k == n_known) {
-		bool ok = host_exists(h, dir);
-		if (n_known < ARRAY_SIZE(known) && strlen(dir) < sizeof(known[0])) {
-			copy_str(known[n_known], sizeof(known[0]), dir);
-			known_ok[n_known++] = ok;
-		}
-		if (!ok)
-			return cw->no_hierarchy;
-	} else if (!known_ok[k]) {
-		return cw->no_hierarchy;
-	}
 	if (cg_dir_set(d, h, 1, dir, path) < 0)
 		return cw->gone;
-	if (!host_exists(h, d->dir))
-		return cw->gone;
-	*found_any = true;
+	d->ks = &rd->files;
+	d->ctl = ctrl;
 	return NULL;
 }
 
-static void v1_cpu(const struct host *h, const struct cgroup_paths *p, struct cg_sample *s, bool *found)
+static void v1_cpu(struct cg_reader *rd, struct cg_sample *s)
 {
 	struct cg_dir d;
 	const char *why = NULL;
 	if (!want(s, CG_F_CPU) && !want(s, CG_F_CPU_SPLIT))
 		;
-	else if ((why = v1_dir(h, p, "cpuacct", &d, found))) {
+	else if ((why = v1_dir(rd, "cpuacct", &d))) {
 		set_why(s, CG_F_CPU, why);
 		set_why(s, CG_F_CPU_SPLIT, why);
 	} else {
@@ -1225,7 +1222,7 @@ static void v1_cpu(const struct host *h, const struct cgroup_paths *p, struct cg
 
 	if (!want(s, CG_F_THROTTLE) && !want(s, CG_F_CPU_QUOTA))
 		return;
-	why = v1_dir(h, p, "cpu", &d, found);
+	why = v1_dir(rd, "cpu", &d);
 	if (why) {
 		set_why(s, CG_F_THROTTLE, why);
 		set_why(s, CG_F_CPU_QUOTA, why);
@@ -1250,12 +1247,12 @@ static void v1_cpu(const struct host *h, const struct cgroup_paths *p, struct cg
 	set_why(s, CG_F_CPU_QUOTA, why);
 }
 
-static void v1_memory(const struct host *h, const struct cgroup_paths *p, struct cg_sample *s, bool *found)
+static void v1_memory(struct cg_reader *rd, struct cg_sample *s)
 {
 	static const enum cg_field fields[] = { CG_F_MEM,      CG_F_MEM_LIMIT, CG_F_SWAP,
 						CG_F_MEM_STAT, CG_F_MEM_EVENTS };
 	struct cg_dir d;
-	const char *why = v1_dir(h, p, "memory", &d, found);
+	const char *why = v1_dir(rd, "memory", &d);
 	set_why(s, CG_F_MEM_HIGH, WHY_V1_HIGH);
 	if (why) {
 		for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
@@ -1300,7 +1297,7 @@ static void v1_memory(const struct host *h, const struct cgroup_paths *p, struct
 		/* Kernel memory has its own counter on v1 (absent with
 		 * cgroup.memory=nokmem or without CONFIG_MEMCG_KMEM: then 0). */
 		uint64_t kmem;
-		if (!read_num(&d, "memory.kmem.usage_in_bytes", NULL, &kmem))
+		if (!(s->want & CG_WANT_LEAN) && !read_num(&d, "memory.kmem.usage_in_bytes", NULL, &kmem))
 			s->kernel = kmem;
 	}
 
@@ -1371,10 +1368,12 @@ static const char *hybrid_psi(const struct host *h, const struct cgroup_paths *p
 	return v2_psi(&d, s) ? WHY_V1_PSI : NULL;
 }
 
-static void v1_rest(const struct host *h, const struct cgroup_paths *p, struct cg_sample *s, bool *found)
+static void v1_rest(struct cg_reader *rd, struct cg_sample *s)
 {
+	const struct host *h = rd->h;
+	const struct cgroup_paths *p = rd->p;
 	struct cg_dir d;
-	const char *why = want(s, CG_F_IO) ? v1_dir(h, p, "blkio", &d, found) : WHY_NOT_READ;
+	const char *why = want(s, CG_F_IO) ? v1_dir(rd, "blkio", &d) : WHY_NOT_READ;
 	if (!why) {
 		/* _recursive counts the descendants too, as v2's io.stat does. */
 		static const char *const files[2][2] = {
@@ -1383,7 +1382,7 @@ static void v1_rest(const struct host *h, const struct cgroup_paths *p, struct c
 		};
 		char *bufs[2] = { NULL, NULL };
 		int r = 0;
-		for (int i = 0; i < 2 && r >= 0; i++) {
+		for (int i = 0; i < ((s->want & CG_WANT_LEAN) ? 1 : 2) && r >= 0; i++) {
 			r = read_big(&d, files[i][0], IO_READ_MAX, &bufs[i]);
 			if (r == -ENOENT)
 				r = read_big(&d, files[i][1], IO_READ_MAX, &bufs[i]);
@@ -1402,15 +1401,15 @@ static void v1_rest(const struct host *h, const struct cgroup_paths *p, struct c
 	set_why(s, CG_F_IO, why);
 
 	if (want(s, CG_F_PIDS)) {
-		why = v1_dir(h, p, "pids", &d, found);
+		why = v1_dir(rd, "pids", &d);
 		if (!why)
 			why = read_num(&d, "pids.current", NULL, &s->pids_current);
-		if (!why)
+		if (!why && !(s->want & CG_WANT_LEAN))
 			why = read_limit(&d, "pids.max", NULL, &s->pids_max);
 		set_why(s, CG_F_PIDS, why);
 	}
 	if (want(s, CG_F_CPUSET)) {
-		why = v1_dir(h, p, "cpuset", &d, found);
+		why = v1_dir(rd, "cpuset", &d);
 		if (!why)
 			why = v1_cpuset(&d, s);
 		set_why(s, CG_F_CPUSET, why);
@@ -1429,6 +1428,18 @@ static bool want(const struct cg_sample *s, enum cg_field f)
 	return s->want & CG_WANT(f);
 }
 
+void cg_reader_init(struct cg_reader *rd, const struct host *h, const struct cgroup_paths *p)
+{
+	rd->h = h;
+	rd->p = p;
+	rd->files = (struct kept_set)KEPT_SET_INIT;
+}
+
+void cg_reader_close(struct cg_reader *rd)
+{
+	kept_set_close(&rd->files);
+}
+
 int cg_sample_read(const struct host *h, const struct cgroup_paths *p, struct cg_sample *ret)
 {
 	return cg_sample_read_some(h, p, CG_WANT_ALL, ret);
@@ -1436,6 +1447,17 @@ int cg_sample_read(const struct host *h, const struct cgroup_paths *p, struct cg
 
 int cg_sample_read_some(const struct host *h, const struct cgroup_paths *p, unsigned wanted, struct cg_sample *ret)
 {
+	struct cg_reader rd;
+	cg_reader_init(&rd, h, p);
+	int r = cg_reader_sample(&rd, wanted, ret);
+	cg_reader_close(&rd);
+	return r;
+}
+
+int cg_reader_sample(struct cg_reader *rd, unsigned wanted, struct cg_sample *ret)
+{
+	const struct host *h = rd->h;
+	const struct cgroup_paths *p = rd->p;
 	struct cg_sample s;
 	memset(&s, 0, sizeof(s));
 	s.want = wanted;
@@ -1446,20 +1468,16 @@ int cg_sample_read_some(const struct host *h, const struct cgroup_paths *p, unsi
 		int r = cg_dir_set(&d, h, 2, "/sys/fs/cgroup", p->unified);
 		if (r < 0)
 			return r;
-		if (!host_exists(h, d.dir))
-			return -ENOENT;
+		d.ks = &rd->files;
 		s.version = 2;
 		v2_cpu(&d, &s);
 		v2_memory(&d, &s);
 		v2_rest(&d, &s);
 	} else {
-		bool found = false;
 		s.version = 1;
-		v1_cpu(h, p, &s, &found);
-		v1_memory(h, p, &s, &found);
-		v1_rest(h, p, &s, &found);
-		if (!found)
-			return -ENOENT;
+		v1_cpu(rd, &s);
+		v1_memory(rd, &s);
+		v1_rest(rd, &s);
 	}
 
 	/* Nothing readable at all: the cgroup went away or is closed to us. */
@@ -1496,6 +1514,8 @@ struct cg_memo {
 };
 
 static struct cg_memo *active_memo; /* set for the duration of one cg_effective_limits_memo */
+#define LIMITS_ALL (CG_WANT(CG_F_CPU_QUOTA) | CG_WANT(CG_F_MEM_LIMIT) | CG_WANT(CG_F_PIDS) | CG_WANT(CG_F_CPUSET))
+static unsigned active_want = LIMITS_ALL; /* and its limits */
 
 void cg_memo_free(struct cg_memo *memo)
 {
@@ -1535,14 +1555,17 @@ static int read_limit_file(struct cg_dir *d, bool ancestor, const char *file, ch
 }
 
 /* The smallest of a limit file over the cgroup and its ancestors; from is
- * left as is when none is set. Missing files (the root's) are skipped. */
-static int walk_limit(struct cg_dir *leaf, const char *file, uint64_t *limit, char *from)
+ * left as is when none is set. Missing files (the root's) are skipped;
+ * *seen is set when the cgroup's own file exists (its directory does). */
+static int walk_limit(struct cg_dir *leaf, const char *file, uint64_t *limit, char *from, bool *seen)
 {
 	struct cg_dir d = *leaf;
 	for (int depth = 0; depth <= CG_DEPTH_MAX; depth++) {
 		char buf[64];
 		uint64_t v;
 		int r = read_limit_file(&d, depth > 0, file, buf, sizeof(buf));
+		if (depth == 0 && r != -ENOENT)
+			*seen = true;
 		if (r >= 0)
 			r = cg_parse_limit(buf, &v);
 		if (r < 0 && r != -ENOENT)
@@ -1557,7 +1580,7 @@ static int walk_limit(struct cg_dir *leaf, const char *file, uint64_t *limit, ch
 	return 0;
 }
 
-static int walk_cpu(struct cg_dir *leaf, double *cores, char *from)
+static int walk_cpu(struct cg_dir *leaf, double *cores, char *from, bool *seen)
 {
 	struct cg_dir d = *leaf;
 	for (int depth = 0; depth <= CG_DEPTH_MAX; depth++) {
@@ -1580,6 +1603,8 @@ static int walk_cpu(struct cg_dir *leaf, double *cores, char *from)
 					r = -EINVAL;
 			}
 		}
+		if (depth == 0 && r != -ENOENT)
+			*seen = true;
 		if (r < 0 && r != -ENOENT)
 			return r;
 		if (r == 0 && quota != CG_NONE) {
@@ -1595,14 +1620,17 @@ static int walk_cpu(struct cg_dir *leaf, double *cores, char *from)
 	return 0;
 }
 
-int cg_effective_limits(const struct host *h, const struct cgroup_paths *p, struct cg_effective *ret)
+static int effective_limits(struct cg_reader *rd, unsigned want, struct cg_effective *ret)
 {
+	const struct host *h = rd->h;
+	const struct cgroup_paths *p = rd->p;
 	struct cg_effective e;
 	memset(&e, 0, sizeof(e));
 	e.mem_limit = CG_NONE;
 	e.pids_max = CG_NONE;
 	struct cg_sample s; /* for the cpuset only */
 	memset(&s, 0, sizeof(s));
+	bool seen = false; /* a file of the cgroup itself: it exists */
 	int r;
 
 	if (use_v2(h, p)) {
@@ -1610,43 +1638,65 @@ int cg_effective_limits(const struct host *h, const struct cgroup_paths *p, stru
 		r = cg_dir_set(&d, h, 2, "/sys/fs/cgroup", p->unified);
 		if (r < 0)
 			return r;
-		if (!host_exists(h, d.dir))
-			return -ENOENT;
-		r = walk_cpu(&d, &e.cpu_cores, e.cpu_from);
-		if (r >= 0)
-			r = walk_limit(&d, "memory.max", &e.mem_limit, e.mem_from);
-		if (r >= 0)
-			r = walk_limit(&d, "pids.max", &e.pids_max, e.pids_from);
+		r = 0;
+		if (want & CG_WANT(CG_F_CPU_QUOTA))
+			r = walk_cpu(&d, &e.cpu_cores, e.cpu_from, &seen);
+		if (r >= 0 && (want & CG_WANT(CG_F_MEM_LIMIT)))
+			r = walk_limit(&d, "memory.max", &e.mem_limit, e.mem_from, &seen);
+		if (r >= 0 && (want & CG_WANT(CG_F_PIDS)))
+			r = walk_limit(&d, "pids.max", &e.pids_max, e.pids_from, &seen);
 		if (r < 0)
 			return r;
-		if (!v2_cpuset(&d, &s))
+		if ((want & CG_WANT(CG_F_CPUSET)) && !v2_cpuset(&d, &s))
 			e.cpuset_ncpus = s.cpuset_ncpus;
+		/* No limit file of its own (the root; controllers not
+		 * enabled): it may exist all the same. */
+		if (!seen && !host_exists(h, d.dir))
+			return -ENOENT;
 	} else {
-		bool found = false;
 		struct cg_dir d;
-		if (!v1_dir(h, p, "cpu", &d, &found) && (r = walk_cpu(&d, &e.cpu_cores, e.cpu_from)) < 0)
+		if ((want & CG_WANT(CG_F_CPU_QUOTA)) && !v1_dir(rd, "cpu", &d) &&
+		    (r = walk_cpu(&d, &e.cpu_cores, e.cpu_from, &seen)) < 0)
 			return r;
-		if (!v1_dir(h, p, "memory", &d, &found) &&
-		    (r = walk_limit(&d, "memory.limit_in_bytes", &e.mem_limit, e.mem_from)) < 0)
+		if ((want & CG_WANT(CG_F_MEM_LIMIT)) && !v1_dir(rd, "memory", &d) &&
+		    (r = walk_limit(&d, "memory.limit_in_bytes", &e.mem_limit, e.mem_from, &seen)) < 0)
 			return r;
-		if (!v1_dir(h, p, "pids", &d, &found) && (r = walk_limit(&d, "pids.max", &e.pids_max, e.pids_from)) < 0)
+		if ((want & CG_WANT(CG_F_PIDS)) && !v1_dir(rd, "pids", &d) &&
+		    (r = walk_limit(&d, "pids.max", &e.pids_max, e.pids_from, &seen)) < 0)
 			return r;
-		if (!v1_dir(h, p, "cpuset", &d, &found) && !v1_cpuset(&d, &s))
+		if ((want & CG_WANT(CG_F_CPUSET)) && !v1_dir(rd, "cpuset", &d) && !v1_cpuset(&d, &s)) {
 			e.cpuset_ncpus = s.cpuset_ncpus;
-		if (!found)
+			seen = true;
+		}
+		static const char *const ctls[] = { "cpu", "memory", "pids", "cpuset" };
+		for (size_t i = 0; i < ARRAY_SIZE(ctls) && !seen; i++)
+			seen = !v1_dir(rd, ctls[i], &d) && host_exists(h, d.dir);
+		if (!seen)
 			return -ENOENT;
 	}
 	*ret = e;
 	return 0;
 }
 
+int cg_effective_limits(const struct host *h, const struct cgroup_paths *p, struct cg_effective *ret)
+{
+	/* The cgroup's own files are read once here: not kept. */
+	struct cg_reader rd;
+	cg_reader_init(&rd, h, p);
+	int r = effective_limits(&rd, active_want, ret);
+	cg_reader_close(&rd);
+	return r;
+}
+
 int cg_effective_limits_memo(const struct host *h, const struct cgroup_paths *p, struct cg_memo **memo,
-			     struct cg_effective *ret)
+			     unsigned want, struct cg_effective *ret)
 {
 	if (!*memo)
 		*memo = calloc(1, sizeof(**memo));
 	active_memo = *memo;
+	active_want = want;
 	int r = cg_effective_limits(h, p, ret);
 	active_memo = NULL;
+	active_want = LIMITS_ALL;
 	return r;
 }

@@ -14,6 +14,7 @@
 
 #include "cgroup.h"
 #include "host.h"
+#include "keptfile.h"
 
 /* "No limit": v2 "max", v1 -1, and v1's page-rounded LONG_MAX
  * (9223372036854771712) alike. */
@@ -109,8 +110,24 @@ int cg_sample_read(const struct host *h, const struct cgroup_paths *p, struct cg
  * of a hundred containers needs a few files each, not thirty. The others
  * say "not read". */
 int cg_sample_read_some(const struct host *h, const struct cgroup_paths *p, unsigned want, struct cg_sample *ret);
+
+/* A cgroup sampled again and again (cgstat, top): the files a sample reads
+ * stay open and are reread with pread (keptfile.h), a fifth of the cost of
+ * opening them anew. p must outlive the reader; close it when done. */
+struct cg_reader {
+	const struct host *h;
+	const struct cgroup_paths *p;
+	struct kept_set files;
+};
+void cg_reader_init(struct cg_reader *rd, const struct host *h, const struct cgroup_paths *p);
+int cg_reader_sample(struct cg_reader *rd, unsigned want, struct cg_sample *ret);
+void cg_reader_close(struct cg_reader *rd);
 #define CG_WANT(f) (1u << (f))
 #define CG_WANT_ALL ((1u << CG_F_COUNT) - 1)
+/* Not a field: leave out what a summary row (cgstat --all) does not show,
+ * a file each per container and sample on v1: kernel memory, pids.max,
+ * the I/O operation counts. Those read 0. */
+#define CG_WANT_LEAN (1u << 31)
 
 /* The host's own pressure (/proc/pressure/{cpu,memory,io}); *ret_why set
  * (and -errno returned) when unavailable: "PSI disabled at boot (psi=0)",
@@ -134,10 +151,12 @@ int cg_effective_limits(const struct host *h, const struct cgroup_paths *p, stru
 /* The same for many cgroups at once (cgstat --all): the ancestors' limit
  * files (/docker, /kubepods/..., the root), which most of them share, are
  * read once per memo. A memo holds what was read when: make one per
- * sample round, free it after (cg_memo_free). */
+ * sample round, free it after (cg_memo_free). want: of CG_F_CPU_QUOTA,
+ * CG_F_MEM_LIMIT, CG_F_PIDS, CG_F_CPUSET, the limits to read; the others
+ * are left at "none". */
 struct cg_memo;
 int cg_effective_limits_memo(const struct host *h, const struct cgroup_paths *p, struct cg_memo **memo,
-			     struct cg_effective *ret);
+			     unsigned want, struct cg_effective *ret);
 void cg_memo_free(struct cg_memo *memo);
 
 /* ---- parsers (text as read from the file, NUL-terminated) ---- */

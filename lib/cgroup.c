@@ -28,7 +28,12 @@ static bool cgroup_path_ok(const char *p)
 int cgroup_parse_proc(const char *buf, struct cgroup_paths *ret)
 {
 	struct cgroup_paths *p = ret;
-	memset(p, 0, sizeof(*p));
+	/* Not a memset of the whole 17 KB: the entries past n_v1 are never
+	 * read, and cgstat --all parses one per container into fresh memory,
+	 * where every page touched is a page fault. */
+	p->has_unified = false;
+	p->unified[0] = '\0';
+	p->n_v1 = 0;
 
 	const char *line = buf;
 	while (line && *line) {
@@ -152,6 +157,29 @@ const char *cgroup_primary(const struct cgroup_paths *p, int host_version, const
 	return p->v1[0].path;
 }
 
+/* Is /sys/fs/cgroup/NAME there? Mount points do not change while nsh
+ * runs, and cgstat --all asks for every container, controller and sample:
+ * asked once per name and host root. */
+static bool v1_mount_exists(const struct host *h, const char *name)
+{
+	static char known_root[sizeof(h->root) + 1] = "\001"; /* never a root */
+	static char known[16][64];
+	static bool known_ok[16];
+	static size_t n_known;
+	if (strcmp(known_root, h->root) != 0) {
+		copy_str(known_root, sizeof(known_root), h->root);
+		n_known = 0;
+	}
+	for (size_t k = 0; k < n_known; k++)
+		if (strcmp(known[k], name) == 0)
+			return known_ok[k];
+	char probe[PATH_MAX];
+	bool ok = host_path(h, probe, sizeof(probe), "/sys/fs/cgroup/%s", name) == 0 && access(probe, F_OK) == 0;
+	if (n_known < ARRAY_SIZE(known) && copy_str(known[n_known], sizeof(known[0]), name) == 0)
+		known_ok[n_known++] = ok;
+	return ok;
+}
+
 int cgroup_dir(const struct host *h, const struct cgroup_paths *p, const char *controller, char *buf, size_t size)
 {
 	if (h->cgroup_version == 2 || p->n_v1 == 0) {
@@ -176,9 +204,7 @@ int cgroup_dir(const struct host *h, const struct cgroup_paths *p, const char *c
 	const char *mount = controller ? controller : v->controllers;
 	if (str_startswith(mount, "name="))
 		mount += 5;
-	char probe[PATH_MAX];
-	host_path(h, probe, sizeof(probe), "/sys/fs/cgroup/%s", mount);
-	if (access(probe, F_OK) < 0)
+	if (!v1_mount_exists(h, mount))
 		mount = v->controllers;
 	const char *path = strcmp(v->path, "/") == 0 ? "" : v->path;
 	return snprintf(buf, size, "/sys/fs/cgroup/%s%s", mount, path) < (int)size ? 0 : -ENAMETOOLONG;

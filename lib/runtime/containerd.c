@@ -189,8 +189,10 @@ static int scan_namespace(const struct host *h, const char *nsdir, const char *n
 		if (!valid_id(de->d_name) || container_list_find(out, first, ns, de->d_name))
 			continue;
 		/* Docker's tasks carry no pod annotations: known by ID alone, and
-		 * listed by the docker adapter anyway. */
-		if (strcmp(ns, "moby") == 0 && !container_hint_allows(out, de->d_name, NULL, ns))
+		 * listed by the docker adapter (which runs first) anyway; its
+		 * OCI config is 20 KB of JSON per container to read for nothing. */
+		if (strcmp(ns, "moby") == 0 &&
+		    (!container_hint_allows(out, de->d_name, NULL, ns) || container_list_find(out, 0, NULL, de->d_name)))
 			continue;
 		if (snprintf(bundle, sizeof(bundle), "%s/%s", nsdir, de->d_name) >=
 		    (int)sizeof(bundle))

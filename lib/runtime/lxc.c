@@ -27,14 +27,13 @@ static const char *const v1_mounts[] = {
 	"/sys/fs/cgroup/cpu",  "/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified",
 };
 
-/* Seen already, in another hierarchy: the same cgroup path, name or init. */
-static bool have_container(const struct container_list *out, size_t first, const char *cgpath,
-			   const char *name, pid_t pid)
+/* Seen already, in another hierarchy or under another cgroup name: the
+ * same name or init. */
+static bool have_container(const struct container_list *out, size_t first, const char *name, pid_t pid)
 {
 	for (size_t i = first; i < out->n; i++) {
 		const struct container *c = &out->items[i];
-		if ((cgpath && strcmp(c->cgroup, cgpath) == 0) ||
-		    (name && strcmp(c->name, name) == 0) || (pid && c->pid == pid))
+		if ((name && strcmp(c->name, name) == 0) || (pid && c->pid == pid))
 			return true;
 	}
 	return false;
@@ -59,8 +58,9 @@ static bool cgname_is(const char *cgname, const char *name)
 
 /* The monitor of the payload cgroup lxc.payload.<cgname> sits in
  * lxc.monitor.<cgname>, titled "[lxc monitor] LXCPATH NAME": the container's
- * real name, and its dir LXCPATH/NAME. -ENOENT when there is no such monitor
- * or its title does not fit cgname. */
+ * real name, and its dir LXCPATH/NAME. -ENOENT when this mount has no such
+ * cgroup (another may), -ESRCH when it has one whose process is not a
+ * monitor that fits cgname (then no mount will do better). */
 static int read_monitor(const struct host *h, const char *mount, const char *cgname, char *ret_name,
 			size_t name_size, char *ret_dir, size_t dir_size)
 {
@@ -77,17 +77,17 @@ static int read_monitor(const struct host *h, const char *mount, const char *cgn
 		*nl = '\0';
 	if (parse_pid(buf, &pid) < 0 || proc_read_cmdline(h, pid, title, sizeof(title)) < 0 ||
 	    !str_startswith(title, prefix))
-		return -ENOENT;
+		return -ESRCH;
 
 	char *sp = strrchr(title, ' ');
 	if (!sp || sp < title + strlen(prefix))
-		return -ENOENT;
+		return -ESRCH;
 	*sp = '\0';
 	const char *name = sp + 1, *lxcpath = title + strlen(prefix);
 	if (!valid_id(name) || !cgname_is(cgname, name) || lxcpath[0] != '/' ||
 	    !valid_name(lxcpath, true) || strstr(lxcpath, "/..") ||
 	    copy_str(ret_name, name_size, name) < 0)
-		return -ENOENT;
+		return -ESRCH;
 	if (snprintf(ret_dir, dir_size, "%s/%s", lxcpath, name) >= (int)dir_size)
 		ret_dir[0] = '\0';
 	return 0;
@@ -116,7 +116,7 @@ static bool is_frozen(const struct host *h, const char *cgpath)
  * first, so that a stale lxc.payload.<name> with a process left in it cannot
  * take the name of the container now in lxc.payload.<name>-1. */
 static int add_container(const struct host *h, const char *mount, const char *cgpath,
-			 const char *cgname, bool need_monitor, size_t first,
+			 const char *cgname, bool need_monitor, bool *no_monitor, size_t first,
 			 struct container_list *out)
 {
 	char dir[PATH_MAX], name[256], bundle[PATH_MAX], probe[PATH_MAX];
@@ -124,9 +124,13 @@ static int add_container(const struct host *h, const char *mount, const char *cg
 	uint64_t start;
 	pid_t pid;
 
-	if (!valid_id(cgname) || have_container(out, first, cgpath, NULL, 0))
+	if (!valid_id(cgname))
 		return 0;
-	if (read_monitor(h, mount, cgname, name, sizeof(name), bundle, sizeof(bundle)) < 0) {
+	int m = *no_monitor ? -ESRCH : read_monitor(h, mount, cgname, name, sizeof(name), bundle, sizeof(bundle));
+	/* A monitor cgroup whose process is no monitor: so in every mount. */
+	if (m == -ESRCH)
+		*no_monitor = true;
+	if (m < 0) {
 		if (need_monitor)
 			return 0;
 		/* No monitor to ask (older LXC): the cgroup's name it is, and
@@ -138,7 +142,7 @@ static int add_container(const struct host *h, const char *mount, const char *cg
 		    access(probe, F_OK) == 0)
 			copy_str(bundle, sizeof(bundle), dir);
 	}
-	if (have_container(out, first, NULL, name, 0))
+	if (have_container(out, first, name, 0))
 		return 0;
 
 	if (snprintf(dir, sizeof(dir), "%s%s", mount, cgpath) >= (int)sizeof(dir))
@@ -148,7 +152,7 @@ static int add_container(const struct host *h, const char *mount, const char *cg
 		r = cgroup_tree_init_pid(h, dir, PAYLOAD_SEARCH_DEPTH, &pid);
 	/* An empty cgroup here may be a populated one in the next mount. */
 	if (r < 0 || container_pid_check(h, pid, 0, &start) < 0 ||
-	    have_container(out, first, NULL, NULL, pid))
+	    have_container(out, first, NULL, pid))
 		return 0;
 
 	r = container_list_add(out, &c);
@@ -167,33 +171,50 @@ static int add_container(const struct host *h, const char *mount, const char *cg
 	return 0;
 }
 
-/* The candidate cgroups of one mount: /lxc.payload.<name>, and /lxc/<name>
- * of older LXC. Each mount is read once for both passes of lxc_list. */
+/* The candidate cgroups, /lxc.payload.<name> and /lxc/<name> of older LXC,
+ * each once however many mounts have it (bit i of mounts: mount i does). */
+struct candidate {
+	char cgpath[NAME_MAX + 16];
+	unsigned mounts;
+	bool done;       /* listed, or known not to be a container */
+	bool no_monitor; /* its monitor cgroup holds no LXC monitor */
+};
+
 struct candidates {
-	char (*cgpath)[NAME_MAX + 16];
+	struct candidate *v;
 	size_t n, cap;
 };
 
-static int add_candidate(struct candidates *c, const struct container_list *out, const char *prefix,
+static int add_candidate(struct candidates *c, const struct container_list *out, size_t mount, const char *prefix,
 			 const char *name)
 {
 	/* The name is the cgroup's or its prefix (name-N): the ID a hint may start. */
 	if (!container_hint_allows(out, name, NULL, NULL) || strlen(name) > NAME_MAX)
 		return 0;
+	char cgpath[NAME_MAX + 16];
+	snprintf(cgpath, sizeof(cgpath), "%s%s", prefix, name);
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->v[i].cgpath, cgpath) == 0) {
+			c->v[i].mounts |= 1u << mount;
+			return 0;
+		}
 	if (c->n == c->cap) {
 		size_t ncap = c->cap ? c->cap * 2 : 8;
-		void *p = realloc(c->cgpath, ncap * sizeof(*c->cgpath));
+		void *p = realloc(c->v, ncap * sizeof(*c->v));
 		if (!p)
 			return -ENOMEM;
-		c->cgpath = p;
+		c->v = p;
 		c->cap = ncap;
 	}
-	snprintf(c->cgpath[c->n++], sizeof(c->cgpath[0]), "%s%s", prefix, name);
+	struct candidate *k = &c->v[c->n++];
+	memset(k, 0, sizeof(*k));
+	memcpy(k->cgpath, cgpath, sizeof(cgpath));
+	k->mounts = 1u << mount;
 	return 0;
 }
 
-static int read_candidates(const struct host *h, const char *mount, const struct container_list *out,
-			   struct candidates *c)
+static int read_candidates(const struct host *h, const char *mount, size_t mount_idx,
+			   const struct container_list *out, struct candidates *c)
 {
 	char full[PATH_MAX];
 	struct dirent *de;
@@ -206,7 +227,7 @@ static int read_candidates(const struct host *h, const char *mount, const struct
 		return 0;
 	while (r >= 0 && (de = readdir(d)))
 		if (str_startswith(de->d_name, PAYLOAD_PREFIX) && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN))
-			r = add_candidate(c, out, "/" PAYLOAD_PREFIX, de->d_name + strlen(PAYLOAD_PREFIX));
+			r = add_candidate(c, out, mount_idx, "/" PAYLOAD_PREFIX, de->d_name + strlen(PAYLOAD_PREFIX));
 	closedir(d);
 	if (r < 0 || host_path(h, full, sizeof(full), "%s/lxc", mount) < 0)
 		return r;
@@ -215,7 +236,7 @@ static int read_candidates(const struct host *h, const char *mount, const struct
 		return 0;
 	while (r >= 0 && (de = readdir(d)))
 		if (de->d_name[0] != '.' && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN))
-			r = add_candidate(c, out, "/lxc/", de->d_name);
+			r = add_candidate(c, out, mount_idx, "/lxc/", de->d_name);
 	closedir(d);
 	return r;
 }
@@ -226,22 +247,27 @@ static int lxc_list(const struct host *h, unsigned flags, struct container_list 
 	const char *const *mounts = h->cgroup_version == 2 ? v2_mounts : v1_mounts;
 	size_t n = h->cgroup_version == 2 ? ARRAY_SIZE(v2_mounts) : ARRAY_SIZE(v1_mounts);
 	size_t first = out->n;
-	struct candidates cand[ARRAY_SIZE(v1_mounts)] = { 0 };
+	struct candidates cand = { 0 };
 	int r = 0;
 	(void)flags;
 
 	for (size_t i = 0; i < n && r >= 0; i++)
-		r = read_candidates(h, mounts[i], out, &cand[i]);
+		r = read_candidates(h, mounts[i], i, out, &cand);
+	/* Those a monitor vouches for first, in any mount; then the rest. */
 	for (int pass = 0; pass < 2 && r >= 0; pass++)
-		for (size_t i = 0; i < n && r >= 0; i++)
-			for (size_t k = 0; k < cand[i].n && r >= 0; k++) {
-				const char *cgpath = cand[i].cgpath[k];
-				const char *name = str_startswith(cgpath, "/lxc/") ? cgpath + 5
-										: cgpath + 1 + strlen(PAYLOAD_PREFIX);
-				r = add_container(h, mounts[i], cgpath, name, pass == 0, first, out);
+		for (size_t k = 0; k < cand.n && r >= 0; k++) {
+			struct candidate *cd = &cand.v[k];
+			const char *name = str_startswith(cd->cgpath, "/lxc/") ? cd->cgpath + 5
+									 : cd->cgpath + 1 + strlen(PAYLOAD_PREFIX);
+			for (size_t i = 0; i < n && r >= 0 && !cd->done; i++) {
+				if (!(cd->mounts & (1u << i)))
+					continue;
+				size_t before = out->n;
+				r = add_container(h, mounts[i], cd->cgpath, name, pass == 0, &cd->no_monitor, first, out);
+				cd->done = out->n > before;
 			}
-	for (size_t i = 0; i < n; i++)
-		free(cand[i].cgpath);
+		}
+	free(cand.v);
 	return r < 0 ? r : 0;
 }
 

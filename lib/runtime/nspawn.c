@@ -9,6 +9,8 @@
 #include "runtime.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -474,6 +476,19 @@ static int check_split(const struct host *h, const char *dir, size_t first, stru
 	return 0;
 }
 
+/* Could the directory hold a payload/supervisor pair? cgroupfs (kernfs),
+ * like ext4 and tmpfs, counts a directory's subdirectories in its link
+ * count (2 + subdirs): one stat instead of an open, two reads and a close
+ * for each of the many leaf cgroups (every container's). A filesystem that
+ * does not count (btrfs says 1) is walked as before. */
+static bool has_subdirs(DIR *parent, const char *name)
+{
+	struct stat st;
+	if (fstatat(dirfd(parent), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return true;
+	return st.st_nlink != 2;
+}
+
 static int walk_split(const struct host *h, const char *dir, int depth, size_t *budget, size_t first,
 		      struct container_list *out)
 {
@@ -500,7 +515,7 @@ static int walk_split(const struct host *h, const char *dir, int depth, size_t *
 				r = check_split(h, dir, first, out);
 			continue;
 		}
-		if (depth < SPLIT_SEARCH_DEPTH && strcmp(de->d_name, "supervisor") != 0)
+		if (depth < SPLIT_SEARCH_DEPTH && strcmp(de->d_name, "supervisor") != 0 && has_subdirs(d, de->d_name))
 			r = walk_split(h, sub, depth + 1, budget, first, out);
 	}
 	closedir(d);

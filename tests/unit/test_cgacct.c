@@ -14,6 +14,7 @@
 #include "lib/cgacct.h"
 #include "lib/clock.h"
 #include "lib/cgroup.h"
+#include "lib/keptfile.h"
 #include "lib/util.h"
 
 #define V2S "hosts/cgstat-v2-systemd"
@@ -668,8 +669,10 @@ static void effective_memo(void **state)
 		fixture_host(&h, hosts[i]);
 		paths_of(&h, pids[i], &p);
 		assert_int_equal(cg_effective_limits(&h, &p, &plain), 0);
-		assert_int_equal(cg_effective_limits_memo(&h, &p, &memo, &memo1), 0);
-		assert_int_equal(cg_effective_limits_memo(&h, &p, &memo, &memo2), 0);
+		const unsigned all = CG_WANT(CG_F_CPU_QUOTA) | CG_WANT(CG_F_MEM_LIMIT) | CG_WANT(CG_F_PIDS) |
+				     CG_WANT(CG_F_CPUSET);
+		assert_int_equal(cg_effective_limits_memo(&h, &p, &memo, all, &memo1), 0);
+		assert_int_equal(cg_effective_limits_memo(&h, &p, &memo, all, &memo2), 0);
 		for (int k = 0; k < 2; k++) {
 			const struct cg_effective *m = k ? &memo2 : &memo1;
 			assert_true(m->cpu_cores == plain.cpu_cores);
@@ -678,7 +681,20 @@ static void effective_memo(void **state)
 			assert_string_equal(m->mem_from, plain.mem_from);
 			assert_int_equal(m->pids_max, plain.pids_max);
 			assert_string_equal(m->pids_from, plain.pids_from);
+			assert_int_equal(m->cpuset_ncpus, plain.cpuset_ncpus);
 		}
+		/* Only the limits asked for (cgstat --all: quota and memory). */
+		assert_int_equal(cg_effective_limits_memo(&h, &p, &memo, CG_WANT(CG_F_CPU_QUOTA) | CG_WANT(CG_F_MEM_LIMIT),
+							  &memo1),
+				 0);
+		assert_true(memo1.cpu_cores == plain.cpu_cores);
+		assert_int_equal(memo1.mem_limit, plain.mem_limit);
+		assert_true(memo1.pids_max == CG_NONE);
+		assert_string_equal(memo1.pids_from, "");
+		assert_int_equal(memo1.cpuset_ncpus, 0);
+		/* and a plain call after it reads them all again */
+		assert_int_equal(cg_effective_limits(&h, &p, &memo2), 0);
+		assert_int_equal(memo2.pids_max, plain.pids_max);
 		cg_memo_free(memo);
 		memo = NULL;
 	}
@@ -831,6 +847,90 @@ static void v1_sample(void **state)
 	for (int i = 0; i < CG_F_COUNT; i++)
 		if (i != CG_F_MEM_HIGH && i != CG_F_PSI)
 			assert_why(&s, (enum cg_field)i, NULL);
+}
+
+/* A summary row's sample (cgstat --all) leaves out kernel memory, pids.max
+ * and the I/O op counts, and reads the rest the same. */
+static void v1_lean(void **state)
+{
+	(void)state;
+	struct host h;
+	struct cgroup_paths p;
+	struct cg_sample full, lean;
+	fixture_host(&h, V1);
+	paths_of(&h, 3131, &p);
+	const unsigned want = CG_WANT(CG_F_CPU) | CG_WANT(CG_F_MEM) | CG_WANT(CG_F_MEM_STAT) | CG_WANT(CG_F_IO) |
+			      CG_WANT(CG_F_PIDS);
+	assert_int_equal(cg_sample_read_some(&h, &p, want, &full), 0);
+	assert_int_equal(cg_sample_read_some(&h, &p, want | CG_WANT_LEAN, &lean), 0);
+	const char *mem = "/sys/fs/cgroup/memory" V1_CTR;
+	assert_int_equal(full.kernel, fnum(V1, pj(mem, "memory.kmem.usage_in_bytes")));
+	assert_int_equal(lean.kernel, 0);
+	assert_int_equal(lean.working_set, full.working_set);
+	assert_int_equal(lean.cpu_usage_ns, full.cpu_usage_ns);
+	assert_int_equal(lean.pids_current, full.pids_current);
+	assert_int_equal(full.pids_max, fnum(V1, "/sys/fs/cgroup/pids" V1_CTR "/pids.max"));
+	assert_int_equal(lean.pids_max, 0);
+	assert_int_equal(lean.n_io, full.n_io);
+	for (size_t i = 0; i < lean.n_io; i++) {
+		assert_int_equal(lean.io[i].rbytes, full.io[i].rbytes);
+		assert_int_equal(lean.io[i].wbytes, full.io[i].wbytes);
+		assert_int_equal(lean.io[i].rios, 0);
+		assert_true(full.io[i].rios > 0 || full.io[i].wios > 0 || full.io[i].rbytes == 0);
+	}
+	for (int f = 0; f < CG_F_COUNT; f++)
+		if (want & CG_WANT(f))
+			assert_why(&lean, (enum cg_field)f, NULL);
+}
+
+/* A reader keeps the files it read open and rereads them: a counter
+ * that changed between samples is seen changed, and a cgroup removed
+ * between samples is gone (-ENOENT), as for a fresh read. */
+static void reader_rereads(void **state)
+{
+	(void)state;
+	char tmp[] = "/tmp/nsh-test-reader-XXXXXX";
+	assert_non_null(mkdtemp(tmp));
+	char dir[PATH_MAX], file[PATH_MAX + 32];
+	snprintf(dir, sizeof(dir), "%s/sys/fs/cgroup/pids/ctr", tmp);
+	char cmd[PATH_MAX + 64];
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/proc", dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(file, sizeof(file), "%s/pids.current", dir);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("3\n", f);
+	fclose(f);
+
+	struct host h;
+	assert_int_equal(host_init(&h, tmp), 0);
+	struct cgroup_paths p;
+	assert_int_equal(cgroup_parse_proc("5:pids:/ctr\n", &p), 0);
+	struct cg_reader rd;
+	cg_reader_init(&rd, &h, &p);
+	struct cg_sample s;
+	size_t kept_before = kept_open_count();
+	assert_int_equal(cg_reader_sample(&rd, CG_WANT(CG_F_PIDS) | CG_WANT_LEAN, &s), 0);
+	assert_int_equal(s.pids_current, 3);
+	assert_int_equal(kept_open_count(), kept_before + 1);
+	/* rewritten in place, as the kernel regenerates a counter */
+	f = fopen(file, "r+");
+	assert_non_null(f);
+	fputs("7\n", f);
+	fclose(f);
+	assert_int_equal(cg_reader_sample(&rd, CG_WANT(CG_F_PIDS) | CG_WANT_LEAN, &s), 0);
+	assert_int_equal(s.pids_current, 7);
+	assert_int_equal(kept_open_count(), kept_before + 1);
+	cg_reader_close(&rd);
+	assert_int_equal(kept_open_count(), kept_before);
+
+	/* gone: nothing readable */
+	cg_reader_init(&rd, &h, &p);
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(cg_reader_sample(&rd, CG_WANT(CG_F_PIDS) | CG_WANT_LEAN, &s), -ENOENT);
+	cg_reader_close(&rd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	assert_int_equal(system(cmd), 0);
 }
 
 static void v1_effective(void **state)
@@ -1119,6 +1219,8 @@ int main(void)
 		cmocka_unit_test(host_psi),
 		cmocka_unit_test(permission),
 		cmocka_unit_test(long_cpuset),
+		cmocka_unit_test(v1_lean),
+		cmocka_unit_test(reader_rereads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

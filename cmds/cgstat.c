@@ -14,6 +14,7 @@
 
 #include "cmds.h"
 #include "lib/cgacct.h"
+#include "lib/clock.h"
 #include "lib/cgroup.h"
 #include "lib/util.h"
 
@@ -40,7 +41,7 @@ const struct out_column cgstat_columns[] = {
 	[CS_RUNTIME] = { "RUNTIME", "runtime", OUT_STR, 8, 0, "docker, containerd, podman, ..." },
 	[CS_POD] = { "POD", "pod", OUT_STR, 0.15, 0, "Kubernetes NAMESPACE/POD" },
 	[CS_TASKS] = { "TASKS", "tasks", OUT_INT, 5, OUT_RIGHT, "pids.current: tasks in the cgroup" },
-	[CS_CPU] = { "%CPU", "cpu_pct", OUT_FLOAT, 6, OUT_RIGHT, "CPU in the interval, % of one core" },
+	[CS_CPU] = { "%CPU", "cpu_pct", OUT_FLOAT, 6, OUT_RIGHT, "CPU in the interval (INTERVAL 0: since the start), % of one core" },
 	[CS_QUOTA] = { "%QUOTA", "quota_pct", OUT_FLOAT, 6, OUT_RIGHT, "CPU as % of the effective quota (- none)" },
 	[CS_MEM] = { "MEM", "memory", OUT_INT, 7, OUT_RIGHT, "memory.current / usage_in_bytes (JSON: bytes)" },
 	[CS_WS] = { "WS", "working_set", OUT_INT, 7, OUT_RIGHT, "working set: usage - inactive_file (JSON: bytes)" },
@@ -68,6 +69,43 @@ static double seconds_between(const struct timespec *a, const struct timespec *b
 	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
+/* The reading a cgroup's counters started from: all zero, when its init
+ * started (start_ticks: /proc/PID/stat starttime; for the host, boot).
+ * Rates against it are averages over the container's life, as ps's %CPU
+ * is, and sysstat's first report (since boot). The cgroup is made just
+ * before its init starts, so its counters date from then. false when the
+ * start is unknown. */
+static bool birth_sample(bool host, uint64_t start_ticks, const struct cg_sample *now, struct cg_sample *ret)
+{
+	struct timespec boot;
+	if ((!host && !start_ticks) || clock_gettime(CLOCK_BOOTTIME, &boot) < 0)
+		return false;
+	double age = (double)boot.tv_sec + (double)boot.tv_nsec / 1e9;
+	if (!host)
+		age -= (double)start_ticks / (double)clock_ticks();
+	if (!(age > 0))
+		return false;
+	memset(ret, 0, sizeof(*ret));
+	ret->version = now->version;
+	double born = (double)now->when.tv_sec + (double)now->when.tv_nsec / 1e9 - age;
+	ret->when.tv_sec = (time_t)floor(born);
+	ret->when.tv_nsec = (long)((born - floor(born)) * 1e9);
+	return true;
+}
+
+/* "41s", "12m", "5.3h", "3.1d": how long a since-start average covers. */
+static void human_age(double s, char *buf, size_t size)
+{
+	if (s < 120)
+		snprintf(buf, size, "%.0fs", s);
+	else if (s < 7200)
+		snprintf(buf, size, "%.0fm", s / 60);
+	else if (s < 172800)
+		snprintf(buf, size, "%.1fh", s / 3600);
+	else
+		snprintf(buf, size, "%.1fd", s / 86400);
+}
+
 /* Sleep interval seconds, waking early for Ctrl-C in the shell. */
 static bool pause_for(double interval)
 {
@@ -91,6 +129,8 @@ static bool pause_for(double interval)
 	return false;
 }
 
+/* INTERVAL 0: one reading, its rates averaged since the start (see
+ * birth_sample). */
 static int parse_interval(struct cmd_ctx *ctx, double *ret_interval, long *ret_count)
 {
 	*ret_interval = DEFAULT_INTERVAL;
@@ -99,12 +139,18 @@ static int parse_interval(struct cmd_ctx *ctx, double *ret_interval, long *ret_c
 		char *end;
 		errno = 0;
 		double v = strtod(ctx->argv[0], &end);
-		if (errno || *end || !(v >= 0.1 && v <= 86400)) {
-			out_error("cgstat", "interval '%s': seconds from 0.1 to 86400 (see 'nsh help cgstat')", ctx->argv[0]);
+		if (errno || *end || !(v == 0 || (v >= 0.1 && v <= 86400))) {
+			out_error("cgstat", "interval '%s': seconds from 0.1 to 86400, or 0 for one report since the start "
+					    "(see 'nsh help cgstat')",
+				  ctx->argv[0]);
 			return -EINVAL;
 		}
 		*ret_interval = v;
-		*ret_count = -1; /* until interrupted */
+		*ret_count = v == 0 ? 1 : -1; /* until interrupted */
+	}
+	if (ctx->argc >= 2 && *ret_interval == 0) {
+		out_error("cgstat", "interval 0 is one report since the start: it takes no count");
+		return -EINVAL;
 	}
 	if (ctx->argc >= 2) {
 		uint64_t n;
@@ -223,13 +269,17 @@ static void human_rate(double v, char *buf, size_t size)
 }
 
 static void print_text(FILE *f, const struct target *t, const char *cgpath, const struct cg_sample *b,
-		       const struct cg_effective *eff, const struct rates *r, const struct cg_psi *host_psi,
-		       const char *host_psi_why)
+		       const struct cg_effective *eff, const struct rates *r, bool since_start,
+		       const struct cg_psi *host_psi, const char *host_psi_why)
 {
 	char when[32], a1[32], a2[32], a3[32], a4[32], a5[32];
 	utc_now(when, sizeof(when));
-	fprintf(f, "%s (%s %.12s)  cgroup v%d %s  %s  interval %.2fs\n", t->c.name[0] ? t->c.name : t->c.id,
-		t->c.runtime, t->c.id, b->version, cgpath, when, r->dt);
+	if (since_start)
+		human_age(r->dt, a1, sizeof(a1));
+	else
+		snprintf(a1, sizeof(a1), "interval %.2fs", r->dt);
+	fprintf(f, "%s (%s %.12s)  cgroup v%d %s  %s  %s%s\n", t->c.name[0] ? t->c.name : t->c.id, t->c.runtime,
+		t->c.id, b->version, cgpath, when, since_start ? "averages since the start, " : "", a1);
 
 	if (!r->cpu_ok) {
 		fprintf(f, "CPU      unavailable: %s\n", b->why[CG_F_CPU] ? b->why[CG_F_CPU] : "no rate yet");
@@ -359,7 +409,7 @@ static struct json_object *psi_json(const struct cg_psi *p)
 }
 
 static int print_json(const struct out_opts *o, const char *spec, const char *cgpath, const struct cg_sample *b,
-		      const struct cg_effective *eff, const struct rates *r)
+		      const struct cg_effective *eff, const struct rates *r, bool since_start)
 {
 	char when[32];
 	utc_now(when, sizeof(when));
@@ -367,6 +417,7 @@ static int print_json(const struct out_opts *o, const char *spec, const char *cg
 	json_object_object_add(root, "time", json_object_new_string(when));
 	json_object_object_add(root, "target", json_object_new_string(spec));
 	json_object_object_add(root, "interval_s", dbl(r->dt, 3));
+	json_object_object_add(root, "since_start", json_object_new_boolean(since_start));
 
 	x = json_object_new_object();
 	json_object_object_add(x, "version", json_object_new_int(b->version));
@@ -475,12 +526,14 @@ struct owner {
 	bool primary_owned; /* it owns one hierarchy at least (cgroup_primary_owned) */
 };
 
-static void owner_init(const struct host *h, pid_t pid, bool host, const struct cgroup_paths *mine,
+/* trusted: the host's root cgroup, or a container cgroup its runtime made
+ * (payload_cgroup): its own by construction. */
+static void owner_init(const struct host *h, pid_t pid, bool trusted, const struct cgroup_paths *mine,
 		       struct owner *o)
 {
 	o->unowned = 0;
 	o->primary_owned = true;
-	if (host)
+	if (trusted)
 		return;
 	struct cgroup_paths *parent = malloc(sizeof(*parent));
 	bool have_parent = parent && cgroup_read_parent(h, pid, parent) == 0;
@@ -507,14 +560,34 @@ static int sample_some(struct cg_reader *rd, const struct owner *o, unsigned wan
 	return r;
 }
 
-/* The cgroup to account: the target's own, refusing one it shares with
- * its supervisor or the host in every hierarchy. */
-static int target_cgroup(const struct target *t, struct cgroup_paths *ret, const char **ret_path)
+/* LXC puts every process of a container in its payload cgroup or below
+ * it: an init running systemd sits in <payload>/init.scope, whose own
+ * counters would miss every service. So the payload cgroup the adapter
+ * found is what is accounted, not the init's (and it needs no asking
+ * whose it is: LXC made it for the container, in every hierarchy). */
+static bool payload_cgroup(const struct host *h, const struct container *c, struct cgroup_paths *ret)
 {
+	if (strcmp(c->runtime, "lxc") != 0 || !c->cgroup[0])
+		return false;
+	cgroup_from_path(h, c->cgroup, ret);
+	return true;
+}
+
+/* The cgroup to account: the container's (payload_cgroup) or the init's
+ * own, refusing one it shares with its supervisor or the host in every
+ * hierarchy. *ret_trusted: no need to ask whose it is. */
+static int target_cgroup(const struct target *t, struct cgroup_paths *ret, const char **ret_path, bool *ret_trusted)
+{
+	*ret_trusted = true;
+	if (payload_cgroup(t->host, &t->c, ret)) {
+		*ret_path = t->c.cgroup;
+		return 0;
+	}
 	*ret = t->cg;
 	*ret_path = t->cgroup;
 	if (strcmp(t->kind, "host") == 0)
 		return 0;
+	*ret_trusted = false;
 	return t->own_cgroup ? 0 : -ENOENT;
 }
 
@@ -524,7 +597,8 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 	const struct host *h = t->host;
 	struct cgroup_paths cg;
 	const char *path;
-	if (target_cgroup(t, &cg, &path) < 0) {
+	bool trusted;
+	if (target_cgroup(t, &cg, &path, &trusted) < 0) {
 		out_error("cgstat", "%s has no cgroup of its own (it shares its supervisor's): nothing to account",
 			  ctx->target_spec);
 		return EXIT_FAIL;
@@ -536,21 +610,26 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 		return EXIT_FAIL;
 	}
 	struct owner own;
-	owner_init(h, t->pid, strcmp(t->kind, "host") == 0, &cg, &own);
+	owner_init(h, t->pid, trusted, &cg, &own);
 	struct cg_sample a, b;
 	struct cg_reader rd;
-	cg_reader_init(&rd, h, &cg);
-	r = sample_some(&rd, &own, CG_WANT_ALL, &a);
+	r = cg_reader_init(&rd, h, &cg);
+	if (r == 0)
+		r = sample_some(&rd, &own, CG_WANT_ALL, &a);
 	if (r < 0) {
 		cg_reader_close(&rd);
 		out_error("cgstat", "%s: cannot read its cgroup: %s", path, strerror(-r));
 		return r == -ENOENT ? cmd_target_error(ctx->target_spec, -TARGET_EEXITED) : EXIT_FAIL;
 	}
+	bool host = strcmp(t->kind, "host") == 0, since_start = interval == 0;
 	for (long i = 0; count < 0 || i < count; i++) {
-		if (!pause_for(interval))
+		if (since_start) {
+			b = a;
+			if (!birth_sample(host, t->start_time, &b, &a))
+				a = b; /* start unknown: no rates */
+		} else if (!pause_for(interval)) {
 			break;
-		r = sample_some(&rd, &own, CG_WANT_ALL, &b);
-		if (r < 0) {
+		} else if ((r = sample_some(&rd, &own, CG_WANT_ALL, &b)) < 0) {
 			/* The cgroup went away with the container. */
 			cg_reader_close(&rd);
 			return cmd_target_error(ctx->target_spec, -TARGET_EEXITED);
@@ -558,7 +637,7 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 		struct rates rt;
 		compute(&a, &b, &eff, &rt);
 		if (ctx->out.json) {
-			print_json(&ctx->out, ctx->target_spec, path, &b, &eff, &rt);
+			print_json(&ctx->out, ctx->target_spec, path, &b, &eff, &rt, since_start);
 		} else {
 			struct cg_psi hp[CG_PSI_COUNT];
 			const char *hwhy = NULL;
@@ -566,7 +645,7 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 				hwhy = "cannot read /proc/pressure";
 			if (i)
 				fputc('\n', ctx->out.out);
-			print_text(ctx->out.out, t, path, &b, &eff, &rt, hp, hwhy);
+			print_text(ctx->out.out, t, path, &b, &eff, &rt, since_start, hp, hwhy);
 		}
 		a = b;
 	}
@@ -576,18 +655,27 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 
 /* ---------------------------------------------------------------- --all */
 
+/* A row keeps what the next round needs and what it shows, no more: a
+ * hundred rows of full samples, rates and limits would be megabytes, every
+ * page of them a page fault to touch. */
 struct row {
 	const struct container *c;
 	bool ok;
 	const char *why;
 	struct owner own;
+	struct cg_reader rd;   /* where its cgroup is, its files kept open */
+	double quota_cores;    /* effective CPU quota, 0 = none */
+	struct cg_sample prev; /* the last reading */
+	double v[CS_COUNT];    /* what is shown, and sorted by */
+	bool has[CS_COUNT];    /* the value is there, not "-" */
+};
+
+/* One of each for the round in hand, not one per row. */
+struct scratch {
 	struct cgroup_paths cg;
-	struct cg_reader rd; /* of cg, once ok */
 	struct cg_effective eff;
-	struct cg_sample a, b;
-	struct rates r;
-	double v[CS_COUNT]; /* sort keys */
-	bool has[CS_COUNT]; /* the key is a value, not "-" */
+	struct cg_sample now;
+	struct rates rt;
 };
 
 static int sort_col = CS_CPU;
@@ -646,58 +734,45 @@ static void fill_row(struct out_table *tb, const struct row *w)
 			out_set_null(tb, i, k, "-");
 		return;
 	}
-	const struct cg_sample *b = &w->b;
 	char buf[32];
-	if (!b->why[CG_F_PIDS])
-		out_set_int(tb, i, CS_TASKS, (int64_t)b->pids_current);
-	else
-		out_set_null(tb, i, CS_TASKS, "-");
-	if (w->r.cpu_ok) {
-		out_set_float(tb, i, CS_CPU, w->r.cores * 100.0, 1);
-		if (w->eff.cpu_cores > 0)
-			out_set_float(tb, i, CS_QUOTA, w->r.quota_pct, 1);
-		else
-			out_set_null(tb, i, CS_QUOTA, "-");
-	} else {
-		out_set_null(tb, i, CS_CPU, "-");
-		out_set_null(tb, i, CS_QUOTA, "-");
+	for (int k = CS_TASKS; k < CS_COUNT; k++) {
+		double v = w->v[k];
+		if (!w->has[k]) {
+			out_set_null(tb, i, k, "-");
+		} else if (k == CS_TASKS) {
+			out_set_int(tb, i, k, (int64_t)v);
+		} else if (k == CS_MEM || k == CS_WS || k == CS_LIMIT) {
+			out_set_int(tb, i, k, (int64_t)v);
+			out_human_bytes((uint64_t)v, buf, sizeof(buf));
+			out_set_text(tb, i, k, buf);
+		} else if (k == CS_IOR || k == CS_IOW) {
+			out_set_float(tb, i, k, v, 1);
+			out_human_bytes((uint64_t)llround(v), buf, sizeof(buf));
+			out_set_text(tb, i, k, buf);
+		} else {
+			out_set_float(tb, i, k, k == CS_CPU ? v * 100.0 : v, 1);
+		}
 	}
-	if (!b->why[CG_F_MEM]) {
-		out_set_int(tb, i, CS_MEM, (int64_t)b->mem_usage);
-		out_human_bytes(b->mem_usage, buf, sizeof(buf));
-		out_set_text(tb, i, CS_MEM, buf);
-	} else {
-		out_set_null(tb, i, CS_MEM, "-");
-	}
-	if (!b->why[CG_F_MEM] && !b->why[CG_F_MEM_STAT]) {
-		out_set_int(tb, i, CS_WS, (int64_t)b->working_set);
-		out_human_bytes(b->working_set, buf, sizeof(buf));
-		out_set_text(tb, i, CS_WS, buf);
-	} else {
-		out_set_null(tb, i, CS_WS, "-");
-	}
-	if (w->eff.mem_limit != CG_NONE) {
-		out_set_int(tb, i, CS_LIMIT, (int64_t)w->eff.mem_limit);
-		out_human_bytes(w->eff.mem_limit, buf, sizeof(buf));
-		out_set_text(tb, i, CS_LIMIT, buf);
-	} else {
-		out_set_null(tb, i, CS_LIMIT, "-");
-	}
-	if (!b->why[CG_F_IO]) {
-		out_set_float(tb, i, CS_IOR, w->r.io_r, 1);
-		out_human_bytes((uint64_t)llround(w->r.io_r), buf, sizeof(buf));
-		out_set_text(tb, i, CS_IOR, buf);
-		out_set_float(tb, i, CS_IOW, w->r.io_w, 1);
-		out_human_bytes((uint64_t)llround(w->r.io_w), buf, sizeof(buf));
-		out_set_text(tb, i, CS_IOW, buf);
-	} else {
-		out_set_null(tb, i, CS_IOR, "-");
-		out_set_null(tb, i, CS_IOW, "-");
-	}
-	if (w->r.thr_ok)
-		out_set_float(tb, i, CS_THR, w->r.throttled_pct, 1);
-	else
-		out_set_null(tb, i, CS_THR, "-");
+}
+
+/* A row's values from a round's rates and reading. */
+static void set_values(struct row *w, const struct cg_sample *b, const struct rates *r)
+{
+	w->v[CS_TASKS] = (double)b->pids_current;
+	w->has[CS_TASKS] = !b->why[CG_F_PIDS];
+	w->v[CS_CPU] = r->cores;
+	w->has[CS_CPU] = r->cpu_ok;
+	w->v[CS_QUOTA] = r->quota_pct;
+	w->has[CS_QUOTA] = r->cpu_ok && w->quota_cores > 0;
+	w->v[CS_MEM] = (double)b->mem_usage;
+	w->has[CS_MEM] = !b->why[CG_F_MEM];
+	w->v[CS_WS] = (double)b->working_set;
+	w->has[CS_WS] = !b->why[CG_F_MEM] && !b->why[CG_F_MEM_STAT];
+	w->v[CS_IOR] = r->io_r;
+	w->v[CS_IOW] = r->io_w;
+	w->has[CS_IOR] = w->has[CS_IOW] = !b->why[CG_F_IO];
+	w->v[CS_THR] = r->throttled_pct;
+	w->has[CS_THR] = r->thr_ok;
 }
 
 static int run_all(struct cmd_ctx *ctx, double interval, long count)
@@ -718,16 +793,18 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 		sort_desc = k != CS_NAME && k != CS_RUNTIME && k != CS_POD;
 	}
 	struct container_list l = { 0 };
-	int r = target_list_all(h, 0, &l);
+	int r = target_list_all(h, LIST_NO_STATE, &l);
 	if (r < 0) {
 		out_error("cgstat", "cannot list containers: %s", target_strerror(r));
 		return EXIT_FAIL;
 	}
 	struct row *rows = calloc(l.n ? l.n : 1, sizeof(*rows));
 	struct row **order = calloc(l.n ? l.n : 1, sizeof(*order));
-	if (!rows || !order) {
+	struct scratch *sc = calloc(1, sizeof(*sc));
+	if (!rows || !order || !sc) {
 		free(rows);
 		free(order);
+		free(sc);
 		container_list_free(&l);
 		return EXIT_FAIL;
 	}
@@ -739,53 +816,49 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 			continue;
 		struct row *w = &rows[n++];
 		w->c = c;
-		if (cgroup_read_proc(h, c->pid, &w->cg) < 0) {
+		/* The paths are only a step to the reader. */
+		struct cgroup_paths *cg = &sc->cg;
+		bool trusted = payload_cgroup(h, c, cg);
+		if (!trusted && cgroup_read_proc(h, c->pid, cg) < 0) {
 			w->why = "exited";
 			continue;
 		}
-		owner_init(h, c->pid, false, &w->cg, &w->own);
+		owner_init(h, c->pid, trusted, cg, &w->own);
 		if (!w->own.primary_owned) {
 			w->why = "no cgroup of its own";
 			continue;
 		}
-		cg_reader_init(&w->rd, h, &w->cg);
-		w->ok = cg_effective_limits_memo(h, &w->cg, &memo, ALL_LIMITS, &w->eff) == 0;
-		w->ok = w->ok && sample_some(&w->rd, &w->own, ALL_FIELDS, &w->a) == 0;
+		w->ok = cg_reader_init(&w->rd, h, cg) == 0 &&
+			cg_effective_limits_memo(h, cg, &memo, ALL_LIMITS, &sc->eff) == 0 &&
+			sample_some(&w->rd, &w->own, ALL_FIELDS, &w->prev) == 0;
+		w->quota_cores = sc->eff.cpu_cores;
+		w->v[CS_LIMIT] = (double)sc->eff.mem_limit;
+		w->has[CS_LIMIT] = sc->eff.mem_limit != CG_NONE;
 	}
 	cg_memo_free(memo);
 	int status = EXIT_OK;
+	bool since_start = interval == 0;
 	for (long it = 0; count < 0 || it < count; it++) {
-		if (!pause_for(interval))
+		if (!since_start && !pause_for(interval))
 			break;
 		for (size_t i = 0; i < n; i++) {
 			struct row *w = &rows[i];
 			if (!w->ok)
 				continue;
-			if (sample_some(&w->rd, &w->own, ALL_FIELDS, &w->b) < 0) {
+			struct cg_sample *a = &w->prev, *b = &sc->now;
+			if (since_start) {
+				*b = *a;
+				if (!birth_sample(false, w->c->start_time, b, a))
+					*a = *b; /* start unknown: no rates */
+			} else if (sample_some(&w->rd, &w->own, ALL_FIELDS, b) < 0) {
 				w->ok = false; /* gone: "-" everywhere, sorted last */
 				memset(w->has, 0, sizeof(w->has));
 				continue;
 			}
-			compute(&w->a, &w->b, &w->eff, &w->r);
-			const struct cg_sample *b = &w->b;
-			w->v[CS_TASKS] = (double)b->pids_current;
-			w->has[CS_TASKS] = !b->why[CG_F_PIDS];
-			w->v[CS_CPU] = w->r.cores;
-			w->has[CS_CPU] = w->r.cpu_ok;
-			w->v[CS_QUOTA] = w->r.quota_pct;
-			w->has[CS_QUOTA] = w->r.cpu_ok && w->eff.cpu_cores > 0;
-			w->v[CS_MEM] = (double)b->mem_usage;
-			w->has[CS_MEM] = !b->why[CG_F_MEM];
-			w->v[CS_WS] = (double)b->working_set;
-			w->has[CS_WS] = !b->why[CG_F_MEM] && !b->why[CG_F_MEM_STAT];
-			w->v[CS_LIMIT] = (double)w->eff.mem_limit;
-			w->has[CS_LIMIT] = w->eff.mem_limit != CG_NONE;
-			w->v[CS_IOR] = w->r.io_r;
-			w->v[CS_IOW] = w->r.io_w;
-			w->has[CS_IOR] = w->has[CS_IOW] = !b->why[CG_F_IO];
-			w->v[CS_THR] = w->r.throttled_pct;
-			w->has[CS_THR] = w->r.thr_ok;
-			w->a = w->b;
+			sc->eff.cpu_cores = w->quota_cores; /* all compute asks of it */
+			compute(a, b, &sc->eff, &sc->rt);
+			set_values(w, b, &sc->rt);
+			*a = *b;
 		}
 		for (size_t i = 0; i < n; i++)
 			order[i] = &rows[i];
@@ -798,6 +871,9 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 		char when[32];
 		utc_now(when, sizeof(when));
 		out_table_field(tb, "time", json_object_new_string(when));
+		out_table_field(tb, "since_start", json_object_new_boolean(since_start));
+		if (since_start && !ctx->out.json)
+			fprintf(ctx->out.out, "averages since each container started: %%CPU %%QUOTA IO-R/s IO-W/s THROTTLED%%\n");
 		for (size_t i = 0; i < n; i++)
 			fill_row(tb, order[i]);
 		if (it && !ctx->out.json)
@@ -808,6 +884,7 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 	}
 	for (size_t i = 0; i < n; i++)
 		cg_reader_close(&rows[i].rd);
+	free(sc);
 	free(order);
 	free(rows);
 	container_list_free(&l);

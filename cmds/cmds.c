@@ -72,7 +72,8 @@ const struct cmd cmds[] = {
 	{ "attach", "TARGET", "shell: make TARGET the one commands run against", CMD_SHELL_ONLY | CMD_NO_TARGET, 1, 1,
 	  none, NULL, cmd_shell_only },
 	{ "cgstat", "[INTERVAL [COUNT]]",
-	  "the target's cgroup: CPU against its quota, throttling, memory against its limit, I/O, pids, PSI",
+	  "the target's cgroup: CPU against its quota, throttling, memory against its limit, I/O, pids, PSI; "
+	  "INTERVAL 0: one report, rates averaged since the start",
 	  CMD_HOST_OK, 0, 2, cgstat_options, cgstat_columns, cmd_cgstat },
 	{ "detach", "", "shell: back to the host", CMD_SHELL_ONLY | CMD_NO_TARGET, 0, 0, none, NULL, cmd_shell_only },
 	{ "enter", "", "an interactive shell in the target (its $SHELL, /bin/bash, /bin/sh)",

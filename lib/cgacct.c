@@ -691,28 +691,22 @@ static int file_path(const struct cg_dir *d, const char *file, char *buf, size_t
 	return snprintf(buf, size, "%s/%s", d->dir, file) < (int)size ? 0 : -ENAMETOOLONG;
 }
 
-/* The file's path with the host root, for the kept files. */
-static int kept_path(const struct cg_dir *d, const char *file, char *buf, size_t size)
-{
-	return host_path(d->h, buf, size, "%s/%s", d->dir, file);
-}
-
 static int read_small(const struct cg_dir *d, const char *file, char *buf, size_t size)
 {
 	char path[PATH_MAX];
-	int r = d->ks ? kept_path(d, file, path, sizeof(path)) : file_path(d, file, path, sizeof(path));
+	int r = file_path(d, file, path, sizeof(path));
 	if (r < 0)
 		return r;
-	return d->ks ? kept_read_small(d->ks, path, buf, size) : host_read_small(d->h, path, buf, size);
+	return d->ks ? kept_read_small(d->ks, d->h, path, buf, size) : host_read_small(d->h, path, buf, size);
 }
 
 static int read_big(const struct cg_dir *d, const char *file, size_t max, char **ret)
 {
 	char path[PATH_MAX];
-	int r = d->ks ? kept_path(d, file, path, sizeof(path)) : file_path(d, file, path, sizeof(path));
+	int r = file_path(d, file, path, sizeof(path));
 	if (r < 0)
 		return r;
-	return d->ks ? kept_read_all(d->ks, path, max, ret, NULL) : host_read_file(d->h, path, max, ret, NULL);
+	return d->ks ? kept_read_all(d->ks, d->h, path, max, ret, NULL) : host_read_file(d->h, path, max, ret, NULL);
 }
 
 static bool word_in(const char *list, const char *word)
@@ -1165,13 +1159,21 @@ static void v2_rest(struct cg_dir *d, struct cg_sample *s)
 		set_why(s, CG_F_PSI, v2_psi(d, s));
 }
 
-/* v1: the directory of a controller's hierarchy for the process; NULL when
- * set, else why not. Whether it exists is not asked here: a read that
- * fails says (why_err). */
-static const char *v1_dir(struct cg_reader *rd, const char *ctrl, struct cg_dir *d)
+/* The reader's places: the v1 controllers cgacct reads, and the unified
+ * tree (v2, or a hybrid host's for PSI). */
+static const char *const place_ctl[CG_PLACE_COUNT] = {
+	[CG_PLACE_CPUACCT] = "cpuacct", [CG_PLACE_CPU] = "cpu",	      [CG_PLACE_MEMORY] = "memory",
+	[CG_PLACE_BLKIO] = "blkio",	[CG_PLACE_PIDS] = "pids",     [CG_PLACE_CPUSET] = "cpuset",
+	[CG_PLACE_UNIFIED] = NULL,
+};
+
+/* v1: where a controller's hierarchy has the process's cgroup: its mount
+ * (*ret_base, without the host root) and the path in it; NULL, else why
+ * not. Whether the directory exists is not asked: a read that fails says
+ * (why_err). */
+static const char *v1_place(const struct host *h, const struct cgroup_paths *p, const char *ctrl, char *ret_base,
+			    size_t size, const char **ret_path)
 {
-	const struct host *h = rd->h;
-	const struct cgroup_paths *p = rd->p;
 	const struct ctrl_why *cw = ctrl_why(ctrl);
 	const char *path = cgroup_v1_path(p, ctrl);
 	char mnt[PATH_MAX];
@@ -1179,18 +1181,31 @@ static const char *v1_dir(struct cg_reader *rd, const char *ctrl, struct cg_dir 
 		snprintf(mnt, sizeof(mnt), "/sys/fs/cgroup/%s", ctrl);
 		return host_exists(h, mnt) ? cw->not_visible : cw->no_hierarchy;
 	}
-	char dir[PATH_MAX];
-	if (cgroup_dir(h, p, ctrl, dir, sizeof(dir)) < 0)
+	if (cgroup_dir(h, p, ctrl, ret_base, size) < 0)
 		return cw->no_hierarchy;
 	size_t pl = strcmp(path, "/") == 0 ? 0 : strlen(path);
-	size_t dl = strlen(dir);
+	size_t dl = strlen(ret_base);
 	if (dl < pl)
 		return cw->no_hierarchy;
-	dir[dl - pl] = '\0';
-	if (cg_dir_set(d, h, 1, dir, path) < 0)
-		return cw->gone;
+	ret_base[dl - pl] = '\0';
+	*ret_path = path;
+	return NULL;
+}
+
+/* v1: the directory of a controller's hierarchy for the reader's cgroup;
+ * NULL when set, else why not. */
+static const char *v1_dir(struct cg_reader *rd, const char *ctrl, struct cg_dir *d)
+{
+	int i = 0;
+	while (i < CG_PLACE_UNIFIED && strcmp(place_ctl[i], ctrl) != 0)
+		i++;
+	const struct cg_place *pl = &rd->place[i];
+	if (i == CG_PLACE_UNIFIED || pl->why)
+		return i == CG_PLACE_UNIFIED ? "unknown controller" : pl->why;
+	if (cg_dir_set(d, rd->h, 1, pl->base, pl->path) < 0)
+		return ctrl_why(ctrl)->gone;
 	d->ks = &rd->files;
-	d->ctl = ctrl;
+	d->ctl = place_ctl[i];
 	return NULL;
 }
 
@@ -1359,19 +1374,20 @@ static const char WHY_BLKIO_OFF[] =
 
 /* A hybrid host's unified tree carries pressure files for every cgroup in
  * it, even with all controllers on v1. */
-static const char *hybrid_psi(const struct host *h, const struct cgroup_paths *p, struct cg_sample *s)
+static const char *hybrid_psi(struct cg_reader *rd, struct cg_sample *s)
 {
+	const struct cg_place *pl = &rd->place[CG_PLACE_UNIFIED];
 	struct cg_dir d;
-	if (!p->has_unified || strcmp(p->unified, "/") == 0 ||
-	    cg_dir_set(&d, h, 2, "/sys/fs/cgroup/unified", p->unified) < 0 || !host_exists(h, d.dir))
+	if (pl->why || strcmp(pl->path, "/") == 0 || cg_dir_set(&d, rd->h, 2, pl->base, pl->path) < 0 ||
+	    !host_exists(rd->h, d.dir))
 		return WHY_V1_PSI;
+	d.ks = &rd->files;
 	return v2_psi(&d, s) ? WHY_V1_PSI : NULL;
 }
 
 static void v1_rest(struct cg_reader *rd, struct cg_sample *s)
 {
 	const struct host *h = rd->h;
-	const struct cgroup_paths *p = rd->p;
 	struct cg_dir d;
 	const char *why = want(s, CG_F_IO) ? v1_dir(rd, "blkio", &d) : WHY_NOT_READ;
 	if (!why) {
@@ -1415,7 +1431,7 @@ static void v1_rest(struct cg_reader *rd, struct cg_sample *s)
 		set_why(s, CG_F_CPUSET, why);
 	}
 	if (want(s, CG_F_PSI))
-		set_why(s, CG_F_PSI, hybrid_psi(h, p, s));
+		set_why(s, CG_F_PSI, hybrid_psi(rd, s));
 }
 
 static bool use_v2(const struct host *h, const struct cgroup_paths *p)
@@ -1428,16 +1444,51 @@ static bool want(const struct cg_sample *s, enum cg_field f)
 	return s->want & CG_WANT(f);
 }
 
-void cg_reader_init(struct cg_reader *rd, const struct host *h, const struct cgroup_paths *p)
+int cg_reader_init(struct cg_reader *rd, const struct host *h, const struct cgroup_paths *p)
 {
+	memset(rd, 0, sizeof(*rd));
 	rd->h = h;
-	rd->p = p;
 	rd->files = (struct kept_set)KEPT_SET_INIT;
+	rd->v2 = use_v2(h, p);
+	/* Each place's mount and path, then all of them in one allocation. */
+	char base[CG_PLACE_COUNT][PATH_MAX];
+	const char *path[CG_PLACE_COUNT] = { 0 };
+	size_t total = 0;
+	for (int i = 0; i < CG_PLACE_COUNT; i++) {
+		struct cg_place *pl = &rd->place[i];
+		if (i == CG_PLACE_UNIFIED) {
+			copy_str(base[i], sizeof(base[i]), rd->v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified");
+			path[i] = p->has_unified ? p->unified : NULL;
+			if (!path[i])
+				pl->why = WHY_V1_PSI;
+		} else if (rd->v2) {
+			pl->why = "not a v1 host";
+		} else {
+			pl->why = v1_place(h, p, place_ctl[i], base[i], sizeof(base[i]), &path[i]);
+		}
+		if (!pl->why)
+			total += strlen(base[i]) + 1 + strlen(path[i]) + 1;
+	}
+	char *blob = rd->blob = malloc(total ? total : 1);
+	if (!blob)
+		return -ENOMEM;
+	for (int i = 0; i < CG_PLACE_COUNT; i++) {
+		struct cg_place *pl = &rd->place[i];
+		if (pl->why)
+			continue;
+		size_t bl = strlen(base[i]) + 1, ppl = strlen(path[i]) + 1;
+		pl->base = memcpy(blob, base[i], bl);
+		pl->path = memcpy(blob + bl, path[i], ppl);
+		blob += bl + ppl;
+	}
+	return 0;
 }
 
 void cg_reader_close(struct cg_reader *rd)
 {
 	kept_set_close(&rd->files);
+	free(rd->blob);
+	rd->blob = NULL;
 }
 
 int cg_sample_read(const struct host *h, const struct cgroup_paths *p, struct cg_sample *ret)
@@ -1448,8 +1499,9 @@ int cg_sample_read(const struct host *h, const struct cgroup_paths *p, struct cg
 int cg_sample_read_some(const struct host *h, const struct cgroup_paths *p, unsigned wanted, struct cg_sample *ret)
 {
 	struct cg_reader rd;
-	cg_reader_init(&rd, h, p);
-	int r = cg_reader_sample(&rd, wanted, ret);
+	int r = cg_reader_init(&rd, h, p);
+	if (r == 0)
+		r = cg_reader_sample(&rd, wanted, ret);
 	cg_reader_close(&rd);
 	return r;
 }
@@ -1457,15 +1509,15 @@ int cg_sample_read_some(const struct host *h, const struct cgroup_paths *p, unsi
 int cg_reader_sample(struct cg_reader *rd, unsigned wanted, struct cg_sample *ret)
 {
 	const struct host *h = rd->h;
-	const struct cgroup_paths *p = rd->p;
 	struct cg_sample s;
 	memset(&s, 0, sizeof(s));
 	s.want = wanted;
 	clock_gettime(CLOCK_MONOTONIC, &s.when);
 
-	if (use_v2(h, p)) {
+	if (rd->v2) {
+		const struct cg_place *pl = &rd->place[CG_PLACE_UNIFIED];
 		struct cg_dir d;
-		int r = cg_dir_set(&d, h, 2, "/sys/fs/cgroup", p->unified);
+		int r = pl->why ? -ENOENT : cg_dir_set(&d, h, 2, pl->base, pl->path);
 		if (r < 0)
 			return r;
 		d.ks = &rd->files;
@@ -1623,7 +1675,6 @@ static int walk_cpu(struct cg_dir *leaf, double *cores, char *from, bool *seen)
 static int effective_limits(struct cg_reader *rd, unsigned want, struct cg_effective *ret)
 {
 	const struct host *h = rd->h;
-	const struct cgroup_paths *p = rd->p;
 	struct cg_effective e;
 	memset(&e, 0, sizeof(e));
 	e.mem_limit = CG_NONE;
@@ -1633,12 +1684,12 @@ static int effective_limits(struct cg_reader *rd, unsigned want, struct cg_effec
 	bool seen = false; /* a file of the cgroup itself: it exists */
 	int r;
 
-	if (use_v2(h, p)) {
+	if (rd->v2) {
+		const struct cg_place *pl = &rd->place[CG_PLACE_UNIFIED];
 		struct cg_dir d;
-		r = cg_dir_set(&d, h, 2, "/sys/fs/cgroup", p->unified);
+		r = pl->why ? -ENOENT : cg_dir_set(&d, h, 2, pl->base, pl->path);
 		if (r < 0)
 			return r;
-		r = 0;
 		if (want & CG_WANT(CG_F_CPU_QUOTA))
 			r = walk_cpu(&d, &e.cpu_cores, e.cpu_from, &seen);
 		if (r >= 0 && (want & CG_WANT(CG_F_MEM_LIMIT)))
@@ -1682,8 +1733,9 @@ int cg_effective_limits(const struct host *h, const struct cgroup_paths *p, stru
 {
 	/* The cgroup's own files are read once here: not kept. */
 	struct cg_reader rd;
-	cg_reader_init(&rd, h, p);
-	int r = effective_limits(&rd, active_want, ret);
+	int r = cg_reader_init(&rd, h, p);
+	if (r == 0)
+		r = effective_limits(&rd, active_want, ret);
 	cg_reader_close(&rd);
 	return r;
 }

@@ -111,15 +111,35 @@ int cg_sample_read(const struct host *h, const struct cgroup_paths *p, struct cg
  * say "not read". */
 int cg_sample_read_some(const struct host *h, const struct cgroup_paths *p, unsigned want, struct cg_sample *ret);
 
-/* A cgroup sampled again and again (cgstat, top): the files a sample reads
- * stay open and are reread with pread (keptfile.h), a fifth of the cost of
- * opening them anew. p must outlive the reader; close it when done. */
+/* A cgroup sampled again and again (cgstat, top): where its directories
+ * are is worked out once, and the files a sample reads stay open and are
+ * reread with pread (keptfile.h), a fifth of the cost of opening them
+ * anew. It keeps no reference to p, and a few hundred bytes (a table of a
+ * hundred containers keeps one each); close it when done. */
+enum cg_place_id {
+	CG_PLACE_CPUACCT,
+	CG_PLACE_CPU,
+	CG_PLACE_MEMORY,
+	CG_PLACE_BLKIO,
+	CG_PLACE_PIDS,
+	CG_PLACE_CPUSET,
+	CG_PLACE_UNIFIED, /* v2, or a hybrid host's unified tree */
+	CG_PLACE_COUNT,
+};
+struct cg_place {
+	const char *base; /* the hierarchy's mount, without the host root */
+	const char *path; /* the cgroup in it, as in /proc/PID/cgroup */
+	const char *why;  /* NULL, else why there is no such place */
+};
 struct cg_reader {
 	const struct host *h;
-	const struct cgroup_paths *p;
+	bool v2;
+	char *blob; /* the places' strings */
+	struct cg_place place[CG_PLACE_COUNT];
 	struct kept_set files;
 };
-void cg_reader_init(struct cg_reader *rd, const struct host *h, const struct cgroup_paths *p);
+/* 0, or -ENOMEM (then close it all the same). */
+int cg_reader_init(struct cg_reader *rd, const struct host *h, const struct cgroup_paths *p);
 int cg_reader_sample(struct cg_reader *rd, unsigned want, struct cg_sample *ret);
 void cg_reader_close(struct cg_reader *rd);
 #define CG_WANT(f) (1u << (f))

@@ -81,13 +81,41 @@ int cgroup_read_proc(const struct host *h, pid_t pid, struct cgroup_paths *ret)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	/* One read into the stack for the usual 1-3 KB; the heap for more
+	 * (long Kubernetes paths in a dozen hierarchies). */
+	char small[8192];
 	_cleanup_free_ char *buf = NULL;
-	int r = host_read_file(h, path, 64 * 1024, &buf, NULL);
+	int r = host_read_small(h, path, small, sizeof(small));
+	if (r == -EFBIG)
+		r = host_read_file(h, path, 64 * 1024, &buf, NULL);
 	if (r == -ENOENT)
 		return -ESRCH;
 	if (r < 0)
 		return r;
-	return cgroup_parse_proc(buf, ret);
+	return cgroup_parse_proc(buf ? buf : small, ret);
+}
+
+/* Is /sys/fs/cgroup/NAME there? Mount points do not change while nsh
+ * runs, and cgstat --all asks for every container, controller and sample:
+ * asked once per name and host root. */
+static bool v1_mount_exists(const struct host *h, const char *name)
+{
+	static char known_root[sizeof(h->root) + 1] = "\001"; /* never a root */
+	static char known[16][64];
+	static bool known_ok[16];
+	static size_t n_known;
+	if (strcmp(known_root, h->root) != 0) {
+		copy_str(known_root, sizeof(known_root), h->root);
+		n_known = 0;
+	}
+	for (size_t k = 0; k < n_known; k++)
+		if (strcmp(known[k], name) == 0)
+			return known_ok[k];
+	char probe[PATH_MAX];
+	bool ok = host_path(h, probe, sizeof(probe), "/sys/fs/cgroup/%s", name) == 0 && access(probe, F_OK) == 0;
+	if (n_known < ARRAY_SIZE(known) && copy_str(known[n_known], sizeof(known[0]), name) == 0)
+		known_ok[n_known++] = ok;
+	return ok;
 }
 
 void cgroup_from_path(const struct host *h, const char *path, struct cgroup_paths *ret)
@@ -104,6 +132,12 @@ void cgroup_from_path(const struct host *h, const char *path, struct cgroup_path
 		copy_str(ret->v1[i].path, sizeof(ret->v1[i].path), path);
 	}
 	ret->n_v1 = ARRAY_SIZE(v1);
+	/* A hybrid host's unified tree mirrors the cgroups (systemd, LXC and
+	 * runc make them there too): its pressure files are the cgroup's. */
+	if (v1_mount_exists(h, "unified")) {
+		ret->has_unified = true;
+		copy_str(ret->unified, sizeof(ret->unified), path);
+	}
 }
 
 static bool list_has(const char *list, const char *item)
@@ -155,29 +189,6 @@ const char *cgroup_primary(const struct cgroup_paths *p, int host_version, const
 	if (ret_controller)
 		*ret_controller = p->v1[0].controllers;
 	return p->v1[0].path;
-}
-
-/* Is /sys/fs/cgroup/NAME there? Mount points do not change while nsh
- * runs, and cgstat --all asks for every container, controller and sample:
- * asked once per name and host root. */
-static bool v1_mount_exists(const struct host *h, const char *name)
-{
-	static char known_root[sizeof(h->root) + 1] = "\001"; /* never a root */
-	static char known[16][64];
-	static bool known_ok[16];
-	static size_t n_known;
-	if (strcmp(known_root, h->root) != 0) {
-		copy_str(known_root, sizeof(known_root), h->root);
-		n_known = 0;
-	}
-	for (size_t k = 0; k < n_known; k++)
-		if (strcmp(known[k], name) == 0)
-			return known_ok[k];
-	char probe[PATH_MAX];
-	bool ok = host_path(h, probe, sizeof(probe), "/sys/fs/cgroup/%s", name) == 0 && access(probe, F_OK) == 0;
-	if (n_known < ARRAY_SIZE(known) && copy_str(known[n_known], sizeof(known[0]), name) == 0)
-		known_ok[n_known++] = ok;
-	return ok;
 }
 
 int cgroup_dir(const struct host *h, const struct cgroup_paths *p, const char *controller, char *buf, size_t size)

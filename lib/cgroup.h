@@ -30,7 +30,8 @@ int cgroup_parse_proc(const char *buf, struct cgroup_paths *ret);
 int cgroup_read_proc(const struct host *h, pid_t pid, struct cgroup_paths *ret);
 
 /* Paths for a cgroup known only by its host path (found in cgroupfs): the
- * unified path on v2, the same path for the usual v1 controllers. */
+ * unified path on v2, the same path for the usual v1 controllers and, on a
+ * hybrid host, the unified tree. */
 void cgroup_from_path(const struct host *h, const char *path, struct cgroup_paths *ret);
 
 /* The v1 path of one controller ("memory", "pids", "name=systemd"), NULL if

@@ -23,6 +23,10 @@ int host_init(struct host *h, const char *root);
 int host_path(const struct host *h, char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Convenience wrappers over read_file_at/read_small_at for host paths. */
+/* Open a host path (O_CLOEXEC added), relative to a cached anchor where it
+ * has one (/proc, a cgroup hierarchy): an fd, or -errno. */
+int host_open(const struct host *h, const char *path, int flags);
+
+/* Convenience wrappers over read_fd_all/read_small_fd for host paths. */
 int host_read_file(const struct host *h, const char *path, size_t max, char **ret, size_t *ret_len);
 int host_read_small(const struct host *h, const char *path, char *buf, size_t size);

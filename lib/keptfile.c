@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "host.h"
 #include "util.h"
 
 struct kept_file {
@@ -40,7 +41,7 @@ static bool may_keep(void)
 
 /* The kept fd for path, opening (and keeping, if the budget allows) it on
  * first use. *ret_transient: the caller must close the fd after reading. */
-static int kept_fd(struct kept_set *ks, const char *path, int *ret_fd, bool *ret_transient)
+static int kept_fd(struct kept_set *ks, const struct host *h, const char *path, int *ret_fd, bool *ret_transient)
 {
 	for (size_t i = 0; i < ks->n; i++)
 		if (strcmp(ks->v[i].path, path) == 0) {
@@ -48,9 +49,9 @@ static int kept_fd(struct kept_set *ks, const char *path, int *ret_fd, bool *ret
 			*ret_transient = false;
 			return 0;
 		}
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = host_open(h, path, O_RDONLY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	*ret_fd = fd;
 	*ret_transient = true;
 	if (!may_keep())
@@ -87,13 +88,13 @@ static ssize_t pread_retry(int fd, void *buf, size_t n, off_t off)
 	return r;
 }
 
-int kept_read_small(struct kept_set *ks, const char *path, char *buf, size_t size)
+int kept_read_small(struct kept_set *ks, const struct host *h, const char *path, char *buf, size_t size)
 {
 	if (size < 2)
 		return -EINVAL;
 	int fd;
 	bool transient;
-	int r = kept_fd(ks, path, &fd, &transient);
+	int r = kept_fd(ks, h, path, &fd, &transient);
 	if (r < 0)
 		return r;
 	ssize_t n = pread_retry(fd, buf, size - 1, 0);
@@ -113,11 +114,12 @@ int kept_read_small(struct kept_set *ks, const char *path, char *buf, size_t siz
 	return 0;
 }
 
-int kept_read_all(struct kept_set *ks, const char *path, size_t max, char **ret, size_t *ret_len)
+int kept_read_all(struct kept_set *ks, const struct host *h, const char *path, size_t max, char **ret,
+		  size_t *ret_len)
 {
 	int fd;
 	bool transient;
-	int r = kept_fd(ks, path, &fd, &transient);
+	int r = kept_fd(ks, h, path, &fd, &transient);
 	if (r < 0)
 		return r;
 	/* /proc and cgroupfs report size 0: grow as we go, bounded by max.

@@ -20,13 +20,11 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
 int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len)
 {
 	/* /proc and cgroupfs report size 0, so grow as we go, bounded by max.
-	 * A regular file (a runtime's state.json, 30 KB for runc) says its
-	 * size: one buffer of that size and one read, not five reads and
-	 * four reallocs. It may still grow while read: the loop copes. */
+	 * A regular file that fills the first buffer (a runtime's state.json,
+	 * 30 KB for runc) says its size: the rest in one more read, not four
+	 * reads and reallocs. It may still grow while read: the loop copes. */
 	size_t cap = 4096, len = 0;
-	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size < max)
-		cap = (size_t)st.st_size + 2;
+	bool sized = false;
 	_cleanup_free_ char *buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
@@ -35,6 +33,11 @@ int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len)
 			if (cap > max)
 				return -EFBIG;
 			size_t ncap = cap * 2;
+			struct stat st;
+			if (!sized && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= cap &&
+			    (uint64_t)st.st_size < max)
+				ncap = (size_t)st.st_size + 2;
+			sized = true;
 			char *nbuf = realloc(buf, ncap);
 			if (!nbuf)
 				return -ENOMEM;
@@ -67,6 +70,13 @@ int read_small_at(int dirfd, const char *path, char *buf, size_t size, size_t *r
 	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
+	return read_small_fd(fd, buf, size, ret_len);
+}
+
+int read_small_fd(int fd, char *buf, size_t size, size_t *ret_len)
+{
+	if (size < 2)
+		return -EINVAL;
 	ssize_t n;
 	do
 		n = read(fd, buf, size - 1);

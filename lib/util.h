@@ -57,6 +57,8 @@ int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len);
 /* Read at most size-1 bytes of a small file (/proc/PID/stat, cgroup knobs)
  * into buf with one read(2), NUL-terminated. -EFBIG if it did not fit. */
 int read_small_at(int dirfd, const char *path, char *buf, size_t size, size_t *ret_len);
+/* The same for an open fd, read from its current offset. */
+int read_small_fd(int fd, char *buf, size_t size, size_t *ret_len);
 
 /* Checked decimal parsers: the whole string must be the number (trailing
  * whitespace allowed), no sign for unsigned, range-checked. */

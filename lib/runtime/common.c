@@ -139,11 +139,10 @@ int proc_start_time(const struct host *h, pid_t pid, uint64_t *ret)
 int cgroup_dir_init_pid(const struct host *h, const char *dir, pid_t *ret)
 {
 	char path[PATH_MAX];
-	int r = host_path(h, path, sizeof(path), "%s/cgroup.procs", dir);
-	if (r < 0)
-		return r;
+	if (snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
 	_cleanup_free_ char *buf = NULL;
-	r = read_file_at(-100 /* AT_FDCWD */, path, READ_MAX_DEFAULT, &buf, NULL);
+	int r = host_read_file(h, path, READ_MAX_DEFAULT, &buf, NULL);
 	if (r < 0)
 		return r;
 

@@ -115,7 +115,7 @@ static bool is_frozen(const struct host *h, const char *cgpath)
 /* need_monitor: only a cgroup whose monitor vouches for the name. Those go
  * first, so that a stale lxc.payload.<name> with a process left in it cannot
  * take the name of the container now in lxc.payload.<name>-1. */
-static int add_container(const struct host *h, const char *mount, const char *cgpath,
+static int add_container(const struct host *h, unsigned flags, const char *mount, const char *cgpath,
 			 const char *cgname, bool need_monitor, bool *no_monitor, size_t first,
 			 struct container_list *out)
 {
@@ -163,7 +163,8 @@ static int add_container(const struct host *h, const char *mount, const char *cg
 	copy_str(c->name, sizeof(c->name), name);
 	copy_str(c->cgroup, sizeof(c->cgroup), cgpath);
 	copy_str(c->bundle, sizeof(c->bundle), bundle);
-	copy_str(c->state, sizeof(c->state), is_frozen(h, cgpath) ? "paused" : "running");
+	copy_str(c->state, sizeof(c->state),
+		 !(flags & LIST_NO_STATE) && is_frozen(h, cgpath) ? "paused" : "running");
 	c->kind = KIND_CONTAINER;
 	c->priority = LXC_PRIORITY;
 	c->pid = pid;
@@ -249,7 +250,6 @@ static int lxc_list(const struct host *h, unsigned flags, struct container_list 
 	size_t first = out->n;
 	struct candidates cand = { 0 };
 	int r = 0;
-	(void)flags;
 
 	for (size_t i = 0; i < n && r >= 0; i++)
 		r = read_candidates(h, mounts[i], i, out, &cand);
@@ -263,7 +263,8 @@ static int lxc_list(const struct host *h, unsigned flags, struct container_list 
 				if (!(cd->mounts & (1u << i)))
 					continue;
 				size_t before = out->n;
-				r = add_container(h, mounts[i], cd->cgpath, name, pass == 0, &cd->no_monitor, first, out);
+				r = add_container(h, flags, mounts[i], cd->cgpath, name, pass == 0, &cd->no_monitor, first,
+						  out);
 				cd->done = out->n > before;
 			}
 		}

@@ -62,9 +62,11 @@ static bool cgroup_frozen(const struct host *h, const char *dir, bool v2)
 	return v2 ? buf[0] == '1' : str_startswith(buf, "FROZEN");
 }
 
-/* Settle pid, start_time and state from a recorded PID and start time. */
+/* Settle pid, start_time and state from a recorded PID and start time.
+ * flags LIST_NO_STATE: a live init is "running", paused or created alike. */
 static int oci_state_settle(const struct host *h, const char *root, const char *id, int64_t pid,
-			    uint64_t start, const char *freezer_dir, bool freezer_v2, struct oci_state *s)
+			    uint64_t start, const char *freezer_dir, bool freezer_v2, unsigned flags,
+			    struct oci_state *s)
 {
 	uint64_t actual;
 	int r = pid > 0 ? container_pid_check(h, (pid_t)pid, start, &actual) : -ESRCH;
@@ -80,7 +82,9 @@ static int oci_state_settle(const struct host *h, const char *root, const char *
 	s->pid = (pid_t)pid;
 	s->start_time = actual;
 	/* As runc and crun decide it: the exec fifo exists until "start". */
-	if (file_exists(h, root, id, "exec.fifo"))
+	if (flags & LIST_NO_STATE)
+		copy_str(s->state, sizeof(s->state), "running");
+	else if (file_exists(h, root, id, "exec.fifo"))
 		copy_str(s->state, sizeof(s->state), "created");
 	else if (freezer_dir && cgroup_frozen(h, freezer_dir, freezer_v2))
 		copy_str(s->state, sizeof(s->state), "paused");
@@ -158,7 +162,8 @@ static int get_start_field(struct json_object *o, const char *key, uint64_t *ret
 	return 0;
 }
 
-int runc_state_read(const struct host *h, const char *root, const char *id, struct oci_state *ret)
+static int runc_state_read_flags(const struct host *h, const char *root, const char *id, unsigned flags,
+				 struct oci_state *ret)
 {
 	_cleanup_json_ struct json_object *st = NULL;
 	struct oci_state s = { 0 };
@@ -197,14 +202,20 @@ int runc_state_read(const struct host *h, const char *root, const char *id, stru
 	if (freezer && (!valid_state_path(freezer) || !str_startswith(freezer, "/sys/fs/cgroup/")))
 		freezer = NULL;
 
-	r = oci_state_settle(h, root, id, pid, start, freezer, v2, &s);
+	r = oci_state_settle(h, root, id, pid, start, freezer, v2, flags, &s);
 	if (r < 0)
 		return r;
 	*ret = s;
 	return 0;
 }
 
-int crun_status_read(const struct host *h, const char *root, const char *id, struct oci_state *ret)
+int runc_state_read(const struct host *h, const char *root, const char *id, struct oci_state *ret)
+{
+	return runc_state_read_flags(h, root, id, 0, ret);
+}
+
+static int crun_status_read_flags(const struct host *h, const char *root, const char *id, unsigned flags,
+				  struct oci_state *ret)
 {
 	_cleanup_json_ struct json_object *st = NULL;
 	struct oci_state s = { 0 };
@@ -230,15 +241,20 @@ int crun_status_read(const struct host *h, const char *root, const char *id, str
 	bool have_freezer = valid_state_path(cg) &&
 			    snprintf(freezer, sizeof(freezer), "%s%s", mount, cg) < (int)sizeof(freezer);
 
-	r = oci_state_settle(h, root, id, pid, start, have_freezer ? freezer : NULL, v2, &s);
+	r = oci_state_settle(h, root, id, pid, start, have_freezer ? freezer : NULL, v2, flags, &s);
 	if (r < 0)
 		return r;
 	*ret = s;
 	return 0;
 }
 
-static int list_root(const struct host *h, const char *runtime, const char *root,
-		     int (*read_state)(const struct host *, const char *, const char *, struct oci_state *),
+int crun_status_read(const struct host *h, const char *root, const char *id, struct oci_state *ret)
+{
+	return crun_status_read_flags(h, root, id, 0, ret);
+}
+
+static int list_root(const struct host *h, const char *runtime, const char *root, unsigned flags,
+		     int (*read_state)(const struct host *, const char *, const char *, unsigned, struct oci_state *),
 		     struct container_list *out)
 {
 	char path[PATH_MAX];
@@ -260,7 +276,7 @@ static int list_root(const struct host *h, const char *runtime, const char *root
 		/* runc and crun keep no names: the directory is the whole identity. */
 		if (!container_hint_allows(out, de->d_name, de->d_name, NULL))
 			continue;
-		r = read_state(h, root, de->d_name, &s);
+		r = read_state(h, root, de->d_name, flags, &s);
 		if (r == -ENOMEM)
 			break;
 		if (r < 0) {
@@ -286,14 +302,12 @@ static int list_root(const struct host *h, const char *runtime, const char *root
 
 static int runc_list(const struct host *h, unsigned flags, struct container_list *out)
 {
-	(void)flags;
-	return list_root(h, "runc", RUNC_ROOT, runc_state_read, out);
+	return list_root(h, "runc", RUNC_ROOT, flags, runc_state_read_flags, out);
 }
 
 static int crun_list(const struct host *h, unsigned flags, struct container_list *out)
 {
-	(void)flags;
-	return list_root(h, "crun", CRUN_ROOT, crun_status_read, out);
+	return list_root(h, "crun", CRUN_ROOT, flags, crun_status_read_flags, out);
 }
 
 const struct runtime runtime_runc = {

@@ -71,6 +71,9 @@ enum list_flags {
 	 * tree (nspawn machines without a unit, the same the /proc scan finds);
 	 * the second pass, for a name that matched nothing, includes it. */
 	LIST_NO_WALK = 1 << 1,
+	/* The caller shows no state (cgstat --all): a live init is "running";
+	 * skip what tells paused and created apart (freezer, exec fifo). */
+	LIST_NO_STATE = 1 << 2,
 };
 
 struct runtime {

@@ -169,7 +169,48 @@ assert_eq "$(q -r '.targets[].name' | sort | head -n 1)" "$first" "-s name sorts
 assert_exit 2 nsh cgstat --all -s bogus 0.2 1
 assert_contains "$T_ERR" "nsh: cgstat: cannot sort by 'bogus'"
 
+t_begin "cgstat 0: one report at once, CPU averaged since the container started"
+pid=$(docker inspect -f '{{.State.Pid}}' "$BURN")
+cdir=$(cg_dir cpuacct "$BURN")
+run_json "$BURN" cgstat 0 --json
+# Read here right after: the container's age from its init's start time
+# (field 22, clock ticks since boot) and its CPU from the cgroup file.
+hz=$(getconf CLK_TCK)
+age=$(awk -v hz="$hz" -v up="$(cut -d' ' -f1 /proc/uptime)" '{ print up - $22 / hz }' \
+	<<<"$(sed 's/^.*) //; s/^/x x /' "/proc/$pid/stat")")
+if v1; then used_s=$(awk '{ print $1 / 1e9 }' "$cdir/cpuacct.usage"); else
+	used_s=$(awk '$1 == "usage_usec" { print $2 / 1e6 }' "$(cg_dir cpu "$BURN")/cpu.stat"); fi
+assert_eq true "$(q .since_start)" "since_start"
+close "$(q .interval_s)" "$age" 1 || _t_fail "interval_s: the container's age" "$age (+-1 s)" "$(q .interval_s)"
+want=$(awk -v u="$used_s" -v a="$age" 'BEGIN { printf "%.3f", u / a }')
+close "$(q .cpu.usage_cores)" "$want" 0.02 || _t_fail "cores: cpu used / age" "$want (+-0.02)" "$(q .cpu.usage_cores)"
+# It has burned since its start, under its 0.2-core quota.
+close "$(q .cpu.quota_pct)" 95 12 || _t_fail "%QUOTA since the start" "~95 (83..107)" "$(q .cpu.quota_pct)"
+assert_exit 0 nsh "$BURN" cgstat 0
+assert_contains "$T_OUT" "averages since the start"
+run_json cgstat --all 0 --json
+assert_eq true "$(q .since_start)" "--all since_start"
+assert_eq "$BURN" "$(q -r '.targets[0].name')" "the burner on top by lifetime %CPU"
+names=$(q -r '.targets[].name' | sort | tr '\n' ' ')
+for n in "$DOCKER_WEB1_NAME" "$PODMAN1_NAME" nsht-lxc1 "$LIM" "$K8S_CONTAINER_NAME"; do
+	[[ " $names" == *" $n "* ]] || _t_fail "--all 0 names" "includes $n" "$names"
+done
+assert_exit 0 nsh cgstat --all 0
+assert_eq "averages since each container started: %CPU %QUOTA IO-R/s IO-W/s THROTTLED%" \
+	"$(head -n 1 <<<"$T_OUT")" "--all 0 says what its rates are"
+assert_exit 2 nsh "$BURN" cgstat 0 5
+assert_contains "$T_ERR" "nsh: cgstat: interval 0 is one report since the start: it takes no count"
+
+t_begin "cgstat: an LXC container is accounted by its payload cgroup"
+run_json nsht-lxc1 cgstat 0.2 1 --json
+assert_eq /lxc.payload.nsht-lxc1 "$(q -r .cgroup.path)" "the payload cgroup"
+if v1; then mfile=/sys/fs/cgroup/memory/lxc.payload.nsht-lxc1/memory.usage_in_bytes; else
+	mfile=/sys/fs/cgroup/lxc.payload.nsht-lxc1/memory.current; fi
+close "$(q .memory.usage)" "$(cat "$mfile")" 1048576 ||
+	_t_fail "memory of the payload cgroup" "$(cat "$mfile") (+-1 MiB)" "$(q .memory.usage)"
+
 t_begin "cgstat: bad interval and count are usage errors"
-assert_exit 2 nsh "$LIM" cgstat 0
+assert_exit 2 nsh "$LIM" cgstat 0.05
+assert_contains "$T_ERR" "nsh: cgstat: interval '0.05': seconds from 0.1 to 86400, or 0 for one report since the start"
 assert_exit 2 nsh "$LIM" cgstat 1 0
 assert_exit 2 nsh "$LIM" cgstat abc

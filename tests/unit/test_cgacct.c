@@ -907,7 +907,7 @@ static void reader_rereads(void **state)
 	struct cgroup_paths p;
 	assert_int_equal(cgroup_parse_proc("5:pids:/ctr\n", &p), 0);
 	struct cg_reader rd;
-	cg_reader_init(&rd, &h, &p);
+	assert_int_equal(cg_reader_init(&rd, &h, &p), 0);
 	struct cg_sample s;
 	size_t kept_before = kept_open_count();
 	assert_int_equal(cg_reader_sample(&rd, CG_WANT(CG_F_PIDS) | CG_WANT_LEAN, &s), 0);
@@ -925,7 +925,7 @@ static void reader_rereads(void **state)
 	assert_int_equal(kept_open_count(), kept_before);
 
 	/* gone: nothing readable */
-	cg_reader_init(&rd, &h, &p);
+	assert_int_equal(cg_reader_init(&rd, &h, &p), 0);
 	assert_int_equal(unlink(file), 0);
 	assert_int_equal(cg_reader_sample(&rd, CG_WANT(CG_F_PIDS) | CG_WANT_LEAN, &s), -ENOENT);
 	cg_reader_close(&rd);

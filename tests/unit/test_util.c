@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "lib/host.h"
 #include "lib/util.h"
 
 static void numbers(void **state)
@@ -83,6 +84,63 @@ static void bounded_reads(void **state)
 	assert_int_equal(read_file_at(AT_FDCWD, path, 1 << 20, &buf, &len), -ENOENT);
 }
 
+/* A regular file bigger than the first buffer is read whole (sized from
+ * fstat), and one that grows past its size while read too. */
+static void sized_reads(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/nsh-unit-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	static char big[40000];
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)('a' + i % 26);
+	assert_int_equal(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
+	close(fd);
+	char *buf = NULL;
+	size_t len = 0;
+	assert_int_equal(read_file_at(AT_FDCWD, path, 1 << 20, &buf, &len), 0);
+	assert_int_equal(len, sizeof(big));
+	assert_memory_equal(buf, big, sizeof(big));
+	free(buf);
+	unlink(path);
+}
+
+/* Paths below /proc and the cgroup hierarchies are opened through cached
+ * anchors; a tree removed and made anew under the same root is still read
+ * right (the stale anchor's ENOENT falls back to the full path). */
+static void anchored_opens(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/nsh-unit-root-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/proc/7 %s/sys/fs/cgroup/pids/a && echo one >%s/proc/7/stat && "
+		 "echo 5 >%s/sys/fs/cgroup/pids/a/pids.current", root, root, root, root);
+	assert_int_equal(system(cmd), 0);
+	struct host h;
+	assert_int_equal(host_init(&h, root), 0);
+	char buf[64];
+	assert_int_equal(host_read_small(&h, "/proc/7/stat", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "one\n");
+	assert_int_equal(host_read_small(&h, "/sys/fs/cgroup/pids/a/pids.current", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "5\n");
+	assert_int_equal(host_read_small(&h, "/proc/8/stat", buf, sizeof(buf)), -ENOENT);
+	/* made anew: the anchors cached above point into the removed tree */
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/proc %s/sys && mkdir -p %s/proc/7 && echo two >%s/proc/7/stat", root,
+		 root, root, root);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(host_read_small(&h, "/proc/7/stat", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "two\n");
+	char *big = NULL;
+	assert_int_equal(host_read_file(&h, "/proc/7/stat", 4096, &big, NULL), 0);
+	assert_string_equal(big, "two\n");
+	free(big);
+	assert_int_equal(host_read_small(&h, "/sys/fs/cgroup/pids/a/pids.current", buf, sizeof(buf)), -ENOENT);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void copy(void **state)
 {
 	(void)state;
@@ -97,7 +155,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(numbers),    cmocka_unit_test(ids_and_names), cmocka_unit_test(unit_names),
-		cmocka_unit_test(bounded_reads), cmocka_unit_test(copy),
+		cmocka_unit_test(bounded_reads), cmocka_unit_test(copy), cmocka_unit_test(sized_reads),
+		cmocka_unit_test(anchored_opens),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@ struct out_cell {
 struct out_row {
 	int parent;
 	struct out_cell *cells;
+	char *lead; /* out_table_fixed: the row's lead ("01:27:09", "Average:") */
 };
 
 struct out_table {
@@ -32,6 +33,10 @@ struct out_table {
 	struct out_row *rows;
 	size_t n_rows, cap_rows;
 	struct json_object *fields; /* top-level JSON members before the array */
+	/* out_table_fixed: sysstat's layout instead of libsmartcols' */
+	bool fixed;
+	int lead_width;
+	char *header_lead; /* NULL: no header line */
 };
 
 int out_table_new(const char *name, const struct out_column *cols, size_t n_cols, const struct out_opts *o,
@@ -113,6 +118,7 @@ int out_row_add(struct out_table *t, int parent)
 	}
 	struct out_row *r = &t->rows[t->n_rows];
 	r->parent = parent;
+	r->lead = NULL;
 	r->cells = calloc(t->n_cols, sizeof(struct out_cell));
 	if (!r->cells)
 		return -ENOMEM;
@@ -238,8 +244,38 @@ static int print_json(struct out_table *t)
 	return r;
 }
 
+/* sysstat's layout: the lead (a time, "Average:") left-aligned in its width,
+ * then each column right-aligned in its exact width after one space, the
+ * last left-aligned after two (Command). */
+static int print_fixed(struct out_table *t)
+{
+	FILE *f = t->o.out;
+	for (size_t r = 0; r <= t->n_rows; r++) {
+		bool head = r == 0;
+		if (head && !t->header_lead)
+			continue;
+		size_t row = head ? 0 : r - 1;
+		const char *lead = head ? t->header_lead : t->rows[row].lead ? t->rows[row].lead : "";
+		fprintf(f, "%-*s", t->lead_width, lead);
+		for (size_t k = 0; k < t->n_order; k++) {
+			const struct out_column *c = &t->cols[t->order[k]];
+			const char *v = head ? c->name : t->rows[row].cells[t->order[k]].text;
+			if (!v)
+				v = "-";
+			if (c->flags & OUT_RIGHT)
+				fprintf(f, " %*s", (int)c->width_hint, v);
+			else
+				fprintf(f, "  %s", v);
+		}
+		fputc('\n', f);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
 static int print_text(struct out_table *t)
 {
+	if (t->fixed)
+		return print_fixed(t);
 	struct libscols_table *tb = scols_new_table();
 	if (!tb)
 		return -ENOMEM;
@@ -301,6 +337,22 @@ int out_table_print(struct out_table *t)
 	return t->o.json ? print_json(t) : print_text(t);
 }
 
+void out_table_fixed(struct out_table *t, int lead_width, const char *header_lead)
+{
+	t->fixed = true;
+	t->lead_width = lead_width;
+	free(t->header_lead);
+	t->header_lead = header_lead ? strdup(header_lead) : NULL;
+}
+
+void out_row_lead(struct out_table *t, int row, const char *lead)
+{
+	if (row < 0 || (size_t)row >= t->n_rows)
+		return;
+	free(t->rows[row].lead);
+	t->rows[row].lead = strdup(lead);
+}
+
 void out_table_free(struct out_table *t)
 {
 	if (!t)
@@ -312,8 +364,10 @@ void out_table_free(struct out_table *t)
 				json_object_put(t->rows[r].cells[c].json);
 		}
 		free(t->rows[r].cells);
+		free(t->rows[r].lead);
 	}
 	free(t->rows);
+	free(t->header_lead);
 	if (t->fields)
 		json_object_put(t->fields);
 	free(t->selected);

@@ -64,6 +64,16 @@ void out_set_text(struct out_table *t, int row, int col, const char *text);
  * ownership of v. Text output ignores it. */
 void out_table_field(struct out_table *t, const char *key, struct json_object *v);
 int out_table_print(struct out_table *t);
+
+/* sysstat's text layout instead of libsmartcols' (pidstat, mpstat): each
+ * line starts with a lead ("01:27:09", "Average:") left-aligned in
+ * lead_width, then every column right-aligned in exactly width_hint
+ * characters after one space, a left-aligned one (Command) after two. A
+ * header line of the column names with header_lead first (NULL: none).
+ * JSON and -o are unchanged. */
+void out_table_fixed(struct out_table *t, int lead_width, const char *header_lead);
+/* The lead of a row in that layout. */
+void out_row_lead(struct out_table *t, int row, const char *lead);
 void out_table_free(struct out_table *t);
 
 /* A whole JSON document (info): printed pretty or plain, with newline. */

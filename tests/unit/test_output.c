@@ -69,6 +69,42 @@ static void text_table(void **state)
 	free(s);
 }
 
+/* sysstat's layout: exact widths, a lead per line, the last column after
+ * two spaces (as pidstat prints it). */
+static void fixed_layout(void **state)
+{
+	(void)state;
+	static const struct out_column sc[] = {
+		{ "UID", "uid", OUT_INT, 5, OUT_RIGHT, "" },
+		{ "%usr", "usr", OUT_FLOAT, 7, OUT_RIGHT, "" },
+		{ "Command", "command", OUT_STR, 0, 0, "" },
+	};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct out_opts o = { .out = f };
+	struct out_table *t;
+	assert_int_equal(out_table_new("rows", sc, 3, &o, &t), 0);
+	out_table_fixed(t, 11, "01:27:08");
+	int r = out_row_add(t, -1);
+	out_row_lead(t, r, "01:27:09");
+	out_set_int(t, r, 0, 0);
+	out_set_float(t, r, 1, 1.0, 2);
+	out_set_str(t, r, 2, "process_api");
+	r = out_row_add(t, -1);
+	out_row_lead(t, r, "Average:");
+	out_set_int(t, r, 0, 1000);
+	out_set_float(t, r, 1, 12.345, 2);
+	out_set_str(t, r, 2, "sh");
+	assert_int_equal(out_table_print(t), 0);
+	out_table_free(t);
+	fclose(f);
+	assert_string_equal(buf, "01:27:08      UID    %usr  Command\n"
+				 "01:27:09        0    1.00  process_api\n"
+				 "Average:     1000   12.35  sh\n");
+	free(buf);
+}
+
 static void json_rows_with_null_and_objects(void **state)
 {
 	(void)state;
@@ -121,7 +157,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(text_table),       cmocka_unit_test(json_rows_with_null_and_objects),
 		cmocka_unit_test(column_selection), cmocka_unit_test(unknown_column),
-		cmocka_unit_test(human_bytes),
+		cmocka_unit_test(human_bytes), cmocka_unit_test(fixed_layout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 
 #include "util.h"
@@ -140,6 +141,19 @@ int host_open(const struct host *h, const char *path, int flags)
 		return r;
 	int fd = open(full, flags);
 	return fd >= 0 ? fd : -errno;
+}
+
+int host_stat(const struct host *h, const char *path, struct stat *ret)
+{
+	const char *rel;
+	int at = anchor_for(h, path, &rel);
+	if (at >= 0 && fstatat(at, rel, ret, 0) == 0)
+		return 0;
+	char full[PATH_MAX];
+	int r = host_path(h, full, sizeof(full), "%s", path);
+	if (r < 0)
+		return r;
+	return stat(full, ret) == 0 ? 0 : -errno;
 }
 
 int host_read_file(const struct host *h, const char *path, size_t max, char **ret, size_t *ret_len)

@@ -26,6 +26,9 @@ int host_path(const struct host *h, char *buf, size_t size, const char *fmt, ...
 /* Open a host path (O_CLOEXEC added), relative to a cached anchor where it
  * has one (/proc, a cgroup hierarchy): an fd, or -errno. */
 int host_open(const struct host *h, const char *path, int flags);
+/* stat(2) of a host path, from its anchor like host_open. */
+struct stat;
+int host_stat(const struct host *h, const char *path, struct stat *ret);
 
 /* Convenience wrappers over read_fd_all/read_small_fd for host paths. */
 int host_read_file(const struct host *h, const char *path, size_t max, char **ret, size_t *ret_len);

@@ -19,11 +19,6 @@ struct kept_file {
 
 static size_t kept_total;
 
-size_t kept_open_count(void)
-{
-	return kept_total;
-}
-
 /* Keep at most half of the file limit: the rest is for everything else
  * nsh opens (pidfds, namespaces, the command's own files). */
 static bool may_keep(void)
@@ -37,6 +32,24 @@ static bool may_keep(void)
 		budget = rl.rlim_cur == RLIM_INFINITY ? 1u << 20 : rl.rlim_cur / 2;
 	}
 	return kept_total < budget;
+}
+
+size_t kept_open_count(void)
+{
+	return kept_total;
+}
+
+bool kept_budget_take(void)
+{
+	if (!may_keep())
+		return false;
+	kept_total++;
+	return true;
+}
+
+void kept_budget_return(size_t n)
+{
+	kept_total -= n < kept_total ? n : kept_total;
 }
 
 /* The kept fd for path, opening (and keeping, if the budget allows) it on

@@ -8,6 +8,7 @@
  * file limit, beyond which files are opened and closed as usual. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "host.h"
@@ -37,3 +38,9 @@ void kept_set_close(struct kept_set *ks);
 
 /* How many files all sets keep open now (for tests and -v). */
 size_t kept_open_count(void);
+
+/* For keepers with their own bookkeeping (the sampler keeps a process's
+ * files in its snapshot): may one more file stay open? true counts it;
+ * kept_budget_return gives n back when they are closed. */
+bool kept_budget_take(void);
+void kept_budget_return(size_t n);

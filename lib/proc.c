@@ -43,25 +43,63 @@ int proc_stat_parse(const char *buf, struct proc_stat *ret)
 	st.comm[cl] = '\0';
 	proc_sanitize(st.comm);
 
-	/* Fields after comm, numbered as in proc(5): 3 state, 4 ppid, ... */
+	/* Fields after comm, numbered as in proc(5): 3 state, 4 ppid, ...
+	 * Read by hand, not sscanf: top and pidstat parse ten thousand of
+	 * these per refresh. Fields a kernel does not have (guest_time
+	 * before 2.6.24) stay 0; the first 24 must be there. */
 	const char *p = close + 2;
-	char state;
-	long long ppid;
-	unsigned long long utime, stime, start, vsize;
-	long long threads, rss;
-	int n = sscanf(p,
-		       "%c %lld %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %lld %*d %llu %llu %lld",
-		       &state, &ppid, &utime, &stime, &threads, &start, &vsize, &rss);
-	if (n != 8 || ppid < 0 || ppid > INT_MAX)
+	if (!*p || p[1] != ' ')
 		return -EINVAL;
-	st.state = state;
-	st.ppid = (pid_t)ppid;
-	st.utime = utime;
-	st.stime = stime;
-	st.num_threads = threads;
-	st.start_time = start;
-	st.vsize = vsize;
-	st.rss_pages = rss;
+	st.state = *p;
+	p += 2;
+	int64_t f[STAT_FIELDS_MAX + 1];
+	int n = 3;
+	while (*p && n < STAT_FIELDS_MAX) {
+		bool neg = *p == '-';
+		if (neg)
+			p++;
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		uint64_t v = 0;
+		while (*p >= '0' && *p <= '9') {
+			uint64_t d = (uint64_t)(*p++ - '0');
+			if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
+				return -EINVAL;
+			v = v * 10 + d;
+		}
+		/* Unsigned fields beyond INT64_MAX (kstkeip of a 64-bit
+		 * process) are not used: clamp. */
+		f[++n] = neg ? -(int64_t)(v > INT64_MAX ? INT64_MAX : v) : (int64_t)(v > INT64_MAX ? INT64_MAX : v);
+		if (*p == ' ')
+			p++;
+		else if (*p && *p != '\n')
+			return -EINVAL;
+		else
+			break;
+	}
+	if (n < 24)
+		return -EINVAL;
+	for (int i = n + 1; i <= STAT_FIELDS_MAX; i++)
+		f[i] = 0;
+	if (f[4] < 0 || f[4] > INT_MAX)
+		return -EINVAL;
+	st.ppid = (pid_t)f[4];
+	st.minflt = (uint64_t)f[10];
+	st.majflt = (uint64_t)f[12];
+	st.utime = (uint64_t)f[14];
+	st.stime = (uint64_t)f[15];
+	st.priority = f[18];
+	st.nice = f[19];
+	st.num_threads = f[20];
+	st.start_time = (uint64_t)f[22];
+	st.vsize = (uint64_t)f[23];
+	st.rss_pages = f[24];
+	st.processor = (int)f[39];
+	st.rt_priority = f[40];
+	st.policy = f[41];
+	st.blkio_delay = (uint64_t)f[42];
+	st.guest_time = (uint64_t)f[43];
+	st.fields = n;
 	*ret = st;
 	return 0;
 }
@@ -203,6 +241,11 @@ int proc_status_parse(const char *buf, struct proc_status *ret)
 			st.seccomp = r == 0 && x >= 0 && x <= 2 ? (int)x : -1;
 		} else if (strcmp(l, "Groups") == 0) {
 			r = parse_groups(v, &st);
+		} else if (strcmp(l, "voluntary_ctxt_switches") == 0) {
+			r = parse_u64(v, &st.nvcsw);
+			st.have_ctxt = r == 0;
+		} else if (strcmp(l, "nonvoluntary_ctxt_switches") == 0) {
+			r = parse_u64(v, &st.nivcsw);
 		} else if (strcmp(l, "VmRSS") == 0) {
 			uint64_t x;
 			char *kb = strstr(v, " kB");

@@ -26,6 +26,56 @@ static void stat_comm_with_parens_and_spaces(void **state)
 	free(buf);
 }
 
+/* Every field the live views use, as numbered in proc(5). */
+static void stat_all_fields(void **state)
+{
+	(void)state;
+	char *buf = fixture_read("proc/stat-full", NULL);
+	struct proc_stat st;
+	assert_int_equal(proc_stat_parse(buf, &st), 0);
+	free(buf);
+	assert_string_equal(st.comm, "burn er");
+	assert_int_equal(st.state, 'R');
+	assert_int_equal(st.minflt, 1234);
+	assert_int_equal(st.majflt, 5);
+	assert_int_equal(st.utime, 900);
+	assert_int_equal(st.stime, 100);
+	assert_int_equal(st.priority, 20);
+	assert_int_equal(st.nice, -5);
+	assert_int_equal(st.processor, 1);
+	assert_int_equal(st.blkio_delay, 7);
+	assert_int_equal(st.guest_time, 300);
+	assert_int_equal(st.fields, 52);
+	/* A kernel with fewer fields: what is missing reads 0. */
+	buf = fixture_read("proc/stat-old-kernel", NULL);
+	assert_int_equal(proc_stat_parse(buf, &st), 0);
+	free(buf);
+	assert_int_equal(st.rss_pages, 12);
+	assert_int_equal(st.guest_time, 0);
+	assert_int_equal(st.fields, 24);
+	/* 2^64 is no number; a letter inside the fields is garbage. */
+	assert_int_equal(proc_stat_parse("1 (x) S 1 1 1 0 -1 0 0 0 0 0 18446744073709551616 0 0 0 20 0 1 0 1 1 1", &st),
+			 -EINVAL);
+	assert_int_equal(proc_stat_parse("1 (x) S 1 1 1 0 -1 0 0 0 0 0 1x 0 0 0 20 0 1 0 1 1 1", &st), -EINVAL);
+	assert_int_equal(proc_stat_parse("1 (x) S 1 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 1 1", &st), -EINVAL);
+}
+
+/* Context switches from status (pidstat -w). */
+static void status_context_switches(void **state)
+{
+	(void)state;
+	struct proc_status st;
+	assert_int_equal(proc_status_parse("Name:\tx\nTgid:\t5\nPPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+					   "voluntary_ctxt_switches:\t42\nnonvoluntary_ctxt_switches:\t7\n",
+					   &st),
+			 0);
+	assert_true(st.have_ctxt);
+	assert_int_equal(st.nvcsw, 42);
+	assert_int_equal(st.nivcsw, 7);
+	assert_int_equal(proc_status_parse("Name:\tx\nTgid:\t5\nPPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", &st), 0);
+	assert_false(st.have_ctxt);
+}
+
 static void stat_rejects_truncated_and_garbage(void **state)
 {
 	(void)state;
@@ -149,7 +199,8 @@ static void ns_links(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(stat_comm_with_parens_and_spaces),
+		cmocka_unit_test(stat_comm_with_parens_and_spaces), cmocka_unit_test(stat_all_fields),
+		cmocka_unit_test(status_context_switches),
 		cmocka_unit_test(stat_rejects_truncated_and_garbage),
 		cmocka_unit_test(stat_control_chars_in_comm_are_sanitized),
 		cmocka_unit_test(status_nested_levels_and_caps),

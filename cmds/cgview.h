@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* A container's cgroup as the live views show it (cgstat, top): which
+ * cgroup to account and whose it is, rates between two readings (or since
+ * the start), and the JSON object cgstat prints per sample and top nests
+ * as "container". Plus the pacing every sampling command shares. */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "lib/cgacct.h"
+#include "lib/target.h"
+
+struct cg_rates {
+	double dt;
+	bool cpu_ok, thr_ok;
+	double cores, quota_pct, host_pct, user_cores, system_cores;
+	uint64_t periods, throttled, throttled_ns;
+	double throttled_pct;
+	struct {
+		char name[32];
+		double rbytes, wbytes, rios, wios;
+	} io[CG_IO_MAX];
+	size_t n_io;
+	double io_r, io_w;
+};
+
+/* Rates between readings a and b (counters that went back give none). */
+void cg_rates_compute(const struct cg_sample *a, const struct cg_sample *b, const struct cg_effective *eff,
+		      struct cg_rates *r);
+/* The zero reading of a cgroup at its init's start (the host's: boot):
+ * rates against it are averages since the start. false when unknown. */
+bool cgv_birth_sample(bool host, uint64_t start_ticks, const struct cg_sample *now, struct cg_sample *ret);
+
+/* Whose cgroups a target's are: its own or, in some hierarchies, its
+ * parent's too. */
+struct cgv_owner {
+	unsigned unowned;   /* CG_WANT bits of fields from hierarchies it shares */
+	bool primary_owned; /* it owns one hierarchy at least (cgroup_primary_owned) */
+};
+void cgv_owner_init(const struct host *h, pid_t pid, bool trusted, const struct cgroup_paths *mine,
+		    struct cgv_owner *o);
+/* A reading with the fields of hierarchies it does not own marked so. */
+int cgv_sample(struct cg_reader *rd, const struct cgv_owner *o, unsigned want, struct cg_sample *s);
+/* LXC: the payload cgroup the adapter found (holds the whole container). */
+bool cgv_payload_cgroup(const struct host *h, const struct container *c, struct cgroup_paths *ret);
+/* The cgroup to account for a target; -ENOENT when it has none of its own. */
+int cgv_target_cgroup(const struct target *t, struct cgroup_paths *ret, const char **ret_path, bool *ret_trusted);
+
+/* The JSON object of one reading: cgroup, cpu, memory, io, pids, psi,
+ * unavailable (CLI.md's cgstat keys without time and target). */
+struct json_object *cgv_json(const char *cgpath, const struct cg_sample *b, const struct cg_effective *eff,
+			     const struct cg_rates *r);
+
+extern const char *const cgv_psi_names[CG_PSI_COUNT];
+double cgv_seconds_between(const struct timespec *a, const struct timespec *b);
+/* Sleep interval seconds, waking early for Ctrl-C (cmd_interrupted):
+ * false when interrupted. */
+bool cgv_pause(double interval);
+/* CPUs online (asked at most once a second). */
+long cgv_host_cpus(void);
+/* "2026-11-26T01:31:05Z" */
+void cgv_utc_now(char *buf, size_t size);
+/* "12.3M", "none" for CG_NONE; "12.3M/s". */
+void cgv_human(uint64_t v, char *buf, size_t size);
+void cgv_human_rate(double v, char *buf, size_t size);
+/* "41s", "12m", "5.3h", "3.1d" */
+void cgv_human_age(double s, char *buf, size_t size);
+struct json_object *cgv_u64_or_null(uint64_t v);
+struct json_object *cgv_dbl(double v, int decimals);
+struct json_object *cgv_psi_json(const struct cg_psi *p);

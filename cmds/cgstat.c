@@ -413,46 +413,54 @@ static void set_values(struct row *w, const struct cg_sample *b, const struct cg
 	w->has[CS_THR] = r->thr_ok;
 }
 
-static int run_all(struct cmd_ctx *ctx, double interval, long count)
+/* ---- the container table (cgstat --all, top without a target) ---- */
+
+struct ctable {
+	struct container_list l;
+	struct row *rows;
+	struct row **order; /* display order, after ctable_round */
+	size_t n;
+	struct scratch *sc;
+};
+
+void ctable_free(struct ctable *t)
 {
-	const struct host *h = &ctx->g->host;
-	/* qsort's comparison reads these: set on every run, as the shell runs
-	 * cgstat many times in one process. */
-	sort_col = CS_CPU;
-	sort_desc = true;
-	const char *s = cmd_arg(ctx, OPT_SORT);
-	if (s) {
-		int k = find_column(s);
-		if (k < 0) {
-			out_error("cgstat", "cannot sort by '%s': not a column (see 'nsh help cgstat')", s);
-			return EXIT_USAGE;
-		}
-		sort_col = k;
-		sort_desc = k != CS_NAME && k != CS_RUNTIME && k != CS_POD;
-	}
-	struct container_list l = { 0 };
-	int r = target_list_all(h, LIST_NO_STATE, &l);
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n; i++)
+		cg_reader_close(&t->rows[i].rd);
+	free(t->sc);
+	free(t->order);
+	free(t->rows);
+	container_list_free(&t->l);
+	free(t);
+}
+
+int ctable_open(const struct host *h, struct ctable **ret)
+{
+	struct ctable *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	int r = target_list_all(h, LIST_NO_STATE, &t->l);
 	if (r < 0) {
-		out_error("cgstat", "cannot list containers: %s", target_strerror(r));
-		return EXIT_FAIL;
+		free(t);
+		return r;
 	}
-	struct row *rows = calloc(l.n ? l.n : 1, sizeof(*rows));
-	struct row **order = calloc(l.n ? l.n : 1, sizeof(*order));
-	struct scratch *sc = calloc(1, sizeof(*sc));
-	if (!rows || !order || !sc) {
-		free(rows);
-		free(order);
-		free(sc);
-		container_list_free(&l);
-		return EXIT_FAIL;
+	size_t cap = t->l.n ? t->l.n : 1;
+	t->rows = calloc(cap, sizeof(*t->rows));
+	t->order = calloc(cap, sizeof(*t->order));
+	t->sc = calloc(1, sizeof(*t->sc));
+	if (!t->rows || !t->order || !t->sc) {
+		ctable_free(t);
+		return -ENOMEM;
 	}
-	size_t n = 0;
+	struct scratch *sc = t->sc;
 	struct cg_memo *memo = NULL;
-	for (size_t i = 0; i < l.n; i++) {
-		const struct container *c = &l.items[i];
+	for (size_t i = 0; i < t->l.n; i++) {
+		const struct container *c = &t->l.items[i];
 		if (c->pid <= 0 || c->sandbox)
 			continue;
-		struct row *w = &rows[n++];
+		struct row *w = &t->rows[t->n++];
 		w->c = c;
 		/* The paths are only a step to the reader. */
 		struct cgroup_paths *cg = &sc->cg;
@@ -474,33 +482,91 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 		w->has[CS_LIMIT] = sc->eff.mem_limit != CG_NONE;
 	}
 	cg_memo_free(memo);
+	for (size_t i = 0; i < t->n; i++)
+		t->order[i] = &t->rows[i];
+	*ret = t;
+	return 0;
+}
+
+void ctable_round(struct ctable *t, bool since_start)
+{
+	struct scratch *sc = t->sc;
+	for (size_t i = 0; i < t->n; i++) {
+		struct row *w = &t->rows[i];
+		if (!w->ok)
+			continue;
+		struct cg_sample *a = &w->prev, *b = &sc->now;
+		if (since_start) {
+			*b = *a;
+			if (!cgv_birth_sample(false, w->c->start_time, b, a))
+				*a = *b; /* start unknown: no rates */
+		} else if (cgv_sample(&w->rd, &w->own, ALL_FIELDS, b) < 0) {
+			w->ok = false; /* gone: "-" everywhere, sorted last */
+			memset(w->has, 0, sizeof(w->has));
+			continue;
+		}
+		sc->eff.cpu_cores = w->quota_cores; /* all compute asks of it */
+		cg_rates_compute(a, b, &sc->eff, &sc->rt);
+		set_values(w, b, &sc->rt);
+		*a = *b;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		t->order[i] = &t->rows[i];
+	qsort(t->order, t->n, sizeof(*t->order), cmp_row);
+}
+
+void ctable_fill(struct ctable *t, struct out_table *tb)
+{
+	for (size_t i = 0; i < t->n; i++)
+		fill_row(tb, t->order[i]);
+}
+
+size_t ctable_count(const struct ctable *t)
+{
+	return t->n;
+}
+
+const struct container *ctable_container(const struct ctable *t, size_t i)
+{
+	return i < t->n ? t->order[i]->c : NULL;
+}
+
+int ctable_sort_by(const char *name)
+{
+	sort_col = CS_CPU;
+	sort_desc = true;
+	if (!name)
+		return 0;
+	int k = find_column(name);
+	if (k < 0)
+		return -EINVAL;
+	sort_col = k;
+	sort_desc = k != CS_NAME && k != CS_RUNTIME && k != CS_POD;
+	return 0;
+}
+
+static int run_all(struct cmd_ctx *ctx, double interval, long count)
+{
+	const struct host *h = &ctx->g->host;
+	/* qsort's comparison reads the sort: set on every run, as the shell
+	 * runs cgstat many times in one process. */
+	const char *s = cmd_arg(ctx, OPT_SORT);
+	if (ctable_sort_by(s) < 0) {
+		out_error("cgstat", "cannot sort by '%s': not a column (see 'nsh help cgstat')", s);
+		return EXIT_USAGE;
+	}
+	struct ctable *t;
+	int r = ctable_open(h, &t);
+	if (r < 0) {
+		out_error("cgstat", "cannot list containers: %s", target_strerror(r));
+		return EXIT_FAIL;
+	}
 	int status = EXIT_OK;
 	bool since_start = interval == 0;
 	for (long it = 0; count < 0 || it < count; it++) {
 		if (!since_start && !cgv_pause(interval))
 			break;
-		for (size_t i = 0; i < n; i++) {
-			struct row *w = &rows[i];
-			if (!w->ok)
-				continue;
-			struct cg_sample *a = &w->prev, *b = &sc->now;
-			if (since_start) {
-				*b = *a;
-				if (!cgv_birth_sample(false, w->c->start_time, b, a))
-					*a = *b; /* start unknown: no rates */
-			} else if (cgv_sample(&w->rd, &w->own, ALL_FIELDS, b) < 0) {
-				w->ok = false; /* gone: "-" everywhere, sorted last */
-				memset(w->has, 0, sizeof(w->has));
-				continue;
-			}
-			sc->eff.cpu_cores = w->quota_cores; /* all compute asks of it */
-			cg_rates_compute(a, b, &sc->eff, &sc->rt);
-			set_values(w, b, &sc->rt);
-			*a = *b;
-		}
-		for (size_t i = 0; i < n; i++)
-			order[i] = &rows[i];
-		qsort(order, n, sizeof(*order), cmp_row);
+		ctable_round(t, since_start);
 		struct out_table *tb;
 		if (cmd_table_new(ctx, "targets", &tb) < 0) {
 			status = EXIT_USAGE;
@@ -512,20 +578,14 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 		out_table_field(tb, "since_start", json_object_new_boolean(since_start));
 		if (since_start && !ctx->out.json)
 			fprintf(ctx->out.out, "averages since each container started: %%CPU %%QUOTA IO-R/s IO-W/s THROTTLED%%\n");
-		for (size_t i = 0; i < n; i++)
-			fill_row(tb, order[i]);
+		ctable_fill(t, tb);
 		if (it && !ctx->out.json)
 			fputc('\n', ctx->out.out);
 		out_table_print(tb);
 		out_table_free(tb);
 		fflush(ctx->out.out);
 	}
-	for (size_t i = 0; i < n; i++)
-		cg_reader_close(&rows[i].rd);
-	free(sc);
-	free(order);
-	free(rows);
-	container_list_free(&l);
+	ctable_free(t);
 	return status;
 }
 

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "lib/cgacct.h"
+#include "lib/output.h"
 #include "lib/target.h"
 
 struct cg_rates {
@@ -71,3 +72,16 @@ void cgv_human_age(double s, char *buf, size_t size);
 struct json_object *cgv_u64_or_null(uint64_t v);
 struct json_object *cgv_dbl(double v, int decimals);
 struct json_object *cgv_psi_json(const struct cg_psi *p);
+
+/* cgstat --all's container table (cgstat.c), which top without a target
+ * shows too: open lists the containers and takes a first reading; each
+ * round reads again and sorts (ctable_sort_by: a column name, NULL for
+ * %CPU); fill adds its rows to a table of cgstat's columns. */
+struct ctable;
+int ctable_open(const struct host *h, struct ctable **ret);
+void ctable_round(struct ctable *t, bool since_start);
+void ctable_fill(struct ctable *t, struct out_table *tb);
+size_t ctable_count(const struct ctable *t);
+const struct container *ctable_container(const struct ctable *t, size_t i); /* in display order */
+int ctable_sort_by(const char *name);
+void ctable_free(struct ctable *t);

@@ -17,6 +17,7 @@
 #include "lib/clock.h"
 #include "lib/cgroup.h"
 #include "lib/util.h"
+#include "sampling.h"
 
 enum { OPT_ALL = 'a', OPT_SORT = 's' };
 
@@ -52,8 +53,6 @@ const struct out_column cgstat_columns[] = {
 	{ NULL },
 };
 
-#define DEFAULT_INTERVAL 1.0
-
 /* A counter's growth between samples; a counter that went back (the cgroup
  * was made anew) has no rate. */
 static bool delta(uint64_t a, uint64_t b, uint64_t *ret)
@@ -62,11 +61,6 @@ static bool delta(uint64_t a, uint64_t b, uint64_t *ret)
 		return false;
 	*ret = b - a;
 	return true;
-}
-
-static double seconds_between(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
 /* The reading a cgroup's counters started from: all zero, when its init
@@ -106,63 +100,6 @@ static void human_age(double s, char *buf, size_t size)
 		snprintf(buf, size, "%.1fd", s / 86400);
 }
 
-/* Sleep interval seconds, waking early for Ctrl-C in the shell. */
-static bool pause_for(double interval)
-{
-	struct timespec end, now;
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += (time_t)interval;
-	end.tv_nsec += (long)((interval - floor(interval)) * 1e9);
-	if (end.tv_nsec >= 1000000000L) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000L;
-	}
-	while (!cmd_interrupted) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		double left = seconds_between(&now, &end);
-		if (left <= 0)
-			return true;
-		double step = left < 0.1 ? left : 0.1;
-		struct timespec ts = { (time_t)step, (long)((step - floor(step)) * 1e9) };
-		nanosleep(&ts, NULL);
-	}
-	return false;
-}
-
-/* INTERVAL 0: one reading, its rates averaged since the start (see
- * birth_sample). */
-static int parse_interval(struct cmd_ctx *ctx, double *ret_interval, long *ret_count)
-{
-	*ret_interval = DEFAULT_INTERVAL;
-	*ret_count = 1;
-	if (ctx->argc >= 1) {
-		char *end;
-		errno = 0;
-		double v = strtod(ctx->argv[0], &end);
-		if (errno || *end || !(v == 0 || (v >= 0.1 && v <= 86400))) {
-			out_error("cgstat", "interval '%s': seconds from 0.1 to 86400, or 0 for one report since the start "
-					    "(see 'nsh help cgstat')",
-				  ctx->argv[0]);
-			return -EINVAL;
-		}
-		*ret_interval = v;
-		*ret_count = v == 0 ? 1 : -1; /* until interrupted */
-	}
-	if (ctx->argc >= 2 && *ret_interval == 0) {
-		out_error("cgstat", "interval 0 is one report since the start: it takes no count");
-		return -EINVAL;
-	}
-	if (ctx->argc >= 2) {
-		uint64_t n;
-		if (parse_u64(ctx->argv[1], &n) < 0 || n < 1 || n > 1000000) {
-			out_error("cgstat", "count '%s': a number from 1 (see 'nsh help cgstat')", ctx->argv[1]);
-			return -EINVAL;
-		}
-		*ret_count = (long)n;
-	}
-	return 0;
-}
-
 /* CPUs online, asked at most once a second (sysconf reads a sysfs file,
  * and --all asks for every row). */
 static long host_cpus(void)
@@ -176,15 +113,6 @@ static long host_cpus(void)
 		asked = now;
 	}
 	return n > 0 ? n : 1;
-}
-
-static void utc_now(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* ---------------------------------------------------------------- one target */
@@ -208,7 +136,7 @@ static void compute(const struct cg_sample *a, const struct cg_sample *b, const 
 		    struct rates *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->dt = seconds_between(&a->when, &b->when);
+	r->dt = sampling_seconds(&a->when, &b->when);
 	if (r->dt <= 0)
 		return;
 	uint64_t d;
@@ -273,7 +201,7 @@ static void print_text(FILE *f, const struct target *t, const char *cgpath, cons
 		       const struct cg_psi *host_psi, const char *host_psi_why)
 {
 	char when[32], a1[32], a2[32], a3[32], a4[32], a5[32];
-	utc_now(when, sizeof(when));
+	sampling_utc(NULL, when, sizeof(when));
 	if (since_start)
 		human_age(r->dt, a1, sizeof(a1));
 	else
@@ -412,7 +340,7 @@ static int print_json(const struct out_opts *o, const char *spec, const char *cg
 		      const struct cg_effective *eff, const struct rates *r, bool since_start)
 {
 	char when[32];
-	utc_now(when, sizeof(when));
+	sampling_utc(NULL, when, sizeof(when));
 	struct json_object *root = json_object_new_object(), *x;
 	json_object_object_add(root, "time", json_object_new_string(when));
 	json_object_object_add(root, "target", json_object_new_string(spec));
@@ -627,7 +555,7 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 			b = a;
 			if (!birth_sample(host, t->start_time, &b, &a))
 				a = b; /* start unknown: no rates */
-		} else if (!pause_for(interval)) {
+		} else if (!sampling_pause(interval)) {
 			break;
 		} else if ((r = sample_some(&rd, &own, CG_WANT_ALL, &b)) < 0) {
 			/* The cgroup went away with the container. */
@@ -839,7 +767,7 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 	int status = EXIT_OK;
 	bool since_start = interval == 0;
 	for (long it = 0; count < 0 || it < count; it++) {
-		if (!since_start && !pause_for(interval))
+		if (!since_start && !sampling_pause(interval))
 			break;
 		for (size_t i = 0; i < n; i++) {
 			struct row *w = &rows[i];
@@ -869,7 +797,7 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 			break;
 		}
 		char when[32];
-		utc_now(when, sizeof(when));
+		sampling_utc(NULL, when, sizeof(when));
 		out_table_field(tb, "time", json_object_new_string(when));
 		out_table_field(tb, "since_start", json_object_new_boolean(since_start));
 		if (since_start && !ctx->out.json)
@@ -895,7 +823,7 @@ int cmd_cgstat(struct cmd_ctx *ctx)
 {
 	double interval;
 	long count;
-	if (parse_interval(ctx, &interval, &count) < 0)
+	if (sampling_parse_interval(ctx, &interval, &count) < 0)
 		return EXIT_USAGE;
 	if (cmd_has(ctx, OPT_ALL)) {
 		if (ctx->target && strcmp(ctx->target->kind, "host") != 0) {

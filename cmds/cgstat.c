@@ -14,6 +14,7 @@
 
 #include "cgview.h"
 #include "cmds.h"
+#include "sampling.h"
 #include "lib/cgacct.h"
 #include "lib/clock.h"
 #include "lib/cgroup.h"
@@ -53,48 +54,14 @@ const struct out_column cgstat_columns[] = {
 	{ NULL },
 };
 
-#define DEFAULT_INTERVAL 1.0
 
-/* INTERVAL 0: one reading, its rates averaged since the start (see
- * cgv_birth_sample). */
-static int parse_interval(struct cmd_ctx *ctx, double *ret_interval, long *ret_count)
-{
-	*ret_interval = DEFAULT_INTERVAL;
-	*ret_count = 1;
-	if (ctx->argc >= 1) {
-		char *end;
-		errno = 0;
-		double v = strtod(ctx->argv[0], &end);
-		if (errno || *end || !(v == 0 || (v >= 0.1 && v <= 86400))) {
-			out_error("cgstat", "interval '%s': seconds from 0.1 to 86400, or 0 for one report since the start "
-					    "(see 'nsh help cgstat')",
-				  ctx->argv[0]);
-			return -EINVAL;
-		}
-		*ret_interval = v;
-		*ret_count = v == 0 ? 1 : -1; /* until interrupted */
-	}
-	if (ctx->argc >= 2 && *ret_interval == 0) {
-		out_error("cgstat", "interval 0 is one report since the start: it takes no count");
-		return -EINVAL;
-	}
-	if (ctx->argc >= 2) {
-		uint64_t n;
-		if (parse_u64(ctx->argv[1], &n) < 0 || n < 1 || n > 1000000) {
-			out_error("cgstat", "count '%s': a number from 1 (see 'nsh help cgstat')", ctx->argv[1]);
-			return -EINVAL;
-		}
-		*ret_count = (long)n;
-	}
-	return 0;
-}
 
 static void print_text(FILE *f, const struct target *t, const char *cgpath, const struct cg_sample *b,
 		       const struct cg_effective *eff, const struct cg_rates *r, bool since_start,
 		       const struct cg_psi *host_psi, const char *host_psi_why)
 {
 	char when[32], a1[32], a2[32], a3[32], a4[32], a5[32];
-	cgv_utc_now(when, sizeof(when));
+	sampling_utc(NULL, when, sizeof(when));
 	if (since_start)
 		cgv_human_age(r->dt, a1, sizeof(a1));
 	else
@@ -202,7 +169,7 @@ static int print_json(const struct out_opts *o, const char *spec, const char *cg
 		      const struct cg_effective *eff, const struct cg_rates *r, bool since_start)
 {
 	char when[32];
-	cgv_utc_now(when, sizeof(when));
+	sampling_utc(NULL, when, sizeof(when));
 	struct json_object *root = json_object_new_object();
 	json_object_object_add(root, "time", json_object_new_string(when));
 	json_object_object_add(root, "target", json_object_new_string(spec));
@@ -257,7 +224,7 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 			b = a;
 			if (!cgv_birth_sample(host, t->start_time, &b, &a))
 				a = b; /* start unknown: no rates */
-		} else if (!cgv_pause(interval)) {
+		} else if (!sampling_pause(interval)) {
 			break;
 		} else if ((r = cgv_sample(&rd, &own, CG_WANT_ALL, &b)) < 0) {
 			/* The cgroup went away with the container. */
@@ -564,7 +531,7 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 	int status = EXIT_OK;
 	bool since_start = interval == 0;
 	for (long it = 0; count < 0 || it < count; it++) {
-		if (!since_start && !cgv_pause(interval))
+		if (!since_start && !sampling_pause(interval))
 			break;
 		ctable_round(t, since_start);
 		struct out_table *tb;
@@ -573,7 +540,7 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 			break;
 		}
 		char when[32];
-		cgv_utc_now(when, sizeof(when));
+		sampling_utc(NULL, when, sizeof(when));
 		out_table_field(tb, "time", json_object_new_string(when));
 		out_table_field(tb, "since_start", json_object_new_boolean(since_start));
 		if (since_start && !ctx->out.json)
@@ -593,7 +560,7 @@ int cmd_cgstat(struct cmd_ctx *ctx)
 {
 	double interval;
 	long count;
-	if (parse_interval(ctx, &interval, &count) < 0)
+	if (sampling_parse_interval(ctx, &interval, &count) < 0)
 		return EXIT_USAGE;
 	if (cmd_has(ctx, OPT_ALL)) {
 		if (ctx->target && strcmp(ctx->target->kind, "host") != 0) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "sampling.h"
 #include "lib/clock.h"
 #include "lib/util.h"
 
@@ -23,10 +24,6 @@ static bool delta(uint64_t a, uint64_t b, uint64_t *ret)
 	return true;
 }
 
-double cgv_seconds_between(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
 
 /* The reading a cgroup's counters started from: all zero, when its init
  * started (start_ticks: /proc/PID/stat starttime; for the host, boot).
@@ -66,28 +63,6 @@ void cgv_human_age(double s, char *buf, size_t size)
 }
 
 
-/* Sleep interval seconds, waking early for Ctrl-C in the shell. */
-bool cgv_pause(double interval)
-{
-	struct timespec end, now;
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += (time_t)interval;
-	end.tv_nsec += (long)((interval - floor(interval)) * 1e9);
-	if (end.tv_nsec >= 1000000000L) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000L;
-	}
-	while (!cmd_interrupted) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		double left = cgv_seconds_between(&now, &end);
-		if (left <= 0)
-			return true;
-		double step = left < 0.1 ? left : 0.1;
-		struct timespec ts = { (time_t)step, (long)((step - floor(step)) * 1e9) };
-		nanosleep(&ts, NULL);
-	}
-	return false;
-}
 
 
 /* CPUs online, asked at most once a second (sysconf reads a sysfs file,
@@ -105,14 +80,6 @@ long cgv_host_cpus(void)
 	return n > 0 ? n : 1;
 }
 
-void cgv_utc_now(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 /* ---------------------------------------------------------------- one target */
 
@@ -122,7 +89,7 @@ void cg_rates_compute(const struct cg_sample *a, const struct cg_sample *b, cons
 		    struct cg_rates *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->dt = cgv_seconds_between(&a->when, &b->when);
+	r->dt = sampling_seconds(&a->when, &b->when);
 	if (r->dt <= 0)
 		return;
 	uint64_t d;

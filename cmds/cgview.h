@@ -2,7 +2,8 @@
 /* A container's cgroup as the live views show it (cgstat, top): which
  * cgroup to account and whose it is, rates between two readings (or since
  * the start), and the JSON object cgstat prints per sample and top nests
- * as "container". Plus the pacing every sampling command shares. */
+ * as "container". (The pacing every sampling command shares is in
+ * sampling.h.) */
 #pragma once
 
 #include <json-c/json.h>
@@ -56,14 +57,8 @@ struct json_object *cgv_json(const char *cgpath, const struct cg_sample *b, cons
 			     const struct cg_rates *r);
 
 extern const char *const cgv_psi_names[CG_PSI_COUNT];
-double cgv_seconds_between(const struct timespec *a, const struct timespec *b);
-/* Sleep interval seconds, waking early for Ctrl-C (cmd_interrupted):
- * false when interrupted. */
-bool cgv_pause(double interval);
 /* CPUs online (asked at most once a second). */
 long cgv_host_cpus(void);
-/* "2026-11-26T01:31:05Z" */
-void cgv_utc_now(char *buf, size_t size);
 /* "12.3M", "none" for CG_NONE; "12.3M/s". */
 void cgv_human(uint64_t v, char *buf, size_t size);
 void cgv_human_rate(double v, char *buf, size_t size);

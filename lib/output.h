@@ -72,6 +72,10 @@ int out_table_print(struct out_table *t);
  * header line of the column names with header_lead first (NULL: none).
  * JSON and -o are unchanged. */
 void out_table_fixed(struct out_table *t, int lead_width, const char *header_lead);
+/* JSON Lines instead of one document: an object per row, the table's
+ * fields (out_table_field) first in each ("time"), no array (mpstat and
+ * pidstat: one object per report line). */
+void out_table_json_lines(struct out_table *t);
 /* The lead of a row in that layout. */
 void out_row_lead(struct out_table *t, int row, const char *lead);
 void out_table_free(struct out_table *t);

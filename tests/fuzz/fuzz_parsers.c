@@ -4,7 +4,9 @@
  * also checks what it returns): the first byte picks the parser, the rest is its
  * input (NUL-terminated copy, as the readers hand them over). Selector 9
  * runs every cgroup accounting parser (lib/cgacct.h) on it; the text after
- * the first NUL, if any, is blkio's second file and a key to look up. Run by
+ * the first NUL, if any, is blkio's second file and a key to look up.
+ * Selector 10 parses /proc/stat text (lib/cpustat.h) and, when the text
+ * after the first NUL parses too, runs the rate math between the two. Run by
  * scripts/test.sh for a bounded time; crashes and sanitizer reports fail. */
 #include <errno.h>
 #include <stdbool.h>
@@ -14,6 +16,7 @@
 
 #include "lib/cgacct.h"
 #include "lib/cgroup.h"
+#include "lib/cpustat.h"
 #include "lib/json_pick.h"
 #include "lib/json_util.h"
 #include "lib/ns.h"
@@ -118,6 +121,58 @@ static void cgacct_parsers(const char *s, size_t len)
 		psi_check(&psi);
 }
 
+/* What cpustat_parse promises about a snapshot it accepted. */
+static void cpustat_check(const struct cpustat *s)
+{
+	unsigned online = 0;
+	if (s->n_cpus > CPUSTAT_MAX_CPUS || (s->n_cpus && !s->cpu))
+		abort();
+	for (unsigned i = 0; i < s->n_cpus; i++) {
+		const struct cpustat_ticks *t = &s->cpu[i].t;
+		online += s->cpu[i].online;
+		if (t->user > CPUSTAT_TICKS_MAX || t->idle > CPUSTAT_TICKS_MAX || t->guest_nice > CPUSTAT_TICKS_MAX)
+			abort();
+	}
+	if (online != s->n_online || (s->n_cpus && !s->cpu[s->n_cpus - 1].online))
+		abort();
+}
+
+static void pct_check(const struct cpustat_pct *p)
+{
+	const double v[] = { p->usr, p->nice, p->sys, p->iowait, p->irq, p->soft, p->steal, p->guest, p->gnice, p->idle };
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (!(v[i] >= 0 && v[i] <= 100))
+			abort();
+}
+
+/* /proc/stat text, and the rates between it and the text after its first
+ * NUL; sysstat's carry-over of offline CPUs too. */
+static void cpustat_parsers(const char *s, size_t len)
+{
+	size_t first = strlen(s);
+	struct cpustat a, b;
+	struct cpustat_pct p;
+	if (cpustat_parse(s, &a) < 0)
+		return;
+	cpustat_check(&a);
+	cpustat_all_pct(NULL, &a, &p);
+	pct_check(&p);
+	if (first + 1 < len && cpustat_parse(s + first + 1, &b) == 0) {
+		cpustat_check(&b);
+		for (unsigned i = 0; i < a.n_cpus + 1 && i < 64; i++)
+			if (cpustat_cpu_pct(&a, &b, i, &p))
+				pct_check(&p);
+		cpustat_all_pct(&a, &b, &p);
+		pct_check(&p);
+		if (cpustat_carry(&a, &b) == 0) {
+			cpustat_all_pct(&a, &b, &p);
+			pct_check(&p);
+		}
+		cpustat_free(&b);
+	}
+	cpustat_free(&a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1 || size > 65536)
@@ -128,7 +183,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
 
-	switch (data[0] % 10) {
+	switch (data[0] % 11) {
 	case 0: {
 		struct proc_stat st;
 		proc_stat_parse(s, &st);
@@ -205,6 +260,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	case 9:
 		cgacct_parsers(s, size - 1);
+		break;
+	case 10:
+		cpustat_parsers(s, size - 1);
 		break;
 	}
 	free(s);

@@ -13,8 +13,8 @@ mkdir -p "$out/corpus"
 # Seeds: each fixture file once per parser selector byte.
 i=0
 while IFS= read -r f; do
-	for sel in 0 1 2 3 4 5 6 7 8 9; do
-		{ printf "\\x0$sel"; head -c 4096 "$f"; } >"$out/corpus/seed-$i-$sel"
+	for sel in 0 1 2 3 4 5 6 7 8 9 10; do
+		{ printf "\\x$(printf %02x "$sel")"; head -c 4096 "$f"; } >"$out/corpus/seed-$i-$sel"
 	done
 	i=$((i + 1))
 done < <(find tests/fixtures -type f -size -64k | head -n 300)
@@ -30,6 +30,19 @@ while IFS= read -r f; do
 	{ printf '\x09'; cat "$f"; printf '\0'; cat "${f%_bytes*}d${f##*_bytes}"; } >"$out/corpus/seed-cg-$j"
 	j=$((j + 1))
 done < <(find tests/fixtures/hosts/cgstat-* -name 'blkio.throttle.io_service_bytes*' -type f)
+
+# /proc/stat (selector 10): each procstat fixture, and each with the next
+# one in its sequence after a NUL (the rate math between the two).
+k=0
+for f in tests/fixtures/procstat/*.txt; do
+	{ printf '\x0a'; cat "$f"; } >"$out/corpus/seed-stat-$k"
+	k=$((k + 1))
+done
+for pair in hotplug-1:hotplug-2 hotplug-2:hotplug-3 backwards-1:backwards-2 guest-1:guest-2 steal-00:steal-01; do
+	{ printf '\x0a'; cat "tests/fixtures/procstat/${pair%%:*}.txt"; printf '\0'
+		cat "tests/fixtures/procstat/${pair##*:}.txt"; } >"$out/corpus/seed-stat-$k"
+	k=$((k + 1))
+done
 
 # Seeds for the shell's line tokenizer (selector 8): one line each, taken
 # verbatim (printf %s), covering every rule and error.

@@ -105,6 +105,34 @@ static void fixed_layout(void **state)
 	free(buf);
 }
 
+/* JSON Lines: an object per row, the table's fields first in each, and
+ * only the selected columns. */
+static void json_lines(void **state)
+{
+	(void)state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct out_opts o = { .json = true, .columns = "cpu,pid", .out = f };
+	struct out_table *t;
+	assert_int_equal(out_table_new("rows", cols, 5, &o, &t), 0);
+	assert_int_equal(out_table_select(t, NULL), 0);
+	out_table_json_lines(t);
+	out_table_field(t, "time", json_object_new_string("T"));
+	int r = out_row_add(t, -1);
+	out_set_int(t, r, C_PID, 42);
+	out_set_float(t, r, C_CPU, 1.5, 2);
+	r = out_row_add(t, -1);
+	out_set_int(t, r, C_PID, 7);
+	out_set_null(t, r, C_CPU, "-");
+	assert_int_equal(out_table_print(t), 0);
+	out_table_free(t);
+	fclose(f);
+	assert_string_equal(buf, "{\"time\":\"T\",\"cpu\":1.50,\"pid\":42}\n"
+				 "{\"time\":\"T\",\"cpu\":null,\"pid\":7}\n");
+	free(buf);
+}
+
 static void json_rows_with_null_and_objects(void **state)
 {
 	(void)state;
@@ -158,6 +186,7 @@ int main(void)
 		cmocka_unit_test(text_table),       cmocka_unit_test(json_rows_with_null_and_objects),
 		cmocka_unit_test(column_selection), cmocka_unit_test(unknown_column),
 		cmocka_unit_test(human_bytes), cmocka_unit_test(fixed_layout),
+		cmocka_unit_test(json_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,6 +43,16 @@ static const struct cmd_option cgstat_options[] = {
 	{ 0 },
 };
 
+static const struct cmd_option top_options[] = {
+	{ 'b', "batch", NULL, "batch: plain frames one after another (also when not on a terminal)" },
+	{ 'n', "iterations", "N", "stop after N frames" },
+	{ 'd', "delay", "SECS", "seconds between frames (default 3)" },
+	{ 'H', "threads", NULL, "one row per thread" },
+	{ 's', "sort", "COL", "sort by cpu (default), mem, pid or time (keys P M N T on the full screen)" },
+	{ OPT_KEY_LONG + 20, "host", NULL, "a second block with the busiest host processes" },
+	{ 0 },
+};
+
 static const struct cmd_option help_options[] = { { 0 } };
 
 static const struct cmd_option none[] = { { 0 } };
@@ -96,6 +106,10 @@ const struct cmd cmds[] = {
 	  CMD_NEEDS_TARGET, 0, -1, pidmap_options, pidmap_columns, cmd_pidmap },
 	{ "ps", "", "the target's processes, host PID next to container PID", CMD_HOST_OK, 0, 0, ps_options,
 	  ps_columns, cmd_ps },
+	{ "top", "",
+	  "the target's processes under its container header (CPU against its quota, memory against its limit) "
+	  "and the host's; without a target every container, Enter drills in",
+	  CMD_HOST_OK, 0, 0, top_options, top_columns, cmd_top },
 };
 
 const size_t n_cmds = ARRAY_SIZE(cmds);
@@ -141,8 +155,17 @@ static size_t column_count(const struct cmd *c)
 
 int cmd_table_new(struct cmd_ctx *ctx, const char *json_name, struct out_table **ret)
 {
+	return cmd_table_new_cols(ctx, json_name, ctx->cmd->columns, ret);
+}
+
+int cmd_table_new_cols(struct cmd_ctx *ctx, const char *json_name, const struct out_column *cols,
+		       struct out_table **ret)
+{
+	size_t n = 0;
+	while (cols[n].name)
+		n++;
 	struct out_table *t;
-	int r = out_table_new(json_name, ctx->cmd->columns, column_count(ctx->cmd), &ctx->out, &t);
+	int r = out_table_new(json_name, cols, n, &ctx->out, &t);
 	if (r < 0)
 		return r;
 	const char *bad = NULL;

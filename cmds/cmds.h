@@ -83,6 +83,10 @@ const char *cmd_arg(const struct cmd_ctx *ctx, int key);
 /* A table for this command with its declared columns and the user's -o;
  * reports an unknown column itself and returns -EINVAL (usage, exit 2). */
 int cmd_table_new(struct cmd_ctx *ctx, const char *json_name, struct out_table **ret);
+/* The same with other columns than the command's own (top without a
+ * target shows cgstat --all's). */
+int cmd_table_new_cols(struct cmd_ctx *ctx, const char *json_name, const struct out_column *cols,
+		       struct out_table **ret);
 
 /* Report a target error (resolution or "target exited") once: returns the
  * exit status to use (1). */
@@ -110,9 +114,11 @@ int cmd_ns(struct cmd_ctx *ctx);
 int cmd_pidmap(struct cmd_ctx *ctx);
 int cmd_ps(struct cmd_ctx *ctx);
 int cmd_shell_only(struct cmd_ctx *ctx);
+int cmd_top(struct cmd_ctx *ctx);
 
 extern const struct out_column cgstat_columns[];
 extern const struct out_column ls_columns[];
 extern const struct out_column ns_columns[];
 extern const struct out_column pidmap_columns[];
 extern const struct out_column ps_columns[];
+extern const struct out_column top_columns[];

@@ -119,18 +119,9 @@ if ! command -v tmux >/dev/null; then
 fi
 TMUX_SOCK=nsht-$$
 tm() { tmux -L "$TMUX_SOCK" "$@"; }
-screen() { tm capture-pane -p -t repl -S -200 2>/dev/null || true; }
+screen() { tmux_screen repl; }
 # wait_for REGEX [SECS]: until the screen matches (grep -E), or fail.
-wait_for() {
-	local deadline=$((SECONDS + ${2:-10}))
-	until screen | grep -Eq -- "$1"; do
-		if ((SECONDS >= deadline)); then
-			_t_fail "the terminal never showed /$1/" "$1" "$(screen | grep -v '^$' | tail -n 8)"
-			return 0
-		fi
-		sleep 0.1
-	done
-}
+wait_for() { tmux_wait_for repl "$@"; }
 keys() { tm send-keys -t repl "$@"; }
 # A fresh server socket each time: a dying one must not take the next session.
 tm_reset() {

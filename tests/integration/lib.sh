@@ -145,3 +145,17 @@ cgroup_paths() { cut -d: -f3- "/proc/$1/cgroup" | sort -u; }
 cgroup_v2_path() { awk -F: '$1 == "0" { print $3 }' "/proc/$1/cgroup"; }
 # cgroup2 at /sys/fs/cgroup is a pure v2 host; anything else keeps v1 accounting.
 host_cgroup_version() { [[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]] && echo 2 || echo 1; }
+
+# A suite's terminal (tmux; the suite defines tm() for its own server):
+# what SESSION shows, and waiting until it shows a line matching REGEX.
+tmux_screen() { tm capture-pane -p -t "$1" -S -200 2>/dev/null || true; }
+tmux_wait_for() {
+	local session=$1 re=$2 deadline=$((SECONDS + ${3:-10}))
+	until tmux_screen "$session" | grep -Eq -- "$re"; do
+		if ((SECONDS >= deadline)); then
+			_t_fail "the terminal never showed /$re/" "$re" "$(tmux_screen "$session" | grep -v '^$' | tail -n 8)"
+			return 0
+		fi
+		sleep 0.1
+	done
+}

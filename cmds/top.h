@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* top's view, shared by its batch output (top.c) and its full screen
+ * (top_screen.c). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cgview.h"
+#include "cmds.h"
+#include "lib/cpustat.h"
+#include "lib/hostmem.h"
+#include "lib/passwd.h"
+#include "lib/sample.h"
+
+enum {
+	TC_PID,
+	TC_CTPID,
+	TC_USER,
+	TC_CPU,
+	TC_QUOTA,
+	TC_RSS,
+	TC_LIM,
+	TC_STATE,
+	TC_TIME,
+	TC_COMMAND,
+	TC_COUNT,
+};
+
+/* What the container header shows. */
+#define TOP_CG_FIELDS                                                                                            \
+	(CG_WANT(CG_F_CPU) | CG_WANT(CG_F_THROTTLE) | CG_WANT(CG_F_MEM) | CG_WANT(CG_F_MEM_STAT) | CG_WANT(CG_F_PIDS) | \
+	 CG_WANT(CG_F_PSI))
+
+struct top_row {
+	const struct task *t; /* in the view's last snapshot */
+	double cpu;           /* % of one core in the interval */
+	double quota_pct;     /* of the container's quota, -1 none */
+	uint64_t rss_kb;
+	double lim_pct;       /* of the container's memory limit, -1 none */
+	double time_s;        /* CPU time used */
+};
+
+struct top_view {
+	struct cmd_ctx *ctx;
+	const struct host *h;
+	const struct target *t;
+	bool host_target;
+	long hz, pagekb;
+	int sort; /* TC_CPU, TC_RSS, TC_PID, TC_TIME */
+
+	/* the container's cgroup */
+	bool have_cg, cg_rated;
+	struct cgroup_paths *cg;
+	const char *cgpath;
+	struct cgv_owner own;
+	struct cg_reader rd;
+	struct cg_effective eff;
+	struct cg_sample cga; /* the last reading */
+	struct cg_rates cgr;
+	struct passwd_map users, host_users; /* the container's /etc/passwd, the host's */
+
+	/* its tasks, and the host's for --host */
+	struct snapshot prev, hprev;
+	struct top_row *rows, *hrows;
+	size_t n_rows, n_hrows;
+
+	/* the host */
+	struct cpustat cpa;
+	bool have_cpu, have_load, have_mem;
+	struct cpustat_pct cpu;
+	struct hostload load;
+	struct hostmem mem;
+};
+
+int top_view_open(struct cmd_ctx *ctx, const struct target *t, struct top_view *v);
+/* -TARGET_EEXITED when the target is gone. */
+int top_view_refresh(struct top_view *v, bool threads, bool host_block);
+void top_view_close(struct top_view *v);
+
+void top_rows(const struct top_view *v, const struct snapshot *prev, const struct snapshot *cur, bool threads,
+	      struct top_row **ret, size_t *ret_n);
+void top_sort(struct top_row *rows, size_t n, int key);
+/* "cpu", "mem", "pid", "time": a TC_ key, -1 unknown. */
+int top_sort_key(const char *name);
+void top_fill(const struct top_view *v, struct out_table *tb, const struct top_row *rows, size_t n, bool host_rows);
+void top_header_text(const struct top_view *v, FILE *f);
+/* The "container" object (NULL: none) and *ret_host. */
+struct json_object *top_header_json(const struct top_view *v, struct json_object **ret_host);
+
+/* The full screen (top_screen.c): a target's view, or without one the
+ * container table with drill-down. */
+int top_screen(struct cmd_ctx *ctx, double delay, bool threads, bool host_block, int sort);

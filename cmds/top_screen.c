@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+/* top's full screen: the frame redrawn every delay seconds on the
+ * alternate screen, keys read between frames (procps top's: q quits, P M N
+ * T sort by CPU, memory, PID, time, H shows threads). Without a target the
+ * frame lists every container; the arrows (or j/k) choose one and Enter
+ * drills into its own top, whose q comes back to the list. */
+#include "top.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shell/dispatch.h"
+
+enum { KEY_NONE = -1, KEY_UP = 1000, KEY_DOWN, KEY_ENTER };
+
+static struct termios saved_tty;
+
+static void screen_enter(void)
+{
+	struct termios raw;
+	tcgetattr(0, &saved_tty);
+	raw = saved_tty;
+	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	raw.c_cc[VMIN] = 0;
+	raw.c_cc[VTIME] = 0;
+	tcsetattr(0, TCSANOW, &raw);
+	/* the alternate screen, cursor hidden: the shell's screen comes back */
+	fputs("\033[?1049h\033[?25l", stdout);
+	fflush(stdout);
+}
+
+static void screen_leave(void)
+{
+	fputs("\033[?25h\033[?1049l", stdout);
+	fflush(stdout);
+	tcsetattr(0, TCSANOW, &saved_tty);
+}
+
+static int screen_rows(void)
+{
+	struct winsize ws;
+	return ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4 ? ws.ws_row : 24;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A key, or KEY_NONE when none came before the deadline (or Ctrl-C). */
+static int read_key(double deadline)
+{
+	for (;;) {
+		if (cmd_interrupted)
+			return 'q';
+		double left = deadline - now_s();
+		if (left <= 0)
+			return KEY_NONE;
+		struct pollfd p = { 0, POLLIN, 0 };
+		int ms = left > 0.2 ? 200 : (int)(left * 1000) + 1;
+		if (poll(&p, 1, ms) <= 0)
+			continue;
+		unsigned char c[3];
+		ssize_t n = read(0, c, sizeof(c));
+		if (n <= 0)
+			return 'q'; /* the terminal went away */
+		if (c[0] == '\033' && n == 3 && c[1] == '[')
+			return c[2] == 'A' ? KEY_UP : c[2] == 'B' ? KEY_DOWN : KEY_NONE;
+		if (c[0] == '\r' || c[0] == '\n')
+			return KEY_ENTER;
+		return c[0];
+	}
+}
+
+/* Print the frame's text, at most rows lines, the line mark (if >= 0)
+ * in reverse video. */
+static void draw(const char *text, int rows, int mark)
+{
+	fputs("\033[H\033[2J", stdout);
+	int line = 0;
+	for (const char *p = text; *p && line < rows - 1; line++) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (line == mark)
+			fputs("\033[7m", stdout);
+		fwrite(p, 1, len, stdout);
+		if (line == mark)
+			fputs("\033[0m", stdout);
+		fputs("\r\n", stdout);
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	fflush(stdout);
+}
+
+/* A frame is written to memory first, then drawn clipped to the screen;
+ * it starts with the header. */
+static FILE *frame_open(const struct top_view *v, char **buf, size_t *len)
+{
+	FILE *f = open_memstream(buf, len);
+	if (f)
+		top_header_text(v, f);
+	return f;
+}
+
+/* A target's frame: header, its rows, --host's block. */
+static char *target_frame(const struct top_view *v, bool host_block)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = frame_open(v, &buf, &len);
+	if (!f)
+		return NULL;
+	fputc('\n', f);
+	struct out_opts o = { .out = f };
+	struct out_table *tb;
+	if (out_table_new("processes", top_columns, TC_COUNT, &o, &tb) == 0) {
+		top_fill(v, tb, v->rows, v->n_rows, false);
+		out_table_print(tb);
+		out_table_free(tb);
+	}
+	if (host_block && out_table_new("host_processes", top_columns, TC_COUNT, &o, &tb) == 0) {
+		fprintf(f, "\nBusiest host processes\n");
+		top_fill(v, tb, v->hrows, v->n_hrows < 10 ? v->n_hrows : 10, true); /* TOP_HOST_ROWS */
+		out_table_print(tb);
+		out_table_free(tb);
+	}
+	fclose(f);
+	return buf;
+}
+
+/* The container list's frame; *ret_table_line: the line of its header. */
+static char *containers_frame(const struct top_view *v, struct ctable *ct, int *ret_table_line)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = frame_open(v, &buf, &len);
+	if (!f)
+		return NULL;
+	fprintf(f, "(arrows or j/k choose a container, Enter shows its processes, q quits)\n");
+	fflush(f);
+	int table_line = 0;
+	for (size_t i = 0; i < len; i++)
+		table_line += buf[i] == '\n';
+	struct out_opts o = { .out = f };
+	struct out_table *tb;
+	size_t n_cols = 0;
+	while (cgstat_columns[n_cols].name)
+		n_cols++;
+	if (out_table_new("targets", cgstat_columns, n_cols, &o, &tb) == 0) {
+		ctable_fill(ct, tb);
+		out_table_print(tb);
+		out_table_free(tb);
+	}
+	fclose(f);
+	*ret_table_line = table_line;
+	return buf;
+}
+
+static int sort_for_key(int key, int sort)
+{
+	switch (key) {
+	case 'P':
+		return TC_CPU;
+	case 'M':
+		return TC_RSS;
+	case 'N':
+		return TC_PID;
+	case 'T':
+		return TC_TIME;
+	default:
+		return sort;
+	}
+}
+
+/* One target's frames until q; -TARGET_EEXITED when it went away. */
+static int target_loop(struct cmd_ctx *ctx, const struct target *t, double delay, bool threads, bool host_block,
+		       int sort)
+{
+	struct top_view v;
+	top_view_open(ctx, t, &v);
+	v.sort = sort;
+	int r = top_view_refresh(&v, threads, host_block);
+	double next = now_s() + (delay > 0.5 ? 0.5 : delay);
+	bool redraw = false;
+	while (r == 0) {
+		int key = read_key(next);
+		if (key == 'q' || key == 'Q')
+			break;
+		if (key == 'H') {
+			/* other tasks: start their rates afresh */
+			threads = !threads;
+			snapshot_free(&v.prev);
+			r = top_view_refresh(&v, threads, host_block);
+			next = now_s() + 0.5;
+			continue;
+		}
+		if (key != KEY_NONE) {
+			v.sort = sort_for_key(key, v.sort);
+			top_sort(v.rows, v.n_rows, v.sort);
+			redraw = true;
+		} else {
+			r = top_view_refresh(&v, threads, host_block);
+			next = now_s() + delay;
+			redraw = r == 0;
+		}
+		if (!redraw)
+			continue;
+		char *buf = target_frame(&v, host_block);
+		if (!buf)
+			break;
+		draw(buf, screen_rows(), -1);
+		free(buf);
+	}
+	top_view_close(&v);
+	return r;
+}
+
+/* "runtime:id": the spec that names exactly this container. */
+static void container_spec(const struct container *c, char *buf, size_t size)
+{
+	if (c->ns[0] && strcmp(c->runtime, "containerd") == 0)
+		snprintf(buf, size, "containerd:%s/%s", c->ns, c->id);
+	else
+		snprintf(buf, size, "%s:%s", c->runtime, c->id);
+}
+
+static int containers_loop(struct cmd_ctx *ctx, double delay, bool host_block, int sort)
+{
+	struct ctable *ct;
+	int r = ctable_open(&ctx->g->host, &ct);
+	if (r < 0)
+		return r;
+	struct top_view v;
+	top_view_open(ctx, ctx->target, &v);
+	top_view_refresh(&v, false, host_block);
+	size_t cursor = 0;
+	double next = now_s() + (delay > 0.5 ? 0.5 : delay);
+	bool fresh = false;
+	for (;;) {
+		int key = read_key(next);
+		if (key == 'q' || key == 'Q')
+			break;
+		if (key == KEY_NONE) {
+			ctable_round(ct, false);
+			top_view_refresh(&v, false, host_block);
+			next = now_s() + delay;
+			fresh = true;
+		} else if ((key == KEY_UP || key == 'k') && cursor > 0) {
+			cursor--;
+		} else if ((key == KEY_DOWN || key == 'j') && cursor + 1 < ctable_count(ct)) {
+			cursor++;
+		} else if (key == KEY_ENTER && fresh) {
+			const struct container *c = ctable_container(ct, cursor);
+			char spec[300];
+			struct target t;
+			if (c) {
+				container_spec(c, spec, sizeof(spec));
+				if (dispatch_resolve(ctx->g, spec, &t) == EXIT_OK) {
+					target_loop(ctx, &t, delay, false, host_block, sort);
+					target_release(&t);
+				}
+			}
+			next = now_s();
+			continue;
+		}
+		if (!fresh)
+			continue;
+		int table_line;
+		char *buf = containers_frame(&v, ct, &table_line);
+		if (!buf)
+			break;
+		/* the table's header line, then its rows */
+		draw(buf, screen_rows(), table_line + 1 + (int)cursor);
+		free(buf);
+	}
+	top_view_close(&v);
+	ctable_free(ct);
+	return 0;
+}
+
+int top_screen(struct cmd_ctx *ctx, double delay, bool threads, bool host_block, int sort)
+{
+	screen_enter();
+	int r;
+	if (strcmp(ctx->target->kind, "host") == 0)
+		r = containers_loop(ctx, delay, host_block, sort);
+	else
+		r = target_loop(ctx, ctx->target, delay, threads, host_block, sort);
+	screen_leave();
+	if (r == -TARGET_EEXITED)
+		return cmd_target_error(ctx->target_spec, r);
+	if (r < 0) {
+		out_error("top", "%s", target_strerror(r));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# top on real containers: a burner under --cpus 0.5 shows %CPU near 50 and
+# %QUOTA near 100 in its container's top, its HOST-PID/CT-PID pair equal to
+# its NSpid line; the container header against the cgroup files read here;
+# users from the container's own /etc/passwd; -H rows equal /proc/PID/task;
+# without a target every container is a row; --host adds the busiest host
+# processes; the full screen (tmux): frames, sort keys, q, and Enter
+# drilling from the container list into one container.
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+BURN=nsht-top-burn
+TMUX_SOCK=nsht-top-$$
+TMUX_N=0
+tm() { tmux -L "$TMUX_SOCK" "$@"; }
+# A fresh server socket each time: a dying one must not take the next.
+tm_reset() {
+	tm kill-server 2>/dev/null || true
+	TMUX_SOCK=nsht-top-$$-$((++TMUX_N))
+}
+cleanup() {
+	docker rm -f "$BURN" >/dev/null 2>&1 || true
+	tm kill-server 2>/dev/null || true
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$UID/nsht-top-$$"*
+}
+trap 'T_RC_SAVE=$?; set +e; cleanup; (exit "$T_RC_SAVE"); _t_exit' EXIT
+cleanup
+docker run -d --name "$BURN" --network none --cpus 0.5 "$NSHT_IMAGE" sh -c 'while :; do :; done' >/dev/null
+BURN_PID=$(docker inspect -f '{{.State.Pid}}' "$BURN")
+
+# close A B TOL: |A - B| <= TOL (floats)
+close() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+
+t_begin "top -b: the burner at ~50% of a core and ~100% of its 0.5-core quota"
+run_json "$BURN" top -b -n 2 -d 1 --json
+# Two frames, one JSON object each: the last.
+J=$(tail -n 1 <<<"$J")
+assert_eq "$BURN_PID" "$(q '.processes[0].pid')" "the burner is the top row, by host PID"
+close "$(q '.processes[0].cpu')" 50 10 || _t_fail "%CPU of one core" "50 +-10" "$(q '.processes[0].cpu')"
+close "$(q '.processes[0].quota_pct')" 100 20 || _t_fail "%QUOTA" "100 +-20" "$(q '.processes[0].quota_pct')"
+assert_eq 0.5 "$(q '.container.cpu.quota_cores')" "the container header's quota"
+close "$(q '.container.cpu.usage_cores')" 0.5 0.1 || _t_fail "container cores" "0.5 +-0.1" "$(q '.container.cpu.usage_cores')"
+assert_eq R "$(q -r '.processes[0].state')" "a burner is running"
+ns=$(awk '/^NSpid:/ { print $NF }' "/proc/$BURN_PID/status")
+assert_eq "$ns" "$(q '.processes[0].ctpid')" "CT-PID is the innermost NSpid"
+load=$(cut -d' ' -f1 /proc/loadavg)
+close "$(q '.host.load[0]')" "$load" 1 || _t_fail "host load" "$load (+-1)" "$(q '.host.load[0]')"
+[[ $(q '.host.cpu.st') != null ]] || _t_fail "host %st" "a number" "null"
+
+t_begin "top -b: the text frame, container first, then the host, then the rows"
+assert_exit 0 nsh "$BURN" top -b -n 1 -d 0.5
+head=$(grep -n '^HOST-PID' <<<"$T_OUT" | cut -d: -f1)
+assert_eq "HOST-PID CT-PID USER %CPU %QUOTA RSS %LIM S TIME+ COMMAND" \
+	"$(sed -n "${head}p" <<<"$T_OUT" | tr -s ' ')" "column headers"
+assert_contains "$T_OUT" "Container  CPU"
+assert_contains "$T_OUT" "of quota 0.50"
+assert_contains "$T_OUT" "Host       load"
+[[ $(grep -n '^Container' <<<"$T_OUT" | cut -d: -f1) -lt $(grep -n '^Host' <<<"$T_OUT" | cut -d: -f1) ]] ||
+	_t_fail "header order" "container above host" "$T_OUT"
+
+t_begin "top: USER from the container's own /etc/passwd"
+pid=$DOCKER_WEB1_PID
+run_json "$DOCKER_WEB1_NAME" top -b -n 1 -d 0.5 --json
+n=$(q '.processes | length')
+((n >= 1)) || _t_fail "rows" ">= 1" "$n"
+for ((i = 0; i < n; i++)); do
+	hp=$(q ".processes[$i].pid")
+	uid=$(awk '/^Uid:/ { print $2 }' "/proc/$hp/status" 2>/dev/null) || continue
+	want=$(awk -F: -v u="$uid" '$3 == u { print $1; exit }' "/proc/$pid/root/etc/passwd")
+	assert_eq "${want:-$uid}" "$(q -r ".processes[$i].user")" "user of host PID $hp (uid $uid)"
+done
+
+t_begin "top -H: one row per thread, TIDs those of /proc/PID/task"
+run_json "$DOCKER_WEB1_NAME" top -b -n 1 -d 0.5 -H --json
+want=""
+for p in $(nsh "$DOCKER_WEB1_NAME" ps --json | jq -r '.processes[].pid'); do
+	want+=" $(ls "/proc/$p/task" 2>/dev/null | tr '\n' ' ')"
+done
+assert_eq "$(sorted <<<"$want")" "$(q '.processes[].pid' | sorted)" "thread IDs"
+
+t_begin "top without a target: every container a row, the burner first; --host adds the host's busiest"
+run_json top -b -n 1 -d 1 --json --host
+assert_eq "$BURN" "$(q -r '.targets[0].name')" "sorted by %CPU"
+names=$(q -r '.targets[].name' | sort | tr '\n' ' ')
+for n in "$DOCKER_WEB1_NAME" "$PODMAN1_NAME" nsht-lxc1 "$K8S_CONTAINER_NAME" "$BURN"; do
+	[[ " $names" == *" $n "* ]] || _t_fail "container rows" "includes $n" "$names"
+done
+[[ $(q '.host.cpu.us') != null ]] || _t_fail "host header" "%us" "null"
+hp=$(q '[.host_processes[].pid] | index('"$BURN_PID"')')
+[[ $hp != null && $hp -lt 3 ]] || _t_fail "--host: the burner among the busiest host processes" "in the first 3" "$hp"
+
+t_begin "top: the full screen; M sorts by memory, q leaves"
+wait_for() { tmux_wait_for top "$@"; }
+tm_reset
+tm new-session -d -s top -x 160 -y 40 "TERM=xterm '$NSH' $BURN top -d 1; echo NSH-EXIT=\$?; sleep 60"
+wait_for "^ +$BURN_PID +1 +root +[0-9.]+ "
+wait_for '^Container  CPU 0\.[0-9]+ cores, [0-9.]+% of quota 0\.50'
+tm send-keys -t top M
+tm send-keys -t top q
+wait_for '^NSH-EXIT=0$'
+
+t_begin "top: the full screen without a target; Enter drills into the chosen container"
+tm_reset
+tm new-session -d -s top -x 160 -y 40 "TERM=xterm '$NSH' top -d 1; echo NSH-EXIT=\$?; sleep 60"
+wait_for "^$BURN +docker "
+sleep 1.2 # a first refresh with rates: the burner on top, under the cursor
+tm send-keys -t top Enter
+wait_for "^top - .* $BURN \\(docker "
+wait_for "^ +$BURN_PID +1 +root "
+tm send-keys -t top q
+wait_for '^\(arrows or j/k choose a container'
+tm send-keys -t top q
+wait_for '^NSH-EXIT=0$'
+tm_reset
+
+t_begin "top: bad options are usage errors"
+assert_exit 2 nsh "$BURN" top -b -d 0
+assert_contains "$T_ERR" "nsh: top: -d '0': seconds from 0.1 to 86400"
+assert_exit 2 nsh "$BURN" top -b -n 0
+assert_exit 2 nsh "$BURN" top -b -s bogus
+assert_contains "$T_ERR" "nsh: top: cannot sort by 'bogus'"
+assert_exit 2 nsh top -b -H
+assert_contains "$T_ERR" "nsh: top: -H shows a target's threads: name a container"

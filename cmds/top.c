@@ -232,7 +232,9 @@ int top_view_refresh(struct top_view *v, bool threads, bool host_block)
 {
 	pid_t *pids = NULL;
 	size_t n = 0;
-	int r = target_members(v->t, &pids, &n);
+	/* The container list shows no process rows: the host's only with
+	 * --host (below). */
+	int r = v->header_only ? 0 : target_members(v->t, &pids, &n);
 	if (r < 0)
 		return r;
 	struct sampler s;
@@ -254,7 +256,7 @@ int top_view_refresh(struct top_view *v, bool threads, bool host_block)
 	if (host_block) {
 		pid_t *all = pids;
 		size_t n_all = n;
-		if (!v->host_target && proc_list_pids(v->h, &all, &n_all) < 0) {
+		if ((!v->host_target || v->header_only) && proc_list_pids(v->h, &all, &n_all) < 0) {
 			all = NULL;
 			n_all = 0;
 		}
@@ -530,6 +532,7 @@ static int batch_containers(struct cmd_ctx *ctx, double delay, long iters, bool 
 	}
 	struct top_view v;
 	top_view_open(ctx, ctx->target, &v);
+	v.header_only = true;
 	top_view_refresh(&v, false, host_block);
 	int status = EXIT_OK;
 	for (long i = 0; iters < 0 || i < iters; i++) {

@@ -46,6 +46,7 @@ struct top_view {
 	const struct host *h;
 	const struct target *t;
 	bool host_target;
+	bool header_only; /* the container list: no process rows of the target */
 	long hz, pagekb;
 	int sort; /* TC_CPU, TC_RSS, TC_PID, TC_TIME */
 

@@ -243,6 +243,7 @@ static int containers_loop(struct cmd_ctx *ctx, double delay, bool host_block, i
 		return r;
 	struct top_view v;
 	top_view_open(ctx, ctx->target, &v);
+	v.header_only = true;
 	top_view_refresh(&v, false, host_block);
 	size_t cursor = 0;
 	double next = now_s() + (delay > 0.5 ? 0.5 : delay);

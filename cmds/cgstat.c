@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "sampling.h"
 #include "lib/cgacct.h"
 #include "lib/clock.h"
 #include "lib/cgroup.h"
@@ -106,59 +107,15 @@ static void human_age(double s, char *buf, size_t size)
 		snprintf(buf, size, "%.1fd", s / 86400);
 }
 
-/* Sleep interval seconds, waking early for Ctrl-C in the shell. */
-static bool pause_for(double interval)
-{
-	struct timespec end, now;
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += (time_t)interval;
-	end.tv_nsec += (long)((interval - floor(interval)) * 1e9);
-	if (end.tv_nsec >= 1000000000L) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000L;
-	}
-	while (!cmd_interrupted) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		double left = seconds_between(&now, &end);
-		if (left <= 0)
-			return true;
-		double step = left < 0.1 ? left : 0.1;
-		struct timespec ts = { (time_t)step, (long)((step - floor(step)) * 1e9) };
-		nanosleep(&ts, NULL);
-	}
-	return false;
-}
-
-/* INTERVAL 0: one reading, its rates averaged since the start (see
- * birth_sample). */
+/* No INTERVAL: one report over a second. INTERVAL 0: one reading, its rates
+ * averaged since the start (see birth_sample). */
 static int parse_interval(struct cmd_ctx *ctx, double *ret_interval, long *ret_count)
 {
-	*ret_interval = DEFAULT_INTERVAL;
-	*ret_count = 1;
-	if (ctx->argc >= 1) {
-		char *end;
-		errno = 0;
-		double v = strtod(ctx->argv[0], &end);
-		if (errno || *end || !(v == 0 || (v >= 0.1 && v <= 86400))) {
-			out_error("cgstat", "interval '%s': seconds from 0.1 to 86400, or 0 for one report since the start "
-					    "(see 'nsh help cgstat')",
-				  ctx->argv[0]);
-			return -EINVAL;
-		}
-		*ret_interval = v;
-		*ret_count = v == 0 ? 1 : -1; /* until interrupted */
-	}
-	if (ctx->argc >= 2 && *ret_interval == 0) {
-		out_error("cgstat", "interval 0 is one report since the start: it takes no count");
+	if (sampling_parse_args(ctx, ret_interval, ret_count) < 0)
 		return -EINVAL;
-	}
-	if (ctx->argc >= 2) {
-		uint64_t n;
-		if (parse_u64(ctx->argv[1], &n) < 0 || n < 1 || n > 1000000) {
-			out_error("cgstat", "count '%s': a number from 1 (see 'nsh help cgstat')", ctx->argv[1]);
-			return -EINVAL;
-		}
-		*ret_count = (long)n;
+	if (*ret_interval < 0) {
+		*ret_interval = DEFAULT_INTERVAL;
+		*ret_count = 1;
 	}
 	return 0;
 }
@@ -627,7 +584,7 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 			b = a;
 			if (!birth_sample(host, t->start_time, &b, &a))
 				a = b; /* start unknown: no rates */
-		} else if (!pause_for(interval)) {
+		} else if (!sampling_pause(interval)) {
 			break;
 		} else if ((r = sample_some(&rd, &own, CG_WANT_ALL, &b)) < 0) {
 			/* The cgroup went away with the container. */
@@ -839,7 +796,7 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 	int status = EXIT_OK;
 	bool since_start = interval == 0;
 	for (long it = 0; count < 0 || it < count; it++) {
-		if (!since_start && !pause_for(interval))
+		if (!since_start && !sampling_pause(interval))
 			break;
 		for (size_t i = 0; i < n; i++) {
 			struct row *w = &rows[i];

@@ -108,6 +108,7 @@ int cmd_info(struct cmd_ctx *ctx);
 int cmd_ls(struct cmd_ctx *ctx);
 int cmd_ns(struct cmd_ctx *ctx);
 int cmd_pidmap(struct cmd_ctx *ctx);
+int cmd_pidstat(struct cmd_ctx *ctx);
 int cmd_ps(struct cmd_ctx *ctx);
 int cmd_shell_only(struct cmd_ctx *ctx);
 
@@ -115,4 +116,5 @@ extern const struct out_column cgstat_columns[];
 extern const struct out_column ls_columns[];
 extern const struct out_column ns_columns[];
 extern const struct out_column pidmap_columns[];
+extern const struct out_column pidstat_columns[];
 extern const struct out_column ps_columns[];

@@ -37,6 +37,7 @@ struct out_table {
 	bool fixed;
 	int lead_width;
 	char *header_lead; /* NULL: no header line */
+	bool json_rows;    /* out_table_json_rows: JSON Lines, an object per row */
 };
 
 int out_table_new(const char *name, const struct out_column *cols, size_t n_cols, const struct out_opts *o,
@@ -219,8 +220,42 @@ void out_table_field(struct out_table *t, const char *key, struct json_object *v
 		json_object_put(v);
 }
 
+/* A row as a JSON object: the table's fields first, then its cells. */
+static struct json_object *row_object(struct out_table *t, size_t r, bool with_fields)
+{
+	struct json_object *o = json_object_new_object();
+	if (!o)
+		return NULL;
+	if (with_fields && t->fields) {
+		json_object_object_foreach(t->fields, key, val)
+			json_object_object_add(o, key, json_object_get(val));
+	}
+	for (size_t k = 0; k < t->n_order; k++) {
+		int ci = t->order[k];
+		struct out_cell *c = &t->rows[r].cells[ci];
+		json_object_object_add(o, t->cols[ci].json_key, c->json ? json_object_get(c->json) : NULL);
+	}
+	return o;
+}
+
+static int print_json_rows(struct out_table *t)
+{
+	for (size_t r = 0; r < t->n_rows; r++) {
+		struct json_object *o = row_object(t, r, true);
+		if (!o)
+			return -ENOMEM;
+		int e = out_json(&t->o, o);
+		json_object_put(o);
+		if (e < 0)
+			return e;
+	}
+	return 0;
+}
+
 static int print_json(struct out_table *t)
 {
+	if (t->json_rows)
+		return print_json_rows(t);
 	struct json_object *root = json_object_new_object();
 	struct json_object *arr = json_object_new_array();
 	if (!root || !arr)
@@ -230,15 +265,8 @@ static int print_json(struct out_table *t)
 			json_object_object_add(root, key, json_object_get(val));
 	}
 	json_object_object_add(root, t->name, arr);
-	for (size_t r = 0; r < t->n_rows; r++) {
-		struct json_object *o = json_object_new_object();
-		for (size_t k = 0; k < t->n_order; k++) {
-			int ci = t->order[k];
-			struct out_cell *c = &t->rows[r].cells[ci];
-			json_object_object_add(o, t->cols[ci].json_key, c->json ? json_object_get(c->json) : NULL);
-		}
-		json_object_array_add(arr, o);
-	}
+	for (size_t r = 0; r < t->n_rows; r++)
+		json_object_array_add(arr, row_object(t, r, false));
 	int r = out_json(&t->o, root);
 	json_object_put(root);
 	return r;
@@ -343,6 +371,11 @@ void out_table_fixed(struct out_table *t, int lead_width, const char *header_lea
 	t->lead_width = lead_width;
 	free(t->header_lead);
 	t->header_lead = header_lead ? strdup(header_lead) : NULL;
+}
+
+void out_table_json_rows(struct out_table *t)
+{
+	t->json_rows = true;
 }
 
 void out_row_lead(struct out_table *t, int row, const char *lead)

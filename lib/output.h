@@ -72,6 +72,9 @@ int out_table_print(struct out_table *t);
  * header line of the column names with header_lead first (NULL: none).
  * JSON and -o are unchanged. */
 void out_table_fixed(struct out_table *t, int lead_width, const char *header_lead);
+/* JSON Lines instead of one document (streaming views: pidstat): each row
+ * printed as its own object, the table's fields (out_table_field) first. */
+void out_table_json_rows(struct out_table *t);
 /* The lead of a row in that layout. */
 void out_row_lead(struct out_table *t, int row, const char *lead);
 void out_table_free(struct out_table *t);

@@ -38,7 +38,7 @@ struct line {
 };
 
 struct view {
-	const struct cmd_ctx *ctx;
+	struct cmd_ctx *ctx;
 	const struct host *h;
 	unsigned reports; /* 1 << PR_* */
 	bool threads;
@@ -186,7 +186,7 @@ static bool delayacct_on(const struct host *h, const char **ret_why)
 	return true;
 }
 
-static int setup(struct view *v, const struct cmd_ctx *ctx)
+static int setup(struct view *v, struct cmd_ctx *ctx)
 {
 	const struct target *t = ctx->target;
 	v->ctx = ctx;
@@ -222,7 +222,7 @@ static int setup(struct view *v, const struct cmd_ctx *ctx)
 	}
 
 	struct out_table *check;
-	if (cmd_table_new((struct cmd_ctx *)ctx, "pidstat", &check) < 0)
+	if (cmd_table_new(ctx, "pidstat", &check) < 0)
 		return EXIT_USAGE;
 	out_table_free(check);
 	report_columns(v, ctx->out.columns);
@@ -390,8 +390,7 @@ struct report_out {
 static int print_report(struct view *v, enum pidstat_report r, const struct report_out *ro,
 			const struct snapshot *sn, const struct line *lines, bool sums)
 {
-	struct cmd_ctx *ctx = (struct cmd_ctx *)v->ctx;
-	struct out_opts o = ctx->out;
+	struct out_opts o = v->ctx->out;
 	o.columns = v->cols[r];
 	struct out_table *tb;
 	if (out_table_new("pidstat", pidstat_columns, PS_COUNT, &o, &tb) < 0 || out_table_select(tb, NULL) < 0)

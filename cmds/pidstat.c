@@ -490,6 +490,9 @@ static int run_intervals(struct view *v, double interval, long count)
 		clock_gettime(CLOCK_REALTIME, &now);
 		if ((r = take(v, &v->prev, &v->curr)) < 0 || (r = account(v)) < 0)
 			return r;
+		/* A container that went away leaves no tasks, not empty reports. */
+		if (target_check(v->ctx->target) < 0)
+			return -TARGET_EEXITED;
 		char head[16], rows[16];
 		local_hms(&prev_wall, head, sizeof(head));
 		local_hms(&now, rows, sizeof(rows));
@@ -533,11 +536,11 @@ int cmd_pidstat(struct cmd_ctx *ctx)
 	int r = interval <= 0 ? run_since_start(&v) : run_intervals(&v, interval, count);
 	sampling_restore_int(&old);
 	view_free(&v);
+	if (r == -TARGET_EEXITED || (r == 0 && target_check(ctx->target) < 0))
+		return cmd_target_error(ctx->target_spec, -TARGET_EEXITED);
 	if (r < 0) {
 		out_error("pidstat", "%s", target_strerror(r));
 		return EXIT_FAIL;
 	}
-	if (target_check(ctx->target) < 0)
-		return cmd_target_error(ctx->target_spec, -TARGET_EEXITED);
 	return EXIT_OK;
 }

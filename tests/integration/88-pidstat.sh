@@ -12,10 +12,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 BURN=nsht-ps-burn
+SHORT=nsht-ps-short
 SLEEPY_COMM=nshtps-sleepy
 SLEEPY=""
 cleanup() {
-	docker rm -f "$BURN" >/dev/null 2>&1 || true
+	docker rm -f "$BURN" "$SHORT" >/dev/null 2>&1 || true
 	[[ -z $SLEEPY ]] || kill -KILL "$SLEEPY" 2>/dev/null || true
 }
 trap 'T_RC_SAVE=$?; set +e; cleanup; (exit "$T_RC_SAVE"); _t_exit' EXIT
@@ -183,6 +184,12 @@ for re in "$SLEEPY_COMM" '^nshtps-s.*y$' 'tps-sl'; do
 done
 assert_exit 0 nsh pidstat -p ALL -C "${SLEEPY_COMM}x" --json
 assert_eq "" "$T_OUT" "-C that matches nothing"
+
+t_begin "pidstat: a container that exits ends the loop: target exited, status 1"
+docker run -d --name "$SHORT" --network none "$NSHT_IMAGE" sleep 4 >/dev/null
+assert_exit 1 nsh "$SHORT" pidstat -p ALL 1
+assert_eq "nsh: $SHORT: target exited" "$T_ERR"
+assert_contains "$T_OUT" " sleep" "reports while it ran"
 
 t_begin "pidstat: usage errors exit 2 with the reason; a PID outside the target exits 1"
 assert_exit 2 nsh pidstat -x

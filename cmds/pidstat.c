@@ -393,8 +393,13 @@ static int print_report(struct view *v, enum pidstat_report r, const struct repo
 	struct out_opts o = v->ctx->out;
 	o.columns = v->cols[r];
 	struct out_table *tb;
-	if (out_table_new("pidstat", pidstat_columns, PS_COUNT, &o, &tb) < 0 || out_table_select(tb, NULL) < 0)
-		return -ENOMEM;
+	int e = out_table_new("pidstat", pidstat_columns, PS_COUNT, &o, &tb);
+	if (e < 0)
+		return e;
+	if ((e = out_table_select(tb, NULL)) < 0) {
+		out_table_free(tb);
+		return e;
+	}
 	out_table_fixed(tb, 11, ro->header_lead);
 	out_table_json_rows(tb);
 	char when[32];
@@ -415,7 +420,7 @@ static int print_report(struct view *v, enum pidstat_report r, const struct repo
 	}
 	if (ro->header_lead && !o.json)
 		fputc('\n', o.out);
-	int e = out_table_print(tb);
+	e = out_table_print(tb);
 	out_table_free(tb);
 	return e;
 }

@@ -48,7 +48,13 @@ bench_die() {
 # ------------------------------------------------------------------ setup
 BENCH_TESTBED_WAS_UP=1
 
+# bench_setup [--no-testbed]: --no-testbed for a bench of host-level
+# commands against host tools (bench/views): the test bed is neither
+# brought up nor taken down, and no leftover bench containers are looked
+# for (it makes none).
 bench_setup() {
+	local testbed=1
+	[[ ${1:-} != --no-testbed ]] || testbed=0
 	[[ $(id -u) -eq 0 ]] || bench_die "needs root (runtimes, cgroups, /proc of every process)"
 	"$BENCH_TOP/scripts/deps.sh" build test bench
 	if [[ ! -x $NSH ]]; then
@@ -56,13 +62,15 @@ bench_setup() {
 		"$BENCH_TOP/scripts/build.sh"
 	fi
 	bench_wait_quiet
-	# The env file is what up.sh leaves behind: without it the bed was
-	# down (or never up), and bench_cleanup takes it down again.
-	[[ -e $TESTBED_ENV ]] || BENCH_TESTBED_WAS_UP=0
-	"$BENCH_TOP/tests/testbed/up.sh" >&2
-	# shellcheck source=/dev/null
-	source "$TESTBED_ENV"
-	export CONTAINERS_CONF
+	if ((testbed)); then
+		# The env file is what up.sh leaves behind: without it the bed
+		# was down (or never up), and bench_cleanup takes it down again.
+		[[ -e $TESTBED_ENV ]] || BENCH_TESTBED_WAS_UP=0
+		"$BENCH_TOP/tests/testbed/up.sh" >&2
+		# shellcheck source=/dev/null
+		source "$TESTBED_ENV"
+		export CONTAINERS_CONF
+	fi
 	mkdir -p "$BENCH_OUT" "$BENCH_STATE"
 	# Measure one binary from start to end: a rebuild of build/nsh while a
 	# bench runs (someone else's ninja) would mix two binaries in one table.
@@ -71,7 +79,7 @@ bench_setup() {
 	cp "$NSH" "$BENCH_STATE/nsh"
 	NSH=$BENCH_STATE/nsh
 	# Half-done work of an earlier bench killed hard would skew the counts.
-	bench_remove_leftovers
+	((testbed == 0)) || bench_remove_leftovers
 }
 
 # The integration tests and the benches both use the test bed: the tests
@@ -133,6 +141,17 @@ bench_median() {
 		bench_die "hyperfine failed on: $cmd"
 	fi
 	jq -r '.results[0].median * 1000 | . * 100 | round / 100' "$json"
+}
+
+# bench_cpu_ms LABEL: the mean CPU time (user + system) of the bench_median
+# run LABEL, in ms: what a command costs the machine, sleeps left out.
+bench_cpu_ms() {
+	jq -r '.results[0] | (.user + .system) * 1000' "$BENCH_OUT/$1.json"
+}
+
+# bench_median_of V..: the middle value (the lower middle of an even count).
+bench_median_of() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f\n", v[int((NR + 1) / 2)] }'
 }
 
 # bench_ratio A B: A / B with two decimals ("-" when B is 0 or missing).

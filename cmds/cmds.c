@@ -72,6 +72,17 @@ static const struct cmd_option pidmap_options[] = {
 	{ 0 },
 };
 
+static const struct cmd_option pidstat_options[] = {
+	{ 'u', NULL, NULL, "CPU: %usr %system %guest %wait %CPU CPU (the default report)" },
+	{ 'r', NULL, NULL, "memory: minflt/s majflt/s VSZ RSS %MEM" },
+	{ 'd', NULL, NULL, "I/O: kB_rd/s kB_wr/s kB_ccwr/s iodelay" },
+	{ 'w', NULL, NULL, "context switches: cswch/s nvcswch/s" },
+	{ 't', NULL, NULL, "threads too: TGID and TID columns, a |__ row per thread" },
+	{ 'p', NULL, "PID,..|ALL", "only these host PIDs of the target; ALL: every task, active or not" },
+	{ 'C', NULL, "COMM", "only tasks whose command name matches this regular expression" },
+	{ 0 },
+};
+
 static const struct cmd_option ps_options[] = {
 	{ 't', "threads", NULL, "one row per thread" },
 	{ OPT_KEY_LONG + 1, "tree", NULL, "show the process tree" },
@@ -104,6 +115,9 @@ const struct cmd cmds[] = {
 	  ns_columns, cmd_ns },
 	{ "pidmap", "[PID..]", "container PID to host PID (--host: the other way), every nesting level",
 	  CMD_NEEDS_TARGET, 0, -1, pidmap_options, pidmap_columns, cmd_pidmap },
+	{ "pidstat", "[INTERVAL [COUNT]]",
+	  "sysstat's pidstat over the target's tasks, plus CTPID; no INTERVAL: one report since each task started",
+	  CMD_HOST_OK, 0, 2, pidstat_options, pidstat_columns, cmd_pidstat },
 	{ "ps", "", "the target's processes, host PID next to container PID", CMD_HOST_OK, 0, 0, ps_options,
 	  ps_columns, cmd_ps },
 	{ "top", "",

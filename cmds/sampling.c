@@ -11,23 +11,24 @@
 
 #define DEFAULT_INTERVAL 1.0
 
-int sampling_parse_interval(struct cmd_ctx *ctx, double *ret_interval, long *ret_count)
+int sampling_parse_args(const struct cmd_ctx *ctx, double *ret_interval, long *ret_count)
 {
 	const char *name = ctx->cmd->name;
-	double interval = DEFAULT_INTERVAL;
-	long count = 1;
+	double interval = -1;
+	long count = -1;
 	if (ctx->argc >= 1) {
 		char *end;
 		errno = 0;
 		double v = strtod(ctx->argv[0], &end);
-		if (errno || *end || !(v == 0 || (v >= 0.1 && v <= 86400))) {
+		if (errno || end == ctx->argv[0] || *end || !(v == 0 || (v >= 0.1 && v <= 86400))) {
 			out_error(name, "interval '%s': seconds from 0.1 to 86400, or 0 for one report since the start "
 					"(see 'nsh help %s')",
 				  ctx->argv[0], name);
 			return -EINVAL;
 		}
 		interval = v;
-		count = v == 0 ? 1 : -1; /* until interrupted */
+		if (v == 0)
+			count = 1;
 	}
 	if (ctx->argc >= 2 && interval == 0) {
 		out_error(name, "interval 0 is one report since the start: it takes no count");
@@ -40,6 +41,23 @@ int sampling_parse_interval(struct cmd_ctx *ctx, double *ret_interval, long *ret
 			return -EINVAL;
 		}
 		count = (long)n;
+	}
+	*ret_interval = interval;
+	*ret_count = count;
+	return 0;
+}
+
+int sampling_parse_interval(struct cmd_ctx *ctx, double *ret_interval, long *ret_count)
+{
+	double interval;
+	long count;
+	int r = sampling_parse_args(ctx, &interval, &count);
+	if (r < 0)
+		return r;
+	if (interval < 0) {
+		/* No INTERVAL: one report after the default interval. */
+		interval = DEFAULT_INTERVAL;
+		count = 1;
 	}
 	*ret_interval = interval;
 	*ret_count = count;

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* What the sampling commands (cgstat, mpstat; top and pidstat to come)
- * share: their INTERVAL [COUNT] arguments, the wait between samples that
+/* What the sampling commands (cgstat, mpstat, pidstat, top) share: their INTERVAL [COUNT] arguments, the wait between samples that
  * Ctrl-C cuts short, and timestamps. */
 #pragma once
 
@@ -16,6 +15,9 @@
  * 1. No INTERVAL: one report after 1 s. *ret_count -1: until interrupted.
  * A bad one is reported (`nsh: CMD: interval '..': ...`): -EINVAL. */
 int sampling_parse_interval(struct cmd_ctx *ctx, double *ret_interval, long *ret_count);
+/* The same, telling "no INTERVAL" apart (pidstat reports since boot then):
+ * *ret_interval -1 and *ret_count -1 when not given. */
+int sampling_parse_args(const struct cmd_ctx *ctx, double *ret_interval, long *ret_count);
 
 /* Sleep interval seconds, waking early for Ctrl-C (cmd_interrupted):
  * false when interrupted. */

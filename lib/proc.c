@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -390,6 +391,42 @@ static int list_numeric(const char *path, pid_t **ret, size_t *ret_n)
 	*ret = pids;
 	*ret_n = n;
 	return 0;
+}
+
+int proc_meminfo_parse_total(const char *buf, uint64_t *ret_kb)
+{
+	/* "MemTotal:       24558032 kB", the first line on every kernel. */
+	if (strncmp(buf, "MemTotal:", 9) != 0)
+		return -EINVAL;
+	const char *p = buf + 9;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	char num[24];
+	size_t n = 0;
+	while (p[n] >= '0' && p[n] <= '9' && n < sizeof(num) - 1) {
+		num[n] = p[n];
+		n++;
+	}
+	num[n] = '\0';
+	if (strncmp(p + n, " kB\n", 4) != 0)
+		return -EINVAL;
+	return parse_u64(num, ret_kb);
+}
+
+int proc_read_mem_total(const struct host *h, uint64_t *ret_kb)
+{
+	/* The first line is all we need: a short read is fine. */
+	char buf[256];
+	int fd = host_open(h, "/proc/meminfo", O_RDONLY);
+	if (fd < 0)
+		return fd;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	int err = n < 0 ? -errno : 0;
+	close(fd);
+	if (err < 0)
+		return err;
+	buf[n] = '\0';
+	return proc_meminfo_parse_total(buf, ret_kb);
 }
 
 int proc_list_pids(const struct host *h, pid_t **ret, size_t *ret_n)

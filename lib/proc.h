@@ -68,6 +68,10 @@ int proc_list_tids(const struct host *h, pid_t pid, pid_t **ret, size_t *ret_n);
  * '?', at most size-1 bytes. Empty for kernel threads. */
 int proc_read_cmdline(const struct host *h, pid_t pid, char *buf, size_t size);
 
+/* MemTotal of /proc/meminfo in kB: the parser, and the host's. */
+int proc_meminfo_parse_total(const char *buf, uint64_t *ret_kb);
+int proc_read_mem_total(const struct host *h, uint64_t *ret_kb);
+
 /* Every PID in /proc, ascending. */
 int proc_list_pids(const struct host *h, pid_t **ret, size_t *ret_n);
 

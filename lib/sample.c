@@ -85,6 +85,52 @@ int sample_parse_io(const char *buf, uint64_t *ret_read, uint64_t *ret_write, ui
 	return 0;
 }
 
+/* The line after key (at a line start), else NULL. */
+static const char *status_line(const char *line, const char *key, size_t key_len)
+{
+	return strncmp(line, key, key_len) == 0 ? line + key_len : NULL;
+}
+
+int sample_parse_status(const char *buf, int ns_level, struct sample_status *ret)
+{
+	struct sample_status st = { .ctpid = 0 };
+	bool have_uid = false;
+	for (const char *line = buf; *line;) {
+		const char *v;
+		uint64_t x = 0;
+		if ((v = status_line(line, "Uid:", 4))) {
+			if (parse_u64_word(&v, &x) < 0 || x > UINT32_MAX)
+				return -EINVAL;
+			st.uid = (uint32_t)x;
+			have_uid = true;
+		} else if ((v = status_line(line, "NSpid:", 6))) {
+			/* One PID per pid namespace level, the host's first. */
+			for (int level = 0; level <= ns_level; level++) {
+				if (parse_u64_word(&v, &x) < 0 || x == 0 || x > INT32_MAX) {
+					x = 0;
+					break;
+				}
+			}
+			st.ctpid = (pid_t)x;
+		} else if ((v = status_line(line, "voluntary_ctxt_switches:", 24))) {
+			if (parse_u64_word(&v, &st.nvcsw) < 0)
+				return -EINVAL;
+			st.have_ctxt = true;
+		} else if ((v = status_line(line, "nonvoluntary_ctxt_switches:", 27))) {
+			if (parse_u64_word(&v, &st.nivcsw) < 0)
+				return -EINVAL;
+		}
+		const char *nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	if (!have_uid)
+		return -EINVAL;
+	*ret = st;
+	return 0;
+}
+
 /* ---- reading one task ---- */
 
 static void task_close(struct task *t)
@@ -154,15 +200,16 @@ static int task_fill(const struct sampler *s, struct task *t)
 	t->ctpid = s->ns_level == 0 ? t->tid : 0;
 
 	if (s->flags & SAMPLE_STATUS) {
-		struct proc_status ps;
-		if (task_read(s, t, TF_STATUS, buf, sizeof(buf)) == 0 && proc_status_parse(buf, &ps) == 0) {
+		struct sample_status ps;
+		if (task_read(s, t, TF_STATUS, buf, sizeof(buf)) == 0 &&
+		    sample_parse_status(buf, s->ns_level, &ps) == 0) {
 			t->have |= SAMPLE_STATUS;
-			t->uid = ps.uid[0];
+			t->uid = ps.uid;
 			t->nvcsw = ps.nvcsw;
 			t->nivcsw = ps.nivcsw;
 			/* A thread's NSpid is its TID at each level. */
-			if (s->ns_level < ps.nspid_levels)
-				t->ctpid = ps.nspid[s->ns_level];
+			if (ps.ctpid)
+				t->ctpid = ps.ctpid;
 		}
 	}
 	if (!(t->have & SAMPLE_STATUS)) {

@@ -79,3 +79,15 @@ double snapshot_interval(const struct snapshot *a, const struct snapshot *b);
 int sample_parse_schedstat(const char *buf, uint64_t *ret_run_ns, uint64_t *ret_wait_ns);
 /* /proc/PID/io: read_bytes, write_bytes, cancelled_write_bytes. */
 int sample_parse_io(const char *buf, uint64_t *ret_read, uint64_t *ret_write, uint64_t *ret_cancelled);
+
+/* What the sampler takes from /proc/PID/status, read by hand (no sscanf:
+ * ten thousand per refresh): the real uid, the PID at NSpid level
+ * ns_level (0 when the line or the level is missing: kernels before 4.1,
+ * a task outside that namespace), and the context switches. */
+struct sample_status {
+	uint32_t uid;
+	pid_t ctpid;
+	bool have_ctxt;
+	uint64_t nvcsw, nivcsw;
+};
+int sample_parse_status(const char *buf, int ns_level, struct sample_status *ret);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* libFuzzer target over every parser that reads container-controlled or
- * runtime-written text, and the shell's line tokenizer (selector 8, which
+ * runtime-written text (selector 0: every /proc file of a task the sampler
+ * reads, and meminfo), and the shell's line tokenizer (selector 8, which
  * also checks what it returns): the first byte picks the parser, the rest is its
  * input (NUL-terminated copy, as the readers hand them over). Selector 9
  * runs every cgroup accounting parser (lib/cgacct.h) on it; the text after
@@ -24,6 +25,7 @@
 #include "lib/proc.h"
 #include "lib/runtime/kubepods.h"
 #include "lib/runtime/runtime.h"
+#include "lib/sample.h"
 #include "lib/shell_lex.h"
 #include "lib/target.h"
 
@@ -185,8 +187,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	switch (data[0] % 11) {
 	case 0: {
+		/* Every file of a task the sampler reads, and meminfo. */
 		struct proc_stat st;
 		proc_stat_parse(s, &st);
+		struct sample_status ss;
+		sample_parse_status(s, 1, &ss);
+		uint64_t a, b, c;
+		sample_parse_schedstat(s, &a, &b);
+		sample_parse_io(s, &a, &b, &c);
+		proc_meminfo_parse_total(s, &a);
 		break;
 	}
 	case 1: {

@@ -143,7 +143,7 @@ static void targets(void **state)
 	strv_free(&s);
 	/* help completes command names. */
 	s = run(true, 2, (char *[]){ "help", "pi" });
-	assert_list(&s, (const char *[]){ "pidmap" }, 1);
+	assert_list(&s, (const char *[]){ "pidmap", "pidstat" }, 2);
 }
 
 static void pids(void **state)

@@ -14,9 +14,7 @@ set -euo pipefail
 
 BURN=nsht-mp-burn
 PINNED=nsht-mp-cpuset
-cleanup() { docker rm -f "$BURN" "$PINNED" >/dev/null 2>&1 || true; }
-trap 'T_RC_SAVE=$?; set +e; cleanup; (exit "$T_RC_SAVE"); _t_exit' EXIT
-cleanup
+t_containers "$BURN" "$PINNED"
 
 # sysstat as a user runs it: its C-locale times, no ISO dates.
 sysstat_mpstat() { env -u S_TIME_FORMAT LC_ALL=C timeout -k 5 60 mpstat "$@"; }

@@ -5,9 +5,10 @@
 # and header, the same layout line for line, every online CPU with -P ALL,
 # Average figures that agree while a CPU burner runs (both run at the same
 # time), a --cpuset-cpus container's CPUs marked as its cgroup says, usage
-# errors, and Ctrl-C still printing the Average lines. What is expected
-# comes from sysstat, /proc/stat, /sys and the cgroup files, never from
-# nsh's output.
+# errors, the busy-neighbour warning over a scripted /proc/stat, and Ctrl-C
+# still printing the Average lines. What is expected comes from sysstat,
+# /proc/stat, /sys, the cgroup files and the fixtures, never from nsh's
+# output.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -153,6 +154,66 @@ assert_exit 2 nsh mpstat 0.01
 assert_contains "$T_ERR" "nsh: mpstat: interval '0.01'"
 assert_exit 2 nsh mpstat 0 2
 assert_exit 2 nsh mpstat 1 0
+
+# steal_root DIR: a host root whose /proc/stat is a FIFO that serves the
+# procstat/steal-NN.txt sequence, one snapshot per open, whatever the
+# timing: each is followed by filler lines until the reader closes (nsh
+# stops reading after the cpu lines), so the next one waits for the next
+# open. The writer's PID is left in STEAL_WRITER.
+steal_root() {
+	cp -r "$T_REPO/tests/fixtures/hosts/docker-v1" "$1"
+	rm -f "$1/proc/stat"
+	mkfifo "$1/proc/stat"
+	(
+		for f in "$T_REPO"/tests/fixtures/procstat/steal-[0-9][0-9].txt; do
+			{ cat "$f"; yes filler; } >"$1/proc/stat" 2>/dev/null || true
+		done
+	) &
+	STEAL_WRITER=$!
+}
+
+# steal_done DIR: the writer ends, what nsh did not read is drained (a
+# writer never stays blocked on the FIFO).
+steal_done() {
+	while kill -0 "$STEAL_WRITER" 2>/dev/null; do
+		timeout 5 head -c 1 "$1/proc/stat" >/dev/null 2>&1 || break
+	done
+	wait "$STEAL_WRITER" 2>/dev/null || true
+}
+
+# The busy-neighbour episodes of the sequence, worked out from the files:
+# %steal of the cpu line per interval, and after which report (1-based) a
+# warning is due for THRESHOLD and a window of WINDOW one-second intervals.
+steal_due() {
+	local threshold=$1 window=$2
+	for f in "$T_REPO"/tests/fixtures/procstat/steal-[0-9][0-9].txt; do head -n 1 "$f"; done |
+		awk -v th="$threshold" -v w="$window" '
+			{ t = 0; for (i = 2; i <= 9; i++) t += $i; st = $9 }
+			NR > 1 { p = (st - pst) / (t - pt) * 100; run = p > th ? run + 1 : 0; if (run == w) print NR - 1 }
+			{ pt = t; pst = st }'
+}
+
+t_begin "mpstat: the busy-neighbour warning, once an episode of high %steal (a scripted /proc/stat)"
+steal_root "$T_TMP/steal1"
+# Sampling every 1 s: three intervals (3.0 s and more) fill a 2.9 s window, two do not.
+run_json --host-root "$T_TMP/steal1" mpstat --steal-window 2.9 1 9 --json
+steal_done "$T_TMP/steal1"
+msg="Warning: %steal above 10.00% for 2.9 s: other guests on this hypervisor are taking CPU time (a busy neighbour)"
+# After which report each warning came: the report lines before it.
+got=$(q -r 'if .warning then "W " + .warning elif .average then empty else "R" end' |
+	awk -v m="$msg" '$1 == "R" { n++ } $1 == "W" { print (substr($0, 3) == m ? n : "wrong text: " substr($0, 3)) }' |
+	tr '\n' ' ')
+assert_eq "$(steal_due 10 3 | tr '\n' ' ')" "$got" "warnings after reports (10%, 3 intervals)"
+assert_eq 2 "$(steal_due 10 3 | wc -l)" "the sequence has two episodes"
+steal_root "$T_TMP/steal2"
+assert_exit 0 nsh --host-root "$T_TMP/steal2" mpstat --steal-threshold 25 --steal-window 2.9 1 9
+steal_done "$T_TMP/steal2"
+want=$(steal_due 25 3)
+assert_eq 1 "$(wc -l <<<"$want")" "one episode above 25%"
+assert_eq "Warning: %steal above 25.00% for 2.9 s: other guests on this hypervisor are taking CPU time (a busy neighbour)" \
+	"$(grep '^Warning:' <<<"$T_OUT")" "the warning line"
+assert_eq "$((want + 4))" "$(grep -n '^Warning:' <<<"$T_OUT" | cut -d: -f1)" \
+	"right after report $want (lines: the first, a blank, the header, the reports)"
 
 t_begin "mpstat: Ctrl-C on a running 'nsh mpstat 1' still prints the Average lines"
 "$NSH" mpstat 1 >"$T_TMP/int" 2>"$T_TMP/int.err" &

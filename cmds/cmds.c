@@ -65,6 +65,13 @@ static const struct cmd_option ls_options[] = {
 	{ 0 },
 };
 
+static const struct cmd_option mpstat_options[] = {
+	{ 'P', NULL, "ALL|CPU,..", "CPUs to report: ALL (the all line and every CPU), or numbers and ranges (0,2-3)" },
+	{ OPT_KEY_LONG + 20, "steal-threshold", "PCT", "busy-neighbour warning when %steal stays above PCT (default 10)" },
+	{ OPT_KEY_LONG + 21, "steal-window", "SECS", "the warning needs it above PCT for SECS on end (default 60)" },
+	{ 0 },
+};
+
 static const struct cmd_option ns_options[] = { { 0 } };
 
 static const struct cmd_option pidmap_options[] = {
@@ -111,6 +118,10 @@ const struct cmd cmds[] = {
 	  CMD_SHELL_ONLY | CMD_NO_TARGET, 1, 1, none, NULL, cmd_shell_only },
 	{ "ls", "", "every container and VM on the host", CMD_NO_TARGET, 0, 0, ls_options, ls_columns,
 	  cmd_ls },
+	{ "mpstat", "[INTERVAL [COUNT]]",
+	  "sysstat mpstat's CPU report and Average lines; a target's cpuset marked; a busy-neighbour warning "
+	  "when %steal stays high. INTERVAL 0 or none: since boot",
+	  CMD_HOST_OK, 0, 2, mpstat_options, mpstat_columns, cmd_mpstat },
 	{ "ns", "", "each namespace of the target next to the host's", CMD_HOST_OK, 0, 0, ns_options,
 	  ns_columns, cmd_ns },
 	{ "pidmap", "[PID..]", "container PID to host PID (--host: the other way), every nesting level",
@@ -169,7 +180,16 @@ static size_t column_count(const struct cmd *c)
 
 int cmd_table_new(struct cmd_ctx *ctx, const char *json_name, struct out_table **ret)
 {
-	return cmd_table_new_cols(ctx, json_name, ctx->cmd->columns, ret);
+	return cmd_table_new_n(ctx, json_name, column_count(ctx->cmd), ret);
+}
+
+static int table_new(struct cmd_ctx *ctx, const char *json_name, const struct out_column *cols, size_t n,
+		     struct out_table **ret);
+
+int cmd_table_new_n(struct cmd_ctx *ctx, const char *json_name, size_t n_cols, struct out_table **ret)
+{
+	size_t all = column_count(ctx->cmd);
+	return table_new(ctx, json_name, ctx->cmd->columns, n_cols < all ? n_cols : all, ret);
 }
 
 int cmd_table_new_cols(struct cmd_ctx *ctx, const char *json_name, const struct out_column *cols,
@@ -178,6 +198,12 @@ int cmd_table_new_cols(struct cmd_ctx *ctx, const char *json_name, const struct 
 	size_t n = 0;
 	while (cols[n].name)
 		n++;
+	return table_new(ctx, json_name, cols, n, ret);
+}
+
+static int table_new(struct cmd_ctx *ctx, const char *json_name, const struct out_column *cols, size_t n,
+		     struct out_table **ret)
+{
 	struct out_table *t;
 	int r = out_table_new(json_name, cols, n, &ctx->out, &t);
 	if (r < 0)

@@ -87,6 +87,9 @@ int cmd_table_new(struct cmd_ctx *ctx, const char *json_name, struct out_table *
  * target shows cgstat --all's). */
 int cmd_table_new_cols(struct cmd_ctx *ctx, const char *json_name, const struct out_column *cols,
 		       struct out_table **ret);
+/* The same with only the first n_cols declared columns (mpstat's CPUSET,
+ * last, exists only with a target: -o cannot name it without one). */
+int cmd_table_new_n(struct cmd_ctx *ctx, const char *json_name, size_t n_cols, struct out_table **ret);
 
 /* Report a target error (resolution or "target exited") once: returns the
  * exit status to use (1). */
@@ -110,6 +113,7 @@ int cmd_exec(struct cmd_ctx *ctx);
 int cmd_help(struct cmd_ctx *ctx);
 int cmd_info(struct cmd_ctx *ctx);
 int cmd_ls(struct cmd_ctx *ctx);
+int cmd_mpstat(struct cmd_ctx *ctx);
 int cmd_ns(struct cmd_ctx *ctx);
 int cmd_pidmap(struct cmd_ctx *ctx);
 int cmd_pidstat(struct cmd_ctx *ctx);
@@ -119,6 +123,7 @@ int cmd_top(struct cmd_ctx *ctx);
 
 extern const struct out_column cgstat_columns[];
 extern const struct out_column ls_columns[];
+extern const struct out_column mpstat_columns[];
 extern const struct out_column ns_columns[];
 extern const struct out_column pidmap_columns[];
 extern const struct out_column pidstat_columns[];

@@ -225,7 +225,9 @@ static int cpu_id(const char **s, unsigned *ret)
 	return 0;
 }
 
-int cg_parse_cpulist(const char *s, unsigned *ret_count)
+/* A cpu list's count and, when mask is not NULL, its CPUs below nbits
+ * as bits (mask cleared by the caller). */
+static int parse_cpulist(const char *s, uint64_t *mask, unsigned nbits, unsigned *ret_count)
 {
 	if (!s)
 		return -EINVAL;
@@ -255,6 +257,8 @@ int cg_parse_cpulist(const char *s, unsigned *ret_count)
 			return -EINVAL;
 		count += b - a + 1;
 		last = b;
+		for (unsigned c = a; mask && c <= b && c < nbits; c++)
+			mask[c / 64] |= UINT64_C(1) << (c % 64);
 		if (*s == ',') {
 			s++;
 			continue;
@@ -264,6 +268,23 @@ int cg_parse_cpulist(const char *s, unsigned *ret_count)
 		break;
 	}
 	*ret_count = count;
+	return 0;
+}
+
+int cg_parse_cpulist(const char *s, unsigned *ret_count)
+{
+	return parse_cpulist(s, NULL, 0, ret_count);
+}
+
+int cg_parse_cpulist_mask(const char *s, uint64_t *mask, unsigned nbits, unsigned *ret_count)
+{
+	unsigned n;
+	int r = parse_cpulist(s, NULL, 0, &n); /* the mask is written only for a good list */
+	if (r < 0)
+		return r;
+	memset(mask, 0, (nbits + 63) / 64 * sizeof(uint64_t));
+	parse_cpulist(s, mask, nbits, &n);
+	*ret_count = n;
 	return 0;
 }
 

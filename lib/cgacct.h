@@ -191,6 +191,9 @@ int cg_parse_cpu_max(const char *s, uint64_t *ret_quota_us, uint64_t *ret_period
 int cg_parse_keyed(const char *buf, const char *key, uint64_t *ret);
 /* A cpu list ("0-3,8,10-11"): how many CPUs. -EINVAL on garbage. */
 int cg_parse_cpulist(const char *s, unsigned *ret_count);
+/* The same, with the CPUs below nbits as bits of mask ((nbits + 63) / 64
+ * words, cleared first): CPU N is bit N % 64 of mask[N / 64]. */
+int cg_parse_cpulist_mask(const char *s, uint64_t *mask, unsigned nbits, unsigned *ret_count);
 /* io.stat lines "MAJ:MIN rbytes=.. wbytes=.. rios=.. wios=.. dbytes=.. dios=..". */
 int cg_parse_io_stat(const char *buf, struct cg_io_dev *out, size_t max, size_t *ret_n);
 /* v1 blkio.throttle.io_service_bytes and .io_serviced ("MAJ:MIN Read N"

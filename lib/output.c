@@ -274,7 +274,7 @@ static int print_json(struct out_table *t)
 
 /* sysstat's layout: the lead (a time, "Average:") left-aligned in its width,
  * then each column right-aligned in its exact width after one space, the
- * last left-aligned after two (Command). */
+ * last left-aligned after two (Command), nothing when it is empty. */
 static int print_fixed(struct out_table *t)
 {
 	FILE *f = t->o.out;
@@ -292,7 +292,7 @@ static int print_fixed(struct out_table *t)
 				v = "-";
 			if (c->flags & OUT_RIGHT)
 				fprintf(f, " %*s", (int)c->width_hint, v);
-			else
+			else if (*v || k + 1 < t->n_order) /* no blanks at the end of a line */
 				fprintf(f, "  %s", v);
 		}
 		fputc('\n', f);

@@ -14,7 +14,7 @@ mkdir -p "$out/corpus"
 i=0
 while IFS= read -r f; do
 	for sel in 0 1 2 3 4 5 6 7 8 9 10; do
-		{ printf "\\x$(printf %02x "$sel")"; head -c 4096 "$f"; } >"$out/corpus/seed-$i-$sel"
+		{ printf '%b' "\\x$(printf %02x "$sel")"; head -c 4096 "$f"; } >"$out/corpus/seed-$i-$sel"
 	done
 	i=$((i + 1))
 done < <(find tests/fixtures -type f -size -64k | head -n 300)

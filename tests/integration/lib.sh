@@ -25,6 +25,17 @@ docker() { timeout 60 "$DOCKER" "$@"; }
 ctr() { timeout 60 /usr/bin/ctr --address "$NSHT_CTRD_SOCK" -n k8s.io "$@"; }
 podman() { timeout 60 /usr/bin/podman --runtime runc "$@"; }
 
+# t_containers NAME..: docker containers the suite makes. What an earlier
+# run left is removed now, and all of them when the suite exits (the trap
+# chains to the harness's).
+T_CONTAINERS=()
+_t_rm_containers() { ((${#T_CONTAINERS[@]} == 0)) || docker rm -f "${T_CONTAINERS[@]}" >/dev/null 2>&1 || true; }
+t_containers() {
+	T_CONTAINERS+=("$@")
+	_t_rm_containers
+	trap 'T_RC_SAVE=$?; set +e; _t_rm_containers; (exit "$T_RC_SAVE"); _t_exit' EXIT
+}
+
 # nsh under a time bound: a hang must fail the test, not the CI run.
 nsh() { timeout -k 5 30 "$NSH" "$@"; }
 

@@ -327,6 +327,25 @@ static void parse_cpulist(void **state)
 	assert_int_equal(n, 99);
 }
 
+/* The CPUs themselves (mpstat marks a target's cpuset): bits below nbits,
+ * the count of all; a bad list leaves the mask as it was. */
+static void parse_cpulist_mask(void **state)
+{
+	(void)state;
+	uint64_t m[2] = { 5, 5 };
+	unsigned n = 99;
+	assert_int_equal(cg_parse_cpulist_mask("0-1,4,64,126-130\n", m, 128, &n), 0);
+	assert_int_equal(n, 9);
+	assert_int_equal(m[0], (1u << 0) | (1u << 1) | (1u << 4));
+	assert_int_equal(m[1], UINT64_C(1) | UINT64_C(3) << 62);
+	assert_int_equal(cg_parse_cpulist_mask("\n", m, 128, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(m[0] | m[1], 0);
+	m[0] = 7;
+	assert_int_equal(cg_parse_cpulist_mask("4,1", m, 128, &n), -EINVAL);
+	assert_int_equal(m[0], 7);
+}
+
 static void parse_io_stat(void **state)
 {
 	(void)state;
@@ -1200,7 +1219,7 @@ int main(void)
 		cmocka_unit_test(parse_limit),
 		cmocka_unit_test(parse_cpu_max),
 		cmocka_unit_test(parse_keyed),
-		cmocka_unit_test(parse_cpulist),
+		cmocka_unit_test(parse_cpulist), cmocka_unit_test(parse_cpulist_mask),
 		cmocka_unit_test(parse_io_stat),
 		cmocka_unit_test(parse_blkio),
 		cmocka_unit_test(parse_psi),

@@ -70,7 +70,7 @@ static void text_table(void **state)
 }
 
 /* sysstat's layout: exact widths, a lead per line, the last column after
- * two spaces (as pidstat prints it). */
+ * two spaces (as pidstat prints it), no trailing blanks when it is empty. */
 static void fixed_layout(void **state)
 {
 	(void)state;
@@ -96,12 +96,18 @@ static void fixed_layout(void **state)
 	out_set_int(t, r, 0, 1000);
 	out_set_float(t, r, 1, 12.345, 2);
 	out_set_str(t, r, 2, "sh");
+	r = out_row_add(t, -1);
+	out_row_lead(t, r, "Average:");
+	out_set_int(t, r, 0, 1);
+	out_set_float(t, r, 1, 0, 2);
+	out_set_str(t, r, 2, "");
 	assert_int_equal(out_table_print(t), 0);
 	out_table_free(t);
 	fclose(f);
 	assert_string_equal(buf, "01:27:08      UID    %usr  Command\n"
 				 "01:27:09        0    1.00  process_api\n"
-				 "Average:     1000   12.35  sh\n");
+				 "Average:     1000   12.35  sh\n"
+				 "Average:        1    0.00\n");
 	free(buf);
 }
 

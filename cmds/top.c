@@ -71,6 +71,7 @@ void top_rows(const struct top_view *v, const struct snapshot *prev, const struc
 			continue;
 		struct top_row *r = &rows[n++];
 		r->t = t;
+		r->uid = t->uid;
 		const struct task *p = prev ? snapshot_find(prev, t->tgid, t->thread, t->tid) : NULL;
 		double used = task_cpu_secs(t, v->hz);
 		if (task_same(p, t) && dt > 0 && used >= task_cpu_secs(p, v->hz))
@@ -148,11 +149,11 @@ void top_fill(const struct top_view *v, struct out_table *tb, const struct top_r
 			out_set_int(tb, row, TC_CTPID, t->ctpid);
 		else
 			out_set_null(tb, row, TC_CTPID, "-");
-		const char *user = passwd_lookup(host_rows ? &v->host_users : &v->users, t->uid);
+		const char *user = passwd_lookup(host_rows ? &v->host_users : &v->users, r->uid);
 		if (user) {
 			out_set_str(tb, row, TC_USER, user);
 		} else {
-			snprintf(buf, sizeof(buf), "%u", t->uid);
+			snprintf(buf, sizeof(buf), "%u", r->uid);
 			out_set_str(tb, row, TC_USER, buf);
 		}
 		out_set_float(tb, row, TC_CPU, r->cpu, 1);
@@ -217,6 +218,7 @@ void top_view_close(struct top_view *v)
 {
 	snapshot_free(&v->prev);
 	snapshot_free(&v->hprev);
+	member_cache_free(&v->members);
 	cg_reader_close(&v->rd);
 	free(v->cg);
 	passwd_map_free(&v->users);
@@ -234,7 +236,7 @@ int top_view_refresh(struct top_view *v, bool threads, bool host_block)
 	size_t n = 0;
 	/* The container list shows no process rows: the host's only with
 	 * --host (below). */
-	int r = v->header_only ? 0 : target_members(v->t, &pids, &n);
+	int r = v->header_only ? 0 : target_members_cached(v->t, &v->members, &pids, &n);
 	if (r < 0)
 		return r;
 	struct sampler s;
@@ -261,12 +263,16 @@ int top_view_refresh(struct top_view *v, bool threads, bool host_block)
 			n_all = 0;
 		}
 		struct sampler hs;
-		sampler_init(&hs, v->h, 0, 0);
+		sampler_init(&hs, v->h, SAMPLE_NO_OWNER, 0);
 		struct snapshot hcur;
 		if (sampler_take(&hs, all, n_all, &v->hprev, &hcur) == 0) {
 			free(v->hrows);
 			top_rows(v, &v->hprev, &hcur, false, &v->hrows, &v->n_hrows);
 			top_sort(v->hrows, v->n_hrows, TC_CPU);
+			/* The owner of only the rows shown: one stat each, not ten
+			 * thousand. */
+			for (size_t k = 0; k < v->n_hrows && k < TOP_HOST_ROWS; k++)
+				v->hrows[k].uid = sample_owner(v->h, v->hrows[k].t->tgid);
 			snapshot_free(&v->hprev);
 			v->hprev = hcur;
 		}
@@ -416,8 +422,7 @@ enum { OPT_BATCH = 'b', OPT_ITER = 'n', OPT_DELAY = 'd', OPT_THREADS = 'H', OPT_
 /* The first frame's rates need a first interval: procps waits a moment
  * too; a short one, so that `top -b -n 1` answers at once. */
 #define TOP_FIRST_INTERVAL 0.5
-/* --host: how many of the busiest host processes */
-#define TOP_HOST_ROWS 10
+
 
 /* --host's rows in JSON: the ten busiest host processes. */
 static struct json_object *host_json(const struct top_view *v)
@@ -427,7 +432,7 @@ static struct json_object *host_json(const struct top_view *v)
 		const struct top_row *hr = &v->hrows[k];
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "pid", json_object_new_int(hr->t->tid));
-		json_object_object_add(o, "user", json_object_new_int64(hr->t->uid));
+		json_object_object_add(o, "user", json_object_new_int64(hr->uid));
 		json_object_object_add(o, "cpu", cgv_dbl(hr->cpu, 1));
 		json_object_object_add(o, "rss_kb", json_object_new_int64((int64_t)hr->rss_kb));
 		json_object_object_add(o, "comm", json_object_new_string(hr->t->st.comm));

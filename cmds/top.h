@@ -32,8 +32,12 @@ enum {
 	(CG_WANT(CG_F_CPU) | CG_WANT(CG_F_THROTTLE) | CG_WANT(CG_F_MEM) | CG_WANT(CG_F_MEM_STAT) | CG_WANT(CG_F_PIDS) | \
 	 CG_WANT(CG_F_PSI))
 
+/* --host: how many of the busiest host processes */
+#define TOP_HOST_ROWS 10
+
 struct top_row {
 	const struct task *t; /* in the view's last snapshot */
+	uint32_t uid;         /* its owner (for --host rows: only those shown) */
 	double cpu;           /* % of one core in the interval */
 	double quota_pct;     /* of the container's quota, -1 none */
 	uint64_t rss_kb;
@@ -62,6 +66,7 @@ struct top_view {
 	struct passwd_map users, host_users; /* the container's /etc/passwd, the host's */
 
 	/* its tasks, and the host's for --host */
+	struct member_cache members;
 	struct snapshot prev, hprev;
 	struct top_row *rows, *hrows;
 	size_t n_rows, n_hrows;

@@ -131,7 +131,7 @@ static char *target_frame(const struct top_view *v, bool host_block)
 	}
 	if (host_block && out_table_new("host_processes", top_columns, TC_COUNT, &o, &tb) == 0) {
 		fprintf(f, "\nBusiest host processes\n");
-		top_fill(v, tb, v->hrows, v->n_hrows < 10 ? v->n_hrows : 10, true); /* TOP_HOST_ROWS */
+		top_fill(v, tb, v->hrows, v->n_hrows < TOP_HOST_ROWS ? v->n_hrows : TOP_HOST_ROWS, true);
 		out_table_print(tb);
 		out_table_free(tb);
 	}

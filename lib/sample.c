@@ -212,14 +212,10 @@ static int task_fill(const struct sampler *s, struct task *t)
 				t->ctpid = ps.ctpid;
 		}
 	}
-	if (!(t->have & SAMPLE_STATUS)) {
-		/* The owner of /proc/PID is the task's effective uid: one stat,
-		 * no 1.5 KB status to generate and parse (top, 10k tasks). */
-		char path[32];
-		struct stat sb;
-		snprintf(path, sizeof(path), "/proc/%d", t->tgid);
-		t->uid = host_stat(s->h, path, &sb) == 0 ? (uint32_t)sb.st_uid : 0;
-	}
+	/* The owner of /proc/PID is the task's effective uid: one stat, no
+	 * 1.5 KB status to generate and parse (top, 10k tasks). */
+	if (!(t->have & SAMPLE_STATUS) && !(s->flags & SAMPLE_NO_OWNER))
+		t->uid = sample_owner(s->h, t->tgid);
 	if ((s->flags & SAMPLE_SCHEDSTAT) && task_read(s, t, TF_SCHEDSTAT, buf, 256) == 0 &&
 	    sample_parse_schedstat(buf, &t->run_ns, &t->wait_ns) == 0)
 		t->have |= SAMPLE_SCHEDSTAT;
@@ -227,6 +223,14 @@ static int task_fill(const struct sampler *s, struct task *t)
 	    sample_parse_io(buf, &t->rbytes, &t->wbytes, &t->cwbytes) == 0)
 		t->have |= SAMPLE_IO;
 	return 0;
+}
+
+uint32_t sample_owner(const struct host *h, pid_t tgid)
+{
+	char path[32];
+	struct stat sb;
+	snprintf(path, sizeof(path), "/proc/%d", tgid);
+	return host_stat(h, path, &sb) == 0 ? (uint32_t)sb.st_uid : 0;
 }
 
 /* ---- snapshots ---- */

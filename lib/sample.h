@@ -24,6 +24,8 @@ enum sample_flags {
 	SAMPLE_SCHEDSTAT = 1 << 1, /* time on a CPU and waiting for one: schedstat */
 	SAMPLE_IO = 1 << 2,        /* bytes read, written, cancelled: io */
 	SAMPLE_THREADS = 1 << 3,   /* every thread too, after its process */
+	SAMPLE_NO_OWNER = 1 << 4,  /* no uid without status (top's host block: the caller
+				    * asks sample_owner for the few rows it shows) */
 };
 
 enum task_file { TF_STAT, TF_STATUS, TF_SCHEDSTAT, TF_IO, TF_COUNT };
@@ -69,6 +71,10 @@ bool task_same(const struct task *a, const struct task *b);
 
 /* Close its files and free it; it is empty and reusable after. */
 void snapshot_free(struct snapshot *sn);
+
+/* The owner of /proc/PID (the effective uid), for a task taken with
+ * SAMPLE_NO_OWNER; 0 when it cannot be told. */
+uint32_t sample_owner(const struct host *h, pid_t tgid);
 
 /* Seconds between two snapshots. */
 double snapshot_interval(const struct snapshot *a, const struct snapshot *b);

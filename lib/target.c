@@ -647,7 +647,9 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int target_members(const struct target *t, pid_t **ret, size_t *ret_n)
+/* The scan behind target_members; with a cache, a PID whose verdict it
+ * holds is not asked again (see target_members_cached). */
+static int members(const struct target *t, struct member_cache *mc, pid_t **ret, size_t *ret_n)
 {
 	const struct host *h = t->host;
 	pid_t *all = NULL;
@@ -668,28 +670,76 @@ int target_members(const struct target *t, pid_t **ret, size_t *ret_n)
 		qsort(cg, n_cg, sizeof(*cg), cmp_pid);
 	bool own_pidns = t->ns[NS_PID] && t->ns[NS_PID] != t->host_ns[NS_PID];
 
+	/* Verdicts of the last scan: a process never leaves its pid namespace,
+	 * so a PID seen then keeps its verdict. */
+	struct member_cache next = { 0 };
+	if (mc) {
+		next.pid = malloc((n_all ? n_all : 1) * sizeof(*next.pid));
+		next.member = malloc((n_all ? n_all : 1) * sizeof(*next.member));
+		if (!next.pid || !next.member) {
+			free(next.pid);
+			free(next.member);
+			next = (struct member_cache){ 0 };
+		}
+	}
+	bool use_cache = mc && mc->scans % MEMBER_RESCAN != 0;
+
 	/* A member is in the target's pid namespace (or one nested in it,
 	 * which is why a cgroup member in another namespace gets the slower
 	 * ancestry walk); without a pid namespace of its own, its cgroup says.
 	 * The pid namespace rule keeps out leftovers of an earlier run that
 	 * still sit in the cgroup (a killed nspawn leaves its payload). */
-	size_t w = 0;
+	size_t w = 0, k = 0;
 	for (size_t i = 0; i < n_all; i++) {
 		pid_t p = all[i];
 		bool in_cg = cg && bsearch(&p, cg, n_cg, sizeof(*cg), cmp_pid);
 		bool member = in_cg && !own_pidns;
 		if (own_pidns) {
-			uint64_t ino;
-			member = ns_read_inode(h, p, NS_PID, &ino) == 0 &&
-				 (ino == t->ns[NS_PID] || (in_cg && ns_pid_within(h, p, t->ns[NS_PID])));
+			while (use_cache && k < mc->n && mc->pid[k] < p)
+				k++;
+			if (use_cache && k < mc->n && mc->pid[k] == p) {
+				member = mc->member[k];
+			} else {
+				uint64_t ino;
+				member = ns_read_inode(h, p, NS_PID, &ino) == 0 &&
+					 (ino == t->ns[NS_PID] || (in_cg && ns_pid_within(h, p, t->ns[NS_PID])));
+			}
+		}
+		if (next.pid) {
+			next.pid[next.n] = p;
+			next.member[next.n++] = member;
 		}
 		if (member)
 			all[w++] = p;
 	}
 	free(cg);
+	if (mc) {
+		unsigned scans = mc->scans + 1;
+		free(mc->pid);
+		free(mc->member);
+		*mc = next;
+		mc->scans = scans;
+	}
 	*ret = all;
 	*ret_n = w;
 	return 0;
+}
+
+int target_members(const struct target *t, pid_t **ret, size_t *ret_n)
+{
+	return members(t, NULL, ret, ret_n);
+}
+
+int target_members_cached(const struct target *t, struct member_cache *mc, pid_t **ret, size_t *ret_n)
+{
+	return members(t, mc, ret, ret_n);
+}
+
+void member_cache_free(struct member_cache *mc)
+{
+	free(mc->pid);
+	free(mc->member);
+	*mc = (struct member_cache){ 0 };
 }
 
 int target_open_root(const struct target *t)

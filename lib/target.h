@@ -78,6 +78,22 @@ int target_check(const struct target *t);
  * namespace and of its cgroup subtree; for the host, every process. */
 int target_members(const struct target *t, pid_t **ret, size_t *ret_n);
 
+/* The same for a view that asks again and again (top): a PID's verdict is
+ * kept from one call to the next (a process never leaves its pid
+ * namespace), so only new PIDs cost a namespace lookup; every
+ * MEMBER_RESCAN-th call asks them all again, so a PID reused meanwhile by a
+ * process of another namespace is not taken for long. Start zeroed; free
+ * with member_cache_free. */
+#define MEMBER_RESCAN 10
+struct member_cache {
+	pid_t *pid; /* ascending, as scanned */
+	bool *member;
+	size_t n;
+	unsigned scans;
+};
+int target_members_cached(const struct target *t, struct member_cache *mc, pid_t **ret, size_t *ret_n);
+void member_cache_free(struct member_cache *mc);
+
 /* O_PATH dirfd of the target's root filesystem (the host's own root for the
  * host target, whose PID 1 may deny /proc/1/root), for safe_open reads. */
 int target_open_root(const struct target *t);

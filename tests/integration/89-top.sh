@@ -50,6 +50,15 @@ load=$(cut -d' ' -f1 /proc/loadavg)
 close "$(q '.host.load[0]')" "$load" 1 || _t_fail "host load" "$load (+-1)" "$(q '.host.load[0]')"
 [[ $(q '.host.cpu.st') != null ]] || _t_fail "host %st" "a number" "null"
 
+t_begin "top -b: a process started in the container while top runs shows in the next frame"
+( sleep 1.5; docker exec -d "$BURN" sleep 77 ) &
+run_json "$BURN" top -b -n 4 -d 1 --json
+wait
+late=$(pgrep -f '^sleep 77$' | head -n 1)
+[[ -n $late ]] || _t_fail "the late process" "running" "not found"
+assert_eq "$late" "$(tail -n 1 <<<"$J" | jq -r '.processes[] | select(.comm == "sleep") | .pid')" \
+	"the last frame lists it by host PID"
+
 t_begin "top -b: the text frame, container first, then the host, then the rows"
 assert_exit 0 nsh "$BURN" top -b -n 1 -d 0.5
 head=$(grep -n '^HOST-PID' <<<"$T_OUT" | cut -d: -f1)

@@ -409,6 +409,7 @@ int cmd_biosnoop(struct cmd_ctx *ctx)
 
 	/* Rows go out in blocks, flushed after each poll. */
 	static char obuf[1 << 16];
+	fflush(ctx->out.out);
 	if (!isatty(fileno(ctx->out.out)))
 		setvbuf(ctx->out.out, obuf, _IOFBF, sizeof(obuf));
 	if (s.show_rows)

@@ -2,6 +2,7 @@
 #include "blkdev.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,7 +33,10 @@ int blkdev_lookup(const struct host *h, const char *name, unsigned *ret_maj, uns
 	if (!*name || strchr(name, '/') || name[0] == '.' || strlen(name) > 64)
 		return -EINVAL;
 	char path[128], text[32];
-	snprintf(path, sizeof(path), "/sys/class/block/%s/dev", name);
+	/* A partition's I/O is the disk's (biosnoop shows whole disks). */
+	snprintf(path, sizeof(path), "/sys/class/block/%s/partition", name);
+	bool part = host_read_small(h, path, text, sizeof(text)) >= 0;
+	snprintf(path, sizeof(path), part ? "/sys/class/block/%s/../dev" : "/sys/class/block/%s/dev", name);
 	int r = host_read_small(h, path, text, sizeof(text));
 	if (r < 0)
 		return r;

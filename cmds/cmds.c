@@ -3,6 +3,9 @@
  * parsing and arity checks all come from here. */
 #include "cmds.h"
 #include "lib/util.h"
+#ifdef NSH_HAVE_BPF
+#include "bpf/loader.h"
+#endif
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +37,16 @@ static const struct cmd_option exec_options[] = {
 static const struct cmd_option enter_options[] = {
 	{ OPT_KEY_LONG + 12, "host-tools", NULL, "a host shell with the target's /proc and root" },
 	{ OPT_KEY_LONG + 14, "force", NULL, "allow --host-tools on a CAP_SYS_ADMIN/CAP_SYS_PTRACE target" },
+	{ 0 },
+};
+
+static const struct cmd_option biosnoop_options[] = {
+	{ 'd', "disk", "DISK", "only this disk (vda, loop0, /dev/sdb)" },
+	{ 'Q', "queued", NULL, "show QUE(ms): start (or insert) to issue" },
+	{ 'a', "all", NULL, "every I/O of the host, with the CONTAINER charged (no target)" },
+	{ OPT_KEY_LONG + 30, "hist", NULL, "no rows: only the histogram and outliers at the end" },
+	{ OPT_KEY_LONG + 31, "min-ms", "N", "outliers are the I/Os slower than N ms (default: above p99)" },
+	{ OPT_KEY_LONG + 32, "raw-tp", NULL, "attach raw_tp/ even where tp_btf/ works (the older kernels' way)" },
 	{ 0 },
 };
 
@@ -99,6 +112,10 @@ static const struct cmd_option ps_options[] = {
 const struct cmd cmds[] = {
 	{ "attach", "TARGET", "shell: make TARGET the one commands run against", CMD_SHELL_ONLY | CMD_NO_TARGET, 1, 1,
 	  none, NULL, cmd_shell_only },
+	{ "biosnoop", "[DURATION]",
+	  "eBPF: one row per block I/O of the target, charged where it starts (the request's blkcg for writeback); "
+	  "Ctrl-C or DURATION seconds end it with a latency histogram and the outliers",
+	  CMD_HOST_OK | CMD_NEEDS_BPF, 0, 1, biosnoop_options, biosnoop_columns, cmd_biosnoop },
 	{ "cgstat", "[INTERVAL [COUNT]]",
 	  "the target's cgroup: CPU against its quota, throttling, memory against its limit, I/O, pids, PSI; "
 	  "INTERVAL 0: one report, rates averaged since the start",
@@ -224,6 +241,25 @@ int cmd_shell_only(struct cmd_ctx *ctx)
 	out_error(ctx->cmd->name, "only inside the shell: run 'nsh' or 'nsh TARGET', or 'nsh -c \"%s ...\"'",
 		  ctx->cmd->name);
 	return EXIT_USAGE;
+}
+
+int cmd_bpf_ready(const struct cmd *c)
+{
+#ifdef NSH_HAVE_BPF
+	int r = bpf_preflight();
+	if (r == -ENOENT) {
+		out_error(c->name, "the kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE needs CONFIG_DEBUG_INFO_BTF=y");
+		return EXIT_FAIL;
+	}
+	if (r < 0) {
+		out_error(c->name, "needs CAP_BPF and CAP_PERFMON: run as root");
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+#else
+	out_error(c->name, "built without eBPF support");
+	return EXIT_FAIL;
+#endif
 }
 
 int cmd_target_error(const char *spec, int err)

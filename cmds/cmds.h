@@ -20,6 +20,7 @@ enum cmd_flags {
 	CMD_RAW_ARGS = 1 << 4,     /* parses its own arguments (exec: options end at the command) */
 	CMD_EXEC_STATUS = 1 << 5,  /* exits like docker exec: 125 when nsh fails before the command runs */
 	CMD_SHELL_ONLY = 1 << 6,   /* the shell's own (attach, detach, exit, log): shell/session.c runs them */
+	CMD_NEEDS_BPF = 1 << 7,    /* eBPF: built with it, kernel BTF, CAP_BPF + CAP_PERFMON */
 };
 
 /* Keys above 255 are long-only options. */
@@ -91,6 +92,11 @@ int cmd_table_new_cols(struct cmd_ctx *ctx, const char *json_name, const struct 
  * last, exists only with a target: -o cannot name it without one). */
 int cmd_table_new_n(struct cmd_ctx *ctx, const char *json_name, size_t n_cols, struct out_table **ret);
 
+/* A CMD_NEEDS_BPF command can run: built with eBPF, the kernel has BTF,
+ * nsh has CAP_BPF + CAP_PERFMON. Reports why not once; returns the exit
+ * status (0 go ahead, 1). */
+int cmd_bpf_ready(const struct cmd *c);
+
 /* Report a target error (resolution or "target exited") once: returns the
  * exit status to use (1). */
 int cmd_target_error(const char *spec, int err);
@@ -107,6 +113,7 @@ enum {
 extern volatile sig_atomic_t cmd_interrupted;
 
 /* The commands. */
+int cmd_biosnoop(struct cmd_ctx *ctx);
 int cmd_cgstat(struct cmd_ctx *ctx);
 int cmd_enter(struct cmd_ctx *ctx);
 int cmd_exec(struct cmd_ctx *ctx);
@@ -121,6 +128,7 @@ int cmd_ps(struct cmd_ctx *ctx);
 int cmd_shell_only(struct cmd_ctx *ctx);
 int cmd_top(struct cmd_ctx *ctx);
 
+extern const struct out_column biosnoop_columns[];
 extern const struct out_column cgstat_columns[];
 extern const struct out_column ls_columns[];
 extern const struct out_column mpstat_columns[];

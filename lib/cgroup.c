@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "proc.h"
 #include "util.h"
@@ -421,4 +422,62 @@ const char *cgroup_primary_owned(const struct host *h, const struct cgroup_paths
 		}
 	}
 	return NULL;
+}
+
+static int path_level(const char *path)
+{
+	int n = 0;
+	for (const char *p = path; *p; p++)
+		if (*p == '/' && p[1] && p[1] != '/')
+			n++;
+	return n;
+}
+
+static uint64_t dir_ino(const struct host *h, const char *dir)
+{
+	struct stat st;
+	if (host_stat(h, dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+/* Is controller ctl enabled on the unified tree mounted at root? */
+static bool unified_has(const struct host *h, const char *root, const char *ctl)
+{
+	char path[PATH_MAX], buf[512];
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
+	if (host_read_small(h, path, buf, sizeof(buf)) < 0)
+		return false;
+	for (char *save = NULL, *w = strtok_r(buf, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
+		if (strcmp(w, ctl) == 0)
+			return true;
+	return false;
+}
+
+int cgroup_bpf_ids(const struct host *h, const struct cgroup_paths *p, struct cgroup_ids *ret)
+{
+	struct cgroup_ids ids = { 0 };
+	const char *uroot = h->cgroup_version == 2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+	char dir[PATH_MAX];
+
+	if (p->has_unified) {
+		const char *path = strcmp(p->unified, "/") == 0 ? "" : p->unified;
+		if (snprintf(dir, sizeof(dir), "%s%s", uroot, path) < (int)sizeof(dir)) {
+			ids.unified_id = dir_ino(h, dir);
+			ids.unified_level = path_level(p->unified);
+		}
+	}
+	const char *blkio = cgroup_v1_path(p, "blkio");
+	if (blkio && h->cgroup_version != 2) {
+		if (cgroup_dir(h, p, "blkio", dir, sizeof(dir)) == 0) {
+			ids.blkcg_id = dir_ino(h, dir);
+			ids.blkcg_level = path_level(blkio);
+		}
+	} else if (p->has_unified && unified_has(h, uroot, "io")) {
+		ids.blkcg_id = ids.unified_id;
+		ids.blkcg_level = ids.unified_level;
+		ids.blkcg_v2 = true;
+	}
+	*ret = ids;
+	return ids.unified_id || ids.blkcg_id ? 0 : -ENOENT;
 }

@@ -79,3 +79,18 @@ bool cgroup_owns(const struct host *h, const struct cgroup_paths *mine, const st
 /* The first owned hierarchy in the primary order, NULL when none is. */
 const char *cgroup_primary_owned(const struct host *h, const struct cgroup_paths *mine,
 				 const struct cgroup_paths *parent, const char **ret_controller);
+
+/* What BPF programs see of a cgroup: the kernel's cgroup id (the inode of
+ * its directory) and depth, in the unified tree (bpf_get_current_cgroup_id:
+ * v2, or a hybrid host's /sys/fs/cgroup/unified) and in the tree of the
+ * block controller (io on v2, else v1 blkio), which is what a request's
+ * blkcg names. 0 ids: not found there. */
+struct cgroup_ids {
+	uint64_t unified_id;
+	int unified_level;
+	uint64_t blkcg_id;
+	int blkcg_level;
+	bool blkcg_v2;  /* the block controller is on the unified tree (writeback is then charged to
+	                 * the cgroup that dirtied the pages) */
+};
+int cgroup_bpf_ids(const struct host *h, const struct cgroup_paths *p, struct cgroup_ids *ret);

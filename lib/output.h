@@ -80,6 +80,30 @@ void out_table_json_lines(struct out_table *t);
 void out_row_lead(struct out_table *t, int row, const char *lead);
 void out_table_free(struct out_table *t);
 
+/* Streaming rows (biosnoop: one per I/O, up to hundreds of thousands a
+ * second): nothing is kept, a row is printed when it is complete. Text in
+ * the columns' widths like libbpf-tools' printf (left-aligned and padded,
+ * OUT_RIGHT right-aligned, OUT_WRAP cut to its width, the last column
+ * unpadded, one space between); --json one object per line. -o and the
+ * default selection as for tables. */
+struct out_stream;
+/* -EINVAL with *ret_bad set to an unknown column in -o. */
+int out_stream_new(const struct out_column *cols, size_t n_cols, const struct out_opts *o, struct out_stream **ret,
+		   const char **ret_bad);
+/* The header line (text only). */
+void out_stream_header(struct out_stream *s);
+/* Is the column printed (selected)? Saves formatting what is not. */
+bool out_stream_wants(const struct out_stream *s, int col);
+void out_stream_str(struct out_stream *s, int col, const char *v); /* NULL: null */
+void out_stream_int(struct out_stream *s, int col, int64_t v);
+void out_stream_float(struct out_stream *s, int col, double v, int decimals);
+/* Print the row (unset cells: "-" and null) and start the next. */
+int out_stream_row(struct out_stream *s);
+/* The row as a JSON object instead (a summary that nests rows), and start
+ * the next. */
+struct json_object *out_stream_row_json(struct out_stream *s);
+void out_stream_free(struct out_stream *s);
+
 /* A whole JSON document (info): printed pretty or plain, with newline. */
 int out_json(const struct out_opts *o, struct json_object *obj);
 

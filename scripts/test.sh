@@ -29,9 +29,10 @@ step() {
 }
 
 # meson prints "Ok: N", "Fail: N", "Skipped: N", ... after a run.
+# unit DIR [SUITE]: the unit suite, or another meson suite (bpf).
 unit() {
-	local dir=$1 out=$log/unit-$1.out
-	meson test -C "$dir" --suite unit --print-errorlogs --num-processes 2 >"$out" 2>&1
+	local dir=$1 suite=${2:-unit} out=$log/${2:-unit}-$1.out
+	meson test -C "$dir" --suite "$suite" --print-errorlogs --num-processes 2 >"$out" 2>&1
 	cat "$out" | grep -E '^ *[0-9]+/[0-9]+ ' || true
 	grep -E 'FAIL|ERROR' "$out" | head -20 || true
 	local ok f s e
@@ -40,7 +41,7 @@ unit() {
 	s=$(awk '/^Skipped:/{print $2}' "$out")
 	e=$(awk '/^(Unexpected Pass|Timeout):/{n+=$NF} END{print n+0}' "$out")
 	if [ -z "$ok" ]; then
-		echo "FAILED  unit suite in $dir did not run"
+		echo "FAILED  $suite suite in $dir did not run"
 		tail -n 30 "$out"
 		count 0 1
 		return
@@ -82,6 +83,10 @@ note "unit tests under ASan + UBSan"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 unit build-asan
+
+note "bpf suite: every skeleton opens, loads and attaches on this kernel"
+unit build bpf
+unit build-asan bpf
 
 note "fuzzing the parsers (libFuzzer, ASan + UBSan)"
 suite tests/fuzz/run.sh none

@@ -222,6 +222,13 @@ static int run_command(struct nsh_globals *g, const char *target_spec, struct ta
 		free(ctx.argv);
 		return EXIT_USAGE;
 	}
+	if (c->flags & CMD_NEEDS_BPF) {
+		r = cmd_bpf_ready(c);
+		if (r != EXIT_OK) {
+			free(ctx.argv);
+			return r;
+		}
+	}
 	if ((c->flags & CMD_NEEDS_ROOT) && geteuid() != 0) {
 		out_error(c->name, "needs root: run as root");
 		free(ctx.argv);

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* biosnoop's event ABI, shared by biosnoop.bpf.c and user space, and (for
+ * user space only) the loader API that cmds/biosnoop.c calls. */
+#pragma once
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+#define BIO_COMM_LEN 16
+
+/* The request's operation and flags, translated in the kernel from this
+ * kernel's REQ_* bits (they moved between versions) so user space formats
+ * the T column without knowing the kernel. */
+enum bio_op {
+	BIO_OP_READ,
+	BIO_OP_WRITE,
+	BIO_OP_FLUSH,
+	BIO_OP_DISCARD,
+	BIO_OP_SECURE_ERASE,
+	BIO_OP_OTHER,
+};
+
+enum bio_rq_flag {
+	BIO_F_PREFLUSH = 1 << 0,
+	BIO_F_FUA = 1 << 1,
+	BIO_F_RAHEAD = 1 << 2,
+	BIO_F_SYNC = 1 << 3,
+	BIO_F_META = 1 << 4,
+};
+
+/* Whom the I/O is charged to. */
+enum bio_owner {
+	BIO_OWNER_TASK = 1,  /* the task that started it (submitter context) */
+	BIO_OWNER_BLKCG = 2, /* the request's blkcg (rq->bio->bi_blkg): writeback of dirty pages */
+};
+
+struct bio_event {
+	__u64 ts_ns;     /* completion, bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	__u64 lat_ns;    /* issue -> completion: the device */
+	__u64 queue_ns;  /* start (or insert) -> issue; ~0 when the start was not seen */
+	__u64 sector;
+	__u64 cgroup_id; /* the starting task's cgroup (the v2 or hybrid unified tree) */
+	__u64 blkcg_id;  /* the request's blkcg cgroup, 0 none or the root */
+	__u32 pidns_ino; /* the pid namespace CTPID is in */
+	__u32 pid;       /* host TGID of the starting task */
+	__u32 ctpid;     /* its TGID inside pidns_ino, 0 unknown */
+	__u32 bytes;
+	__u32 dev;       /* the disk: major << 20 | first minor */
+	__u8 op;         /* enum bio_op */
+	__u8 flags;      /* enum bio_rq_flag */
+	__u8 owner;      /* enum bio_owner */
+	__u8 pad;
+	char comm[BIO_COMM_LEN];
+};
+
+#define BIO_DEV_MAJOR(d) ((d) >> 20)
+#define BIO_DEV_MINOR(d) ((d) & ((1u << 20) - 1))
+#define BIO_QUEUE_UNKNOWN (~0ull)
+
+#ifndef __bpf__
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "loader.h"
+
+/* What the kernel side filters on; 0 / -1 fields are off. */
+struct biosnoop_config {
+	uint64_t cgroup_id;   /* the target's cgroup in the unified tree, 0 none */
+	int cgroup_level;     /* its depth there (/ is 0) */
+	uint64_t blkcg_id;    /* the target's cgroup in the blkcg tree (v2, or v1 blkio), 0 none */
+	int blkcg_level;
+	uint64_t pidns_ino;   /* the target's pid namespace, 0 none (filter off when no cgroup either) */
+	int pidns_level;      /* level of that pid namespace for CTPID, -1: each task's innermost */
+	uint32_t dev;         /* -d: major << 20 | minor, 0 all */
+	bool queued;          /* -Q: also block_rq_insert for the queue time */
+	bool filter;          /* false: every I/O of the host */
+	enum bpf_attach_mode mode;
+	uint32_t ringbuf_bytes; /* 0: the default */
+};
+
+struct biosnoop;
+
+/* Open, configure, load and attach. -errno; on failure *ret_err (if given)
+ * says which step failed and why (the verifier's first lines included). */
+int biosnoop_open(const struct biosnoop_config *cfg, int (*on_event)(void *ctx, const struct bio_event *e),
+		  void *ctx, struct biosnoop **ret, struct bpf_load_error *ret_err);
+/* The attach points in use, "tp_btf/block_io_start tp_btf/block_rq_issue ...". */
+const char *biosnoop_attach_points(const struct biosnoop *b);
+/* Wait up to timeout_ms for events, then hand every waiting one to on_event.
+ * Returns the number handled or -errno (-EINTR on a signal). */
+int biosnoop_poll(struct biosnoop *b, int timeout_ms);
+/* I/Os lost: the ring buffer was full, or too many were in flight to track. */
+uint64_t biosnoop_drops(const struct biosnoop *b);
+uint64_t biosnoop_untracked(const struct biosnoop *b);
+void biosnoop_close(struct biosnoop *b);
+#endif

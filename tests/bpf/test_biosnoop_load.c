@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+/* bpf suite: the biosnoop skeleton opens, loads and attaches on this kernel
+ * in every attach mode (tp_btf/, raw_tp/), with and without -Q and the
+ * in-kernel filters, and its events arrive: an O_DIRECT write made here is
+ * seen with this process's PID, the disk of the file, W and its size.
+ * Needs root (CAP_BPF + CAP_PERFMON); skips (exit 77) otherwise. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "bpf/biosnoop.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                            \
+	do {                                                                                        \
+		if (!(cond)) {                                                                      \
+			printf("not ok: " __VA_ARGS__);                                             \
+			putchar('\n');                                                              \
+			failures++;                                                                 \
+		}                                                                                   \
+	} while (0)
+
+struct seen {
+	uint32_t dev;
+	int mine, mine_write, mine_bytes_ok;
+};
+
+static int on_event(void *ctx, const struct bio_event *e)
+{
+	struct seen *s = ctx;
+	if (e->pid != (uint32_t)getpid())
+		return 0;
+	s->mine++;
+	if (e->op == BIO_OP_WRITE && e->dev == s->dev)
+		s->mine_write++;
+	if (e->bytes % 4096 == 0 && e->bytes > 0 && e->owner)
+		s->mine_bytes_ok++;
+	return 0;
+}
+
+/* The whole disk of the file system under dir (major << 20 | first minor). */
+static uint32_t disk_of(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0)
+		return 0;
+	char link[128], path[PATH_MAX];
+	snprintf(link, sizeof(link), "/sys/dev/block/%u:%u/partition", major(st.st_dev), minor(st.st_dev));
+	unsigned maj = major(st.st_dev), min = minor(st.st_dev);
+	if (access(link, F_OK) == 0) {
+		/* A partition: its parent directory is the disk. */
+		snprintf(link, sizeof(link), "/sys/dev/block/%u:%u/../dev", maj, min);
+		if (realpath(link, path)) {
+			FILE *f = fopen(path, "re");
+			if (f) {
+				if (fscanf(f, "%u:%u", &maj, &min) != 2)
+					maj = min = 0;
+				fclose(f);
+			}
+		}
+	}
+	return maj << 20 | min;
+}
+
+static void write_direct(const char *path, int blocks)
+{
+	void *buf;
+	if (posix_memalign(&buf, 4096, 4096))
+		return;
+	memset(buf, 0x5a, 4096);
+	int fd = open(path, O_CREAT | O_WRONLY | O_DIRECT | O_CLOEXEC | O_TRUNC, 0600);
+	if (fd < 0) {
+		free(buf);
+		return;
+	}
+	for (int i = 0; i < blocks; i++)
+		if (write(fd, buf, 4096) != 4096)
+			break;
+	fsync(fd);
+	close(fd);
+	free(buf);
+}
+
+static void run(const char *what, struct biosnoop_config *cfg, const char *dir, bool expect_events)
+{
+	struct seen s = { .dev = disk_of(dir) };
+	struct biosnoop *b;
+	struct bpf_load_error err;
+	char why[512];
+	int r = biosnoop_open(cfg, on_event, &s, &b, &err);
+	CHECK(r == 0, "%s: open/load/attach: %s", what, r < 0 ? bpf_load_strerror(&err, why, sizeof(why)) : "");
+	if (r < 0) {
+		if (err.verifier[0])
+			printf("%s", err.verifier);
+		return;
+	}
+	printf("# %s: %s\n", what, biosnoop_attach_points(b));
+	char file[PATH_MAX];
+	snprintf(file, sizeof(file), "%s/nsh-bpf-test.%d", dir, getpid());
+	write_direct(file, 8);
+	unlink(file);
+	for (int i = 0; i < 10 && s.mine_write < 8; i++)
+		biosnoop_poll(b, 100);
+	if (expect_events) {
+		CHECK(s.mine_write >= 8, "%s: 8 O_DIRECT writes of this process seen as W on the file's disk: %d",
+		      what, s.mine_write);
+		CHECK(s.mine_bytes_ok == s.mine, "%s: sizes and owners set", what);
+	} else {
+		CHECK(s.mine == 0, "%s: the filter keeps this process's I/O out: %d seen", what, s.mine);
+	}
+	CHECK(biosnoop_drops(b) == 0, "%s: no drops", what);
+	biosnoop_close(b);
+	if (!failures)
+		printf("ok: %s\n", what);
+}
+
+int main(void)
+{
+	if (bpf_preflight() < 0) {
+		printf("SKIP: needs root (CAP_BPF + CAP_PERFMON) and kernel BTF\n");
+		return 77;
+	}
+	bpf_log_route(NULL, 20);
+	/* A directory on a real disk (not tmpfs). */
+	const char *dir = getenv("NSH_BPF_TEST_DIR") ? getenv("NSH_BPF_TEST_DIR") : "/var/tmp";
+
+	struct biosnoop_config all = { .pidns_level = -1 };
+	for (int m = BPF_MODE_AUTO; m <= BPF_MODE_RAW_TP; m++) {
+		char what[64];
+		all.mode = m;
+		all.queued = false;
+		snprintf(what, sizeof(what), "mode %s", m == BPF_MODE_AUTO ? "auto" : bpf_mode_prefix(m));
+		run(what, &all, dir, true);
+		all.queued = true;
+		snprintf(what, sizeof(what), "mode %s -Q", m == BPF_MODE_AUTO ? "auto" : bpf_mode_prefix(m));
+		run(what, &all, dir, true);
+	}
+
+	/* Filters: a pid namespace that is not ours keeps our I/O out; ours
+	 * lets it in. */
+	struct stat st;
+	if (stat("/proc/self/ns/pid", &st) == 0) {
+		struct biosnoop_config ns = { .filter = true, .pidns_ino = st.st_ino, .pidns_level = -1 };
+		run("filter: own pid namespace", &ns, dir, true);
+		ns.pidns_ino = st.st_ino + 1;
+		run("filter: another pid namespace", &ns, dir, false);
+	}
+	struct biosnoop_config dev = { .dev = disk_of(dir) + 1, .pidns_level = -1 };
+	run("filter: another disk (-d)", &dev, dir, false);
+	dev.dev = disk_of(dir);
+	run("filter: this disk (-d)", &dev, dir, true);
+
+	printf("%s\n", failures ? "FAIL" : "PASS");
+	return failures ? 1 : 0;
+}

@@ -926,6 +926,9 @@ struct a_start {
 	bool in_cgroup2; /* A was cloned into the v2 cgroup */
 };
 
+/* Signals nsh passes on to the command. */
+static int forwardable[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCONT, SIGTSTP, SIGWINCH };
+
 /* A joins and confines itself step by step, then execs (born inside the
  * pid namespace) or clones B as nsh's own child (split). */
 static _Noreturn void run_child_a(const struct a_start *x)
@@ -1003,6 +1006,16 @@ static _Noreturn void run_child_a(const struct a_start *x)
 	 * to the container like the rest of /proc/A. */
 	if (!x->shared_mm)
 		wipe_environment();
+	/* A signal nsh forwarded before this point is pending here: it must
+	 * act on A as it would on the command (the shell's Ctrl-C handler,
+	 * inherited, would swallow it and the command would run on). Ignored
+	 * signals stay ignored, as across the execve. */
+	for (size_t i = 0; i < ARRAY_SIZE(forwardable); i++) {
+		struct sigaction old;
+		if (sigaction(forwardable[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN &&
+		    old.sa_handler != SIG_DFL)
+			signal(forwardable[i], SIG_DFL);
+	}
 	sigprocmask(SIG_SETMASK, x->oldmask, NULL);
 	signal(SIGPIPE, SIG_DFL);
 
@@ -1019,7 +1032,6 @@ static _Noreturn void run_child_a(const struct a_start *x)
 	_exit(0);
 }
 
-static int forwardable[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCONT, SIGTSTP, SIGWINCH };
 
 static int open_pid_ns(const struct target *t)
 {

@@ -239,7 +239,7 @@ static int match_containers(const struct target_spec *s, struct container_list *
 static int resolve_container(const struct host *h, const struct target_spec *s, struct container *ret,
 			     struct container_list *ret_candidates)
 {
-	const char *only = s->kind == SPEC_RUNTIME ? s->runtime : NULL;
+	const char *only = s->kind == SPEC_RUNTIME ? s->runtime : s->kind == SPEC_VM ? "vm" : NULL;
 	struct container_list all = { 0 }, best = { 0 };
 	all.hint = s->kind == SPEC_K8S ? s->pod_name : s->value;
 
@@ -592,9 +592,6 @@ int target_resolve(const struct host *h, const char *spec, struct target *ret,
 		t.pid = pid;
 		break;
 	}
-	case SPEC_VM:
-		/* VM adapters (qemu, libvirt, firecracker) come with the VM issue. */
-		return -TARGET_ENOMATCH;
 	case SPEC_ANY:
 		if (s.pid) {
 			r = resolve_number(h, &s, &t, ret_candidates);
@@ -604,6 +601,7 @@ int target_resolve(const struct host *h, const char *spec, struct target *ret,
 		}
 		/* fall through */
 	case SPEC_RUNTIME:
+	case SPEC_VM:
 	case SPEC_K8S:
 		r = resolve_container(h, &s, &t.c, ret_candidates);
 		if (r < 0)

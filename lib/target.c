@@ -645,6 +645,28 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A VM is its hypervisor process and the vhost workers serving it: kernel
+ * threads named vhost-PID before 6.4 (since, threads of the process). A
+ * daemonized qemu shares its starter's cgroup and pid namespace: neither
+ * says what belongs to the VM. Filters all[] in place. */
+static void vm_members(const struct target *t, pid_t *all, size_t *n)
+{
+	char vhost[32], path[64], comm[32];
+	size_t w = 0;
+
+	snprintf(vhost, sizeof(vhost), "vhost-%d\n", t->pid);
+	for (size_t i = 0; i < *n; i++) {
+		bool member = all[i] == t->pid;
+		if (!member) {
+			snprintf(path, sizeof(path), "/proc/%d/comm", all[i]);
+			member = host_read_small(t->host, path, comm, sizeof(comm)) >= 0 && strcmp(comm, vhost) == 0;
+		}
+		if (member)
+			all[w++] = all[i];
+	}
+	*n = w;
+}
+
 /* The scan behind target_members; with a cache, a PID whose verdict it
  * holds is not asked again (see target_members_cached). */
 static int members(const struct target *t, struct member_cache *mc, pid_t **ret, size_t *ret_n)
@@ -656,6 +678,12 @@ static int members(const struct target *t, struct member_cache *mc, pid_t **ret,
 	if (r < 0)
 		return r;
 	if (strcmp(t->kind, "host") == 0) {
+		*ret = all;
+		*ret_n = n_all;
+		return 0;
+	}
+	if (strcmp(t->kind, "vm") == 0) {
+		vm_members(t, all, &n_all);
 		*ret = all;
 		*ret_n = n_all;
 		return 0;

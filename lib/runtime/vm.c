@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../cgroup.h"
 #include "../proc.h"
@@ -158,3 +160,109 @@ const struct runtime runtime_vm = {
 	.list = vm_list,
 	.scans_proc = true,
 };
+
+static bool have_dev(char (*list)[256], size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* An image a hypervisor opens: a block device, or a regular file outside
+ * the system's own trees (its libraries, firmware and /proc are no disks). */
+static bool is_disk(const char *target, const struct stat *st)
+{
+	static const char *const system[] = { "/proc/", "/sys/", "/dev/", "/usr/", "/lib", "/etc/", "/memfd:" };
+	if (S_ISBLK(st->st_mode))
+		return true;
+	/* qemu keeps its -pidfile open, locked */
+	if (!S_ISREG(st->st_mode) || target[0] != '/' || strstr(target, " (deleted)") || str_endswith(target, ".pid") ||
+	    str_endswith(target, ".lock"))
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(system); i++)
+		if (str_startswith(target, system[i]))
+			return false;
+	return true;
+}
+
+static void tap_of_fd(const struct host *h, pid_t pid, const char *fd, struct vm_config *cfg)
+{
+	char path[64 + NAME_MAX];
+	_cleanup_free_ char *buf = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid, fd);
+	if (host_read_file(h, path, 64 * 1024, &buf, NULL) < 0)
+		return;
+	const char *p = strstr(buf, "\niff:");
+	if (!p)
+		return;
+	p += 5;
+	p += strspn(p, " \t");
+	char name[16];
+	size_t n = strcspn(p, "\n");
+	if (n == 0 || n >= sizeof(name))
+		return;
+	memcpy(name, p, n);
+	name[n] = '\0';
+	for (size_t i = 0; i < cfg->ntaps; i++)
+		if (strcmp(cfg->taps[i], name) == 0)
+			return;
+	if (cfg->ntaps < VM_MAX_DEVS && valid_id(name))
+		copy_str(cfg->taps[cfg->ntaps++], sizeof(cfg->taps[0]), name);
+}
+
+int vm_read_open_devices(const struct host *h, pid_t pid, struct vm_config *cfg)
+{
+	char dir[PATH_MAX], rel[64];
+
+	snprintf(rel, sizeof(rel), "/proc/%d/fd", pid);
+	int r = host_path(h, dir, sizeof(dir), "%s", rel);
+	if (r < 0)
+		return r;
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? -ESRCH : -errno;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		char target[PATH_MAX];
+		struct stat st;
+		if (de->d_name[0] == '.')
+			continue;
+		ssize_t n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, "/dev/net/tun") == 0) {
+			tap_of_fd(h, pid, de->d_name, cfg);
+			continue;
+		}
+		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !is_disk(target, &st) ||
+		    have_dev(cfg->disks, cfg->ndisks, target))
+			continue;
+		if (cfg->ndisks < VM_MAX_DEVS && valid_name(target, true))
+			copy_str(cfg->disks[cfg->ndisks++], sizeof(cfg->disks[0]), target);
+	}
+	closedir(d);
+	return 0;
+}
+
+int vm_count_vcpu_threads(const struct host *h, pid_t pid, enum vm_hypervisor hv, unsigned *ret)
+{
+	_cleanup_free_ pid_t *tids = NULL;
+	size_t n;
+	unsigned count = 0;
+
+	int r = proc_list_tids(h, pid, &tids, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct proc_stat st;
+		int vcpu;
+		if (proc_read_task_stat(h, pid, tids[i], &st) == 0 &&
+		    (vm_thread_label(hv, st.comm, false, &vcpu), vcpu >= 0))
+			count++;
+	}
+	*ret = count;
+	return 0;
+}

@@ -61,3 +61,12 @@ const char *vm_thread_label(enum vm_hypervisor hv, const char *comm, bool main_t
  * -ESRCH gone. */
 struct host;
 int vm_read_config(const struct host *h, pid_t pid, struct vm_config *ret);
+
+/* Add to cfg the disks and tap devices host PID pid has open (a libvirt
+ * guest gets its taps as fds): block devices and image files, and
+ * /dev/net/tun fds by their interface (fdinfo "iff:"). Those the command
+ * line named already are not repeated. */
+int vm_read_open_devices(const struct host *h, pid_t pid, struct vm_config *cfg);
+
+/* The threads of host PID pid that run a vCPU, by their names. */
+int vm_count_vcpu_threads(const struct host *h, pid_t pid, enum vm_hypervisor hv, unsigned *ret);

@@ -366,6 +366,9 @@ const char *vm_thread_label(enum vm_hypervisor hv, const char *comm, bool main_t
 		return "io";
 	if (strcmp(comm, "fc_api") == 0 || strcmp(comm, "http-server") == 0 || strstr(comm, "api"))
 		return "api";
+	/* KVM's own worker (NX huge page recovery) lives in the VM's process */
+	if (str_startswith(comm, "kvm-"))
+		return "kvm";
 	if (strcmp(comm, "call_rcu") == 0)
 		return "rcu";
 	if (strcmp(comm, "worker") == 0 || str_startswith(comm, "qemu-"))

@@ -181,6 +181,7 @@ static void test_thread_labels(void **state)
 	assert_string_equal(vm_thread_label(VM_QEMU, "IO iothread0", false, &n), "io");
 	assert_string_equal(vm_thread_label(VM_QEMU, "vhost-4242", false, &n), "vhost");
 	assert_string_equal(vm_thread_label(VM_QEMU, "CPU x/KVM", false, &n), "other");
+	assert_string_equal(vm_thread_label(VM_QEMU, "kvm-nx-lpage-re", false, &n), "kvm");
 	assert_string_equal(vm_thread_label(VM_FIRECRACKER, "fc_vcpu 1", false, &n), "vcpu");
 	assert_int_equal(n, 1);
 	assert_string_equal(vm_thread_label(VM_CLOUD_HYPERVISOR, "vcpu3", false, &n), "vcpu");

@@ -13,7 +13,7 @@
 enum kvx_source {
 	KVX_SRC_EXIT,      /* kvm_exit → kvm_entry: every exit, handling time in the kernel */
 	KVX_SRC_USERSPACE, /* kvm_userspace_exit → next kvm_entry / KVM_RUN: time in the VMM */
-	KVX_SRC_PIO,       /* kvm_pio, by port (reason: port | rw << 16) */
+	KVX_SRC_PIO,       /* kvm_pio, by port (reason: port | rw << 16; rw 1: out) */
 	KVX_SRC_MMIO,      /* kvm_mmio, by page (reason: type; the page in a map of its own) */
 	KVX_SRC_EMULATE,   /* kvm_emulate_insn (reason: failed) */
 	KVX_SRC_HALT,      /* kvm_vcpu_wakeup: halted time (reason: waited) */

@@ -205,7 +205,8 @@ void kvx_reason_name(enum kvx_source src, uint32_t reason, enum kvx_arch arch, c
 			snprintf(buf, size, "%u", reason);
 		break;
 	case KVX_SRC_PIO:
-		snprintf(buf, size, "port 0x%x %s", reason & 0xffff, reason >> 16 ? "in" : "out");
+		/* kvm_pio's rw is 1 for a write: out */
+		snprintf(buf, size, "port 0x%x %s", reason & 0xffff, reason >> 16 ? "out" : "in");
 		break;
 	case KVX_SRC_MMIO: {
 		/* include/trace/events/kvm.h: 0 unsatisfied-read, 1 read, 2 write */

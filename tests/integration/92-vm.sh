@@ -39,7 +39,7 @@ declare -A VPID=([$VM1]=$NSHT_VM1_PID [$VM2]=$NSHT_VM2_PID [$VM3]=$NSHT_VM3_PID)
 tid_of() {
 	local f
 	for f in /proc/"$1"/task/*/comm; do
-		[[ $(cat "$f" 2>/dev/null) == "$2" ]] && basename "$(dirname "$f")"
+		if [[ $(cat "$f" 2>/dev/null) == "$2" ]]; then basename "$(dirname "$f")"; fi
 	done
 }
 # ticks PID TID: utime+stime and guest_time of one thread (clock ticks).

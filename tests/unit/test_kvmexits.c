@@ -139,9 +139,9 @@ static void test_names(void **state)
 	assert_string_equal(b, "IO");
 	kvx_reason_name(KVX_SRC_USERSPACE, 6, KVX_ARCH_VMX, b, sizeof(b));
 	assert_string_equal(b, "MMIO");
-	kvx_reason_name(KVX_SRC_PIO, 0x80, KVX_ARCH_VMX, b, sizeof(b));
+	kvx_reason_name(KVX_SRC_PIO, 0x10000 | 0x80, KVX_ARCH_VMX, b, sizeof(b));
 	assert_string_equal(b, "port 0x80 out");
-	kvx_reason_name(KVX_SRC_PIO, 0x10000 | 0x3f8, KVX_ARCH_VMX, b, sizeof(b));
+	kvx_reason_name(KVX_SRC_PIO, 0x3f8, KVX_ARCH_VMX, b, sizeof(b));
 	assert_string_equal(b, "port 0x3f8 in");
 	kvx_reason_name(KVX_SRC_MMIO, (2u << 28) | 0xfee00, KVX_ARCH_VMX, b, sizeof(b));
 	assert_string_equal(b, "page 0xfee00000 write");

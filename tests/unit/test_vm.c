@@ -4,6 +4,7 @@
  * crosvm's; libvirt scope names; vCPU thread names. */
 #include "unit.h"
 
+#include "lib/runtime/runtime.h"
 #include "lib/runtime/vm.h"
 
 /* Words joined by NULs, as /proc/PID/cmdline holds them. */
@@ -188,6 +189,60 @@ static void test_thread_labels(void **state)
 	assert_int_equal(n, 3);
 }
 
+static const struct container *find(const struct container_list *l, const char *name)
+{
+	const struct container *found = NULL;
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->items[i].name, name) == 0) {
+			assert_null(found); /* listed once */
+			found = &l->items[i];
+		}
+	return found;
+}
+
+static void assert_vm(const struct container *c, const char *runtime, pid_t pid)
+{
+	assert_non_null(c);
+	assert_string_equal(c->runtime, runtime);
+	assert_string_equal(c->id, c->name);
+	assert_int_equal(c->kind, KIND_VM);
+	assert_int_equal(c->pid, pid);
+	assert_int_equal(c->start_time, 100000 + (uint64_t)pid);
+	assert_string_equal(c->state, "running");
+}
+
+static void test_list_fixture(void **state)
+{
+	(void)state;
+	struct host h;
+	struct container_list l = { 0 };
+	fixture_host(&h, "hosts/vm-v2");
+
+	/* ls and the resolver's second pass: the /proc scan too */
+	assert_int_equal(runtime_vm.list(&h, 0, &l), 0);
+	assert_int_equal(l.n, 4);
+	assert_vm(find(&l, "fx-vm1"), "qemu", 5000);
+	assert_vm(find(&l, "fx-vm2"), "qemu", 5100);
+	assert_vm(find(&l, "fx-fc"), "firecracker", 5200);
+	/* the pidfile's, not listed again by the scan */
+	assert_vm(find(&l, "fx-lv"), "libvirt", 5400);
+	assert_null(find(&l, "fx-gone"));
+	container_list_free(&l);
+
+	/* the resolver's first pass: no /proc scan, libvirt's pidfiles only */
+	assert_int_equal(runtime_vm.list(&h, LIST_NO_WALK, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_vm(find(&l, "fx-lv"), "libvirt", 5400);
+	container_list_free(&l);
+
+	/* a hint that rules every name out lists nothing */
+	l.hint = "web1";
+	assert_int_equal(runtime_vm.list(&h, 0, &l), 0);
+	assert_int_equal(l.n, 0);
+	container_list_free(&l);
+	assert_true(runtime_vm.scans_proc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_qemu_quoted_commas), cmocka_unit_test(test_libvirt),
 		cmocka_unit_test(test_firecracker),       cmocka_unit_test(test_cloud_hypervisor),
 		cmocka_unit_test(test_crosvm_and_others), cmocka_unit_test(test_thread_labels),
+		cmocka_unit_test(test_list_fixture),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

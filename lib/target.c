@@ -398,6 +398,22 @@ static int pidfd_open_pid(pid_t pid)
 #endif
 }
 
+/* A daemonized qemu leaves its parent's cgroup behind it but stays in the
+ * starter's: a VM owns its cgroup only when nothing else is in it (a
+ * libvirt machine scope), else its numbers are its neighbours' too. */
+static bool vm_owns_cgroup(const struct target *t)
+{
+	pid_t *pids;
+	size_t n;
+	if (cgroup_list_procs(t->host, t->cgroup_dir, true, &pids, &n) < 0)
+		return false;
+	bool alone = true;
+	for (size_t i = 0; i < n && alone; i++)
+		alone = pids[i] == t->pid;
+	free(pids);
+	return alone;
+}
+
 /* Fill the kernel-derived part of a target from its init PID. */
 static int target_fill(const struct host *h, struct target *t)
 {
@@ -469,6 +485,8 @@ static int target_fill(const struct host *h, struct target *t)
 		t->cgroup_dir[0] = '\0';
 	if (!t->cgroup_dir[0])
 		t->own_cgroup = false;
+	if (t->own_cgroup && strcmp(t->kind, "vm") == 0)
+		t->own_cgroup = vm_owns_cgroup(t);
 	/* No target_check() here: the start time was just read, and the
 	 * dispatcher checks again right before the command runs. */
 	return 0;

@@ -136,3 +136,28 @@ J=$T_OUT
 assert_eq "" "$(q '.vcpus[] | select(.vcpu == 0) | .tid')" "--vcpu 1: vCPU 0 not counted"
 assert_exit 1 nsh "$DOCKER_WEB1_NAME" kvmexits 1
 assert_contains "$T_ERR" "not a VM" "a container is refused"
+
+t_begin "top, mpstat, cgstat on a VM: its qemu as the one process, the host's CPUs, no cgroup of its own"
+pid=${VPID[$VM1]}
+run_json "vm:$VM1" top -b -n 1 --json
+assert_eq "$pid" "$(q '[.processes[].pid] | join(" ")')" "top: the qemu process alone"
+assert_exit 0 nsh "vm:$VM1" top -b -n 1
+assert_contains "$T_OUT" "$VM1 (qemu" "top: the header names the VM"
+assert_exit 0 nsh "vm:$VM1" mpstat 1 1
+assert_contains "$T_OUT" "$VM1:" "mpstat: the target's line names the VM"
+# A daemonized qemu stays in its starter's cgroup: with other processes in
+# it (read here from cgroup.procs), that is not the VM's to account.
+cgfile=$(awk -F: '$2 == "" || $2 ~ /(^|,)pids(,|$)/ { print $3; exit }' "/proc/$pid/cgroup")
+others=0
+for d in /sys/fs/cgroup/unified"$cgfile" /sys/fs/cgroup/pids"$cgfile" /sys/fs/cgroup"$cgfile"; do
+	if [[ -r $d/cgroup.procs ]]; then
+		others=$(grep -cvx "$pid" "$d/cgroup.procs" || true)
+		break
+	fi
+done
+if ((others > 0)); then
+	assert_exit 1 nsh "vm:$VM1" cgstat 0
+	assert_contains "$T_ERR" "no cgroup of its own" "cgstat: a shared cgroup is refused"
+else
+	assert_exit 0 nsh "vm:$VM1" cgstat 0
+fi

@@ -14,9 +14,12 @@ set -euo pipefail
 . "$T_REPO/tests/testbed/vms.sh"
 
 OWN=()
+TAP=nshtvmtap0
 cleanup() {
 	local i
 	for i in "${OWN[@]}"; do vm_stop "$T_TMP/vm$i.pid" "nsht-vmtest-$i"; done
+	vm_stop "$T_TMP/io.pid" nsht-vmtest-io
+	ip link del "$TAP" 2>/dev/null || true
 }
 trap 'T_RC_SAVE=$?; set +e; cleanup; (exit "$T_RC_SAVE"); _t_exit' EXIT
 
@@ -161,3 +164,19 @@ if ((others > 0)); then
 else
 	assert_exit 0 nsh "vm:$VM1" cgstat 0
 fi
+
+t_begin "info: the disk and the tap a guest was given (-drive file=, -netdev tap,ifname=)"
+# A guest stopped before its first instruction (-S): it needs no CPU.
+truncate -s 1M "$T_TMP/disk.img"
+ip link del "$TAP" 2>/dev/null || true
+ip tuntap add dev "$TAP" mode tap
+timeout 30 qemu-system-x86_64 -accel kvm -name guest=nsht-vmtest-io,debug-threads=on -smp 1 -m 32 -nodefaults \
+	-nographic -daemonize -S -pidfile "$T_TMP/io.pid" -drive "file=$T_TMP/disk.img,format=raw,if=virtio" \
+	-netdev "tap,id=n0,ifname=$TAP,script=no,downscript=no" -device virtio-net-pci,netdev=n0 \
+	>"$T_TMP/io.log" 2>&1 || _t_fail "start nsht-vmtest-io" "a running qemu" "$(cat "$T_TMP/io.log")"
+run_json vm:nsht-vmtest-io info --json
+assert_eq "$(cat "$T_TMP/io.pid")" "$(q .pid)" "pid"
+assert_eq "$T_TMP/disk.img" "$(q -r '.vm.disks | join(" ")')" "disks"
+assert_eq "$TAP" "$(q -r '.vm.taps | join(" ")')" "taps"
+assert_eq 1 "$(q .vm.vcpus)" "vcpus"
+assert_eq $((32 << 20)) "$(q .vm.memory)" "memory"

@@ -284,6 +284,15 @@ static int container_holding(const struct host *h, pid_t pid, uint64_t pidns, ui
 		uint64_t ino;
 		if (c->pid <= 0 || c->sandbox)
 			continue;
+		/* A VM holds its hypervisor process only: the cgroup and pid
+		 * namespace it may share with its starter are not the VM's. */
+		if (c->kind == KIND_VM) {
+			if (c->pid == pid) {
+				*ret = *c;
+				return 0;
+			}
+			continue;
+		}
 		if (pidns != host_pidns && pid != 1 && ns_read_inode(h, c->pid, NS_PID, &ino) == 0 && ino == pidns) {
 			*ret = *c;
 			return 0;

@@ -58,6 +58,11 @@ for name in "$VM1" "$VM2" "$VM3"; do
 		assert_eq "$name" "$(q .name)" "$spec: name"
 	done
 done
+# pid:N of the qemu is the VM; of a process beside it (this shell), not.
+run_json "pid:${VPID[$VM1]}" info --json
+assert_eq "$VM1" "$(q .name)" "pid:QEMU-PID: the VM"
+run_json "pid:$$" info --json
+[[ $(q .kind) != vm ]] || _t_fail "pid:$$ (this shell)" "not a VM" "$(q .name)"
 assert_exit 1 nsh vm:nsht-no-such-vm info
 assert_contains "$T_ERR" "nsh: vm:nsht-no-such-vm:" "the error names the spec"
 # vm: is for VMs: a container's name does not resolve there.

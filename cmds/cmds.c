@@ -78,7 +78,7 @@ static const struct cmd_option none[] = { { 0 } };
 static const struct cmd_option info_options[] = { { 0 } };
 
 static const struct cmd_option ls_options[] = {
-	{ 'r', "runtime", "R", "only containers of runtime R (docker, containerd, podman, ...)" },
+	{ 'r', "runtime", "R", "only containers of runtime R (docker, containerd, podman, ...); vm: every VM" },
 	{ 'a', "all", NULL, "include stopped containers, pod sandboxes, and nspawn machines found only by scanning /proc" },
 	{ 0 },
 };

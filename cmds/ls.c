@@ -198,7 +198,8 @@ int cmd_ls(struct cmd_ctx *ctx)
 
 	for (size_t i = 0; i < l.n; i++) {
 		const struct container *c = &l.items[i];
-		if (only && strcmp(c->runtime, only) != 0)
+		/* -r vm: every VM, whichever hypervisor it runs on */
+		if (only && strcmp(c->runtime, only) != 0 && !(strcmp(only, "vm") == 0 && c->kind == KIND_VM))
 			continue;
 		if (!all && (c->sandbox || c->pid <= 0))
 			continue;

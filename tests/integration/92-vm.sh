@@ -77,6 +77,12 @@ for name in "$VM1" "$VM2" "$VM3"; do
 	assert_eq qemu "$(q ".targets[] | select(.name == \"$name\") | .runtime")" "$name: runtime"
 done
 
+run_json ls -r vm --json
+for name in "$VM1" "$VM2" "$VM3"; do
+	assert_eq "${VPID[$name]}" "$(q ".targets[] | select(.name == \"$name\") | .pid")" "ls -r vm: $name"
+done
+assert_eq "" "$(q '.targets[] | select(.kind != "vm") | .name')" "ls -r vm: VMs only"
+
 t_begin "ps -t: CPU 0/KVM and CPU 1/KVM with their TIDs, every thread of the qemu and nothing else"
 pid=${VPID[$VM1]}
 run_json "vm:$VM1" ps -t --json

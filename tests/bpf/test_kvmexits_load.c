@@ -18,19 +18,10 @@
 #include <unistd.h>
 
 #include "bpf/kvmexits.h"
+#include "check.h"
 
 #define RUNS 1000
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                            \
-	do {                                                                                        \
-		if (!(cond)) {                                                                      \
-			printf("not ok: " __VA_ARGS__);                                             \
-			putchar('\n');                                                              \
-			failures++;                                                                 \
-		}                                                                                   \
-	} while (0)
 
 struct seen {
 	uint64_t pio_80_out, user_io, user_io_timed, other_vcpu;

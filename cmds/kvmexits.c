@@ -239,8 +239,9 @@ static int report(struct cmd_ctx *ctx, struct kvx_agg *a, const struct kvmexits 
 	const char *src = source_text(a, k);
 	enum kvx_source primary = kvx_agg_primary(a);
 	if (!ctx->out.json)
-		fprintf(f, "kvmexits: %s (PID %d), %zu vCPU thread%s%s, %.1f s, %s\nsource: %s\n", t->c.name, t->pid,
-			vc->n, vc->n == 1 ? "" : "s", vc->named ? "" : " (unnamed: every thread)", secs,
+		fprintf(f, "kvmexits: %s (PID %d), %zu %sthread%s%s, %.1f s, %s\nsource: %s\n", t->c.name, t->pid,
+			vc->n, vc->named ? "vCPU " : "", vc->n == 1 ? "" : "s",
+			vc->named ? "" : " (no vCPU names, e.g. no debug-threads=on: every thread counted)", secs,
 			arch == KVX_ARCH_SVM ? "SVM" : "VMX", src);
 	size_t per_src = 0;
 	for (size_t i = 0; i < a->n; i++) {
@@ -306,7 +307,7 @@ static int report(struct cmd_ctx *ctx, struct kvx_agg *a, const struct kvmexits 
 	if (ctx->out.json)
 		return r < 0 ? EXIT_FAIL : EXIT_OK;
 
-	fprintf(f, "\nper vCPU (%s exits/s):", kvx_source_name(primary));
+	fprintf(f, "\nper %s (%s exits/s):", vc->named ? "vCPU" : "thread", kvx_source_name(primary));
 	for (size_t i = 0; i < vc->n; i++)
 		if (vc->tids[i])
 			fprintf(f, "  %zu (TID %d) %.1f", i, vc->tids[i],

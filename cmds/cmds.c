@@ -50,6 +50,11 @@ static const struct cmd_option biosnoop_options[] = {
 	{ 0 },
 };
 
+static const struct cmd_option kvmexits_options[] = {
+	{ OPT_KEY_LONG + 40, "vcpu", "N", "only vCPU N's thread" },
+	{ 0 },
+};
+
 static const struct cmd_option cgstat_options[] = {
 	{ 'a', "all", NULL, "one row per container, like systemd-cgtop with names" },
 	{ 's', "sort", "COL", "with --all: sort by this column (default %CPU, largest first)" },
@@ -73,7 +78,7 @@ static const struct cmd_option none[] = { { 0 } };
 static const struct cmd_option info_options[] = { { 0 } };
 
 static const struct cmd_option ls_options[] = {
-	{ 'r', "runtime", "R", "only containers of runtime R (docker, containerd, podman, ...)" },
+	{ 'r', "runtime", "R", "only containers of runtime R (docker, containerd, podman, ...); vm: every VM" },
 	{ 'a', "all", NULL, "include stopped containers, pod sandboxes, and nspawn machines found only by scanning /proc" },
 	{ 0 },
 };
@@ -131,6 +136,11 @@ const struct cmd cmds[] = {
 	  help_options, NULL, cmd_help },
 	{ "info", "", "the target: runtime, IDs, pod, init PID, cgroup, namespaces, credentials, limits",
 	  CMD_HOST_OK, 0, 0, info_options, NULL, cmd_info },
+	{ "kvmexits", "[DURATION]",
+	  "eBPF: a VM's exits by reason: count, rate, time to handle (log2 histogram), per-vCPU rates; without "
+	  "kvm:kvm_exit, the exits to user space, PIO/MMIO by port and page, emulation, halts; Ctrl-C or DURATION "
+	  "seconds end it",
+	  CMD_NEEDS_TARGET | CMD_NEEDS_BPF, 0, 1, kvmexits_options, kvmexits_columns, cmd_kvmexits },
 	{ "log", "FILE|off", "shell: append every command, its output and status to FILE as JSON lines; off stops",
 	  CMD_SHELL_ONLY | CMD_NO_TARGET, 1, 1, none, NULL, cmd_shell_only },
 	{ "ls", "", "every container and VM on the host", CMD_NO_TARGET, 0, 0, ls_options, ls_columns,

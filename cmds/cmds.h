@@ -114,6 +114,7 @@ extern volatile sig_atomic_t cmd_interrupted;
 
 /* The commands. */
 int cmd_biosnoop(struct cmd_ctx *ctx);
+int cmd_kvmexits(struct cmd_ctx *ctx);
 int cmd_cgstat(struct cmd_ctx *ctx);
 int cmd_enter(struct cmd_ctx *ctx);
 int cmd_exec(struct cmd_ctx *ctx);
@@ -129,6 +130,7 @@ int cmd_shell_only(struct cmd_ctx *ctx);
 int cmd_top(struct cmd_ctx *ctx);
 
 extern const struct out_column biosnoop_columns[];
+extern const struct out_column kvmexits_columns[];
 extern const struct out_column cgstat_columns[];
 extern const struct out_column ls_columns[];
 extern const struct out_column mpstat_columns[];

@@ -9,6 +9,7 @@
 #include "cmds.h"
 #include "lib/cgroup.h"
 #include "lib/proc.h"
+#include "lib/runtime/vm.h"
 #include "lib/util.h"
 
 static struct json_object *str_or_null(const char *s)
@@ -105,6 +106,40 @@ static struct json_object *limits(const struct host *h, const struct target *t)
 	return o;
 }
 
+static struct json_object *str_array(char (*v)[256], size_t n)
+{
+	struct json_object *a = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+/* What the hypervisor's command line and open files say of the guest. */
+static struct json_object *vm_info(const struct host *h, pid_t pid)
+{
+	struct vm_config cfg;
+	unsigned threads = 0;
+
+	if (vm_read_config(h, pid, &cfg) < 0)
+		return NULL;
+	vm_read_open_devices(h, pid, &cfg);
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "hypervisor", json_object_new_string(vm_hypervisor_name(cfg.hv)));
+	if (cfg.hv == VM_QEMU)
+		json_object_object_add(o, "accel", json_object_new_string(cfg.tcg ? "tcg" : "kvm"));
+	/* The threads say how many vCPUs run; the command line, how many were asked. */
+	bool counted = vm_count_vcpu_threads(h, pid, cfg.hv, &threads) == 0 && threads;
+	unsigned vcpus = counted ? threads : cfg.vcpus;
+	json_object_object_add(o, "vcpus", vcpus ? json_object_new_int((int)vcpus) : NULL);
+	json_object_object_add(o, "memory", cfg.mem_bytes ? json_object_new_int64((int64_t)cfg.mem_bytes) : NULL);
+	json_object_object_add(o, "disks", str_array(cfg.disks, cfg.ndisks));
+	struct json_object *taps = json_object_new_array();
+	for (size_t i = 0; i < cfg.ntaps; i++)
+		json_object_array_add(taps, json_object_new_string(cfg.taps[i]));
+	json_object_object_add(o, "taps", taps);
+	return o;
+}
+
 static struct json_object *build(const struct host *h, const struct target *t)
 {
 	struct json_object *o = json_object_new_object();
@@ -156,6 +191,8 @@ static struct json_object *build(const struct host *h, const struct target *t)
 	}
 	json_object_object_add(o, "lsm", lsm_label(h, t->pid));
 	json_object_object_add(o, "limits", limits(h, t));
+	if (strcmp(t->kind, "vm") == 0)
+		json_object_object_add(o, "vm", vm_info(h, t->pid));
 	return o;
 }
 

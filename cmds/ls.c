@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmds.h"
 #include "lib/cgroup.h"
@@ -89,6 +90,25 @@ static int64_t pidns_members(struct ls_state *s, pid_t init)
 	return -1;
 }
 
+/* A VM is one process: a daemonized qemu shares its starter's cgroup, whose
+ * numbers are not the VM's. Its own CPU time and resident memory are. */
+static void add_vm_usage(struct out_table *t, int row, struct ls_state *s, const struct container *c)
+{
+	struct proc_stat st;
+	char human[16];
+
+	if (proc_read_stat(s->h, c->pid, &st) < 0)
+		return;
+	out_set_int(t, row, COL_PROCS, 1);
+	double age = s->uptime - (double)st.start_time / (double)clock_ticks();
+	if (s->uptime > 0 && age > 0)
+		out_set_float(t, row, COL_CPU, (double)(st.utime + st.stime) / (double)clock_ticks() / age * 100.0, 1);
+	uint64_t rss = (uint64_t)(st.rss_pages > 0 ? st.rss_pages : 0) * (uint64_t)sysconf(_SC_PAGESIZE);
+	out_set_int(t, row, COL_MEM, (int64_t)rss);
+	out_human_bytes(rss, human, sizeof(human));
+	out_set_text(t, row, COL_MEM, human);
+}
+
 static void add_usage(struct out_table *t, int row, struct ls_state *s, const struct container *c)
 {
 	const struct host *h = s->h;
@@ -102,6 +122,10 @@ static void add_usage(struct out_table *t, int row, struct ls_state *s, const st
 	const char *ctl = NULL;
 	const char *path = cgroup_primary_owned(h, &cg, pp, &ctl);
 	out_set_str(t, row, COL_CGROUP, path ? path : cgroup_primary(&cg, h->cgroup_version, NULL));
+	if (c->kind == KIND_VM) {
+		add_vm_usage(t, row, s, c);
+		return;
+	}
 
 	/* Processes: the members of its cgroup (owned, else shared but not the
 	 * root) that are in its pid namespace; a leftover of an earlier run or
@@ -174,7 +198,8 @@ int cmd_ls(struct cmd_ctx *ctx)
 
 	for (size_t i = 0; i < l.n; i++) {
 		const struct container *c = &l.items[i];
-		if (only && strcmp(c->runtime, only) != 0)
+		/* -r vm: every VM, whichever hypervisor it runs on */
+		if (only && strcmp(c->runtime, only) != 0 && !(strcmp(only, "vm") == 0 && c->kind == KIND_VM))
 			continue;
 		if (!all && (c->sandbox || c->pid <= 0))
 			continue;

@@ -10,9 +10,10 @@
 #include "lib/clock.h"
 #include "lib/passwd.h"
 #include "lib/proc.h"
+#include "lib/runtime/vm.h"
 #include "lib/util.h"
 
-enum { COL_PID, COL_CTPID, COL_PPID, COL_UID, COL_USER, COL_STAT, COL_CPU, COL_RSS, COL_TIME, COL_COMMAND, COL_COMM };
+enum { COL_PID, COL_CTPID, COL_PPID, COL_UID, COL_USER, COL_STAT, COL_CPU, COL_RSS, COL_TIME, COL_COMMAND, COL_COMM, COL_ROLE };
 
 const struct out_column ps_columns[] = {
 	[COL_PID] = { "PID", "pid", OUT_INT, 7, OUT_RIGHT, "host PID (TID with -t)" },
@@ -26,6 +27,8 @@ const struct out_column ps_columns[] = {
 	[COL_TIME] = { "TIME", "time", OUT_STR, 8, OUT_RIGHT, "CPU time used, [DD-]HH:MM:SS" },
 	[COL_COMMAND] = { "COMMAND", "args", OUT_STR, 0.5, OUT_WRAP | OUT_TREE, "command line" },
 	[COL_COMM] = { "COMM", "comm", OUT_STR, 16, OUT_JSON_ONLY, "command name (16 bytes, set by the process)" },
+	[COL_ROLE] = { "ROLE", "role", OUT_STR, 10, OUT_JSON_ONLY,
+		       "a VM's thread: vcpu N, main loop, io, vhost, ... (also in COMMAND with -t)" },
 	{ NULL },
 };
 
@@ -40,6 +43,7 @@ struct ps_view {
 	const struct host *h;
 	const struct target *tg;
 	struct passwd_map users;
+	enum vm_hypervisor hv;     /* a VM target's, else VM_NONE */
 	double uptime;
 	long pagekb;
 };
@@ -88,6 +92,27 @@ static void fill_row(struct out_table *t, const struct ps_view *v, const struct 
 	char cmd[4096];
 	if (e->tid || proc_read_cmdline(v->h, e->pid, cmd, sizeof(cmd)) < 0 || !cmd[0])
 		snprintf(cmd, sizeof(cmd), "[%s]", e->st.comm);
+	if (v->hv != VM_NONE) {
+		/* Which vCPU a thread runs, or what else it does for the guest. */
+		char role[32];
+		int vcpu;
+		const char *label = vm_thread_label(v->hv, e->st.comm, e->pid == v->tg->pid && (!e->tid || e->tid == e->pid),
+						    &vcpu);
+		if (vcpu >= 0)
+			snprintf(role, sizeof(role), "vcpu %d", vcpu);
+		else
+			snprintf(role, sizeof(role), "%s", label);
+		out_set_str(t, row, COL_ROLE, role);
+		if (e->tid) {
+			/* JSON keeps args as they are; text shows the role beside */
+			char text[4200];
+			snprintf(text, sizeof(text), "%s (%s)", cmd, role);
+			out_set_str(t, row, COL_COMMAND, cmd);
+			out_set_text(t, row, COL_COMMAND, text);
+			out_set_str(t, row, COL_COMM, e->st.comm);
+			return;
+		}
+	}
 	out_set_str(t, row, COL_COMMAND, cmd);
 	out_set_str(t, row, COL_COMM, e->st.comm);
 }
@@ -152,6 +177,10 @@ int cmd_ps(struct cmd_ctx *ctx)
 	const struct target *tg = ctx->target;
 	struct ps_view v = { .h = &ctx->g->host, .tg = tg, .pagekb = sysconf(_SC_PAGESIZE) / 1024 };
 	bool threads = cmd_has(ctx, 't');
+	struct proc_stat main_st;
+
+	if (strcmp(tg->kind, "vm") == 0 && proc_read_stat(v.h, tg->pid, &main_st) == 0)
+		v.hv = vm_hypervisor_of(NULL, main_st.comm);
 	bool tree = cmd_has(ctx, OPT_KEY_LONG + 1);
 
 	struct out_table *t;

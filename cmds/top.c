@@ -331,10 +331,11 @@ void top_header_text(const struct top_view *v, FILE *f)
 	if (!v->host_target) {
 		const struct cg_sample *s = &v->cga;
 		const struct cg_rates *r = &v->cgr;
+		const char *label = strcmp(t->kind, "vm") == 0 ? "VM" : "Container";
 		if (!v->have_cg || !v->cg_rated) {
-			fprintf(f, "Container  no cgroup of its own to account\n");
+			fprintf(f, "%-11sno cgroup of its own to account\n", label);
 		} else {
-			fprintf(f, "Container  CPU %.2f cores", r->cpu_ok ? r->cores : 0.0);
+			fprintf(f, "%-11sCPU %.2f cores", label, r->cpu_ok ? r->cores : 0.0);
 			if (v->eff.cpu_cores > 0)
 				fprintf(f, ", %.1f%% of quota %.2f", r->cpu_ok ? r->quota_pct : 0.0, v->eff.cpu_cores);
 			else

@@ -239,7 +239,7 @@ static int match_containers(const struct target_spec *s, struct container_list *
 static int resolve_container(const struct host *h, const struct target_spec *s, struct container *ret,
 			     struct container_list *ret_candidates)
 {
-	const char *only = s->kind == SPEC_RUNTIME ? s->runtime : NULL;
+	const char *only = s->kind == SPEC_RUNTIME ? s->runtime : s->kind == SPEC_VM ? "vm" : NULL;
 	struct container_list all = { 0 }, best = { 0 };
 	all.hint = s->kind == SPEC_K8S ? s->pod_name : s->value;
 
@@ -284,6 +284,15 @@ static int container_holding(const struct host *h, pid_t pid, uint64_t pidns, ui
 		uint64_t ino;
 		if (c->pid <= 0 || c->sandbox)
 			continue;
+		/* A VM holds its hypervisor process only: the cgroup and pid
+		 * namespace it may share with its starter are not the VM's. */
+		if (c->kind == KIND_VM) {
+			if (c->pid == pid) {
+				*ret = *c;
+				return 0;
+			}
+			continue;
+		}
 		if (pidns != host_pidns && pid != 1 && ns_read_inode(h, c->pid, NS_PID, &ino) == 0 && ino == pidns) {
 			*ret = *c;
 			return 0;
@@ -398,6 +407,22 @@ static int pidfd_open_pid(pid_t pid)
 #endif
 }
 
+/* A daemonized qemu leaves its parent's cgroup behind it but stays in the
+ * starter's: a VM owns its cgroup only when nothing else is in it (a
+ * libvirt machine scope), else its numbers are its neighbours' too. */
+static bool vm_owns_cgroup(const struct target *t)
+{
+	pid_t *pids;
+	size_t n;
+	if (cgroup_list_procs(t->host, t->cgroup_dir, true, &pids, &n) < 0)
+		return false;
+	bool alone = true;
+	for (size_t i = 0; i < n && alone; i++)
+		alone = pids[i] == t->pid;
+	free(pids);
+	return alone;
+}
+
 /* Fill the kernel-derived part of a target from its init PID. */
 static int target_fill(const struct host *h, struct target *t)
 {
@@ -469,6 +494,8 @@ static int target_fill(const struct host *h, struct target *t)
 		t->cgroup_dir[0] = '\0';
 	if (!t->cgroup_dir[0])
 		t->own_cgroup = false;
+	if (t->own_cgroup && strcmp(t->kind, "vm") == 0)
+		t->own_cgroup = vm_owns_cgroup(t);
 	/* No target_check() here: the start time was just read, and the
 	 * dispatcher checks again right before the command runs. */
 	return 0;
@@ -592,9 +619,6 @@ int target_resolve(const struct host *h, const char *spec, struct target *ret,
 		t.pid = pid;
 		break;
 	}
-	case SPEC_VM:
-		/* VM adapters (qemu, libvirt, firecracker) come with the VM issue. */
-		return -TARGET_ENOMATCH;
 	case SPEC_ANY:
 		if (s.pid) {
 			r = resolve_number(h, &s, &t, ret_candidates);
@@ -604,6 +628,7 @@ int target_resolve(const struct host *h, const char *spec, struct target *ret,
 		}
 		/* fall through */
 	case SPEC_RUNTIME:
+	case SPEC_VM:
 	case SPEC_K8S:
 		r = resolve_container(h, &s, &t.c, ret_candidates);
 		if (r < 0)
@@ -647,6 +672,28 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A VM is its hypervisor process and the vhost workers serving it: kernel
+ * threads named vhost-PID before 6.4 (since, threads of the process). A
+ * daemonized qemu shares its starter's cgroup and pid namespace: neither
+ * says what belongs to the VM. Filters all[] in place. */
+static void vm_members(const struct target *t, pid_t *all, size_t *n)
+{
+	char vhost[32], path[64], comm[32];
+	size_t w = 0;
+
+	snprintf(vhost, sizeof(vhost), "vhost-%d\n", t->pid);
+	for (size_t i = 0; i < *n; i++) {
+		bool member = all[i] == t->pid;
+		if (!member) {
+			snprintf(path, sizeof(path), "/proc/%d/comm", all[i]);
+			member = host_read_small(t->host, path, comm, sizeof(comm)) >= 0 && strcmp(comm, vhost) == 0;
+		}
+		if (member)
+			all[w++] = all[i];
+	}
+	*n = w;
+}
+
 /* The scan behind target_members; with a cache, a PID whose verdict it
  * holds is not asked again (see target_members_cached). */
 static int members(const struct target *t, struct member_cache *mc, pid_t **ret, size_t *ret_n)
@@ -658,6 +705,12 @@ static int members(const struct target *t, struct member_cache *mc, pid_t **ret,
 	if (r < 0)
 		return r;
 	if (strcmp(t->kind, "host") == 0) {
+		*ret = all;
+		*ret_n = n_all;
+		return 0;
+	}
+	if (strcmp(t->kind, "vm") == 0) {
+		vm_members(t, all, &n_all);
 		*ret = all;
 		*ret_n = n_all;
 		return 0;

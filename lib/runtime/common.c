@@ -17,6 +17,7 @@
 const struct runtime *const runtimes[] = {
 	&runtime_docker, &runtime_podman, &runtime_containerd, &runtime_crio,
 	&runtime_lxc,    &runtime_nspawn, &runtime_runc,       &runtime_crun,
+	&runtime_vm,
 	NULL,
 };
 

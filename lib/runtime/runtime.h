@@ -99,6 +99,7 @@ extern const struct runtime runtime_runc;
 extern const struct runtime runtime_crun;
 extern const struct runtime runtime_lxc;
 extern const struct runtime runtime_nspawn;
+extern const struct runtime runtime_vm;
 
 /* NULL-terminated, in priority order. */
 extern const struct runtime *const runtimes[];

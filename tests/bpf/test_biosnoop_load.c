@@ -15,17 +15,8 @@
 #include <unistd.h>
 
 #include "bpf/biosnoop.h"
+#include "check.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                            \
-	do {                                                                                        \
-		if (!(cond)) {                                                                      \
-			printf("not ok: " __VA_ARGS__);                                             \
-			putchar('\n');                                                              \
-			failures++;                                                                 \
-		}                                                                                   \
-	} while (0)
 
 struct seen {
 	uint32_t dev;

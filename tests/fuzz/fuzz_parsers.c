@@ -7,7 +7,10 @@
  * runs every cgroup accounting parser (lib/cgacct.h) on it; the text after
  * the first NUL, if any, is blkio's second file and a key to look up.
  * Selector 10 parses /proc/stat text (lib/cpustat.h) and, when the text
- * after the first NUL parses too, runs the rate math between the two. Run by
+ * after the first NUL parses too, runs the rate math between the two.
+ * Selector 11 parses a hypervisor's command line (NUL-separated words, as
+ * /proc/PID/cmdline; lib/runtime/vm.h) as each hypervisor, and the same text
+ * as a cgroup path (libvirt scopes) and a thread name. Run by
  * scripts/test.sh for a bounded time; crashes and sanitizer reports fail. */
 #include <errno.h>
 #include <stdbool.h>
@@ -25,6 +28,7 @@
 #include "lib/proc.h"
 #include "lib/runtime/kubepods.h"
 #include "lib/runtime/runtime.h"
+#include "lib/runtime/vm.h"
 #include "lib/sample.h"
 #include "lib/shell_lex.h"
 #include "lib/target.h"
@@ -185,7 +189,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
 
-	switch (data[0] % 11) {
+	switch (data[0] % 12) {
 	case 0: {
 		/* Every file of a task the sampler reads, and meminfo. */
 		struct proc_stat st;
@@ -273,6 +277,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 10:
 		cpustat_parsers(s, size - 1);
 		break;
+	case 11: {
+		static const char *const comms[] = { "qemu-system-x86", "firecracker", "cloud-hyperviso", "crosvm" };
+		struct vm_config cfg;
+		char out[256];
+		int vcpu;
+		for (size_t i = 0; i < sizeof(comms) / sizeof(comms[0]); i++) {
+			vm_cmdline_parse(s, size - 1, comms[i], &cfg);
+			vm_thread_label((enum vm_hypervisor)(i + 1), s, false, &vcpu);
+		}
+		vm_name_from_scope(s, out, sizeof(out));
+		vm_qemu_opt(s, NULL, out, sizeof(out));
+		vm_qemu_opt(s, "guest", out, sizeof(out));
+		break;
+	}
 	}
 	free(s);
 	return 0;

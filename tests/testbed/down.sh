@@ -115,6 +115,18 @@ for p in $(tr ' ' '\n' <<<"$sups" | sort -u); do
 done
 rm -rf "$TB/nspawn1"
 
+# qemu guests: ours by pidfile, and any other nsht-vm* a test left behind.
+# shellcheck source=tests/testbed/vms.sh
+. "$(dirname "$(readlink -f "$0")")/vms.sh"
+for i in 1 2 3; do
+	vm_stop "$TB/vm/vm$i.pid" "nsht-vm$i"
+done
+for d in /proc/[0-9]*; do
+	[[ $(cat "$d/comm" 2>/dev/null) == qemu-system-* ]] || continue
+	tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -E -- '-name (guest=)?nsht-vm' >/dev/null && stop_pid "${d#/proc/}" 5
+done
+rm -rf "$TB/vm"
+
 # Empty cgroups the bed created (rmdir refuses anything still in use, so a
 # real node's kubepods is never harmed).
 for root in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts); do

@@ -498,6 +498,28 @@ sec_env() {
 		NSHT_SEC_NSS_MARKER_DIR "$SEC/nss-marker" NSHT_SEC_HOST_PASSWD "$HOST_PASSWD"
 }
 
+# ---------------------------------------------------------------- VMs
+# tests/testbed/vms.sh: nsht-vm1 busy (spin firmware, -name guest=...),
+# nsht-vm2 with the plain -name form, nsht-vm3 under TCG.
+# shellcheck source=tests/testbed/vms.sh
+. "$(dirname "$(readlink -f "$0")")/vms.sh"
+
+start_vms() {
+	mkdir -p "$TB/vm"
+	vm_spin_bios "$TB/vm/spin.bin" || fail vm "cannot write the spin firmware"
+	vm_start nsht-vm1 guest kvm "$TB/vm/vm1.pid" "$TB/vm/spin.bin" || fail vm "nsht-vm1 did not start" "$TB/vm/vm1.pid.log"
+	vm_start nsht-vm2 plain kvm "$TB/vm/vm2.pid" || fail vm "nsht-vm2 did not start" "$TB/vm/vm2.pid.log"
+	vm_start nsht-vm3 guest tcg "$TB/vm/vm3.pid" || fail vm "nsht-vm3 did not start" "$TB/vm/vm3.pid.log"
+}
+
+vm_env() {
+	local i p
+	for i in 1 2 3; do
+		p=$(vm_pid "$TB/vm/vm$i.pid" "nsht-vm$i") || fail vm "nsht-vm$i is not running"
+		printf 'export %s=%q\n' "NSHT_VM${i}_NAME" "nsht-vm$i" "NSHT_VM${i}_PID" "$p"
+	done
+}
+
 # ---------------------------------------------------------------- settle
 # A container counts as up once its init has exec'd its final program and the
 # process count holds still: ps tests compare exact sets.
@@ -585,6 +607,7 @@ write_env() {
 			NSPAWN1_PID "$s_child" \
 			NSPAWN1_SUP_PID "$s_pid"
 		sec_env
+		vm_env
 	} >"$tmp"
 	mv "$tmp" "$ENV_FILE"
 }
@@ -599,5 +622,6 @@ start_runc
 start_lxc
 start_nspawn
 start_sec
+start_vms
 write_env
 log "up in $((SECONDS - T0)) s; env in $ENV_FILE"

@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# qemu guests for the VM tests, sourced by up.sh (nsht-vm1..3) and by
+# tests/integration/92-vm.sh when the env file predates them (its own
+# nsht-vmtest-* guests). No disk image: the guests run firmware only.
+#   vm_spin_bios FILE      the busy firmware: `out 0x80,al; jmp $-2` at the
+#                          reset vector, one vCPU at ~100% and a steady storm
+#                          of PIO exits (TESTBED.md)
+#   vm_start NAME FORM ACCEL PIDFILE [BIOS]
+#                          FORM guest: -name guest=NAME,debug-threads=on
+#                          FORM plain: -name NAME (threads keep qemu's name)
+#                          ACCEL kvm or tcg; idempotent: a live guest of that
+#                          pidfile and name is kept
+#   vm_pid PIDFILE NAME    the guest's PID when it runs, else fails
+#   vm_stop PIDFILE NAME   kill it (only a qemu whose command line names it)
+
+vm_spin_bios() {
+	[[ -s $1 ]] && return 0
+	head -c 65536 /dev/zero | tr '\0' '\364' >"$1.tmp" &&
+		printf '\346\200\353\374' | dd of="$1.tmp" bs=1 seek=65520 conv=notrunc status=none &&
+		mv "$1.tmp" "$1"
+}
+
+vm_pid() {
+	local p
+	p=$(cat "$1" 2>/dev/null) || return 1
+	[[ -n $p && $(cat "/proc/$p/comm" 2>/dev/null) == qemu-system-* ]] || return 1
+	tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -E -- "-name (guest=)?$2( |,)" >/dev/null || return 1
+	echo "$p"
+}
+
+vm_start() {
+	local name=$1 form=$2 accel=$3 pidfile=$4 bios=${5:-} nameopt
+	vm_pid "$pidfile" "$name" >/dev/null && return 0
+	case $form in
+	guest) nameopt=guest=$name,debug-threads=on ;;
+	*) nameopt=$name ;;
+	esac
+	local args=(-accel "$accel" -name "$nameopt" -smp 2 -m 64 -nodefaults -nographic -daemonize -pidfile "$pidfile")
+	[[ -n $bios ]] && args+=(-bios "$bios")
+	rm -f "$pidfile"
+	timeout 30 qemu-system-x86_64 "${args[@]}" </dev/null >>"$pidfile.log" 2>&1 || return 1
+	vm_pid "$pidfile" "$name" >/dev/null
+}
+
+vm_stop() {
+	local p i
+	p=$(vm_pid "$1" "$2") || return 0
+	kill -TERM "$p" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		[[ -d /proc/$p ]] || break
+		sleep 0.1
+	done
+	kill -KILL "$p" 2>/dev/null
+	rm -f "$1"
+}

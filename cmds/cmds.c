@@ -199,10 +199,7 @@ const char *cmd_arg(const struct cmd_ctx *ctx, int key)
 /* Column arrays end with an entry whose name is NULL. */
 static size_t column_count(const struct cmd *c)
 {
-	size_t n = 0;
-	while (c->columns && c->columns[n].name)
-		n++;
-	return n;
+	return c->columns ? out_columns_len(c->columns) : 0;
 }
 
 int cmd_table_new(struct cmd_ctx *ctx, const char *json_name, struct out_table **ret)
@@ -222,10 +219,7 @@ int cmd_table_new_n(struct cmd_ctx *ctx, const char *json_name, size_t n_cols, s
 int cmd_table_new_cols(struct cmd_ctx *ctx, const char *json_name, const struct out_column *cols,
 		       struct out_table **ret)
 {
-	size_t n = 0;
-	while (cols[n].name)
-		n++;
-	return table_new(ctx, json_name, cols, n, ret);
+	return table_new(ctx, json_name, cols, out_columns_len(cols), ret);
 }
 
 static int table_new(struct cmd_ctx *ctx, const char *json_name, const struct out_column *cols, size_t n,

@@ -307,14 +307,6 @@ int top_view_refresh(struct top_view *v, bool threads, bool host_block)
 
 /* ---- the header ---- */
 
-static void pct_or_dash(char *buf, size_t size, double v)
-{
-	if (v < 0)
-		snprintf(buf, size, "-");
-	else
-		snprintf(buf, size, "%.1f%%", v);
-}
-
 void top_header_text(const struct top_view *v, FILE *f)
 {
 	char when[32], a[32], b[32], c[32];
@@ -378,7 +370,6 @@ void top_header_text(const struct top_view *v, FILE *f)
 		fprintf(f, "; MEM %s total, %s available", a, b);
 	}
 	fputc('\n', f);
-	(void)pct_or_dash;
 }
 
 struct json_object *top_header_json(const struct top_view *v, struct json_object **ret_host)

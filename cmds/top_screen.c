@@ -154,10 +154,7 @@ static char *containers_frame(const struct top_view *v, struct ctable *ct, int *
 		table_line += buf[i] == '\n';
 	struct out_opts o = { .out = f };
 	struct out_table *tb;
-	size_t n_cols = 0;
-	while (cgstat_columns[n_cols].name)
-		n_cols++;
-	if (out_table_new("targets", cgstat_columns, n_cols, &o, &tb) == 0) {
+	if (out_table_new("targets", cgstat_columns, out_columns_len(cgstat_columns), &o, &tb) == 0) {
 		ctable_fill(ct, tb);
 		out_table_print(tb);
 		out_table_free(tb);

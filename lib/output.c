@@ -40,6 +40,14 @@ struct out_table {
 	bool json_lines;   /* out_table_json_lines: an object per row */
 };
 
+size_t out_columns_len(const struct out_column *cols)
+{
+	size_t n = 0;
+	while (cols[n].name)
+		n++;
+	return n;
+}
+
 int out_table_new(const char *name, const struct out_column *cols, size_t n_cols, const struct out_opts *o,
 		  struct out_table **ret)
 {

@@ -43,6 +43,9 @@ struct out_opts {
 
 struct out_table;
 
+/* Columns of a declaration that ends with { NULL }. */
+size_t out_columns_len(const struct out_column *cols);
+
 /* name is the JSON array key ("targets", "processes"). */
 int out_table_new(const char *name, const struct out_column *cols, size_t n_cols, const struct out_opts *o,
 		  struct out_table **ret);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bpf/kvmexits.skel.h"
+#include "tracepoint.h"
 
 struct kvmexits {
 	struct kvmexits_bpf *skel;
@@ -61,6 +62,7 @@ int kvmexits_open(const struct kvmexits_config *cfg, struct kvmexits **ret, stru
 		{ s->progs.kvm_set_irq, "kvm_set_irq", KVX_SRC_IRQ },
 	};
 	size_t n = sizeof(progs) / sizeof(progs[0]);
+	struct bpf_tp_ref ids[sizeof(progs) / sizeof(progs[0])];
 	/* sys_enter_ioctl is a syscall event, not a btf_trace_ type: always there. */
 	for (size_t i = 0; i < n; i++) {
 		bool on = strcmp(progs[i].tp, "sys_enter_ioctl") == 0 || have_tp(progs[i].tp);
@@ -71,6 +73,15 @@ int kvmexits_open(const struct kvmexits_config *cfg, struct kvmexits **ret, stru
 	if (!k->has[KVX_SRC_EXIT] && !k->has[KVX_SRC_USERSPACE]) {
 		r = -EOPNOTSUPP;
 		bpf_load_fail(ret_err, "probe", "kvm_exit", r);
+		goto fail;
+	}
+	/* The tracepoints' ids, for attaching: from tracefs, mounted or not. */
+	for (size_t i = 0; i < n; i++)
+		ids[i] = (struct bpf_tp_ref){ strcmp(progs[i].tp, "sys_enter_ioctl") == 0 ? "syscalls" : "kvm",
+					      progs[i].tp, -ENOENT };
+	r = bpf_tp_ids(ids, n);
+	if (r < 0) {
+		bpf_load_fail(ret_err, "tracefs", NULL, r);
 		goto fail;
 	}
 	r = kvmexits_bpf__load(s);
@@ -89,7 +100,9 @@ int kvmexits_open(const struct kvmexits_config *cfg, struct kvmexits **ret, stru
 	for (size_t i = 0; i < n; i++) {
 		if (!bpf_program__autoload(progs[i].prog))
 			continue;
-		k->links[k->n_links] = bpf_program__attach(progs[i].prog);
+		k->links[k->n_links] = ids[i].id > 0 ? bpf_tp_attach(progs[i].prog, ids[i].id) : NULL;
+		if (ids[i].id <= 0)
+			errno = -ids[i].id;
 		if (!k->links[k->n_links]) {
 			r = -errno;
 			bpf_load_fail(ret_err, "attach", progs[i].tp, r);

@@ -206,6 +206,9 @@ const char *bpf_load_strerror(const struct bpf_load_error *e, char *buf, size_t 
 		verdict(e->verifier, last, sizeof(last));
 		snprintf(buf, size, "the kernel's verifier rejected program '%s': %s (-v shows the log)", e->prog,
 			 last[0] ? last : strerror(err));
+	} else if (strcmp(e->step, "tracefs") == 0) {
+		snprintf(buf, size, "no tracefs is mounted and none could be mounted privately (%s): "
+			 "mount it at /sys/kernel/tracing", strerror(err));
 	} else if (err == EPERM || err == EACCES) {
 		snprintf(buf, size, "%s: permission denied: needs CAP_BPF and CAP_PERFMON: run as root", e->step);
 	} else if (e->prog[0]) {

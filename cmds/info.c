@@ -125,8 +125,11 @@ static struct json_object *vm_info(const struct host *h, pid_t pid)
 	vm_read_open_devices(h, pid, &cfg);
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "hypervisor", json_object_new_string(vm_hypervisor_name(cfg.hv)));
+	/* A KVM VM fd says what the guest runs under; the command line only
+	 * what was asked (-accel kvm:tcg falls back without a word). */
+	bool tcg = cfg.fds_read ? !cfg.kvm_fd : cfg.tcg;
 	if (cfg.hv == VM_QEMU)
-		json_object_object_add(o, "accel", json_object_new_string(cfg.tcg ? "tcg" : "kvm"));
+		json_object_object_add(o, "accel", json_object_new_string(tcg ? "tcg" : "kvm"));
 	/* The threads say how many vCPUs run; the command line, how many were asked. */
 	bool counted = vm_count_vcpu_threads(h, pid, cfg.hv, &threads) == 0 && threads;
 	unsigned vcpus = counted ? threads : cfg.vcpus;

@@ -336,6 +336,21 @@ int cmd_kvmexits(struct cmd_ctx *ctx)
 		out_error("kvmexits", "%s is a %s, not a VM (see 'nsh ls')", ctx->target_spec, t->kind);
 		return EXIT_FAIL;
 	}
+	/* A guest under TCG (or any hypervisor without a KVM VM) makes no
+	 * VM exits: say so, rather than count nothing or fail to attach. */
+	int kvm = vm_uses_kvm(t->host, t->pid);
+	if (kvm == 0) {
+		bool qemu = strcmp(t->c.runtime, "qemu") == 0 || strcmp(t->c.runtime, "libvirt") == 0;
+		const char *under = qemu ? "runs under TCG" : "holds no KVM VM";
+		if (vm_host_has_kvm(t->host))
+			out_error("kvmexits", "%s %s, not KVM: it has no VM exits", t->c.name, under);
+		else
+			out_error("kvmexits", "%s %s (no KVM on this host): it has no VM exits", t->c.name, under);
+		return EXIT_FAIL;
+	}
+	if (kvm < 0 && ctx->g->verbose)
+		fprintf(stderr, "nsh: kvmexits: cannot read the fds of PID %d (%s): assuming KVM\n", t->pid,
+			strerror(-kvm));
 	struct vcpu_threads *vc = malloc(sizeof(*vc));
 	if (!vc)
 		return EXIT_FAIL;

@@ -12,7 +12,20 @@ cd "$top"
 pass=0 fail=0 skip=0
 log=$(mktemp -d /tmp/nsh-ci.XXXXXX)
 
-note() { printf '\n=== %s\n' "$*"; }
+# Each section's wall time, for the closing lines (CI has 90 minutes on
+# 2 cores: these say where they go).
+sections=() section_t0=$SECONDS T_START=$SECONDS
+end_section() {
+	if ((${#sections[@]})); then
+		sections[-1]+=$'\t'$((SECONDS - section_t0))
+	fi
+}
+note() {
+	end_section
+	sections+=("$*")
+	section_t0=$SECONDS
+	printf '\n=== %s\n' "$*"
+}
 count() { pass=$((pass + $1)) fail=$((fail + $2)) skip=$((skip + ${3:-0})); }
 # A step that either works (1 passed) or not (1 failed).
 step() {
@@ -110,6 +123,13 @@ else
 	count 0 1
 fi
 
+end_section
+echo
+echo "wall time per section (s):"
+for sec in "${sections[@]}"; do
+	printf '  %5s  %s\n' "${sec##*$'\t'}" "${sec%$'\t'*}"
+done
+printf '  %5s  %s\n' "$((SECONDS - T_START))" "in all"
 echo
 if [ "${CI:-}" = true ] && [ "$skip" -gt 0 ]; then
 	echo "CI: $skip skipped tests count as failures"

@@ -233,6 +233,10 @@ int vm_read_open_devices(const struct host *h, pid_t pid, struct vm_config *cfg)
 		if (n <= 0)
 			continue;
 		target[n] = '\0';
+		if (strcmp(target, "anon_inode:kvm-vm") == 0) {
+			cfg->kvm_fd = true;
+			continue;
+		}
 		if (strcmp(target, "/dev/net/tun") == 0) {
 			tap_of_fd(h, pid, de->d_name, cfg);
 			continue;
@@ -244,7 +248,22 @@ int vm_read_open_devices(const struct host *h, pid_t pid, struct vm_config *cfg)
 			copy_str(cfg->disks[cfg->ndisks++], sizeof(cfg->disks[0]), target);
 	}
 	closedir(d);
+	cfg->fds_read = true;
 	return 0;
+}
+
+int vm_uses_kvm(const struct host *h, pid_t pid)
+{
+	struct vm_config cfg = { 0 };
+	int r = vm_read_open_devices(h, pid, &cfg);
+	return r < 0 ? r : cfg.kvm_fd;
+}
+
+bool vm_host_has_kvm(const struct host *h)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	return host_path(h, path, sizeof(path), "/dev/kvm") >= 0 && stat(path, &st) == 0 && S_ISCHR(st.st_mode);
 }
 
 int vm_count_vcpu_threads(const struct host *h, pid_t pid, enum vm_hypervisor hv, unsigned *ret)

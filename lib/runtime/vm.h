@@ -32,6 +32,8 @@ struct vm_config {
 	char taps[VM_MAX_DEVS][16];  /* IFNAMSIZ */
 	size_t ntaps;
 	bool tcg;                    /* qemu -accel tcg (or no KVM asked for) */
+	bool fds_read;               /* vm_read_open_devices ran: kvm_fd is known */
+	bool kvm_fd;                 /* the hypervisor holds a KVM VM (anon_inode:kvm-vm) */
 };
 
 /* The hypervisor of a process from its argv[0] or comm (comm is 15 bytes:
@@ -67,6 +69,14 @@ int vm_read_config(const struct host *h, pid_t pid, struct vm_config *ret);
  * /dev/net/tun fds by their interface (fdinfo "iff:"). Those the command
  * line named already are not repeated. */
 int vm_read_open_devices(const struct host *h, pid_t pid, struct vm_config *cfg);
+
+/* Whether host PID pid runs its guest under KVM: 1 when it holds a KVM VM
+ * fd (anon_inode:kvm-vm), 0 when not (qemu under TCG), -errno when its fds
+ * cannot be read. What the process does, not what its command line asked. */
+int vm_uses_kvm(const struct host *h, pid_t pid);
+
+/* Whether this host offers KVM at all: its /dev/kvm is a character device. */
+bool vm_host_has_kvm(const struct host *h);
 
 /* The threads of host PID pid that run a vCPU, by their names. */
 int vm_count_vcpu_threads(const struct host *h, pid_t pid, enum vm_hypervisor hv, unsigned *ret);

@@ -29,8 +29,6 @@ trap 'T_RC_SAVE=$?; set +e; cleanup; (exit "$T_RC_SAVE"); _t_exit' EXIT
 cleanup
 docker run -d --name "$A" --network none "$NSHT_IMAGE" sleep 100000 >/dev/null
 docker run -d --name "$B" --network none "$NSHT_IMAGE" sleep 100000 >/dev/null
-# bpftrace finds tracepoints in tracefs.
-mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 
 # The whole disk under docker's storage (what a container's /tmp writes reach).
 src=$(findmnt -no SOURCE -T "$(docker info -f '{{.DockerRootDir}}')" | sed 's/\[.*//')
@@ -219,7 +217,11 @@ LOOP=$(losetup -f --show "$IMG")
 ldev=$(cat "/sys/class/block/${LOOP#/dev/}/dev")
 kdev=$(awk -F: -v a="${ldev%:*}" -v b="${ldev#*:}" 'BEGIN { print a * 1048576 + b }')
 bt=$T_TMP/bt.out
-bpftrace -e "tracepoint:block:block_rq_complete /args->dev == $kdev/ { @n = count(); }" >"$bt" 2>&1 &
+# bpftrace finds tracepoints in tracefs: where the host has none mounted, it
+# gets one in a mount namespace of its own (the host's mounts stay as they
+# are, so nsh's own no-tracefs branch is what the other tests see).
+unshare -m sh -c 'mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing; exec "$@"' \
+	sh bpftrace -e "tracepoint:block:block_rq_complete /args->dev == $kdev/ { @n = count(); }" >"$bt" 2>&1 &
 BT_PID=$!
 for i in $(seq 150); do
 	grep -q Attaching "$bt" && break

@@ -3,8 +3,10 @@
 #
 # VMs as targets, on the test bed's qemu guests (tests/testbed/vms.sh):
 # nsht-vm1 busy on the spin firmware (`out 0x80,al; jmp $-2` on vCPU 0),
-# nsht-vm2 with the plain -name form, nsht-vm3 under TCG. When the env file
-# predates them, this suite starts its own (nsht-vmtest-*) and stops them.
+# nsht-vm2 with the plain -name form, nsht-vm3 under TCG. nsht-vm1 and
+# nsht-vm2 run under KVM where the host's /dev/kvm works, else under TCG
+# (NSHT_ACCEL): each test takes the branch this host allows. When the env
+# file predates them, this suite starts its own (nsht-vmtest-*) and stops them.
 # Expected values come from the guests' command lines as started here,
 # /proc/PID/task/*/comm and /proc/PID/task/TID/stat, never from nsh.
 set -euo pipefail
@@ -23,9 +25,10 @@ cleanup() {
 }
 trap 'T_RC_SAVE=$?; set +e; cleanup; (exit "$T_RC_SAVE"); _t_exit' EXIT
 
-if [[ -z ${NSHT_VM1_PID:-} || -z ${NSHT_VM2_PID:-} || -z ${NSHT_VM3_PID:-} ]]; then
+if [[ -z ${NSHT_VM1_PID:-} || -z ${NSHT_VM2_PID:-} || -z ${NSHT_VM3_PID:-} || -z ${NSHT_ACCEL:-} ]]; then
 	vm_spin_bios "$T_TMP/spin.bin"
-	forms=([1]="guest kvm $T_TMP/spin.bin" [2]="plain kvm" [3]="guest tcg")
+	NSHT_ACCEL=$(vm_accel)
+	forms=([1]="guest $NSHT_ACCEL $T_TMP/spin.bin" [2]="plain $NSHT_ACCEL" [3]="guest tcg")
 	for i in 1 2 3; do
 		read -r form accel bios <<<"${forms[$i]}"
 		vm_start "nsht-vmtest-$i" "$form" "$accel" "$T_TMP/vm$i.pid" "${bios:-}" ||
@@ -36,6 +39,11 @@ if [[ -z ${NSHT_VM1_PID:-} || -z ${NSHT_VM2_PID:-} || -z ${NSHT_VM3_PID:-} ]]; t
 	done
 fi
 VM1=$NSHT_VM1_NAME VM2=$NSHT_VM2_NAME VM3=$NSHT_VM3_NAME
+# kvm or tcg: how VM1 and VM2 run; ACC their vCPU threads' suffix (CPU 0/KVM).
+ACCEL=$NSHT_ACCEL
+ACC=${ACCEL^^}
+# What nsh says of a guest under TCG depends on whether the host has KVM.
+if [[ -c /dev/kvm ]]; then HOST_KVM=", not KVM"; else HOST_KVM=" (no KVM on this host)"; fi
 declare -A VPID=([$VM1]=$NSHT_VM1_PID [$VM2]=$NSHT_VM2_PID [$VM3]=$NSHT_VM3_PID)
 
 # tid_of PID COMM: the thread of PID with that name.
@@ -83,14 +91,14 @@ for name in "$VM1" "$VM2" "$VM3"; do
 done
 assert_eq "" "$(q '.targets[] | select(.kind != "vm") | .name')" "ls -r vm: VMs only"
 
-t_begin "ps -t: CPU 0/KVM and CPU 1/KVM with their TIDs, every thread of the qemu and nothing else"
+t_begin "ps -t: CPU 0/$ACC and CPU 1/$ACC with their TIDs, every thread of the qemu and nothing else"
 pid=${VPID[$VM1]}
 run_json "vm:$VM1" ps -t --json
 for n in 0 1; do
-	tid=$(tid_of "$pid" "CPU $n/KVM")
-	[[ -n $tid ]] || _t_fail "/proc/$pid/task: CPU $n/KVM" "a thread" "none"
-	assert_eq "$tid" "$(q ".processes[] | select(.comm == \"CPU $n/KVM\") | .pid")" "TID of CPU $n/KVM"
-	assert_eq "vcpu $n" "$(q ".processes[] | select(.pid == $tid) | .role")" "role of CPU $n/KVM"
+	tid=$(tid_of "$pid" "CPU $n/$ACC")
+	[[ -n $tid ]] || _t_fail "/proc/$pid/task: CPU $n/$ACC" "a thread" "none"
+	assert_eq "$tid" "$(q ".processes[] | select(.comm == \"CPU $n/$ACC\") | .pid")" "TID of CPU $n/$ACC"
+	assert_eq "vcpu $n" "$(q ".processes[] | select(.pid == $tid) | .role")" "role of CPU $n/$ACC"
 done
 assert_eq "main loop" "$(q ".processes[] | select(.pid == $pid) | .role")" "the main thread"
 want=$(find /proc/"$pid"/task -mindepth 1 -maxdepth 1 -printf '%f\n' | sorted)
@@ -99,13 +107,13 @@ run_json "vm:$VM3" ps -t --json
 assert_eq "$(tid_of "${VPID[$VM3]}" "CPU 0/TCG")" "$(q '.processes[] | select(.comm == "CPU 0/TCG") | .pid')" \
 	"TCG: CPU 0/TCG"
 assert_exit 0 nsh "vm:$VM1" ps -t
-assert_contains "$T_OUT" "[CPU 0/KVM] (vcpu 0)" "text: the thread and its role"
+assert_contains "$T_OUT" "[CPU 0/$ACC] (vcpu 0)" "text: the thread and its role"
 
 t_begin "info: vCPUs, memory from -smp 2 -m 64, accel"
 run_json "vm:$VM1" info --json
 assert_eq 2 "$(q .vm.vcpus)" "vcpus"
 assert_eq $((64 << 20)) "$(q .vm.memory)" "memory"
-assert_eq kvm "$(q .vm.accel)" "accel"
+assert_eq "$ACCEL" "$(q .vm.accel)" "accel (its KVM VM fd, or none)"
 run_json "vm:$VM3" info --json
 assert_eq tcg "$(q .vm.accel)" "TCG guest: accel"
 run_json "vm:$VM2" info --json
@@ -113,7 +121,7 @@ assert_eq $((64 << 20)) "$(q .vm.memory)" "plain -name: memory"
 
 t_begin "pidstat -t: the spinning vCPU's %CPU and %guest, as its /proc/TID/stat ticks say"
 pid=${VPID[$VM1]}
-tid0=$(tid_of "$pid" "CPU 0/KVM")
+tid0=$(tid_of "$pid" "CPU 0/$ACC")
 hz=$(getconf CLK_TCK)
 read -r c0 g0 <<<"$(ticks "$pid" "$tid0")"
 s0=$(cut -d' ' -f1 /proc/uptime)
@@ -123,31 +131,53 @@ s1=$(cut -d' ' -f1 /proc/uptime)
 want_cpu=$(awk -v a="$c0" -v b="$c1" -v t0="$s0" -v t1="$s1" -v hz="$hz" 'BEGIN { printf "%.1f", (b - a) / hz / (t1 - t0) * 100 }')
 want_guest=$(awk -v a="$g0" -v b="$g1" -v t0="$s0" -v t1="$s1" -v hz="$hz" 'BEGIN { printf "%.1f", (b - a) / hz / (t1 - t0) * 100 }')
 J=$(q -c "select(.average != true and .tid == $tid0)")
-[[ -n $J ]] || _t_fail "a row for CPU 0/KVM (TID $tid0)" "one" "none"
+[[ -n $J ]] || _t_fail "a row for CPU 0/$ACC (TID $tid0)" "one" "none"
 # The measurement around nsh's spans nsh's own interval and more: the same
 # CPU share, give or take what a few ticks make of 2 s.
-close "$(q .cpu)" "$want_cpu" 10 || _t_fail "%CPU of CPU 0/KVM" "$want_cpu +- 10 (/proc ticks)" "$(q .cpu)"
-close "$(q .guest)" "$want_guest" 10 || _t_fail "%guest of CPU 0/KVM" "$want_guest +- 10 (/proc guest_time)" "$(q .guest)"
-assert_eq "CPU 0/KVM" "$(q -r .command)" "command"
+close "$(q .cpu)" "$want_cpu" 10 || _t_fail "%CPU of CPU 0/$ACC" "$want_cpu +- 10 (/proc ticks)" "$(q .cpu)"
+close "$(q .guest)" "$want_guest" 10 || _t_fail "%guest of CPU 0/$ACC" "$want_guest +- 10 (/proc guest_time)" "$(q .guest)"
+assert_eq "CPU 0/$ACC" "$(q -r .command)" "command"
 
-t_begin "kvmexits: runs on the busy guest, names its source, counts its port 0x80 writes"
-run_json "vm:$VM1" kvmexits 2 --json
-src=$(q -r .source_detail)
-assert_contains "$src" "kvm:kvm_" "the source names its tracepoints"
-if [[ $(q -r .source) == exit ]]; then
-	n=$(q '[.exits[] | select(.source == "exit" and .reason == "IO_INSTRUCTION") | .count] | add // 0')
+# kvmexits needs a guest under KVM: where the host has none, nsht-vm1 runs
+# under TCG and gets the TCG branch. nsht-vm3 gets it on every machine.
+if [[ $ACCEL == kvm ]]; then
+	t_begin "kvmexits: runs on the busy guest, names its source, counts its port 0x80 writes"
+	run_json "vm:$VM1" kvmexits 2 --json
+	src=$(q -r .source_detail)
+	assert_contains "$src" "kvm:kvm_" "the source names its tracepoints"
+	if [[ $(q -r .source) == exit ]]; then
+		n=$(q '[.exits[] | select(.source == "exit" and .reason == "IO_INSTRUCTION") | .count] | add // 0')
+	else
+		n=$(q '[.exits[] | select(.source == "pio" and .reason == "port 0x80 out") | .count] | add // 0')
+	fi
+	[[ $n -gt 0 ]] || _t_fail "exits of the out 0x80 loop" "a count above 0" "$n"
+	# Every exit the firmware makes is on vCPU 0: vCPU 1 waits for a SIPI that never comes.
+	assert_eq "$(tid_of "$pid" "CPU 0/KVM")" "$(q '.vcpus[] | select(.vcpu == 0) | .tid')" "vCPU 0's TID"
+	[[ $(q '.vcpus[] | select(.vcpu == 0) | .exits') -gt 0 ]] || _t_fail "vCPU 0 exits" "above 0" "$(q .vcpus)"
+	assert_exit 0 nsh "vm:$VM1" kvmexits 1
+	assert_contains "$T_OUT" "source: kvm:kvm_" "text header: the source"
+	assert_exit 0 nsh "vm:$VM1" kvmexits 1 --vcpu 1 --json
+	J=$T_OUT
+	assert_eq "" "$(q '.vcpus[] | select(.vcpu == 0) | .tid')" "--vcpu 1: vCPU 0 not counted"
+
+	t_begin "kvmexits: the same with tracefs unmounted (the tracepoint ids from a private tracefs)"
+	assert_exit 0 unshare -m sh -c 'umount -l /sys/kernel/debug/tracing 2>/dev/null; umount -l /sys/kernel/tracing 2>/dev/null
+		[ ! -e /sys/kernel/tracing/events ] || exit 9; exec "$0" "$@"' "$NSH" "vm:$VM1" kvmexits 1 --json
+	J=$T_OUT
+	n=$(q '[.exits[] | select(.reason == "port 0x80 out" or .reason == "IO_INSTRUCTION") | .count] | add // 0')
+	[[ $n -gt 0 ]] || _t_fail "exits of the out 0x80 loop, no tracefs mounted" "a count above 0" "$n"
 else
-	n=$(q '[.exits[] | select(.source == "pio" and .reason == "port 0x80 out") | .count] | add // 0')
+	t_begin "kvmexits: no usable KVM here: nsht-vm1 runs under TCG, one line says so, exit 1"
+	assert_exit 1 nsh "vm:$VM1" kvmexits 1
+	assert_eq "nsh: kvmexits: $VM1 runs under TCG$HOST_KVM: it has no VM exits" "$T_ERR" "the error"
+	assert_eq "" "$T_OUT" "nothing on stdout"
 fi
-[[ $n -gt 0 ]] || _t_fail "exits of the out 0x80 loop" "a count above 0" "$n"
-# Every exit the firmware makes is on vCPU 0: vCPU 1 waits for a SIPI that never comes.
-assert_eq "$(tid_of "$pid" "CPU 0/KVM")" "$(q '.vcpus[] | select(.vcpu == 0) | .tid')" "vCPU 0's TID"
-[[ $(q '.vcpus[] | select(.vcpu == 0) | .exits') -gt 0 ]] || _t_fail "vCPU 0 exits" "above 0" "$(q .vcpus)"
-assert_exit 0 nsh "vm:$VM1" kvmexits 1
-assert_contains "$T_OUT" "source: kvm:kvm_" "text header: the source"
-assert_exit 0 nsh "vm:$VM1" kvmexits 1 --vcpu 1 --json
-J=$T_OUT
-assert_eq "" "$(q '.vcpus[] | select(.vcpu == 0) | .tid')" "--vcpu 1: vCPU 0 not counted"
+
+t_begin "kvmexits on a TCG guest (nsht-vm3): exit 1, one line saying why"
+assert_exit 1 nsh "vm:$VM3" kvmexits 1
+assert_eq "nsh: kvmexits: $VM3 runs under TCG$HOST_KVM: it has no VM exits" "$T_ERR" "the error"
+assert_exit 1 nsh "vm:$VM3" kvmexits 1 --json
+assert_contains "$T_ERR" "runs under TCG" "--json: the same error"
 assert_exit 1 nsh "$DOCKER_WEB1_NAME" kvmexits 1
 assert_contains "$T_ERR" "not a VM" "a container is refused"
 
@@ -181,7 +211,7 @@ t_begin "info: the disk and the tap a guest was given (-drive file=, -netdev tap
 truncate -s 1M "$T_TMP/disk.img"
 ip link del "$TAP" 2>/dev/null || true
 ip tuntap add dev "$TAP" mode tap
-timeout 30 qemu-system-x86_64 -accel kvm -name guest=nsht-vmtest-io,debug-threads=on -smp 1 -m 32 -nodefaults \
+timeout 30 qemu-system-x86_64 -accel "$ACCEL" -name guest=nsht-vmtest-io,debug-threads=on -smp 1 -m 32 -nodefaults \
 	-nographic -daemonize -S -pidfile "$T_TMP/io.pid" -drive "file=$T_TMP/disk.img,format=raw,if=virtio" \
 	-netdev "tap,id=n0,ifname=$TAP,script=no,downscript=no" -device virtio-net-pci,netdev=n0 \
 	>"$T_TMP/io.log" 2>&1 || _t_fail "start nsht-vmtest-io" "a running qemu" "$(cat "$T_TMP/io.log")"

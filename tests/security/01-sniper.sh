@@ -65,10 +65,11 @@ echo "  sniper: $stats"
 
 t_begin "$label: saw every exec'd process (the attack ran)"
 seen=$(grep -c '^NEW ' <<<"$log" || true)
-# It polls /proc; a /bin/true can come and go between two polls, so a few
-# may slip by. Nine in ten is proof enough that the attack ran.
-if ((seen < RUNS * 9 / 10)); then
-	_t_fail "new PIDs the sniper saw" "at least $((RUNS * 9 / 10)) of $RUNS" "$seen"
+# It polls /proc: a /bin/true can come and go between two polls, and on a
+# loaded machine many do (173 of 200 seen with both cores busy). Every other
+# run is a probe that lingers 10 ms, which it sees even then: at least those.
+if ((seen < RUNS / 2)); then
+	_t_fail "new PIDs the sniper saw" "at least $((RUNS / 2)) of $RUNS (every lingering probe)" "$seen"
 fi
 
 # first_wins KIND: the first few WIN lines of a kind, for the failure message.

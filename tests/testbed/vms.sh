@@ -4,6 +4,10 @@
 # qemu guests for the VM tests, sourced by up.sh (nsht-vm1..3) and by
 # tests/integration/92-vm.sh when the env file predates them (its own
 # nsht-vmtest-* guests). No disk image: the guests run firmware only.
+#   vm_accel               kvm when /dev/kvm opens read-write and answers
+#                          KVM_GET_API_VERSION, else tcg; prints the reason
+#                          on fd 3 when it is open (NSHT_FORCE_TCG=1: tcg,
+#                          to try a KVM host's other branch)
 #   vm_spin_bios FILE      the busy firmware: `out 0x80,al; jmp $-2` at the
 #                          reset vector, one vCPU at ~100% and a steady storm
 #                          of PIO exits (TESTBED.md)
@@ -14,6 +18,21 @@
 #                          pidfile and name is kept
 #   vm_pid PIDFILE NAME    the guest's PID when it runs, else fails
 #   vm_stop PIDFILE NAME   kill it (only a qemu whose command line names it)
+
+vm_accel() {
+	local why
+	if [[ ${NSHT_FORCE_TCG:-} == 1 ]]; then
+		why="NSHT_FORCE_TCG=1"
+	elif why=$(perl -e 'use Fcntl; sysopen(my $f, "/dev/kvm", O_RDWR) or die "/dev/kvm: $!\n";
+			my $v = ioctl($f, 0xAE00, 0); defined $v or die "/dev/kvm: KVM_GET_API_VERSION: $!\n";
+			print "/dev/kvm API ", $v + 0, "\n"' 2>&1); then
+		{ echo "$why" >&3; } 2>/dev/null || true
+		echo kvm
+		return 0
+	fi
+	{ echo "$why" >&3; } 2>/dev/null || true
+	echo tcg
+}
 
 vm_spin_bios() {
 	[[ -s $1 ]] && return 0

@@ -243,6 +243,27 @@ static void test_list_fixture(void **state)
 	assert_true(runtime_vm.scans_proc);
 }
 
+/* What a guest runs under is what its process holds: a KVM VM fd
+ * (fx-vm1: fd 12 -> anon_inode:kvm-vm) or none (fx-vm2, whose command line
+ * asks for accel=kvm but holds only a stray vCPU-looking link). */
+static void test_uses_kvm(void **state)
+{
+	(void)state;
+	struct host h;
+	struct vm_config c = { 0 };
+	fixture_host(&h, "hosts/vm-v2");
+
+	assert_int_equal(vm_uses_kvm(&h, 5000), 1);
+	assert_int_equal(vm_uses_kvm(&h, 5100), 0);
+	assert_int_equal(vm_uses_kvm(&h, 5999), -ESRCH);
+	assert_int_equal(vm_read_open_devices(&h, 5000, &c), 0);
+	assert_true(c.fds_read);
+	assert_true(c.kvm_fd);
+	assert_int_equal(c.ndisks, 0);
+	/* the fixture host has no dev/kvm */
+	assert_false(vm_host_has_kvm(&h));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,7 +271,7 @@ int main(void)
 		cmocka_unit_test(test_qemu_quoted_commas), cmocka_unit_test(test_libvirt),
 		cmocka_unit_test(test_firecracker),       cmocka_unit_test(test_cloud_hypervisor),
 		cmocka_unit_test(test_crosvm_and_others), cmocka_unit_test(test_thread_labels),
-		cmocka_unit_test(test_list_fixture),
+		cmocka_unit_test(test_list_fixture),      cmocka_unit_test(test_uses_kvm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

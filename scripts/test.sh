@@ -105,7 +105,11 @@ note "fuzzing the parsers (libFuzzer, ASan + UBSan)"
 suite tests/fuzz/run.sh none
 
 note "test bed"
-trap 'tests/testbed/down.sh >/dev/null 2>&1 || true' EXIT
+# NSHT_KEEP_TESTBED=1 leaves the test bed up afterwards (for a developer who
+# runs suites by hand next); CI takes it down.
+if [ -z "${NSHT_KEEP_TESTBED:-}" ]; then
+	trap 'tests/testbed/down.sh >/dev/null 2>&1 || true' EXIT
+fi
 if tests/testbed/up.sh >"$log/up.out" 2>&1; then
 	echo "ok      test bed up"
 	count 1 0

@@ -25,7 +25,9 @@ for cmd in ps ns "pidmap 1" info; do
 	# shellcheck disable=SC2086 # $cmd is a command and its arguments
 	NSH_TEST_PAUSE_AFTER_RESOLVE=3 nsh "$VID" $cmd >"$out" 2>"$err" &
 	bg=$!
-	sleep 1
+	# Killed once nsh has resolved it (the hook says so), however long that took.
+	wait_until 30 grep -q "paused after resolving" "$err" ||
+		_t_fail "nsh resolved $victim" "the hook's line" "$(head -c 300 "$err")"
 	docker kill "$victim" >/dev/null
 	rc=0
 	wait "$bg" || rc=$?
@@ -40,17 +42,21 @@ t_begin "commands racing a kill never crash"
 start_victim
 log=$T_TMP/race.log
 : >"$log"
+# The racer goes on until a few runs after the kill, however long that took.
 (
-	end=$((SECONDS + 4))
-	while ((SECONDS < end)); do
+	end=$((SECONDS + 60)) after=0
+	while ((SECONDS < end && after < 5)); do
+		[[ -e $T_TMP/killed ]] && after=$((after + 1))
 		rc=0
 		nsh "$VID" ps --json >/dev/null 2>"$T_TMP/race.err" || rc=$?
 		echo "$rc $(tr '\n' ' ' <"$T_TMP/race.err")" >>"$log"
 	done
 ) &
 racer=$!
-sleep 1
+# some runs against the live container first
+wait_until 30 sh -c '[ "$(wc -l <"$1")" -ge 3 ]' sh "$log"
 docker kill "$victim" >/dev/null
+touch "$T_TMP/killed"
 wait "$racer" || true
 assert_eq "" "$(awk '$1 != 0 && $1 != 1' "$log" | head -n 3)" "runs that ended other than 0 or 1"
 # Depending on when it looks, nsh finds the container dying, stopped, or gone.

@@ -183,7 +183,7 @@ wait_for '^from-the-42-host$'
 
 t_begin "repl: Ctrl-C inside a running command returns to the prompt"
 keys 'exec -- sleep 300' Enter
-sleep 1
+wait_until 30 pgrep -f '^sleep 300$' || _t_fail "exec -- sleep 300 started" "a sleep 300 process" "none"
 keys C-c
 wait_for "^nsh $WEB\\(docker $SHORT\\)> ?\$" 5
 keys 'info --json | jq -r .pid' Enter

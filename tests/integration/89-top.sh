@@ -34,15 +34,25 @@ BURN_PID=$(docker inspect -f '{{.State.Pid}}' "$BURN")
 # close A B TOL: |A - B| <= TOL (floats)
 close() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 
-t_begin "top -b: the burner at ~50% of a core and ~100% of its 0.5-core quota"
-run_json "$BURN" top -b -n 2 -d 1 --json
+t_begin "top -b: the burner at its share of a core and of its 0.5-core quota, as its /proc ticks say"
+# What the burner really got over nsh's run, from its own /proc/PID/stat
+# (utime + stime), not the nominal 0.5: on a loaded machine it gets less.
+ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+hz=$(getconf CLK_TCK)
+c0=$(ticks "$BURN_PID") s0=$(cut -d' ' -f1 /proc/uptime)
+run_json "$BURN" top -b -n 2 -d 2 --json
+c1=$(ticks "$BURN_PID") s1=$(cut -d' ' -f1 /proc/uptime)
+want=$(awk -v a="$c0" -v b="$c1" -v t0="$s0" -v t1="$s1" -v hz="$hz" 'BEGIN { printf "%.1f", (b - a) / hz / (t1 - t0) * 100 }')
 # Two frames, one JSON object each: the last.
 J=$(tail -n 1 <<<"$J")
 assert_eq "$BURN_PID" "$(q '.processes[0].pid')" "the burner is the top row, by host PID"
-close "$(q '.processes[0].cpu')" 50 10 || _t_fail "%CPU of one core" "50 +-10" "$(q '.processes[0].cpu')"
-close "$(q '.processes[0].quota_pct')" 100 20 || _t_fail "%QUOTA" "100 +-20" "$(q '.processes[0].quota_pct')"
+close "$want" 50 8 || close "$want" 25 25 || _t_fail "the kernel held the burner to its quota" "<= 58 %" "$want"
+close "$(q '.processes[0].cpu')" "$want" 10 || _t_fail "%CPU of one core" "$want +-10 (/proc ticks)" "$(q '.processes[0].cpu')"
+close "$(q '.processes[0].quota_pct')" "$(awk -v w="$want" 'BEGIN { print w * 2 }')" 20 ||
+	_t_fail "%QUOTA" "$want * 2 +-20" "$(q '.processes[0].quota_pct')"
 assert_eq 0.5 "$(q '.container.cpu.quota_cores')" "the container header's quota"
-close "$(q '.container.cpu.usage_cores')" 0.5 0.1 || _t_fail "container cores" "0.5 +-0.1" "$(q '.container.cpu.usage_cores')"
+close "$(q '.container.cpu.usage_cores')" "$(awk -v w="$want" 'BEGIN { print w / 100 }')" 0.1 ||
+	_t_fail "container cores" "$want / 100 +-0.1" "$(q '.container.cpu.usage_cores')"
 assert_eq R "$(q -r '.processes[0].state')" "a burner is running"
 ns=$(awk '/^NSpid:/ { print $NF }' "/proc/$BURN_PID/status")
 assert_eq "$ns" "$(q '.processes[0].ctpid')" "CT-PID is the innermost NSpid"
@@ -115,7 +125,11 @@ t_begin "top: the full screen without a target; Enter drills into the chosen con
 tm_reset
 tm new-session -d -s top -x 160 -y 40 "TERM=xterm '$NSH' top -d 1; echo NSH-EXIT=\$?; sleep 60"
 wait_for "^$BURN +docker "
-sleep 1.2 # a first refresh with rates: the burner on top, under the cursor
+# A refresh with rates puts the burner first, under the cursor: wait for
+# the first row below the column header to be it.
+first_row() { tmux_screen top | awk '/^ *NAME +RUNTIME/ { getline; print $1; exit }'; }
+burner_first() { [[ $(first_row) == "$BURN" ]]; }
+wait_until 15 burner_first || _t_fail "the burner on the first row" "$BURN" "$(first_row)"
 tm send-keys -t top Enter
 wait_for "^top - .* $BURN \\(docker "
 wait_for "^ +$BURN_PID +1 +root "

@@ -97,6 +97,18 @@ assert_exit() {
 	_t_fail "exit status of: $*" "$want" "$T_RC (stderr: ${T_ERR:0:400})"
 }
 
+# wait_until SECS CMD..: poll CMD every 0.1 s until it succeeds; fails
+# (status 1) after SECS seconds. For anything a test would otherwise give a
+# fixed sleep: a loaded machine takes longer, an idle one need not wait.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.1
+	done
+}
+
 skip() {
 	_t_need
 	if [[ ${CI:-} == true ]]; then

@@ -49,6 +49,7 @@
 #include "json_util.h"
 #include "passwd.h"
 #include "proc.h"
+#include "safe_open.h"
 #include "pty.h"
 #include "seccomp_policy.h"
 #include "util.h"
@@ -140,19 +141,37 @@ static int resolve_user(const struct target *t, const char *spec, struct enter_p
 		*group++ = '\0';
 
 	struct passwd_map pw = { 0 }, gr = { 0 };
+	mode_t pw_mode = 0, gr_mode = 0;
+	int pw_r = -ENOENT, gr_r = -ENOENT;
 	int rootfd = target_open_root(t);
 	if (rootfd >= 0) {
-		passwd_load(rootfd, &pw);
-		group_load(rootfd, &gr);
+		pw_r = passwd_load(rootfd, &pw, &pw_mode);
+		gr_r = group_load(rootfd, &gr, &gr_mode);
 		close(rootfd);
 	}
 	uint32_t uid, gid;
+	bool in_group = false;
 	int r = parse_id_or_name(&pw, user, &uid, &gid);
-	if (r == 0 && group && *group)
+	if (r == 0 && group && *group) {
+		in_group = true;
 		r = parse_id_or_name(&gr, group, &gid, NULL);
+	}
 	passwd_map_free(&pw);
 	passwd_map_free(&gr);
 	if (r < 0) {
+		/* The name was needed and its file is a FIFO or a device, which
+		 * nsh did not open: say that rather than "no such user". One
+		 * enter_prepare per process, so a static buffer is enough. */
+		static char why[400];
+		int lr = in_group ? gr_r : pw_r;
+		mode_t m = in_group ? gr_mode : pw_mode;
+		if (lr == -EINVAL && m && !S_ISREG(m)) {
+			snprintf(why, sizeof(why), "the container's %s is not a regular file (%s): %s '%s' cannot be looked up",
+				 in_group ? "/etc/group" : "/etc/passwd", safe_file_kind(m), in_group ? "group" : "user",
+				 in_group ? group : user);
+			*ret_why = why;
+			return -EPERM;
+		}
 		*ret_why = "no such user or group in the container's /etc/passwd or /etc/group";
 		return -ENOENT;
 	}
@@ -405,7 +424,7 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 
 	const char *cap;
 	if ((o->privileged || o->host_tools) && !force && strcmp(t->kind, "host") != 0 && holds_dangerous_cap(&st, &cap)) {
-		static char why[160];
+		static char why[400];
 		snprintf(why, sizeof(why), "the target holds %s and could take over a host-privileged process: "
 			 "add --force to do it anyway", cap);
 		*ret_why = why;

@@ -288,30 +288,62 @@ static void plan_cgroups(const struct target *t, struct enter_plan *p)
 
 #define SECCOMP_CACHE_DIR "/run/nsh-seccomp"
 
-static int plan_seccomp(const struct target *t, const struct proc_status *st, struct enter_plan *p)
+/* The target's own profile, exactly, or a refusal: a filter nsh cannot
+ * read or translate exactly must not quietly become the default denylist,
+ * which allows what the profile may deny (docker's personality(), socket
+ * families, ...). --force takes the denylist, and the plan says why
+ * (p->seccomp_warning). A config.json without linux.seccomp (the filter
+ * came from elsewhere) and a target without a bundle take the denylist. */
+static int plan_seccomp(const struct target *t, const struct proc_status *st, bool force, struct enter_plan *p,
+			const char **ret_why)
 {
 	struct seccomp_prog prog = { 0 };
 	if (st->seccomp <= 0)
 		return 0;
+	const char *cache = t->host->root[0] ? NULL : SECCOMP_CACHE_DIR;
+	char why[PATH_MAX + 300] = "";
 	if (t->c.bundle[0]) {
 		char path[PATH_MAX + 16];
 		_cleanup_free_ char *cfg = NULL;
 		size_t len;
 		bool cached;
 		snprintf(path, sizeof(path), "%s/config.json", t->c.bundle);
-		if (host_read_file(t->host, path, JSON_FILE_MAX, &cfg, &len) == 0 &&
-		    seccomp_policy_oci_cached(cfg, len, t->host->root[0] ? NULL : SECCOMP_CACHE_DIR, &prog, &cached) == 0) {
-			p->seccomp = SECCOMP_OCI;
-			p->seccomp_prog = prog.fprog;
-			snprintf(p->seccomp_source, sizeof(p->seccomp_source), "%s (linux.seccomp%s)", path,
-				 cached ? ", compiled filter from " SECCOMP_CACHE_DIR : "");
-			return 0;
+		int r = host_read_file(t->host, path, JSON_FILE_MAX, &cfg, &len);
+		if (r == -EFBIG) {
+			snprintf(why, sizeof(why), "cannot read the seccomp profile: %s is over nsh's %u MiB limit", path,
+				 JSON_FILE_MAX >> 20);
+		} else if (r < 0) {
+			snprintf(why, sizeof(why), "cannot read the seccomp profile: %s: %s", path, strerror(-r));
+		} else {
+			char reason[200] = "";
+			r = seccomp_policy_oci_cached(cfg, len, cache, &prog, &cached, reason, sizeof(reason));
+			if (r == 0) {
+				p->seccomp = SECCOMP_OCI;
+				p->seccomp_prog = prog.fprog;
+				snprintf(p->seccomp_source, sizeof(p->seccomp_source), "%s (linux.seccomp%s)", path,
+					 cached ? ", compiled filter from " SECCOMP_CACHE_DIR : "");
+				return 0;
+			}
+			if (r != -ENOENT)
+				snprintf(why, sizeof(why), "the seccomp profile in %s cannot be applied exactly: %s", path,
+					 reason[0] ? reason : strerror(-r));
 		}
 	}
+	if (why[0] && !force) {
+		static char msg[sizeof(why) + 80];
+		snprintf(msg, sizeof(msg), "%s: add --force to run under nsh's default denylist instead", why);
+		*ret_why = msg;
+		return -EPERM;
+	}
+	if (why[0])
+		snprintf(p->seccomp_warning, sizeof(p->seccomp_warning), "%s: running under nsh's default denylist (--force)",
+			 why);
 	bool cached;
-	int r = seccomp_policy_default_cached(t->host->root[0] ? NULL : SECCOMP_CACHE_DIR, &prog, &cached);
-	if (r < 0)
+	int r = seccomp_policy_default_cached(cache, &prog, &cached);
+	if (r < 0) {
+		*ret_why = "cannot build the seccomp filter";
 		return r;
+	}
 	p->seccomp = SECCOMP_DEFAULT;
 	p->seccomp_prog = prog.fprog;
 	copy_str(p->seccomp_source, sizeof(p->seccomp_source), "nsh default denylist");
@@ -465,10 +497,8 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 		p->no_new_privs = st.no_new_privs == 1;
 		if (o->user && (r = resolve_user(t, o->user, p, ret_why)) < 0)
 			return r;
-		if ((r = plan_seccomp(t, &st, p)) < 0) {
-			*ret_why = "cannot build the seccomp filter";
+		if ((r = plan_seccomp(t, &st, force, p, ret_why)) < 0)
 			return r;
-		}
 	} else if (o->user) {
 		*ret_why = "-u does not go with --privileged or --host-tools";
 		return -EINVAL;

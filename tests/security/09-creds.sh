@@ -76,7 +76,14 @@ cleanup() {
 		docker exec -u 0 "$c" rm -f "$probe_copy" >/dev/null 2>&1 || true
 	done
 }
-trap 'rc=$?; cleanup; (exit $rc); _t_exit' EXIT
+# The harness's own EXIT handler runs last, with the suite's status.
+on_exit() {
+	local rc=$?
+	cleanup
+	(exit "$rc")
+	_t_exit
+}
+trap on_exit EXIT
 t_begin "creds: test bed: this tree's probe builds"
 cc -static -O2 -Wall -o "$T_TMP/probe" "$T_SEC_DIR/helpers/probe.c" 2>"$T_TMP/cc.err" ||
 	_t_fail "cc -static probe.c" "it builds" "$(cat "$T_TMP/cc.err")"

@@ -26,7 +26,14 @@ cleanup() {
 	local c
 	for c in "${ctrs[@]}"; do docker rm -f "$c" >/dev/null 2>&1 || true; done
 }
-trap 'rc=$?; cleanup; (exit $rc); _t_exit' EXIT
+# The harness's own EXIT handler runs last, with the suite's status.
+on_exit() {
+	local rc=$?
+	cleanup
+	(exit "$rc")
+	_t_exit
+}
+trap on_exit EXIT
 
 # ow PATH..: prints READY, then "OPEN PATH" for each IN_OPEN on a watched path.
 cat >"$T_TMP/ow.c" <<'EOF'
@@ -75,8 +82,7 @@ start_ctr() {
 	docker run -d --name "$ctr" --network none -e SHELL=/etc/passwd "$NSHT_SEC_IMAGE" \
 		sh -c "$2; exec /nsht/sleeper" >/dev/null
 	init=$(init_pid "$ctr")
-	local i
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[[ -e /proc/$init/root/tmp/ready ]] && return 0
 		sleep 0.1
 	done
@@ -89,8 +95,7 @@ watch_nodes() {
 	: >"$T_TMP/opens"
 	"$T_TMP/ow" "/proc/$init/root/etc/passwd" "/proc/$init/root/etc/group" >"$T_TMP/opens" 2>&1 &
 	watcher=$!
-	local i
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		grep -q READY "$T_TMP/opens" && return 0
 		sleep 0.05
 	done
@@ -130,6 +135,7 @@ run_all() {
 	check_cmd "$kind" 0 "top -b -n 1" "$NSH" "$ctr" top -b -n 1
 	check_cmd "$kind" 125 "exec -u app -- id" "$NSH" "$ctr" exec -u app -- /bin/id
 	# enter, scripted: stdin is not a terminal, the shell reads its commands.
+	# shellcheck disable=SC2016 # expanded by that sh
 	check_cmd "$kind" 0 enter sh -c 'echo "echo entered-\$((6*7))" | "$0" "$1" enter' "$NSH" "$ctr"
 	assert_contains "$T_OUT" "entered-42" "the container's /bin/sh ran the script"
 }
@@ -137,6 +143,7 @@ run_all() {
 # ---- phase 1: FIFOs. A writer in the container for each: its open returns
 # (and it touches its marker) only if some reader opened the FIFO.
 t_begin "devnodes: test bed: /etc/passwd and /etc/group become FIFOs"
+# shellcheck disable=SC2016 # the container's sh expands $f
 start_ctr "nsht-sec-fifo-$$" 'rm -f /etc/passwd /etc/group && mkfifo -m 644 /etc/passwd /etc/group &&
 	for f in passwd group; do (exec 3>/etc/$f; touch /tmp/opened-$f) & done; touch /tmp/ready'
 assert_eq "fifo fifo" "$(stat -c %F "/proc/$init/root/etc/passwd" "/proc/$init/root/etc/group" | tr '\n' ' ' | sed 's/ $//')" \

@@ -166,4 +166,54 @@ assert_eq "character special file" "$(stat -c %F "/proc/$init/root/etc/passwd")"
 watch_nodes
 run_all "a character device"
 
+# ---- phase 3: the container's /dev/ptmx, which exec -t opens (after the
+# mount namespace join, as host root) to give the command a pty of the
+# container's own devpts. A FIFO there, and a device that is not the pty
+# multiplexer (5:2): neither is opened; the command still gets a terminal.
+# With --no-cgroup nsh's process is outside the container's devices cgroup
+# too. The watcher and the FIFO writer tell whether it was opened.
+watch_ptmx() {
+	[[ -z $watcher ]] || kill "$watcher" 2>/dev/null || true
+	: >"$T_TMP/opens"
+	"$T_TMP/ow" "/proc/$init/root/dev/ptmx" >"$T_TMP/opens" 2>&1 &
+	watcher=$!
+	for _ in $(seq 100); do
+		grep -q READY "$T_TMP/opens" && return 0
+		sleep 0.05
+	done
+	_t_fail "inotify watcher" "READY" "$(cat "$T_TMP/opens")"
+}
+check_pty() {
+	local kind=$1
+	shift
+	t_begin "devnodes: exec -t${*:+ $*} with /dev/ptmx $kind: not opened, the command gets a pty"
+	local before
+	before=$(opens)
+	T_RC=0
+	timeout -k 2 20 "$NSH" "$ctr" exec -t "$@" -- sh -c '[ -t 0 ] && [ -t 1 ] && echo is-a-tty' >"$T_TMP/out" 2>"$T_TMP/err" </dev/null || T_RC=$?
+	assert_eq 0 "$T_RC" "exit status (stderr: $(head -c 300 "$T_TMP/err"))"
+	assert_contains "$(tr -d '\r' <"$T_TMP/out")" "is-a-tty" "stdin and stdout of the command are a terminal"
+	assert_eq "$before" "$(opens)" "IN_OPEN events on /dev/ptmx"
+}
+
+t_begin "devnodes: test bed: /dev/ptmx becomes a FIFO"
+# shellcheck disable=SC2016 # the container's sh
+start_ctr "nsht-sec-ptmxfifo-$$" 'rm -f /dev/ptmx && mkfifo -m 666 /dev/ptmx &&
+	{ (exec 3>/dev/ptmx; touch /tmp/opened-ptmx) & } ; touch /tmp/ready'
+assert_eq fifo "$(stat -c %F "/proc/$init/root/dev/ptmx")" "/dev/ptmx is a FIFO"
+watch_ptmx
+check_pty "a FIFO"
+check_pty "a FIFO" --no-cgroup
+t_begin "devnodes: the writer of the /dev/ptmx FIFO is still blocked"
+sleep 0.3
+[[ ! -e /proc/$init/root/tmp/opened-ptmx ]] ||
+	_t_fail "writer on /dev/ptmx" "still blocked in open" "its open returned: a reader opened /dev/ptmx"
+
+t_begin "devnodes: test bed: /dev/ptmx becomes another character device"
+start_ctr "nsht-sec-ptmxchr-$$" 'rm -f /dev/ptmx && mknod -m 666 /dev/ptmx c 1 5 && touch /tmp/ready'
+assert_eq "character special file 1:5" "$(stat -c '%F %Hr:%Lr' "/proc/$init/root/dev/ptmx")" "/dev/ptmx is /dev/zero's device"
+watch_ptmx
+check_pty "a character device"
+check_pty "a character device" --no-cgroup
+
 t_summary

@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
+#include <linux/openat2.h>
 #include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
 #include <seccomp.h>
 #include <signal.h>
@@ -789,16 +790,34 @@ static int exec_in_path(char *const argv[], char *const env[])
 	return saved;
 }
 
+static bool is_ptmx(const struct stat *st)
+{
+	return S_ISCHR(st->st_mode) && major(st->st_rdev) == 5 && minor(st->st_rdev) == 2;
+}
+
 /* Open the container's /dev/ptmx (after the mount namespace join): it must
  * be the real ptmx character device (5:2), not whatever the container put
- * there; send the master to nsh over the socket. */
+ * there, and it is looked at before it is opened: an O_PATH open runs no
+ * driver and meets no FIFO writer, so a FIFO or another device there is
+ * never opened. The open by path that follows (no /proc of ours to reopen
+ * through in here) must land on that same inode; a container that swaps
+ * the node in between makes us open one of its devices, which A, inside
+ * the container's devices cgroup (the caller's condition), may open only
+ * as the container itself could. The master goes to nsh over the socket. */
 static int container_pty(int sock, int *ret_slave)
 {
-	int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS };
+	struct stat want, st;
+	_cleanup_close_ int pfd = (int)syscall(SYS_openat2, AT_FDCWD, "/dev/ptmx", &how, sizeof(how));
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, &want) < 0 || !is_ptmx(&want))
+		return -ENODEV;
+	how.flags = O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK;
+	int m = (int)syscall(SYS_openat2, AT_FDCWD, "/dev/ptmx", &how, sizeof(how));
 	if (m < 0)
 		return -errno;
-	struct stat st;
-	if (fstat(m, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 || minor(st.st_rdev) != 2 ||
+	if (fstat(m, &st) < 0 || !is_ptmx(&st) || st.st_dev != want.st_dev || st.st_ino != want.st_ino ||
 	    unlockpt(m) < 0) {
 		close(m);
 		return -ENODEV;
@@ -872,7 +891,10 @@ static int choose_terminal(const struct enter_plan *p, int slave, int ptysock, i
 	if (slave < 0)
 		return 0;
 	int cslave = -1;
-	if ((p->ns_mask & CLONE_NEWNS) && !p->o.host_tools && container_pty(ptysock, &cslave) == 0) {
+	/* Only from inside the container's cgroups: outside its devices
+	 * controller (--no-cgroup) a swapped node would be opened as host root. */
+	bool in_cgroup = p->cgroup2_dir[0] || p->n_cgroup_dirs > 0;
+	if ((p->ns_mask & CLONE_NEWNS) && !p->o.host_tools && in_cgroup && container_pty(ptysock, &cslave) == 0) {
 		close(slave);
 		*ret_slave = cslave;
 	} else {

@@ -2,6 +2,8 @@
 /* THE command table: one alphabetical line per built-in. Help, usage, option
  * parsing and arity checks all come from here. */
 #include "cmds.h"
+#include "lib/passwd.h"
+#include "lib/safe_open.h"
 #include "lib/util.h"
 #ifdef NSH_HAVE_BPF
 #include "bpf/loader.h"
@@ -10,6 +12,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* exec and enter parse their own words (CMD_RAW_ARGS); these lines are
  * for help and completion. */
@@ -323,4 +327,17 @@ int cmd_help(struct cmd_ctx *ctx)
 				(c->columns[i].flags & (OUT_JSON_ONLY | OUT_HIDDEN)) ? " (not shown by default)" : "");
 	}
 	return EXIT_OK;
+}
+
+void cmd_load_users(const struct cmd_ctx *ctx, const struct target *t, struct passwd_map *ret)
+{
+	int rootfd = target_open_root(t);
+	if (rootfd < 0)
+		return;
+	mode_t mode;
+	int r = passwd_load(rootfd, ret, &mode);
+	close(rootfd);
+	if (r == -EINVAL && mode && !S_ISREG(mode))
+		out_error(ctx->cmd->name, "/etc/passwd in %s: not a regular file (%s): user names not shown",
+			  t->c.name[0] ? t->c.name : ctx->target_spec, safe_file_kind(mode));
 }

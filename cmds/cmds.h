@@ -101,6 +101,12 @@ int cmd_bpf_ready(const struct cmd *c);
  * exit status to use (1). */
 int cmd_target_error(const char *spec, int err);
 
+struct passwd_map;
+/* The user names of target t from its own /etc/passwd (ps, top). None when
+ * there is no such file; one line on stderr when the file is there but is
+ * not a regular file (a FIFO, a device), which nsh then never opens. */
+void cmd_load_users(const struct cmd_ctx *ctx, const struct target *t, struct passwd_map *ret);
+
 /* Exit statuses (CLI.md). */
 enum {
 	EXIT_OK = 0,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmds.h"
@@ -199,6 +200,8 @@ static int run(struct cmd_ctx *ctx, struct exec_args *a)
 				  r == -EPERM || !why ? "" : target_strerror(r));
 		return ENTER_EXIT_FAILED;
 	}
+	if (plan.seccomp_warning[0])
+		out_error(name, "warning: %s", plan.seccomp_warning);
 	if (a->o.privileged || a->o.host_tools)
 		fprintf(stderr, "nsh: %s: %s: running with nsh's own credentials, not the container's\n", name,
 			a->o.host_tools ? "--host-tools" : "--privileged");
@@ -238,8 +241,10 @@ int cmd_exec(struct cmd_ctx *ctx)
 }
 
 /* The container's $SHELL (from init's environment), else /bin/bash, else
- * /bin/sh: looked up inside its root, without following links out of it. */
-static int find_shell(const struct target *t, char *buf, size_t size)
+ * /bin/sh: looked up inside its root, without following links out of it.
+ * One that is not a regular file (a FIFO, a device) is never opened: said,
+ * and the next one is tried. */
+static int find_shell(const struct cmd_ctx *ctx, const struct target *t, char *buf, size_t size)
 {
 	char candidates[3][256] = { "", "/bin/bash", "/bin/sh" };
 	char path[64];
@@ -258,10 +263,14 @@ static int find_shell(const struct target *t, char *buf, size_t size)
 	for (size_t i = 0; i < 3 && r < 0; i++) {
 		if (!candidates[i][0])
 			continue;
-		int fd = safe_open_in_root(rootfd, candidates[i]);
+		mode_t mode = 0;
+		int fd = safe_open_in_root(rootfd, candidates[i], &mode);
 		if (fd >= 0) {
 			close(fd);
 			r = copy_str(buf, size, candidates[i]);
+		} else if (fd == -EINVAL && mode && !S_ISREG(mode)) {
+			out_error(ctx->cmd->name, "%s%s in %s: not a regular file (%s): not run as the shell",
+				  i == 0 ? "$SHELL " : "", candidates[i], ctx->target_spec, safe_file_kind(mode));
 		}
 	}
 	close(rootfd);
@@ -280,7 +289,7 @@ int cmd_enter(struct cmd_ctx *ctx)
 	char shell[256];
 	char *argv[3] = { shell, NULL, NULL };
 	if (!a.o.host_tools) {
-		if (find_shell(ctx->target, shell, sizeof(shell)) < 0) {
+		if (find_shell(ctx, ctx->target, shell, sizeof(shell)) < 0) {
 			out_error("enter", "the container has no shell ($SHELL, /bin/bash, /bin/sh): use 'nsh %s exec --host-tools'",
 				  ctx->target_spec);
 			return ENTER_EXIT_FAILED;

@@ -198,11 +198,7 @@ int cmd_ps(struct cmd_ctx *ctx)
 
 	/* Names come from the container's /etc/passwd, read without following
 	 * its symlinks out of its root; no passwd means numeric uids. */
-	int rootfd = target_open_root(tg);
-	if (rootfd >= 0) {
-		passwd_load(rootfd, &v.users);
-		close(rootfd);
-	}
+	cmd_load_users(ctx, tg, &v.users);
 	clock_uptime(v.h, &v.uptime);
 
 	struct ps_entry *es = NULL;

@@ -199,15 +199,11 @@ int top_view_open(struct cmd_ctx *ctx, const struct target *t, struct top_view *
 		v->have_cg = cgv_sample(&v->rd, &v->own, TOP_CG_FIELDS, &v->cga) == 0;
 	}
 	/* Names from the container's own /etc/passwd (never NSS). */
-	int rootfd = target_open_root(t);
-	if (rootfd >= 0) {
-		passwd_load(rootfd, &v->users);
-		close(rootfd);
-	}
+	cmd_load_users(ctx, t, &v->users);
 	/* and the host's, for --host's rows */
 	int hostfd = open(v->h->root[0] ? v->h->root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (hostfd >= 0) {
-		passwd_load(hostfd, &v->host_users);
+		passwd_load(hostfd, &v->host_users, NULL);
 		close(hostfd);
 	}
 	cpustat_read(v->h, &v->cpa);

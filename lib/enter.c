@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
+#include <linux/openat2.h>
 #include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
 #include <seccomp.h>
 #include <signal.h>
@@ -49,6 +50,7 @@
 #include "json_util.h"
 #include "passwd.h"
 #include "proc.h"
+#include "safe_open.h"
 #include "pty.h"
 #include "seccomp_policy.h"
 #include "util.h"
@@ -140,19 +142,37 @@ static int resolve_user(const struct target *t, const char *spec, struct enter_p
 		*group++ = '\0';
 
 	struct passwd_map pw = { 0 }, gr = { 0 };
+	mode_t pw_mode = 0, gr_mode = 0;
+	int pw_r = -ENOENT, gr_r = -ENOENT;
 	int rootfd = target_open_root(t);
 	if (rootfd >= 0) {
-		passwd_load(rootfd, &pw);
-		group_load(rootfd, &gr);
+		pw_r = passwd_load(rootfd, &pw, &pw_mode);
+		gr_r = group_load(rootfd, &gr, &gr_mode);
 		close(rootfd);
 	}
 	uint32_t uid, gid;
+	bool in_group = false;
 	int r = parse_id_or_name(&pw, user, &uid, &gid);
-	if (r == 0 && group && *group)
+	if (r == 0 && group && *group) {
+		in_group = true;
 		r = parse_id_or_name(&gr, group, &gid, NULL);
+	}
 	passwd_map_free(&pw);
 	passwd_map_free(&gr);
 	if (r < 0) {
+		/* The name was needed and its file is a FIFO or a device, which
+		 * nsh did not open: say that rather than "no such user". One
+		 * enter_prepare per process, so a static buffer is enough. */
+		static char why[400];
+		int lr = in_group ? gr_r : pw_r;
+		mode_t m = in_group ? gr_mode : pw_mode;
+		if (lr == -EINVAL && m && !S_ISREG(m)) {
+			snprintf(why, sizeof(why), "the container's %s is not a regular file (%s): %s '%s' cannot be looked up",
+				 in_group ? "/etc/group" : "/etc/passwd", safe_file_kind(m), in_group ? "group" : "user",
+				 in_group ? group : user);
+			*ret_why = why;
+			return -EPERM;
+		}
 		*ret_why = "no such user or group in the container's /etc/passwd or /etc/group";
 		return -ENOENT;
 	}
@@ -269,30 +289,62 @@ static void plan_cgroups(const struct target *t, struct enter_plan *p)
 
 #define SECCOMP_CACHE_DIR "/run/nsh-seccomp"
 
-static int plan_seccomp(const struct target *t, const struct proc_status *st, struct enter_plan *p)
+/* The target's own profile, exactly, or a refusal: a filter nsh cannot
+ * read or translate exactly must not quietly become the default denylist,
+ * which allows what the profile may deny (docker's personality(), socket
+ * families, ...). --force takes the denylist, and the plan says why
+ * (p->seccomp_warning). A config.json without linux.seccomp (the filter
+ * came from elsewhere) and a target without a bundle take the denylist. */
+static int plan_seccomp(const struct target *t, const struct proc_status *st, bool force, struct enter_plan *p,
+			const char **ret_why)
 {
 	struct seccomp_prog prog = { 0 };
 	if (st->seccomp <= 0)
 		return 0;
+	const char *cache = t->host->root[0] ? NULL : SECCOMP_CACHE_DIR;
+	char why[PATH_MAX + 300] = "";
 	if (t->c.bundle[0]) {
 		char path[PATH_MAX + 16];
 		_cleanup_free_ char *cfg = NULL;
 		size_t len;
 		bool cached;
 		snprintf(path, sizeof(path), "%s/config.json", t->c.bundle);
-		if (host_read_file(t->host, path, JSON_FILE_MAX, &cfg, &len) == 0 &&
-		    seccomp_policy_oci_cached(cfg, len, t->host->root[0] ? NULL : SECCOMP_CACHE_DIR, &prog, &cached) == 0) {
-			p->seccomp = SECCOMP_OCI;
-			p->seccomp_prog = prog.fprog;
-			snprintf(p->seccomp_source, sizeof(p->seccomp_source), "%s (linux.seccomp%s)", path,
-				 cached ? ", compiled filter from " SECCOMP_CACHE_DIR : "");
-			return 0;
+		int r = host_read_file(t->host, path, JSON_FILE_MAX, &cfg, &len);
+		if (r == -EFBIG) {
+			snprintf(why, sizeof(why), "cannot read the seccomp profile: %s is over nsh's %u MiB limit", path,
+				 JSON_FILE_MAX >> 20);
+		} else if (r < 0) {
+			snprintf(why, sizeof(why), "cannot read the seccomp profile: %s: %s", path, strerror(-r));
+		} else {
+			char reason[200] = "";
+			r = seccomp_policy_oci_cached(cfg, len, cache, &prog, &cached, reason, sizeof(reason));
+			if (r == 0) {
+				p->seccomp = SECCOMP_OCI;
+				p->seccomp_prog = prog.fprog;
+				snprintf(p->seccomp_source, sizeof(p->seccomp_source), "%s (linux.seccomp%s)", path,
+					 cached ? ", compiled filter from " SECCOMP_CACHE_DIR : "");
+				return 0;
+			}
+			if (r != -ENOENT)
+				snprintf(why, sizeof(why), "the seccomp profile in %s cannot be applied exactly: %s", path,
+					 reason[0] ? reason : strerror(-r));
 		}
 	}
+	if (why[0] && !force) {
+		static char msg[sizeof(why) + 80];
+		snprintf(msg, sizeof(msg), "%s: add --force to run under nsh's default denylist instead", why);
+		*ret_why = msg;
+		return -EPERM;
+	}
+	if (why[0])
+		snprintf(p->seccomp_warning, sizeof(p->seccomp_warning), "%s: running under nsh's default denylist (--force)",
+			 why);
 	bool cached;
-	int r = seccomp_policy_default_cached(t->host->root[0] ? NULL : SECCOMP_CACHE_DIR, &prog, &cached);
-	if (r < 0)
+	int r = seccomp_policy_default_cached(cache, &prog, &cached);
+	if (r < 0) {
+		*ret_why = "cannot build the seccomp filter";
 		return r;
+	}
 	p->seccomp = SECCOMP_DEFAULT;
 	p->seccomp_prog = prog.fprog;
 	copy_str(p->seccomp_source, sizeof(p->seccomp_source), "nsh default denylist");
@@ -405,7 +457,7 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 
 	const char *cap;
 	if ((o->privileged || o->host_tools) && !force && strcmp(t->kind, "host") != 0 && holds_dangerous_cap(&st, &cap)) {
-		static char why[160];
+		static char why[400];
 		snprintf(why, sizeof(why), "the target holds %s and could take over a host-privileged process: "
 			 "add --force to do it anyway", cap);
 		*ret_why = why;
@@ -446,10 +498,8 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 		p->no_new_privs = st.no_new_privs == 1;
 		if (o->user && (r = resolve_user(t, o->user, p, ret_why)) < 0)
 			return r;
-		if ((r = plan_seccomp(t, &st, p)) < 0) {
-			*ret_why = "cannot build the seccomp filter";
+		if ((r = plan_seccomp(t, &st, force, p, ret_why)) < 0)
 			return r;
-		}
 	} else if (o->user) {
 		*ret_why = "-u does not go with --privileged or --host-tools";
 		return -EINVAL;
@@ -740,16 +790,34 @@ static int exec_in_path(char *const argv[], char *const env[])
 	return saved;
 }
 
+static bool is_ptmx(const struct stat *st)
+{
+	return S_ISCHR(st->st_mode) && major(st->st_rdev) == 5 && minor(st->st_rdev) == 2;
+}
+
 /* Open the container's /dev/ptmx (after the mount namespace join): it must
  * be the real ptmx character device (5:2), not whatever the container put
- * there; send the master to nsh over the socket. */
+ * there, and it is looked at before it is opened: an O_PATH open runs no
+ * driver and meets no FIFO writer, so a FIFO or another device there is
+ * never opened. The open by path that follows (no /proc of ours to reopen
+ * through in here) must land on that same inode; a container that swaps
+ * the node in between makes us open one of its devices, which A, inside
+ * the container's devices cgroup (the caller's condition), may open only
+ * as the container itself could. The master goes to nsh over the socket. */
 static int container_pty(int sock, int *ret_slave)
 {
-	int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS };
+	struct stat want, st;
+	_cleanup_close_ int pfd = (int)syscall(SYS_openat2, AT_FDCWD, "/dev/ptmx", &how, sizeof(how));
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, &want) < 0 || !is_ptmx(&want))
+		return -ENODEV;
+	how.flags = O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK;
+	int m = (int)syscall(SYS_openat2, AT_FDCWD, "/dev/ptmx", &how, sizeof(how));
 	if (m < 0)
 		return -errno;
-	struct stat st;
-	if (fstat(m, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 || minor(st.st_rdev) != 2 ||
+	if (fstat(m, &st) < 0 || !is_ptmx(&st) || st.st_dev != want.st_dev || st.st_ino != want.st_ino ||
 	    unlockpt(m) < 0) {
 		close(m);
 		return -ENODEV;
@@ -823,7 +891,10 @@ static int choose_terminal(const struct enter_plan *p, int slave, int ptysock, i
 	if (slave < 0)
 		return 0;
 	int cslave = -1;
-	if ((p->ns_mask & CLONE_NEWNS) && !p->o.host_tools && container_pty(ptysock, &cslave) == 0) {
+	/* Only from inside the container's cgroups: outside its devices
+	 * controller (--no-cgroup) a swapped node would be opened as host root. */
+	bool in_cgroup = p->cgroup2_dir[0] || p->n_cgroup_dirs > 0;
+	if ((p->ns_mask & CLONE_NEWNS) && !p->o.host_tools && in_cgroup && container_pty(ptysock, &cslave) == 0) {
 		close(slave);
 		*ret_slave = cslave;
 	} else {

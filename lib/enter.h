@@ -49,6 +49,7 @@ struct enter_plan {
 	enum { SECCOMP_NONE, SECCOMP_OCI, SECCOMP_DEFAULT } seccomp;
 	char seccomp_source[PATH_MAX + 128]; /* config.json path, or "default denylist" */
 	struct sock_fprog seccomp_prog;  /* raw BPF, built (or taken from the cache) before the join */
+	char seccomp_warning[PATH_MAX + 400]; /* --force took the default denylist: why, for stderr; "" none */
 	int host_tool_fd;                /* --host-tools: sealed memfd of the host binary, else -1 */
 	char lsm_label[256];             /* init's AppArmor profile / SELinux context to exec under, "" none */
 	bool lsm_is_apparmor;

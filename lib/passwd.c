@@ -79,19 +79,19 @@ int passwd_parse(const char *buf, struct passwd_map *ret)
 	return 0;
 }
 
-int passwd_load(int rootfd, struct passwd_map *ret)
+int passwd_load(int rootfd, struct passwd_map *ret, mode_t *ret_mode)
 {
 	_cleanup_free_ char *buf = NULL;
-	int r = safe_read_in_root(rootfd, "/etc/passwd", PASSWD_FILE_MAX, &buf, NULL);
+	int r = safe_read_in_root(rootfd, "/etc/passwd", PASSWD_FILE_MAX, &buf, NULL, ret_mode);
 	if (r < 0)
 		return r;
 	return passwd_parse(buf, ret);
 }
 
-int group_load(int rootfd, struct passwd_map *ret)
+int group_load(int rootfd, struct passwd_map *ret, mode_t *ret_mode)
 {
 	_cleanup_free_ char *buf = NULL;
-	int r = safe_read_in_root(rootfd, "/etc/group", PASSWD_FILE_MAX, &buf, NULL);
+	int r = safe_read_in_root(rootfd, "/etc/group", PASSWD_FILE_MAX, &buf, NULL, ret_mode);
 	if (r < 0)
 		return r;
 	return passwd_parse(buf, ret);

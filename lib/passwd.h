@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct passwd_entry {
 	uint32_t uid;      /* the third field: uid in passwd(5), gid in group(5) */
@@ -20,10 +21,11 @@ struct passwd_map {
 /* Parse passwd(5) text. Malformed lines are skipped; names must be
  * printable and at most 32 bytes. At most 65536 entries. */
 int passwd_parse(const char *buf, struct passwd_map *ret);
-/* Read <container root>/etc/passwd through safe_open. */
-int passwd_load(int rootfd, struct passwd_map *ret);
+/* Read <container root>/etc/passwd through safe_open: -EINVAL, and
+ * *ret_mode (when given) its type, when it is not a regular file. */
+int passwd_load(int rootfd, struct passwd_map *ret, mode_t *ret_mode);
 /* Load <root>/etc/group: the same format up to the third field (the gid). */
-int group_load(int rootfd, struct passwd_map *ret);
+int group_load(int rootfd, struct passwd_map *ret, mode_t *ret_mode);
 /* The entry named name, or NULL. */
 const struct passwd_entry *passwd_lookup_name(const struct passwd_map *m, const char *name);
 /* The name of uid, or NULL. */

@@ -17,10 +17,15 @@
 int seccomp_policy_default(scmp_filter_ctx *ret);
 
 /* Translate an OCI "linux.seccomp" object (defaultAction, architectures,
- * syscalls[{names, action, errnoRet, args[{index, value, valueTwo, op}]}]).
- * Unknown syscall names are skipped (as runc does); an unknown action or op
- * is -EINVAL. */
-int seccomp_policy_from_oci(struct json_object *seccomp, scmp_filter_ctx *ret);
+ * syscalls[{names, action, errnoRet, args[{index, value, valueTwo, op}]}])
+ * exactly, or not at all: an action nsh cannot apply (SCMP_ACT_NOTIFY: no
+ * seccomp agent listens for nsh's command), an unknown op, an errnoRet or
+ * argument out of range, a rule libseccomp refuses are -EINVAL with a
+ * one-phrase reason in why (when given). As runc does, syscall names
+ * libseccomp cannot resolve (not on this kernel/arch) are skipped, a rule
+ * whose action is the default is dropped, and two conditions on one
+ * argument become one rule per condition. */
+int seccomp_policy_from_oci(struct json_object *seccomp, scmp_filter_ctx *ret, char *why, size_t why_size);
 
 /* A filter as raw BPF, ready for seccomp(SECCOMP_SET_MODE_FILTER). */
 struct seccomp_prog {
@@ -34,11 +39,14 @@ int seccomp_policy_export(scmp_filter_ctx ctx, struct seccomp_prog *ret);
  * once per distinct policy and kept in cache_dir (root-only, e.g.
  * /run/nsh-seccomp, at most 64 entries): libseccomp needs ~10 ms to compile
  * docker's 350-syscall profile and json-c ~1 ms to parse the file, which
- * would dominate an exec. The key hashes the policy's text (from the first
- * "seccomp" key on), the libseccomp version and the native arch. -ENOENT:
- * the config has no seccomp policy. cache_dir NULL: no cache. */
+ * would dominate an exec. The key is the SHA-256 of the policy's exact text
+ * (from the first "seccomp" key on), the libseccomp version and the native
+ * arch; each entry stores that digest and the text's length, compared before
+ * use. -ENOENT: the config has no seccomp policy. -EINVAL with why: it has
+ * one nsh cannot apply exactly (see seccomp_policy_from_oci). cache_dir
+ * NULL: no cache. */
 int seccomp_policy_oci_cached(const char *config, size_t len, const char *cache_dir, struct seccomp_prog *ret,
-			      bool *ret_cached);
+			      bool *ret_cached, char *why, size_t why_size);
 
 /* seccomp_policy_default, compiled once into cache_dir the same way. */
 int seccomp_policy_default_cached(const char *cache_dir, struct seccomp_prog *ret, bool *ret_cached);

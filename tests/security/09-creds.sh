@@ -14,11 +14,18 @@
 # nsh runs with SECRET, SSH_AUTH_SOCK, KUBECONFIG and NSHT_HOST_TOKEN
 # exported; none may reach the command. Beyond the init's own variables only
 # what docker exec adds itself is tolerated (HOME PATH HOSTNAME TERM).
+#
+# The seccomp filter is the init's own, not merely "a filter": the same
+# Seccomp_filters count, and personality(ADDR_NO_RANDOMIZE), which docker's
+# profile denies and nsh's default denylist allows, answers the exec'd
+# command exactly as it answers a process docker exec starts there. That
+# probe is this tree's helpers/probe.c, built here and copied into the
+# container (the test bed's /nsht/probe may predate it).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-KEYS=(CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs Seccomp Uid Gid Groups)
+KEYS=(CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs Seccomp Seccomp_filters Uid Gid Groups)
 ALLOWED_EXTRA=" HOME PATH HOSTNAME TERM "
 
 env_keys() { tr '\0' '\n' <"/proc/$1/environ" | sed -n 's/=.*//p' | sort -u; }
@@ -59,6 +66,34 @@ for ctr in "$NSHT_SEC_NNP_NAME" "$NSHT_SEC_PLAIN_NAME"; do
 		extra+="$k "
 	done
 	assert_eq "" "$extra" "variables that are neither the init's nor docker exec's (init has: $(tr '\n' ' ' <<<"$init_keys"))"
+done
+
+# ---- which seccomp filter: a syscall docker's profile denies.
+probe_copy=/tmp/nsht-09-$$-probe
+cleanup() {
+	local c
+	for c in "$NSHT_SEC_NNP_NAME" "$NSHT_SEC_PLAIN_NAME"; do
+		docker exec -u 0 "$c" rm -f "$probe_copy" >/dev/null 2>&1 || true
+	done
+}
+# The harness's own EXIT handler runs last, with the suite's status.
+on_exit() {
+	local rc=$?
+	cleanup
+	(exit "$rc")
+	_t_exit
+}
+trap on_exit EXIT
+t_begin "creds: test bed: this tree's probe builds"
+cc -static -O2 -Wall -o "$T_TMP/probe" "$T_SEC_DIR/helpers/probe.c" 2>"$T_TMP/cc.err" ||
+	_t_fail "cc -static probe.c" "it builds" "$(cat "$T_TMP/cc.err")"
+for ctr in "$NSHT_SEC_NNP_NAME" "$NSHT_SEC_PLAIN_NAME"; do
+	t_begin "creds: exec'd process on $ctr answers personality(ADDR_NO_RANDOMIZE) as docker exec's does"
+	docker cp "$T_TMP/probe" "$ctr:$probe_copy" >/dev/null
+	want=$(docker exec "$ctr" "$probe_copy" | sed -n 's/^PERSONALITY_NORANDOM=//p')
+	assert_eq EPERM "$want" "test bed: docker's profile denies it to a docker exec'd process"
+	assert_exit 0 nsh "$ctr" exec -- "$probe_copy"
+	assert_eq "$want" "$(kv PERSONALITY_NORANDOM)" "personality(ADDR_NO_RANDOMIZE) in the nsh exec'd probe"
 done
 
 t_begin "creds: -e adds to the target's environment, nothing else of nsh's"

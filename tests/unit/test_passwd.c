@@ -55,21 +55,21 @@ static void symlink_to_host_is_not_followed(void **state)
 	int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(rootfd >= 0);
 	struct passwd_map m = { 0 };
-	assert_int_equal(passwd_load(rootfd, &m), -ENOENT);
+	assert_int_equal(passwd_load(rootfd, &m, NULL), -ENOENT);
 
 	/* A relative ../../ escape stays inside root too. */
 	unlink(p);
 	char rel[300];
 	snprintf(rel, sizeof(rel), "../../../../..%s", secret);
 	assert_int_equal(symlink(rel, p), 0);
-	assert_int_equal(passwd_load(rootfd, &m), -ENOENT);
+	assert_int_equal(passwd_load(rootfd, &m, NULL), -ENOENT);
 
 	/* The container's own file is read. */
 	unlink(p);
 	fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 	assert_int_equal(write(fd, "ct:x:5:5::/:/bin/sh\n", 20), 20);
 	close(fd);
-	assert_int_equal(passwd_load(rootfd, &m), 0);
+	assert_int_equal(passwd_load(rootfd, &m, NULL), 0);
 	assert_string_equal(passwd_lookup(&m, 5), "ct");
 	assert_null(passwd_lookup(&m, 4242));
 	passwd_map_free(&m);
@@ -77,8 +77,19 @@ static void symlink_to_host_is_not_followed(void **state)
 	/* A FIFO in place of the file would block a naive reader. */
 	unlink(p);
 	assert_int_equal(mkfifo(p, 0644), 0);
-	assert_int_equal(passwd_load(rootfd, &m), -EINVAL);
+	assert_int_equal(passwd_load(rootfd, &m, NULL), -EINVAL);
+	/* ... and is found out without being opened: no writer is needed for
+	 * the O_PATH open, and the caller learns what it was. */
+	mode_t mode = 0;
+	assert_int_equal(passwd_load(rootfd, &m, &mode), -EINVAL);
+	assert_true(S_ISFIFO(mode));
+	assert_string_equal(safe_file_kind(mode), "a FIFO");
 	unlink(p);
+	/* A directory is no file either. */
+	assert_int_equal(mkdir(p, 0755), 0);
+	assert_int_equal(passwd_load(rootfd, &m, &mode), -EINVAL);
+	assert_string_equal(safe_file_kind(mode), "a directory");
+	rmdir(p);
 
 	close(rootfd);
 	snprintf(p, sizeof(p), "%s/etc", root);

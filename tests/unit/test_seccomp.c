@@ -21,8 +21,9 @@ static struct json_object *parse(const char *s)
 	return o;
 }
 
-/* Load ctx in a child and return what the probe syscall gave there. */
-static int probe_in_child(scmp_filter_ctx ctx, long nr)
+/* Load a filter in a child (ctx, or else the compiled prog) and return what
+ * the probe syscall gave there. */
+static int probe_with(scmp_filter_ctx ctx, const struct seccomp_prog *prog, long nr)
 {
 	int pipefd[2];
 	assert_int_equal(pipe(pipefd), 0);
@@ -31,7 +32,7 @@ static int probe_in_child(scmp_filter_ctx ctx, long nr)
 	if (pid == 0) {
 		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 		int res = 0;
-		if (seccomp_load(ctx) < 0)
+		if ((ctx ? seccomp_load(ctx) : seccomp_prog_load(prog)) < 0)
 			res = -1000;
 		else if (syscall(nr, -1, 0, 0, 0, 0) < 0)
 			res = -errno;
@@ -46,6 +47,16 @@ static int probe_in_child(scmp_filter_ctx ctx, long nr)
 	return res;
 }
 
+static int probe_in_child(scmp_filter_ctx ctx, long nr)
+{
+	return probe_with(ctx, NULL, nr);
+}
+
+static int probe_prog(const struct seccomp_prog *p, long nr)
+{
+	return probe_with(NULL, p, nr);
+}
+
 static void oci_translation(void **state)
 {
 	(void)state;
@@ -55,7 +66,7 @@ static void oci_translation(void **state)
 				      "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ERRNO\","
 				      "\"args\":[{\"index\":0,\"value\":4294967295,\"op\":\"SCMP_CMP_EQ\"}]}]}");
 	scmp_filter_ctx ctx = NULL;
-	assert_int_equal(seccomp_policy_from_oci(o, &ctx), 0);
+	assert_int_equal(seccomp_policy_from_oci(o, &ctx, NULL, 0), 0);
 	/* getpgid(-1) would be ESRCH; the filter answers errnoRet (ENOSYS). */
 	assert_int_equal(probe_in_child(ctx, SYS_getpgid), -ENOSYS);
 	seccomp_release(ctx);
@@ -67,14 +78,64 @@ static void oci_rejects_unknown(void **state)
 	(void)state;
 	scmp_filter_ctx ctx = NULL;
 	struct json_object *o = parse("{\"defaultAction\":\"SCMP_ACT_SOMETHING\"}");
-	assert_int_equal(seccomp_policy_from_oci(o, &ctx), -EINVAL);
+	assert_int_equal(seccomp_policy_from_oci(o, &ctx, NULL, 0), -EINVAL);
 	json_object_put(o);
 	o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
 		  "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":9,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}");
-	assert_int_equal(seccomp_policy_from_oci(o, &ctx), -EINVAL);
+	assert_int_equal(seccomp_policy_from_oci(o, &ctx, NULL, 0), -EINVAL);
 	json_object_put(o);
 	o = parse("{}");
-	assert_int_equal(seccomp_policy_from_oci(o, &ctx), -EINVAL);
+	assert_int_equal(seccomp_policy_from_oci(o, &ctx, NULL, 0), -EINVAL);
+	json_object_put(o);
+
+	/* What nsh cannot apply exactly is refused, with the reason. */
+	char why[200] = "";
+	o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\"},"
+		  "{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}");
+	assert_int_equal(seccomp_policy_from_oci(o, &ctx, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "rule 2: action SCMP_ACT_NOTIFY is not supported"));
+	json_object_put(o);
+	o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+		  "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":70000}]}");
+	assert_int_equal(seccomp_policy_from_oci(o, &ctx, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "rule 1: errnoRet is not 0..4095");
+	json_object_put(o);
+	o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+		  "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":-1,\"op\":\"SCMP_CMP_EQ\"}]}]}");
+	assert_int_equal(seccomp_policy_from_oci(o, &ctx, why, sizeof(why)), -EINVAL);
+	json_object_put(o);
+	/* ... but an unknown syscall name is skipped, as runc skips it. */
+	o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"no_such_syscall\"],"
+		  "\"action\":\"SCMP_ACT_ERRNO\"}]}");
+	assert_int_equal(seccomp_policy_from_oci(o, &ctx, why, sizeof(why)), 0);
+	seccomp_release(ctx);
+	json_object_put(o);
+}
+
+/* Two conditions on one argument are an OR of two rules (as runc), and
+ * errnoRet 0 is returned as given, not replaced by EPERM. */
+static void oci_same_arg_twice(void **state)
+{
+	(void)state;
+	struct json_object *o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getpgid\"],"
+				      "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38,\"args\":["
+				      "{\"index\":0,\"value\":12345,\"op\":\"SCMP_CMP_EQ\"},"
+				      "{\"index\":0,\"value\":4294967295,\"op\":\"SCMP_CMP_EQ\"}]}]}");
+	scmp_filter_ctx ctx = NULL;
+	char why[200] = "";
+	assert_int_equal(seccomp_policy_from_oci(o, &ctx, why, sizeof(why)), 0);
+	/* getpgid(-1), an int: the second condition (32 one bits) matches. */
+	assert_int_equal(probe_in_child(ctx, SYS_getpgid), -ENOSYS);
+	seccomp_release(ctx);
+	json_object_put(o);
+	/* A uint64 past INT64_MAX is a value, not an error. */
+	o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getpgid\"],"
+		  "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":0,\"args\":["
+		  "{\"index\":0,\"value\":18446744073709551615,\"op\":\"SCMP_CMP_NE\"}]}]}");
+	assert_int_equal(seccomp_policy_from_oci(o, &ctx, why, sizeof(why)), 0);
+	/* errnoRet 0: the call "succeeds" without running (ESRCH otherwise). */
+	assert_int_equal(probe_in_child(ctx, SYS_getpgid), 0);
+	seccomp_release(ctx);
 	json_object_put(o);
 }
 
@@ -102,9 +163,9 @@ static void cache_round_trip(void **state)
 	size_t olen = strlen(o);
 	struct seccomp_prog a = { 0 }, b = { 0 };
 	bool cached = true;
-	assert_int_equal(seccomp_policy_oci_cached(o, olen, dir, &a, &cached), 0);
+	assert_int_equal(seccomp_policy_oci_cached(o, olen, dir, &a, &cached, NULL, 0), 0);
 	assert_false(cached);
-	assert_int_equal(seccomp_policy_oci_cached(o, olen, dir, &b, &cached), 0);
+	assert_int_equal(seccomp_policy_oci_cached(o, olen, dir, &b, &cached, NULL, 0), 0);
 	assert_true(cached);
 	assert_int_equal(a.fprog.len, b.fprog.len);
 	assert_memory_equal(a.fprog.filter, b.fprog.filter, a.fprog.len * sizeof(struct sock_filter));
@@ -129,10 +190,10 @@ static void cache_round_trip(void **state)
 	snprintf(cmd, sizeof(cmd), "chmod 666 %s/*.bpf", dir);
 	assert_int_equal(system(cmd), 0);
 	struct seccomp_prog c = { 0 };
-	assert_int_equal(seccomp_policy_oci_cached(o, olen, dir, &c, &cached), 0);
+	assert_int_equal(seccomp_policy_oci_cached(o, olen, dir, &c, &cached, NULL, 0), 0);
 	assert_false(cached);
 	/* A config without a policy is -ENOENT, not an empty filter. */
-	assert_int_equal(seccomp_policy_oci_cached("{}", 2, dir, &c, &cached), -ENOENT);
+	assert_int_equal(seccomp_policy_oci_cached("{}", 2, dir, &c, &cached, NULL, 0), -ENOENT);
 
 	seccomp_prog_free(&a);
 	seccomp_prog_free(&b);
@@ -171,7 +232,7 @@ static void cache_key_and_bound(void **state)
 				 "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getpgid\"],"
 				 "\"action\":\"SCMP_ACT_ERRNO\"}]}}}",
 				 i, i);
-		assert_int_equal(seccomp_policy_oci_cached(cfg, (size_t)n, dir, &p, &cached), 0);
+		assert_int_equal(seccomp_policy_oci_cached(cfg, (size_t)n, dir, &p, &cached, NULL, 0), 0);
 		assert_int_equal(cached, i == 1);
 		seccomp_prog_free(&p);
 	}
@@ -193,11 +254,49 @@ static void cache_key_and_bound(void **state)
 				 "{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":%d,"
 				 "\"syscalls\":[]}}}",
 				 i + 1);
-		assert_int_equal(seccomp_policy_oci_cached(cfg, (size_t)n, dir, &p, &cached), 0);
+		assert_int_equal(seccomp_policy_oci_cached(cfg, (size_t)n, dir, &p, &cached, NULL, 0), 0);
 		seccomp_prog_free(&p);
 		assert_true(count_bpf(dir) <= 64);
 	}
 	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* An entry is used only for the key it was stored for: a file renamed to
+ * another policy's name, or one of the old format, is recompiled over. */
+static void cache_checks_its_key(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/nsh-sc-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	chmod(dir, 0700);
+	const char *deny = "{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+			   "[\"getpgid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]}}}";
+	const char *allow = "{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[]}}}";
+	struct seccomp_prog p = { 0 };
+	bool cached;
+	assert_int_equal(seccomp_policy_oci_cached(allow, strlen(allow), dir, &p, &cached, NULL, 0), 0);
+	seccomp_prog_free(&p);
+	assert_int_equal(seccomp_policy_oci_cached(deny, strlen(deny), dir, &p, &cached, NULL, 0), 0);
+	seccomp_prog_free(&p);
+	assert_int_equal(count_bpf(dir), 2);
+	/* The allow-all entry takes the deny policy's name. */
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && a=$(ls -t *.bpf | tail -n 1) && d=$(ls -t *.bpf | head -n 1) && [ \"$a\" != \"$d\" ] && "
+		 "[ ${#a} = 68 ] && mv \"$a\" \"$d\"",
+		 dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(seccomp_policy_oci_cached(deny, strlen(deny), dir, &p, &cached, NULL, 0), 0);
+	assert_false(cached);
+	assert_int_equal(probe_prog(&p, SYS_getpgid), -ENOSYS);
+	seccomp_prog_free(&p);
+	/* and the entry written again is then used. */
+	assert_int_equal(seccomp_policy_oci_cached(deny, strlen(deny), dir, &p, &cached, NULL, 0), 0);
+	assert_true(cached);
+	assert_int_equal(probe_prog(&p, SYS_getpgid), -ENOSYS);
+	seccomp_prog_free(&p);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
 }
@@ -207,6 +306,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(oci_translation),
 		cmocka_unit_test(oci_rejects_unknown),
+		cmocka_unit_test(oci_same_arg_twice),
+		cmocka_unit_test(cache_checks_its_key),
 		cmocka_unit_test(default_denylist),
 		cmocka_unit_test(cache_round_trip),
 		cmocka_unit_test(cache_key_and_bound),

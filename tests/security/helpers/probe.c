@@ -15,6 +15,10 @@
  *                      root directory (no: the cwd is outside its root, a
  *                      leaked host directory, CVE-2024-21626)
  *   ATTR_CURRENT=label or ATTR_CURRENT_ERR=why (/proc/self/attr/current)
+ *   PERSONALITY_NORANDOM=ok|EPERM|errno N  personality(ADDR_NO_RANDOMIZE):
+ *                      docker's seccomp profile denies it (only a few
+ *                      personas are allowed), nsh's default denylist does
+ *                      not: which filter the process runs under
  *
  * --chroot DIR changes root without changing directory first: the cwd left
  * outside the new root is the test suite's proof that CWD_IN_ROOT=no is
@@ -27,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
@@ -143,6 +148,19 @@ static void attr_current(void)
 	printf("ATTR_CURRENT=%s\n", buf);
 }
 
+static void personality_probe(void)
+{
+	/* The raw syscall: 0x0040000 is ADDR_NO_RANDOMIZE. It changes only
+	 * this process's address-space layout for a later execve. */
+	long r = syscall(SYS_personality, 0x0040000UL);
+	if (r >= 0)
+		printf("PERSONALITY_NORANDOM=ok\n");
+	else if (errno == EPERM)
+		printf("PERSONALITY_NORANDOM=EPERM\n");
+	else
+		printf("PERSONALITY_NORANDOM=errno %d\n", errno);
+}
+
 int main(int argc, char **argv)
 {
 	long linger = 0;
@@ -155,6 +173,7 @@ int main(int argc, char **argv)
 	list_fds();
 	cwd_facts();
 	attr_current();
+	personality_probe();
 	printf("PID=%d\nUID=%d\nEUID=%d\n", (int)getpid(), (int)getuid(), (int)geteuid());
 	fflush(stdout);
 	if (linger > 0) {

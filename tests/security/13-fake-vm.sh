@@ -21,11 +21,17 @@ ctr=nsht-sec-fakevm-$$
 hostdir=$(mktemp -d /tmp/nsht-fakevm.XXXXXX)
 hostpid=""
 cleanup() {
-	[[ -n $hostpid ]] && kill "$hostpid" 2>/dev/null
+	[[ -z $hostpid ]] || kill "$hostpid" 2>/dev/null || true
 	docker rm -f "$ctr" >/dev/null 2>&1 || true
 	rm -rf "$hostdir"
 }
-trap 'rc=$?; cleanup; (exit $rc); _t_exit' EXIT
+on_exit() {
+	local rc=$?
+	cleanup
+	(exit "$rc")
+	_t_exit
+}
+trap on_exit EXIT
 
 script='#!/bin/sh
 while :; do sleep 1; done'

@@ -32,11 +32,22 @@ ctr=nsht-sec-fakensp-$$
 hostpid=""
 cleanup() {
 	timeout 30 runc delete -f "$tag" >/dev/null 2>&1 || true
-	[[ -n $hostpid ]] && kill "$hostpid" 2>/dev/null
+	if [[ -n $hostpid ]]; then
+		# its child first: pid 1 of its own namespace outlives its parent
+		# (SIGKILL: the only signal it cannot ignore from outside)
+		# shellcheck disable=SC2046 # one PID per word
+		kill -KILL $(cat "/proc/$hostpid/task/$hostpid/children" 2>/dev/null) "$hostpid" 2>/dev/null || true
+	fi
 	docker rm -f "$ctr" >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
-trap 'rc=$?; cleanup; (exit $rc); _t_exit' EXIT
+on_exit() {
+	local rc=$?
+	cleanup
+	(exit "$rc")
+	_t_exit
+}
+trap on_exit EXIT
 
 # ------------------------------------------------------------ (a) runc
 real=$work/real evil=$work/evil
@@ -104,13 +115,15 @@ int main(void)
 EOF
 cc -static -O2 -o "$work/systemd-nspawn" "$work/fake-nspawn.c"
 
-# fake_sup NAME: host PID of the fake whose command line names -M NAME.
+# fake_sup NAME: host PID of the fake whose command line names -M NAME (not
+# its child, pid 1 of the new namespace, which has the same command line).
 fake_sup() {
 	local deadline=$((SECONDS + 10)) p
 	while ((SECONDS < deadline)); do
 		for p in /proc/[0-9]*; do
 			[[ $(cat "$p/comm" 2>/dev/null) == systemd-nspawn ]] || continue
 			grep -qaF -- "$1" "$p/cmdline" 2>/dev/null || continue
+			[[ $(awk '$1 == "NSpid:" { print $NF }' "$p/status" 2>/dev/null) != 1 ]] || continue
 			echo "${p#/proc/}"
 			return 0
 		done
@@ -139,8 +152,9 @@ no_machine() {
 # supervised SUP: the fake has a child that is pid 1 of a pid namespace
 # below its own (what nsh looks for), from the kernel's NSpid lines.
 supervised() {
-	local c
-	for c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+	local c kids=()
+	read -ra kids <"/proc/$1/task/$1/children" 2>/dev/null || true
+	for c in "${kids[@]}"; do
 		[[ $(awk '$1 == "NSpid:" { print $NF }' "/proc/$c/status") == 1 ]] && return 0
 	done
 	return 1

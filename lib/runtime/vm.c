@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "../cgroup.h"
-#include "../ns.h"
+#include "../hostbin.h"
 #include "../proc.h"
 #include "../util.h"
 
@@ -26,66 +26,17 @@
 /* A qemu command line runs to a few KB; libvirt's reach 10 KB. */
 #define CMDLINE_MAX (256 * 1024)
 
-/* Where a host installs its hypervisors: their packages, libvirt's
- * qemu-kvm, a hand-installed firecracker or cloud-hypervisor. */
-static const char *const hypervisor_dirs[] = {
-	"/usr/bin", "/usr/sbin", "/usr/libexec", "/usr/local/bin", "/usr/local/sbin", "/bin", "/sbin",
-};
-
-static bool same_ns(const struct host *h, pid_t pid, enum ns_type t)
-{
-	uint64_t mine, host;
-	return ns_read_inode(h, pid, t, &mine) == 0 && ns_read_inode(h, h->ns_ref_pid, t, &host) == 0 && mine &&
-	       mine == host;
-}
-
-/* Which hypervisor host PID pid runs, decided by the host's own files, never
- * by what the process says of itself (comm and argv[0] are its own to
- * write; inside a container anything may be called qemu-system-x86_64): it
- * must be in the host's pid namespace, and its executable must be the very
- * file (device and inode) that one of the host's binary directories holds
- * under that name. A binary removed since it started (a package upgrade) is
- * taken when it was root's, sat in that directory of the host's mount
- * namespace and a file of that name is there now on the same device.
- * VM_NONE otherwise: a hypervisor elsewhere (a jailer's chroot copy, /opt)
- * is not listed. */
+/* Which hypervisor host PID pid runs, decided by the host's own files
+ * (hostbin_of_pid: the host's pid namespace, the host's binary by device
+ * and inode), never by comm or argv[0]. VM_NONE otherwise: a hypervisor
+ * outside the host's binary directories (a jailer's chroot copy, /opt) is
+ * not listed. */
 static enum vm_hypervisor host_hypervisor(const struct host *h, pid_t pid)
 {
-	char rel[64], proc_exe[PATH_MAX], link[PATH_MAX], exe_path[PATH_MAX], cand[PATH_MAX];
-	struct stat exe, st;
-	bool deleted;
-
-	if (!same_ns(h, pid, NS_PID))
+	char path[PATH_MAX];
+	if (hostbin_of_pid(h, pid, path, sizeof(path)) < 0)
 		return VM_NONE;
-	snprintf(rel, sizeof(rel), "/proc/%d/exe", pid);
-	if (host_path(h, proc_exe, sizeof(proc_exe), "%s", rel) < 0)
-		return VM_NONE;
-	ssize_t n = readlink(proc_exe, link, sizeof(link) - 1);
-	if (n <= 0)
-		return VM_NONE;
-	link[n] = '\0';
-	enum vm_hypervisor hv = vm_exe_hypervisor(link, exe_path, sizeof(exe_path), &deleted);
-	if (hv == VM_NONE)
-		return VM_NONE;
-	/* A live /proc's exe link reaches the running file itself; a
-	 * snapshot's (--host-root, the fixtures) only names it. */
-	if (h->live_proc ? host_stat(h, rel, &exe) < 0 : host_stat(h, exe_path, &exe) < 0)
-		return VM_NONE;
-	if (!S_ISREG(exe.st_mode))
-		return VM_NONE;
-	const char *base = strrchr(exe_path, '/') + 1;
-	size_t dirlen = (size_t)(base - 1 - exe_path);
-	for (size_t i = 0; i < ARRAY_SIZE(hypervisor_dirs); i++) {
-		if (snprintf(cand, sizeof(cand), "%s/%s", hypervisor_dirs[i], base) >= (int)sizeof(cand) ||
-		    host_stat(h, cand, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != exe.st_dev)
-			continue;
-		if (st.st_ino == exe.st_ino)
-			return hv;
-		if (deleted && exe.st_nlink == 0 && exe.st_uid == 0 && strlen(hypervisor_dirs[i]) == dirlen &&
-		    strncmp(hypervisor_dirs[i], exe_path, dirlen) == 0 && same_ns(h, pid, NS_MNT))
-			return hv;
-	}
-	return VM_NONE;
+	return vm_exe_hypervisor(path);
 }
 
 int vm_read_config(const struct host *h, pid_t pid, struct vm_config *ret)

@@ -37,12 +37,9 @@ struct vm_config {
 /* The hypervisor of a process from its argv[0] or comm (comm is 15 bytes:
  * "cloud-hyperviso"). */
 enum vm_hypervisor vm_hypervisor_of(const char *argv0, const char *comm);
-/* The hypervisor an executable is, by its file name: link is the host's
- * readlink of /proc/PID/exe. Its path, without the " (deleted)" the kernel
- * appends once the file is removed (a package upgrade), goes to path and
- * *ret_deleted says whether it was there. VM_NONE for a relative path or
- * another name. */
-enum vm_hypervisor vm_exe_hypervisor(const char *link, char *path, size_t size, bool *ret_deleted);
+/* The hypervisor an executable is, by its file's name (path: what
+ * hostbin_of_pid found); VM_NONE for any other name. */
+enum vm_hypervisor vm_exe_hypervisor(const char *path);
 /* Short name for ls' RUNTIME column: "qemu", "firecracker", "cloud-hv", "crosvm". */
 const char *vm_hypervisor_name(enum vm_hypervisor hv);
 

@@ -36,22 +36,8 @@ enum vm_hypervisor vm_hypervisor_of(const char *argv0, const char *comm)
 	return VM_NONE;
 }
 
-enum vm_hypervisor vm_exe_hypervisor(const char *link, char *path, size_t size, bool *ret_deleted)
+enum vm_hypervisor vm_exe_hypervisor(const char *path)
 {
-	static const char deleted[] = " (deleted)";
-	size_t n = strlen(link);
-
-	*ret_deleted = false;
-	if (n > sizeof(deleted) - 1 && strcmp(link + n - (sizeof(deleted) - 1), deleted) == 0) {
-		n -= sizeof(deleted) - 1;
-		*ret_deleted = true;
-	}
-	/* Only an absolute path names a file of the host; a name that does
-	 * not fit is nothing nsh could check. */
-	if (link[0] != '/' || n >= size)
-		return VM_NONE;
-	memcpy(path, link, n);
-	path[n] = '\0';
 	const char *base = base_name(path);
 	/* The file's own name, never a comm cut to 15 bytes. */
 	if (strcmp(base, "cloud-hypervisor") == 0)

@@ -25,34 +25,19 @@ cleanup() {
 	docker rm -f "$ctr" >/dev/null 2>&1 || true
 	rm -rf "$hostdir"
 }
-on_exit() {
-	local rc=$?
-	cleanup
-	(exit "$rc")
-	_t_exit
-}
-trap on_exit EXIT
+t_cleanup cleanup
 
 script='#!/bin/sh
 while :; do sleep 1; done'
 
-# fake_pid NAME: host PID whose comm is qemu-system-x86 and whose cmdline
-# names guest=NAME, in the pid namespace of PID $2 (a container init, or
-# this shell for the host).
+# fake_pid NAME REF: host PID whose comm is qemu-system-x86 and whose
+# cmdline names guest=NAME, in the pid namespace of PID REF (a container
+# init, or this shell for the host).
 fake_pid() {
-	local deadline=$((SECONDS + 10)) p
-	while ((SECONDS < deadline)); do
-		for p in /proc/[0-9]*; do
-			[[ $(cat "$p/comm" 2>/dev/null) == qemu-system-x86 ]] || continue
-			grep -qaF -- "guest=$1" "$p/cmdline" 2>/dev/null || continue
-			[[ $(readlink "$p/ns/pid") == "$(readlink "/proc/$2/ns/pid")" ]] || continue
-			echo "${p#/proc/}"
-			return 0
-		done
-		sleep 0.1
-	done
-	return 1
+	ref_pidns=$(readlink "/proc/$2/ns/pid")
+	pid_by_comm qemu-system-x86 "guest=$1" in_ref_pidns
 }
+in_ref_pidns() { [[ $(readlink "/proc/$1/ns/pid") == "$ref_pidns" ]]; }
 
 # no_vm NAME WHERE: ls, vm:NAME and NAME do not resolve to a VM.
 no_vm() {

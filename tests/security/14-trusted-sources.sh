@@ -41,13 +41,7 @@ cleanup() {
 	docker rm -f "$ctr" >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
-on_exit() {
-	local rc=$?
-	cleanup
-	(exit "$rc")
-	_t_exit
-}
-trap on_exit EXIT
+t_cleanup cleanup
 
 # ------------------------------------------------------------ (a) runc
 real=$work/real evil=$work/evil
@@ -117,20 +111,8 @@ cc -static -O2 -o "$work/systemd-nspawn" "$work/fake-nspawn.c"
 
 # fake_sup NAME: host PID of the fake whose command line names -M NAME (not
 # its child, pid 1 of the new namespace, which has the same command line).
-fake_sup() {
-	local deadline=$((SECONDS + 10)) p
-	while ((SECONDS < deadline)); do
-		for p in /proc/[0-9]*; do
-			[[ $(cat "$p/comm" 2>/dev/null) == systemd-nspawn ]] || continue
-			grep -qaF -- "$1" "$p/cmdline" 2>/dev/null || continue
-			[[ $(awk '$1 == "NSpid:" { print $NF }' "$p/status" 2>/dev/null) != 1 ]] || continue
-			echo "${p#/proc/}"
-			return 0
-		done
-		sleep 0.1
-	done
-	return 1
-}
+fake_sup() { pid_by_comm systemd-nspawn "$1" not_ns_init; }
+not_ns_init() { [[ $(awk '$1 == "NSpid:" { print $NF }' "/proc/$1/status" 2>/dev/null) != 1 ]]; }
 
 # no_machine NAME WHERE
 no_machine() {

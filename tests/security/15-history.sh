@@ -36,9 +36,9 @@ session() {
 	local dir=$1 swap=$2 rc=0
 	mkdir -p "$dir"
 	XDG_STATE_HOME=$dir/state timeout -k 5 30 "$PTYRUN" --type 800 '# nsht-hist-1\n' \
-		--type 3000 '# nsht-hist-2\n' --type 3800 'exit\n' -- "$NSH" >"$dir/term.out" 2>&1 &
+		--type 5000 '# nsht-hist-2\n' --type 5800 'exit\n' -- "$NSH" >"$dir/term.out" 2>&1 &
 	local bg=$!
-	if ! wait_line "$dir/state/nsh/history" "# nsht-hist-1" 40; then
+	if ! wait_line "$dir/state/nsh/history" "# nsht-hist-1" 80; then
 		_t_fail "the first line in $dir/state/nsh/history" "# nsht-hist-1" \
 			"$(cat "$dir/state/nsh/history" 2>&1) (terminal: $(tr -d '\r' <"$dir/term.out" | head -c 300))"
 	fi

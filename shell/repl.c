@@ -23,8 +23,7 @@
 #define HISTORY_KEEP 10000
 
 static struct session *repl_session;
-static char history_file[PATH_MAX];
-static bool have_history;
+static int history_fd = -1;
 static volatile sig_atomic_t got_sigint, got_winch;
 static char prompt[1024];
 
@@ -153,8 +152,11 @@ static void on_line(char *line)
 	const char *p = line + strspn(line, " \t");
 	if (*p) {
 		add_history(line);
-		if (have_history && append_history(1, history_file) != 0)
-			have_history = false;
+		/* Through the fd opened at the start, never by path again. */
+		if (history_fd >= 0 && history_append(history_fd, line) < 0) {
+			close(history_fd);
+			history_fd = -1;
+		}
 		cmd_interrupted = 0;
 		got_sigint = 0;
 		int st = session_run_line(s, line);
@@ -172,17 +174,24 @@ static void on_line(char *line)
 	}
 }
 
+static void add_one(const char *line, void *ctx)
+{
+	(void)ctx;
+	add_history(line);
+}
+
 static void open_history(void)
 {
-	if (history_path(getenv("XDG_STATE_HOME"), getenv("HOME"), history_file, sizeof(history_file)) < 0)
+	char path[PATH_MAX];
+	if (history_path(getenv("XDG_STATE_HOME"), getenv("HOME"), path, sizeof(path)) < 0)
 		return;
-	int r = history_prepare(history_file);
-	if (r < 0) {
-		fprintf(stderr, "nsh: history: %s: %s (not kept this time)\n", history_file, strerror(-r));
+	int fd = history_open(path);
+	if (fd < 0) {
+		fprintf(stderr, "nsh: history: %s: %s (not kept this time)\n", path, strerror(-fd));
 		return;
 	}
-	have_history = true;
-	read_history(history_file);
+	history_fd = fd;
+	history_load(history_fd, add_one, NULL);
 }
 
 int repl_run(struct session *s)
@@ -237,8 +246,11 @@ int repl_run(struct session *s)
 			rl_callback_read_char();
 	}
 	rl_callback_handler_remove();
-	if (have_history)
-		history_truncate_file(history_file, HISTORY_KEEP);
+	if (history_fd >= 0) {
+		history_trim(history_fd, HISTORY_KEEP);
+		close(history_fd);
+		history_fd = -1;
+	}
 	strv_free(&matches);
 	return s->last_status;
 }

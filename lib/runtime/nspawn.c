@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../cgroup.h"
+#include "../hostbin.h"
 #include "../proc.h"
 #include "../util.h"
 
@@ -366,22 +367,22 @@ struct proc_entry {
 	bool nspawn;
 };
 
-/* A real supervisor runs as root from a binary named systemd-nspawn; the
- * comm alone is anyone's to choose. */
+/* A real supervisor is the host's systemd-nspawn, running as root: its
+ * executable is the host's binary of that name (device and inode, in the
+ * host's pid namespace; hostbin_of_pid). The comm, and the name of the
+ * executable file, are anyone's to choose: a process in a container, or a
+ * copy elsewhere on the host, is no supervisor, and its command line
+ * (-M, --oci-bundle) names nothing. */
 static bool is_supervisor(const struct host *h, pid_t pid, struct proc_status *st)
 {
-	char path[PATH_MAX], exe[PATH_MAX], base[256];
+	char exe[PATH_MAX];
 
 	if (proc_read_status(h, pid, st) < 0 || st->uid[1] != 0)
 		return false;
-	if (host_path(h, path, sizeof(path), "/proc/%d/exe", pid) < 0)
+	if (hostbin_of_pid(h, pid, exe, sizeof(exe)) < 0)
 		return false;
-	ssize_t n = readlink(path, exe, sizeof(exe) - 1);
-	if (n < 0)
-		return errno != ENOENT; /* unreadable: the uid check has to do */
-	exe[n] = '\0';
-	return path_basename(exe, base, sizeof(base)) == 0 &&
-	       str_startswith(base, "systemd-nspawn");
+	const char *base = strrchr(exe, '/') + 1;
+	return strcmp(base, "systemd-nspawn") == 0;
 }
 
 /* The machine name a supervisor's command line gives, after checking it is a

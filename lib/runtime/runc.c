@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* The standalone OCI runtimes, from their state directories:
  *   runc  /run/runc/<id>/state.json  (id, init_process_pid,
- *         init_process_start, config.labels "bundle=...", cgroup_paths)
+ *         init_process_start, config.labels' last "bundle=...",
+ *         cgroup_paths)
  *   crun  /run/crun/<id>/status      (pid, process-start-time, bundle,
  *         cgroup-path)
  * An init whose PID is gone, is a zombie, or now belongs to a process with
@@ -181,17 +182,17 @@ static int runc_state_read_flags(const struct host *h, const char *root, const c
 	    get_start_field(st, "init_process_start", &start) < 0)
 		return -EINVAL;
 
-	/* The bundle is only in the labels runc adds: "bundle=/path". */
+	/* The bundle is only in the labels: runc copies every OCI annotation
+	 * there as "KEY=VALUE" and then appends its own "bundle=/path". The
+	 * annotations are the container creator's to choose (bundle=/elsewhere
+	 * would pick the config.json whose seccomp filter exec loads), so only
+	 * the last label counts, and only when it is a bundle=. */
 	struct json_object *labels = json_get_path(st, "config.labels");
-	if (labels && json_object_is_type(labels, json_type_array)) {
+	if (labels && json_object_is_type(labels, json_type_array) && json_object_array_length(labels) > 0) {
 		size_t n = json_object_array_length(labels);
-		for (size_t i = 0; i < n && i < 4096; i++) {
-			const char *v = json_str_of(json_object_array_get_idx(labels, i));
-			if (v && str_startswith(v, "bundle=") && valid_state_path(v + 7)) {
-				copy_str(s.bundle, sizeof(s.bundle), v + 7);
-				break;
-			}
-		}
+		const char *v = json_str_of(json_object_array_get_idx(labels, n - 1));
+		if (v && str_startswith(v, "bundle=") && valid_state_path(v + 7))
+			copy_str(s.bundle, sizeof(s.bundle), v + 7);
 	}
 
 	/* runc records absolute cgroup directories per controller; "" is the

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../cgroup.h"
+#include "../hostbin.h"
 #include "../proc.h"
 #include "../util.h"
 
@@ -24,6 +25,19 @@
 #define LIBVIRT_QEMU_DIR "/run/libvirt/qemu"
 /* A qemu command line runs to a few KB; libvirt's reach 10 KB. */
 #define CMDLINE_MAX (256 * 1024)
+
+/* Which hypervisor host PID pid runs, decided by the host's own files
+ * (hostbin_of_pid: the host's pid namespace, the host's binary by device
+ * and inode), never by comm or argv[0]. VM_NONE otherwise: a hypervisor
+ * outside the host's binary directories (a jailer's chroot copy, /opt) is
+ * not listed. */
+static enum vm_hypervisor host_hypervisor(const struct host *h, pid_t pid)
+{
+	char path[PATH_MAX];
+	if (hostbin_of_pid(h, pid, path, sizeof(path)) < 0)
+		return VM_NONE;
+	return vm_exe_hypervisor(path);
+}
 
 int vm_read_config(const struct host *h, pid_t pid, struct vm_config *ret)
 {
@@ -35,11 +49,18 @@ int vm_read_config(const struct host *h, pid_t pid, struct vm_config *ret)
 	int r = proc_read_stat(h, pid, &st);
 	if (r < 0)
 		return r;
+	enum vm_hypervisor hv = host_hypervisor(h, pid);
+	if (hv == VM_NONE)
+		return -EINVAL;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
 	r = host_read_file(h, path, CMDLINE_MAX, &buf, &len);
 	if (r < 0)
 		return r == -ENOENT ? -ESRCH : r;
-	return vm_cmdline_parse(buf, len, st.comm, ret);
+	r = vm_cmdline_parse(buf, len, st.comm, ret);
+	/* argv[0] naming another hypervisor than the binary is a lie */
+	if (r == 0 && ret->hv != hv)
+		return -EINVAL;
+	return r;
 }
 
 static bool listed(const struct container_list *out, size_t first, pid_t pid)

@@ -39,6 +39,9 @@ struct vm_config {
 /* The hypervisor of a process from its argv[0] or comm (comm is 15 bytes:
  * "cloud-hyperviso"). */
 enum vm_hypervisor vm_hypervisor_of(const char *argv0, const char *comm);
+/* The hypervisor an executable is, by its file's name (path: what
+ * hostbin_of_pid found); VM_NONE for any other name. */
+enum vm_hypervisor vm_exe_hypervisor(const char *path);
 /* Short name for ls' RUNTIME column: "qemu", "firecracker", "cloud-hv", "crosvm". */
 const char *vm_hypervisor_name(enum vm_hypervisor hv);
 

@@ -36,6 +36,17 @@ enum vm_hypervisor vm_hypervisor_of(const char *argv0, const char *comm)
 	return VM_NONE;
 }
 
+enum vm_hypervisor vm_exe_hypervisor(const char *path)
+{
+	const char *base = base_name(path);
+	/* The file's own name, never a comm cut to 15 bytes. */
+	if (strcmp(base, "cloud-hypervisor") == 0)
+		return VM_CLOUD_HYPERVISOR;
+	if (str_startswith(base, "cloud-hyperviso"))
+		return VM_NONE;
+	return vm_hypervisor_of(base, NULL);
+}
+
 const char *vm_hypervisor_name(enum vm_hypervisor hv)
 {
 	switch (hv) {

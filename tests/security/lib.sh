@@ -163,3 +163,35 @@ probe_finish() {
 	T_OUT=$(cat "$T_TMP/probe.out")
 	T_ERR=$(cat "$T_TMP/probe.err")
 }
+
+# t_cleanup FUNC: run FUNC (removing what the suite started: containers,
+# processes, files) when the suite exits, however it exits, then the
+# harness's own exit handler, which sees the suite's status.
+t_cleanup() {
+	T_CLEANUP_FUNC=$1
+	trap _t_cleanup_exit EXIT
+}
+_t_cleanup_exit() {
+	local rc=$?
+	"$T_CLEANUP_FUNC" || true
+	(exit "$rc")
+	_t_exit
+}
+
+# pid_by_comm COMM TEXT [TEST]: host PID of a process whose comm is COMM,
+# whose command line holds TEXT and, when TEST is given, for which
+# `TEST PID` succeeds; waits up to 10 s.
+pid_by_comm() {
+	local deadline=$((SECONDS + 10)) p
+	while ((SECONDS < deadline)); do
+		for p in /proc/[0-9]*; do
+			[[ $(cat "$p/comm" 2>/dev/null) == "$1" ]] || continue
+			grep -qaF -- "$2" "$p/cmdline" 2>/dev/null || continue
+			[[ -z ${3:-} ]] || "$3" "${p#/proc/}" || continue
+			echo "${p#/proc/}"
+			return 0
+		done
+		sleep 0.1
+	done
+	return 1
+}

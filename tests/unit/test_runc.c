@@ -83,8 +83,13 @@ static void runc_lists_state_files(void **state)
 
 	(void)state;
 	list("hosts/crun", &runtime_runc, &l);
-	assert_int_equal(l.n, 5);
+	assert_int_equal(l.n, 7);
 	assert_container(&l, "runc", "box1", 5800, 70800, "running", "/srv/bundles/box1");
+	/* runc appends its own bundle= after the annotations it copies: an
+	 * annotation bundle=/srv/evil never wins, and without runc's own last
+	 * entry there is no bundle. */
+	assert_container(&l, "runc", "annotated", 5800, 70800, "running", "/srv/bundles/annotated");
+	assert_container(&l, "runc", "annotonly", 5800, 70800, "running", "");
 	assert_container(&l, "runc", "paused1", 5900, 70900, "paused", "/srv/bundles/paused1");
 	assert_container(&l, "runc", "stopped1", 0, 0, "stopped", "/srv/bundles/stopped1");
 	assert_container(&l, "runc", "reused1", 0, 0, "stopped", "/srv/bundles/reused1");

@@ -211,6 +211,20 @@ static void assert_vm(const struct container *c, const char *runtime, pid_t pid)
 	assert_string_equal(c->state, "running");
 }
 
+static void test_exe_hypervisor(void **state)
+{
+	(void)state;
+	assert_int_equal(vm_exe_hypervisor("/usr/bin/qemu-system-x86_64"), VM_QEMU);
+	assert_int_equal(vm_exe_hypervisor("/usr/libexec/qemu-kvm"), VM_QEMU);
+	assert_int_equal(vm_exe_hypervisor("/usr/local/bin/cloud-hypervisor"), VM_CLOUD_HYPERVISOR);
+	assert_int_equal(vm_exe_hypervisor("/usr/bin/firecracker"), VM_FIRECRACKER);
+	assert_int_equal(vm_exe_hypervisor("/usr/bin/crosvm"), VM_CROSVM);
+	/* the file's name, not a comm cut short; not a shell or busybox */
+	assert_int_equal(vm_exe_hypervisor("/usr/bin/cloud-hyperviso"), VM_NONE);
+	assert_int_equal(vm_exe_hypervisor("/usr/bin/dash"), VM_NONE);
+	assert_int_equal(vm_exe_hypervisor("/bin/busybox"), VM_NONE);
+}
+
 static void test_list_fixture(void **state)
 {
 	(void)state;
@@ -227,6 +241,11 @@ static void test_list_fixture(void **state)
 	/* the pidfile's, not listed again by the scan */
 	assert_vm(find(&l, "fx-lv"), "libvirt", 5400);
 	assert_null(find(&l, "fx-gone"));
+	/* comm and command line of qemu, but not the host's qemu: another pid
+	 * namespace (a container), a copy in /tmp, busybox */
+	assert_null(find(&l, "fx-fake-ctr"));
+	assert_null(find(&l, "fx-fake-copy"));
+	assert_null(find(&l, "fx-fake-busybox"));
 	container_list_free(&l);
 
 	/* the resolver's first pass: no /proc scan, libvirt's pidfiles only */
@@ -271,7 +290,8 @@ int main(void)
 		cmocka_unit_test(test_qemu_quoted_commas), cmocka_unit_test(test_libvirt),
 		cmocka_unit_test(test_firecracker),       cmocka_unit_test(test_cloud_hypervisor),
 		cmocka_unit_test(test_crosvm_and_others), cmocka_unit_test(test_thread_labels),
-		cmocka_unit_test(test_list_fixture),      cmocka_unit_test(test_uses_kvm),
+		cmocka_unit_test(test_exe_hypervisor),    cmocka_unit_test(test_list_fixture),
+		cmocka_unit_test(test_uses_kvm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -205,7 +205,9 @@ static int run(struct cmd_ctx *ctx, struct exec_args *a)
 	if (ctx->g->verbose) {
 		char desc[1024];
 		enter_describe(&plan, desc, sizeof(desc));
-		fprintf(stderr, "nsh: %s: %s\n", name, desc);
+		/* The plan names the container's user, cwd and command. */
+		_cleanup_free_ char *edesc = out_escape_dup(desc);
+		fprintf(stderr, "nsh: %s: %s\n", name, edesc ? edesc : "");
 	}
 	fflush(stdout);
 	fflush(stderr);

@@ -13,13 +13,15 @@
 #     UTF-8, and an accented "héllo" that must pass unchanged) in its argv;
 #   - it runs as uid 4243, named in the container's /etc/passwd with U+202E
 #     and U+0085 (the passwd parser refuses C0 bytes, not these);
-#   - its pod name label (docker's dockershim labels, shown by `ls`) holds
-#     U+202E and U+0085.
+#   - its pod name label (docker's dockershim labels, shown by `ls` and
+#     offered by completion as k8s:NS/POD/CTR) holds U+202E, U+0085, a
+#     space and a command substitution.
 # The expected bytes come from /proc and from what the test itself wrote.
 # Text output (`ps`, `top -b`, `pidstat`, `ls`) shows the documented escape
 # form (\xHH for a byte, \uHHHH for a code point) and no raw ESC, BEL, C1
 # byte or bidi control; --json carries the exact bytes (json-c writes ESC as
-# \u001b).
+# \u001b). bash completion (completions/nsh.bash) offers the pod quoted:
+# read back by bash it is the exact name, and nothing in it runs.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -38,8 +40,9 @@ arg_raw="CMDx${esc}[2J${esc}]0;pwn${bel}${rlo}${c1}${nel}${lri}y"
 arg_esc='CMDx\x1b[2J\x1b]0;pwn\x07\u202e\x85\u0085\u2066y'
 user_raw="u${rlo}x${nel}"
 user_esc='u\u202ex\u0085'
-pod_raw="pod${rlo}x${nel}y"
-pod_esc='pod\u202ex\u0085y'
+# A pod name has no '/': the marker is made in the working directory.
+pod_raw="pod${rlo}x${nel}y \$(touch nsht-esc-pwn)"
+pod_esc="pod\\u202ex\\u0085y \$(touch nsht-esc-pwn)"
 
 # The container's script, in octal escapes for busybox printf (the argv of
 # docker run cannot carry a raw 0x85: it is not UTF-8).
@@ -52,7 +55,7 @@ exec /nsht/runas 4243 4243 /bin/sh -c '"'"'printf "\033[2J\342\200\256\205\033]0
 
 t_begin "escapes: the hostile container runs with the bytes in comm, cmdline, passwd and labels"
 docker run -d --network none --name "$ctr" --label io.kubernetes.pod.namespace=nsesc \
-	--label io.kubernetes.pod.name="$pod_raw" "$image" sh -c "$script" >/dev/null
+	--label io.kubernetes.pod.name="$pod_raw" --label io.kubernetes.container.name=app "$image" sh -c "$script" >/dev/null
 pid=$(init_pid "$ctr")
 deadline=$((SECONDS + 10))
 while ((SECONDS < deadline)); do
@@ -143,3 +146,21 @@ assert_exit 0 nsh --json "$ctr" top -b -n 1
 assert_contains "$T_OUT" "\"$(json_str "$comm_raw")\"" "top --json comm of $pid"
 assert_exit 0 nsh --json ls
 assert_contains "$T_OUT" "\"name\":\"$(json_str "$pod_raw")\"" "ls --json pod name of $ctr"
+
+t_begin "escapes: bash completion quotes the pod name: read back literally, nothing runs"
+comp_dir=$T_TMP/comp
+mkdir -p "$comp_dir"
+ln -sf "$NSH" "$comp_dir/nsh"
+# shellcheck disable=SC2016 # expanded by that bash
+reply=$(PATH=$comp_dir:$PATH timeout 30 bash --norc --noprofile -c '
+	source "$1"
+	COMP_WORDS=(nsh k8s : nsesc/)
+	COMP_LINE="nsh k8s:nsesc/" COMP_POINT=14 COMP_CWORD=3
+	_nsh
+	printf "%s\n" "${COMPREPLY[@]}"' bash "$T_REPO/completions/nsh.bash" 2>"$T_TMP/comp-err") || true
+assert_eq 1 "$(grep -c . <<<"$reply")" "one candidate for k8s:nsesc/ (got: $reply; stderr: $(head -c 300 "$T_TMP/comp-err"))"
+# What bash makes of the inserted text, as the operator's next Enter would.
+back=$(cd "$T_TMP" && bash --norc --noprofile -c 'eval "set -- $1"; printf "%s|%s" "$#" "$1"' bash "$reply" 2>&1) || true
+assert_eq "1|nsesc/$pod_raw/app" "$back" "the candidate read back by bash (inserted: $reply)"
+assert_eq "" "$(ls "$T_TMP/nsht-esc-pwn" 2>/dev/null || true)" "the command substitution in the pod name ran"
+clean "the completion candidate" "$reply"

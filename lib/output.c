@@ -83,6 +83,25 @@ static bool cp_unsafe(uint32_t cp)
 	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
+size_t out_char(const char *s, bool *ret_unsafe)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	size_t n;
+
+	if (!*p) {
+		*ret_unsafe = false;
+		return 0;
+	}
+	n = utf8_char(p, &cp);
+	if (n == 0) {
+		*ret_unsafe = true;
+		return 1;
+	}
+	*ret_unsafe = n == 1 ? cp < 0x20 || cp == 0x7f : cp_unsafe(cp);
+	return n;
+}
+
 size_t out_escape(char *buf, size_t size, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;

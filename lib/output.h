@@ -123,6 +123,9 @@ void out_human_bytes(uint64_t bytes, char *buf, size_t size);
  * text needs (as snprintf). Every text path of this file applies it; JSON
  * carries the exact bytes. */
 size_t out_escape(char *buf, size_t size, const char *s);
+/* The length of the character at s (1 for a byte outside valid UTF-8, 0 at
+ * the NUL) and whether out_escape escapes it. */
+size_t out_char(const char *s, bool *ret_unsafe);
 /* The same, allocated (NULL: out of memory, or s NULL). */
 char *out_escape_dup(const char *s);
 /* out_escape into buf, returning buf (NULL s: "-"): a printf argument. */

@@ -111,21 +111,16 @@ size_t out_escape(char *buf, size_t size, const char *s)
 	while (*p) {
 		char esc[8];
 		const char *piece = (const char *)p;
-		uint32_t cp;
-		size_t n = utf8_char(p, &cp), plen;
+		bool unsafe;
+		size_t n = out_char(piece, &unsafe), plen = n;
 
-		if (n == 0) {
-			plen = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", p[0]);
+		if (unsafe) {
+			uint32_t cp;
+			if (utf8_char(p, &cp) > 1)
+				plen = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp);
+			else
+				plen = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", p[0]);
 			piece = esc;
-			n = 1;
-		} else if (n == 1 && (cp < 0x20 || cp == 0x7f)) {
-			plen = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", (unsigned)cp);
-			piece = esc;
-		} else if (n > 1 && cp_unsafe(cp)) {
-			plen = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp);
-			piece = esc;
-		} else {
-			plen = n;
 		}
 		/* Once a piece does not fit, nothing after it is written: a
 		 * shorter later piece would make the cut text lie. */

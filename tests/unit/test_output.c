@@ -2,6 +2,8 @@
 /* The output layer: one column declaration drives text, -o and JSON. */
 #include "unit.h"
 
+#include <unistd.h>
+
 #include "lib/output.h"
 
 enum { C_PID, C_NAME, C_CPU, C_POD, C_HIDDEN };
@@ -328,6 +330,34 @@ static void escape_in_text_exact_in_json(void **state)
 	}
 }
 
+/* Errors: escaped on the terminal, exact in --json's {"error": ...}. */
+static void escape_errors(void **state)
+{
+	(void)state;
+	for (int json = 0; json < 2; json++) {
+		FILE *tmp = tmpfile();
+		assert_non_null(tmp);
+		fflush(stderr);
+		int saved = dup(STDERR_FILENO);
+		dup2(fileno(tmp), STDERR_FILENO);
+		out_error_set_json(json);
+		out_error("web\x1b]0;t\x07", "no user '%s'", "a\xe2\x80\xae\x85");
+		fflush(stderr);
+		dup2(saved, STDERR_FILENO);
+		close(saved);
+		out_error_set_json(false);
+		char buf[512] = "";
+		rewind(tmp);
+		size_t n = fread(buf, 1, sizeof(buf) - 1, tmp);
+		buf[n] = '\0';
+		fclose(tmp);
+		if (json)
+			assert_string_equal(buf, "{\"error\":\"nsh: web\\u001b]0;t\\u0007: no user 'a\xe2\x80\xae\x85'\"}\n");
+		else
+			assert_string_equal(buf, "nsh: web\\x1b]0;t\\x07: no user 'a\\u202e\\x85'\n");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,7 +367,7 @@ int main(void)
 		cmocka_unit_test(json_lines),
 		cmocka_unit_test(escape_controls), cmocka_unit_test(escape_keeps_printable_utf8),
 		cmocka_unit_test(escape_invalid_utf8), cmocka_unit_test(escape_truncation),
-		cmocka_unit_test(escape_in_text_exact_in_json),
+		cmocka_unit_test(escape_in_text_exact_in_json), cmocka_unit_test(escape_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,6 +46,7 @@ pod_esc="pod\\u202ex\\u0085y \$(touch nsht-esc-pwn)"
 
 # The container's script, in octal escapes for busybox printf (the argv of
 # docker run cannot carry a raw 0x85: it is not UTF-8).
+# shellcheck disable=SC2016 # expanded by the container's sh
 script='
 printf "u\342\200\256x\302\205:x:4243:4243::/:/bin/sh\n" >>/etc/passwd
 a=$(printf "CMDx\033[2J\033]0;pwn\007\342\200\256\205\302\205\342\201\246y")
@@ -121,7 +122,7 @@ json_str() {
 		ch=${s:i:1}
 		case $ch in
 		'"') out+='\"' ;;
-		'\') out+='\\' ;;
+		"\\") out+="\\\\" ;;
 		$'\b') out+='\b' ;;
 		$'\t') out+='\t' ;;
 		$'\n') out+='\n' ;;

@@ -119,7 +119,6 @@ static void fill_row(struct snoop *s, const struct bio_event *e)
 	out_stream_float(o, BS_TIME, (double)(e->ts_ns - s->first_ts) / 1e9, 6);
 	memcpy(comm, e->comm, BIO_COMM_LEN);
 	comm[BIO_COMM_LEN] = '\0';
-	proc_sanitize(comm);
 	out_stream_str(o, BS_COMM, comm);
 	out_stream_int(o, BS_PID, e->pid);
 	/* CTPID only inside the target's pid namespace (--all: the task's own,

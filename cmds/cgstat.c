@@ -66,8 +66,12 @@ static void print_text(FILE *f, const struct target *t, const char *cgpath, cons
 		cgv_human_age(r->dt, a1, sizeof(a1));
 	else
 		snprintf(a1, sizeof(a1), "interval %.2fs", r->dt);
-	fprintf(f, "%s (%s %.12s)  cgroup v%d %s  %s  %s%s\n", t->c.name[0] ? t->c.name : t->c.id, t->c.runtime,
-		t->c.id, b->version, cgpath, when, since_start ? "averages since the start, " : "", a1);
+	/* Names and cgroup paths come from the container's side. */
+	char en[512], eid[64];
+	_cleanup_free_ char *ecg = out_escape_dup(cgpath ? cgpath : "-");
+	fprintf(f, "%s (%s %.12s)  cgroup v%d %s  %s  %s%s\n", out_esc(en, sizeof(en), t->c.name[0] ? t->c.name : t->c.id),
+		t->c.runtime, out_esc(eid, sizeof(eid), t->c.id), b->version, ecg ? ecg : "-", when,
+		since_start ? "averages since the start, " : "", a1);
 
 	if (!r->cpu_ok) {
 		fprintf(f, "CPU      unavailable: %s\n", b->why[CG_F_CPU] ? b->why[CG_F_CPU] : "no rate yet");

@@ -6,11 +6,13 @@
  * want -u: a -u followed by a word is docker's USER[:GROUP]; a bare -u
  * (before another option or "--") is nsenter's UTS namespace. */
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cmds.h"
@@ -170,6 +172,25 @@ static int parse(const char *cmd, int argc, char **argv, struct exec_args *a)
 	return 0;
 }
 
+/* What the container printed last may have made the terminal answer (a
+ * cursor position, a title report: text the container chose) into its input
+ * queue after nsh stopped reading it; the operator's shell, or nsh's prompt,
+ * would take that as typed. Discard it, and what arrives while the answers
+ * trickle in (over ssh they lag): until 100 ms pass with no input, at most
+ * half a second. Type-ahead of the operator's goes with it. */
+static void discard_terminal_answers(void)
+{
+	if (isatty(STDOUT_FILENO))
+		tcdrain(STDOUT_FILENO);
+	for (int i = 0; i < 5; i++) {
+		struct pollfd pf = { STDIN_FILENO, POLLIN, 0 };
+		tcflush(STDIN_FILENO, TCIFLUSH);
+		if (poll(&pf, 1, 100) <= 0)
+			break;
+	}
+	tcflush(STDIN_FILENO, TCIFLUSH);
+}
+
 static int run(struct cmd_ctx *ctx, struct exec_args *a)
 {
 	const char *name = ctx->cmd->name;
@@ -208,13 +229,17 @@ static int run(struct cmd_ctx *ctx, struct exec_args *a)
 	if (ctx->g->verbose) {
 		char desc[1024];
 		enter_describe(&plan, desc, sizeof(desc));
-		fprintf(stderr, "nsh: %s: %s\n", name, desc);
+		/* The plan names the container's user, cwd and command. */
+		_cleanup_free_ char *edesc = out_escape_dup(desc);
+		fprintf(stderr, "nsh: %s: %s\n", name, edesc ? edesc : "");
 	}
 	fflush(stdout);
 	fflush(stderr);
 
 	int err = 0;
 	int status = enter_run(&plan, &why, &err);
+	if (a->o.pty && isatty(STDIN_FILENO))
+		discard_terminal_answers();
 	if (why) {
 		const char *what = status == ENTER_EXIT_FAILED || !a->o.argv ? name : a->o.argv[0];
 		if (strcmp(why, "target exited") == 0)

@@ -58,7 +58,6 @@ static struct json_object *lsm_label(const struct host *h, pid_t pid)
 	if (host_read_small(h, path, buf, sizeof(buf)) < 0)
 		return NULL;
 	buf[strcspn(buf, "\n")] = '\0';
-	proc_sanitize(buf);
 	return str_or_null(buf);
 }
 
@@ -199,7 +198,8 @@ static struct json_object *build(const struct host *h, const struct target *t)
 	return o;
 }
 
-/* "cgroup.path: /docker/abc" lines; arrays joined with commas. */
+/* "cgroup.path: /docker/abc" lines; arrays joined with commas; values
+ * escaped (out_escape), keys are nsh's own. */
 static void print_text(FILE *f, const char *prefix, struct json_object *o)
 {
 	json_object_object_foreach(o, key, val)
@@ -220,11 +220,14 @@ static void print_text(FILE *f, const char *prefix, struct json_object *o)
 				const char *s = json_object_is_type(e, json_type_array)
 							? json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN)
 							: json_object_get_string(e);
-				fprintf(f, "%s%s", i ? "," : "", s);
+				_cleanup_free_ char *es = out_escape_dup(s);
+				fprintf(f, "%s%s", i ? "," : "", es ? es : "");
 			}
 			fputs(n ? "\n" : "-\n", f);
 		} else {
-			fprintf(f, "%s\n", json_object_get_string(val));
+			/* Names, labels, paths and commands from the container. */
+			_cleanup_free_ char *e = out_escape_dup(json_object_get_string(val));
+			fprintf(f, "%s\n", e ? e : "");
 		}
 	}
 }

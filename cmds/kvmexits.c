@@ -238,8 +238,10 @@ static int report(struct cmd_ctx *ctx, struct kvx_agg *a, const struct kvmexits 
 	kvx_agg_sort(a);
 	const char *src = source_text(a, k);
 	enum kvx_source primary = kvx_agg_primary(a);
+	char en[512];
 	if (!ctx->out.json)
-		fprintf(f, "kvmexits: %s (PID %d), %zu %sthread%s%s, %.1f s, %s\nsource: %s\n", t->c.name, t->pid,
+		fprintf(f, "kvmexits: %s (PID %d), %zu %sthread%s%s, %.1f s, %s\nsource: %s\n",
+			out_esc(en, sizeof(en), t->c.name), t->pid,
 			vc->n, vc->named ? "vCPU " : "", vc->n == 1 ? "" : "s",
 			vc->named ? "" : " (no vCPU names, e.g. no debug-threads=on: every thread counted)", secs,
 			arch == KVX_ARCH_SVM ? "SVM" : "VMX", src);

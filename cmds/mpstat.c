@@ -238,10 +238,12 @@ static void show_cpuset(struct mp *m, const struct target *t)
 			json_object_object_add(o, "unavailable", json_object_new_string(why));
 		out_json(&m->ctx->out, o);
 		json_object_put(o);
-	} else if (why) {
-		fprintf(m->out, "%s: cpuset unknown: %s\n", name, why);
 	} else {
-		fprintf(m->out, "%s: cpuset %s\n", name, s->cpuset);
+		char en[512], ec[512];
+		if (why)
+			fprintf(m->out, "%s: cpuset unknown: %s\n", out_esc(en, sizeof(en), name), why);
+		else
+			fprintf(m->out, "%s: cpuset %s\n", out_esc(en, sizeof(en), name), out_esc(ec, sizeof(ec), s->cpuset));
 	}
 	free(s);
 }

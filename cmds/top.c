@@ -311,11 +311,16 @@ void top_header_text(const struct top_view *v, FILE *f)
 	localtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	const struct target *t = v->t;
-	if (v->host_target)
+	if (v->host_target) {
 		fprintf(f, "top - %s  host\n", when);
-	else
-		fprintf(f, "top - %s  %s (%s %.12s)  cgroup %s\n", when, t->c.name[0] ? t->c.name : t->c.id,
-			t->c.runtime, t->c.id, v->cgpath ? v->cgpath : "-");
+	} else {
+		/* Names and cgroup paths come from the container's side. */
+		char en[512], eid[64];
+		_cleanup_free_ char *ecg = out_escape_dup(v->cgpath ? v->cgpath : "-");
+		fprintf(f, "top - %s  %s (%s %.12s)  cgroup %s\n", when,
+			out_esc(en, sizeof(en), t->c.name[0] ? t->c.name : t->c.id), t->c.runtime,
+			out_esc(eid, sizeof(eid), t->c.id), ecg ? ecg : "-");
+	}
 	if (!v->host_target) {
 		const struct cg_sample *s = &v->cga;
 		const struct cg_rates *r = &v->cgr;

@@ -11,12 +11,47 @@
 # at the cursor. nsh prints the candidates that start with it, one a line.
 # Nothing is cached here: targets come and go.
 #
+# nsh prints each candidate quoted (a backslash before a shell metacharacter,
+# $'\xHH' for a control, C1 or bidi byte): a container's name, pod or user
+# is inserted literally, never run or drawn by the terminal. The word typed so
+# far is unquoted here, without expanding anything, before nsh filters on it.
+#
 # bash splits words at the characters of COMP_WORDBREAKS (':' and '=' among
 # them: docker:web1, k8s:NS/POD/CTR, --color=auto); the words are glued back
 # together from COMP_LINE before nsh sees them, and the candidates are cut
 # back to the part bash replaces. Only where nsh has nothing to offer for the
 # argument of -f, --log (files) or --host-root (directories) does this script
 # complete file names itself.
+
+# _nsh_unquote WORD: WORD as the shell will read it: quotes and backslashes
+# removed, nothing expanded (no eval: the word may be a paste).
+_nsh_unquote()
+{
+	local s=$1 out='' q='' c i
+	for ((i = 0; i < ${#s}; i++)); do
+		c=${s:i:1}
+		if [[ $q == "'" ]]; then
+			if [[ $c == "'" ]]; then q=''; else out+=$c; fi
+		elif [[ $q == '"' ]]; then
+			if [[ $c == '"' ]]; then
+				q=''
+			elif [[ $c == "\\" && ${s:i+1:1} == [\"\\\$\`] ]]; then
+				out+=${s:i+1:1}
+				i=$((i + 1))
+			else
+				out+=$c
+			fi
+		elif [[ $c == "'" || $c == '"' ]]; then
+			q=$c
+		elif [[ $c == "\\" ]]; then
+			out+=${s:i+1:1}
+			i=$((i + 1))
+		else
+			out+=$c
+		fi
+	done
+	printf '%s' "$out"
+}
 
 _nsh()
 {
@@ -78,13 +113,9 @@ _nsh()
 	fi
 	((cword >= 1)) || return 0
 
-	local -a args=("${words[@]:1}")
-	args[cword - 1]=$cur
-	local -a cands=()
-	mapfile -t cands < <(command "$nsh" __complete "$((cword - 1))" "${args[@]}" 2>/dev/null </dev/null)
-
 	# bash replaces only what follows the last word break in the current
-	# word; each candidate loses what comes before it.
+	# word; nsh drops what comes before it from each candidate (before
+	# quoting it).
 	local keep=$cur wb=${COMP_WORDBREAKS// /}
 	wb=${wb//$'\t'/}
 	wb=${wb//$'\n'/}
@@ -98,11 +129,23 @@ _nsh()
 			fi
 		done
 	fi
-	local cut=$((${#cur} - ${#keep}))
+	local ucur ukeep
+	ucur=$(_nsh_unquote "$cur")
+	ukeep=$(_nsh_unquote "$keep")
+	# In bytes, as nsh counts them (${#..} counts characters).
+	local cut=$(($(printf %s "$ucur" | wc -c) - $(printf %s "$ukeep" | wc -c)))
+	((cut >= 0)) || cut=0
+
+	local -a args=()
+	for w in "${words[@]:1}"; do
+		args+=("$(_nsh_unquote "$w")")
+	done
+	args[cword - 1]=$ucur
+	local -a cands=()
+	mapfile -t cands < <(command "$nsh" __complete --cut "$cut" "$((cword - 1))" "${args[@]}" 2>/dev/null </dev/null)
 	COMPREPLY=()
 	for w in "${cands[@]}"; do
-		[[ -n $w ]] || continue
-		COMPREPLY+=("${w:cut}")
+		[[ -n $w ]] && COMPREPLY+=("$w")
 	done
 	((${#COMPREPLY[@]})) && return 0
 

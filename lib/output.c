@@ -2,7 +2,9 @@
 #include "output.h"
 
 #include <errno.h>
+#include <langinfo.h>
 #include <libsmartcols.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,119 @@ struct out_table {
 	char *header_lead; /* NULL: no header line */
 	bool json_lines;   /* out_table_json_lines: an object per row */
 };
+
+/* The length of the valid UTF-8 character at p and its code point, 0 when
+ * p does not start one (a stray continuation byte such as a raw C1 0x85,
+ * an overlong form, a surrogate, beyond U+10FFFF, a cut sequence). */
+static size_t utf8_char(const unsigned char *p, uint32_t *ret)
+{
+	size_t n;
+	uint32_t v, min;
+
+	if (p[0] < 0x80) {
+		*ret = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2, v = p[0] & 0x1f, min = 0x80;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		n = 3, v = p[0] & 0x0f, min = 0x800;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4, v = p[0] & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	/* A NUL is not a continuation byte: never reads past the end. */
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*ret = v;
+	return n;
+}
+
+/* Code points a terminal acts on or that reorder what follows: C1 controls
+ * (U+0085 NEL, U+009B CSI, U+009D OSC...) and the bidi controls. */
+static bool cp_unsafe(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+size_t out_char(const char *s, bool *ret_unsafe)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	size_t n;
+
+	if (!*p) {
+		*ret_unsafe = false;
+		return 0;
+	}
+	n = utf8_char(p, &cp);
+	if (n == 0) {
+		*ret_unsafe = true;
+		return 1;
+	}
+	*ret_unsafe = n == 1 ? cp < 0x20 || cp == 0x7f : cp_unsafe(cp);
+	return n;
+}
+
+size_t out_escape(char *buf, size_t size, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = 0, w = 0; /* the whole escaped text, what buf holds */
+	bool full = size == 0;
+
+	while (*p) {
+		char esc[8];
+		const char *piece = (const char *)p;
+		bool unsafe;
+		size_t n = out_char(piece, &unsafe), plen = n;
+
+		if (unsafe) {
+			uint32_t cp;
+			if (utf8_char(p, &cp) > 1)
+				plen = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", (unsigned)cp);
+			else
+				plen = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", p[0]);
+			piece = esc;
+		}
+		/* Once a piece does not fit, nothing after it is written: a
+		 * shorter later piece would make the cut text lie. */
+		if (!full && w + plen < size) {
+			memcpy(buf + w, piece, plen);
+			w += plen;
+		} else {
+			full = true;
+		}
+		len += plen;
+		p += n;
+	}
+	if (size)
+		buf[w] = '\0';
+	return len;
+}
+
+char *out_escape_dup(const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = out_escape(NULL, 0, s);
+	char *r = malloc(n + 1);
+	if (r)
+		out_escape(r, n + 1, s);
+	return r;
+}
+
+const char *out_esc(char *buf, size_t size, const char *s)
+{
+	out_escape(buf, size, s ? s : "-");
+	return buf;
+}
 
 size_t out_columns_len(const struct out_column *cols)
 {
@@ -153,7 +268,7 @@ void out_set_str(struct out_table *t, int row, int col, const char *s)
 	struct out_cell *c = cell(t, row, col);
 	if (!c || !s)
 		return;
-	c->text = strdup(s);
+	c->text = out_escape_dup(s);
 	c->json = json_object_new_string(s);
 }
 
@@ -193,7 +308,7 @@ void out_set_null(struct out_table *t, int row, int col, const char *text)
 {
 	struct out_cell *c = cell(t, row, col);
 	if (c && text)
-		c->text = strdup(text);
+		c->text = out_escape_dup(text);
 }
 
 void out_set_object(struct out_table *t, int row, int col, struct json_object *obj, const char *text)
@@ -205,8 +320,7 @@ void out_set_object(struct out_table *t, int row, int col, struct json_object *o
 		return;
 	}
 	c->json = obj;
-	if (text)
-		c->text = strdup(text);
+	c->text = out_escape_dup(text);
 }
 
 void out_set_text(struct out_table *t, int row, int col, const char *text)
@@ -215,7 +329,7 @@ void out_set_text(struct out_table *t, int row, int col, const char *text)
 		return;
 	struct out_cell *c = &t->rows[row].cells[col];
 	free(c->text);
-	c->text = text ? strdup(text) : NULL;
+	c->text = out_escape_dup(text);
 }
 
 void out_table_field(struct out_table *t, const char *key, struct json_object *v)
@@ -308,17 +422,45 @@ static int print_fixed(struct out_table *t)
 	return ferror(f) ? -EIO : 0;
 }
 
+/* Every byte >= 0x80 as \xHH: for libsmartcols when no UTF-8 locale exists. */
+static char *ascii_dup(const char *s)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += *p >= 0x80 ? 4 : 1;
+	char *r = malloc(n + 1), *w = r;
+	if (!r)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		w += *p >= 0x80 ? sprintf(w, "\\x%02x", *p) : (*w = (char)*p, 1);
+	*w = '\0';
+	return r;
+}
+
 static int print_text(struct out_table *t)
 {
 	if (t->fixed)
 		return print_fixed(t);
+	/* libsmartcols measures cells with mbrtowc and loops forever on a
+	 * non-ASCII byte in the C locale (nsh never calls setlocale). The
+	 * cells are valid UTF-8 after out_escape: measure them as UTF-8, and
+	 * keep the ASCII tree lines the C locale would have drawn. */
+	bool utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	locale_t u8 = utf8 ? (locale_t)0 : newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	bool ascii = !utf8 && !u8; /* no UTF-8 at all: cells made ASCII */
 	struct libscols_table *tb = scols_new_table();
-	if (!tb)
+	if (!tb) {
+		if (u8)
+			freelocale(u8);
 		return -ENOMEM;
+	}
 	scols_table_enable_colors(tb, t->o.color);
-	/* Never let libsmartcols clip to the terminal in pipes: scripts grep
-	 * whole lines. On a terminal, the COMMAND column is truncated. */
-	scols_table_enable_noencoding(tb, 0);
+	if (!utf8)
+		scols_table_enable_ascii(tb, 1);
+	/* The cells are escaped already (out_escape): libsmartcols' own
+	 * encoding would escape the backslashes of \x1b again and, without a
+	 * UTF-8 locale, turn every accented name into \xc3\xa9. */
+	scols_table_enable_noencoding(tb, 1);
 
 	bool tree = false;
 	for (size_t r = 0; r < t->n_rows; r++)
@@ -353,11 +495,21 @@ static int print_text(struct out_table *t)
 			break;
 		for (size_t k = 0; k < t->n_order; k++) {
 			struct out_cell *c = &t->rows[r].cells[t->order[k]];
-			scols_line_set_data(lines[r], k, c->text ? c->text : "-");
+			const char *v = c->text ? c->text : "-";
+			char *a = ascii ? ascii_dup(v) : NULL;
+			if (a)
+				scols_line_refer_data(lines[r], k, a); /* the line frees it */
+			else
+				scols_line_set_data(lines[r], k, v);
 		}
 	}
 	scols_table_set_stream(tb, t->o.out);
+	locale_t old = u8 ? uselocale(u8) : (locale_t)0;
 	int r = scols_print_table(tb);
+	if (u8) {
+		uselocale(old);
+		freelocale(u8);
+	}
 	free(lines);
 	scols_unref_table(tb);
 	return r;
@@ -391,7 +543,7 @@ void out_row_lead(struct out_table *t, int row, const char *lead)
 	if (row < 0 || (size_t)row >= t->n_rows)
 		return;
 	free(t->rows[row].lead);
-	t->rows[row].lead = strdup(lead);
+	t->rows[row].lead = out_escape_dup(lead);
 }
 
 void out_table_free(struct out_table *t)
@@ -458,10 +610,8 @@ void out_error(const char *what, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	/* The message may carry names from a container: no control chars. */
-	for (char *p = why; *p; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\n')
-			*p = '?';
+	/* The message may carry names, paths and commands from a container:
+	 * escaped on the terminal, exact in JSON (json-c escapes controls). */
 	if (error_json) {
 		char msg[1400];
 		snprintf(msg, sizeof(msg), "nsh: %s: %s", what, why);
@@ -470,7 +620,10 @@ void out_error(const char *what, const char *fmt, ...)
 		fprintf(stderr, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 	} else {
-		fprintf(stderr, "nsh: %s: %s\n", what, why);
+		char ewhat[256], ewhy[2048];
+		out_escape(ewhat, sizeof(ewhat), what);
+		out_escape(ewhy, sizeof(ewhy), why);
+		fprintf(stderr, "nsh: %s: %s\n", ewhat, ewhy);
 	}
 }
 
@@ -556,7 +709,7 @@ void out_stream_str(struct out_stream *s, int col, const char *v)
 	if (s->t->o.json)
 		s->json[col] = v ? json_object_new_string(v) : NULL;
 	else
-		snprintf(s->text[col], sizeof(s->text[col]), "%s", v ? v : "-");
+		out_escape(s->text[col], sizeof(s->text[col]), v ? v : "-");
 }
 
 void out_stream_int(struct out_stream *s, int col, int64_t v)

@@ -113,7 +113,26 @@ int out_json(const struct out_opts *o, struct json_object *obj);
 /* Human-readable sizes like ps/top: "12.3M", "1.2G", "512K", "0B". */
 void out_human_bytes(uint64_t bytes, char *buf, size_t size);
 
-/* Errors: `nsh: WHAT: WHY` on stderr, and with json also {"error": "..."}.
+/* Text for a terminal from a string a container may control (comm,
+ * cmdline, names, labels, paths): C0 controls, DEL, every byte that is not
+ * part of valid UTF-8 (a raw C1 byte 0x80-0x9f among them) become \xHH; the
+ * C1 code points U+0080-U+009F and the bidi controls (U+061C, U+200E,
+ * U+200F, U+202A-U+202E, U+2066-U+2069) become \uHHHH. Valid printable
+ * UTF-8 is copied unchanged. Writes at most size-1 bytes and a NUL, never
+ * cutting an escape or a character; returns the length the whole escaped
+ * text needs (as snprintf). Every text path of this file applies it; JSON
+ * carries the exact bytes. */
+size_t out_escape(char *buf, size_t size, const char *s);
+/* The length of the character at s (1 for a byte outside valid UTF-8, 0 at
+ * the NUL) and whether out_escape escapes it. */
+size_t out_char(const char *s, bool *ret_unsafe);
+/* The same, allocated (NULL: out of memory, or s NULL). */
+char *out_escape_dup(const char *s);
+/* out_escape into buf, returning buf (NULL s: "-"): a printf argument. */
+const char *out_esc(char *buf, size_t size, const char *s);
+
+/* Errors: `nsh: WHAT: WHY` on stderr (both escaped, see out_escape), and
+ * with json also {"error": "..."} with the exact text.
  * Set once from main (json mode for errors). */
 void out_error_set_json(bool json);
 void out_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -10,13 +10,6 @@
 
 #include "util.h"
 
-void proc_sanitize(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
 int proc_stat_parse(const char *buf, struct proc_stat *ret)
 {
 	struct proc_stat st = { 0 };
@@ -42,7 +35,6 @@ int proc_stat_parse(const char *buf, struct proc_stat *ret)
 		cl = sizeof(st.comm) - 1;
 	memcpy(st.comm, open + 1, cl);
 	st.comm[cl] = '\0';
-	proc_sanitize(st.comm);
 
 	/* Fields after comm, numbered as in proc(5): 3 state, 4 ppid, ...
 	 * Read by hand, not sscanf: top and pidstat parse ten thousand of
@@ -205,7 +197,6 @@ int proc_status_parse(const char *buf, struct proc_status *ret)
 		int r = 0;
 		if (strcmp(l, "Name") == 0) {
 			copy_str(st.name, sizeof(st.name), v);
-			proc_sanitize(st.name);
 		} else if (strcmp(l, "Tgid") == 0) {
 			r = parse_pid(v, &st.tgid);
 		} else if (strcmp(l, "PPid") == 0) {
@@ -348,7 +339,6 @@ int proc_read_cmdline(const struct host *h, pid_t pid, char *buf, size_t size)
 		if (buf[i] == '\0')
 			buf[i] = ' ';
 	buf[n] = '\0';
-	proc_sanitize(buf);
 	return 0;
 }
 

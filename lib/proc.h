@@ -18,7 +18,7 @@
 #define STAT_FIELDS_MAX 52
 struct proc_stat {
 	pid_t pid;
-	char comm[64];  /* TASK_COMM_LEN is 16; sanitized: control chars become '?' */
+	char comm[64];  /* TASK_COMM_LEN is 16; the exact bytes: escape to print (out_escape) */
 	char state;
 	pid_t ppid;
 	uint64_t minflt, majflt;   /* 10, 12: page faults */
@@ -64,8 +64,9 @@ int proc_read_task_status(const struct host *h, pid_t pid, pid_t tid, struct pro
 /* Thread IDs of a process, ascending. */
 int proc_list_tids(const struct host *h, pid_t pid, pid_t **ret, size_t *ret_n);
 
-/* /proc/PID/cmdline with NULs turned into spaces and control characters into
- * '?', at most size-1 bytes. Empty for kernel threads. */
+/* /proc/PID/cmdline with NULs turned into spaces, otherwise the exact bytes
+ * (escape to print: out_escape), at most size-1 bytes. Empty for kernel
+ * threads. */
 int proc_read_cmdline(const struct host *h, pid_t pid, char *buf, size_t size);
 
 /* MemTotal of /proc/meminfo in kB: the parser, and the host's. */
@@ -74,6 +75,3 @@ int proc_read_mem_total(const struct host *h, uint64_t *ret_kb);
 
 /* Every PID in /proc, ascending. */
 int proc_list_pids(const struct host *h, pid_t **ret, size_t *ret_n);
-
-/* Sanitize a string from a process for display: control bytes become '?'. */
-void proc_sanitize(char *s);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/output.h"
 #include "lib/proc.h"
 #include "lib/util.h"
 
@@ -281,16 +282,58 @@ int complete_words(struct complete_src *src, bool shell, char **words, int n, in
 	return 0;
 }
 
+char *complete_quote(const char *word)
+{
+	/* At most $'\xHH' (7 bytes) for each byte. */
+	char *r = malloc(strlen(word) * 7 + 1), *o = r;
+	if (!r)
+		return NULL;
+	for (const char *p = word; *p;) {
+		bool unsafe;
+		size_t n = out_char(p, &unsafe);
+		if (unsafe) {
+			o += sprintf(o, "$'");
+			for (size_t k = 0; k < n; k++)
+				o += sprintf(o, "\\x%02x", (unsigned char)p[k]);
+			*o++ = '\'';
+		} else if (n == 1 && strchr(" !\"#$&'()*;<>?[\\]^`{|}~", *p)) {
+			*o++ = '\\';
+			*o++ = *p;
+		} else {
+			memcpy(o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	*o = '\0';
+	return r;
+}
+
 int complete_main(struct nsh_globals *g, int argc, char **argv)
 {
-	uint64_t index;
+	uint64_t index, cut = 0;
+	if (argc >= 2 && strcmp(argv[0], "--cut") == 0) {
+		if (parse_u64(argv[1], &cut) < 0)
+			return EXIT_USAGE;
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 1 || parse_u64(argv[0], &index) < 0 || index > (uint64_t)argc)
 		return EXIT_USAGE;
 	struct complete_src src = { .g = g };
 	struct strv out = { 0 };
 	int r = complete_words(&src, false, argv + 1, argc - 1, (int)index, &out);
-	for (size_t i = 0; r == 0 && i < out.n; i++)
-		printf("%s\n", out.v[i]);
+	/* Candidates come from the containers (names, pods, users): quoted,
+	 * so that the shell inserts them literally and one a line holds. */
+	for (size_t i = 0; r == 0 && i < out.n; i++) {
+		if (strlen(out.v[i]) <= cut)
+			continue;
+		_cleanup_free_ char *q = complete_quote(out.v[i] + cut);
+		if (!q)
+			r = -ENOMEM;
+		else
+			printf("%s\n", q);
+	}
 	strv_free(&out);
 	complete_src_free(&src);
 	return r < 0 ? EXIT_FAIL : EXIT_OK;

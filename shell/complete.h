@@ -34,5 +34,14 @@ void complete_src_free(struct complete_src *src);
  * shell: words are a REPL command line (first word a command). */
 int complete_words(struct complete_src *src, bool shell, char **words, int n, int index, struct strv *out);
 
-/* `nsh __complete INDEX WORD..`: prints the candidates one per line. */
+/* word as bash, zsh and nsh's shell read it back literally, quoted one
+ * character at a time so that any tail of it is quoted the same way: a
+ * shell metacharacter gets a backslash, a byte or character out_escape
+ * would escape (controls, C1, bidi, not UTF-8) becomes $'\xHH'..; anything
+ * else is itself. NULL: out of memory. */
+char *complete_quote(const char *word);
+
+/* `nsh __complete [--cut N] INDEX WORD..`: prints the candidates one per
+ * line, each quoted (complete_quote) after its first N bytes are dropped
+ * (bash replaces only what follows a word break such as ':'). */
 int complete_main(struct nsh_globals *g, int argc, char **argv);

@@ -145,9 +145,13 @@ int dispatch_resolve(struct nsh_globals *g, const char *spec, struct target *ret
 	int r = target_resolve(&g->host, spec, ret, &cands);
 	if (r == -TARGET_EAMBIGUOUS) {
 		out_error(spec, "ambiguous: %zu targets match; use a longer ID or RUNTIME:NAME:", cands.n);
-		for (size_t i = 0; i < cands.n; i++)
-			fprintf(stderr, "  %-10s %-64s %s\n", cands.items[i].runtime, cands.items[i].id,
-				cands.items[i].name[0] ? cands.items[i].name : "-");
+		for (size_t i = 0; i < cands.n; i++) {
+			/* IDs and names of machines and VMs come from their side. */
+			char eid[512], en[512];
+			fprintf(stderr, "  %-10s %-64s %s\n", cands.items[i].runtime,
+				out_esc(eid, sizeof(eid), cands.items[i].id),
+				out_esc(en, sizeof(en), cands.items[i].name[0] ? cands.items[i].name : "-"));
+		}
 		container_list_free(&cands);
 		return EXIT_FAIL;
 	}

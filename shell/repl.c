@@ -18,6 +18,7 @@
 #include <readline/readline.h>
 
 #include "history.h"
+#include "lib/output.h"
 #include "lib/util.h"
 
 #define HISTORY_KEEP 10000
@@ -45,12 +46,24 @@ static void on_sigwinch(int sig)
 static struct strv matches;
 static size_t match_next;
 
+/* Readline inserts what this returns as it is: a candidate (a container's
+ * name, pod, user) is quoted for nsh's own lexer, which knows backslashes
+ * but not $'..': one that holds controls, C1 or bidi characters is not
+ * offered at all. */
 static char *match_generator(const char *text, int state)
 {
 	(void)text;
 	if (state == 0)
 		match_next = 0;
-	return match_next < matches.n ? strdup(matches.v[match_next++]) : NULL;
+	while (match_next < matches.n) {
+		const char *m = matches.v[match_next++];
+		bool unsafe = false;
+		for (const char *p = m; *p && !unsafe;)
+			p += out_char(p, &unsafe);
+		if (!unsafe)
+			return complete_quote(m);
+	}
+	return NULL;
 }
 
 /* The words of the command the cursor is in: after the last unquoted ';'.

@@ -53,8 +53,11 @@ int session_attach(struct session *s, const char *spec)
 	s->attached = true;
 	copy_str(s->spec, sizeof(s->spec), spec);
 	s->comp.attached = &s->target;
-	if (s->interactive)
-		printf("attached to %s: %s %s, init PID %d\n", spec, t.c.runtime, t.c.id, t.pid);
+	if (s->interactive) {
+		char es[512], eid[512];
+		printf("attached to %s: %s %s, init PID %d\n", out_esc(es, sizeof(es), spec), t.c.runtime,
+		       out_esc(eid, sizeof(eid), t.c.id), t.pid);
+	}
 	return EXIT_OK;
 }
 
@@ -296,6 +299,9 @@ void session_prompt(struct session *s, bool color, char *buf, size_t size)
 	const struct container *c = &s->target.c;
 	char id[40];
 	snprintf(id, sizeof(id), "%.*s", strlen(c->id) == 64 ? 12 : 32, c->id);
-	const char *name = c->name[0] ? c->name : s->spec;
-	snprintf(buf, size, "nsh %s%s%s(%s %s%s)> ", on, name, off, c->runtime, id, exited);
+	/* A VM's or machine's name comes from the target's side. */
+	char name[512], eid[256];
+	out_esc(name, sizeof(name), c->name[0] ? c->name : s->spec);
+	out_esc(eid, sizeof(eid), id);
+	snprintf(buf, size, "nsh %s%s%s(%s %s%s)> ", on, name, off, c->runtime, eid, exited);
 }

@@ -6,6 +6,7 @@
 #include "unit.h"
 
 #include "lib/proc.h"
+#include "lib/util.h"
 #include "shell/complete.h"
 
 static struct nsh_globals g;
@@ -189,9 +190,41 @@ static void pids(void **state)
 	target_release(&t);
 }
 
+/* complete_quote: what bash, zsh and nsh's lexer read back literally. */
+static void quoting(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "web1", "web1" },
+		{ "k8s:ns/pod-1/app", "k8s:ns/pod-1/app" },
+		{ "--color=auto", "--color=auto" },
+		{ "h\xc3\xa9llo", "h\xc3\xa9llo" },                         /* é as it is */
+		{ "my pod$x", "my\\ pod\\$x" },                             /* a space and a $ */
+		{ "a;$(rm -rf /)`id`", "a\\;\\$\\(rm\\ -rf\\ /\\)\\`id\\`" }, /* no command runs */
+		{ "it's \"q\"", "it\\'s\\ \\\"q\\\"" },
+		{ "a\\b|c&d>e<f", "a\\\\b\\|c\\&d\\>e\\<f" },
+		{ "~x*?[a]{b,c}!#^", "\\~x\\*\\?\\[a\\]\\{b,c\\}\\!\\#\\^" },
+		{ "a\x1b[2Jb", "a$'\\x1b'\\[2Jb" },                         /* controls as $'..' */
+		{ "n\nl\tt", "n$'\\x0a'l$'\\x09't" },
+		{ "x\xe2\x80\xaey", "x$'\\xe2\\x80\\xae'y" },                /* U+202E */
+		{ "\x85", "$'\\x85'" },                                     /* raw C1 byte */
+		{ "\xc2\x85", "$'\\xc2\\x85'" },                            /* U+0085 */
+		{ "", "" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *q = complete_quote(cases[i].in);
+		assert_non_null(q);
+		assert_string_equal(q, cases[i].out);
+		free(q);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(quoting),
 		cmocka_unit_test_setup_teardown(commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(options, setup, teardown),
 		cmocka_unit_test_setup_teardown(targets, setup, teardown),

@@ -2,6 +2,8 @@
 /* The output layer: one column declaration drives text, -o and JSON. */
 #include "unit.h"
 
+#include <unistd.h>
+
 #include "lib/output.h"
 
 enum { C_PID, C_NAME, C_CPU, C_POD, C_HIDDEN };
@@ -186,6 +188,176 @@ static void human_bytes(void **state)
 	assert_string_equal(b, "300M");
 }
 
+/* esc(S): out_escape of S in a large buffer, checked against out_escape_dup. */
+static const char *esc(const char *s)
+{
+	static char buf[512];
+	size_t n = out_escape(buf, sizeof(buf), s);
+	assert_int_equal(n, strlen(buf));
+	char *d = out_escape_dup(s);
+	assert_non_null(d);
+	assert_string_equal(d, buf);
+	free(d);
+	return buf;
+}
+
+static void escape_controls(void **state)
+{
+	(void)state;
+	/* C0 (ESC, BEL, tab, newline, CR) and DEL: \xHH */
+	assert_string_equal(esc("a\x1b[2Jb"), "a\\x1b[2Jb");
+	assert_string_equal(esc("\x1b]0;t\x07"), "\\x1b]0;t\\x07");
+	assert_string_equal(esc("\x01\t\n\r\x1f"), "\\x01\\x09\\x0a\\x0d\\x1f");
+	assert_string_equal(esc("x\x7fy"), "x\\x7fy");
+	/* Raw C1 bytes (not UTF-8): 0x85 NEL, 0x9b CSI, 0x9d OSC, 0x80, 0x9f */
+	assert_string_equal(esc("\x85\x9b" "2J\x9d\x80\x9f"), "\\x85\\x9b2J\\x9d\\x80\\x9f");
+	/* C1 code points in UTF-8: U+0085, U+009B, U+0080 */
+	assert_string_equal(esc("a\xc2\x85" "b\xc2\x9b\xc2\x80"), "a\\u0085b\\u009b\\u0080");
+	/* Bidi overrides, isolates and marks */
+	assert_string_equal(esc("x\xe2\x80\xaey"), "x\\u202ey");
+	assert_string_equal(esc("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad"), "\\u202a\\u202b\\u202c\\u202d");
+	assert_string_equal(esc("\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9"), "\\u2066\\u2067\\u2068\\u2069");
+	assert_string_equal(esc("\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c"), "\\u200e\\u200f\\u061c");
+}
+
+static void escape_keeps_printable_utf8(void **state)
+{
+	(void)state;
+	assert_string_equal(esc(""), "");
+	assert_string_equal(esc("web-1 /docker/abc"), "web-1 /docker/abc");
+	assert_string_equal(esc("h\xc3\xa9llo"), "h\xc3\xa9llo");                 /* é */
+	assert_string_equal(esc("\xc2\xa0\xc2\xa9"), "\xc2\xa0\xc2\xa9");         /* U+00A0, U+00A9: after C1 */
+	assert_string_equal(esc("\xe2\x80\xa9\xe2\x81\xaa"), "\xe2\x80\xa9\xe2\x81\xaa"); /* U+2029, U+206A */
+	assert_string_equal(esc("\xe6\x97\xa5\xf0\x9f\x90\xb3"), "\xe6\x97\xa5\xf0\x9f\x90\xb3"); /* 日, whale */
+	/* A backslash is not escaped (documented: \x1b in a name stays as it is). */
+	assert_string_equal(esc("a\\x1b"), "a\\x1b");
+}
+
+static void escape_invalid_utf8(void **state)
+{
+	(void)state;
+	assert_string_equal(esc("\xff\xfe"), "\\xff\\xfe");
+	assert_string_equal(esc("\xe9t\xe9"), "\\xe9t\\xe9");            /* Latin-1 été */
+	assert_string_equal(esc("\xc0\x9b"), "\\xc0\\x9b");              /* overlong ESC-ish */
+	assert_string_equal(esc("\xe0\x80\x9b"), "\\xe0\\x80\\x9b");     /* overlong */
+	assert_string_equal(esc("\xed\xa0\x80"), "\\xed\\xa0\\x80");     /* surrogate */
+	assert_string_equal(esc("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80"); /* > U+10FFFF */
+	assert_string_equal(esc("\xe2\x80"), "\\xe2\\x80");              /* cut at the end */
+	assert_string_equal(esc("\xe2\x80x"), "\\xe2\\x80x");            /* cut before ASCII */
+	assert_string_equal(esc("\xc2\xc2\x85"), "\\xc2\\u0085");        /* a lead byte, then U+0085 */
+}
+
+static void escape_truncation(void **state)
+{
+	(void)state;
+	char buf[8];
+	/* Needs 11 bytes: "ab" + "\x1b" + "c" + "\u202e"; only what fits whole. */
+	const char *s = "ab\x1b" "c\xe2\x80\xae";
+	assert_int_equal(out_escape(buf, sizeof(buf), s), strlen("ab\\x1bc\\u202e"));
+	assert_string_equal(buf, "ab\\x1bc");
+	/* An escape never cut: 6 bytes hold "ab" and not "\x1b". */
+	char b6[6];
+	out_escape(b6, sizeof(b6), s);
+	assert_string_equal(b6, "ab");
+	/* A UTF-8 character never cut: é needs 2 bytes, 1 left. */
+	char b3[3];
+	assert_int_equal(out_escape(b3, sizeof(b3), "a\xc3\xa9"), 3);
+	assert_string_equal(b3, "a");
+	/* Nothing after a piece that did not fit, even a short one. */
+	assert_string_equal((out_escape(b6, sizeof(b6), "abc\x1b" "d"), b6), "abc");
+	/* size 0: nothing written, the length returned. */
+	assert_int_equal(out_escape(NULL, 0, "\x1b"), 4);
+	char one[1] = { 'x' };
+	out_escape(one, 1, "abc");
+	assert_int_equal(one[0], '\0');
+	/* out_esc: "-" for NULL */
+	char e[16];
+	assert_string_equal(out_esc(e, sizeof(e), NULL), "-");
+	assert_null(out_escape_dup(NULL));
+}
+
+/* Cells, fixed rows, streams and errors are escaped in text, exact in JSON. */
+static void escape_in_text_exact_in_json(void **state)
+{
+	(void)state;
+	static const struct out_column c2[] = {
+		{ "NAME", "name", OUT_STR, 10, 0, "name" },
+		{ "TEXT", "text", OUT_STR, 10, 0, "text" },
+		{ NULL },
+	};
+	const char *evil = "a\x1b[2J\xe2\x80\xae\x85z";
+	for (int mode = 0; mode < 3; mode++) {
+		for (int json = 0; json < 2; json++) {
+			char *buf = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&buf, &len);
+			struct out_opts o = { .json = json, .out = f };
+			if (mode == 2) {
+				struct out_stream *st;
+				assert_int_equal(out_stream_new(c2, 2, &o, &st, NULL), 0);
+				out_stream_str(st, 0, evil);
+				out_stream_str(st, 1, "h\xc3\xa9");
+				assert_int_equal(out_stream_row(st), 0);
+				out_stream_free(st);
+			} else {
+				struct out_table *t;
+				assert_int_equal(out_table_new("rows", c2, 2, &o, &t), 0);
+				if (mode == 1)
+					out_table_fixed(t, 4, NULL);
+				int r = out_row_add(t, -1);
+				out_set_str(t, r, 0, evil);
+				out_set_str(t, r, 1, "x");
+				out_set_text(t, r, 1, "h\xc3\xa9\xc2\x9b");
+				if (mode == 1)
+					out_row_lead(t, r, "\x1b");
+				assert_int_equal(out_table_print(t), 0);
+				out_table_free(t);
+			}
+			fclose(f);
+			if (json) {
+				assert_non_null(strstr(buf, "\"a\\u001b[2J\xe2\x80\xae\x85z\""));
+			} else {
+				assert_non_null(strstr(buf, "a\\x1b[2J\\u202e\\x85z"));
+				assert_non_null(strstr(buf, "h\xc3\xa9"));
+				assert_null(strchr(buf, '\x1b'));
+				assert_null(strstr(buf, "\xe2\x80\xae"));
+				assert_null(strchr(buf, '\x85'));
+				if (mode != 2)
+					assert_non_null(strstr(buf, "\\u009b"));
+			}
+			free(buf);
+		}
+	}
+}
+
+/* Errors: escaped on the terminal, exact in --json's {"error": ...}. */
+static void escape_errors(void **state)
+{
+	(void)state;
+	for (int json = 0; json < 2; json++) {
+		FILE *tmp = tmpfile();
+		assert_non_null(tmp);
+		fflush(stderr);
+		int saved = dup(STDERR_FILENO);
+		dup2(fileno(tmp), STDERR_FILENO);
+		out_error_set_json(json);
+		out_error("web\x1b]0;t\x07", "no user '%s'", "a\xe2\x80\xae\x85");
+		fflush(stderr);
+		dup2(saved, STDERR_FILENO);
+		close(saved);
+		out_error_set_json(false);
+		char buf[512] = "";
+		rewind(tmp);
+		size_t n = fread(buf, 1, sizeof(buf) - 1, tmp);
+		buf[n] = '\0';
+		fclose(tmp);
+		if (json)
+			assert_string_equal(buf, "{\"error\":\"nsh: web\\u001b]0;t\\u0007: no user 'a\xe2\x80\xae\x85'\"}\n");
+		else
+			assert_string_equal(buf, "nsh: web\\x1b]0;t\\x07: no user 'a\\u202e\\x85'\n");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +365,9 @@ int main(void)
 		cmocka_unit_test(column_selection), cmocka_unit_test(unknown_column),
 		cmocka_unit_test(human_bytes), cmocka_unit_test(fixed_layout),
 		cmocka_unit_test(json_lines),
+		cmocka_unit_test(escape_controls), cmocka_unit_test(escape_keeps_printable_utf8),
+		cmocka_unit_test(escape_invalid_utf8), cmocka_unit_test(escape_truncation),
+		cmocka_unit_test(escape_in_text_exact_in_json), cmocka_unit_test(escape_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -373,6 +373,51 @@ static void plan_lsm(const struct target *t, struct enter_plan *p)
 	p->lsm_is_apparmor = apparmor;
 }
 
+/* The option that joins a namespace type, as the user would type it. */
+static const char *ns_option(enum ns_type t)
+{
+	static const char *const opt[NS_TYPE_MAX] = {
+		[NS_CGROUP] = "-C", [NS_IPC] = "-i", [NS_MNT] = "-m",  [NS_NET] = "-n",
+		[NS_PID] = "-p",    [NS_TIME] = "-T", [NS_USER] = "-U", [NS_UTS] = "--uts",
+	};
+	return opt[t];
+}
+
+static size_t ns_options(int mask, char *buf, size_t size)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	/* mnt and pid first: they are the ones that matter most. */
+	static const enum ns_type order[] = { NS_MNT, NS_PID, NS_NET, NS_IPC, NS_UTS, NS_CGROUP, NS_USER, NS_TIME };
+	for (size_t i = 0; i < ARRAY_SIZE(order) && off < size; i++)
+		if (mask & ns_type_clone_flag(order[i]))
+			off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? " " : "", ns_option(order[i]));
+	return off;
+}
+
+/* A confined command carries the container's uid and capabilities: in the
+ * container's pid namespace but not its mount namespace (-p), container
+ * root opens /proc/PID/root and /proc/PID/cwd and gets the host's files;
+ * in its mount namespace but not its pid or net namespace (-m), the
+ * container's own binaries run in the host's, with CAP_KILL and
+ * CAP_NET_RAW; and a host binary in its net namespace alone (-n) hands its
+ * pidfd to any peer over the container's sockets (SO_PEERPIDFD), which
+ * pidfd_getfd accepts from the same credentials. So a confined command
+ * joins every namespace the target has of its own, or none is joined and
+ * --privileged (nsh's own credentials, which the container's root cannot
+ * ptrace) is the way to pick some. */
+static const char *partial_join_why(int asked, int missing)
+{
+	static char why[320];
+	char given[64], lack[64];
+	ns_options(asked, given, sizeof(given));
+	ns_options(missing, lack, sizeof(lack));
+	snprintf(why, sizeof(why), "%s without %s would give the container a way to the host's %s: add %s, or use --privileged",
+		 given[0] ? given : "this namespace selection", lack,
+		 missing & (CLONE_NEWNS | CLONE_NEWPID) ? "files" : "namespaces", lack);
+	return why;
+}
+
 static bool holds_dangerous_cap(const struct proc_status *st, const char **ret_cap)
 {
 	uint64_t any = st->cap_eff | st->cap_bnd;
@@ -422,10 +467,16 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 	int want = o->ns_mask;
 	if (o->host_tools)
 		want = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+	int own = 0; /* the target's namespaces of its own */
 	for (int i = 0; i < NS_TYPE_MAX; i++) {
 		int flag = ns_type_clone_flag((enum ns_type)i);
-		if ((!want || (want & flag)) && t->ns[i] && t->ns[i] != self[i])
-			p->ns_mask |= flag;
+		if (t->ns[i] && t->ns[i] != self[i])
+			own |= flag;
+	}
+	p->ns_mask = want ? own & want : own;
+	if (!o->privileged && !o->host_tools && (own & ~p->ns_mask)) {
+		*ret_why = partial_join_why(o->ns_mask, own & ~p->ns_mask);
+		return -EPERM;
 	}
 
 	snprintf(p->ctpid_init, sizeof(p->ctpid_init), "%d", st.nspid[t->nspid_level < st.nspid_levels ? t->nspid_level : 0]);

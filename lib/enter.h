@@ -61,8 +61,9 @@ struct enter_plan {
 
 /* Prepare: read the target init's credentials, environment, cgroups and
  * seccomp policy; resolve -u in the container's own passwd/group files.
- * -EPERM (with *ret_cap set) when --privileged/--host-tools meets a target
- * holding CAP_SYS_ADMIN or CAP_SYS_PTRACE without force. */
+ * -EPERM with *ret_why saying why: a confined join of only some of the
+ * target's namespaces; without force, --privileged/--host-tools on a target
+ * holding CAP_SYS_ADMIN or CAP_SYS_PTRACE. */
 int enter_prepare(const struct target *t, const struct enter_opts *o, bool force, struct enter_plan *ret,
 		  const char **ret_why);
 

@@ -478,6 +478,15 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 		*ret_why = partial_join_why(o->ns_mask, own & ~p->ns_mask);
 		return -EPERM;
 	}
+	/* --privileged keeps nsh's capabilities in the host's user namespace:
+	 * in the container's mount namespace, whatever runs is the container's
+	 * binary (its PATH, its /bin/sh, its libraries), holding them. */
+	if (o->privileged && !o->host_tools && !force && strcmp(t->kind, "host") != 0 && (p->ns_mask & CLONE_NEWNS) &&
+	    !(p->ns_mask & CLONE_NEWUSER)) {
+		*ret_why = "--privileged in the container's mount namespace would run the container's binaries with the "
+			   "host's capabilities: add --force to do it anyway";
+		return -EPERM;
+	}
 
 	snprintf(p->ctpid_init, sizeof(p->ctpid_init), "%d", st.nspid[t->nspid_level < st.nspid_levels ? t->nspid_level : 0]);
 

@@ -63,7 +63,8 @@ struct enter_plan {
  * seccomp policy; resolve -u in the container's own passwd/group files.
  * -EPERM with *ret_why saying why: a confined join of only some of the
  * target's namespaces; without force, --privileged/--host-tools on a target
- * holding CAP_SYS_ADMIN or CAP_SYS_PTRACE. */
+ * holding CAP_SYS_ADMIN or CAP_SYS_PTRACE, or --privileged in the target's
+ * mount namespace without its user namespace. */
 int enter_prepare(const struct target *t, const struct enter_opts *o, bool force, struct enter_plan *ret,
 		  const char **ret_why);
 

@@ -33,7 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
+#include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -418,6 +418,28 @@ static const char *partial_join_why(int asked, int missing)
 	return why;
 }
 
+/* The running kernel's highest capability (/proc/sys/kernel/cap_last_cap),
+ * not the headers' CAP_LAST_CAP: a kernel newer than them has more, and
+ * each must leave the bounding set. Read once; the compile-time value when
+ * unreadable, and then a kernel older than the headers fails the drop
+ * (EINVAL) rather than run with a set nobody checked. */
+static int kernel_cap_last(void)
+{
+	static int last = -1;
+	if (last >= 0)
+		return last;
+	char buf[16] = "";
+	uint64_t v;
+	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	last = parse_u64(buf, &v) == 0 && v <= 63 ? (int)v : CAP_LAST_CAP;
+	return last;
+}
+
 static bool holds_dangerous_cap(const struct proc_status *st, const char **ret_cap)
 {
 	uint64_t any = st->cap_eff | st->cap_bnd;
@@ -499,6 +521,7 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 		/* Bounded by the bounding set: an init may hold more in its
 		 * effective set (PID 1 of a sandbox), which nothing could raise
 		 * again after the bounding drop, and execve would cut anyway. */
+		p->cap_last = kernel_cap_last();
 		p->cap_bnd = st.cap_bnd;
 		p->cap_eff = st.cap_eff & st.cap_bnd;
 		p->cap_prm = st.cap_prm & st.cap_bnd;
@@ -711,9 +734,11 @@ static int enter_cwd(const struct enter_plan *p)
 
 static int drop_privileges(const struct enter_plan *p)
 {
-	/* The bounding set first: dropping needs CAP_SETPCAP, gone after setuid. */
-	for (int c = 0; c <= CAP_LAST_CAP; c++)
-		if (!(p->cap_bnd & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+	/* The bounding set first: dropping needs CAP_SETPCAP, gone after setuid.
+	 * Up to the running kernel's last capability: one newer than the
+	 * headers nsh was built with would otherwise stay. */
+	for (int c = 0; c <= p->cap_last; c++)
+		if (!(p->cap_bnd & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
 			return -errno;
 	if (setgroups((size_t)p->n_groups, p->groups) < 0)
 		return -errno;
@@ -726,22 +751,20 @@ static int drop_privileges(const struct enter_plan *p)
 	return 0;
 }
 
+/* capset(2) itself: libcap's cap_set_flag knows only the capabilities of
+ * the headers it was built with, the kernel may have more. */
 static int set_caps(const struct enter_plan *p)
 {
-	cap_t caps = cap_init();
-	if (!caps)
-		return -ENOMEM;
-	for (int c = 0; c <= CAP_LAST_CAP; c++) {
-		cap_value_t v = c;
-		if (p->cap_eff & (1ULL << c))
-			cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_SET);
-		if (p->cap_prm & (1ULL << c))
-			cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_SET);
-		if (p->cap_inh & (1ULL << c))
-			cap_set_flag(caps, CAP_INHERITABLE, 1, &v, CAP_SET);
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[2];
+	uint64_t keep = p->cap_last >= 63 ? ~0ULL : (1ULL << (p->cap_last + 1)) - 1;
+	uint64_t eff = p->cap_eff & keep, prm = p->cap_prm & keep, inh = p->cap_inh & keep;
+	for (int i = 0; i < 2; i++) {
+		data[i].effective = (uint32_t)(eff >> (32 * i));
+		data[i].permitted = (uint32_t)(prm >> (32 * i));
+		data[i].inheritable = (uint32_t)(inh >> (32 * i));
 	}
-	int r = cap_set_proc(caps) < 0 ? -errno : 0;
-	cap_free(caps);
+	int r = syscall(SYS_capset, &hdr, data) < 0 ? -errno : 0;
 	if (r == 0 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		r = -errno;
 	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);

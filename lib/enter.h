@@ -45,6 +45,7 @@ struct enter_plan {
 	int n_groups;
 	gid_t groups[64];
 	uint64_t cap_eff, cap_prm, cap_inh, cap_bnd;
+	int cap_last;                    /* the running kernel's cap_last_cap */
 	bool no_new_privs;
 	enum { SECCOMP_NONE, SECCOMP_OCI, SECCOMP_DEFAULT } seccomp;
 	char seccomp_source[PATH_MAX + 128]; /* config.json path, or "default denylist" */

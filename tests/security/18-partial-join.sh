@@ -52,7 +52,7 @@ cleanup() {
 	rm -rf "$SHARED" "$HOSTCWD"
 	rm -f "$MARKER"
 }
-trap 'rc=$?; cleanup; (exit $rc); _t_exit' EXIT
+trap 'rc=$?; set +e; cleanup; (exit $rc); _t_exit' EXIT
 
 (umask 077 && echo "$SECRET_LINE" >"$MARKER")
 chmod 0600 "$MARKER"

@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
+#include <linux/keyctl.h>
 #include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
 #include <seccomp.h>
 #include <signal.h>
@@ -83,6 +84,9 @@ enum {
 	STEP_SECCOMP,
 	STEP_HOST_TOOLS,
 	STEP_LSM,
+	STEP_KEYRING,
+	STEP_RLIMIT,
+	STEP_OOM,
 	STEP_EXEC_NOTFOUND,
 	STEP_EXEC_NOEXEC,
 };
@@ -99,6 +103,9 @@ static const char *const step_names[] = {
 	[STEP_SECCOMP] = "cannot load the seccomp filter",
 	[STEP_HOST_TOOLS] = "cannot set up the host-tools mount namespace",
 	[STEP_LSM] = "cannot set the target's LSM label",
+	[STEP_KEYRING] = "cannot create a session keyring",
+	[STEP_RLIMIT] = "cannot take the target's resource limits",
+	[STEP_OOM] = "cannot take the target's oom_score_adj",
 	[STEP_EXEC_NOTFOUND] = "command not found",
 	[STEP_EXEC_NOEXEC] = "command cannot be executed",
 };
@@ -440,6 +447,67 @@ static int kernel_cap_last(void)
 	return last;
 }
 
+/* One limit of /proc/PID/limits: "unlimited" or a number. */
+static int parse_limit(const char *s, rlim_t *ret)
+{
+	uint64_t v;
+	if (str_startswith(s, "unlimited")) {
+		*ret = RLIM_INFINITY;
+		return 0;
+	}
+	char num[24];
+	size_t n = strspn(s, "0123456789");
+	if (!n || n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (parse_u64(num, &v) < 0)
+		return -EINVAL;
+	*ret = (rlim_t)v;
+	return 0;
+}
+
+/* The init's rlimits and oom_score_adj: the command is limited like the
+ * container's processes, not like nsh (an operator's shell may have raised
+ * nofile, and nsh's OOM score is the host's). The limits come from
+ * /proc/PID/limits, the kernel's table in RLIMIT_* order, each row
+ * "%-25s %-20s %-20s %-10s": prlimit(2) on another uid's process needs
+ * CAP_SYS_RESOURCE, which a root nsh may run without. */
+static int plan_limits(const struct target *t, struct enter_plan *p)
+{
+	if (t->host->root[0])
+		return 0; /* a fixture tree: no live process to ask */
+	char path[64];
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	snprintf(path, sizeof(path), "/proc/%d/limits", t->pid);
+	int r = host_read_file(t->host, path, 8192, &text, &len);
+	if (r < 0)
+		return r;
+	const char *line = strchr(text, '\n'); /* past the header */
+	for (int i = 0; i < RLIM_NLIMITS; i++) {
+		if (!line || strlen(++line) < 47)
+			return -EINVAL;
+		if (parse_limit(line + 26, &p->rlim[i].rlim_cur) < 0 || parse_limit(line + 47, &p->rlim[i].rlim_max) < 0 ||
+		    p->rlim[i].rlim_cur > p->rlim[i].rlim_max)
+			return -EINVAL;
+		line = strchr(line, '\n');
+	}
+	p->have_rlim = true;
+
+	char buf[32];
+	int64_t v;
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", t->pid);
+	if (host_read_small(t->host, path, buf, sizeof(buf)) < 0)
+		return -ESRCH;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (parse_i64(buf, &v) < 0 || v < -1000 || v > 1000)
+		return -EINVAL;
+	p->oom_score_adj = (int)v;
+	p->have_oom = true;
+	return 0;
+}
+
 static bool holds_dangerous_cap(const struct proc_status *st, const char **ret_cap)
 {
 	uint64_t any = st->cap_eff | st->cap_bnd;
@@ -527,6 +595,10 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 		p->cap_prm = st.cap_prm & st.cap_bnd;
 		p->cap_inh = st.cap_inh & st.cap_bnd;
 		p->no_new_privs = st.no_new_privs == 1;
+		if ((r = plan_limits(t, p)) < 0) {
+			*ret_why = "cannot read the target's resource limits";
+			return r == -ESRCH ? -TARGET_EEXITED : r;
+		}
 		if (o->user && (r = resolve_user(t, o->user, p, ret_why)) < 0)
 			return r;
 		if ((r = plan_seccomp(t, &st, p)) < 0) {
@@ -991,6 +1063,21 @@ static void close_all_but(int *keep, size_t n)
 			close(fd);
 }
 
+/* One of the init's limits. Lowering always works; a hard limit above
+ * nsh's own needs CAP_SYS_RESOURCE, and without it the command gets nsh's
+ * hard limit instead: lower than the init's, never higher. */
+static int take_rlimit(int res, const struct rlimit *want)
+{
+	if (setrlimit((enum __rlimit_resource)res, want) == 0)
+		return 0;
+	struct rlimit cur;
+	if (errno != EPERM || getrlimit((enum __rlimit_resource)res, &cur) < 0)
+		return -errno;
+	struct rlimit lim = { want->rlim_cur < cur.rlim_max ? want->rlim_cur : cur.rlim_max,
+			      want->rlim_max < cur.rlim_max ? want->rlim_max : cur.rlim_max };
+	return setrlimit((enum __rlimit_resource)res, &lim) < 0 ? -errno : 0;
+}
+
 /* nsh's own environment must not be readable in /proc/B/environ. */
 static void wipe_environment(void)
 {
@@ -1007,6 +1094,7 @@ struct a_start {
 	bool split;      /* A clones B (the target may ptrace) */
 	bool shared_mm;  /* A runs in nsh's memory until its execve */
 	bool in_cgroup2; /* A was cloned into the v2 cgroup */
+	char oom_text[16]; /* the init's oom_score_adj, formatted before A exists */
 };
 
 /* Signals nsh passes on to the command. */
@@ -1030,6 +1118,14 @@ static _Noreturn void run_child_a(const struct a_start *x)
 		r = join_cgroup2(p);
 	if (r < 0)
 		child_fail(errfd, STEP_CGROUP, -r);
+	/* The OOM score through the host's /proc too (A may not be in the
+	 * container's procfs yet, and it may be the container's to forge);
+	 * lowering it below nsh's needs CAP_SYS_RESOURCE: without it (EACCES)
+	 * the command keeps nsh's, higher, score: the OOM killer's first pick
+	 * sooner, never later. A vfork-like A has an oom_score_adj of its own:
+	 * nsh's is untouched. */
+	if (p->have_oom && confine && (r = write_at("/proc/self", "oom_score_adj", x->oom_text)) < 0 && r != -EACCES)
+		child_fail(errfd, STEP_OOM, -r);
 	/* The LSM label goes through a file opened on the host's /proc: once
 	 * inside, /proc is the container's to tamper with (LXC CVE-2015-1334).
 	 * The pending exec label is inherited by B. */
@@ -1049,6 +1145,17 @@ static _Noreturn void run_child_a(const struct a_start *x)
 
 	if (!o->host_tools && (r = enter_cwd(p)) < 0)
 		child_fail(errfd, r == -EXDEV ? STEP_CWD_UNREACHABLE : STEP_CWD, -r);
+	/* A session keyring of its own, not nsh's (the operator's tickets and
+	 * tokens): made after the user namespace join, before the seccomp
+	 * filter (docker's denies keyctl). ENOSYS: a kernel without keys has
+	 * no keyring to share. */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
+		child_fail(errfd, STEP_KEYRING, errno);
+	/* The init's limits, while A may still raise a hard limit above nsh's
+	 * (CAP_SYS_RESOURCE) and before a filter that might deny setrlimit. */
+	for (int i = 0; confine && p->have_rlim && i < RLIM_NLIMITS; i++)
+		if ((r = take_rlimit(i, &p->rlim[i])) < 0)
+			child_fail(errfd, STEP_RLIMIT, -r);
 	int tty = -1;
 	if ((r = choose_terminal(p, slave, ptysock, &tty)) < 0)
 		child_fail(errfd, STEP_PTY, -r);
@@ -1336,6 +1443,7 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	struct a_start x = { .p = p, .errfd = errpipe[1], .errfd_parent = errpipe[0], .slave = slave,
 			     .ptysock = ptysock[1], .ptysock_parent = ptysock[0], .master = master,
 			     .oldmask = &oldmask, .split = pidns && enter_target_can_ptrace(p->t) };
+	snprintf(x.oom_text, sizeof(x.oom_text), "%d", p->oom_score_adj);
 	pid_t a = chk < 0 ? -1 : spawn_a(&x, pidns && !x.split, &inside);
 	bool split = x.split;
 	close(errpipe[1]);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <limits.h>
 #include <linux/filter.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "target.h"
@@ -47,6 +48,10 @@ struct enter_plan {
 	uint64_t cap_eff, cap_prm, cap_inh, cap_bnd;
 	int cap_last;                    /* the running kernel's cap_last_cap */
 	bool no_new_privs;
+	struct rlimit rlim[RLIM_NLIMITS]; /* the init's (prlimit), applied when have_rlim */
+	bool have_rlim;
+	int oom_score_adj;               /* the init's, applied when have_oom */
+	bool have_oom;
 	enum { SECCOMP_NONE, SECCOMP_OCI, SECCOMP_DEFAULT } seccomp;
 	char seccomp_source[PATH_MAX + 128]; /* config.json path, or "default denylist" */
 	struct sock_fprog seccomp_prog;  /* raw BPF, built (or taken from the cache) before the join */

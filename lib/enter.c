@@ -1112,6 +1112,11 @@ static _Noreturn void run_child_a(const struct a_start *x)
 	int r;
 
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* Whatever fd nsh's caller left open (a host directory, a socket) must
+	 * not come along into the namespaces: close all but what A needs
+	 * before the first setns. */
+	int keep_join[] = { errfd, slave, ptysock, p->t->pidfd, p->host_tool_fd };
+	close_all_but(keep_join, ARRAY_SIZE(keep_join));
 	/* Cgroups through the host's cgroupfs, so before the mount namespace. */
 	r = join_cgroups_v1(p);
 	if (r == 0 && p->cgroup2_dir[0] && !x->in_cgroup2)
@@ -1168,6 +1173,12 @@ static _Noreturn void run_child_a(const struct a_start *x)
 		close(lsmfd);
 	}
 
+	/* Nothing but what B needs may be open when the filter is loaded or
+	 * the command runs, not even for the instant before execve (the
+	 * joins opened and closed their own): close all but those, and mark
+	 * them close-on-exec. */
+	int keep[] = { errfd, tty, p->host_tool_fd };
+	close_all_but(keep, ARRAY_SIZE(keep));
 	/* A filter without no_new_privs needs CAP_SYS_ADMIN: load it while we
 	 * still have it; with no_new_privs it goes last, after the drop. */
 	struct seccomp_prog prog = { p->seccomp_prog };
@@ -1182,11 +1193,6 @@ static _Noreturn void run_child_a(const struct a_start *x)
 			child_fail(errfd, STEP_CAPS, errno);
 	}
 
-	/* Whatever fd is still open (inherited from whoever ran nsh) must not
-	 * reach the container, not even for the instant before execve: close
-	 * all but what B needs, and mark those close-on-exec. */
-	int keep[] = { errfd, tty, p->host_tool_fd };
-	close_all_but(keep, ARRAY_SIZE(keep));
 	if (confine && prog.fprog.len && p->no_new_privs && (r = seccomp_prog_load(&prog)) < 0)
 		child_fail(errfd, STEP_SECCOMP, -r);
 

@@ -356,17 +356,18 @@ static int seal_binary(const char *name, int *ret_fd)
 
 /* The init's AppArmor profile or SELinux context, when such an LSM is on and
  * confines it ("unconfined" and unlabelled processes need nothing). */
-static void plan_lsm(const struct target *t, struct enter_plan *p)
+int enter_plan_lsm(const struct host *h, pid_t pid, struct enter_plan *p, const char **ret_why)
 {
+	(void)ret_why;
 	char lsm[256] = "", label[256] = "", path[64];
-	if (host_read_small(t->host, "/sys/kernel/security/lsm", lsm, sizeof(lsm)) < 0)
-		return;
+	if (host_read_small(h, "/sys/kernel/security/lsm", lsm, sizeof(lsm)) < 0)
+		return 0;
 	bool apparmor = strstr(lsm, "apparmor") != NULL, selinux = strstr(lsm, "selinux") != NULL;
 	if (!apparmor && !selinux)
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/attr/current", t->pid);
-	if (host_read_small(t->host, path, label, sizeof(label)) < 0)
-		return;
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/attr/current", pid);
+	if (host_read_small(h, path, label, sizeof(label)) < 0)
+		return 0;
 	label[strcspn(label, "\n")] = '\0';
 	if (apparmor) {
 		/* "docker-default (enforce)" → "docker-default" */
@@ -375,9 +376,10 @@ static void plan_lsm(const struct target *t, struct enter_plan *p)
 			*mode = '\0';
 	}
 	if (!label[0] || strcmp(label, "unconfined") == 0 || !valid_name(label, true))
-		return;
+		return 0;
 	copy_str(p->lsm_label, sizeof(p->lsm_label), label);
 	p->lsm_is_apparmor = apparmor;
+	return 0;
 }
 
 /* The option that joins a namespace type, as the user would type it. */
@@ -624,7 +626,7 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 
 	if (!o->no_cgroup && strcmp(t->kind, "host") != 0)
 		plan_cgroups(t, p);
-	plan_lsm(t, p);
+	enter_plan_lsm(t->host, t->pid, p, ret_why);
 
 	r = build_env(t, o, &p->env);
 	if (r < 0) {

@@ -74,6 +74,12 @@ struct enter_plan {
 int enter_prepare(const struct target *t, const struct enter_opts *o, bool force, struct enter_plan *ret,
 		  const char **ret_why);
 
+/* The init's AppArmor profile or SELinux context into p->lsm_label ("" when
+ * no such LSM labels it, or it is unconfined), read on the host's /proc.
+ * -EPERM with *ret_why when it has a label nsh cannot apply (unreadable,
+ * no LSM nsh knows to have made it, too long, control characters). */
+int enter_plan_lsm(const struct host *h, pid_t pid, struct enter_plan *p, const char **ret_why);
+
 /* Run the plan. Returns the command's exit status (128+N when killed by
  * signal N), or ENTER_EXIT_* with *ret_why naming what failed (a static
  * string) and *ret_errno the cause. */

@@ -356,27 +356,58 @@ static int seal_binary(const char *name, int *ret_fd)
 
 /* The init's AppArmor profile or SELinux context, when such an LSM is on and
  * confines it ("unconfined" and unlabelled processes need nothing). */
+/* Is an LSM that labels processes on? By securityfs's list, else (no
+ * securityfs mounted) by the module parameter and selinuxfs. */
+static void lsm_active(const struct host *h, bool *ret_apparmor, bool *ret_selinux)
+{
+	char lsm[256] = "", on[8] = "";
+	if (host_read_small(h, "/sys/kernel/security/lsm", lsm, sizeof(lsm)) == 0) {
+		*ret_apparmor = strstr(lsm, "apparmor") != NULL;
+		*ret_selinux = strstr(lsm, "selinux") != NULL;
+		return;
+	}
+	*ret_apparmor = host_read_small(h, "/sys/module/apparmor/parameters/enabled", on, sizeof(on)) == 0 && on[0] == 'Y';
+	struct stat st;
+	char path[PATH_MAX];
+	*ret_selinux = host_path(h, path, sizeof(path), "/sys/fs/selinux/enforce") == 0 && stat(path, &st) == 0;
+}
+
+/* Fails closed: the command must run under the init's label, so a label
+ * that cannot be read, recognised or written whole is a refusal (--force
+ * runs without it, said on stderr), never a silent unlabelled exec. */
 int enter_plan_lsm(const struct host *h, pid_t pid, struct enter_plan *p, const char **ret_why)
 {
-	(void)ret_why;
-	char lsm[256] = "", label[256] = "", path[64];
-	if (host_read_small(h, "/sys/kernel/security/lsm", lsm, sizeof(lsm)) < 0)
-		return 0;
-	bool apparmor = strstr(lsm, "apparmor") != NULL, selinux = strstr(lsm, "selinux") != NULL;
-	if (!apparmor && !selinux)
-		return 0;
+	char label[256] = "", path[64];
+	bool apparmor, selinux;
+	lsm_active(h, &apparmor, &selinux);
 	snprintf(path, sizeof(path), "/proc/%d/attr/current", pid);
-	if (host_read_small(h, path, label, sizeof(label)) < 0)
+	int r = host_read_small(h, path, label, sizeof(label));
+	/* EINVAL: no LSM provides a label. */
+	if (r == -EINVAL || (r < 0 && !apparmor && !selinux))
 		return 0;
+	if (r < 0) {
+		*ret_why = r == -EFBIG ? "the target's LSM label is too long to apply"
+				       : "cannot read the target's LSM label";
+		return -EPERM;
+	}
+	/* SELinux ends it with a NUL, AppArmor with a newline. */
 	label[strcspn(label, "\n")] = '\0';
-	if (apparmor) {
+	if (apparmor && !selinux) {
 		/* "docker-default (enforce)" → "docker-default" */
 		char *mode = strstr(label, " (");
 		if (mode)
 			*mode = '\0';
 	}
-	if (!label[0] || strcmp(label, "unconfined") == 0 || !valid_name(label, true))
+	if (!label[0] || strcmp(label, "unconfined") == 0)
 		return 0;
+	if (!apparmor && !selinux) {
+		*ret_why = "the target has an LSM label but neither AppArmor nor SELinux is on to apply it";
+		return -EPERM;
+	}
+	if (!valid_name(label, true) || strlen(label) + 8 > sizeof(p->lsm_label)) {
+		*ret_why = "the target's LSM label cannot be applied (control characters or too long)";
+		return -EPERM;
+	}
 	copy_str(p->lsm_label, sizeof(p->lsm_label), label);
 	p->lsm_is_apparmor = apparmor;
 	return 0;
@@ -626,7 +657,17 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 
 	if (!o->no_cgroup && strcmp(t->kind, "host") != 0)
 		plan_cgroups(t, p);
-	enter_plan_lsm(t->host, t->pid, p, ret_why);
+	if (!o->privileged && !o->host_tools && (r = enter_plan_lsm(t->host, t->pid, p, ret_why)) < 0) {
+		if (!force) {
+			static char why[200];
+			snprintf(why, sizeof(why), "%s: add --force to run without it", *ret_why);
+			*ret_why = why;
+			enter_plan_free(p);
+			return r;
+		}
+		p->lsm_skipped = *ret_why;
+		*ret_why = NULL;
+	}
 
 	r = build_env(t, o, &p->env);
 	if (r < 0) {

@@ -58,6 +58,7 @@ struct enter_plan {
 	int host_tool_fd;                /* --host-tools: sealed memfd of the host binary, else -1 */
 	char lsm_label[256];             /* init's AppArmor profile / SELinux context to exec under, "" none */
 	bool lsm_is_apparmor;
+	const char *lsm_skipped;         /* --force: why the label is not applied, NULL otherwise */
 	char **env;                      /* NULL-terminated, owned */
 	char ctpid_init[16];             /* init's PID inside its pid ns, for its cwd */
 	char cgroup_dirs[16][1100];      /* host cgroup v1 dirs to join (tasks) */

@@ -354,8 +354,6 @@ static int seal_binary(const char *name, int *ret_fd)
 	return 0;
 }
 
-/* The init's AppArmor profile or SELinux context, when such an LSM is on and
- * confines it ("unconfined" and unlabelled processes need nothing). */
 /* Is an LSM that labels processes on? By securityfs's list, else (no
  * securityfs mounted) by the module parameter and selinuxfs. */
 static void lsm_active(const struct host *h, bool *ret_apparmor, bool *ret_selinux)
@@ -372,7 +370,9 @@ static void lsm_active(const struct host *h, bool *ret_apparmor, bool *ret_selin
 	*ret_selinux = host_path(h, path, sizeof(path), "/sys/fs/selinux/enforce") == 0 && stat(path, &st) == 0;
 }
 
-/* Fails closed: the command must run under the init's label, so a label
+/* The init's AppArmor profile or SELinux context, when such an LSM is on
+ * and confines it ("unconfined" and unlabelled processes need nothing).
+ * Fails closed: the command must run under the init's label, so a label
  * that cannot be read, recognised or written whole is a refusal (--force
  * runs without it, said on stderr), never a silent unlabelled exec. */
 int enter_plan_lsm(const struct host *h, pid_t pid, struct enter_plan *p, const char **ret_why)

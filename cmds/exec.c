@@ -223,6 +223,8 @@ static int run(struct cmd_ctx *ctx, struct exec_args *a)
 	}
 	if (plan.seccomp_warning[0])
 		out_error(name, "warning: %s", plan.seccomp_warning);
+	if (plan.lsm_skipped)
+		fprintf(stderr, "nsh: %s: --force: %s: running without it\n", name, plan.lsm_skipped);
 	if (a->o.privileged || a->o.host_tools)
 		fprintf(stderr, "nsh: %s: %s: running with nsh's own credentials, not the container's\n", name,
 			a->o.host_tools ? "--host-tools" : "--privileged");

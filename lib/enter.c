@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
+#include <linux/keyctl.h>
 #include <linux/openat2.h>
 #include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
 #include <seccomp.h>
@@ -34,7 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
+#include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -85,6 +86,9 @@ enum {
 	STEP_SECCOMP,
 	STEP_HOST_TOOLS,
 	STEP_LSM,
+	STEP_KEYRING,
+	STEP_RLIMIT,
+	STEP_OOM,
 	STEP_EXEC_NOTFOUND,
 	STEP_EXEC_NOEXEC,
 };
@@ -101,6 +105,9 @@ static const char *const step_names[] = {
 	[STEP_SECCOMP] = "cannot load the seccomp filter",
 	[STEP_HOST_TOOLS] = "cannot set up the host-tools mount namespace",
 	[STEP_LSM] = "cannot set the target's LSM label",
+	[STEP_KEYRING] = "cannot create a session keyring",
+	[STEP_RLIMIT] = "cannot take the target's resource limits",
+	[STEP_OOM] = "cannot take the target's oom_score_adj",
 	[STEP_EXEC_NOTFOUND] = "command not found",
 	[STEP_EXEC_NOEXEC] = "command cannot be executed",
 };
@@ -399,30 +406,191 @@ static int seal_binary(const char *name, int *ret_fd)
 	return 0;
 }
 
-/* The init's AppArmor profile or SELinux context, when such an LSM is on and
- * confines it ("unconfined" and unlabelled processes need nothing). */
-static void plan_lsm(const struct target *t, struct enter_plan *p)
+/* Is an LSM that labels processes on? By securityfs's list, else (no
+ * securityfs mounted) by the module parameter and selinuxfs. */
+static void lsm_active(const struct host *h, bool *ret_apparmor, bool *ret_selinux)
 {
-	char lsm[256] = "", label[256] = "", path[64];
-	if (host_read_small(t->host, "/sys/kernel/security/lsm", lsm, sizeof(lsm)) < 0)
+	char lsm[256] = "", on[8] = "";
+	if (host_read_small(h, "/sys/kernel/security/lsm", lsm, sizeof(lsm)) == 0) {
+		*ret_apparmor = strstr(lsm, "apparmor") != NULL;
+		*ret_selinux = strstr(lsm, "selinux") != NULL;
 		return;
-	bool apparmor = strstr(lsm, "apparmor") != NULL, selinux = strstr(lsm, "selinux") != NULL;
-	if (!apparmor && !selinux)
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/attr/current", t->pid);
-	if (host_read_small(t->host, path, label, sizeof(label)) < 0)
-		return;
+	}
+	*ret_apparmor = host_read_small(h, "/sys/module/apparmor/parameters/enabled", on, sizeof(on)) == 0 && on[0] == 'Y';
+	struct stat st;
+	char path[PATH_MAX];
+	*ret_selinux = host_path(h, path, sizeof(path), "/sys/fs/selinux/enforce") == 0 && stat(path, &st) == 0;
+}
+
+/* The init's AppArmor profile or SELinux context, when such an LSM is on
+ * and confines it ("unconfined" and unlabelled processes need nothing).
+ * Fails closed: the command must run under the init's label, so a label
+ * that cannot be read, recognised or written whole is a refusal (--force
+ * runs without it, said on stderr), never a silent unlabelled exec. */
+int enter_plan_lsm(const struct host *h, pid_t pid, struct enter_plan *p, const char **ret_why)
+{
+	char label[256] = "", path[64];
+	bool apparmor, selinux;
+	lsm_active(h, &apparmor, &selinux);
+	snprintf(path, sizeof(path), "/proc/%d/attr/current", pid);
+	int r = host_read_small(h, path, label, sizeof(label));
+	/* EINVAL: no LSM provides a label. */
+	if (r == -EINVAL || (r < 0 && !apparmor && !selinux))
+		return 0;
+	if (r < 0) {
+		*ret_why = r == -EFBIG ? "the target's LSM label is too long to apply"
+				       : "cannot read the target's LSM label";
+		return -EPERM;
+	}
+	/* SELinux ends it with a NUL, AppArmor with a newline. */
 	label[strcspn(label, "\n")] = '\0';
-	if (apparmor) {
+	if (apparmor && !selinux) {
 		/* "docker-default (enforce)" → "docker-default" */
 		char *mode = strstr(label, " (");
 		if (mode)
 			*mode = '\0';
 	}
-	if (!label[0] || strcmp(label, "unconfined") == 0 || !valid_name(label, true))
-		return;
+	if (!label[0] || strcmp(label, "unconfined") == 0)
+		return 0;
+	if (!apparmor && !selinux) {
+		*ret_why = "the target has an LSM label but neither AppArmor nor SELinux is on to apply it";
+		return -EPERM;
+	}
+	if (!valid_name(label, true) || strlen(label) + 8 > sizeof(p->lsm_label)) {
+		*ret_why = "the target's LSM label cannot be applied (control characters or too long)";
+		return -EPERM;
+	}
 	copy_str(p->lsm_label, sizeof(p->lsm_label), label);
 	p->lsm_is_apparmor = apparmor;
+	return 0;
+}
+
+/* The option that joins a namespace type, as the user would type it. */
+static const char *ns_option(enum ns_type t)
+{
+	static const char *const opt[NS_TYPE_MAX] = {
+		[NS_CGROUP] = "-C", [NS_IPC] = "-i", [NS_MNT] = "-m",  [NS_NET] = "-n",
+		[NS_PID] = "-p",    [NS_TIME] = "-T", [NS_USER] = "-U", [NS_UTS] = "--uts",
+	};
+	return opt[t];
+}
+
+static size_t ns_options(int mask, char *buf, size_t size)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	/* mnt and pid first: they are the ones that matter most. */
+	static const enum ns_type order[] = { NS_MNT, NS_PID, NS_NET, NS_IPC, NS_UTS, NS_CGROUP, NS_USER, NS_TIME };
+	for (size_t i = 0; i < ARRAY_SIZE(order) && off < size; i++)
+		if (mask & ns_type_clone_flag(order[i]))
+			off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? " " : "", ns_option(order[i]));
+	return off;
+}
+
+/* A confined command carries the container's uid and capabilities: in the
+ * container's pid namespace but not its mount namespace (-p), container
+ * root opens /proc/PID/root and /proc/PID/cwd and gets the host's files;
+ * in its mount namespace but not its pid or net namespace (-m), the
+ * container's own binaries run in the host's, with CAP_KILL and
+ * CAP_NET_RAW; and a host binary in its net namespace alone (-n) hands its
+ * pidfd to any peer over the container's sockets (SO_PEERPIDFD), which
+ * pidfd_getfd accepts from the same credentials. So a confined command
+ * joins every namespace the target has of its own, or none is joined and
+ * --privileged (nsh's own credentials, which the container's root cannot
+ * ptrace) is the way to pick some. */
+static const char *partial_join_why(int asked, int missing)
+{
+	static char why[320];
+	char given[64], lack[64];
+	ns_options(asked, given, sizeof(given));
+	ns_options(missing, lack, sizeof(lack));
+	snprintf(why, sizeof(why), "%s without %s would give the container a way to the host's %s: add %s, or use --privileged",
+		 given[0] ? given : "this namespace selection", lack,
+		 missing & (CLONE_NEWNS | CLONE_NEWPID) ? "files" : "namespaces", lack);
+	return why;
+}
+
+/* The running kernel's highest capability (/proc/sys/kernel/cap_last_cap),
+ * not the headers' CAP_LAST_CAP: a kernel newer than them has more, and
+ * each must leave the bounding set. Read once; the compile-time value when
+ * unreadable, and then a kernel older than the headers fails the drop
+ * (EINVAL) rather than run with a set nobody checked. */
+static int kernel_cap_last(void)
+{
+	static int last = -1;
+	if (last >= 0)
+		return last;
+	char buf[16] = "";
+	uint64_t v;
+	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	last = parse_u64(buf, &v) == 0 && v <= 63 ? (int)v : CAP_LAST_CAP;
+	return last;
+}
+
+/* One limit of /proc/PID/limits: "unlimited" or a number. */
+static int parse_limit(const char *s, rlim_t *ret)
+{
+	uint64_t v;
+	if (str_startswith(s, "unlimited")) {
+		*ret = RLIM_INFINITY;
+		return 0;
+	}
+	char num[24];
+	size_t n = strspn(s, "0123456789");
+	if (!n || n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (parse_u64(num, &v) < 0)
+		return -EINVAL;
+	*ret = (rlim_t)v;
+	return 0;
+}
+
+/* The init's rlimits and oom_score_adj: the command is limited like the
+ * container's processes, not like nsh (an operator's shell may have raised
+ * nofile, and nsh's OOM score is the host's). The limits come from
+ * /proc/PID/limits, the kernel's table in RLIMIT_* order, each row
+ * "%-25s %-20s %-20s %-10s": prlimit(2) on another uid's process needs
+ * CAP_SYS_RESOURCE, which a root nsh may run without. */
+static int plan_limits(const struct target *t, struct enter_plan *p)
+{
+	if (t->host->root[0])
+		return 0; /* a fixture tree: no live process to ask */
+	char path[64];
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	snprintf(path, sizeof(path), "/proc/%d/limits", t->pid);
+	int r = host_read_file(t->host, path, 8192, &text, &len);
+	if (r < 0)
+		return r;
+	const char *line = strchr(text, '\n'); /* past the header */
+	for (int i = 0; i < RLIM_NLIMITS; i++) {
+		if (!line || strlen(++line) < 47)
+			return -EINVAL;
+		if (parse_limit(line + 26, &p->rlim[i].rlim_cur) < 0 || parse_limit(line + 47, &p->rlim[i].rlim_max) < 0 ||
+		    p->rlim[i].rlim_cur > p->rlim[i].rlim_max)
+			return -EINVAL;
+		line = strchr(line, '\n');
+	}
+	p->have_rlim = true;
+
+	char buf[32];
+	int64_t v;
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", t->pid);
+	if (host_read_small(t->host, path, buf, sizeof(buf)) < 0)
+		return -ESRCH;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (parse_i64(buf, &v) < 0 || v < -1000 || v > 1000)
+		return -EINVAL;
+	p->oom_score_adj = (int)v;
+	p->have_oom = true;
+	return 0;
 }
 
 static bool holds_dangerous_cap(const struct proc_status *st, const char **ret_cap)
@@ -474,10 +642,25 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 	int want = o->ns_mask;
 	if (o->host_tools)
 		want = CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+	int own = 0; /* the target's namespaces of its own */
 	for (int i = 0; i < NS_TYPE_MAX; i++) {
 		int flag = ns_type_clone_flag((enum ns_type)i);
-		if ((!want || (want & flag)) && t->ns[i] && t->ns[i] != self[i])
-			p->ns_mask |= flag;
+		if (t->ns[i] && t->ns[i] != self[i])
+			own |= flag;
+	}
+	p->ns_mask = want ? own & want : own;
+	if (!o->privileged && !o->host_tools && (own & ~p->ns_mask)) {
+		*ret_why = partial_join_why(o->ns_mask, own & ~p->ns_mask);
+		return -EPERM;
+	}
+	/* --privileged keeps nsh's capabilities in the host's user namespace:
+	 * in the container's mount namespace, whatever runs is the container's
+	 * binary (its PATH, its /bin/sh, its libraries), holding them. */
+	if (o->privileged && !o->host_tools && !force && strcmp(t->kind, "host") != 0 && (p->ns_mask & CLONE_NEWNS) &&
+	    !(p->ns_mask & CLONE_NEWUSER)) {
+		*ret_why = "--privileged in the container's mount namespace would run the container's binaries with the "
+			   "host's capabilities: add --force to do it anyway";
+		return -EPERM;
 	}
 
 	snprintf(p->ctpid_init, sizeof(p->ctpid_init), "%d", st.nspid[t->nspid_level < st.nspid_levels ? t->nspid_level : 0]);
@@ -491,11 +674,16 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 		/* Bounded by the bounding set: an init may hold more in its
 		 * effective set (PID 1 of a sandbox), which nothing could raise
 		 * again after the bounding drop, and execve would cut anyway. */
+		p->cap_last = kernel_cap_last();
 		p->cap_bnd = st.cap_bnd;
 		p->cap_eff = st.cap_eff & st.cap_bnd;
 		p->cap_prm = st.cap_prm & st.cap_bnd;
 		p->cap_inh = st.cap_inh & st.cap_bnd;
 		p->no_new_privs = st.no_new_privs == 1;
+		if ((r = plan_limits(t, p)) < 0) {
+			*ret_why = "cannot read the target's resource limits";
+			return r == -ESRCH ? -TARGET_EEXITED : r;
+		}
 		if (o->user && (r = resolve_user(t, o->user, p, ret_why)) < 0)
 			return r;
 		if ((r = plan_seccomp(t, &st, force, p, ret_why)) < 0)
@@ -519,7 +707,17 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 
 	if (!o->no_cgroup && strcmp(t->kind, "host") != 0)
 		plan_cgroups(t, p);
-	plan_lsm(t, p);
+	if (!o->privileged && !o->host_tools && (r = enter_plan_lsm(t->host, t->pid, p, ret_why)) < 0) {
+		if (!force) {
+			static char why[200];
+			snprintf(why, sizeof(why), "%s: add --force to run without it", *ret_why);
+			*ret_why = why;
+			enter_plan_free(p);
+			return r;
+		}
+		p->lsm_skipped = *ret_why;
+		*ret_why = NULL;
+	}
 
 	r = build_env(t, o, &p->env);
 	if (r < 0) {
@@ -701,9 +899,11 @@ static int enter_cwd(const struct enter_plan *p)
 
 static int drop_privileges(const struct enter_plan *p)
 {
-	/* The bounding set first: dropping needs CAP_SETPCAP, gone after setuid. */
-	for (int c = 0; c <= CAP_LAST_CAP; c++)
-		if (!(p->cap_bnd & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+	/* The bounding set first: dropping needs CAP_SETPCAP, gone after setuid.
+	 * Up to the running kernel's last capability: one newer than the
+	 * headers nsh was built with would otherwise stay. */
+	for (int c = 0; c <= p->cap_last; c++)
+		if (!(p->cap_bnd & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
 			return -errno;
 	if (setgroups((size_t)p->n_groups, p->groups) < 0)
 		return -errno;
@@ -716,22 +916,20 @@ static int drop_privileges(const struct enter_plan *p)
 	return 0;
 }
 
+/* capset(2) itself: libcap's cap_set_flag knows only the capabilities of
+ * the headers it was built with, the kernel may have more. */
 static int set_caps(const struct enter_plan *p)
 {
-	cap_t caps = cap_init();
-	if (!caps)
-		return -ENOMEM;
-	for (int c = 0; c <= CAP_LAST_CAP; c++) {
-		cap_value_t v = c;
-		if (p->cap_eff & (1ULL << c))
-			cap_set_flag(caps, CAP_EFFECTIVE, 1, &v, CAP_SET);
-		if (p->cap_prm & (1ULL << c))
-			cap_set_flag(caps, CAP_PERMITTED, 1, &v, CAP_SET);
-		if (p->cap_inh & (1ULL << c))
-			cap_set_flag(caps, CAP_INHERITABLE, 1, &v, CAP_SET);
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[2];
+	uint64_t keep = p->cap_last >= 63 ? ~0ULL : (1ULL << (p->cap_last + 1)) - 1;
+	uint64_t eff = p->cap_eff & keep, prm = p->cap_prm & keep, inh = p->cap_inh & keep;
+	for (int i = 0; i < 2; i++) {
+		data[i].effective = (uint32_t)(eff >> (32 * i));
+		data[i].permitted = (uint32_t)(prm >> (32 * i));
+		data[i].inheritable = (uint32_t)(inh >> (32 * i));
 	}
-	int r = cap_set_proc(caps) < 0 ? -errno : 0;
-	cap_free(caps);
+	int r = syscall(SYS_capset, &hdr, data) < 0 ? -errno : 0;
 	if (r == 0 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		r = -errno;
 	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
@@ -979,6 +1177,21 @@ static void close_all_but(int *keep, size_t n)
 			close(fd);
 }
 
+/* One of the init's limits. Lowering always works; a hard limit above
+ * nsh's own needs CAP_SYS_RESOURCE, and without it the command gets nsh's
+ * hard limit instead: lower than the init's, never higher. */
+static int take_rlimit(int res, const struct rlimit *want)
+{
+	if (setrlimit((enum __rlimit_resource)res, want) == 0)
+		return 0;
+	struct rlimit cur;
+	if (errno != EPERM || getrlimit((enum __rlimit_resource)res, &cur) < 0)
+		return -errno;
+	struct rlimit lim = { want->rlim_cur < cur.rlim_max ? want->rlim_cur : cur.rlim_max,
+			      want->rlim_max < cur.rlim_max ? want->rlim_max : cur.rlim_max };
+	return setrlimit((enum __rlimit_resource)res, &lim) < 0 ? -errno : 0;
+}
+
 /* nsh's own environment must not be readable in /proc/B/environ. */
 static void wipe_environment(void)
 {
@@ -995,6 +1208,7 @@ struct a_start {
 	bool split;      /* A clones B (the target may ptrace) */
 	bool shared_mm;  /* A runs in nsh's memory until its execve */
 	bool in_cgroup2; /* A was cloned into the v2 cgroup */
+	char oom_text[16]; /* the init's oom_score_adj, formatted before A exists */
 };
 
 /* Signals nsh passes on to the command. */
@@ -1012,12 +1226,25 @@ static _Noreturn void run_child_a(const struct a_start *x)
 	int r;
 
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* Whatever fd nsh's caller left open (a host directory, a socket) must
+	 * not come along into the namespaces: close all but what A needs
+	 * before the first setns. */
+	int keep_join[] = { errfd, slave, ptysock, p->t->pidfd, p->host_tool_fd };
+	close_all_but(keep_join, ARRAY_SIZE(keep_join));
 	/* Cgroups through the host's cgroupfs, so before the mount namespace. */
 	r = join_cgroups_v1(p);
 	if (r == 0 && p->cgroup2_dir[0] && !x->in_cgroup2)
 		r = join_cgroup2(p);
 	if (r < 0)
 		child_fail(errfd, STEP_CGROUP, -r);
+	/* The OOM score through the host's /proc too (A may not be in the
+	 * container's procfs yet, and it may be the container's to forge);
+	 * lowering it below nsh's needs CAP_SYS_RESOURCE: without it (EACCES)
+	 * the command keeps nsh's, higher, score: the OOM killer's first pick
+	 * sooner, never later. A vfork-like A has an oom_score_adj of its own:
+	 * nsh's is untouched. */
+	if (p->have_oom && confine && (r = write_at("/proc/self", "oom_score_adj", x->oom_text)) < 0 && r != -EACCES)
+		child_fail(errfd, STEP_OOM, -r);
 	/* The LSM label goes through a file opened on the host's /proc: once
 	 * inside, /proc is the container's to tamper with (LXC CVE-2015-1334).
 	 * The pending exec label is inherited by B. */
@@ -1037,6 +1264,17 @@ static _Noreturn void run_child_a(const struct a_start *x)
 
 	if (!o->host_tools && (r = enter_cwd(p)) < 0)
 		child_fail(errfd, r == -EXDEV ? STEP_CWD_UNREACHABLE : STEP_CWD, -r);
+	/* A session keyring of its own, not nsh's (the operator's tickets and
+	 * tokens): made after the user namespace join, before the seccomp
+	 * filter (docker's denies keyctl). ENOSYS: a kernel without keys has
+	 * no keyring to share. */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
+		child_fail(errfd, STEP_KEYRING, errno);
+	/* The init's limits, while A may still raise a hard limit above nsh's
+	 * (CAP_SYS_RESOURCE) and before a filter that might deny setrlimit. */
+	for (int i = 0; confine && p->have_rlim && i < RLIM_NLIMITS; i++)
+		if ((r = take_rlimit(i, &p->rlim[i])) < 0)
+			child_fail(errfd, STEP_RLIMIT, -r);
 	int tty = -1;
 	if ((r = choose_terminal(p, slave, ptysock, &tty)) < 0)
 		child_fail(errfd, STEP_PTY, -r);
@@ -1049,6 +1287,12 @@ static _Noreturn void run_child_a(const struct a_start *x)
 		close(lsmfd);
 	}
 
+	/* Nothing but what B needs may be open when the filter is loaded or
+	 * the command runs, not even for the instant before execve (the
+	 * joins opened and closed their own): close all but those, and mark
+	 * them close-on-exec. */
+	int keep[] = { errfd, tty, p->host_tool_fd };
+	close_all_but(keep, ARRAY_SIZE(keep));
 	/* A filter without no_new_privs needs CAP_SYS_ADMIN: load it while we
 	 * still have it; with no_new_privs it goes last, after the drop. */
 	struct seccomp_prog prog = { p->seccomp_prog };
@@ -1063,11 +1307,6 @@ static _Noreturn void run_child_a(const struct a_start *x)
 			child_fail(errfd, STEP_CAPS, errno);
 	}
 
-	/* Whatever fd is still open (inherited from whoever ran nsh) must not
-	 * reach the container, not even for the instant before execve: close
-	 * all but what B needs, and mark those close-on-exec. */
-	int keep[] = { errfd, tty, p->host_tool_fd };
-	close_all_but(keep, ARRAY_SIZE(keep));
 	if (confine && prog.fprog.len && p->no_new_privs && (r = seccomp_prog_load(&prog)) < 0)
 		child_fail(errfd, STEP_SECCOMP, -r);
 
@@ -1324,6 +1563,7 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	struct a_start x = { .p = p, .errfd = errpipe[1], .errfd_parent = errpipe[0], .slave = slave,
 			     .ptysock = ptysock[1], .ptysock_parent = ptysock[0], .master = master,
 			     .oldmask = &oldmask, .split = pidns && enter_target_can_ptrace(p->t) };
+	snprintf(x.oom_text, sizeof(x.oom_text), "%d", p->oom_score_adj);
 	pid_t a = chk < 0 ? -1 : spawn_a(&x, pidns && !x.split, &inside);
 	bool split = x.split;
 	close(errpipe[1]);

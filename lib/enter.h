@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <limits.h>
 #include <linux/filter.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "target.h"
@@ -45,7 +46,12 @@ struct enter_plan {
 	int n_groups;
 	gid_t groups[64];
 	uint64_t cap_eff, cap_prm, cap_inh, cap_bnd;
+	int cap_last;                    /* the running kernel's cap_last_cap */
 	bool no_new_privs;
+	struct rlimit rlim[RLIM_NLIMITS]; /* the init's (prlimit), applied when have_rlim */
+	bool have_rlim;
+	int oom_score_adj;               /* the init's, applied when have_oom */
+	bool have_oom;
 	enum { SECCOMP_NONE, SECCOMP_OCI, SECCOMP_DEFAULT } seccomp;
 	char seccomp_source[PATH_MAX + 128]; /* config.json path, or "default denylist" */
 	struct sock_fprog seccomp_prog;  /* raw BPF, built (or taken from the cache) before the join */
@@ -53,6 +59,7 @@ struct enter_plan {
 	int host_tool_fd;                /* --host-tools: sealed memfd of the host binary, else -1 */
 	char lsm_label[256];             /* init's AppArmor profile / SELinux context to exec under, "" none */
 	bool lsm_is_apparmor;
+	const char *lsm_skipped;         /* --force: why the label is not applied, NULL otherwise */
 	char **env;                      /* NULL-terminated, owned */
 	char ctpid_init[16];             /* init's PID inside its pid ns, for its cwd */
 	char cgroup_dirs[16][1100];      /* host cgroup v1 dirs to join (tasks) */
@@ -62,10 +69,18 @@ struct enter_plan {
 
 /* Prepare: read the target init's credentials, environment, cgroups and
  * seccomp policy; resolve -u in the container's own passwd/group files.
- * -EPERM (with *ret_cap set) when --privileged/--host-tools meets a target
- * holding CAP_SYS_ADMIN or CAP_SYS_PTRACE without force. */
+ * -EPERM with *ret_why saying why: a confined join of only some of the
+ * target's namespaces; without force, --privileged/--host-tools on a target
+ * holding CAP_SYS_ADMIN or CAP_SYS_PTRACE, or --privileged in the target's
+ * mount namespace without its user namespace. */
 int enter_prepare(const struct target *t, const struct enter_opts *o, bool force, struct enter_plan *ret,
 		  const char **ret_why);
+
+/* The init's AppArmor profile or SELinux context into p->lsm_label ("" when
+ * no such LSM labels it, or it is unconfined), read on the host's /proc.
+ * -EPERM with *ret_why when it has a label nsh cannot apply (unreadable,
+ * no LSM nsh knows to have made it, too long, control characters). */
+int enter_plan_lsm(const struct host *h, pid_t pid, struct enter_plan *p, const char **ret_why);
 
 /* Run the plan. Returns the command's exit status (128+N when killed by
  * signal N), or ENTER_EXIT_* with *ret_why naming what failed (a static

@@ -7,6 +7,8 @@ cd "$top"
 scripts/deps.sh build
 dir=${1:-build}
 shift || true
+# A user's build has no NSH_TEST_* hooks; scripts/test.sh asks for them
+# (-Dtest_hooks=true) in the builds its suites run.
 if [ -f "$dir/build.ninja" ]; then
 	meson setup --reconfigure "$dir" "$@" >/dev/null
 else

@@ -81,13 +81,13 @@ note "dependencies"
 step "install dependencies" scripts/deps.sh build test
 
 note "build (gcc)"
-step "gcc -Werror build" scripts/build.sh build
+step "gcc -Werror build" scripts/build.sh build -Dtest_hooks=true
 
 note "build (clang)"
-step "clang -Werror build" env CC=clang scripts/build.sh build-clang
+step "clang -Werror build" env CC=clang scripts/build.sh build-clang -Dtest_hooks=true
 
 note "build (ASan + UBSan)"
-step "sanitizer build" scripts/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false
+step "sanitizer build" scripts/build.sh build-asan -Dtest_hooks=true -Db_sanitize=address,undefined -Db_lundef=false
 
 note "unit tests"
 unit build

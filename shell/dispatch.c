@@ -124,8 +124,11 @@ static int parse_options(struct cmd_ctx *ctx, int argc, char **argv, bool *ret_h
 
 static void test_pause(void)
 {
+#ifdef NSH_TEST_HOOKS
 	/* Test hook: widen the window between resolution and use so the
-	 * integration suite can kill the target in it. */
+	 * integration suite can kill the target in it. Test builds only
+	 * (meson -Dtest_hooks): a release nsh takes no orders from its
+	 * environment. */
 	const char *s = getenv("NSH_TEST_PAUSE_AFTER_RESOLVE");
 	uint64_t secs;
 	if (s && parse_u64(s, &secs) == 0 && secs <= 60) {
@@ -134,6 +137,7 @@ static void test_pause(void)
 		fprintf(stderr, "nsh: test hook: paused after resolving\n");
 		sleep((unsigned)secs);
 	}
+#endif
 }
 
 static int run_command(struct nsh_globals *g, const char *target_spec, struct target *pinned, const struct cmd *c,

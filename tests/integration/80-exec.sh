@@ -286,6 +286,10 @@ docker rm -f "$CWD_CTR" >/dev/null 2>&1 || true
 # on v1, ...) the two expectations coincide; the types a container does not
 # share (mnt, pid, net, ipc, uts, and cgroup/time/user where it has them)
 # make the test. Without mnt the command is the host's sleep.
+# A confined exec joins every namespace the target has or none
+# (tests/security/18-partial-join): joining some is --privileged's, with
+# --force for mnt and for the targets holding CAP_SYS_ADMIN (nested, lxc1,
+# nspawn1; tests/security/11-refusal).
 FLAGS=(-m:mnt -i:ipc -n:net -p:pid -C:cgroup -U:user -T:time --uts:uts)
 LONG_FLAGS=(--mount:mnt --ipc:ipc --net:net --pid:pid --cgroup:cgroup --userns:user --time:time)
 
@@ -305,7 +309,7 @@ for l in "${T_LABELS[@]}"; do
 	init=${T_PID[$l]}
 	for f in "${FLAGS[@]}"; do
 		t_begin "exec ${f%%:*}: $(desc "$l"): only the ${f#*:} namespace joined"
-		if bg_exec "$tgt" "${f%%:*}"; then
+		if bg_exec "$tgt" --privileged --force "${f%%:*}"; then
 			ns_only "$l ${f%%:*}" "$XP" "$init" "${f#*:}"
 			stop_bg
 		fi
@@ -320,7 +324,7 @@ done
 
 for f in "${LONG_FLAGS[@]}"; do
 	t_begin "exec ${f%%:*}: web1: only the ${f#*:} namespace joined"
-	if bg_exec docker:nsht-web1 "${f%%:*}"; then
+	if bg_exec docker:nsht-web1 --privileged --force "${f%%:*}"; then
 		ns_only "web1 ${f%%:*}" "$XP" "$DOCKER_WEB1_PID" "${f#*:}"
 		stop_bg
 	fi
@@ -328,17 +332,17 @@ done
 
 # -u is UTS when a `--` or another option follows it (nsenter's spelling).
 t_begin "exec -u --: web1: -u before -- is the UTS namespace"
-if bg_exec docker:nsht-web1 -u; then
+if bg_exec docker:nsht-web1 --privileged -u; then
 	ns_only "web1 -u --" "$XP" "$DOCKER_WEB1_PID" uts
 	stop_bg
 fi
 t_begin "exec -u -n --: web1: -u before an option is the UTS namespace"
-if bg_exec docker:nsht-web1 -u -n; then
+if bg_exec docker:nsht-web1 --privileged -u -n; then
 	ns_only "web1 -u -n" "$XP" "$DOCKER_WEB1_PID" uts net
 	stop_bg
 fi
 t_begin "exec -m -n -p: web1: three namespaces"
-if bg_exec docker:nsht-web1 -m -n -p; then
+if bg_exec docker:nsht-web1 --privileged --force -m -n -p; then
 	ns_only "web1 -m -n -p" "$XP" "$DOCKER_WEB1_PID" mnt net pid
 	stop_bg
 fi
@@ -346,18 +350,18 @@ fi
 t_begin "exec --uts / -u --: hostname is the container's"
 want=$(nsenter -t "$DOCKER_WEB1_PID" --uts hostname)
 assert_eq false "$([[ $want == "$(hostname)" ]] && echo true || echo false)" "web1's hostname differs from the host's"
-assert_exit 0 nsh docker:nsht-web1 exec --uts -- hostname
+assert_exit 0 nsh docker:nsht-web1 exec --privileged --uts -- hostname
 assert_eq "$want" "$T_OUT" "--uts: hostname"
-assert_exit 0 nsh docker:nsht-web1 exec -u -- hostname
+assert_exit 0 nsh docker:nsht-web1 exec --privileged -u -- hostname
 assert_eq "$want" "$T_OUT" "-u --: hostname"
 
 # The container's files with mnt joined, the host's without.
 t_begin "exec -m: the container's filesystem; without -m the host's"
 assert_eq false "$(cmp -s /etc/os-release "/proc/$DOCKER_WEB1_PID/root/etc/os-release" && echo true || echo false)" \
 	"the container's os-release differs from the host's"
-assert_exit 0 nsh docker:nsht-web1 exec -m -- cat /etc/os-release
+assert_exit 0 nsh docker:nsht-web1 exec --privileged --force -m -- cat /etc/os-release
 assert_eq "$(cat "/proc/$DOCKER_WEB1_PID/root/etc/os-release")" "$T_OUT" "-m: the container's /etc/os-release"
-assert_exit 0 nsh docker:nsht-web1 exec -n -- cat /etc/os-release
+assert_exit 0 nsh docker:nsht-web1 exec --privileged -n -- cat /etc/os-release
 assert_eq "$(cat /etc/os-release)" "$T_OUT" "-n: the host's /etc/os-release"
 
 # --------------------------------------------------------------- options
@@ -369,7 +373,7 @@ if bg_exec docker:nsht-web1 --no-cgroup; then
 fi
 
 t_begin "exec --privileged: web1: nsh's own credentials, said on stderr"
-if bg_exec docker:nsht-web1 --privileged; then
+if bg_exec docker:nsht-web1 --privileged --force; then
 	for key in Uid Gid CapEff CapBnd; do
 		assert_eq "$(status_field "$key" <"/proc/$$/status")" "$(status_field "$key" <"/proc/$XP/status")" "$key"
 	done

@@ -100,3 +100,30 @@ t_begin "creds: -e adds to the target's environment, nothing else of nsh's"
 assert_exit 0 nsh_secret "$NSHT_SEC_NNP_NAME" exec -e NSHT_ADDED=yes -- /bin/sh -c 'env'
 assert_contains "$T_OUT" "NSHT_ADDED=yes" "-e K=V"
 assert_eq "" "$(grep -F -- "$T_SECRET" <<<"$T_OUT" || true)" "host secrets in the command's env"
+
+# The bounding set is dropped up to the RUNNING kernel's last capability
+# (/proc/sys/kernel/cap_last_cap), not the CAP_LAST_CAP of the headers nsh
+# was built with: a kernel newer than them has capabilities (CAP_PERFMON,
+# CAP_BPF, CAP_CHECKPOINT_RESTORE after 37) that would otherwise stay in
+# the command's bounding set. Each bit, from the kernel's own files.
+t_begin "creds: bounding set on the running kernel, every capability up to cap_last_cap"
+last=$(cat /proc/sys/kernel/cap_last_cap)
+ctr=$NSHT_SEC_PLAIN_NAME
+init=$(init_pid "$ctr")
+probe_start "$ctr"
+got=""
+[[ -z $PROBE_PID ]] || got=$(awk '$1 == "CapBnd:" { print $2 }' "/proc/$PROBE_PID/status")
+probe_finish
+want=$(awk '$1 == "CapBnd:" { print $2 }' "/proc/$init/status")
+assert_eq 0 "$T_RC" "exec status (stderr: ${T_ERR:0:300})"
+if [[ -n $got ]]; then
+	differ=""
+	for ((c = 0; c <= last; c++)); do
+		if (((16#$want >> c & 1) != (16#$got >> c & 1))); then differ+="$c "; fi
+	done
+	echo "  cap_last_cap $last; init CapBnd $want; command CapBnd $got"
+	assert_eq "" "$differ" "capabilities (0..$last) whose bounding bit differs from init $init's"
+	assert_eq 0 "$((16#$got >> (last + 1)))" "bounding bits above cap_last_cap $last"
+else
+	_t_fail "the exec'd probe never showed up in /proc" "a running probe" "status $T_RC"
+fi

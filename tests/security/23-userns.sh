@@ -51,14 +51,16 @@ run_tagged() {
 	local ctr=$1 tag=$2 deadline p
 	shift 2
 	timeout -k 5 60 "$NSH" "$ctr" exec "$@" -- sh -c \
-		'echo UID=$(id -u); echo GID=$(id -g); echo GROUPS=$(id -G); sleep 2; :' "$tag" \
+		'echo UID=$(id -u); echo GID=$(id -g); echo GROUPS=$(id -G); sleep 4; :' "$tag" \
 		>"$T_TMP/cmd.out" 2>"$T_TMP/cmd.err" </dev/null &
 	CMD_BG=$!
 	CMD_PID=""
 	deadline=$((SECONDS + 10))
 	while [[ -z $CMD_PID ]] && ((SECONDS < deadline)) && kill -0 "$CMD_BG" 2>/dev/null; do
-		for p in /proc/[0-9]*; do
-			grep -qaF -- "$tag" "$p/cmdline" 2>/dev/null || continue
+		# One grep over every cmdline: a scan of one process at a time can
+		# take longer than the command lingers.
+		for p in $(grep -laF -- "$tag" /proc/[0-9]*/cmdline 2>/dev/null); do
+			p=${p%/cmdline}
 			[[ $(readlink "$p/exe" 2>/dev/null) == */busybox ]] || continue
 			CMD_PID=${p#/proc/}
 			break
@@ -157,8 +159,14 @@ assert_eq "nsh: exec: gid 70000 has no mapping in the target's user namespace" "
 t_begin "userns: a user-namespaced target with CAP_SYS_PTRACE (split path) is entered in its user namespace"
 if podman run -d --name "$PTRACE_CTR" --network none --uidmap 0:200000:65536 --gidmap 0:200000:65536 \
 	--cap-add SYS_PTRACE "localhost/$NSHT_IMAGE" sh -c 'sleep 100000 & exec sleep 100000' >/dev/null 2>"$T_TMP/podman.err"; then
-	pinit=$(podman inspect -f '{{.State.Pid}}' "$PTRACE_CTR")
-	bnd=$(field "$pinit" CapBnd)
+	# Until its init has exec'd sleep: podman may answer with a PID before.
+	pinit=""
+	deadline=$((SECONDS + 30))
+	until [[ -n $pinit && $(cat "/proc/$pinit/comm" 2>/dev/null) == sleep ]] || ((SECONDS >= deadline)); do
+		sleep 0.2
+		pinit=$(podman inspect -f '{{.State.Pid}}' "$PTRACE_CTR" 2>/dev/null) || pinit=""
+	done
+	bnd=$(field "$pinit" CapBnd 2>/dev/null) || bnd=0
 	assert_eq 1 "$(((16#$bnd >> 19) & 1))" "CAP_SYS_PTRACE in init $pinit's bounding set"
 	INIT_SAVE=$INIT
 	INIT=$pinit

@@ -54,14 +54,16 @@ run_tagged() {
 		'echo UID=$(id -u); echo GID=$(id -g); echo GROUPS=$(id -G); sleep 4; :' "$tag" \
 		>"$T_TMP/cmd.out" 2>"$T_TMP/cmd.err" </dev/null &
 	CMD_BG=$!
-	CMD_PID=""
+	CMD_PID="" GOT_STATUS="" GOT_USERNS=""
 	deadline=$((SECONDS + 10))
 	while [[ -z $CMD_PID ]] && ((SECONDS < deadline)) && kill -0 "$CMD_BG" 2>/dev/null; do
 		# One grep over every cmdline: a scan of one process at a time can
 		# take longer than the command lingers.
 		for p in $(grep -laF -- "$tag" /proc/[0-9]*/cmdline 2>/dev/null); do
 			p=${p%/cmdline}
-			[[ $(readlink "$p/exe" 2>/dev/null) == */busybox ]] || continue
+			# The shell itself (the container's busybox, or a host sh
+			# without -m), not nsh or timeout, whose argv hold the tag too.
+			[[ $(tr '\0' '\n' <"$p/cmdline" 2>/dev/null | head -n 1) == sh ]] || continue
 			CMD_PID=${p#/proc/}
 			break
 		done
@@ -138,16 +140,36 @@ for u in app 1000 app:app 0; do
 	fi
 done
 
-# Nothing runs in the initial user namespace: every mask that names -U, the
-# pty path and the split path land in the container's.
-for opts in "-a" "-U" "-U -m -p" "-U -n -i --uts -C" "-t"; do
+# Nothing runs in the initial user namespace: every way of joining them
+# all (-a, all by name, with a pty, as another user) lands in the
+# container's.
+for opts in "-a" "-U -m -p -n -i --uts -C" "-t" "-t -u app"; do
 	t_begin "userns: exec $opts on $CTR: the command's user namespace is the container's"
 	# shellcheck disable=SC2086
 	run_tagged "$CTR" "nsht-userns-$$-m${opts// /}" $opts
 	assert_eq 0 "$T_RC" "exec $opts: status (stderr: ${T_ERR:0:300})"
 	assert_eq "$(readlink "/proc/$INIT/ns/user")" "${GOT_USERNS:-the command never showed up}" \
 		"exec $opts: user namespace of the command"
-	assert_eq 0 "$(kv UID | tr -d '\r')" "exec $opts: id -u inside"
+done
+
+# A selection without the user namespace (-p, the nsenter habit) would give
+# the command the container's ids and capabilities in the host's: refused
+# (status 125, one line, nothing runs), or, should nsh ever choose to run
+# it, then in the container's user namespace and nowhere else.
+for opts in "-p" "-m -p" "-n" "-m" "-U -m -p"; do
+	t_begin "userns: exec $opts on $CTR: refused, or the command runs in the container's user namespace"
+	# shellcheck disable=SC2086
+	run_tagged "$CTR" "nsht-userns-$$-p${opts// /}" $opts
+	if [[ $T_RC == 125 ]]; then
+		assert_eq "" "$CMD_PID" "exec $opts: refused, yet the command ran"
+		assert_eq 1 "$(grep -c . <<<"$T_ERR")" "exec $opts: one line on stderr ($T_ERR)"
+		assert_contains "$T_ERR" "nsh: exec: " "exec $opts: the refusal"
+	else
+		assert_eq 0 "$T_RC" "exec $opts: status (stderr: ${T_ERR:0:300})"
+		assert_eq "$(readlink "/proc/$INIT/ns/user")" "${GOT_USERNS:-the command never showed up}" \
+			"exec $opts: user namespace of the command"
+	fi
+	echo "  exec $opts: status $T_RC${GOT_USERNS:+, }${CMD_PID:+$GOT_USERNS}; ${T_ERR:0:160}"
 done
 
 t_begin "userns: a uid the namespace does not map is refused with one line"

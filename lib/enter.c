@@ -380,10 +380,23 @@ static void plan_lsm(const struct target *t, struct enter_plan *p)
  * a container's root), so the init's ids go through its uid_map/gid_map;
  * -u ids come from the container's own passwd, already in its view, and
  * must be mapped. An unmapped id is refused here rather than failing
- * inside. The supplementary groups need no translation: A sets them before
- * it joins (run_child_a). */
-static int plan_userns(const struct target *t, bool from_user, struct enter_plan *p, const char **ret_why)
+ * inside, and so is a selection of namespaces without the user namespace.
+ * The supplementary groups need no translation: A sets them before it
+ * joins (run_child_a). */
+static int plan_userns(const struct target *t, bool own_userns, bool from_user, struct enter_plan *p,
+		       const char **ret_why)
 {
+	/* Outside it, the container's ids and capabilities would be the
+	 * host's: uid 100000 with the init's capabilities bounded in the
+	 * initial user namespace, and host binaries (no -m) setuid to host
+	 * root within them. */
+	if (own_userns && !(p->ns_mask & CLONE_NEWUSER)) {
+		*ret_why = "the target has a user namespace of its own, which a confined exec joins: add -U, "
+			   "or use --privileged";
+		return -EPERM;
+	}
+	if (!(p->ns_mask & CLONE_NEWUSER))
+		return 0;
 	uint32_t uid = p->uid, gid = p->gid, bad = 0;
 	char kind = 0;
 	int r = userns_creds(t->host, t->pid, !from_user, &uid, &gid, &kind, &bad);
@@ -475,7 +488,7 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 		p->no_new_privs = st.no_new_privs == 1;
 		if (o->user && (r = resolve_user(t, o->user, p, ret_why)) < 0)
 			return r;
-		if ((p->ns_mask & CLONE_NEWUSER) && (r = plan_userns(t, o->user != NULL, p, ret_why)) < 0)
+		if ((r = plan_userns(t, t->ns[NS_USER] && t->ns[NS_USER] != self[NS_USER], o->user != NULL, p, ret_why)) < 0)
 			return r;
 		if ((r = plan_seccomp(t, &st, p)) < 0) {
 			*ret_why = "cannot build the seccomp filter";

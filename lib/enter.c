@@ -54,6 +54,7 @@
 #include "safe_open.h"
 #include "pty.h"
 #include "seccomp_policy.h"
+#include "userns.h"
 #include "util.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -593,6 +594,47 @@ static int plan_limits(const struct target *t, struct enter_plan *p)
 	return 0;
 }
 
+/* Joining the target's user namespace (rootless podman, unprivileged LXC,
+ * userns-remap): setresuid/setresgid in there take ids as the namespace
+ * sees them, while /proc/PID/status shows nsh the host's view (100000 for
+ * a container's root), so the init's ids go through its uid_map/gid_map;
+ * -u ids come from the container's own passwd, already in its view, and
+ * must be mapped. An unmapped id is refused here rather than failing
+ * inside, and so is a selection of namespaces without the user namespace.
+ * The supplementary groups need no translation: A sets them before it
+ * joins (run_child_a). */
+static int plan_userns(const struct target *t, bool own_userns, bool from_user, struct enter_plan *p,
+		       const char **ret_why)
+{
+	/* Outside it, the container's ids and capabilities would be the
+	 * host's: uid 100000 with the init's capabilities bounded in the
+	 * initial user namespace, and host binaries (no -m) setuid to host
+	 * root within them. */
+	if (own_userns && !(p->ns_mask & CLONE_NEWUSER)) {
+		*ret_why = "the target has a user namespace of its own, which a confined exec joins: add -U, "
+			   "or use --privileged";
+		return -EPERM;
+	}
+	if (!(p->ns_mask & CLONE_NEWUSER))
+		return 0;
+	uint32_t uid = p->uid, gid = p->gid, bad = 0;
+	char kind = 0;
+	int r = userns_creds(t->host, t->pid, !from_user, &uid, &gid, &kind, &bad);
+	if (r < 0 && kind) {
+		static char why[96];
+		snprintf(why, sizeof(why), "%cid %u has no mapping in the target's user namespace", kind, bad);
+		*ret_why = why;
+		return -EPERM;
+	}
+	if (r < 0) {
+		*ret_why = "cannot read the target's uid_map/gid_map";
+		return r == -ESRCH ? -TARGET_EEXITED : r;
+	}
+	p->uid = uid;
+	p->gid = gid;
+	return 0;
+}
+
 static bool holds_dangerous_cap(const struct proc_status *st, const char **ret_cap)
 {
 	uint64_t any = st->cap_eff | st->cap_bnd;
@@ -686,6 +728,8 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 		}
 		if (o->user && (r = resolve_user(t, o->user, p, ret_why)) < 0)
 			return r;
+		if ((r = plan_userns(t, t->ns[NS_USER] && t->ns[NS_USER] != self[NS_USER], o->user != NULL, p, ret_why)) < 0)
+			return r;
 		if ((r = plan_seccomp(t, &st, force, p, ret_why)) < 0)
 			return r;
 	} else if (o->user) {
@@ -763,8 +807,9 @@ void enter_describe(const struct enter_plan *p, char *buf, size_t size)
 		snprintf(buf + off, size - off, "; credentials: nsh's own (%s)",
 			 p->o.host_tools ? "--host-tools" : "--privileged");
 	else
-		snprintf(buf + off, size - off, "; uid %u gid %u; caps eff %#llx bnd %#llx; no_new_privs %s; seccomp: %s",
-			 p->uid, p->gid, (unsigned long long)p->cap_eff, (unsigned long long)p->cap_bnd,
+		snprintf(buf + off, size - off, "; uid %u gid %u%s; caps eff %#llx bnd %#llx; no_new_privs %s; seccomp: %s",
+			 p->uid, p->gid, (p->ns_mask & CLONE_NEWUSER) ? " (in its user namespace)" : "",
+			 (unsigned long long)p->cap_eff, (unsigned long long)p->cap_bnd,
 			 p->no_new_privs ? "yes" : "no", p->seccomp == SECCOMP_NONE ? "none (the target has none)" : p->seccomp_source);
 }
 
@@ -905,7 +950,8 @@ static int drop_privileges(const struct enter_plan *p)
 	for (int c = 0; c <= p->cap_last; c++)
 		if (!(p->cap_bnd & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
 			return -errno;
-	if (setgroups((size_t)p->n_groups, p->groups) < 0)
+	/* In a user namespace the groups were set before joining it. */
+	if (!(p->ns_mask & CLONE_NEWUSER) && setgroups((size_t)p->n_groups, p->groups) < 0)
 		return -errno;
 	if (setresgid(p->gid, p->gid, p->gid) < 0)
 		return -errno;
@@ -1254,7 +1300,18 @@ static _Noreturn void run_child_a(const struct a_start *x)
 		if (lsmfd < 0)
 			child_fail(errfd, STEP_LSM, errno);
 	}
+	/* Supplementary groups before the user namespace join, as the kernel
+	 * stores them (nsh's view, the init's Groups line): in there setgroups
+	 * takes only ids the namespace maps, and none at all where its
+	 * setgroups file says "deny". */
+	if (confine && (p->ns_mask & CLONE_NEWUSER) && setgroups((size_t)p->n_groups, p->groups) < 0)
+		child_fail(errfd, STEP_CREDS, errno);
 	r = join_namespaces(p, p->ns_mask & ~CLONE_NEWNS);
+	/* The ids were translated through the map of the namespace the init
+	 * was in at prepare: it must still be the one joined (an init that
+	 * unshared a new one since would hand us another map). */
+	if (r == 0 && (p->ns_mask & CLONE_NEWUSER) && p->t->ns[NS_USER] && !userns_is_current(p->t->ns[NS_USER]))
+		r = -ESTALE;
 	if (r == 0 && (p->ns_mask & CLONE_NEWNS) && !o->host_tools)
 		r = join_namespaces(p, CLONE_NEWNS);
 	if (r < 0)

@@ -51,6 +51,20 @@ for l in "${T_LABELS[@]}"; do
 	fi
 done
 
+# The user-namespaced container (tests/testbed/up.sh): listed like the
+# others, by its init's host PID, with podman's own process count.
+t_begin "ls --json: podman userns1 (a user namespace of its own)"
+J=$LS
+assert_eq 1 "$(q --argjson p "$NSHT_USERNS1_PID" '[.targets[] | select((.pid | tonumber?) == $p)] | length')" \
+	"rows with pid $NSHT_USERNS1_PID"
+J=$(q --argjson p "$NSHT_USERNS1_PID" '[.targets[] | select((.pid | tonumber?) == $p)][0] // {}' -c)
+assert_eq podman "$(q .runtime)" "runtime"
+assert_eq "$NSHT_USERNS1_NAME" "$(q .name)" "name"
+id=$(q .id)
+[[ ${#id} -ge 12 && $NSHT_USERNS1_ID == "$id"* ]] || assert_eq "$NSHT_USERNS1_ID or a 12+ char prefix" "$id" "id"
+assert_eq "$(podman top "$NSHT_USERNS1_NAME" hpid | tail -n +2 | grep -c .)" "$(q .procs)" "procs"
+assert_eq running "$(q '.state | ascii_downcase')" "state"
+
 t_begin "ls --runtime docker lists only docker"
 run_json ls --runtime docker --json
 assert_eq docker "$(q '[.targets[].runtime] | unique | join(",")')" "runtimes listed"

@@ -26,6 +26,17 @@ for l in "${T_LABELS[@]}"; do
 	done
 done
 
+# The user-namespaced container: its processes' host PIDs are the host's
+# view like any other's; podman top names them.
+id=$NSHT_USERNS1_ID
+member=$(podman top "$NSHT_USERNS1_NAME" hpid | tail -n +2 | tr -d ' ' | sort -n | tail -n 1)
+for form in "$NSHT_USERNS1_NAME" "podman:$NSHT_USERNS1_NAME" "${id:0:12}" "podman:${id:0:12}" "pid:$member"; do
+	t_begin "resolve $form (podman userns1, a user namespace of its own)"
+	run_json "$form" info --json
+	assert_eq "$NSHT_USERNS1_PID" "$(q .pid)" "init pid"
+	assert_eq podman "$(q .runtime)" "runtime"
+done
+
 t_begin "resolve pid:N inside the nested pid namespace"
 inner=$(for p in $(expected_pids nested); do
 	if [[ $(nspid "$p" | wc -w) == 3 ]]; then echo "$p"; fi

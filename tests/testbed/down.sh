@@ -86,7 +86,7 @@ if [[ -S $CTRD_SOCK ]] && timeout 5 /usr/bin/ctr --address "$CTRD_SOCK" version 
 	done
 fi
 
-# podman: needs no daemon.
+# podman: needs no daemon. nsht-podman1 and the user-namespaced nsht-userns1.
 mapfile -t ids < <(podman ps -aq --filter name='^nsht-' 2>/dev/null)
 if ((${#ids[@]} > 0)); then
 	podman rm -f -t 0 "${ids[@]}" >/dev/null 2>&1 || warn "podman rm failed"

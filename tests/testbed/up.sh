@@ -240,6 +240,20 @@ start_podman() {
 	wait_until 30 podman_running nsht-podman1 || fail podman "not running after 30 s"
 }
 
+# A user-namespaced container (what rootless podman and unprivileged LXC
+# make): its root is host uid 100000, its capabilities count only in its own
+# user namespace. Rootful podman with an explicit map needs no /etc/subuid;
+# the extra group checks that supplementary groups are mapped too.
+USERNS_MAP=0:100000:65536
+start_userns() {
+	podman_running nsht-userns1 && return 0
+	podman rm -f nsht-userns1 >/dev/null 2>&1 || true
+	podman run -d --name nsht-userns1 --network none --uidmap "$USERNS_MAP" --gidmap "$USERNS_MAP" \
+		--group-add 1000 "localhost/$IMG" sh -c "$SLEEP2" \
+		</dev/null >>"$TB/podman.log" 2>&1 || fail podman "podman run (nsht-userns1) failed" "$TB/podman.log"
+	wait_until 30 podman_running nsht-userns1 || fail podman "nsht-userns1 not running after 30 s"
+}
+
 runc_status() { timeout 10 runc state nsht-runc1 2>/dev/null | jq -r .status; }
 runc_running() {
 	[[ $(runc_status) == running ]] && pid_alive "$(timeout 10 runc state nsht-runc1 | jq -r .pid)"
@@ -568,7 +582,7 @@ descendants() {
 
 # ---------------------------------------------------------------- env
 write_env() {
-	local w1_id w1_pid n_id n_pid k_pid p_id p_pid r_pid l_pid s_pid s_child tmp
+	local w1_id w1_pid n_id n_pid k_pid p_id p_pid u_id u_pid r_pid l_pid s_pid s_child tmp
 	w1_id=$(docker inspect -f '{{.Id}}' nsht-web1)
 	w1_pid=$(docker inspect -f '{{.State.Pid}}' nsht-web1)
 	n_id=$(docker inspect -f '{{.Id}}' nsht-nested)
@@ -576,13 +590,15 @@ write_env() {
 	k_pid=$(k8s_pid)
 	p_id=$(podman inspect -f '{{.Id}}' nsht-podman1)
 	p_pid=$(podman inspect -f '{{.State.Pid}}' nsht-podman1)
+	u_id=$(podman inspect -f '{{.Id}}' nsht-userns1)
+	u_pid=$(podman inspect -f '{{.State.Pid}}' nsht-userns1)
 	r_pid=$(timeout 10 runc state nsht-runc1 | jq -r .pid)
 	l_pid=$(timeout 10 lxc-info -n nsht-lxc1 -pH)
 	s_pid=$(nspawn_sup)
 	s_child=$(nspawn_child "$s_pid")
 
 	local v
-	for v in w1_id w1_pid n_id n_pid k_pid p_id p_pid r_pid l_pid s_pid s_child; do
+	for v in w1_id w1_pid n_id n_pid k_pid p_id p_pid u_id u_pid r_pid l_pid s_pid s_child; do
 		[[ -n ${!v} && ${!v} != 0 ]] || fail testbed "could not read $v from its runtime"
 	done
 
@@ -590,6 +606,7 @@ write_env() {
 	settle docker:nsht-nested "$n_pid" unshare
 	settle containerd:k8s "$k_pid" sleep
 	settle podman:nsht-podman1 "$p_pid" sleep
+	settle podman:nsht-userns1 "$u_pid" sleep
 	settle runc:nsht-runc1 "$r_pid" sleep
 	settle lxc:nsht-lxc1 "$l_pid" init
 	settle nspawn:nsht-nspawn1 "$s_child" sleep
@@ -620,6 +637,11 @@ write_env() {
 			PODMAN1_ID "$p_id" \
 			PODMAN1_NAME nsht-podman1 \
 			PODMAN1_PID "$p_pid" \
+			NSHT_USERNS1_NAME nsht-userns1 \
+			NSHT_USERNS1_ID "$u_id" \
+			NSHT_USERNS1_PID "$u_pid" \
+			NSHT_USERNS1_RUNTIME podman \
+			NSHT_USERNS1_MAP "$USERNS_MAP" \
 			RUNC1_ID nsht-runc1 \
 			RUNC1_PID "$r_pid" \
 			RUNC1_BUNDLE "$TB/runc1" \
@@ -640,6 +662,7 @@ import_images
 start_docker
 start_k8s
 start_podman
+start_userns
 start_runc
 start_lxc
 start_nspawn

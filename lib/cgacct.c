@@ -697,8 +697,15 @@ static bool cg_dir_up(struct cg_dir *d)
 	d->root = strcmp(d->path, "/") == 0;
 	d->ctrl_read = false;
 	d->ks = NULL;
-	/* Shorter than the child's, which fit. */
-	return snprintf(d->dir, sizeof(d->dir), "%s%s", d->base, d->root ? "" : d->path) < (int)sizeof(d->dir);
+	/* Shorter than the child's, which fit; said with lengths, which
+	 * gcc -O3 does not mistake for a truncation as it does snprintf. */
+	const char *tail = d->root ? "" : d->path;
+	size_t lb = strlen(d->base), lt = strlen(tail);
+	if (lb + lt >= sizeof(d->dir))
+		return false;
+	memcpy(d->dir, d->base, lb);
+	memcpy(d->dir + lb, tail, lt + 1);
+	return true;
 }
 
 static bool host_exists(const struct host *h, const char *path)

@@ -89,6 +89,13 @@ step "clang -Werror build" env CC=clang scripts/build.sh build-clang -Dtest_hook
 note "build (ASan + UBSan)"
 step "sanitizer build" scripts/build.sh build-asan -Dtest_hooks=true -Db_sanitize=address,undefined -Db_lundef=false
 
+note "build (release: -O3, no test hooks)"
+# What a user builds: it must compile at -O3 under -Werror, and hold none
+# of the NSH_TEST_* hooks the test builds above have.
+no_hooks() { ! strings "$1" | grep -q NSH_TEST_; }
+step "release build" scripts/build.sh build-release --buildtype=release -Dtests=false
+step "release build has no NSH_TEST_* hook" no_hooks build-release/nsh
+
 note "unit tests"
 unit build
 

@@ -10,7 +10,9 @@
  * after the first NUL parses too, runs the rate math between the two.
  * Selector 11 parses a hypervisor's command line (NUL-separated words, as
  * /proc/PID/cmdline; lib/runtime/vm.h) as each hypervisor, and the same text
- * as a cgroup path (libvirt scopes) and a thread name. Run by
+ * as a cgroup path (libvirt scopes) and a thread name. Selector 12 parses a
+ * user namespace's uid_map/gid_map (lib/userns.h) and checks that every id
+ * it maps goes there and back. Run by
  * scripts/test.sh for a bounded time; crashes and sanitizer reports fail. */
 #include <errno.h>
 #include <stdbool.h>
@@ -28,6 +30,7 @@
 #include "lib/proc.h"
 #include "lib/runtime/kubepods.h"
 #include "lib/runtime/runtime.h"
+#include "lib/userns.h"
 #include "lib/runtime/vm.h"
 #include "lib/sample.h"
 #include "lib/shell_lex.h"
@@ -189,7 +192,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
 
-	switch (data[0] % 12) {
+	switch (data[0] % 13) {
 	case 0: {
 		/* Every file of a task the sampler reads, and meminfo. */
 		struct proc_stat st;
@@ -289,6 +292,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vm_name_from_scope(s, out, sizeof(out));
 		vm_qemu_opt(s, NULL, out, sizeof(out));
 		vm_qemu_opt(s, "guest", out, sizeof(out));
+		break;
+	}
+	case 12: {
+		static struct id_map m;
+		if (id_map_parse(s, size - 1, &m) < 0)
+			break;
+		if (m.n > ID_MAP_MAX_EXTENTS)
+			abort();
+		for (size_t i = 0; i < m.n; i++) {
+			uint32_t in, out;
+			/* The first and last id of each line map both ways. */
+			if (id_map_to_inside(&m, m.e[i].lower, &in) < 0 || id_map_to_outside(&m, in, &out) < 0)
+				abort();
+			if (id_map_to_inside(&m, m.e[i].lower + (m.e[i].count - 1), &in) < 0)
+				abort();
+		}
 		break;
 	}
 	}

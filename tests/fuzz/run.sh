@@ -69,6 +69,11 @@ for k in "${!shell_seeds[@]}"; do
 	printf '\x08%s' "${shell_seeds[$k]}" >"$out/corpus/seed-shell-$k"
 done
 
+# Selector 12: id maps as the kernel prints them.
+printf '\x0c         0     100000      65536\n' >"$out/corpus/seed-userns-0"
+printf '\x0c         0          0 4294967295\n' >"$out/corpus/seed-userns-1"
+printf '\x0c         0       1000          1\n         1     100000      65535\n' >"$out/corpus/seed-userns-2"
+
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -std=gnu11
 	-I. $(pkg-config --cflags json-c smartcols))
 libs=$(pkg-config --libs json-c smartcols libcap libseccomp)

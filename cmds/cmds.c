@@ -2,6 +2,7 @@
 /* THE command table: one alphabetical line per built-in. Help, usage, option
  * parsing and arity checks all come from here. */
 #include "cmds.h"
+#include "lib/userns.h"
 #include "lib/passwd.h"
 #include "lib/safe_open.h"
 #include "lib/util.h"
@@ -329,6 +330,8 @@ int cmd_help(struct cmd_ctx *ctx)
 	return EXIT_OK;
 }
 
+static void users_to_host_view(const struct target *t, struct passwd_map *m);
+
 void cmd_load_users(const struct cmd_ctx *ctx, const struct target *t, struct passwd_map *ret)
 {
 	int rootfd = target_open_root(t);
@@ -340,4 +343,28 @@ void cmd_load_users(const struct cmd_ctx *ctx, const struct target *t, struct pa
 	if (r == -EINVAL && mode && !S_ISREG(mode))
 		out_error(ctx->cmd->name, "/etc/passwd in %s: not a regular file (%s): user names not shown",
 			  t->c.name[0] ? t->c.name : ctx->target_spec, safe_file_kind(mode));
+	if (r >= 0 && t->ns[NS_USER] && t->ns[NS_USER] != t->host_ns[NS_USER])
+		users_to_host_view(t, ret);
+}
+
+/* A container with a user namespace of its own names its users in that
+ * namespace's ids (root is 0), while /proc shows the host's (100000): its
+ * passwd entries are moved to the host's view through the init's uid_map,
+ * and those the namespace does not map dropped (no process can have them). */
+static void users_to_host_view(const struct target *t, struct passwd_map *m)
+{
+	struct id_map map; /* 4 KiB */
+	size_t kept = 0;
+	if (id_map_read(t->host, t->pid, "uid_map", &map) < 0) {
+		passwd_map_free(m);
+		return;
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		uint32_t host_uid;
+		if (id_map_to_outside(&map, m->entries[i].uid, &host_uid) < 0)
+			continue;
+		m->entries[kept] = m->entries[i];
+		m->entries[kept++].uid = host_uid;
+	}
+	m->n = kept;
 }

@@ -74,3 +74,20 @@ assert_eq "$(expected_pids web1 | grep -vx "$stray" | wc -l)" \
 # it waits: only SIGKILL ends them.
 kill -9 "${stray:-}" "$stray_parent" 2>/dev/null || true
 wait "$stray_parent" 2>/dev/null || true
+
+t_begin "ps: a user-namespaced container's users named through its uid_map (host uid 100000 is its root)"
+# Expected: each process's host uid (its /proc status), moved into the
+# container's view through the init's uid_map, named by the container's
+# own /etc/passwd: all read here, none from nsh.
+upid=$NSHT_USERNS1_PID
+run_json "$NSHT_USERNS1_NAME" ps --json
+n=$(q '.processes | length')
+((n >= 1)) || _t_fail "rows" ">= 1" "$n"
+for ((i = 0; i < n; i++)); do
+	hp=$(q ".processes[$i].pid")
+	huid=$(awk '/^Uid:/ { print $2 }' "/proc/$hp/status")
+	inside=$(awk -v u="$huid" '$2 <= u && u < $2 + $3 { print $1 + u - $2; exit }' "/proc/$upid/uid_map")
+	want=$(awk -F: -v u="$inside" '$3 == u { print $1; exit }' "/proc/$upid/root/etc/passwd")
+	[[ $huid != "$inside" ]] || _t_fail "host uid $huid of $hp is not its uid inside" "mapped" "$inside"
+	assert_eq "$want" "$(q -r ".processes[$i].user")" "user of host PID $hp (host uid $huid, $inside inside)"
+done

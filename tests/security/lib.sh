@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # Shared setup for the security suite (one file per row of
-# ../shared/docs/SECURITY.md): the harness, the test bed's env file (the
+# doc/SECURITY.md): the harness, the test bed's env file (the
 # hostile containers come from tests/testbed/up.sh), and helpers that read
 # the expected values from the kernel and the runtimes, never from nsh.
 

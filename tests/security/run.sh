@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# The security suite: one file per row of ../shared/docs/SECURITY.md (the
+# The security suite: one file per row of doc/SECURITY.md (the
 # threat model for entering containers), run against the hostile containers
 # of the live test bed (tests/testbed/up.sh must have run).
 #   NSH=path/to/nsh   the binary under test (default build/nsh)

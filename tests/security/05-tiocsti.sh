@@ -37,6 +37,7 @@ admin_terminal() {
 		shift 3
 	done
 	local rc=0
+	# shellcheck disable=SC2016 # expanded by the admin's shell
 	timeout -k 5 20 "$PTYRUN" "${typed[@]}" -- env ADMIN_READ_WAIT="${ADMIN_READ_WAIT:-2}" bash --norc --noprofile -c '
 		"$@"
 		rc=$?
@@ -113,30 +114,30 @@ out=$(admin_terminal "$NSH" "$sysadmin" exec -t -- /nsht/injector --marker "$mar
 check_clean "exec -t (CAP_SYS_ADMIN)" "$out" "$marker"
 echo "  $(grep -m1 'injector: stdin' <<<"$out" || true)"
 
-# check_linger WHAT OUT FILE TYPED: the admin's shell read TYPED; the
+# check_linger WHAT OUT FILE KEYS: the admin's shell read KEYS; the
 # container's FILE (what the lingering reader got) does not hold it.
 check_linger() {
-	local what=$1 out=$2 file=$3 typed=$4 got
+	local what=$1 out=$2 file=$3 keys=$4 got
 	assert_contains "$out" "CMD-RC=0" "$what: nsh's status"
-	assert_contains "$out" "READ[$typed]" "$what: what the admin's shell read after nsh returned"
+	assert_contains "$out" "READ[$keys]" "$what: what the admin's shell read after nsh returned"
 	got=$(docker exec "$ctr" sh -c "cat $file; rm -f $file" 2>&1) || true
-	[[ $got != *"$typed"* ]] || _t_fail "$what: what the lingering reader got" "not '$typed'" "$got"
+	[[ $got != *"$keys"* ]] || _t_fail "$what: what the lingering reader got" "not '$keys'" "$got"
 	echo "  lingering reader got: [$(tr '\n' ' ' <<<"$got")]"
 }
 
 t_begin "tiocsti: a lingering reader of stdin (exec without -t) gets nothing typed after nsh returns"
 file=/tmp/nsh-linger-$$-$RANDOM
-typed=typed-$$-$RANDOM
+keys=typed-$$-$RANDOM
 # The reader takes sh's stdin through fd 3 (an asynchronous list of a
 # non-interactive sh reads /dev/null otherwise). Typed 3 s after the start:
 # nsh has returned by then, and the admin's shell waits 5 s for a line.
-out=$(ADMIN_READ_WAIT=5 admin_terminal --type 3000 "$typed\n" "$NSH" "$ctr" exec -- \
+out=$(ADMIN_READ_WAIT=5 admin_terminal --type 3000 "$keys\n" "$NSH" "$ctr" exec -- \
 	sh -c "exec 3<&0; (cat <&3 >$file 3<&- &); sleep 0.3; exit 0")
-check_linger "exec (no -t)" "$out" "$file" "$typed"
+check_linger "exec (no -t)" "$out" "$file" "$keys"
 
 t_begin "tiocsti: a lingering reader of the pty (exec -t) gets nothing typed after nsh returns"
 file=/tmp/nsh-linger-t-$$-$RANDOM
-typed=typed-t-$$-$RANDOM
-out=$(ADMIN_READ_WAIT=5 admin_terminal --type 3000 "$typed\n" "$NSH" "$ctr" exec -t -- \
+keys=typed-t-$$-$RANDOM
+out=$(ADMIN_READ_WAIT=5 admin_terminal --type 3000 "$keys\n" "$NSH" "$ctr" exec -t -- \
 	sh -c "trap '' HUP; cat </dev/tty >$file 2>/dev/null & sleep 0.3; exit 0")
-check_linger "exec -t" "$out" "$file" "$typed"
+check_linger "exec -t" "$out" "$file" "$keys"

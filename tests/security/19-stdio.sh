@@ -30,7 +30,8 @@ tag=$$-$RANDOM$RANDOM
 # fd_links FILE: "N TARGET" for each "N -> TARGET" line of `ls -l /proc/self/fd/`.
 fd_links() { awk '$(NF-1) == "->" { print $(NF-2), $NF }' "$1"; }
 
-# in_ctr CMD: a shell command run by a process of the container (docker exec).
+# in_ctr CMD: a shell command run by a process of the container (docker exec);
+# CMD is in single quotes where it expands in the container's shell.
 in_ctr() { docker exec "$ctr" sh -c "$1"; }
 
 # wait_in_ctr FILE: the container's FILE exists (the command is up), 10 s at most.
@@ -72,6 +73,7 @@ timeout -k 5 60 "$NSH" "$ctr" exec -- sh -c 'echo $$ > /tmp/cmdpid; exec sleep 4
 	>"$T_TMP/dir2.out" 2>&1 &
 bg=$!
 if wait_in_ctr /tmp/cmdpid; then
+	# shellcheck disable=SC2016 # expanded by the container's shell
 	in_ctr 'p=$(cat /tmp/cmdpid); echo "link=$(readlink /proc/$p/fd/0)";
 		echo planted > /proc/$p/fd/0/planted-by-container 2>/dev/null && echo PLANTED;
 		ls /proc/$p/fd/0/ 2>/dev/null | head -n 3' >"$T_TMP/dir.hostile" 2>&1 || true
@@ -96,6 +98,7 @@ timeout -k 5 60 "$NSH" "$ctr" exec -- sh -c 'echo $$ > /tmp/cmdpid; exec sleep 4
 	>"$T_TMP/file.out" 2>&1 &
 bg=$!
 if wait_in_ctr /tmp/cmdpid; then
+	# shellcheck disable=SC2016 # expanded by the container's shell
 	in_ctr 'p=$(cat /tmp/cmdpid); echo "link=$(readlink /proc/$p/fd/0)";
 		echo "written-by-container" >> /proc/$p/fd/0 && echo WROTE' >"$T_TMP/file.hostile" 2>&1 || true
 else
@@ -159,7 +162,7 @@ timeout -k 5 60 "$NSH" "$ctr" exec -- sh -c 'cat >&2; echo done' <"$T_TMP/rand" 
 	rc=$?
 assert_eq 0 "$rc" "exec -- sh -c 'cat >&2': status"
 assert_eq "$want" "$(sha256sum <"$T_TMP/rand2.err")" "sha256 of what came out on stderr"
-assert_eq done "$(cat "$T_TMP/rand2.out")" "stdout beside it"
+assert_eq "done" "$(cat "$T_TMP/rand2.out")" "stdout beside it"
 
 t_begin "stdio: EPIPE on nsh's stdout ends the command (exec -- yes | head -1)"
 start=$SECONDS

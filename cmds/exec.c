@@ -17,6 +17,7 @@
 
 #include "cmds.h"
 #include "lib/enter.h"
+#include "lib/enter_frozen.h"
 #include "lib/safe_open.h"
 #include "lib/sealed.h"
 #include "lib/util.h"
@@ -219,6 +220,12 @@ static int run(struct cmd_ctx *ctx, struct exec_args *a)
 		else
 			out_error(name, "%s%s%s", why ? why : target_strerror(r), r == -EPERM || !why ? "" : ": ",
 				  r == -EPERM || !why ? "" : target_strerror(r));
+		return ENTER_EXIT_FAILED;
+	}
+	/* Paused: the command would freeze on joining, and nsh with it. */
+	if (enter_cgroup_frozen(&plan)) {
+		out_error(name, "%s is paused (its cgroup is frozen): unpause it first", ctx->target_spec);
+		enter_plan_free(&plan);
 		return ENTER_EXIT_FAILED;
 	}
 	if (plan.seccomp_warning[0])

@@ -54,6 +54,7 @@
 #include "safe_open.h"
 #include "pty.h"
 #include "seccomp_policy.h"
+#include "stdio_proxy.h"
 #include "userns.h"
 #include "util.h"
 
@@ -65,6 +66,8 @@
 #endif
 
 #define ENVIRON_MAX (1u << 20)
+/* How long nsh waits for the joining process to exec or fail. */
+#define ENTER_STATUS_TIMEOUT_MS 10000
 #define ENV_MAX_ENTRIES 4096
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -1128,12 +1131,14 @@ static int receive_pty(int sock)
 /* The terminal: a pty from the container's devpts when the mount namespace
  * is joined (tty(1), sudo, job control inside know it), else nsh's host pty.
  * Chosen in A (which can open the container's /dev/ptmx); *ret_slave is
- * the slave B will make its controlling terminal. */
-static int choose_terminal(const struct enter_plan *p, int slave, int ptysock, int *ret_slave)
+ * the slave B will make its controlling terminal. Without a pty, the
+ * command's ends of nsh's stdio pipes become A's (and so B's) 0, 1 and 2:
+ * the operator's own descriptors never reach the container. */
+static int choose_terminal(const struct enter_plan *p, int slave, int ptysock, const int stdio[3], int *ret_slave)
 {
 	*ret_slave = slave;
 	if (slave < 0)
-		return 0;
+		return stdio_proxy_install(stdio);
 	int cslave = -1;
 	/* Only from inside the container's cgroups: outside its devices
 	 * controller (--no-cgroup) a swapped node would be opened as host root. */
@@ -1250,6 +1255,7 @@ static void wipe_environment(void)
 struct a_start {
 	const struct enter_plan *p;
 	int errfd, errfd_parent, slave, ptysock, ptysock_parent, master;
+	const int *stdio; /* the command's stdio pipes (-1s with a pty) */
 	const sigset_t *oldmask;
 	bool split;      /* A clones B (the target may ptrace) */
 	bool shared_mm;  /* A runs in nsh's memory until its execve */
@@ -1333,7 +1339,7 @@ static _Noreturn void run_child_a(const struct a_start *x)
 		if ((r = take_rlimit(i, &p->rlim[i])) < 0)
 			child_fail(errfd, STEP_RLIMIT, -r);
 	int tty = -1;
-	if ((r = choose_terminal(p, slave, ptysock, &tty)) < 0)
+	if ((r = choose_terminal(p, slave, ptysock, x->stdio, &tty)) < 0)
 		child_fail(errfd, STEP_PTY, -r);
 
 	if (lsmfd >= 0) {
@@ -1582,14 +1588,26 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 {
 	int errpipe[2], ptysock[2] = { -1, -1 }, master = -1, slave = -1;
 	struct child_error first = { 0, 0 };
-	bool have_first = false;
+	bool have_first = false, stalled = false;
 	struct pty_saved saved = { 0 };
+	struct stdio_proxy sp;
 	*ret_errno = 0;
 	*ret_why = NULL;
 
+	stdio_proxy_init(&sp);
+	if (!p->o.pty) {
+		int r = stdio_proxy_pipes(&sp);
+		if (r < 0) {
+			*ret_why = "cannot create a pipe";
+			*ret_errno = -r;
+			return ENTER_EXIT_FAILED;
+		}
+	}
 	if (pipe2(errpipe, O_CLOEXEC) < 0) {
 		*ret_why = "cannot create a pipe";
 		*ret_errno = errno;
+		stdio_proxy_close_child(&sp);
+		stdio_proxy_close(&sp);
 		return ENTER_EXIT_FAILED;
 	}
 	if (p->o.pty) {
@@ -1611,6 +1629,9 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	for (size_t i = 0; i < ARRAY_SIZE(forwardable); i++)
 		sigaddset(&mask, forwardable[i]);
 	sigaddset(&mask, SIGCHLD);
+	/* Blocked, a read of a terminal nsh is in the background of fails
+	 * (EIO: the command's stdin ends) instead of stopping nsh. */
+	sigaddset(&mask, SIGTTIN);
 	sigprocmask(SIG_BLOCK, &mask, &oldmask);
 
 	/* Last check before the join: the pidfd pins the process, this catches
@@ -1618,7 +1639,7 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	int chk = target_check(p->t);
 	bool pidns = p->ns_mask & CLONE_NEWPID, inside = false;
 	struct a_start x = { .p = p, .errfd = errpipe[1], .errfd_parent = errpipe[0], .slave = slave,
-			     .ptysock = ptysock[1], .ptysock_parent = ptysock[0], .master = master,
+			     .ptysock = ptysock[1], .ptysock_parent = ptysock[0], .master = master, .stdio = sp.child,
 			     .oldmask = &oldmask, .split = pidns && enter_target_can_ptrace(p->t) };
 	snprintf(x.oom_text, sizeof(x.oom_text), "%d", p->oom_score_adj);
 	pid_t a = chk < 0 ? -1 : spawn_a(&x, pidns && !x.split, &inside);
@@ -1628,6 +1649,7 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 		close(slave);
 	if (ptysock[1] >= 0)
 		close(ptysock[1]);
+	stdio_proxy_close_child(&sp);
 
 	int status = ENTER_EXIT_FAILED;
 	pid_t b = -1;
@@ -1648,8 +1670,16 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 		}
 	} else {
 		/* A itself runs the command: its exec closes the pipe, a failure
-		 * before it arrives on it and A exits. */
-		ssize_t n;
+		 * before it arrives on it and A exits. Bounded: A may have been
+		 * frozen on joining a cgroup frozen after the check (a forked A;
+		 * one sharing nsh's memory has exec'd or exited by now). */
+		ssize_t n = -1;
+		if (!stdio_wait_readable(errpipe[0], ENTER_STATUS_TIMEOUT_MS)) {
+			kill(a, SIGKILL);
+			stalled = true;
+			*ret_why = "the joining process did not get to exec (is the target's cgroup frozen?)";
+			goto out;
+		}
 		while ((n = read(errpipe[0], &first, sizeof(first))) < 0 && errno == EINTR)
 			;
 		if (n == sizeof(first)) {
@@ -1672,54 +1702,22 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	bool raw = master >= 0 && isatty(STDIN_FILENO) && pty_raw(STDIN_FILENO, &saved) == 0;
-	bool in_open = master >= 0, out_open = master >= 0, done = b < 0;
 	int wst = 0;
-	while (!done) {
-		struct pollfd pf[3] = { { sfd, POLLIN, 0 },
-					{ out_open ? master : -1, POLLIN, 0 },
-					{ in_open ? STDIN_FILENO : -1, POLLIN, 0 } };
-		if (poll(pf, 3, -1) < 0 && errno != EINTR)
-			break;
-		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			if (pty_pump(master, STDOUT_FILENO) <= 0)
-				out_open = false;
-		}
-		if (pf[2].revents & (POLLIN | POLLHUP)) {
-			if (pty_pump(STDIN_FILENO, master) <= 0) {
-				/* EOF on our stdin: pass it on as the terminal's EOF. */
-				in_open = false;
-				char eof = 4;
-				if (write(master, &eof, 1) < 0)
-					in_open = false;
-			}
-		}
-		if (pf[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				int sig = (int)si.ssi_signo;
-				if (sig == SIGCHLD) {
-					if (waitpid(b, &wst, WNOHANG) == b)
-						done = true;
-				} else if (sig == SIGWINCH && master >= 0) {
-					pty_sync_size(STDIN_FILENO, master);
-				} else {
-					/* The command is in a session of its own: terminal
-					 * signals (Ctrl-C) reach nsh only, so all are passed on. */
-					kill(b, sig);
-				}
-				if (done)
-					break;
-			}
-		}
-	}
-	if (master >= 0)
-		while (pty_pump(master, STDOUT_FILENO) > 0)
-			;
+	bool reaped = false;
+	sp.master = master;
+	/* Bounded (stdio_proxy.h): returns even while a process of the
+	 * container holds the pipes or the pty slave, so the terminal below
+	 * is always restored. */
+	if (b > 0 && sfd >= 0)
+		reaped = stdio_proxy_run(&sp, sfd, b, &wst);
 	if (raw)
 		pty_restore(STDIN_FILENO, &saved);
 	if (sfd >= 0)
 		close(sfd);
-	if (b < 0)
+	if (b > 0 && !reaped) {
+		*ret_why = "lost track of the command";
+		status = ENTER_EXIT_FAILED;
+	} else if (b < 0)
 		status = ENTER_EXIT_FAILED;
 	else if (WIFEXITED(wst))
 		status = WEXITSTATUS(wst);
@@ -1728,7 +1726,7 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 
 out:;
 	struct child_error e = first;
-	if ((have_first || read(errpipe[0], &e, sizeof(e)) == sizeof(e)) && e.step >= 0 &&
+	if ((have_first || (!stalled && read(errpipe[0], &e, sizeof(e)) == sizeof(e))) && e.step >= 0 &&
 	    (size_t)e.step < ARRAY_SIZE(step_names)) {
 		*ret_why = step_names[e.step];
 		*ret_errno = e.err;
@@ -1743,6 +1741,7 @@ out:;
 		close(ptysock[0]);
 	if (master >= 0)
 		close(master);
+	stdio_proxy_close(&sp);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	return status;
 }

@@ -55,23 +55,3 @@ void pty_restore(int fd, const struct pty_saved *s)
 	if (s->active)
 		tcsetattr(fd, TCSANOW, &s->tio);
 }
-
-long pty_pump(int in, int out)
-{
-	char buf[8192];
-	ssize_t n = read(in, buf, sizeof(buf));
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN ? 1 : (errno == EIO ? 0 : -errno);
-	if (n == 0)
-		return 0;
-	for (ssize_t off = 0; off < n;) {
-		ssize_t w = write(out, buf + off, (size_t)(n - off));
-		if (w < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -errno;
-		}
-		off += w;
-	}
-	return n;
-}

@@ -19,7 +19,3 @@ struct pty_saved {
 };
 int pty_raw(int fd, struct pty_saved *ret);
 void pty_restore(int fd, const struct pty_saved *s);
-
-/* Move what is readable from in to out; 0 on EOF, -errno on error, else
- * the byte count. */
-long pty_pump(int in, int out);

@@ -14,6 +14,12 @@
 # -t on a terminal (the command must not get the admin's terminal as its
 # controlling terminal). A control run of the injector straight on the
 # terminal shows the detector works (the kernel still allows TIOCSTI there).
+# The same against a CAP_SYS_ADMIN container: with that capability TIOCSTI
+# works on any terminal the process holds, controlling or not, so without
+# -t the command must not hold the admin's terminal at all (its stdio are
+# pipes). And a lingering reader: a background process of the container
+# still reading its stdin (without -t) or its pty (with -t) after nsh
+# returned gets nothing the admin types next; the admin's shell does.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -31,10 +37,11 @@ admin_terminal() {
 		shift 3
 	done
 	local rc=0
-	timeout -k 5 20 "$PTYRUN" "${typed[@]}" -- bash --norc --noprofile -c '
+	# shellcheck disable=SC2016 # expanded by the admin's shell
+	timeout -k 5 20 "$PTYRUN" "${typed[@]}" -- env ADMIN_READ_WAIT="${ADMIN_READ_WAIT:-2}" bash --norc --noprofile -c '
 		"$@"
 		rc=$?
-		read -r -t 2 line
+		read -r -t "${ADMIN_READ_WAIT:-2}" line
 		printf "\nCMD-RC=%s\nREAD[%s]\n" "$rc" "$line"' admin "$@" >"$T_TMP/term.out" 2>&1 || rc=$?
 	tr -d '\r' <"$T_TMP/term.out"
 	((rc != 124)) || printf '\n(the terminal session hung: killed after 20 s)\n'
@@ -89,3 +96,48 @@ marker=/tmp/nsh-pwned-e-$$-$RANDOM
 out=$(admin_terminal --type 1500 "/nsht/injector --marker $marker; exit\n" "$NSH" "$ctr" enter)
 check_clean "enter" "$out" "$marker"
 echo "  $(grep -m1 'injector: stdin' <<<"$out" || true)"
+
+sysadmin=$NSHT_SEC_SYSADMIN_NAME
+t_begin "tiocsti: test bed: $sysadmin holds CAP_SYS_ADMIN"
+eff=$(awk '$1 == "CapEff:" { print $2 }' "/proc/$(init_pid "$sysadmin")/status")
+assert_eq 1 "$(((16#$eff >> 21) & 1))" "CAP_SYS_ADMIN (bit 21) in the init's CapEff ($eff)"
+
+t_begin "tiocsti: CAP_SYS_ADMIN target, exec without -t on a terminal: nothing reaches it"
+marker=/tmp/nsh-pwned-sa-$$-$RANDOM
+out=$(admin_terminal "$NSH" "$sysadmin" exec -- /nsht/injector --marker "$marker")
+check_clean "exec (no -t, CAP_SYS_ADMIN)" "$out" "$marker"
+echo "  $(grep -m1 'injector: stdin' <<<"$out" || true)"
+
+t_begin "tiocsti: CAP_SYS_ADMIN target, exec -t: nothing reaches the outer terminal"
+marker=/tmp/nsh-pwned-sat-$$-$RANDOM
+out=$(admin_terminal "$NSH" "$sysadmin" exec -t -- /nsht/injector --marker "$marker")
+check_clean "exec -t (CAP_SYS_ADMIN)" "$out" "$marker"
+echo "  $(grep -m1 'injector: stdin' <<<"$out" || true)"
+
+# check_linger WHAT OUT FILE KEYS: the admin's shell read KEYS; the
+# container's FILE (what the lingering reader got) does not hold it.
+check_linger() {
+	local what=$1 out=$2 file=$3 keys=$4 got
+	assert_contains "$out" "CMD-RC=0" "$what: nsh's status"
+	assert_contains "$out" "READ[$keys]" "$what: what the admin's shell read after nsh returned"
+	got=$(docker exec "$ctr" sh -c "cat $file; rm -f $file" 2>&1) || true
+	[[ $got != *"$keys"* ]] || _t_fail "$what: what the lingering reader got" "not '$keys'" "$got"
+	echo "  lingering reader got: [$(tr '\n' ' ' <<<"$got")]"
+}
+
+t_begin "tiocsti: a lingering reader of stdin (exec without -t) gets nothing typed after nsh returns"
+file=/tmp/nsh-linger-$$-$RANDOM
+keys=typed-$$-$RANDOM
+# The reader takes sh's stdin through fd 3 (an asynchronous list of a
+# non-interactive sh reads /dev/null otherwise). Typed 3 s after the start:
+# nsh has returned by then, and the admin's shell waits 5 s for a line.
+out=$(ADMIN_READ_WAIT=5 admin_terminal --type 3000 "$keys\n" "$NSH" "$ctr" exec -- \
+	sh -c "exec 3<&0; (cat <&3 >$file 3<&- &); sleep 0.3; exit 0")
+check_linger "exec (no -t)" "$out" "$file" "$keys"
+
+t_begin "tiocsti: a lingering reader of the pty (exec -t) gets nothing typed after nsh returns"
+file=/tmp/nsh-linger-t-$$-$RANDOM
+keys=typed-t-$$-$RANDOM
+out=$(ADMIN_READ_WAIT=5 admin_terminal --type 3000 "$keys\n" "$NSH" "$ctr" exec -t -- \
+	sh -c "trap '' HUP; cat </dev/tty >$file 2>/dev/null & sleep 0.3; exit 0")
+check_linger "exec -t" "$out" "$file" "$keys"

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# SECURITY.md round 2, the pty and frozen targets:
+#  - a container process keeps the pty slave of `exec -t` open (a sleep
+#    that ignores SIGHUP, on /dev/tty) after the command exits: nsh still
+#    returns within a few seconds (a bounded drain of the master), and the
+#    operator's terminal is back in cooked mode (stty: icanon echo). The
+#    terminal is a real one (helpers/ptyrun.c, as in 05-tiocsti.sh);
+#  - a paused container (docker pause: its cgroup frozen) would freeze the
+#    command the moment it joins the cgroup: `exec` refuses at once, with
+#    one line and status 125, instead of hanging; after unpause it works.
+# The container is this file's own (docker's defaults, no network).
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+ctr=nsht-sec-pty-$$
+PTYRUN=$SEC_BIN/ptyrun
+docker rm -f "$ctr" >/dev/null 2>&1 || true
+cleanup() {
+	docker unpause "$ctr" >/dev/null 2>&1 || true
+	docker rm -f "$ctr" >/dev/null 2>&1 || true
+}
+trap 'T_RC_SAVE=$?; set +e; cleanup; (exit "$T_RC_SAVE"); _t_exit' EXIT
+docker run -d --name "$ctr" --network none "$NSHT_SEC_IMAGE" sleep 1000000 >/dev/null
+
+# on_terminal SCRIPT: bash -c SCRIPT on a fresh terminal, 30 s at most;
+# prints the terminal's output (CRs removed).
+on_terminal() {
+	local rc=0
+	timeout -k 5 30 "$PTYRUN" -- bash --norc --noprofile -c "$1" >"$T_TMP/term.out" 2>&1 || rc=$?
+	tr -d '\r' <"$T_TMP/term.out"
+	((rc != 124)) || printf '\n(the terminal session hung: killed after 30 s)\n'
+}
+
+t_begin "pty: a container process holding the pty slave: nsh returns, the terminal is cooked again"
+start=$SECONDS
+# The sleep ignores the SIGHUP the session leader's exit sends; the short
+# wait lets it open /dev/tty (the pty slave) before sh exits.
+out=$(on_terminal "
+	start=\$(date +%s%N)
+	'$NSH' '$ctr' exec -t -- sh -c 'trap \"\" HUP; sleep 1000 >/dev/tty 2>&1 & sleep 0.3; exit 4'
+	rc=\$?
+	printf '\nNSH-RC=%s NSH-MS=%s\n' \$rc \$(( (\$(date +%s%N) - start) / 1000000 ))
+	printf 'STTY[%s]\n' \"\$(stty -a | tr '\n' ' ')\"")
+took=$((SECONDS - start))
+assert_contains "$out" "NSH-RC=4" "nsh's status (the command's exit 4)"
+ms=$(sed -n 's/.*NSH-MS=\([0-9]*\).*/\1/p' <<<"$out")
+((${ms:-99999} <= 5000)) || _t_fail "time nsh took, the slave still held" "at most 5000 ms" "${ms:-never returned} ms"
+stty=$(sed -n 's/.*STTY\[\(.*\)\].*/\1/p' <<<"$out")
+for flag in icanon echo; do
+	grep -qw -- "-$flag" <<<"$stty" && _t_fail "the terminal after nsh returned: $flag" "$flag on" "-$flag"
+	grep -qE -- "(^| )$flag( |$)" <<<"$stty" || _t_fail "the terminal after nsh returned: $flag" "$flag on" "${stty:-no stty output}"
+done
+held=$(docker exec "$ctr" sh -c 'for p in /proc/[0-9]*; do
+	[ "$(cat $p/comm 2>/dev/null)" = sleep ] && readlink $p/fd/1; done' 2>/dev/null | grep -cE '^/dev/(pts/|tty)' || true)
+assert_eq 1 "$held" "sleeps of the container holding a /dev/pts slave (the attack was in place)"
+echo "  nsh returned in ${ms:-?} ms (whole terminal session ${took}s)"
+docker exec "$ctr" sh -c 'pkill -f "sleep 1000$" 2>/dev/null; true' || true
+
+t_begin "pty: a paused container (frozen cgroup): exec refuses at once with status 125"
+docker pause "$ctr" >/dev/null
+cid=$(docker inspect -f '{{.Id}}' "$ctr")
+init=$(init_pid "$ctr")
+# The kernel's word that the init's cgroup is frozen (v1 freezer or v2).
+frozen=""
+fz=$(awk -F: '$2 == "freezer" { print $3 }' "/proc/$init/cgroup")
+if [[ -n $fz && -r /sys/fs/cgroup/freezer$fz/freezer.state ]]; then
+	frozen=$(cat "/sys/fs/cgroup/freezer$fz/freezer.state")
+else
+	u=$(awk -F: '$1 == "0" { print $3 }' "/proc/$init/cgroup")
+	for d in /sys/fs/cgroup$u /sys/fs/cgroup/unified$u; do
+		[[ -r $d/cgroup.events ]] && frozen=$(awk '$1 == "frozen" { print $2 == 1 ? "FROZEN" : "THAWED" }' "$d/cgroup.events")
+	done
+fi
+assert_eq FROZEN "$frozen" "the container's cgroup after docker pause ($cid)"
+start=$SECONDS
+assert_exit 125 timeout -k 5 20 "$NSH" "$ctr" exec -- true
+took=$((SECONDS - start))
+assert_eq "nsh: exec: $ctr is paused (its cgroup is frozen): unpause it first" "$T_ERR" "stderr"
+((took <= 5)) || _t_fail "time nsh took on a frozen target" "at most 5 s" "$took s"
+start=$SECONDS
+assert_exit 125 timeout -k 5 20 "$NSH" "$ctr" exec -t -- true
+assert_contains "$T_ERR" "is paused (its cgroup is frozen)" "exec -t: stderr"
+docker unpause "$ctr" >/dev/null
+
+t_begin "pty: after unpause, exec runs again"
+assert_exit 0 timeout -k 5 20 "$NSH" "$ctr" exec -- true

@@ -1281,7 +1281,7 @@ static _Noreturn void run_child_a(const struct a_start *x)
 	/* Whatever fd nsh's caller left open (a host directory, a socket) must
 	 * not come along into the namespaces: close all but what A needs
 	 * before the first setns. */
-	int keep_join[] = { errfd, slave, ptysock, p->t->pidfd, p->host_tool_fd };
+	int keep_join[] = { errfd, slave, ptysock, p->t->pidfd, p->host_tool_fd, x->stdio[0], x->stdio[1], x->stdio[2] };
 	close_all_but(keep_join, ARRAY_SIZE(keep_join));
 	/* Cgroups through the host's cgroupfs, so before the mount namespace. */
 	r = join_cgroups_v1(p);

@@ -63,7 +63,7 @@ run_tagged() {
 			p=${p%/cmdline}
 			# The shell itself (the container's busybox, or a host sh
 			# without -m), not nsh or timeout, whose argv hold the tag too.
-			[[ $(tr '\0' '\n' <"$p/cmdline" 2>/dev/null | head -n 1) == sh ]] || continue
+			[[ $(tr '\0' '\n' 2>/dev/null <"$p/cmdline" | head -n 1) == sh ]] || continue
 			CMD_PID=${p#/proc/}
 			break
 		done

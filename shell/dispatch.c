@@ -177,6 +177,9 @@ int dispatch_pinned(struct nsh_globals *g, const char *target_spec, struct targe
 		    int argc, char **argv)
 {
 	int r = run_command(g, target_spec, pinned, c, argc, argv);
+	/* A command's own --json is its own: the shell's next errors are in
+	 * nsh's global form again. */
+	out_error_set_json(g->json);
 	/* Before an exec'd command runs, every failure is nsh's: 125. */
 	if ((c->flags & CMD_EXEC_STATUS) && (r == EXIT_FAIL || r == EXIT_USAGE) && g->exec_failed_early)
 		return 125;

@@ -292,7 +292,7 @@ int cmd_help(struct cmd_ctx *ctx)
 		      f);
 		for (size_t i = 0; i < n_cmds; i++)
 			print_usage_line(f, &cmds[i]);
-		fputs("\nOptions: --json  --color=auto|always|never  --host-root DIR  -v  -q  --version  --help\n"
+		fputs("\nOptions: --json  --color=auto|always|never  --host-root DIR  -v  --version  --help\n"
 		      "Every table command takes --json and -o COL,COL. 'nsh help CMD' shows a command's columns.\n",
 		      f);
 		return EXIT_OK;

@@ -40,7 +40,7 @@ struct cmd_option {
 struct nsh_globals {
 	bool json;
 	bool color;
-	bool verbose, quiet;
+	bool verbose;
 	const char *host_root;
 	struct host host;
 	bool exec_failed_early; /* set by the dispatcher until the command itself runs */

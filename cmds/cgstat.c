@@ -22,6 +22,13 @@
 
 enum { OPT_ALL = 'a', OPT_SORT = 's' };
 
+const struct cmd_option cgstat_options[] = {
+	{ OPT_ALL, "all", NULL, "one row per container, like systemd-cgtop with names" },
+	{ OPT_SORT, "sort", "COL", "with --all: sort by this column (default %CPU, largest first)" },
+	{ 0 },
+};
+CMD_OPTIONS_FIT(cgstat_options);
+
 enum {
 	CS_NAME,
 	CS_RUNTIME,

@@ -406,7 +406,18 @@ struct json_object *top_header_json(const struct top_view *v, struct json_object
 
 /* ---- the command ---- */
 
-enum { OPT_BATCH = 'b', OPT_ITER = 'n', OPT_DELAY = 'd', OPT_THREADS = 'H', OPT_SORT = 's', OPT_HOST = OPT_KEY_LONG + 20 };
+enum { OPT_BATCH = 'b', OPT_ITER = 'n', OPT_DELAY = 'd', OPT_THREADS = 'H', OPT_SORT = 's', OPT_HOST = OPT_KEY_LONG };
+
+const struct cmd_option top_options[] = {
+	{ OPT_BATCH, "batch", NULL, "batch: plain frames one after another (also when not on a terminal)" },
+	{ OPT_ITER, "iterations", "N", "stop after N frames" },
+	{ OPT_DELAY, "delay", "SECS", "seconds between frames (default 3)" },
+	{ OPT_THREADS, "threads", NULL, "one row per thread" },
+	{ OPT_SORT, "sort", "COL", "sort by cpu (default), mem, pid or time (keys P M N T on the full screen)" },
+	{ OPT_HOST, "host", NULL, "a second block with the busiest host processes" },
+	{ 0 },
+};
+CMD_OPTIONS_FIT(top_options);
 
 #define TOP_DEFAULT_DELAY 3.0 /* procps top's */
 /* The first frame's rates need a first interval: procps waits a moment

@@ -32,7 +32,7 @@ table_commands() {
 table_exec_options() {
 	sed -n '/^static const struct cmd_option exec_options\[\] = {/,/^};/p' "$T_REPO/cmds/cmds.c" |
 		sed -nE -e "s/^[[:space:]]*\{ '(.)', \"([a-z0-9-]+)\".*/-\1, --\2/p" \
-			-e 's/^[[:space:]]*\{ OPT_KEY_LONG[^,]*, "([a-z0-9-]+)".*/--\1/p'
+			-e 's/^[[:space:]]*\{ [A-Z][A-Z0-9_]*, "([a-z0-9-]+)".*/--\1/p'
 }
 # Commands CLI.md promises that are not built yet: the man page lists them.
 FUTURE_COMMANDS=(top pidstat mpstat cgstat biosnoop kvmexits)

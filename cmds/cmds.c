@@ -59,7 +59,7 @@ CMD_OPTIONS_FIT(none);
 
 const struct cmd cmds[] = {
 	{ "attach", "TARGET", "shell: make TARGET the one commands run against", CMD_SHELL_ONLY | CMD_NO_TARGET, 1, 1,
-	  none, NULL, cmd_shell_only },
+	  none, NULL, cmd_shell_only, SHELL_ONLY_ATTACH },
 	{ "biosnoop", "[DURATION]",
 	  "eBPF: one row per block I/O of the target, charged where it starts (the request's blkcg for writeback); "
 	  "Ctrl-C or DURATION seconds end it with a latency histogram and the outliers",
@@ -68,13 +68,14 @@ const struct cmd cmds[] = {
 	  "the target's cgroup: CPU against its quota, throttling, memory against its limit, I/O, pids, PSI; "
 	  "INTERVAL 0: one report, rates averaged since the start",
 	  CMD_HOST_OK, 0, 2, cgstat_options, cgstat_columns, cmd_cgstat },
-	{ "detach", "", "shell: back to the host", CMD_SHELL_ONLY | CMD_NO_TARGET, 0, 0, none, NULL, cmd_shell_only },
+	{ "detach", "", "shell: back to the host", CMD_SHELL_ONLY | CMD_NO_TARGET, 0, 0, none, NULL,
+	  cmd_shell_only, SHELL_ONLY_DETACH },
 	{ "enter", "", "an interactive shell in the target (its $SHELL, /bin/bash, /bin/sh)",
 	  CMD_NEEDS_TARGET | CMD_RAW_ARGS | CMD_EXEC_STATUS, 0, -1, enter_options, NULL, cmd_enter },
 	{ "exec", "[--] CMD [ARG..]", "run CMD in the target, confined like the target's init",
 	  CMD_NEEDS_TARGET | CMD_RAW_ARGS | CMD_EXEC_STATUS, 0, -1, exec_options, NULL, cmd_exec },
 	{ "exit", "[STATUS]", "shell: leave (Ctrl-D too), with STATUS or the last command's",
-	  CMD_SHELL_ONLY | CMD_NO_TARGET, 0, 1, none, NULL, cmd_shell_only },
+	  CMD_SHELL_ONLY | CMD_NO_TARGET, 0, 1, none, NULL, cmd_shell_only, SHELL_ONLY_EXIT },
 	{ "help", "[CMD]", "list commands, or show one command's options and columns", CMD_NO_TARGET, 0, 1,
 	  none, NULL, cmd_help },
 	{ "info", "", "the target: runtime, IDs, pod, init PID, cgroup, namespaces, credentials, limits",
@@ -85,7 +86,7 @@ const struct cmd cmds[] = {
 	  "seconds end it",
 	  CMD_NEEDS_TARGET | CMD_NEEDS_BPF, 0, 1, kvmexits_options, kvmexits_columns, cmd_kvmexits },
 	{ "log", "FILE|off", "shell: append every command, its output and status to FILE as JSON lines; off stops",
-	  CMD_SHELL_ONLY | CMD_NO_TARGET, 1, 1, none, NULL, cmd_shell_only },
+	  CMD_SHELL_ONLY | CMD_NO_TARGET, 1, 1, none, NULL, cmd_shell_only, SHELL_ONLY_LOG },
 	{ "ls", "", "every container and VM on the host", CMD_NO_TARGET, 0, 0, ls_options, ls_columns,
 	  cmd_ls },
 	{ "mpstat", "[INTERVAL [COUNT]]",

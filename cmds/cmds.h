@@ -19,7 +19,7 @@ enum cmd_flags {
 	CMD_NO_TARGET = 1 << 3,    /* never takes a target (ls, help) */
 	CMD_RAW_ARGS = 1 << 4,     /* parses its own arguments (exec: options end at the command) */
 	CMD_EXEC_STATUS = 1 << 5,  /* exits like docker exec: 125 when nsh fails before the command runs */
-	CMD_SHELL_ONLY = 1 << 6,   /* the shell's own (attach, detach, exit, log): shell/session.c runs them */
+	CMD_SHELL_ONLY = 1 << 6,   /* the shell's own (attach, detach, exit, log): shell/session.c runs them, by .shell_only */
 	CMD_NEEDS_BPF = 1 << 7,    /* eBPF: built with it, kernel BTF, CAP_BPF + CAP_PERFMON */
 };
 
@@ -72,6 +72,18 @@ struct cmd_ctx {
 	char **argv;
 };
 
+/* Which of the shell's own commands (CMD_SHELL_ONLY) an entry is: the shell
+ * runs each with a function of its own, found by this (shell/session.c);
+ * outside the shell, run says they are the shell's. */
+enum shell_only {
+	SHELL_ONLY_NONE,
+	SHELL_ONLY_ATTACH,
+	SHELL_ONLY_DETACH,
+	SHELL_ONLY_EXIT,
+	SHELL_ONLY_LOG,
+	SHELL_ONLY_COUNT,
+};
+
 struct cmd {
 	const char *name;
 	const char *args;      /* synopsis after the options: "PID.." */
@@ -81,6 +93,7 @@ struct cmd {
 	const struct cmd_option *options;
 	const struct out_column *columns; /* ends with { NULL } */
 	int (*run)(struct cmd_ctx *ctx);
+	enum shell_only shell_only;
 };
 
 extern const struct cmd cmds[];

@@ -29,7 +29,18 @@
 #include "lib/util.h"
 #endif
 
-enum { OPT_DISK = 'd', OPT_QUEUED = 'Q', OPT_ALL = 'a', OPT_HIST = OPT_KEY_LONG + 30, OPT_MIN_MS, OPT_RAW_TP };
+enum { OPT_DISK = 'd', OPT_QUEUED = 'Q', OPT_ALL = 'a', OPT_HIST = OPT_KEY_LONG, OPT_MIN_MS, OPT_RAW_TP };
+
+const struct cmd_option biosnoop_options[] = {
+	{ OPT_DISK, "disk", "DISK", "only this disk (vda, loop0, /dev/sdb)" },
+	{ OPT_QUEUED, "queued", NULL, "show QUE(ms): start (or insert) to issue" },
+	{ OPT_ALL, "all", NULL, "every I/O of the host, with the CONTAINER charged (no target)" },
+	{ OPT_HIST, "hist", NULL, "no rows: only the histogram and outliers at the end" },
+	{ OPT_MIN_MS, "min-ms", "N", "outliers are the I/Os slower than N ms (default: above p99)" },
+	{ OPT_RAW_TP, "raw-tp", NULL, "attach raw_tp/ even where tp_btf/ works (the older kernels' way)" },
+	{ 0 },
+};
+CMD_OPTIONS_FIT(biosnoop_options);
 
 enum {
 	BS_TIME,

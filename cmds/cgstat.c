@@ -22,6 +22,13 @@
 
 enum { OPT_ALL = 'a', OPT_SORT = 's' };
 
+const struct cmd_option cgstat_options[] = {
+	{ OPT_ALL, "all", NULL, "one row per container, like systemd-cgtop with names" },
+	{ OPT_SORT, "sort", "COL", "with --all: sort by this column (default %CPU, largest first)" },
+	{ 0 },
+};
+CMD_OPTIONS_FIT(cgstat_options);
+
 enum {
 	CS_NAME,
 	CS_RUNTIME,
@@ -287,9 +294,6 @@ struct scratch {
 	struct cg_rates rt;
 };
 
-static int sort_col = CS_CPU;
-static bool sort_desc = true;
-
 /* The name a row shows: the container's, else its ID. */
 static const char *shown_name(const struct container *c)
 {
@@ -297,9 +301,11 @@ static const char *shown_name(const struct container *c)
 }
 
 /* Sorts pointers: a row stays where it is, as its reader points into it. */
-static int cmp_row(const void *x, const void *y)
+static int cmp_row(const void *x, const void *y, void *arg)
 {
 	const struct row *a = *(const struct row *const *)x, *b = *(const struct row *const *)y;
+	const struct ctable_sort *sort = arg;
+	int sort_col = sort->col;
 	if (sort_col == CS_NAME || sort_col == CS_RUNTIME || sort_col == CS_POD) {
 		const char *s1 = sort_col == CS_RUNTIME ? a->c->runtime : sort_col == CS_POD ? a->c->pod_name : shown_name(a->c);
 		const char *s2 = sort_col == CS_RUNTIME ? b->c->runtime : sort_col == CS_POD ? b->c->pod_name : shown_name(b->c);
@@ -312,7 +318,7 @@ static int cmp_row(const void *x, const void *y)
 	double d = a->v[sort_col] - b->v[sort_col];
 	if (d == 0)
 		return strcmp(shown_name(a->c), shown_name(b->c));
-	return (d > 0) == sort_desc ? -1 : 1;
+	return (d > 0) == sort->desc ? -1 : 1;
 }
 
 static int find_column(const char *name)
@@ -392,6 +398,7 @@ struct ctable {
 	struct row **order; /* display order, after ctable_round */
 	size_t n;
 	struct scratch *sc;
+	struct ctable_sort sort;
 };
 
 void ctable_free(struct ctable *t)
@@ -407,11 +414,15 @@ void ctable_free(struct ctable *t)
 	free(t);
 }
 
-int ctable_open(const struct host *h, struct ctable **ret)
+int ctable_open(const struct host *h, const struct ctable_sort *sort, struct ctable **ret)
 {
 	struct ctable *t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
+	if (sort)
+		t->sort = *sort;
+	else
+		ctable_sort_parse(NULL, &t->sort);
 	int r = target_list_all(h, LIST_NO_STATE, &t->l);
 	if (r < 0) {
 		free(t);
@@ -483,7 +494,7 @@ void ctable_round(struct ctable *t, bool since_start)
 	}
 	for (size_t i = 0; i < t->n; i++)
 		t->order[i] = &t->rows[i];
-	qsort(t->order, t->n, sizeof(*t->order), cmp_row);
+	qsort_r(t->order, t->n, sizeof(*t->order), cmp_row, &t->sort);
 }
 
 void ctable_fill(struct ctable *t, struct out_table *tb)
@@ -502,32 +513,30 @@ const struct container *ctable_container(const struct ctable *t, size_t i)
 	return i < t->n ? t->order[i]->c : NULL;
 }
 
-int ctable_sort_by(const char *name)
+int ctable_sort_parse(const char *name, struct ctable_sort *ret)
 {
-	sort_col = CS_CPU;
-	sort_desc = true;
+	*ret = (struct ctable_sort){ .col = CS_CPU, .desc = true };
 	if (!name)
 		return 0;
 	int k = find_column(name);
 	if (k < 0)
 		return -EINVAL;
-	sort_col = k;
-	sort_desc = k != CS_NAME && k != CS_RUNTIME && k != CS_POD;
+	ret->col = k;
+	ret->desc = k != CS_NAME && k != CS_RUNTIME && k != CS_POD;
 	return 0;
 }
 
 static int run_all(struct cmd_ctx *ctx, double interval, long count)
 {
 	const struct host *h = &ctx->g->host;
-	/* qsort's comparison reads the sort: set on every run, as the shell
-	 * runs cgstat many times in one process. */
 	const char *s = cmd_arg(ctx, OPT_SORT);
-	if (ctable_sort_by(s) < 0) {
+	struct ctable_sort sort;
+	if (ctable_sort_parse(s, &sort) < 0) {
 		out_error("cgstat", "cannot sort by '%s': not a column (see 'nsh help cgstat')", s);
 		return EXIT_USAGE;
 	}
 	struct ctable *t;
-	int r = ctable_open(h, &t);
+	int r = ctable_open(h, &sort, &t);
 	if (r < 0) {
 		out_error("cgstat", "cannot list containers: %s", target_strerror(r));
 		return EXIT_FAIL;

@@ -70,13 +70,18 @@ struct json_object *cgv_psi_json(const struct cg_psi *p);
 
 /* cgstat --all's container table (cgstat.c), which top without a target
  * shows too: open lists the containers and takes a first reading; each
- * round reads again and sorts (ctable_sort_by: a column name, NULL for
+ * round reads again and sorts (sort: from ctable_sort_parse, NULL for
  * %CPU); fill adds its rows to a table of cgstat's columns. */
 struct ctable;
-int ctable_open(const struct host *h, struct ctable **ret);
+struct ctable_sort {
+	int col;   /* a CS_* column */
+	bool desc; /* largest first */
+};
+/* A column name (NULL: %CPU); -EINVAL if no column has it. */
+int ctable_sort_parse(const char *name, struct ctable_sort *ret);
+int ctable_open(const struct host *h, const struct ctable_sort *sort, struct ctable **ret);
 void ctable_round(struct ctable *t, bool since_start);
 void ctable_fill(struct ctable *t, struct out_table *tb);
 size_t ctable_count(const struct ctable *t);
 const struct container *ctable_container(const struct ctable *t, size_t i); /* in display order */
-int ctable_sort_by(const char *name);
 void ctable_free(struct ctable *t);

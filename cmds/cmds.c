@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* THE command table: one alphabetical line per built-in. Help, usage, option
- * parsing and arity checks all come from here. */
+/* THE command table: one alphabetical line per built-in, pointing at the
+ * command's options (declared beside the command, in its own file) and
+ * columns. Help, usage, option parsing and arity checks all come from
+ * here. */
 #include "cmds.h"
 #include "lib/userns.h"
 #include "lib/passwd.h"
@@ -17,11 +19,14 @@
 #include <unistd.h>
 
 /* exec and enter parse their own words (CMD_RAW_ARGS); these lines are
- * for help and completion. */
+ * for help and completion. The other commands' options are in their own
+ * files. */
+enum { EXEC_OPT_UTS = OPT_KEY_LONG, EXEC_OPT_PRIVILEGED, EXEC_OPT_HOST_TOOLS, EXEC_OPT_NO_CGROUP, EXEC_OPT_FORCE };
+
 static const struct cmd_option exec_options[] = {
 	{ 'a', "all", NULL, "join every namespace of the target (default)" },
 	{ 'm', "mount", NULL, "mount namespace" },
-	{ OPT_KEY_LONG + 10, "uts", NULL, "UTS namespace (a bare -u also means --uts)" },
+	{ EXEC_OPT_UTS, "uts", NULL, "UTS namespace (a bare -u also means --uts)" },
 	{ 'i', "ipc", NULL, "IPC namespace" },
 	{ 'n', "net", NULL, "network namespace" },
 	{ 'p', "pid", NULL, "pid namespace" },
@@ -32,96 +37,29 @@ static const struct cmd_option exec_options[] = {
 	{ 'w', "workdir", "DIR", "working directory inside the target (default: init's)" },
 	{ 'e', "env", "K=V", "add to the environment (repeatable)" },
 	{ 't', "tty", NULL, "allocate a pty (nsh proxies it)" },
-	{ OPT_KEY_LONG + 11, "privileged", NULL, "keep nsh's own credentials, like nsenter" },
-	{ OPT_KEY_LONG + 12, "host-tools", NULL, "run a HOST binary with the target's /proc, its root at /run/nsh/root" },
-	{ OPT_KEY_LONG + 13, "no-cgroup", NULL, "do not join the target's cgroups" },
-	{ OPT_KEY_LONG + 14, "force", NULL, "allow --privileged/--host-tools on a CAP_SYS_ADMIN/CAP_SYS_PTRACE target" },
+	{ EXEC_OPT_PRIVILEGED, "privileged", NULL, "keep nsh's own credentials, like nsenter" },
+	{ EXEC_OPT_HOST_TOOLS, "host-tools", NULL, "run a HOST binary with the target's /proc, its root at /run/nsh/root" },
+	{ EXEC_OPT_NO_CGROUP, "no-cgroup", NULL, "do not join the target's cgroups" },
+	{ EXEC_OPT_FORCE, "force", NULL, "allow --privileged/--host-tools on a CAP_SYS_ADMIN/CAP_SYS_PTRACE target" },
 	{ 0 },
 };
+CMD_OPTIONS_FIT(exec_options);
+
+enum { ENTER_OPT_HOST_TOOLS = OPT_KEY_LONG, ENTER_OPT_FORCE };
 
 static const struct cmd_option enter_options[] = {
-	{ OPT_KEY_LONG + 12, "host-tools", NULL, "a host shell with the target's /proc and root" },
-	{ OPT_KEY_LONG + 14, "force", NULL, "allow --host-tools on a CAP_SYS_ADMIN/CAP_SYS_PTRACE target" },
+	{ ENTER_OPT_HOST_TOOLS, "host-tools", NULL, "a host shell with the target's /proc and root" },
+	{ ENTER_OPT_FORCE, "force", NULL, "allow --host-tools on a CAP_SYS_ADMIN/CAP_SYS_PTRACE target" },
 	{ 0 },
 };
-
-static const struct cmd_option biosnoop_options[] = {
-	{ 'd', "disk", "DISK", "only this disk (vda, loop0, /dev/sdb)" },
-	{ 'Q', "queued", NULL, "show QUE(ms): start (or insert) to issue" },
-	{ 'a', "all", NULL, "every I/O of the host, with the CONTAINER charged (no target)" },
-	{ OPT_KEY_LONG + 30, "hist", NULL, "no rows: only the histogram and outliers at the end" },
-	{ OPT_KEY_LONG + 31, "min-ms", "N", "outliers are the I/Os slower than N ms (default: above p99)" },
-	{ OPT_KEY_LONG + 32, "raw-tp", NULL, "attach raw_tp/ even where tp_btf/ works (the older kernels' way)" },
-	{ 0 },
-};
-
-static const struct cmd_option kvmexits_options[] = {
-	{ OPT_KEY_LONG + 40, "vcpu", "N", "only vCPU N's thread" },
-	{ 0 },
-};
-
-static const struct cmd_option cgstat_options[] = {
-	{ 'a', "all", NULL, "one row per container, like systemd-cgtop with names" },
-	{ 's', "sort", "COL", "with --all: sort by this column (default %CPU, largest first)" },
-	{ 0 },
-};
-
-static const struct cmd_option top_options[] = {
-	{ 'b', "batch", NULL, "batch: plain frames one after another (also when not on a terminal)" },
-	{ 'n', "iterations", "N", "stop after N frames" },
-	{ 'd', "delay", "SECS", "seconds between frames (default 3)" },
-	{ 'H', "threads", NULL, "one row per thread" },
-	{ 's', "sort", "COL", "sort by cpu (default), mem, pid or time (keys P M N T on the full screen)" },
-	{ OPT_KEY_LONG + 20, "host", NULL, "a second block with the busiest host processes" },
-	{ 0 },
-};
-
-static const struct cmd_option help_options[] = { { 0 } };
+CMD_OPTIONS_FIT(enter_options);
 
 static const struct cmd_option none[] = { { 0 } };
-
-static const struct cmd_option info_options[] = { { 0 } };
-
-static const struct cmd_option ls_options[] = {
-	{ 'r', "runtime", "R", "only containers of runtime R (docker, containerd, podman, ...); vm: every VM" },
-	{ 'a', "all", NULL, "include stopped containers, pod sandboxes, and nspawn machines found only by scanning /proc" },
-	{ 0 },
-};
-
-static const struct cmd_option mpstat_options[] = {
-	{ 'P', NULL, "ALL|CPU,..", "CPUs to report: ALL (the all line and every CPU), or numbers and ranges (0,2-3)" },
-	{ OPT_KEY_LONG + 20, "steal-threshold", "PCT", "busy-neighbour warning when %steal stays above PCT (default 10)" },
-	{ OPT_KEY_LONG + 21, "steal-window", "SECS", "the warning needs it above PCT for SECS on end (default 60)" },
-	{ 0 },
-};
-
-static const struct cmd_option ns_options[] = { { 0 } };
-
-static const struct cmd_option pidmap_options[] = {
-	{ 'H', "host", NULL, "the PIDs given are host PIDs: show their container PIDs" },
-	{ 0 },
-};
-
-static const struct cmd_option pidstat_options[] = {
-	{ 'u', NULL, NULL, "CPU: %usr %system %guest %wait %CPU CPU (the default report)" },
-	{ 'r', NULL, NULL, "memory: minflt/s majflt/s VSZ RSS %MEM" },
-	{ 'd', NULL, NULL, "I/O: kB_rd/s kB_wr/s kB_ccwr/s iodelay" },
-	{ 'w', NULL, NULL, "context switches: cswch/s nvcswch/s" },
-	{ 't', NULL, NULL, "threads too: TGID and TID columns, a |__ row per thread" },
-	{ 'p', NULL, "PID,..|ALL", "only these host PIDs of the target; ALL: every task, active or not" },
-	{ 'C', NULL, "COMM", "only tasks whose command name matches this regular expression" },
-	{ 0 },
-};
-
-static const struct cmd_option ps_options[] = {
-	{ 't', "threads", NULL, "one row per thread" },
-	{ OPT_KEY_LONG + 1, "tree", NULL, "show the process tree" },
-	{ 0 },
-};
+CMD_OPTIONS_FIT(none);
 
 const struct cmd cmds[] = {
 	{ "attach", "TARGET", "shell: make TARGET the one commands run against", CMD_SHELL_ONLY | CMD_NO_TARGET, 1, 1,
-	  none, NULL, cmd_shell_only },
+	  none, NULL, cmd_shell_only, SHELL_ONLY_ATTACH },
 	{ "biosnoop", "[DURATION]",
 	  "eBPF: one row per block I/O of the target, charged where it starts (the request's blkcg for writeback); "
 	  "Ctrl-C or DURATION seconds end it with a latency histogram and the outliers",
@@ -130,31 +68,32 @@ const struct cmd cmds[] = {
 	  "the target's cgroup: CPU against its quota, throttling, memory against its limit, I/O, pids, PSI; "
 	  "INTERVAL 0: one report, rates averaged since the start",
 	  CMD_HOST_OK, 0, 2, cgstat_options, cgstat_columns, cmd_cgstat },
-	{ "detach", "", "shell: back to the host", CMD_SHELL_ONLY | CMD_NO_TARGET, 0, 0, none, NULL, cmd_shell_only },
+	{ "detach", "", "shell: back to the host", CMD_SHELL_ONLY | CMD_NO_TARGET, 0, 0, none, NULL,
+	  cmd_shell_only, SHELL_ONLY_DETACH },
 	{ "enter", "", "an interactive shell in the target (its $SHELL, /bin/bash, /bin/sh)",
 	  CMD_NEEDS_TARGET | CMD_RAW_ARGS | CMD_EXEC_STATUS, 0, -1, enter_options, NULL, cmd_enter },
 	{ "exec", "[--] CMD [ARG..]", "run CMD in the target, confined like the target's init",
 	  CMD_NEEDS_TARGET | CMD_RAW_ARGS | CMD_EXEC_STATUS, 0, -1, exec_options, NULL, cmd_exec },
 	{ "exit", "[STATUS]", "shell: leave (Ctrl-D too), with STATUS or the last command's",
-	  CMD_SHELL_ONLY | CMD_NO_TARGET, 0, 1, none, NULL, cmd_shell_only },
+	  CMD_SHELL_ONLY | CMD_NO_TARGET, 0, 1, none, NULL, cmd_shell_only, SHELL_ONLY_EXIT },
 	{ "help", "[CMD]", "list commands, or show one command's options and columns", CMD_NO_TARGET, 0, 1,
-	  help_options, NULL, cmd_help },
+	  none, NULL, cmd_help },
 	{ "info", "", "the target: runtime, IDs, pod, init PID, cgroup, namespaces, credentials, limits",
-	  CMD_HOST_OK, 0, 0, info_options, NULL, cmd_info },
+	  CMD_HOST_OK, 0, 0, none, NULL, cmd_info },
 	{ "kvmexits", "[DURATION]",
 	  "eBPF: a VM's exits by reason: count, rate, time to handle (log2 histogram), per-vCPU rates; without "
 	  "kvm:kvm_exit, the exits to user space, PIO/MMIO by port and page, emulation, halts; Ctrl-C or DURATION "
 	  "seconds end it",
 	  CMD_NEEDS_TARGET | CMD_NEEDS_BPF, 0, 1, kvmexits_options, kvmexits_columns, cmd_kvmexits },
 	{ "log", "FILE|off", "shell: append every command, its output and status to FILE as JSON lines; off stops",
-	  CMD_SHELL_ONLY | CMD_NO_TARGET, 1, 1, none, NULL, cmd_shell_only },
+	  CMD_SHELL_ONLY | CMD_NO_TARGET, 1, 1, none, NULL, cmd_shell_only, SHELL_ONLY_LOG },
 	{ "ls", "", "every container and VM on the host", CMD_NO_TARGET, 0, 0, ls_options, ls_columns,
 	  cmd_ls },
 	{ "mpstat", "[INTERVAL [COUNT]]",
 	  "sysstat mpstat's CPU report and Average lines; a target's cpuset marked; a busy-neighbour warning "
 	  "when %steal stays high. INTERVAL 0 or none: since boot",
 	  CMD_HOST_OK, 0, 2, mpstat_options, mpstat_columns, cmd_mpstat },
-	{ "ns", "", "each namespace of the target next to the host's", CMD_HOST_OK, 0, 0, ns_options,
+	{ "ns", "", "each namespace of the target next to the host's", CMD_HOST_OK, 0, 0, none,
 	  ns_columns, cmd_ns },
 	{ "pidmap", "[PID..]", "container PID to host PID (--host: the other way), every nesting level",
 	  CMD_NEEDS_TARGET, 0, -1, pidmap_options, pidmap_columns, cmd_pidmap },
@@ -292,7 +231,7 @@ int cmd_help(struct cmd_ctx *ctx)
 		      f);
 		for (size_t i = 0; i < n_cmds; i++)
 			print_usage_line(f, &cmds[i]);
-		fputs("\nOptions: --json  --color=auto|always|never  --host-root DIR  -v  -q  --version  --help\n"
+		fputs("\nOptions: --json  --color=auto|always|never  --host-root DIR  -v  --version  --help\n"
 		      "Every table command takes --json and -o COL,COL. 'nsh help CMD' shows a command's columns.\n",
 		      f);
 		return EXIT_OK;

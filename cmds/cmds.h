@@ -19,28 +19,39 @@ enum cmd_flags {
 	CMD_NO_TARGET = 1 << 3,    /* never takes a target (ls, help) */
 	CMD_RAW_ARGS = 1 << 4,     /* parses its own arguments (exec: options end at the command) */
 	CMD_EXEC_STATUS = 1 << 5,  /* exits like docker exec: 125 when nsh fails before the command runs */
-	CMD_SHELL_ONLY = 1 << 6,   /* the shell's own (attach, detach, exit, log): shell/session.c runs them */
+	CMD_SHELL_ONLY = 1 << 6,   /* the shell's own (attach, detach, exit, log): shell/session.c runs them, by .shell_only */
 	CMD_NEEDS_BPF = 1 << 7,    /* eBPF: built with it, kernel BTF, CAP_BPF + CAP_PERFMON */
 };
 
-/* Keys above 255 are long-only options. */
+/* Keys above 255 are long-only options. A key is only ever looked up in
+ * its own command's table (cmd_has, cmd_arg, the dispatcher's parser), so
+ * each command names its long-only keys in an enum of its own that starts
+ * at OPT_KEY_LONG. */
 enum {
 	OPT_KEY_LONG = 256,
 };
 
 struct cmd_option {
-	int key;               /* short option char, or OPT_KEY_LONG + n */
+	int key;               /* short option char, or the command's OPT_KEY_LONG + n */
 	const char *long_name; /* NULL if short only */
 	const char *arg;       /* metavar if it takes an argument, else NULL */
 	const char *help;
 };
 
-#define CMD_MAX_OPTIONS 16
+/* Slots for the parsed options of one command (struct cmd_ctx): exec's
+ * table has 17. */
+#define CMD_MAX_OPTIONS 24
+
+/* Put after each options table (it ends with { 0 }): a table with more
+ * entries than cmd_ctx has slots for does not build. */
+#define CMD_OPTIONS_FIT(opts)                                                         \
+	_Static_assert(sizeof(opts) / sizeof((opts)[0]) - 1 <= CMD_MAX_OPTIONS, \
+		       #opts ": more options than CMD_MAX_OPTIONS")
 
 struct nsh_globals {
 	bool json;
 	bool color;
-	bool verbose, quiet;
+	bool verbose;
 	const char *host_root;
 	struct host host;
 	bool exec_failed_early; /* set by the dispatcher until the command itself runs */
@@ -61,6 +72,18 @@ struct cmd_ctx {
 	char **argv;
 };
 
+/* Which of the shell's own commands (CMD_SHELL_ONLY) an entry is: the shell
+ * runs each with a function of its own, found by this (shell/session.c);
+ * outside the shell, run says they are the shell's. */
+enum shell_only {
+	SHELL_ONLY_NONE,
+	SHELL_ONLY_ATTACH,
+	SHELL_ONLY_DETACH,
+	SHELL_ONLY_EXIT,
+	SHELL_ONLY_LOG,
+	SHELL_ONLY_COUNT,
+};
+
 struct cmd {
 	const char *name;
 	const char *args;      /* synopsis after the options: "PID.." */
@@ -70,6 +93,7 @@ struct cmd {
 	const struct cmd_option *options;
 	const struct out_column *columns; /* ends with { NULL } */
 	int (*run)(struct cmd_ctx *ctx);
+	enum shell_only shell_only;
 };
 
 extern const struct cmd cmds[];
@@ -134,6 +158,18 @@ int cmd_pidstat(struct cmd_ctx *ctx);
 int cmd_ps(struct cmd_ctx *ctx);
 int cmd_shell_only(struct cmd_ctx *ctx);
 int cmd_top(struct cmd_ctx *ctx);
+
+/* Each command's options, declared beside it; exec's and enter's are in
+ * cmds.c. */
+extern const struct cmd_option biosnoop_options[];
+extern const struct cmd_option cgstat_options[];
+extern const struct cmd_option kvmexits_options[];
+extern const struct cmd_option ls_options[];
+extern const struct cmd_option mpstat_options[];
+extern const struct cmd_option pidmap_options[];
+extern const struct cmd_option pidstat_options[];
+extern const struct cmd_option ps_options[];
+extern const struct cmd_option top_options[];
 
 extern const struct out_column biosnoop_columns[];
 extern const struct out_column kvmexits_columns[];

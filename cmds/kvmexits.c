@@ -49,7 +49,14 @@ int cmd_kvmexits(struct cmd_ctx *ctx)
 #define HISTS_SHOWN 3
 /* Ports, pages and GSIs beyond this many per source fold into one row. */
 #define ROWS_PER_SOURCE 10
-#define OPT_VCPU (OPT_KEY_LONG + 40)
+
+enum { OPT_VCPU = OPT_KEY_LONG };
+
+const struct cmd_option kvmexits_options[] = {
+	{ OPT_VCPU, "vcpu", "N", "only vCPU N's thread" },
+	{ 0 },
+};
+CMD_OPTIONS_FIT(kvmexits_options);
 
 struct vcpu_threads {
 	pid_t tids[KVX_MAX_VCPUS];

@@ -12,6 +12,15 @@
 #include "lib/proc.h"
 #include "lib/util.h"
 
+enum { OPT_RUNTIME = 'r', OPT_ALL = 'a' };
+
+const struct cmd_option ls_options[] = {
+	{ OPT_RUNTIME, "runtime", "R", "only containers of runtime R (docker, containerd, podman, ...); vm: every VM" },
+	{ OPT_ALL, "all", NULL, "include stopped containers, pod sandboxes, and nspawn machines found only by scanning /proc" },
+	{ 0 },
+};
+CMD_OPTIONS_FIT(ls_options);
+
 enum { COL_ID, COL_NAME, COL_RUNTIME, COL_POD, COL_PID, COL_PROCS, COL_CPU, COL_MEM, COL_STATE, COL_KIND, COL_CGROUP };
 
 const struct out_column ls_columns[] = {
@@ -168,8 +177,8 @@ static void add_usage(struct out_table *t, int row, struct ls_state *s, const st
 int cmd_ls(struct cmd_ctx *ctx)
 {
 	const struct host *h = &ctx->g->host;
-	const char *only = cmd_arg(ctx, 'r');
-	bool all = cmd_has(ctx, 'a');
+	const char *only = cmd_arg(ctx, OPT_RUNTIME);
+	bool all = cmd_has(ctx, OPT_ALL);
 
 	if (only && !runtime_by_name(only)) {
 		out_error("ls", "unknown runtime '%s'", only);

@@ -21,7 +21,15 @@
 #include "lib/util.h"
 #include "sampling.h"
 
-enum { OPT_CPUS = 'P', OPT_STEAL_THRESHOLD = OPT_KEY_LONG + 20, OPT_STEAL_WINDOW = OPT_KEY_LONG + 21 };
+enum { OPT_CPUS = 'P', OPT_STEAL_THRESHOLD = OPT_KEY_LONG, OPT_STEAL_WINDOW };
+
+const struct cmd_option mpstat_options[] = {
+	{ OPT_CPUS, NULL, "ALL|CPU,..", "CPUs to report: ALL (the all line and every CPU), or numbers and ranges (0,2-3)" },
+	{ OPT_STEAL_THRESHOLD, "steal-threshold", "PCT", "busy-neighbour warning when %steal stays above PCT (default 10)" },
+	{ OPT_STEAL_WINDOW, "steal-window", "SECS", "the warning needs it above PCT for SECS on end (default 60)" },
+	{ 0 },
+};
+CMD_OPTIONS_FIT(mpstat_options);
 
 enum {
 	MP_CPU,

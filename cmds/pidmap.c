@@ -9,6 +9,14 @@
 #include "lib/proc.h"
 #include "lib/util.h"
 
+enum { OPT_HOST = 'H' };
+
+const struct cmd_option pidmap_options[] = {
+	{ OPT_HOST, "host", NULL, "the PIDs given are host PIDs: show their container PIDs" },
+	{ 0 },
+};
+CMD_OPTIONS_FIT(pidmap_options);
+
 enum { COL_HOST, COL_CONTAINER, COL_LEVELS, COL_COMM };
 
 const struct out_column pidmap_columns[] = {
@@ -43,7 +51,7 @@ static void add_row(struct out_table *t, const struct target *tg, const struct p
 int cmd_pidmap(struct cmd_ctx *ctx)
 {
 	const struct target *tg = ctx->target;
-	bool host_pids = cmd_has(ctx, 'H');
+	bool host_pids = cmd_has(ctx, OPT_HOST);
 
 	/* Validate every argument before reading anything. */
 	int *wanted = calloc((size_t)ctx->argc + 1, sizeof(int));

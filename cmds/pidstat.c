@@ -23,6 +23,18 @@
 
 enum { OPT_CPU = 'u', OPT_MEM = 'r', OPT_IO = 'd', OPT_CTXSW = 'w', OPT_THREADS = 't', OPT_PIDS = 'p', OPT_COMM = 'C' };
 
+const struct cmd_option pidstat_options[] = {
+	{ OPT_CPU, NULL, NULL, "CPU: %usr %system %guest %wait %CPU CPU (the default report)" },
+	{ OPT_MEM, NULL, NULL, "memory: minflt/s majflt/s VSZ RSS %MEM" },
+	{ OPT_IO, NULL, NULL, "I/O: kB_rd/s kB_wr/s kB_ccwr/s iodelay" },
+	{ OPT_CTXSW, NULL, NULL, "context switches: cswch/s nvcswch/s" },
+	{ OPT_THREADS, NULL, NULL, "threads too: TGID and TID columns, a |__ row per thread" },
+	{ OPT_PIDS, NULL, "PID,..|ALL", "only these host PIDs of the target; ALL: every task, active or not" },
+	{ OPT_COMM, NULL, "COMM", "only tasks whose command name matches this regular expression" },
+	{ 0 },
+};
+CMD_OPTIONS_FIT(pidstat_options);
+
 /* Which tasks: sysstat's three modes. */
 enum which {
 	WHICH_ACTIVE, /* no -p: tasks whose counters moved, report by report */

@@ -13,6 +13,15 @@
 #include "lib/runtime/vm.h"
 #include "lib/util.h"
 
+enum { OPT_THREADS = 't', OPT_TREE = OPT_KEY_LONG };
+
+const struct cmd_option ps_options[] = {
+	{ OPT_THREADS, "threads", NULL, "one row per thread" },
+	{ OPT_TREE, "tree", NULL, "show the process tree" },
+	{ 0 },
+};
+CMD_OPTIONS_FIT(ps_options);
+
 enum { COL_PID, COL_CTPID, COL_PPID, COL_UID, COL_USER, COL_STAT, COL_CPU, COL_RSS, COL_TIME, COL_COMMAND, COL_COMM, COL_ROLE };
 
 const struct out_column ps_columns[] = {
@@ -176,12 +185,12 @@ int cmd_ps(struct cmd_ctx *ctx)
 {
 	const struct target *tg = ctx->target;
 	struct ps_view v = { .h = &ctx->g->host, .tg = tg, .pagekb = sysconf(_SC_PAGESIZE) / 1024 };
-	bool threads = cmd_has(ctx, 't');
+	bool threads = cmd_has(ctx, OPT_THREADS);
 	struct proc_stat main_st;
 
 	if (strcmp(tg->kind, "vm") == 0 && proc_read_stat(v.h, tg->pid, &main_st) == 0)
 		v.hv = vm_hypervisor_of(NULL, main_st.comm);
-	bool tree = cmd_has(ctx, OPT_KEY_LONG + 1);
+	bool tree = cmd_has(ctx, OPT_TREE);
 
 	struct out_table *t;
 	if (cmd_table_new(ctx, "processes", &t) < 0)

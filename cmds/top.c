@@ -87,13 +87,11 @@ void top_rows(const struct top_view *v, const struct snapshot *prev, const struc
 	*ret_n = n;
 }
 
-static int sort_key = TC_CPU;
-
-static int cmp_rows(const void *x, const void *y)
+static int cmp_rows(const void *x, const void *y, void *arg)
 {
 	const struct top_row *a = x, *b = y;
 	double d = 0;
-	switch (sort_key) {
+	switch (*(const int *)arg) {
 	case TC_PID:
 		return (a->t->tid > b->t->tid) - (a->t->tid < b->t->tid);
 	case TC_RSS:
@@ -114,8 +112,7 @@ static int cmp_rows(const void *x, const void *y)
 
 void top_sort(struct top_row *rows, size_t n, int key)
 {
-	sort_key = key;
-	qsort(rows, n, sizeof(*rows), cmp_rows);
+	qsort_r(rows, n, sizeof(*rows), cmp_rows, &key);
 }
 
 int top_sort_key(const char *name)
@@ -409,7 +406,18 @@ struct json_object *top_header_json(const struct top_view *v, struct json_object
 
 /* ---- the command ---- */
 
-enum { OPT_BATCH = 'b', OPT_ITER = 'n', OPT_DELAY = 'd', OPT_THREADS = 'H', OPT_SORT = 's', OPT_HOST = OPT_KEY_LONG + 20 };
+enum { OPT_BATCH = 'b', OPT_ITER = 'n', OPT_DELAY = 'd', OPT_THREADS = 'H', OPT_SORT = 's', OPT_HOST = OPT_KEY_LONG };
+
+const struct cmd_option top_options[] = {
+	{ OPT_BATCH, "batch", NULL, "batch: plain frames one after another (also when not on a terminal)" },
+	{ OPT_ITER, "iterations", "N", "stop after N frames" },
+	{ OPT_DELAY, "delay", "SECS", "seconds between frames (default 3)" },
+	{ OPT_THREADS, "threads", NULL, "one row per thread" },
+	{ OPT_SORT, "sort", "COL", "sort by cpu (default), mem, pid or time (keys P M N T on the full screen)" },
+	{ OPT_HOST, "host", NULL, "a second block with the busiest host processes" },
+	{ 0 },
+};
+CMD_OPTIONS_FIT(top_options);
 
 #define TOP_DEFAULT_DELAY 3.0 /* procps top's */
 /* The first frame's rates need a first interval: procps waits a moment
@@ -523,7 +531,7 @@ static int batch_target(struct cmd_ctx *ctx, double delay, long iters, bool thre
 static int batch_containers(struct cmd_ctx *ctx, double delay, long iters, bool host_block)
 {
 	struct ctable *ct;
-	int r = ctable_open(&ctx->g->host, &ct);
+	int r = ctable_open(&ctx->g->host, NULL, &ct);
 	if (r < 0) {
 		out_error("top", "cannot list containers: %s", target_strerror(r));
 		return EXIT_FAIL;

@@ -235,7 +235,7 @@ static void container_spec(const struct container *c, char *buf, size_t size)
 static int containers_loop(struct cmd_ctx *ctx, double delay, bool host_block, int sort)
 {
 	struct ctable *ct;
-	int r = ctable_open(&ctx->g->host, &ct);
+	int r = ctable_open(&ctx->g->host, NULL, &ct);
 	if (r < 0)
 		return r;
 	struct top_view v;

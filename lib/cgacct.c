@@ -1593,9 +1593,7 @@ struct cg_memo {
 	size_t n, cap;
 };
 
-static struct cg_memo *active_memo; /* set for the duration of one cg_effective_limits_memo */
 #define LIMITS_ALL (CG_WANT(CG_F_CPU_QUOTA) | CG_WANT(CG_F_MEM_LIMIT) | CG_WANT(CG_F_PIDS) | CG_WANT(CG_F_CPUSET))
-static unsigned active_want = LIMITS_ALL; /* and its limits */
 
 void cg_memo_free(struct cg_memo *memo)
 {
@@ -1605,10 +1603,11 @@ void cg_memo_free(struct cg_memo *memo)
 	free(memo);
 }
 
-/* read_small for a limit file, through the active memo for ancestors. */
-static int read_limit_file(struct cg_dir *d, bool ancestor, const char *file, char *buf, size_t size)
+/* read_small for a limit file, through memo (NULL: none) for ancestors. */
+static int read_limit_file(struct cg_memo *memo, struct cg_dir *d, bool ancestor, const char *file, char *buf,
+			   size_t size)
 {
-	struct cg_memo *m = ancestor ? active_memo : NULL;
+	struct cg_memo *m = ancestor ? memo : NULL;
 	char full[PATH_MAX];
 	if (!m || snprintf(full, sizeof(full), "%s/%s", d->dir, file) >= (int)sizeof(full))
 		return read_small(d, file, buf, size);
@@ -1637,13 +1636,13 @@ static int read_limit_file(struct cg_dir *d, bool ancestor, const char *file, ch
 /* The smallest of a limit file over the cgroup and its ancestors; from is
  * left as is when none is set. Missing files (the root's) are skipped;
  * *seen is set when the cgroup's own file exists (its directory does). */
-static int walk_limit(struct cg_dir *leaf, const char *file, uint64_t *limit, char *from, bool *seen)
+static int walk_limit(struct cg_memo *memo, struct cg_dir *leaf, const char *file, uint64_t *limit, char *from, bool *seen)
 {
 	struct cg_dir d = *leaf;
 	for (int depth = 0; depth <= CG_DEPTH_MAX; depth++) {
 		char buf[64];
 		uint64_t v;
-		int r = read_limit_file(&d, depth > 0, file, buf, sizeof(buf));
+		int r = read_limit_file(memo, &d, depth > 0, file, buf, sizeof(buf));
 		if (depth == 0 && r != -ENOENT)
 			*seen = true;
 		if (r >= 0)
@@ -1660,7 +1659,7 @@ static int walk_limit(struct cg_dir *leaf, const char *file, uint64_t *limit, ch
 	return 0;
 }
 
-static int walk_cpu(struct cg_dir *leaf, double *cores, char *from, bool *seen)
+static int walk_cpu(struct cg_memo *memo, struct cg_dir *leaf, double *cores, char *from, bool *seen)
 {
 	struct cg_dir d = *leaf;
 	for (int depth = 0; depth <= CG_DEPTH_MAX; depth++) {
@@ -1668,15 +1667,15 @@ static int walk_cpu(struct cg_dir *leaf, double *cores, char *from, bool *seen)
 		char buf[128];
 		int r;
 		if (d.version == 2) {
-			r = read_limit_file(&d, depth > 0, "cpu.max", buf, sizeof(buf));
+			r = read_limit_file(memo, &d, depth > 0, "cpu.max", buf, sizeof(buf));
 			if (r >= 0)
 				r = cg_parse_cpu_max(buf, &quota, &period);
 		} else {
-			r = read_limit_file(&d, depth > 0, "cpu.cfs_quota_us", buf, sizeof(buf));
+			r = read_limit_file(memo, &d, depth > 0, "cpu.cfs_quota_us", buf, sizeof(buf));
 			if (r >= 0)
 				r = cg_parse_limit(buf, &quota);
 			if (r >= 0 && quota != CG_NONE) {
-				r = read_limit_file(&d, depth > 0, "cpu.cfs_period_us", buf, sizeof(buf));
+				r = read_limit_file(memo, &d, depth > 0, "cpu.cfs_period_us", buf, sizeof(buf));
 				if (r >= 0)
 					r = cg_parse_limit(buf, &period);
 				if (r >= 0 && (period == 0 || period == CG_NONE))
@@ -1700,7 +1699,7 @@ static int walk_cpu(struct cg_dir *leaf, double *cores, char *from, bool *seen)
 	return 0;
 }
 
-static int effective_limits(struct cg_reader *rd, unsigned want, struct cg_effective *ret)
+static int effective_limits(struct cg_reader *rd, struct cg_memo *memo, unsigned want, struct cg_effective *ret)
 {
 	const struct host *h = rd->h;
 	struct cg_effective e;
@@ -1719,11 +1718,11 @@ static int effective_limits(struct cg_reader *rd, unsigned want, struct cg_effec
 		if (r < 0)
 			return r;
 		if (want & CG_WANT(CG_F_CPU_QUOTA))
-			r = walk_cpu(&d, &e.cpu_cores, e.cpu_from, &seen);
+			r = walk_cpu(memo, &d, &e.cpu_cores, e.cpu_from, &seen);
 		if (r >= 0 && (want & CG_WANT(CG_F_MEM_LIMIT)))
-			r = walk_limit(&d, "memory.max", &e.mem_limit, e.mem_from, &seen);
+			r = walk_limit(memo, &d, "memory.max", &e.mem_limit, e.mem_from, &seen);
 		if (r >= 0 && (want & CG_WANT(CG_F_PIDS)))
-			r = walk_limit(&d, "pids.max", &e.pids_max, e.pids_from, &seen);
+			r = walk_limit(memo, &d, "pids.max", &e.pids_max, e.pids_from, &seen);
 		if (r < 0)
 			return r;
 		if ((want & CG_WANT(CG_F_CPUSET)) && !v2_cpuset(&d, &s))
@@ -1735,13 +1734,13 @@ static int effective_limits(struct cg_reader *rd, unsigned want, struct cg_effec
 	} else {
 		struct cg_dir d;
 		if ((want & CG_WANT(CG_F_CPU_QUOTA)) && !v1_dir(rd, "cpu", &d) &&
-		    (r = walk_cpu(&d, &e.cpu_cores, e.cpu_from, &seen)) < 0)
+		    (r = walk_cpu(memo, &d, &e.cpu_cores, e.cpu_from, &seen)) < 0)
 			return r;
 		if ((want & CG_WANT(CG_F_MEM_LIMIT)) && !v1_dir(rd, "memory", &d) &&
-		    (r = walk_limit(&d, "memory.limit_in_bytes", &e.mem_limit, e.mem_from, &seen)) < 0)
+		    (r = walk_limit(memo, &d, "memory.limit_in_bytes", &e.mem_limit, e.mem_from, &seen)) < 0)
 			return r;
 		if ((want & CG_WANT(CG_F_PIDS)) && !v1_dir(rd, "pids", &d) &&
-		    (r = walk_limit(&d, "pids.max", &e.pids_max, e.pids_from, &seen)) < 0)
+		    (r = walk_limit(memo, &d, "pids.max", &e.pids_max, e.pids_from, &seen)) < 0)
 			return r;
 		if ((want & CG_WANT(CG_F_CPUSET)) && !v1_dir(rd, "cpuset", &d) && !v1_cpuset(&d, &s)) {
 			e.cpuset_ncpus = s.cpuset_ncpus;
@@ -1757,26 +1756,29 @@ static int effective_limits(struct cg_reader *rd, unsigned want, struct cg_effec
 	return 0;
 }
 
-int cg_effective_limits(const struct host *h, const struct cgroup_paths *p, struct cg_effective *ret)
+/* The cgroup's own files are read once here: not kept. Its ancestors' go
+ * through memo (NULL: read each time). */
+static int effective_limits_of(const struct host *h, const struct cgroup_paths *p, struct cg_memo *memo,
+			       unsigned want, struct cg_effective *ret)
 {
-	/* The cgroup's own files are read once here: not kept. */
 	struct cg_reader rd;
 	int r = cg_reader_init(&rd, h, p);
 	if (r == 0)
-		r = effective_limits(&rd, active_want, ret);
+		r = effective_limits(&rd, memo, want, ret);
 	cg_reader_close(&rd);
 	return r;
+}
+
+int cg_effective_limits(const struct host *h, const struct cgroup_paths *p, struct cg_effective *ret)
+{
+	return effective_limits_of(h, p, NULL, LIMITS_ALL, ret);
 }
 
 int cg_effective_limits_memo(const struct host *h, const struct cgroup_paths *p, struct cg_memo **memo,
 			     unsigned want, struct cg_effective *ret)
 {
+	/* Without memory for a memo, the limits are read all the same. */
 	if (!*memo)
 		*memo = calloc(1, sizeof(**memo));
-	active_memo = *memo;
-	active_want = want;
-	int r = cg_effective_limits(h, p, ret);
-	active_memo = NULL;
-	active_want = LIMITS_ALL;
-	return r;
+	return effective_limits_of(h, p, *memo, want, ret);
 }

@@ -163,10 +163,15 @@ size_t out_columns_len(const struct out_column *cols)
 	return n;
 }
 
+static void out_table_freep(struct out_table **t)
+{
+	out_table_free(*t);
+}
+
 int out_table_new(const char *name, const struct out_column *cols, size_t n_cols, const struct out_opts *o,
 		  struct out_table **ret)
 {
-	struct out_table *t = calloc(1, sizeof(*t));
+	_cleanup_(out_table_freep) struct out_table *t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	t->name = name;
@@ -177,11 +182,9 @@ int out_table_new(const char *name, const struct out_column *cols, size_t n_cols
 		t->o.out = stdout;
 	t->selected = calloc(n_cols, sizeof(bool));
 	t->order = calloc(n_cols + 1, sizeof(int));
-	if (!t->selected || !t->order) {
-		out_table_free(t);
+	if (!t->selected || !t->order)
 		return -ENOMEM;
-	}
-	*ret = t;
+	*ret = TAKE_PTR(t);
 	return 0;
 }
 
@@ -437,6 +440,17 @@ static char *ascii_dup(const char *s)
 	return r;
 }
 
+static void freelocalep(locale_t *l)
+{
+	if (*l)
+		freelocale(*l);
+}
+
+static void scols_unref_tablep(struct libscols_table **tb)
+{
+	scols_unref_table(*tb); /* NULL: nothing */
+}
+
 static int print_text(struct out_table *t)
 {
 	if (t->fixed)
@@ -446,14 +460,11 @@ static int print_text(struct out_table *t)
 	 * cells are valid UTF-8 after out_escape: measure them as UTF-8, and
 	 * keep the ASCII tree lines the C locale would have drawn. */
 	bool utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
-	locale_t u8 = utf8 ? (locale_t)0 : newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	_cleanup_(freelocalep) locale_t u8 = utf8 ? (locale_t)0 : newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	bool ascii = !utf8 && !u8; /* no UTF-8 at all: cells made ASCII */
-	struct libscols_table *tb = scols_new_table();
-	if (!tb) {
-		if (u8)
-			freelocale(u8);
+	_cleanup_(scols_unref_tablep) struct libscols_table *tb = scols_new_table();
+	if (!tb)
 		return -ENOMEM;
-	}
 	scols_table_enable_colors(tb, t->o.color);
 	if (!utf8)
 		scols_table_enable_ascii(tb, 1);
@@ -476,17 +487,13 @@ static int print_text(struct out_table *t)
 			fl |= SCOLS_FL_TRUNC;
 		if (tree && (c->flags & OUT_TREE))
 			fl |= SCOLS_FL_TREE;
-		if (!scols_table_new_column(tb, c->name, c->width_hint, fl)) {
-			scols_unref_table(tb);
+		if (!scols_table_new_column(tb, c->name, c->width_hint, fl))
 			return -ENOMEM;
-		}
 	}
 
-	struct libscols_line **lines = calloc(t->n_rows ? t->n_rows : 1, sizeof(*lines));
-	if (!lines) {
-		scols_unref_table(tb);
+	_cleanup_free_ struct libscols_line **lines = calloc(t->n_rows ? t->n_rows : 1, sizeof(*lines));
+	if (!lines)
 		return -ENOMEM;
-	}
 	for (size_t r = 0; r < t->n_rows; r++) {
 		int p = t->rows[r].parent;
 		struct libscols_line *parent = (p >= 0 && (size_t)p < r) ? lines[p] : NULL;
@@ -506,12 +513,8 @@ static int print_text(struct out_table *t)
 	scols_table_set_stream(tb, t->o.out);
 	locale_t old = u8 ? uselocale(u8) : (locale_t)0;
 	int r = scols_print_table(tb);
-	if (u8) {
+	if (u8)
 		uselocale(old);
-		freelocale(u8);
-	}
-	free(lines);
-	scols_unref_table(tb);
 	return r;
 }
 
@@ -634,30 +637,29 @@ struct out_stream {
 	bool *set;
 };
 
+static void out_stream_freep(struct out_stream **s)
+{
+	out_stream_free(*s);
+}
+
 int out_stream_new(const struct out_column *cols, size_t n_cols, const struct out_opts *o, struct out_stream **ret,
 		   const char **ret_bad)
 {
-	struct out_stream *s = calloc(1, sizeof(*s));
+	_cleanup_(out_stream_freep) struct out_stream *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	int r = out_table_new("", cols, n_cols, o, &s->t);
-	if (r < 0) {
-		free(s);
+	if (r < 0)
 		return r;
-	}
 	s->text = calloc(n_cols, sizeof(*s->text));
 	s->json = calloc(n_cols, sizeof(*s->json));
 	s->set = calloc(n_cols, sizeof(*s->set));
-	if (!s->text || !s->json || !s->set) {
-		out_stream_free(s);
+	if (!s->text || !s->json || !s->set)
 		return -ENOMEM;
-	}
 	r = out_table_select(s->t, ret_bad);
-	if (r < 0) {
-		out_stream_free(s);
+	if (r < 0)
 		return r;
-	}
-	*ret = s;
+	*ret = TAKE_PTR(s);
 	return 0;
 }
 

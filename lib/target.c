@@ -240,7 +240,7 @@ static int resolve_container(const struct host *h, const struct target_spec *s, 
 			     struct container_list *ret_candidates)
 {
 	const char *only = s->kind == SPEC_RUNTIME ? s->runtime : s->kind == SPEC_VM ? "vm" : NULL;
-	struct container_list all = { 0 }, best = { 0 };
+	_cleanup_(container_list_free) struct container_list all = { 0 }, best = { 0 };
 	all.hint = s->kind == SPEC_K8S ? s->pod_name : s->value;
 
 	/* First without scanning /proc or walking cgroup trees, so a lookup
@@ -254,20 +254,17 @@ static int resolve_container(const struct host *h, const struct target_spec *s, 
 		if (r >= 0)
 			r = match_containers(s, &all, &best);
 	}
-	container_list_free(&all);
 	if (r == 1) {
 		*ret = best.items[0];
-		container_list_free(&best);
 		return ret->pid > 0 ? 0 : -TARGET_ENOTRUNNING;
 	}
 	if (r > 1) {
-		if (ret_candidates)
+		if (ret_candidates) {
 			*ret_candidates = best;
-		else
-			container_list_free(&best);
+			best = (struct container_list){ 0 };
+		}
 		return -TARGET_EAMBIGUOUS;
 	}
-	container_list_free(&best);
 	return r < 0 ? r : -TARGET_ENOMATCH;
 }
 
@@ -412,14 +409,13 @@ static int pidfd_open_pid(pid_t pid)
  * libvirt machine scope), else its numbers are its neighbours' too. */
 static bool vm_owns_cgroup(const struct target *t)
 {
-	pid_t *pids;
+	_cleanup_free_ pid_t *pids = NULL;
 	size_t n;
 	if (cgroup_list_procs(t->host, t->cgroup_dir, true, &pids, &n) < 0)
 		return false;
 	bool alone = true;
 	for (size_t i = 0; i < n && alone; i++)
 		alone = pids[i] == t->pid;
-	free(pids);
 	return alone;
 }
 
@@ -717,7 +713,7 @@ static int members(const struct target *t, struct member_cache *mc, pid_t **ret,
 	}
 
 	/* Cgroup members, sorted, for a membership test during the scan. */
-	pid_t *cg = NULL;
+	_cleanup_free_ pid_t *cg = NULL;
 	size_t n_cg = 0;
 	if (t->own_cgroup && cgroup_list_procs(h, t->cgroup_dir, true, &cg, &n_cg) == 0)
 		qsort(cg, n_cg, sizeof(*cg), cmp_pid);
@@ -729,11 +725,8 @@ static int members(const struct target *t, struct member_cache *mc, pid_t **ret,
 	if (mc) {
 		next.pid = malloc((n_all ? n_all : 1) * sizeof(*next.pid));
 		next.member = malloc((n_all ? n_all : 1) * sizeof(*next.member));
-		if (!next.pid || !next.member) {
-			free(next.pid);
-			free(next.member);
-			next = (struct member_cache){ 0 };
-		}
+		if (!next.pid || !next.member)
+			member_cache_free(&next);
 	}
 	bool use_cache = mc && mc->scans % MEMBER_RESCAN != 0;
 
@@ -765,11 +758,9 @@ static int members(const struct target *t, struct member_cache *mc, pid_t **ret,
 		if (member)
 			all[w++] = p;
 	}
-	free(cg);
 	if (mc) {
 		unsigned scans = mc->scans + 1;
-		free(mc->pid);
-		free(mc->member);
+		member_cache_free(mc);
 		*mc = next;
 		mc->scans = scans;
 	}

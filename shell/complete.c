@@ -212,7 +212,7 @@ static void filter(struct strv *s, const char *prefix)
 
 /* nsh's own options, and which of them take the next word. */
 static const char *const global_opts[] = { "--json", "--color=auto", "--color=always", "--color=never", "--host-root",
-					   "--log", "-c", "-f", "-k", "--keep-going", "-v", "-q", "--version",
+					   "--log", "-c", "-f", "-k", "--keep-going", "-v", "--version",
 					   "--help" };
 
 static bool global_takes_arg(const char *w)

@@ -37,16 +37,13 @@ static int usage_error(const struct cmd *c, const char *fmt, const char *arg)
 
 /* Parse the command's own options, plus those every command takes (--json,
  * -o for table commands, --help). Positional arguments are gathered in
- * ctx->argv, in order; "--" ends options. */
+ * ctx->argv (room for argc of them), in order; "--" ends options. */
 static int parse_options(struct cmd_ctx *ctx, int argc, char **argv, bool *ret_help)
 {
 	const struct cmd *c = ctx->cmd;
 	bool table = c->columns != NULL;
 	bool only_args = false;
 
-	ctx->argv = calloc((size_t)argc + 1, sizeof(char *));
-	if (!ctx->argv)
-		return -ENOMEM;
 	for (int i = 0; i < argc; i++) {
 		char *a = argv[i];
 		if (only_args || a[0] != '-' || a[1] == '\0') {
@@ -177,6 +174,9 @@ int dispatch_pinned(struct nsh_globals *g, const char *target_spec, struct targe
 		    int argc, char **argv)
 {
 	int r = run_command(g, target_spec, pinned, c, argc, argv);
+	/* A command's own --json is its own: the shell's next errors are in
+	 * nsh's global form again. */
+	out_error_set_json(g->json);
 	/* Before an exec'd command runs, every failure is nsh's: 125. */
 	if ((c->flags & CMD_EXEC_STATUS) && (r == EXIT_FAIL || r == EXIT_USAGE) && g->exec_failed_early)
 		return 125;
@@ -192,22 +192,18 @@ static int run_command(struct nsh_globals *g, const char *target_spec, struct ta
 	ctx.out.color = g->color;
 	ctx.out.out = stdout;
 
+	_cleanup_free_ char **args = calloc((size_t)argc + 1, sizeof(char *));
+	if (!args)
+		return EXIT_FAIL;
+	ctx.argv = args;
 	bool help = false;
-	int r = 0;
 	if (c->flags & CMD_RAW_ARGS) {
 		/* The command parses its own words; only a leading --help is ours. */
 		help = argc > 0 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0);
 		ctx.argc = argc;
-		ctx.argv = calloc((size_t)argc + 1, sizeof(char *));
-		if (!ctx.argv)
-			return EXIT_FAIL;
 		memcpy(ctx.argv, argv, (size_t)argc * sizeof(char *));
-	} else {
-		r = parse_options(&ctx, argc, argv, &help);
-	}
-	if (r < 0) {
-		free(ctx.argv);
-		return r == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+	} else if (parse_options(&ctx, argc, argv, &help) < 0) {
+		return EXIT_USAGE;
 	}
 	if (ctx.out.json)
 		out_error_set_json(true);
@@ -215,35 +211,29 @@ static int run_command(struct nsh_globals *g, const char *target_spec, struct ta
 		char *name = (char *)c->name;
 		const struct cmd *h = cmd_lookup("help");
 		struct cmd_ctx hctx = { .cmd = h, .g = g, .argc = 1, .argv = &name, .out = ctx.out };
-		free(ctx.argv);
 		return h->run(&hctx);
 	}
 	if (ctx.argc < c->min_args || (c->max_args >= 0 && ctx.argc > c->max_args)) {
 		usage_error(c, ctx.argc < c->min_args ? "%s" : "too many arguments%s",
 			    ctx.argc < c->min_args ? "missing argument" : "");
-		free(ctx.argv);
 		return EXIT_USAGE;
 	}
 	if (target_spec && (c->flags & CMD_NO_TARGET)) {
 		out_error(c->name, "takes no target: run 'nsh %s'", c->name);
-		free(ctx.argv);
 		return EXIT_USAGE;
 	}
 	if (!target_spec && (c->flags & CMD_NEEDS_TARGET)) {
 		out_error(c->name, "needs a target: nsh TARGET %s", c->name);
-		free(ctx.argv);
 		return EXIT_USAGE;
 	}
+	int r;
 	if (c->flags & CMD_NEEDS_BPF) {
 		r = cmd_bpf_ready(c);
-		if (r != EXIT_OK) {
-			free(ctx.argv);
+		if (r != EXIT_OK)
 			return r;
-		}
 	}
 	if ((c->flags & CMD_NEEDS_ROOT) && geteuid() != 0) {
 		out_error(c->name, "needs root: run as root");
-		free(ctx.argv);
 		return EXIT_FAIL;
 	}
 
@@ -255,17 +245,13 @@ static int run_command(struct nsh_globals *g, const char *target_spec, struct ta
 		ctx.target = pinned;
 		ctx.target_spec = target_spec;
 		r = target_check(pinned);
-		if (r < 0) {
-			free(ctx.argv);
+		if (r < 0)
 			return cmd_target_error(target_spec, r);
-		}
 	} else if (!(c->flags & CMD_NO_TARGET)) {
 		const char *spec = target_spec ? target_spec : "host";
 		r = dispatch_resolve(g, spec, &t);
-		if (r != EXIT_OK) {
-			free(ctx.argv);
+		if (r != EXIT_OK)
 			return r;
-		}
 		ctx.target = &t;
 		ctx.target_spec = spec;
 		have_target = true;
@@ -274,7 +260,6 @@ static int run_command(struct nsh_globals *g, const char *target_spec, struct ta
 		r = target_check(&t);
 		if (r < 0) {
 			target_release(&t);
-			free(ctx.argv);
 			return cmd_target_error(spec, r);
 		}
 	}
@@ -283,7 +268,6 @@ static int run_command(struct nsh_globals *g, const char *target_spec, struct ta
 	r = c->run(&ctx);
 	if (have_target)
 		target_release(&t);
-	free(ctx.argv);
 	return r;
 }
 

@@ -153,8 +153,6 @@ int main(int argc, char **argv)
 			out_error_set_json(true);
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			g.verbose = true;
-		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-			g.quiet = true;
 		} else if (strcmp(a, "--version") == 0) {
 			printf("nsh %s\n", NSH_VERSION);
 			return EXIT_OK;

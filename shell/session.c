@@ -110,39 +110,62 @@ static pid_t spawn_sh(const char *text, int in_fd)
 	return pid;
 }
 
+/* The shell's own commands: words[0] is the command, its arity checked. */
+static int run_attach(struct session *s, char **words, size_t n)
+{
+	(void)n;
+	return session_attach(s, words[1]);
+}
+
+static int run_detach(struct session *s, char **words, size_t n)
+{
+	(void)words;
+	(void)n;
+	session_detach(s);
+	return EXIT_OK;
+}
+
+static int run_exit(struct session *s, char **words, size_t n)
+{
+	uint64_t v = (uint64_t)s->last_status;
+	if (n == 2 && (parse_u64(words[1], &v) < 0 || v > 255)) {
+		out_error("exit", "'%s' is not a status from 0 to 255", words[1]);
+		return EXIT_USAGE;
+	}
+	s->done = true;
+	return (int)v;
+}
+
+static int run_log(struct session *s, char **words, size_t n)
+{
+	(void)n;
+	log_close(s->log);
+	s->log = NULL;
+	if (strcmp(words[1], "off") == 0)
+		return EXIT_OK;
+	int r = log_open(words[1], &s->log);
+	if (r < 0) {
+		out_error("log", "%s: %s", words[1], strerror(-r));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static int (*const shell_only_run[SHELL_ONLY_COUNT])(struct session *s, char **words, size_t n) = {
+	[SHELL_ONLY_ATTACH] = run_attach,
+	[SHELL_ONLY_DETACH] = run_detach,
+	[SHELL_ONLY_EXIT] = run_exit,
+	[SHELL_ONLY_LOG] = run_log,
+};
+
 static int run_builtin(struct session *s, const struct cmd *c, char **words, size_t n)
 {
 	if (n - 1 < (size_t)c->min_args || (c->max_args >= 0 && n - 1 > (size_t)c->max_args)) {
 		out_error(c->name, "usage: %s %s (see 'help %s')", c->name, c->args, c->name);
 		return EXIT_USAGE;
 	}
-	if (strcmp(c->name, "attach") == 0)
-		return session_attach(s, words[1]);
-	if (strcmp(c->name, "detach") == 0) {
-		session_detach(s);
-		return EXIT_OK;
-	}
-	if (strcmp(c->name, "exit") == 0) {
-		uint64_t v = (uint64_t)s->last_status;
-		if (n == 2 && (parse_u64(words[1], &v) < 0 || v > 255)) {
-			out_error("exit", "'%s' is not a status from 0 to 255", words[1]);
-			return EXIT_USAGE;
-		}
-		s->done = true;
-		return (int)v;
-	}
-	if (strcmp(c->name, "log") == 0) {
-		log_close(s->log);
-		s->log = NULL;
-		if (strcmp(words[1], "off") == 0)
-			return EXIT_OK;
-		int r = log_open(words[1], &s->log);
-		if (r < 0) {
-			out_error("log", "%s: %s", words[1], strerror(-r));
-			return EXIT_FAIL;
-		}
-		return EXIT_OK;
-	}
+	if (c->shell_only > SHELL_ONLY_NONE && c->shell_only < SHELL_ONLY_COUNT && shell_only_run[c->shell_only])
+		return shell_only_run[c->shell_only](s, words, n);
 	return cmd_shell_only(&(struct cmd_ctx){ .cmd = c, .g = s->g });
 }
 

@@ -58,6 +58,15 @@ assert_contains "$T_ERR" "nsh: nsht-no-such: no container, VM or process matches
 assert_eq "no" "$(grep -qx after <<<"$T_OUT" && echo yes || echo no)" "the line after the error ran"
 assert_exit 0 nsh "$WEB" -k -c 'exec -- sh -c "exit 3"; !echo after'
 assert_eq "after" "$T_OUT"
+
+t_begin "shell: one command's --json is that command's: a later error is a plain line"
+assert_exit 1 nsh -c 'ls --json; attach nsht-no-such'
+assert_eq "nsh: nsht-no-such: no container, VM or process matches" "$T_ERR" "the attach error after ls --json"
+assert_exit 2 nsh -k -c 'ls --json; info --json nsht-no-such-arg; pidmap'
+assert_eq "nsh: pidmap: needs a target: nsh TARGET pidmap" "$(tail -n 1 <<<"$T_ERR")" "a usage error two commands on"
+assert_exit 1 nsh --json -c 'ls; attach nsht-no-such'
+assert_eq "nsh: nsht-no-such: no container, VM or process matches" "$(jq -r .error <<<"$T_ERR")" \
+	"nsh --json: every error of the script in JSON"
 printf 'info --json\nattach nsht-no-such\n!echo after\n' >"$T_TMP/stop"
 assert_exit 1 nsh -f "$T_TMP/stop"
 assert_exit 0 nsh -k -f "$T_TMP/stop"

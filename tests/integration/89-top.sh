@@ -118,6 +118,12 @@ done
 hp=$(q '[.host_processes[].pid] | index('"$BURN_PID"')')
 [[ $hp != null && $hp -lt 3 ]] || _t_fail "--host: the burner among the busiest host processes" "in the first 3" "$hp"
 
+t_begin "top without a target sorts by %CPU, whatever an earlier cgstat --all -s sorted by in the shell"
+assert_exit 0 nsh -c 'cgstat --all -s name 0 | cat >/dev/null; top -b -n 1 -d 1 --json'
+# Largest first; rows without a value (a container gone meanwhile) last.
+assert_eq "true" "$(jq '[.targets[] | .cpu_pct // -1] as $c | $c == ($c | sort | reverse)' <<<"$T_OUT")" \
+	"%CPU never grows down the rows: $(jq -c '[.targets[] | [.name, .cpu_pct]]' <<<"$T_OUT")"
+
 t_begin "top: the full screen; M sorts by memory, q leaves"
 wait_for() { tmux_wait_for top "$@"; }
 tm_reset

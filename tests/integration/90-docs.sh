@@ -32,7 +32,7 @@ table_commands() {
 table_exec_options() {
 	sed -n '/^static const struct cmd_option exec_options\[\] = {/,/^};/p' "$T_REPO/cmds/cmds.c" |
 		sed -nE -e "s/^[[:space:]]*\{ '(.)', \"([a-z0-9-]+)\".*/-\1, --\2/p" \
-			-e 's/^[[:space:]]*\{ OPT_KEY_LONG[^,]*, "([a-z0-9-]+)".*/--\1/p'
+			-e 's/^[[:space:]]*\{ [A-Z][A-Z0-9_]*, "([a-z0-9-]+)".*/--\1/p'
 }
 
 # assert_line TEXT LINE MSG: one line of TEXT is exactly LINE.
@@ -87,6 +87,12 @@ else
 		assert_contains "$ex" "$o" "EXEC: $o"
 	done
 
+	# -q/--quiet was parsed and did nothing: it is gone from the CLI, so
+	# the page must not promise it.
+	gl=$(section "$page" "GLOBAL OPTIONS")
+	assert_contains "$gl" "--verbose" "GLOBAL OPTIONS: -v, --verbose"
+	assert_eq "" "$(grep -E -- '(^|[ ,])(-q|--quiet)([ ,]|$)' <<<"$gl" || true)" "GLOBAL OPTIONS: no -q/--quiet"
+
 	st=$(section "$page" "EXIT STATUS")
 	for c in 0 1 2 125 126 127; do
 		assert_contains "$st" "$c" "EXIT STATUS: $c"
@@ -99,6 +105,18 @@ else
 		assert_contains "$env_s" "$v" "ENVIRONMENT: $v"
 	done
 fi
+
+t_begin "global options: -q/--quiet, which did nothing, is not one"
+for q in -q --quiet; do
+	assert_exit 2 nsh "$q" ls
+	assert_eq "nsh: usage: unknown option $q (see 'nsh --help')" "$T_ERR" "nsh $q ls"
+	assert_eq "" "$T_OUT" "nsh $q ls ran nothing"
+done
+assert_exit 0 nsh --help
+assert_eq "" "$(grep -E -- '(^|[ ,])(-q|--quiet)([ ,]|$)' <<<"$T_OUT" || true)" "nsh --help lists no -q"
+assert_exit 0 nsh __complete 0 -
+assert_eq "" "$(grep -xE -- '-q|--quiet' <<<"$T_OUT" || true)" "completion offers no -q"
+assert_line "$T_OUT" -v "completion offers -v"
 
 # ----------------------------------------------------------- completion
 WEB1=$DOCKER_WEB1_NAME

@@ -107,6 +107,8 @@ static int parse(const char *cmd, int argc, char **argv, struct exec_args *a)
 					a->o.cwd = val;
 				else if (n_env < ARRAY_SIZE(a->env_add))
 					a->env_add[n_env++] = (char *)val;
+				else
+					return usage(cmd, "at most 64 -e/--env: '%s' is one too many", val);
 			} else if (eq) {
 				return usage(cmd, "option '%s' takes no argument", w);
 			}
@@ -148,6 +150,8 @@ static int parse(const char *cmd, int argc, char **argv, struct exec_args *a)
 					a->o.cwd = val;
 				else if (n_env < ARRAY_SIZE(a->env_add))
 					a->env_add[n_env++] = (char *)val;
+				else
+					return usage(cmd, "at most 64 -e/--env: '%s' is one too many", val);
 				break;
 			}
 			default: {
@@ -251,7 +255,7 @@ static int run(struct cmd_ctx *ctx, struct exec_args *a)
 		discard_terminal_answers();
 	if (why) {
 		const char *what = status == ENTER_EXIT_FAILED || !a->o.argv ? name : a->o.argv[0];
-		if (strcmp(why, "target exited") == 0)
+		if (err == ESRCH && status == ENTER_EXIT_FAILED)
 			out_error(ctx->target_spec, "target exited");
 		else if (err)
 			out_error(what, "%s: %s", why, strerror(err));

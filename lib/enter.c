@@ -1655,7 +1655,7 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	pid_t b = -1;
 	if (a < 0) {
 		*ret_why = chk < 0 ? "target exited" : "cannot fork";
-		*ret_errno = chk < 0 ? 0 : errno;
+		*ret_errno = chk < 0 ? ESRCH : errno;
 		goto out;
 	}
 	int ast;

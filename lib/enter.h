@@ -84,7 +84,8 @@ int enter_plan_lsm(const struct host *h, pid_t pid, struct enter_plan *p, const 
 
 /* Run the plan. Returns the command's exit status (128+N when killed by
  * signal N), or ENTER_EXIT_* with *ret_why naming what failed (a static
- * string) and *ret_errno the cause. */
+ * string) and *ret_errno the cause: ESRCH when the target exited (or its
+ * PID was reused) before the join. */
 int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno);
 
 void enter_plan_free(struct enter_plan *p);

@@ -479,3 +479,14 @@ if bg_start "$MARK" docker:nsht-web1 exec -- sh -c "trap 'kill \$!; wait; exit 9
 	assert_eq 9 "$BG_RC" "nsh's status"
 fi
 BG_WRAP=()
+
+t_begin "exec: -e takes 64 variables; a 65th is an error, never dropped silently"
+envs=()
+for i in $(seq 64); do envs+=(-e "NSHT_V$i=$i"); done
+assert_exit 0 nsh "$DOCKER_WEB1_NAME" exec "${envs[@]}" -- env
+assert_eq 64 "$(grep -c '^NSHT_V[0-9]*=' <<<"$T_OUT")" "64 variables reach the command"
+assert_eq "NSHT_V64=64" "$(grep '^NSHT_V64=' <<<"$T_OUT")" "the 64th"
+envs+=(-e NSHT_V65=65)
+assert_exit 125 nsh "$DOCKER_WEB1_NAME" exec "${envs[@]}" -- env
+assert_eq "nsh: exec: at most 64 -e/--env: 'NSHT_V65=65' is one too many (see 'nsh help exec')" "$T_ERR" "the error"
+assert_eq "" "$T_OUT" "nothing ran"

@@ -159,6 +159,12 @@ int dispatch_resolve(struct nsh_globals *g, const char *spec, struct target *ret
 		container_list_free(&cands);
 		return EXIT_FAIL;
 	}
+	if (r == -TARGET_EDENIED) {
+		/* The first in priority order: running as root fixes them all. */
+		out_error(spec, "needs root to read %s's state (permission denied)", cands.denied[0]);
+		container_list_free(&cands);
+		return EXIT_FAIL;
+	}
 	if (r == -EINVAL) {
 		out_error(spec, "not a valid target (see 'nsh help')");
 		return EXIT_USAGE;

@@ -56,6 +56,17 @@ struct container *container_list_find(struct container_list *l, size_t first, co
 	return NULL;
 }
 
+void container_list_denied(struct container_list *l, const char *runtime, int err)
+{
+	if (err != -EACCES && err != -EPERM)
+		return;
+	for (size_t i = 0; i < l->n_denied; i++)
+		if (strcmp(l->denied[i], runtime) == 0)
+			return;
+	if (l->n_denied < ARRAY_SIZE(l->denied))
+		l->denied[l->n_denied++] = runtime;
+}
+
 void container_list_drop_last(struct container_list *l)
 {
 	if (l->n)
@@ -67,6 +78,7 @@ void container_list_free(struct container_list *l)
 	free(l->items);
 	l->items = NULL;
 	l->n = l->cap = 0;
+	l->n_denied = 0;
 }
 
 enum match_level container_match_default(const struct container *c, const char *spec)

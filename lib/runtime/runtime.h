@@ -44,6 +44,11 @@ struct container_list {
 	 * an adapter may then skip the expensive reads (runc state.json is
 	 * ~30 KB of JSON) of containers that cannot match it. NULL: list all. */
 	const char *hint;
+	/* Runtimes whose state an adapter was refused (EACCES, EPERM: nsh not
+	 * run as root): what they would have said is missing, not absent.
+	 * Their names, as runtime.name (static strings). */
+	const char *denied[8];
+	size_t n_denied;
 };
 
 /* Append a zeroed entry; the caller fills it. -ENOMEM. */
@@ -51,6 +56,9 @@ int container_list_add(struct container_list *l, struct container **ret);
 /* The entry with this ID (and containerd namespace, NULL: any) among
  * items[first..], or NULL: an adapter's "did I list it already". */
 struct container *container_list_find(struct container_list *l, size_t first, const char *ns, const char *id);
+/* Note that runtime's state could not be read for want of permission
+ * (err: the -errno of the read; anything but -EACCES/-EPERM is ignored). */
+void container_list_denied(struct container_list *l, const char *runtime, int err);
 /* Drop the last entry (an adapter that found it invalid half-way). */
 void container_list_drop_last(struct container_list *l);
 void container_list_free(struct container_list *l);

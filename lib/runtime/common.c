@@ -233,17 +233,6 @@ bool container_id_is_hex64(const char *s)
 	return n == 64;
 }
 
-static bool is_dir_entry(int dfd, const struct dirent *de)
-{
-	struct stat st;
-
-	if (de->d_type == DT_DIR)
-		return true;
-	if (de->d_type != DT_UNKNOWN)
-		return false;
-	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-}
-
 int cgroup_scan_containers(const struct host *h, const char *parent, const char *prefix, const char *suffix,
 			   int (*fn)(const char *id, const char *dir, const char *path, void *userdata),
 			   void *userdata)
@@ -283,7 +272,7 @@ int cgroup_scan_containers(const struct host *h, const char *parent, const char 
 			continue;
 		memcpy(id, de->d_name + pl, n - pl - sl);
 		id[n - pl - sl] = '\0';
-		if (!container_id_is_hex64(id) || !is_dir_entry(dirfd(d), de))
+		if (!container_id_is_hex64(id) || !dirent_is_dir(dirfd(d), de))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", parent, de->d_name) >= (int)sizeof(path) ||
 		    snprintf(dir, sizeof(dir), "%s%s", mount, path) >= (int)sizeof(dir))
@@ -393,7 +382,7 @@ int cgroup_tree_init_pid(const struct host *h, const char *dir, int max_depth, p
 		while (tail < CGROUP_TREE_MAX_DIRS && (de = readdir(dd))) {
 			char *child;
 
-			if (de->d_name[0] == '.' || !is_dir_entry(dirfd(dd), de))
+			if (de->d_name[0] == '.' || !dirent_is_dir(dirfd(dd), de))
 				continue;
 			if (asprintf(&child, "%s/%s", cur, de->d_name) < 0) {
 				r = -ENOMEM;

@@ -240,16 +240,6 @@ static int list_add(struct kubepods_list *l, const struct kubepods_ref *ref, con
 	return 0;
 }
 
-static bool is_dir_entry(int dfd, const struct dirent *de)
-{
-	if (de->d_type == DT_DIR)
-		return true;
-	if (de->d_type != DT_UNKNOWN)
-		return false;
-	struct stat st;
-	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-}
-
 struct walk {
 	const struct host *h;
 	struct kubepods_list *out;
@@ -272,7 +262,7 @@ static int walk_dir(struct walk *w, int dfd, const char *mount, const char *path
 		char child[PATH_MAX], dir[PATH_MAX];
 		struct kubepods_ref ref;
 
-		if (de->d_name[0] == '.' || !is_dir_entry(dirfd(d), de))
+		if (de->d_name[0] == '.' || !dirent_is_dir(dirfd(d), de))
 			continue;
 		if (w->budget == 0)
 			break;

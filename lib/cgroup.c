@@ -119,20 +119,29 @@ static bool v1_mount_exists(const struct host *h, const char *name)
 	return ok;
 }
 
+const struct cgroup_v1_hierarchy cgroup_v1_hierarchies[] = {
+	{ "pids", "pids" },	  { "memory", "memory" }, { "cpu,cpuacct", "cpu,cpuacct" },
+	{ "cpu", NULL },	  { "cpuacct", NULL },	  { "blkio", "blkio" },
+	{ "cpuset", "cpuset" },	  { "systemd", "name=systemd" }, { "unified", NULL },
+};
+const size_t cgroup_v1_n_hierarchies = ARRAY_SIZE(cgroup_v1_hierarchies);
+
 void cgroup_from_path(const struct host *h, const char *path, struct cgroup_paths *ret)
 {
-	static const char *const v1[] = { "pids", "memory", "cpu,cpuacct", "blkio", "cpuset", "name=systemd" };
 	memset(ret, 0, sizeof(*ret));
 	if (h->cgroup_version == 2) {
 		ret->has_unified = true;
 		copy_str(ret->unified, sizeof(ret->unified), path);
 		return;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(v1); i++) {
-		copy_str(ret->v1[i].controllers, sizeof(ret->v1[i].controllers), v1[i]);
-		copy_str(ret->v1[i].path, sizeof(ret->v1[i].path), path);
+	for (size_t i = 0; i < cgroup_v1_n_hierarchies && ret->n_v1 < CG_V1_MAX; i++) {
+		const char *ctl = cgroup_v1_hierarchies[i].controllers;
+		if (!ctl)
+			continue;
+		struct cgroup_v1 *v = &ret->v1[ret->n_v1++];
+		copy_str(v->controllers, sizeof(v->controllers), ctl);
+		copy_str(v->path, sizeof(v->path), path);
 	}
-	ret->n_v1 = ARRAY_SIZE(v1);
 	/* A hybrid host's unified tree mirrors the cgroups (systemd, LXC and
 	 * runc make them there too): its pressure files are the cgroup's. */
 	if (v1_mount_exists(h, "unified")) {

@@ -622,10 +622,9 @@ int target_resolve(const struct host *h, const char *spec, struct target *ret,
 			snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", s.value);
 			r = cgroup_dir_init_pid(h, dir, &pid);
 		} else {
-			static const char *const ctls[] = { "pids", "memory", "cpu", "cpuacct", "systemd", "unified" };
 			r = -ENOENT;
-			for (size_t i = 0; i < ARRAY_SIZE(ctls) && r < 0; i++) {
-				snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s%s", ctls[i], s.value);
+			for (size_t i = 0; i < cgroup_v1_n_hierarchies && r < 0; i++) {
+				snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s%s", cgroup_v1_hierarchies[i].mount, s.value);
 				r = cgroup_dir_init_pid(h, dir, &pid);
 			}
 		}

@@ -12,6 +12,7 @@
 
 #include "../json_util.h"
 #include "../proc.h"
+#include "../cgroup.h"
 #include "../util.h"
 
 const struct runtime *const runtimes[] = {
@@ -237,7 +238,6 @@ int cgroup_scan_containers(const struct host *h, const char *parent, const char 
 			   int (*fn)(const char *id, const char *dir, const char *path, void *userdata),
 			   void *userdata)
 {
-	static const char *const v1_mounts[] = { "pids", "memory", "cpu,cpuacct", "cpu", "systemd", "unified" };
 	char mount[64] = "/sys/fs/cgroup";
 	char full[PATH_MAX];
 	DIR *d = NULL;
@@ -249,8 +249,8 @@ int cgroup_scan_containers(const struct host *h, const char *parent, const char 
 			return r;
 		d = opendir(full);
 	} else {
-		for (size_t i = 0; i < ARRAY_SIZE(v1_mounts) && !d; i++) {
-			snprintf(mount, sizeof(mount), "/sys/fs/cgroup/%s", v1_mounts[i]);
+		for (size_t i = 0; i < cgroup_v1_n_hierarchies && !d; i++) {
+			snprintf(mount, sizeof(mount), "/sys/fs/cgroup/%s", cgroup_v1_hierarchies[i].mount);
 			r = host_path(h, full, sizeof(full), "%s%s", mount, parent);
 			if (r < 0)
 				return r;

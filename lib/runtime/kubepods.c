@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../cgroup.h"
 #include "../util.h"
 
 /* Deeper than any real cgroup path; more components is hostile. */
@@ -318,18 +319,16 @@ static int walk_mount(struct walk *w, const char *mount)
 
 int kubepods_walk(const struct host *h, struct kubepods_list *out)
 {
-	static const char *const v1[] = {
-		"/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory",	 "/sys/fs/cgroup/cpu,cpuacct",
-		"/sys/fs/cgroup/cpu",  "/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified",
-	};
 	struct walk w = { .h = h, .out = out, .budget = KUBEPODS_WALK_BUDGET };
 
 	if (h->cgroup_version == 2) {
 		int r = walk_mount(&w, "/sys/fs/cgroup");
 		return r < 0 ? r : 0;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(v1); i++) {
-		int r = walk_mount(&w, v1[i]);
+	for (size_t i = 0; i < cgroup_v1_n_hierarchies; i++) {
+		char mount[64];
+		snprintf(mount, sizeof(mount), "/sys/fs/cgroup/%s", cgroup_v1_hierarchies[i].mount);
+		int r = walk_mount(&w, mount);
 		if (r != 0)
 			return r < 0 ? r : 0;
 	}

@@ -170,8 +170,7 @@ bool container_id_is_hex64(const char *s);
 /* Find container cgroups named PREFIX<id>SUFFIX (id: 64 hex digits) directly
  * under parent, a cgroup path such as "/docker" or "/system.slice". On a v2
  * host it is looked up under /sys/fs/cgroup, on a v1 or hybrid host under the
- * first controller mount that has it (pids, memory, cpu,cpuacct, systemd,
- * unified). fn gets the ID, the cgroup's host directory (for
+ * first hierarchy of cgroup_v1_hierarchies (cgroup.h) that has it. fn gets the ID, the cgroup's host directory (for
  * cgroup_dir_init_pid) and its cgroup path ("/docker/<id>"); a negative return
  * from fn stops the scan and is returned. A missing parent is not an error
  * (common.c). */

@@ -54,12 +54,8 @@ static struct json_object *user_ns_map(const struct host *h, pid_t pid)
 
 static struct json_object *lsm_label(const struct host *h, pid_t pid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/attr/current", pid);
-	if (host_read_small(h, path, buf, sizeof(buf)) < 0)
-		return NULL;
-	buf[strcspn(buf, "\n")] = '\0';
-	return str_or_null(buf);
+	char buf[512];
+	return proc_read_lsm_label(h, pid, buf, sizeof(buf)) == 0 ? str_or_null(buf) : NULL;
 }
 
 static struct json_object *from_or_null(const char *from)

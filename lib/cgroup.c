@@ -371,22 +371,6 @@ int cgroup_memory_usage(const struct host *h, const struct cgroup_paths *p, uint
 	return cgroup_read_u64(h, dir, v2 ? "memory.current" : "memory.usage_in_bytes", ret);
 }
 
-int cgroup_count_procs(const struct host *h, const struct cgroup_paths *p, uint64_t *ret)
-{
-	char dir[PATH_MAX];
-	int r = cgroup_dir(h, p, NULL, dir, sizeof(dir));
-	if (r < 0)
-		return r;
-	pid_t *pids;
-	size_t n;
-	r = cgroup_list_procs(h, dir, true, &pids, &n);
-	if (r < 0)
-		return r;
-	free(pids);
-	*ret = n;
-	return 0;
-}
-
 int cgroup_read_parent(const struct host *h, pid_t init, struct cgroup_paths *ret)
 {
 	struct proc_stat st;

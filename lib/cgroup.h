@@ -77,8 +77,6 @@ int cgroup_list_procs(const struct host *h, const char *dir, bool recursive, pid
 int cgroup_cpu_usage_ns(const struct host *h, const struct cgroup_paths *p, uint64_t *ret);
 /* Memory charged to the cgroup (v2 memory.current, v1 memory.usage_in_bytes). */
 int cgroup_memory_usage(const struct host *h, const struct cgroup_paths *p, uint64_t *ret);
-/* Number of processes in the cgroup and below it. */
-int cgroup_count_procs(const struct host *h, const struct cgroup_paths *p, uint64_t *ret);
 
 /* Does a container's init own its cgroup in a hierarchy, or does it sit in
  * one it shares with its supervisor or the whole host (systemd-nspawn

@@ -140,16 +140,6 @@ int container_set_pod_from_annotations(struct container *c, struct json_object *
 	return 1;
 }
 
-int proc_start_time(const struct host *h, pid_t pid, uint64_t *ret)
-{
-	struct proc_stat st;
-	int r = proc_read_stat(h, pid, &st);
-	if (r < 0)
-		return r;
-	*ret = st.start_time;
-	return 0;
-}
-
 int cgroup_dir_init_pid(const struct host *h, const char *dir, pid_t *ret)
 {
 	char path[PATH_MAX];

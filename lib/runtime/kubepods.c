@@ -20,19 +20,6 @@
 /* Directories visited by one walk: far more than a node's pods. */
 #define KUBEPODS_WALK_BUDGET 100000
 
-const char *kubepods_qos_name(enum kubepods_qos qos)
-{
-	switch (qos) {
-	case KUBEPODS_GUARANTEED:
-		return "guaranteed";
-	case KUBEPODS_BURSTABLE:
-		return "burstable";
-	case KUBEPODS_BESTEFFORT:
-		return "besteffort";
-	}
-	return "unknown";
-}
-
 static int parse_qos(const char *s, size_t len, enum kubepods_qos *ret)
 {
 	if (len == strlen("burstable") && strncmp(s, "burstable", len) == 0) {

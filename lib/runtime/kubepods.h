@@ -54,7 +54,6 @@ struct kubepods_ref {
  * layout or carries an invalid UID or ID. */
 int kubepods_parse_path(const char *path, struct kubepods_ref *ret);
 
-const char *kubepods_qos_name(enum kubepods_qos qos);
 
 /* One container cgroup found by kubepods_walk. */
 struct kubepods_cgroup {

@@ -122,9 +122,6 @@ const struct runtime *runtime_by_name(const char *name);
 struct json_object;
 int container_set_pod_from_annotations(struct container *c, struct json_object *config);
 
-/* Read /proc/PID/stat of a host PID and return its start time; -ESRCH gone. */
-int proc_start_time(const struct host *h, pid_t pid, uint64_t *ret);
-
 /* The init process of a cgroup directory (host path like
  * "/sys/fs/cgroup/pids/lxc.payload.x"): among cgroup.procs, the process whose
  * innermost NSpid is 1, else the lowest PID. -ENOENT when empty. */

@@ -132,6 +132,9 @@ int cmd_pidmap(struct cmd_ctx *ctx);
 int cmd_pidstat(struct cmd_ctx *ctx);
 int cmd_ps(struct cmd_ctx *ctx);
 int cmd_shell_only(struct cmd_ctx *ctx);
+/* How to say a runtime's state was refused: "needs root to read" (then
+ * "docker's state (permission denied)"), or "cannot read" when root was. */
+const char *cmd_denied_verb(void);
 int cmd_top(struct cmd_ctx *ctx);
 
 extern const struct out_column biosnoop_columns[];

@@ -193,7 +193,7 @@ int cmd_ls(struct cmd_ctx *ctx)
 	/* Their containers show without names, pods or stopped ones. */
 	for (size_t i = 0; i < l.n_denied; i++)
 		if (!only || strcmp(only, l.denied[i]) == 0)
-			out_error("ls", "needs root to read %s's state (permission denied)", l.denied[i]);
+			out_error("ls", "%s %s's state (permission denied)", cmd_denied_verb(), l.denied[i]);
 
 	struct ls_state st = { .h = h };
 	clock_uptime(h, &st.uptime);

@@ -161,7 +161,7 @@ int dispatch_resolve(struct nsh_globals *g, const char *spec, struct target *ret
 	}
 	if (r == -TARGET_EDENIED) {
 		/* The first in priority order: running as root fixes them all. */
-		out_error(spec, "needs root to read %s's state (permission denied)", cands.denied[0]);
+		out_error(spec, "%s %s's state (permission denied)", cmd_denied_verb(), cands.denied[0]);
 		container_list_free(&cands);
 		return EXIT_FAIL;
 	}

@@ -309,7 +309,7 @@ static int collect_procs(const char *full, bool recursive, int depth, struct pid
 		return 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || !dirent_is_dir(dirfd(d), de))
 			continue;
 		char sub[PATH_MAX];
 		if (snprintf(sub, sizeof(sub), "%s/%s", full, de->d_name) >= (int)sizeof(sub))

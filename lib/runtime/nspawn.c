@@ -130,7 +130,7 @@ static int scan_mount(const struct host *h, const char *mount, size_t first,
 		char name[256], cgpath[PATH_MAX], dir[PATH_MAX], probe[PATH_MAX];
 		pid_t pid;
 
-		if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
+		if (!dirent_is_dir(dirfd(d), de) ||
 		    unit_machine_name(de->d_name, name, sizeof(name)) < 0 ||
 		    have_container(out, first, name, 0))
 			continue;
@@ -500,7 +500,7 @@ static int walk_split(const struct host *h, const char *dir, int depth, size_t *
 	if (!d)
 		return 0;
 	while (r >= 0 && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.' || !*budget)
+		if (de->d_name[0] == '.' || !*budget || !dirent_is_dir(dirfd(d), de))
 			continue;
 		(*budget)--;
 		char sub[PATH_MAX];

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../cgroup.h"
 #include "../json_util.h"
 #include "../proc.h"
-#include "../cgroup.h"
 #include "../util.h"
 
 const struct runtime *const runtimes[] = {

@@ -184,6 +184,12 @@ static int table_new(struct cmd_ctx *ctx, const char *json_name, const struct ou
 	return 0;
 }
 
+const char *cmd_denied_verb(void)
+{
+	/* Root refused (a user namespace, an LSM) needs more than root. */
+	return geteuid() == 0 ? "cannot read" : "needs root to read";
+}
+
 int cmd_shell_only(struct cmd_ctx *ctx)
 {
 	out_error(ctx->cmd->name, "only inside the shell: run 'nsh' or 'nsh TARGET', or 'nsh -c \"%s ...\"'",

@@ -15,7 +15,6 @@
 enum cmd_flags {
 	CMD_NEEDS_TARGET = 1 << 0, /* "nsh ps" without a target is a usage error */
 	CMD_HOST_OK = 1 << 1,      /* without a target it runs on the host */
-	CMD_NEEDS_ROOT = 1 << 2,
 	CMD_NO_TARGET = 1 << 3,    /* never takes a target (ls, help) */
 	CMD_RAW_ARGS = 1 << 4,     /* parses its own arguments (exec: options end at the command) */
 	CMD_EXEC_STATUS = 1 << 5,  /* exits like docker exec: 125 when nsh fails before the command runs */
@@ -157,6 +156,9 @@ int cmd_pidmap(struct cmd_ctx *ctx);
 int cmd_pidstat(struct cmd_ctx *ctx);
 int cmd_ps(struct cmd_ctx *ctx);
 int cmd_shell_only(struct cmd_ctx *ctx);
+/* How to say a runtime's state was refused: "needs root to read" (then
+ * "docker's state (permission denied)"), or "cannot read" when root was. */
+const char *cmd_denied_verb(void);
 int cmd_top(struct cmd_ctx *ctx);
 
 /* Each command's options, declared beside it; exec's and enter's are in

@@ -7,6 +7,7 @@
 #include <sys/capability.h>
 
 #include "cmds.h"
+#include "lib/cgacct.h"
 #include "lib/cgroup.h"
 #include "lib/proc.h"
 #include "lib/runtime/vm.h"
@@ -53,55 +54,32 @@ static struct json_object *user_ns_map(const struct host *h, pid_t pid)
 
 static struct json_object *lsm_label(const struct host *h, pid_t pid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/attr/current", pid);
-	if (host_read_small(h, path, buf, sizeof(buf)) < 0)
-		return NULL;
-	buf[strcspn(buf, "\n")] = '\0';
-	return str_or_null(buf);
+	char buf[512];
+	return proc_read_lsm_label(h, pid, buf, sizeof(buf)) == 0 ? str_or_null(buf) : NULL;
 }
 
-/* The limits set on the target's own cgroup (null: unlimited or unknown). */
+static struct json_object *from_or_null(const char *from)
+{
+	return from[0] ? json_object_new_string(from) : NULL;
+}
+
+/* The limits that bind the target: the tightest of its cgroup's and its
+ * ancestors' (a Kubernetes limit often sits on the pod), with the cgroup
+ * that sets each; the same reader as cgstat's and top's, so the three
+ * agree (null: no limit anywhere, or unknown). */
 static struct json_object *limits(const struct host *h, const struct target *t)
 {
 	struct json_object *o = json_object_new_object();
-	char dir[4096];
-	uint64_t quota = UINT64_MAX, period = 0, mem = UINT64_MAX, pids = UINT64_MAX;
-	bool v2 = t->cgroup_version == 2;
+	struct cg_effective e;
+	bool ok = cg_effective_limits(h, &t->cg, &e) == 0;
 
-	if (v2) {
-		if (cgroup_dir(h, &t->cg, NULL, dir, sizeof(dir)) == 0) {
-			char path[4200], buf[64];
-			snprintf(path, sizeof(path), "%s/cpu.max", dir);
-			unsigned long long q, p;
-			if (host_read_small(h, path, buf, sizeof(buf)) == 0 && sscanf(buf, "%llu %llu", &q, &p) == 2) {
-				quota = q;
-				period = p;
-			}
-			cgroup_read_u64(h, dir, "memory.max", &mem);
-			cgroup_read_u64(h, dir, "pids.max", &pids);
-		}
-	} else {
-		int64_t q = -1;
-		if (cgroup_dir(h, &t->cg, "cpu", dir, sizeof(dir)) == 0) {
-			char path[4200], buf[64];
-			snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", dir);
-			if (host_read_small(h, path, buf, sizeof(buf)) == 0 && parse_i64(buf, &q) == 0 && q > 0)
-				quota = (uint64_t)q;
-			cgroup_read_u64(h, dir, "cpu.cfs_period_us", &period);
-		}
-		if (cgroup_dir(h, &t->cg, "memory", dir, sizeof(dir)) == 0)
-			cgroup_read_u64(h, dir, "memory.limit_in_bytes", &mem);
-		if (cgroup_dir(h, &t->cg, "pids", dir, sizeof(dir)) == 0)
-			cgroup_read_u64(h, dir, "pids.max", &pids);
-		/* v1 says "no limit" with PAGE_COUNTER_MAX pages, not "max". */
-		if (mem >= (1ULL << 62))
-			mem = UINT64_MAX;
-	}
-	json_object_object_add(o, "cpu_quota",
-			       quota != UINT64_MAX && period ? json_object_new_double((double)quota / (double)period) : NULL);
-	json_object_object_add(o, "memory", mem != UINT64_MAX ? json_object_new_int64((int64_t)mem) : NULL);
-	json_object_object_add(o, "pids", pids != UINT64_MAX ? json_object_new_int64((int64_t)pids) : NULL);
+	json_object_object_add(o, "cpu_quota", ok && e.cpu_cores > 0 ? json_object_new_double(e.cpu_cores) : NULL);
+	json_object_object_add(o, "cpu_quota_from", ok ? from_or_null(e.cpu_from) : NULL);
+	json_object_object_add(o, "memory",
+			       ok && e.mem_limit != CG_NONE ? json_object_new_int64((int64_t)e.mem_limit) : NULL);
+	json_object_object_add(o, "memory_from", ok ? from_or_null(e.mem_from) : NULL);
+	json_object_object_add(o, "pids", ok && e.pids_max != CG_NONE ? json_object_new_int64((int64_t)e.pids_max) : NULL);
+	json_object_object_add(o, "pids_from", ok ? from_or_null(e.pids_from) : NULL);
 	return o;
 }
 

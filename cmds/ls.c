@@ -199,6 +199,10 @@ int cmd_ls(struct cmd_ctx *ctx)
 		return EXIT_FAIL;
 	}
 	qsort(l.items, l.n, sizeof(*l.items), cmp_container);
+	/* Their containers show without names, pods or stopped ones. */
+	for (size_t i = 0; i < l.n_denied; i++)
+		if (!only || strcmp(only, l.denied[i]) == 0)
+			out_error("ls", "%s %s's state (permission denied)", cmd_denied_verb(), l.denied[i]);
 
 	struct ls_state st = { .h = h };
 	clock_uptime(h, &st.uptime);

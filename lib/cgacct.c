@@ -1519,11 +1519,6 @@ void cg_reader_close(struct cg_reader *rd)
 	rd->blob = NULL;
 }
 
-int cg_sample_read(const struct host *h, const struct cgroup_paths *p, struct cg_sample *ret)
-{
-	return cg_sample_read_some(h, p, CG_WANT_ALL, ret);
-}
-
 int cg_sample_read_some(const struct host *h, const struct cgroup_paths *p, unsigned wanted, struct cg_sample *ret)
 {
 	struct cg_reader rd;

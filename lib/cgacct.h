@@ -100,15 +100,12 @@ struct cg_sample {
 	unsigned want; /* what cg_sample_read_some was asked for */
 };
 
-/* Read everything for a process's cgroups (struct cgroup_paths from
- * /proc/PID/cgroup or cgroup_from_path), through the host root. Returns 0
- * even when fields are unavailable (see why); -errno only when nothing at
- * all could be read (the cgroup is gone: -ENOENT). */
-int cg_sample_read(const struct host *h, const struct cgroup_paths *p, struct cg_sample *ret);
-
-/* The same, reading only the fields in want (bits 1 << CG_F_*): a table
- * of a hundred containers needs a few files each, not thirty. The others
- * say "not read". */
+/* Read a process's cgroups (struct cgroup_paths from /proc/PID/cgroup or
+ * cgroup_from_path), through the host root: the fields in want (bits
+ * 1 << CG_F_*, CG_WANT_ALL: everything; a table of a hundred containers
+ * needs a few files each, not thirty); the others say "not read". Returns
+ * 0 even when fields are unavailable (see why); -errno only when nothing
+ * at all could be read (the cgroup is gone: -ENOENT). */
 int cg_sample_read_some(const struct host *h, const struct cgroup_paths *p, unsigned want, struct cg_sample *ret);
 
 /* A cgroup sampled again and again (cgstat, top): where its directories

@@ -119,20 +119,29 @@ static bool v1_mount_exists(const struct host *h, const char *name)
 	return ok;
 }
 
+const struct cgroup_v1_hierarchy cgroup_v1_hierarchies[] = {
+	{ "pids", "pids" },	  { "memory", "memory" }, { "cpu,cpuacct", "cpu,cpuacct" },
+	{ "cpu", NULL },	  { "cpuacct", NULL },	  { "blkio", "blkio" },
+	{ "cpuset", "cpuset" },	  { "systemd", "name=systemd" }, { "unified", NULL },
+};
+const size_t cgroup_v1_n_hierarchies = ARRAY_SIZE(cgroup_v1_hierarchies);
+
 void cgroup_from_path(const struct host *h, const char *path, struct cgroup_paths *ret)
 {
-	static const char *const v1[] = { "pids", "memory", "cpu,cpuacct", "blkio", "cpuset", "name=systemd" };
 	memset(ret, 0, sizeof(*ret));
 	if (h->cgroup_version == 2) {
 		ret->has_unified = true;
 		copy_str(ret->unified, sizeof(ret->unified), path);
 		return;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(v1); i++) {
-		copy_str(ret->v1[i].controllers, sizeof(ret->v1[i].controllers), v1[i]);
-		copy_str(ret->v1[i].path, sizeof(ret->v1[i].path), path);
+	for (size_t i = 0; i < cgroup_v1_n_hierarchies && ret->n_v1 < CG_V1_MAX; i++) {
+		const char *ctl = cgroup_v1_hierarchies[i].controllers;
+		if (!ctl)
+			continue;
+		struct cgroup_v1 *v = &ret->v1[ret->n_v1++];
+		copy_str(v->controllers, sizeof(v->controllers), ctl);
+		copy_str(v->path, sizeof(v->path), path);
 	}
-	ret->n_v1 = ARRAY_SIZE(v1);
 	/* A hybrid host's unified tree mirrors the cgroups (systemd, LXC and
 	 * runc make them there too): its pressure files are the cgroup's. */
 	if (v1_mount_exists(h, "unified")) {
@@ -300,7 +309,7 @@ static int collect_procs(const char *full, bool recursive, int depth, struct pid
 		return 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || !dirent_is_dir(dirfd(d), de))
 			continue;
 		char sub[PATH_MAX];
 		if (snprintf(sub, sizeof(sub), "%s/%s", full, de->d_name) >= (int)sizeof(sub))
@@ -360,22 +369,6 @@ int cgroup_memory_usage(const struct host *h, const struct cgroup_paths *p, uint
 	if (r < 0)
 		return r;
 	return cgroup_read_u64(h, dir, v2 ? "memory.current" : "memory.usage_in_bytes", ret);
-}
-
-int cgroup_count_procs(const struct host *h, const struct cgroup_paths *p, uint64_t *ret)
-{
-	char dir[PATH_MAX];
-	int r = cgroup_dir(h, p, NULL, dir, sizeof(dir));
-	if (r < 0)
-		return r;
-	pid_t *pids;
-	size_t n;
-	r = cgroup_list_procs(h, dir, true, &pids, &n);
-	if (r < 0)
-		return r;
-	free(pids);
-	*ret = n;
-	return 0;
 }
 
 int cgroup_read_parent(const struct host *h, pid_t init, struct cgroup_paths *ret)

@@ -16,6 +16,20 @@ struct cgroup_v1 {
 	char path[CG_PATH_MAX];
 };
 
+/* The v1 hierarchies nsh knows, in the order a cgroup path is looked for
+ * in them (the first that has it serves): mount is the directory under
+ * /sys/fs/cgroup; controllers, as /proc/PID/cgroup names the hierarchy, or
+ * NULL for a directory that is another's alias (cpu and cpuacct: symlinks
+ * to cpu,cpuacct on most distributions, hierarchies of their own on some)
+ * or the hybrid host's unified tree. The one list: runtimes' cgroup scans,
+ * the kubepods walk, cgroup: targets and cgroup_from_path use it. */
+struct cgroup_v1_hierarchy {
+	const char *mount;
+	const char *controllers;
+};
+extern const struct cgroup_v1_hierarchy cgroup_v1_hierarchies[];
+extern const size_t cgroup_v1_n_hierarchies;
+
 struct cgroup_paths {
 	bool has_unified;
 	char unified[CG_PATH_MAX]; /* the "0::" line */
@@ -63,8 +77,6 @@ int cgroup_list_procs(const struct host *h, const char *dir, bool recursive, pid
 int cgroup_cpu_usage_ns(const struct host *h, const struct cgroup_paths *p, uint64_t *ret);
 /* Memory charged to the cgroup (v2 memory.current, v1 memory.usage_in_bytes). */
 int cgroup_memory_usage(const struct host *h, const struct cgroup_paths *p, uint64_t *ret);
-/* Number of processes in the cgroup and below it. */
-int cgroup_count_procs(const struct host *h, const struct cgroup_paths *p, uint64_t *ret);
 
 /* Does a container's init own its cgroup in a hierarchy, or does it sit in
  * one it shares with its supervisor or the whole host (systemd-nspawn

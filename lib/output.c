@@ -455,6 +455,15 @@ static int print_text(struct out_table *t)
 {
 	if (t->fixed)
 		return print_fixed(t);
+	/* libsmartcols prints nothing at all for a table without lines: the
+	 * header alone says "none", as docker ps and ps(1) do. Each column is
+	 * as wide as its name then, with libsmartcols' one-space separator. */
+	if (t->n_rows == 0) {
+		for (size_t k = 0; k < t->n_order; k++)
+			fprintf(t->o.out, "%s%s", k ? " " : "", t->cols[t->order[k]].name);
+		fputc('\n', t->o.out);
+		return ferror(t->o.out) ? -EIO : 0;
+	}
 	/* libsmartcols measures cells with mbrtowc and loops forever on a
 	 * non-ASCII byte in the C locale (nsh never calls setlocale). The
 	 * cells are valid UTF-8 after out_escape: measure them as UTF-8, and

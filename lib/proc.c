@@ -342,6 +342,45 @@ int proc_read_cmdline(const struct host *h, pid_t pid, char *buf, size_t size)
 	return 0;
 }
 
+static int read_nul_file(const struct host *h, pid_t pid, const char *name, size_t max, char **ret,
+			 size_t *ret_len)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	int r = host_read_file(h, path, max, ret, ret_len);
+	return r == -ENOENT ? -ESRCH : r;
+}
+
+int proc_read_argv(const struct host *h, pid_t pid, size_t max, char **ret, size_t *ret_len)
+{
+	return read_nul_file(h, pid, "cmdline", max, ret, ret_len);
+}
+
+int proc_read_environ(const struct host *h, pid_t pid, size_t max, char **ret, size_t *ret_len)
+{
+	return read_nul_file(h, pid, "environ", max, ret, ret_len);
+}
+
+size_t proc_split_nul(char *buf, size_t len, char **ret, size_t max)
+{
+	size_t n = 0;
+	/* The buffer is NUL-terminated past len: strlen stops there. */
+	for (size_t off = 0; off < len && n < max; off += strlen(buf + off) + 1)
+		ret[n++] = buf + off;
+	return n;
+}
+
+int proc_read_lsm_label(const struct host *h, pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/attr/current", pid);
+	int r = host_read_small(h, path, buf, size);
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
 static int cmp_pid(const void *a, const void *b)
 {
 	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;

@@ -69,6 +69,24 @@ int proc_list_tids(const struct host *h, pid_t pid, pid_t **ret, size_t *ret_n);
  * threads. */
 int proc_read_cmdline(const struct host *h, pid_t pid, char *buf, size_t size);
 
+/* A process's argv (/proc/PID/cmdline) and environment (/proc/PID/environ)
+ * as the kernel gives them: NUL-separated strings, len bytes, in a heap
+ * buffer (NUL-terminated past len; caller frees). Bounded by max as
+ * read_fd_all is (-EFBIG); -ESRCH when the process is gone. To parse, not to show (that is
+ * proc_read_cmdline). */
+int proc_read_argv(const struct host *h, pid_t pid, size_t max, char **ret, size_t *ret_len);
+int proc_read_environ(const struct host *h, pid_t pid, size_t max, char **ret, size_t *ret_len);
+/* Point ret[0..] at the strings of such a buffer, at most max of them;
+ * returns how many. An unterminated last string (a process that rewrote
+ * its argv) ends at len. */
+size_t proc_split_nul(char *buf, size_t len, char **ret, size_t max);
+
+/* A process's LSM label (/proc/PID/attr/current) without the newline
+ * AppArmor ends it with or SELinux's NUL: "docker-default (enforce)",
+ * "system_u:system_r:container_t:s0:c1,c2". -EINVAL when no LSM gives
+ * labels, -EFBIG when it does not fit in size-1 bytes, -ESRCH gone. */
+int proc_read_lsm_label(const struct host *h, pid_t pid, char *buf, size_t size);
+
 /* MemTotal of /proc/meminfo in kB: the parser, and the host's. */
 int proc_meminfo_parse_total(const char *buf, uint64_t *ret_kb);
 int proc_read_mem_total(const struct host *h, uint64_t *ret_kb);

@@ -101,6 +101,8 @@ const char *target_strerror(int err)
 		return "container is not running";
 	case TARGET_EEXITED:
 		return "target exited";
+	case TARGET_EDENIED:
+		return "needs root to read the runtimes' state (permission denied)";
 	default:
 		return strerror(-err);
 	}
@@ -253,6 +255,16 @@ static int resolve_container(const struct host *h, const struct target_spec *s, 
 		r = list_containers(h, only, LIST_SCAN_PROC, true, &all);
 		if (r >= 0)
 			r = match_containers(s, &all, &best);
+	}
+	/* Nothing matched, but a runtime's state was unreadable: the target
+	 * may well be there, unseen. Say that rather than "no match". */
+	if (r == 0 && all.n_denied) {
+		if (ret_candidates) {
+			*ret_candidates = (struct container_list){ 0 };
+			memcpy(ret_candidates->denied, all.denied, sizeof(all.denied));
+			ret_candidates->n_denied = all.n_denied;
+		}
+		return -TARGET_EDENIED;
 	}
 	if (r == 1) {
 		*ret = best.items[0];
@@ -548,8 +560,11 @@ static int resolve_number(const struct host *h, const struct target_spec *s, str
 {
 	int r = resolve_container(h, s, &t->c, ret_candidates);
 	bool is_pid = pid_exists(h, s->pid);
-	if (r == -TARGET_ENOMATCH && is_pid)
+	if ((r == -TARGET_ENOMATCH || r == -TARGET_EDENIED) && is_pid) {
+		if (r == -TARGET_EDENIED && ret_candidates)
+			container_list_free(ret_candidates);
 		return resolve_pid(h, s->pid, t);
+	}
 	if (r == 0 && is_pid) {
 		if (ret_candidates) {
 			struct container *c;
@@ -601,10 +616,9 @@ int target_resolve(const struct host *h, const char *spec, struct target *ret,
 			snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", s.value);
 			r = cgroup_dir_init_pid(h, dir, &pid);
 		} else {
-			static const char *const ctls[] = { "pids", "memory", "cpu", "cpuacct", "systemd", "unified" };
 			r = -ENOENT;
-			for (size_t i = 0; i < ARRAY_SIZE(ctls) && r < 0; i++) {
-				snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s%s", ctls[i], s.value);
+			for (size_t i = 0; i < cgroup_v1_n_hierarchies && r < 0; i++) {
+				snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s%s", cgroup_v1_hierarchies[i].mount, s.value);
 				r = cgroup_dir_init_pid(h, dir, &pid);
 			}
 		}

@@ -60,10 +60,13 @@ enum target_error {
 	TARGET_EAMBIGUOUS,       /* several match: see ret_candidates */
 	TARGET_ENOTRUNNING,      /* matches a container that is not running */
 	TARGET_EEXITED,          /* the target's init exited (or its PID was reused) */
+	TARGET_EDENIED,          /* nothing matches, and a runtime's state was unreadable (not root) */
 };
 
 /* Resolve spec. On -TARGET_EAMBIGUOUS, *ret_candidates (if non-NULL) gets
- * the matching containers (caller frees with container_list_free). */
+ * the matching containers (caller frees with container_list_free); on
+ * -TARGET_EDENIED, an empty list whose denied[] names the runtimes whose
+ * state could not be read. */
 int target_resolve(const struct host *h, const char *spec, struct target *ret,
 		   struct container_list *ret_candidates);
 

@@ -156,6 +156,12 @@ int dispatch_resolve(struct nsh_globals *g, const char *spec, struct target *ret
 		container_list_free(&cands);
 		return EXIT_FAIL;
 	}
+	if (r == -TARGET_EDENIED) {
+		/* The first in priority order: running as root fixes them all. */
+		out_error(spec, "%s %s's state (permission denied)", cmd_denied_verb(), cands.denied[0]);
+		container_list_free(&cands);
+		return EXIT_FAIL;
+	}
 	if (r == -EINVAL) {
 		out_error(spec, "not a valid target (see 'nsh help')");
 		return EXIT_USAGE;
@@ -231,10 +237,6 @@ static int run_command(struct nsh_globals *g, const char *target_spec, struct ta
 		r = cmd_bpf_ready(c);
 		if (r != EXIT_OK)
 			return r;
-	}
-	if ((c->flags & CMD_NEEDS_ROOT) && geteuid() != 0) {
-		out_error(c->name, "needs root: run as root");
-		return EXIT_FAIL;
 	}
 
 	struct target t;

@@ -56,11 +56,6 @@ void log_close(struct nsh_log *l)
 	free(l);
 }
 
-const char *log_path(const struct nsh_log *l)
-{
-	return l->path;
-}
-
 /* Copy what arrives on the two pipes to the real stdout/stderr and into
  * the memfds (each up to CAPTURE_MAX, then only counted) until both close. */
 static _Noreturn void tee_main(int in_out, int in_err, int real_out, int real_err, int mem_out, int mem_err)

@@ -15,7 +15,6 @@ struct nsh_log;
 /* Open (create 0600, append, never through a symlink). -errno. */
 int log_open(const char *path, struct nsh_log **ret);
 void log_close(struct nsh_log *l);
-const char *log_path(const struct nsh_log *l);
 
 struct log_capture {
 	bool active;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../cgroup.h"
 #include "../json_util.h"
 #include "../proc.h"
 #include "../util.h"
@@ -56,6 +57,17 @@ struct container *container_list_find(struct container_list *l, size_t first, co
 	return NULL;
 }
 
+void container_list_denied(struct container_list *l, const char *runtime, int err)
+{
+	if (err != -EACCES && err != -EPERM)
+		return;
+	for (size_t i = 0; i < l->n_denied; i++)
+		if (strcmp(l->denied[i], runtime) == 0)
+			return;
+	if (l->n_denied < ARRAY_SIZE(l->denied))
+		l->denied[l->n_denied++] = runtime;
+}
+
 void container_list_drop_last(struct container_list *l)
 {
 	if (l->n)
@@ -67,6 +79,7 @@ void container_list_free(struct container_list *l)
 	free(l->items);
 	l->items = NULL;
 	l->n = l->cap = 0;
+	l->n_denied = 0;
 }
 
 enum match_level container_match_default(const struct container *c, const char *spec)
@@ -125,16 +138,6 @@ int container_set_pod_from_annotations(struct container *c, struct json_object *
 		return 0;
 	}
 	return 1;
-}
-
-int proc_start_time(const struct host *h, pid_t pid, uint64_t *ret)
-{
-	struct proc_stat st;
-	int r = proc_read_stat(h, pid, &st);
-	if (r < 0)
-		return r;
-	*ret = st.start_time;
-	return 0;
 }
 
 int cgroup_dir_init_pid(const struct host *h, const char *dir, pid_t *ret)
@@ -221,22 +224,10 @@ bool container_id_is_hex64(const char *s)
 	return n == 64;
 }
 
-static bool is_dir_entry(int dfd, const struct dirent *de)
-{
-	struct stat st;
-
-	if (de->d_type == DT_DIR)
-		return true;
-	if (de->d_type != DT_UNKNOWN)
-		return false;
-	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-}
-
 int cgroup_scan_containers(const struct host *h, const char *parent, const char *prefix, const char *suffix,
 			   int (*fn)(const char *id, const char *dir, const char *path, void *userdata),
 			   void *userdata)
 {
-	static const char *const v1_mounts[] = { "pids", "memory", "cpu,cpuacct", "cpu", "systemd", "unified" };
 	char mount[64] = "/sys/fs/cgroup";
 	char full[PATH_MAX];
 	DIR *d = NULL;
@@ -248,8 +239,8 @@ int cgroup_scan_containers(const struct host *h, const char *parent, const char 
 			return r;
 		d = opendir(full);
 	} else {
-		for (size_t i = 0; i < ARRAY_SIZE(v1_mounts) && !d; i++) {
-			snprintf(mount, sizeof(mount), "/sys/fs/cgroup/%s", v1_mounts[i]);
+		for (size_t i = 0; i < cgroup_v1_n_hierarchies && !d; i++) {
+			snprintf(mount, sizeof(mount), "/sys/fs/cgroup/%s", cgroup_v1_hierarchies[i].mount);
 			r = host_path(h, full, sizeof(full), "%s%s", mount, parent);
 			if (r < 0)
 				return r;
@@ -271,7 +262,7 @@ int cgroup_scan_containers(const struct host *h, const char *parent, const char 
 			continue;
 		memcpy(id, de->d_name + pl, n - pl - sl);
 		id[n - pl - sl] = '\0';
-		if (!container_id_is_hex64(id) || !is_dir_entry(dirfd(d), de))
+		if (!container_id_is_hex64(id) || !dirent_is_dir(dirfd(d), de))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", parent, de->d_name) >= (int)sizeof(path) ||
 		    snprintf(dir, sizeof(dir), "%s%s", mount, path) >= (int)sizeof(dir))
@@ -381,7 +372,7 @@ int cgroup_tree_init_pid(const struct host *h, const char *dir, int max_depth, p
 		while (tail < CGROUP_TREE_MAX_DIRS && (de = readdir(dd))) {
 			char *child;
 
-			if (de->d_name[0] == '.' || !is_dir_entry(dirfd(dd), de))
+			if (de->d_name[0] == '.' || !dirent_is_dir(dirfd(dd), de))
 				continue;
 			if (asprintf(&child, "%s/%s", cur, de->d_name) < 0) {
 				r = -ENOMEM;

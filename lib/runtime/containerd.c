@@ -180,8 +180,10 @@ static int scan_namespace(const struct host *h, const char *nsdir, const char *n
 	if (host_path(h, full, sizeof(full), "%s", nsdir) < 0)
 		return 0;
 	DIR *d = opendir(full);
-	if (!d)
+	if (!d) {
+		container_list_denied(out, "containerd", -errno);
 		return 0;
+	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		char bundle[PATH_MAX];
@@ -214,8 +216,10 @@ static int scan_task_dir(const struct host *h, const char *taskdir, size_t first
 	if (host_path(h, full, sizeof(full), "%s", taskdir) < 0)
 		return 0;
 	DIR *d = opendir(full);
-	if (!d)
+	if (!d) {
+		container_list_denied(out, "containerd", -errno);
 		return 0;
+	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		char nsdir[PATH_MAX];

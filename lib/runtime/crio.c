@@ -26,18 +26,15 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "../json_util.h"
 #include "../util.h"
+#include "kubepods.h"
 
 #define STORAGE_RUNROOT "/run/containers/storage"
 #define CRIO_PRIORITY 80
-/* kubepods / QOS / pod / container */
-#define KUBEPODS_MAX_DEPTH 4
 
 struct scan {
 	const struct host *h;
@@ -146,44 +143,14 @@ static int list_bundles(struct scan *x, const char *driver)
 	return r;
 }
 
-/* "pod<uid>" (cgroupfs) or "kubepods-besteffort-pod<uid_with_underscores>.slice"
- * (systemd) to the pod UID; -EINVAL when name is no pod cgroup. */
-static int pod_uid_from_cgroup(const char *name, char *buf, size_t size)
-{
-	const char *p = NULL;
-
-	if (str_startswith(name, "pod"))
-		p = name + 3;
-	else if (str_startswith(name, "kubepods") && str_endswith(name, ".slice") && strstr(name, "-pod"))
-		p = strstr(name, "-pod") + 4;
-	if (!p)
-		return -EINVAL;
-	size_t n = strlen(p);
-	if (str_endswith(p, ".slice"))
-		n -= 6;
-	if (n == 0 || n >= size)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		char ch = p[i] == '_' ? '-' : p[i];
-		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || ch == '-'))
-			return -EINVAL;
-		buf[i] = ch;
-	}
-	buf[n] = '\0';
-	return 0;
-}
-
 /* A container cgroup found below kubepods: complete a listed container, or
  * (crio- names only) list one the bundles did not show. */
-static int found_cgroup(struct scan *x, const char *id, bool crio_name, const char *mount, const char *path,
+static int found_cgroup(struct scan *x, const char *id, bool crio_name, const char *dir, const char *path,
 			const char *pod_uid)
 {
 	struct container *c = find_listed(x, id);
-	char dir[PATH_MAX];
 
 	if (!c && (!crio_name || !container_hint_allows(x->out, id, NULL, NULL)))
-		return 0;
-	if (snprintf(dir, sizeof(dir), "%s%s", mount, path) >= (int)sizeof(dir))
 		return 0;
 	int r = container_from_cgroup(x->h, x->out, c, "crio", CRIO_PRIORITY, id, dir, path, &c);
 	if (r < 0 || !c)
@@ -193,84 +160,23 @@ static int found_cgroup(struct scan *x, const char *id, bool crio_name, const ch
 	return 0;
 }
 
-static int walk_kubepods(struct scan *x, const char *mount, const char *rel, const char *pod_uid, int depth)
-{
-	char full[PATH_MAX];
-	int r = host_path(x->h, full, sizeof(full), "%s%s", mount, rel);
-	if (r < 0)
-		return r;
-	DIR *d = opendir(full);
-	if (!d)
-		return 0;
-
-	struct dirent *de;
-	r = 0;
-	while (r >= 0 && (de = readdir(d))) {
-		const char *name = de->d_name;
-		char child[PATH_MAX], id[80], uid[64];
-
-		if (name[0] == '.' || !dirent_is_dir(dirfd(d), de))
-			continue;
-		if (snprintf(child, sizeof(child), "%s/%s", rel, name) >= (int)sizeof(child))
-			continue;
-		if (str_startswith(name, "crio-")) {
-			/* crio-<id>.scope, crio-<id>; crio-conmon-<id> fails the ID check. */
-			size_t n = strlen(name + 5);
-			if (str_endswith(name, ".scope"))
-				n -= 6;
-			if (n >= sizeof(id))
-				continue;
-			memcpy(id, name + 5, n);
-			id[n] = '\0';
-			if (container_id_is_hex64(id))
-				r = found_cgroup(x, id, true, mount, child, pod_uid);
-		} else if (container_id_is_hex64(name)) {
-			r = found_cgroup(x, name, false, mount, child, pod_uid);
-		} else if (depth < KUBEPODS_MAX_DEPTH && str_startswith(name, "pod") &&
-			   pod_uid_from_cgroup(name, uid, sizeof(uid)) == 0) {
-			r = walk_kubepods(x, mount, child, uid, depth + 1);
-		} else if (depth < KUBEPODS_MAX_DEPTH &&
-			   (str_startswith(name, "kubepods") || strcmp(name, "burstable") == 0 ||
-			    strcmp(name, "besteffort") == 0)) {
-			const char *u = pod_uid_from_cgroup(name, uid, sizeof(uid)) == 0 ? uid : pod_uid;
-			r = walk_kubepods(x, mount, child, u, depth + 1);
-		}
-	}
-	closedir(d);
-	return r;
-}
-
+/* The kubepods cgroups (kubepods_walk): crio-<id>[.scope] are CRI-O's; a
+ * bare <id> (containerd's cgroupfs naming) only completes a container the
+ * bundles named. */
 static int walk_cgroups(struct scan *x)
 {
-	static const char *const v1_mounts[] = {
-		"pids", "memory", "cpu,cpuacct", "cpu", "systemd", "unified",
-	};
-	static const char *const tops[] = { "/kubepods.slice", "/kubepods" };
-	char mount[64], full[PATH_MAX];
-
-	for (size_t i = 0; i < (x->h->cgroup_version == 2 ? 1 : ARRAY_SIZE(v1_mounts)); i++) {
-		if (x->h->cgroup_version == 2)
-			snprintf(mount, sizeof(mount), "/sys/fs/cgroup");
-		else
-			snprintf(mount, sizeof(mount), "/sys/fs/cgroup/%s", v1_mounts[i]);
-		bool any = false;
-		for (size_t t = 0; t < ARRAY_SIZE(tops); t++) {
-			struct stat st;
-			int r = host_path(x->h, full, sizeof(full), "%s%s", mount, tops[t]);
-			if (r < 0)
-				return r;
-			if (stat(full, &st) < 0 || !S_ISDIR(st.st_mode))
-				continue;
-			any = true;
-			r = walk_kubepods(x, mount, tops[t], NULL, 1);
-			if (r < 0)
-				return r;
-		}
-		/* One v1 hierarchy is enough: the kubelet creates pods in all. */
-		if (any)
-			break;
+	_cleanup_(kubepods_list_free) struct kubepods_list kl = { 0 };
+	int r = kubepods_walk(x->h, &kl);
+	if (r < 0)
+		return r == -ENOMEM ? r : 0;
+	for (size_t i = 0; i < kl.n && r >= 0; i++) {
+		const struct kubepods_cgroup *kc = &kl.items[i];
+		bool crio_name = kc->ref.runtime == KUBEPODS_RT_CRIO;
+		if ((!crio_name && kc->ref.runtime != KUBEPODS_RT_UNKNOWN) || !container_id_is_hex64(kc->ref.id))
+			continue;
+		r = found_cgroup(x, kc->ref.id, crio_name, kc->dir, kc->path, kc->ref.pod_uid);
 	}
-	return 0;
+	return r;
 }
 
 static int crio_list(const struct host *h, unsigned flags, struct container_list *out)

@@ -257,6 +257,8 @@ static int docker_list(const struct host *h, unsigned flags, struct container_li
 			}
 		}
 		closedir(d);
+	} else {
+		container_list_denied(out, "docker", -errno);
 	}
 
 	r = cgroup_scan_containers(h, "/docker", "", "", cgroup_found, &x);

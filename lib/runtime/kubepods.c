@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../cgroup.h"
 #include "../util.h"
 
 /* Deeper than any real cgroup path; more components is hostile. */
@@ -18,19 +19,6 @@
 #define KUBEPODS_MAX_DEPTH 3
 /* Directories visited by one walk: far more than a node's pods. */
 #define KUBEPODS_WALK_BUDGET 100000
-
-const char *kubepods_qos_name(enum kubepods_qos qos)
-{
-	switch (qos) {
-	case KUBEPODS_GUARANTEED:
-		return "guaranteed";
-	case KUBEPODS_BURSTABLE:
-		return "burstable";
-	case KUBEPODS_BESTEFFORT:
-		return "besteffort";
-	}
-	return "unknown";
-}
 
 static int parse_qos(const char *s, size_t len, enum kubepods_qos *ret)
 {
@@ -240,16 +228,6 @@ static int list_add(struct kubepods_list *l, const struct kubepods_ref *ref, con
 	return 0;
 }
 
-static bool is_dir_entry(int dfd, const struct dirent *de)
-{
-	if (de->d_type == DT_DIR)
-		return true;
-	if (de->d_type != DT_UNKNOWN)
-		return false;
-	struct stat st;
-	return fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-}
-
 struct walk {
 	const struct host *h;
 	struct kubepods_list *out;
@@ -272,7 +250,7 @@ static int walk_dir(struct walk *w, int dfd, const char *mount, const char *path
 		char child[PATH_MAX], dir[PATH_MAX];
 		struct kubepods_ref ref;
 
-		if (de->d_name[0] == '.' || !is_dir_entry(dirfd(d), de))
+		if (de->d_name[0] == '.' || !dirent_is_dir(dirfd(d), de))
 			continue;
 		if (w->budget == 0)
 			break;
@@ -328,18 +306,16 @@ static int walk_mount(struct walk *w, const char *mount)
 
 int kubepods_walk(const struct host *h, struct kubepods_list *out)
 {
-	static const char *const v1[] = {
-		"/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory",	 "/sys/fs/cgroup/cpu,cpuacct",
-		"/sys/fs/cgroup/cpu",  "/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified",
-	};
 	struct walk w = { .h = h, .out = out, .budget = KUBEPODS_WALK_BUDGET };
 
 	if (h->cgroup_version == 2) {
 		int r = walk_mount(&w, "/sys/fs/cgroup");
 		return r < 0 ? r : 0;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(v1); i++) {
-		int r = walk_mount(&w, v1[i]);
+	for (size_t i = 0; i < cgroup_v1_n_hierarchies; i++) {
+		char mount[64];
+		snprintf(mount, sizeof(mount), "/sys/fs/cgroup/%s", cgroup_v1_hierarchies[i].mount);
+		int r = walk_mount(&w, mount);
 		if (r != 0)
 			return r < 0 ? r : 0;
 	}

@@ -54,7 +54,6 @@ struct kubepods_ref {
  * layout or carries an invalid UID or ID. */
 int kubepods_parse_path(const char *path, struct kubepods_ref *ret);
 
-const char *kubepods_qos_name(enum kubepods_qos qos);
 
 /* One container cgroup found by kubepods_walk. */
 struct kubepods_cgroup {
@@ -70,8 +69,8 @@ struct kubepods_list {
 };
 
 /* Every container cgroup under the host's kubepods hierarchy: on cgroup v2
- * /sys/fs/cgroup/kubepods{,.slice}; on v1 (or hybrid) the first of the pids,
- * memory, cpu,cpuacct, cpu, systemd and unified hierarchies that has one.
+ * /sys/fs/cgroup/kubepods{,.slice}; on v1 (or hybrid) the first hierarchy
+ * of cgroup_v1_hierarchies (cgroup.h) that has one.
  * Bounded in depth and entries. No kubepods hierarchy: 0 and an empty list. */
 int kubepods_walk(const struct host *h, struct kubepods_list *out);
 void kubepods_list_free(struct kubepods_list *l);

@@ -227,7 +227,7 @@ static int read_candidates(const struct host *h, const char *mount, size_t mount
 	if (!d)
 		return 0;
 	while (r >= 0 && (de = readdir(d)))
-		if (str_startswith(de->d_name, PAYLOAD_PREFIX) && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN))
+		if (str_startswith(de->d_name, PAYLOAD_PREFIX) && dirent_is_dir(dirfd(d), de))
 			r = add_candidate(c, out, mount_idx, "/" PAYLOAD_PREFIX, de->d_name + strlen(PAYLOAD_PREFIX));
 	closedir(d);
 	if (r < 0 || host_path(h, full, sizeof(full), "%s/lxc", mount) < 0)
@@ -236,7 +236,7 @@ static int read_candidates(const struct host *h, const char *mount, size_t mount
 	if (!d)
 		return 0;
 	while (r >= 0 && (de = readdir(d)))
-		if (de->d_name[0] != '.' && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN))
+		if (de->d_name[0] != '.' && dirent_is_dir(dirfd(d), de))
 			r = add_candidate(c, out, mount_idx, "/lxc/", de->d_name);
 	closedir(d);
 	return r;

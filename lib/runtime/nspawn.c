@@ -130,7 +130,7 @@ static int scan_mount(const struct host *h, const char *mount, size_t first,
 		char name[256], cgpath[PATH_MAX], dir[PATH_MAX], probe[PATH_MAX];
 		pid_t pid;
 
-		if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
+		if (!dirent_is_dir(dirfd(d), de) ||
 		    unit_machine_name(de->d_name, name, sizeof(name)) < 0 ||
 		    have_container(out, first, name, 0))
 			continue;
@@ -390,19 +390,16 @@ static bool is_supervisor(const struct host *h, pid_t pid, struct proc_status *s
 static int supervisor_machine(const struct host *h, pid_t sup, struct proc_status *ret_st, char *name,
 			      size_t size, char *bundle, size_t bundle_size)
 {
-	char path[64], *argv[ARGS_MAX];
+	char *argv[ARGS_MAX];
 	_cleanup_free_ char *buf = NULL;
 	struct nspawn_args args;
 	size_t len;
-	int argc = 0;
 
 	if (!is_supervisor(h, sup, ret_st))
 		return -EINVAL;
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", sup);
-	if (host_read_file(h, path, CMDLINE_MAX, &buf, &len) < 0)
+	if (proc_read_argv(h, sup, CMDLINE_MAX, &buf, &len) < 0)
 		return -EINVAL;
-	for (size_t off = 0; off < len && argc < ARGS_MAX; off += strlen(buf + off) + 1)
-		argv[argc++] = buf + off;
+	int argc = (int)proc_split_nul(buf, len, argv, ARGS_MAX);
 	parse_args(argv, argc, &args);
 	if (machine_name(&args, name, size) < 0)
 		return -EINVAL;
@@ -503,7 +500,7 @@ static int walk_split(const struct host *h, const char *dir, int depth, size_t *
 	if (!d)
 		return 0;
 	while (r >= 0 && (de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.' || !*budget)
+		if (de->d_name[0] == '.' || !*budget || !dirent_is_dir(dirfd(d), de))
 			continue;
 		(*budget)--;
 		char sub[PATH_MAX];

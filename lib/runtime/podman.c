@@ -208,6 +208,7 @@ static int list_storage(struct scan *x, const char *driver)
 	int r = json_load_host_file(x->h, path, &all);
 	if (r == -ENOMEM)
 		return r;
+	container_list_denied(x->out, "podman", r);
 	if (r < 0 || !json_object_is_type(all, json_type_array))
 		return 0;
 

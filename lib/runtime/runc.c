@@ -263,8 +263,10 @@ static int list_root(const struct host *h, const char *runtime, const char *root
 	if (r < 0)
 		return r;
 	DIR *d = opendir(path);
-	if (!d)
+	if (!d) {
+		container_list_denied(out, runtime, -errno);
 		return 0;
+	}
 
 	struct dirent *de;
 	r = 0;

@@ -44,6 +44,11 @@ struct container_list {
 	 * an adapter may then skip the expensive reads (runc state.json is
 	 * ~30 KB of JSON) of containers that cannot match it. NULL: list all. */
 	const char *hint;
+	/* Runtimes whose state an adapter was refused (EACCES, EPERM: nsh not
+	 * run as root): what they would have said is missing, not absent.
+	 * Their names, as runtime.name (static strings). */
+	const char *denied[8];
+	size_t n_denied;
 };
 
 /* Append a zeroed entry; the caller fills it. -ENOMEM. */
@@ -51,6 +56,9 @@ int container_list_add(struct container_list *l, struct container **ret);
 /* The entry with this ID (and containerd namespace, NULL: any) among
  * items[first..], or NULL: an adapter's "did I list it already". */
 struct container *container_list_find(struct container_list *l, size_t first, const char *ns, const char *id);
+/* Note that runtime's state could not be read for want of permission
+ * (err: the -errno of the read; anything but -EACCES/-EPERM is ignored). */
+void container_list_denied(struct container_list *l, const char *runtime, int err);
 /* Drop the last entry (an adapter that found it invalid half-way). */
 void container_list_drop_last(struct container_list *l);
 void container_list_free(struct container_list *l);
@@ -114,9 +122,6 @@ const struct runtime *runtime_by_name(const char *name);
 struct json_object;
 int container_set_pod_from_annotations(struct container *c, struct json_object *config);
 
-/* Read /proc/PID/stat of a host PID and return its start time; -ESRCH gone. */
-int proc_start_time(const struct host *h, pid_t pid, uint64_t *ret);
-
 /* The init process of a cgroup directory (host path like
  * "/sys/fs/cgroup/pids/lxc.payload.x"): among cgroup.procs, the process whose
  * innermost NSpid is 1, else the lowest PID. -ENOENT when empty. */
@@ -162,8 +167,7 @@ bool container_id_is_hex64(const char *s);
 /* Find container cgroups named PREFIX<id>SUFFIX (id: 64 hex digits) directly
  * under parent, a cgroup path such as "/docker" or "/system.slice". On a v2
  * host it is looked up under /sys/fs/cgroup, on a v1 or hybrid host under the
- * first controller mount that has it (pids, memory, cpu,cpuacct, systemd,
- * unified). fn gets the ID, the cgroup's host directory (for
+ * first hierarchy of cgroup_v1_hierarchies (cgroup.h) that has it. fn gets the ID, the cgroup's host directory (for
  * cgroup_dir_init_pid) and its cgroup path ("/docker/<id>"); a negative return
  * from fn stops the scan and is returned. A missing parent is not an error
  * (common.c). */

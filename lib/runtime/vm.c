@@ -41,7 +41,6 @@ static enum vm_hypervisor host_hypervisor(const struct host *h, pid_t pid)
 
 int vm_read_config(const struct host *h, pid_t pid, struct vm_config *ret)
 {
-	char path[64];
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 	struct proc_stat st;
@@ -52,10 +51,9 @@ int vm_read_config(const struct host *h, pid_t pid, struct vm_config *ret)
 	enum vm_hypervisor hv = host_hypervisor(h, pid);
 	if (hv == VM_NONE)
 		return -EINVAL;
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	r = host_read_file(h, path, CMDLINE_MAX, &buf, &len);
+	r = proc_read_argv(h, pid, CMDLINE_MAX, &buf, &len);
 	if (r < 0)
-		return r == -ENOENT ? -ESRCH : r;
+		return r;
 	r = vm_cmdline_parse(buf, len, st.comm, ret);
 	/* argv[0] naming another hypervisor than the binary is a lie */
 	if (r == 0 && ret->hv != hv)

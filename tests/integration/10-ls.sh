@@ -80,6 +80,14 @@ for l in "${T_LABELS[@]}"; do
 	assert_contains "$T_OUT" " ${T_PID[$l]} " "text ls row for $l"
 done
 
+t_begin "ls on a host with no containers prints the header"
+empty=$T_REPO/tests/fixtures/hosts/empty
+assert_exit 0 nsh --host-root "$empty" ls
+assert_eq "ID NAME RUNTIME POD PID PROCS CPU% MEM STATE" \
+	"$(tr -s ' ' <<<"$T_OUT" | sed 's/^ //; s/ $//')" "the header alone"
+run_json --host-root "$empty" ls --json
+assert_eq 0 "$(q '.targets | length')" "no targets"
+
 t_begin "ls -o ID,PID"
 assert_exit 0 nsh ls -o ID,PID
 assert_eq "ID PID" "$(head -n 1 <<<"$T_OUT" | tr -s ' ' | sed 's/^ //; s/ $//')" "header"

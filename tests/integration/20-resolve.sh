@@ -134,3 +134,21 @@ run_json podman:nsht-dup info --json
 assert_eq "$ppid" "$(q .pid)" "podman:nsht-dup"
 docker rm -f nsht-dup >/dev/null 2>&1 || true
 podman rm -f -t 0 nsht-dup >/dev/null 2>&1 || true
+
+# Run by a user who cannot read docker's state (/var/lib/docker is root's),
+# nsh says so instead of "no match", and ls says what it could not read.
+# Whether nobody can read it is the kernel's answer, not nsh's.
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+t_begin "an unprivileged user is told docker's state needs root"
+if as_nobody ls /var/lib/docker/containers >/dev/null 2>&1; then
+	assert_eq "/var/lib/docker/containers unreadable by uid 65534" "readable" "precondition"
+fi
+for spec in "docker:$DOCKER_WEB1_NAME" "$DOCKER_WEB1_NAME"; do
+	assert_exit 1 as_nobody timeout -k 5 30 "$NSH" "$spec" ps
+	assert_eq "nsh: $spec: needs root to read docker's state (permission denied)" "$T_ERR" "message for $spec"
+done
+
+t_begin "ls as an unprivileged user notes the state it could not read"
+assert_exit 0 as_nobody timeout -k 5 30 "$NSH" ls
+grep -qxF "nsh: ls: needs root to read docker's state (permission denied)" <<<"$T_ERR" ||
+	assert_eq "nsh: ls: needs root to read docker's state (permission denied)" "$T_ERR" "stderr"

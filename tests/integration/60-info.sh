@@ -30,3 +30,27 @@ done
 t_begin "info --json: the k8s container's cgroup is its kubepods path"
 run_json "k8s:$K8S_POD_NAMESPACE/$K8S_POD_NAME/$K8S_CONTAINER_NAME" info --json
 assert_contains "$(q .cgroup.path)" "$K8S_CGROUP" "kubepods cgroup"
+
+# A limit set on the pod, not on the container: info, cgstat and top must all
+# report it (the effective limit), and name the pod's cgroup as its source.
+# The value is the kernel's: what it reads back after the write (it rounds
+# to pages). The pod's own limit is put back when the suite exits.
+t_begin "info, cgstat, top: the k8s pod's memory limit, and the pod as its source"
+pod_cg=${K8S_CGROUP%/*}
+pod_lim=/sys/fs/cgroup/memory$pod_cg/memory.limit_in_bytes
+[[ $hv == 2 ]] && pod_lim=/sys/fs/cgroup$pod_cg/memory.max
+pod_lim_was=$(cat "$pod_lim")
+trap 'T_RC_SAVE=$?; set +e; echo "$pod_lim_was" >"$pod_lim" 2>/dev/null; (exit "$T_RC_SAVE"); _t_exit' EXIT
+echo $((256 * 1024 * 1024 + 123)) >"$pod_lim"
+want=$(cat "$pod_lim")
+k8s="k8s:$K8S_POD_NAMESPACE/$K8S_POD_NAME/$K8S_CONTAINER_NAME"
+run_json "$k8s" info --json
+assert_eq "$want" "$(q .limits.memory)" "info .limits.memory"
+assert_eq "$pod_cg" "$(q .limits.memory_from)" "info .limits.memory_from"
+run_json "$k8s" cgstat 0 --json
+assert_eq "$want" "$(q .memory.limit)" "cgstat .memory.limit"
+assert_eq "$pod_cg" "$(q .memory.limit_from)" "cgstat .memory.limit_from"
+run_json "$k8s" top -b -n 1 --json
+assert_eq "$want" "$(q .container.memory.limit)" "top .container.memory.limit"
+assert_eq "$pod_cg" "$(q .container.memory.limit_from)" "top .container.memory.limit_from"
+echo "$pod_lim_was" >"$pod_lim"

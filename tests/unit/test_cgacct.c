@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Cgroup accounting: every parser on good, sentinel, huge, missing-key and
- * garbage input; cg_sample_read and cg_effective_limits on the four
+ * garbage input; cg_sample_read_some and cg_effective_limits on the four
  * hosts/cgstat-* fixture hosts (see tests/fixtures/README), with the
  * expected numbers read from the fixture files here, independently of
  * lib/cgacct.c; and the reasons given for what cannot be read. */
@@ -508,7 +508,7 @@ static void v2_systemd_container(void **state)
 	fixture_host(&h, V2S);
 	assert_int_equal(h.cgroup_version, 2);
 	paths_of(&h, 4242, &p);
-	assert_int_equal(cg_sample_read(&h, &p, &s), 0);
+	assert_int_equal(cg_sample_read_some(&h, &p, CG_WANT_ALL, &s), 0);
 	assert_int_equal(s.version, 2);
 	assert_true(timespec_set(&s.when));
 	for (int i = 0; i < CG_F_COUNT; i++)
@@ -582,7 +582,7 @@ static void v2_systemd_pod(void **state)
 	char f[2048];
 	fixture_host(&h, V2S);
 	cgroup_from_path(&h, V2S_POD, &p);
-	assert_int_equal(cg_sample_read(&h, &p, &s), 0);
+	assert_int_equal(cg_sample_read_some(&h, &p, CG_WANT_ALL, &s), 0);
 	snprintf(f, sizeof(f), "%s/cpu.stat", d);
 	assert_int_equal(s.nr_periods, fkey(V2S, f, "nr_periods"));
 	assert_int_equal(s.nr_throttled, fkey(V2S, f, "nr_throttled"));
@@ -621,7 +621,7 @@ static void v2_systemd_root(void **state)
 	struct cg_sample s;
 	fixture_host(&h, V2S);
 	cgroup_from_path(&h, "/", &p);
-	assert_int_equal(cg_sample_read(&h, &p, &s), 0);
+	assert_int_equal(cg_sample_read_some(&h, &p, CG_WANT_ALL, &s), 0);
 	assert_why(&s, CG_F_CPU_QUOTA, NULL);
 	assert_true(s.quota_us == CG_NONE);
 	assert_int_equal(s.period_us, 100000);
@@ -730,7 +730,7 @@ static void v2_gone(void **state)
 	struct cg_sample before = s;
 	fixture_host(&h, V2S);
 	cgroup_from_path(&h, V2S_POD "/cri-containerd-gone.scope", &p);
-	assert_int_equal(cg_sample_read(&h, &p, &s), -ENOENT);
+	assert_int_equal(cg_sample_read_some(&h, &p, CG_WANT_ALL, &s), -ENOENT);
 	assert_memory_equal(&s, &before, sizeof(s));
 	assert_int_equal(cg_effective_limits(&h, &p, &e), -ENOENT);
 }
@@ -746,7 +746,7 @@ static void v2_cgroupfs(void **state)
 	const char *d = "/sys/fs/cgroup" V2C_CTR;
 	fixture_host(&h, V2C);
 	paths_of(&h, 5151, &p);
-	assert_int_equal(cg_sample_read(&h, &p, &s), 0);
+	assert_int_equal(cg_sample_read_some(&h, &p, CG_WANT_ALL, &s), 0);
 	assert_int_equal(s.version, 2);
 	assert_int_equal(s.quota_us, 25000);
 	assert_int_equal(s.mem_limit, fnum(V2C, pj(d, "memory.max")));
@@ -801,7 +801,7 @@ static void v1_sample(void **state)
 	fixture_host(&h, V1);
 	assert_int_equal(h.cgroup_version, 1);
 	paths_of(&h, 3131, &p);
-	assert_int_equal(cg_sample_read(&h, &p, &s), 0);
+	assert_int_equal(cg_sample_read_some(&h, &p, CG_WANT_ALL, &s), 0);
 	assert_int_equal(s.version, 1);
 	assert_true(timespec_set(&s.when));
 
@@ -981,7 +981,7 @@ static void v1_effective(void **state)
 
 	cgroup_from_path(&h, "/docker/gone", &p);
 	struct cg_sample s;
-	assert_int_equal(cg_sample_read(&h, &p, &s), -ENOENT);
+	assert_int_equal(cg_sample_read_some(&h, &p, CG_WANT_ALL, &s), -ENOENT);
 	assert_int_equal(cg_effective_limits(&h, &p, &e), -ENOENT);
 }
 
@@ -995,7 +995,7 @@ static void v1_not_visible(void **state)
 	struct cg_sample s;
 	fixture_host(&h, V1);
 	assert_int_equal(cgroup_parse_proc("8:pids:/../../docker/x\n4:memory:" V1_CTR "\n", &p), 0);
-	assert_int_equal(cg_sample_read(&h, &p, &s), 0);
+	assert_int_equal(cg_sample_read_some(&h, &p, CG_WANT_ALL, &s), 0);
 	assert_why(&s, CG_F_PIDS, "pids cgroup not visible (outside our cgroup namespace)");
 	assert_why(&s, CG_F_MEM, NULL);
 	assert_why(&s, CG_F_CPU, "cpuacct cgroup not visible (outside our cgroup namespace)");
@@ -1006,7 +1006,7 @@ static void v1_not_visible(void **state)
 static void check_hybrid(const struct host *h, const struct cgroup_paths *p)
 {
 	struct cg_sample s;
-	assert_int_equal(cg_sample_read(h, p, &s), 0);
+	assert_int_equal(cg_sample_read_some(h, p, CG_WANT_ALL, &s), 0);
 	assert_int_equal(s.version, 1);
 	const char *cc = "/sys/fs/cgroup/cpu,cpuacct" HY_CTR;
 	const char *mem = "/sys/fs/cgroup/memory" HY_CTR;
@@ -1164,7 +1164,7 @@ static void permission(void **state)
 	const cap_value_t dac[] = { CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH };
 	assert_int_equal(cap_set_flag(dropped, CAP_EFFECTIVE, 2, dac, CAP_CLEAR), 0);
 	assert_int_equal(cap_set_proc(dropped), 0);
-	int r = cg_sample_read(&h, &p, &s);
+	int r = cg_sample_read_some(&h, &p, CG_WANT_ALL, &s);
 	assert_int_equal(cap_set_proc(saved), 0);
 	cap_free(dropped);
 	cap_free(saved);
@@ -1199,7 +1199,7 @@ static void long_cpuset(void **state)
 	struct cg_sample s;
 	assert_int_equal(host_init(&h, root), 0);
 	cgroup_from_path(&h, "/a", &p);
-	assert_int_equal(cg_sample_read(&h, &p, &s), 0);
+	assert_int_equal(cg_sample_read_some(&h, &p, CG_WANT_ALL, &s), 0);
 	assert_why(&s, CG_F_CPUSET, NULL);
 	assert_int_equal(s.cpuset_ncpus, 1000);
 	size_t n = strlen(s.cpuset);

@@ -108,9 +108,6 @@ static void test_parse_valid(void **state)
 		assert_string_equal(ref.pod_uid, cases[i].uid);
 		assert_string_equal(ref.id, cases[i].id);
 	}
-	assert_string_equal(kubepods_qos_name(KUBEPODS_GUARANTEED), "guaranteed");
-	assert_string_equal(kubepods_qos_name(KUBEPODS_BURSTABLE), "burstable");
-	assert_string_equal(kubepods_qos_name(KUBEPODS_BESTEFFORT), "besteffort");
 }
 
 static void test_parse_invalid(void **state)

@@ -198,6 +198,76 @@ static void ns_links(void **state)
 	assert_int_equal(ns_parse_link("pid:4026531836", "pid", &ino), -EINVAL);
 }
 
+/* argv and environ: the kernel's bytes, split on NULs. */
+static void argv_and_environ(void **state)
+{
+	(void)state;
+	struct host h;
+	fixture_host(&h, "hosts/proc-readers");
+	size_t want_len, len, n;
+	char *want = fixture_read("hosts/proc-readers/proc/100/cmdline", &want_len);
+	char *buf = NULL, *v[8];
+
+	assert_int_equal(proc_read_argv(&h, 100, 4096, &buf, &len), 0);
+	assert_int_equal(len, want_len);
+	assert_memory_equal(buf, want, len);
+	n = proc_split_nul(buf, len, v, 8);
+	assert_int_equal(n, 5);
+	assert_string_equal(v[0], want);
+	assert_string_equal(v[4], want + want_len - strlen("512") - 1);
+	/* At most max pointers. */
+	assert_int_equal(proc_split_nul(buf, len, v, 2), 2);
+	free(buf);
+	free(want);
+
+	/* No final NUL: the last string ends at len. */
+	want = fixture_read("hosts/proc-readers/proc/101/cmdline", &want_len);
+	assert_int_equal(proc_read_argv(&h, 101, 4096, &buf, &len), 0);
+	assert_int_equal(proc_split_nul(buf, len, v, 8), 1);
+	assert_string_equal(v[0], want);
+	free(buf);
+	free(want);
+
+	want = fixture_read("hosts/proc-readers/proc/100/environ", &want_len);
+	assert_int_equal(proc_read_environ(&h, 100, 4096, &buf, &len), 0);
+	assert_int_equal(len, want_len);
+	n = proc_split_nul(buf, len, v, 8);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[1], want + strlen(want) + 1);
+	free(buf);
+	free(want);
+	assert_int_equal(proc_read_environ(&h, 101, 4096, &buf, &len), 0);
+	assert_int_equal(len, 0);
+	assert_int_equal(proc_split_nul(buf, len, v, 8), 0);
+	free(buf);
+
+	/* A process that is gone. */
+	assert_int_equal(proc_read_argv(&h, 999, 4096, &buf, &len), -ESRCH);
+	assert_int_equal(proc_read_environ(&h, 999, 4096, &buf, &len), -ESRCH);
+}
+
+/* The label without AppArmor's newline or SELinux's NUL. */
+static void lsm_labels(void **state)
+{
+	(void)state;
+	struct host h;
+	fixture_host(&h, "hosts/proc-readers");
+	char label[256];
+	char *want = fixture_read("hosts/proc-readers/proc/100/attr/current", NULL);
+	want[strcspn(want, "\n")] = '\0';
+	assert_int_equal(proc_read_lsm_label(&h, 100, label, sizeof(label)), 0);
+	assert_string_equal(label, want);
+	free(want);
+	want = fixture_read("hosts/proc-readers/proc/101/attr/current", NULL);
+	assert_int_equal(proc_read_lsm_label(&h, 101, label, sizeof(label)), 0);
+	assert_string_equal(label, want);
+	assert_int_equal(strlen(label), strlen(want));
+	/* Too long for the buffer: refused, not cut. */
+	assert_int_equal(proc_read_lsm_label(&h, 101, label, 8), -EFBIG);
+	free(want);
+	assert_int_equal(proc_read_lsm_label(&h, 999, label, sizeof(label)), -ESRCH);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +281,8 @@ int main(void)
 		cmocka_unit_test(cgroup_hybrid_and_v2),
 		cmocka_unit_test(cgroup_escaping_paths_are_dropped),
 		cmocka_unit_test(ns_links),
+		cmocka_unit_test(argv_and_environ),
+		cmocka_unit_test(lsm_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

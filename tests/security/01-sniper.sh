@@ -104,7 +104,7 @@ assert_eq "" "$harmful" "attaches to a process with more than the container's ca
 echo "  attaches to already-confined, sealed processes: $(count_wins ptrace)"
 
 # Before execve the process holds the command's stdio (without -t three
-# pipes to nsh, tests/security/19-stdio.sh) and one pipe back to nsh (it
+# pipes to nsh, tests/security/24-stdio.sh) and one pipe back to nsh (it
 # carries {step, errno} if execve fails); nothing else, and no file or
 # directory of the host.
 t_begin "$label: /proc/P/fd reaches nothing but the command's own stdio and nsh's status pipe"

@@ -339,6 +339,61 @@ static void prepare_refused(void **state)
 	target_release(&t);
 }
 
+/* cgroup v1 (hybrid, docker-v1): a dir per hierarchy of the init's cgroup
+ * file, under the mount named after its first controller ("name="
+ * stripped) when the host has one, else after all of them (cpu,cpuacct);
+ * the unified line's dir under /sys/fs/cgroup/unified. */
+#define DV1 "hosts/docker-v1"
+#define DV1_ID "aed4cebcaf364cb3d8e610e862b1e5ecdeae9c59aaab8913729ae5647465b7bc"
+
+static void prepare_cgroup_v1(void **state)
+{
+	(void)state;
+	struct host h;
+	struct target t;
+	fixture_host(&h, DV1);
+	assert_int_equal(target_resolve(&h, DV1_ID, &t, NULL), 0);
+	struct enter_opts o = { .privileged = true };
+	struct enter_plan p;
+	const char *why = NULL;
+	int r = enter_prepare(&t, &o, true, &p, &why);
+	if (r < 0)
+		fail_msg("enter_prepare: %d (%s)", r, why ? why : "");
+	char rel[64];
+	snprintf(rel, sizeof(rel), DV1 "/proc/%d/cgroup", t.pid);
+	char *cg = fixture_read(rel, NULL);
+	int n = 0;
+	char *save = NULL, want[8192];
+	bool unified = false;
+	for (char *l = strtok_r(cg, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *ctls = strchr(l, ':') + 1, *path = strchr(ctls, ':');
+		*path++ = '\0';
+		if (!*ctls) {
+			snprintf(want, sizeof(want), "%s/sys/fs/cgroup/unified%s", h.root, path);
+			assert_string_equal(p.cgroup2_dir, want);
+			unified = true;
+			continue;
+		}
+		char first[64], dir[4200];
+		snprintf(first, sizeof(first), "%.*s", (int)strcspn(ctls, ","), ctls);
+		const char *mount = strncmp(first, "name=", 5) == 0 ? first + 5 : first;
+		struct stat st;
+		snprintf(dir, sizeof(dir), "%s/sys/fs/cgroup/%s", h.root, mount);
+		if (stat(dir, &st) < 0)
+			mount = ctls;
+		snprintf(want, sizeof(want), "%s/sys/fs/cgroup/%s%s", h.root, mount, path);
+		assert_true(n < p.n_cgroup_dirs);
+		assert_string_equal(p.cgroup_dirs[n], want);
+		n++;
+	}
+	assert_true(unified);
+	assert_int_equal(p.n_cgroup_dirs, n);
+	assert_int_equal(n, 8);
+	free(cg);
+	enter_plan_free(&p);
+	target_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +402,7 @@ int main(void)
 		cmocka_unit_test(refused),
 		cmocka_unit_test(prepare_confined),
 		cmocka_unit_test(prepare_refused),
+		cmocka_unit_test(prepare_cgroup_v1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

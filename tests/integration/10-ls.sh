@@ -76,8 +76,16 @@ t_begin "ls text header"
 assert_exit 0 nsh ls
 assert_eq "ID NAME RUNTIME POD PID PROCS CPU% MEM STATE" \
 	"$(head -n 1 <<<"$T_OUT" | tr -s ' ' | sed 's/^ //; s/ $//')" "header"
+# The row whose PID column is the init's host PID, whole (not a PROCS or
+# MEM value that contains it), is the container's: its ID column begins
+# its ID.
+pidcol=$(head -n 1 <<<"$T_OUT" | awk '{ for (i = 1; i <= NF; i++) if ($i == "PID") print i }')
+assert_eq 5 "$pidcol" "PID column"
 for l in "${T_LABELS[@]}"; do
-	assert_contains "$T_OUT" " ${T_PID[$l]} " "text ls row for $l"
+	rows=$(tail -n +2 <<<"$T_OUT" | awk -v c="$pidcol" -v p="${T_PID[$l]}" '$c == p')
+	assert_eq 1 "$(grep -c . <<<"$rows")" "text ls rows with PID ${T_PID[$l]} ($l)"
+	id=$(awk 'NR == 1 { print $1 }' <<<"$rows")
+	[[ -n $id && ${T_ID[$l]} == "$id"* ]] || assert_eq "a prefix of ${T_ID[$l]}" "$id" "ID of the row with PID ${T_PID[$l]} ($l)"
 done
 
 t_begin "ls on a host with no containers prints the header"
@@ -100,4 +108,4 @@ done
 
 t_begin "ls usage error exits 2"
 assert_exit 2 nsh ls --bogus
-assert_contains "$T_ERR" "nsh: " "usage message"
+assert_eq "nsh: ls: unknown option '--bogus' (see 'nsh help ls')" "$T_ERR" "usage message, one line"

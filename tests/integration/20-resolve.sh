@@ -54,7 +54,7 @@ assert_eq 1 "$(q .pid)" "host init pid"
 
 t_begin "a target and no command is the shell attached to it (a script on stdin)"
 T_OUT=$(echo info | timeout 30 "$NSH" "$DOCKER_WEB1_NAME")
-assert_contains "$T_OUT" "$DOCKER_WEB1_PID" "info text shows the init pid"
+assert_eq "$DOCKER_WEB1_PID" "$(awk '$1 == "pid" { print $2 }' <<<"$T_OUT")" "info text's pid line is the init pid"
 
 t_begin "unknown target"
 assert_exit 1 nsh nsht-no-such-target info

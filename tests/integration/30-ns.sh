@@ -35,12 +35,27 @@ check_ns() {
 		"$what: every namespace type"
 }
 
+# own_ns WHAT PID TYPE (after check_ns): the kernel puts PID in a TYPE
+# namespace other than the host's, and nsh's one row of that type names
+# that namespace, not shared.
+own_ns() {
+	local what=$1 pid=$2 f=$3 want host
+	want=$(ns_inode "$pid" "$f")
+	host=$(host_ns_inode "$f")
+	[[ $want != "$host" ]] ||
+		_t_fail "$what: the kernel has it in the host's $f namespace" "a $f namespace of its own" "$want (host: $host)"
+	assert_eq "$want false" \
+		"$(q --arg f "$f" '[.namespaces[] | select(.type == $f or ($f == "mnt" and .type == "mount"))]
+			| map("\(.target) \(.shared)") | join(",")')" "$what: its own $f namespace (inode, shared)"
+}
+
 for l in "${T_LABELS[@]}"; do
 	t_begin "ns --json: ${T_RUNTIME[$l]} $l"
 	check_ns "$l" "$(t_target "$l")" "${T_PID[$l]}"
 	# The container must really be in its own pid and mount namespaces, or
 	# the comparison above proves nothing.
-	assert_eq false "$(q '.namespaces[] | select(.type == "pid") | .shared | tostring')" "$l: pid ns not shared"
+	own_ns "$l" "${T_PID[$l]}" pid
+	own_ns "$l" "${T_PID[$l]}" mnt
 done
 
 t_begin "ns --json: by full ID and by prefix give the same"

@@ -65,4 +65,4 @@ assert_eq "$(printf '%s\n' "${members[@]}" | sorted)" "$(q '.pids[].host' | sort
 
 t_begin "pidmap: a PID the container does not have"
 assert_exit 1 nsh docker:nsht-web1 pidmap 99999
-assert_contains "$T_ERR" "nsh: "
+assert_eq "nsh: pidmap: container PID 99999: no such process in the target" "$T_ERR" "error, one line"

@@ -31,6 +31,21 @@ cleanup
 docker run -d --name "$BURN" --network none --cpus 0.5 "$NSHT_IMAGE" sh -c 'while :; do :; done' >/dev/null
 BURN_PID=$(docker inspect -f '{{.State.Pid}}' "$BURN")
 
+# The host PIDs in PID's cgroup, as the kernel lists them: the unified
+# hierarchy's on cgroup v2, else the pids controller's.
+cgroup_procs() {
+	local cg
+	if [[ $(host_cgroup_version) == 2 ]]; then
+		cat "/sys/fs/cgroup$(cgroup_v2_path "$1")/cgroup.procs"
+	else
+		cg=$(awk -F: '$2 ~ /(^|,)pids(,|$)/ { print $3 }' "/proc/$1/cgroup")
+		cat "/sys/fs/cgroup/pids$cg/cgroup.procs"
+	fi
+}
+
+# VmRSS of a host PID in kB (0 for a process without memory or gone).
+rss_kb() { awk '$1 == "VmRSS:" { print $2; f = 1 } END { if (!f) print 0 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+
 # close A B TOL: |A - B| <= TOL (floats)
 close() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 
@@ -101,10 +116,13 @@ done
 
 t_begin "top -H: one row per thread, TIDs those of /proc/PID/task"
 run_json "$DOCKER_WEB1_NAME" top -b -n 1 -d 0.5 -H --json
+# The container's processes from its cgroup (the kernel's, not nsh's ps),
+# their threads from /proc.
 want=""
-for p in $(nsh "$DOCKER_WEB1_NAME" ps --json | jq -r '.processes[].pid'); do
+for p in $(cgroup_procs "$DOCKER_WEB1_PID"); do
 	want+=" $(ls "/proc/$p/task" 2>/dev/null | tr '\n' ' ')"
 done
+[[ -n ${want// /} ]] || _t_fail "web1's cgroup lists its processes" "some PIDs" "none"
 assert_eq "$(sorted <<<"$want")" "$(q '.processes[].pid' | sorted)" "thread IDs"
 
 t_begin "top without a target: every container a row, the burner first; --host adds the host's busiest"
@@ -126,11 +144,46 @@ assert_eq "true" "$(jq '[.targets[] | .cpu_pct // -1] as $c | $c == ($c | sort |
 
 t_begin "top: the full screen; M sorts by memory, q leaves"
 wait_for() { tmux_wait_for top "$@"; }
+# Two idle shells in the burner's container, each holding a string of a
+# known size (about 48 and 16 MB): by resident memory they come first and
+# second, far above the burner and the sleeps (about 1 MB each).
+hog() { docker exec -d "$BURN" sh -c "a=\$(head -c $1 /dev/zero | tr '\\000' x); sleep $2; :"; }
+# The shell of "sleep N": the parent of that sleep in the burner's cgroup.
+hog_pid() {
+	local p
+	for p in $(cgroup_procs "$BURN_PID"); do
+		if [[ $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) == "sleep $1 " ]]; then
+			awk '$1 == "PPid:" { print $2 }' "/proc/$p/status"
+			return 0
+		fi
+	done
+}
+hog 48000000 1001
+hog 16000000 1002
+big=0 small=0
+hogs_ready() {
+	big=$(hog_pid 1001) small=$(hog_pid 1002)
+	[[ -n $big && -n $small ]] && (($(rss_kb "$big") > 40000 && $(rss_kb "$small") > 12000))
+}
+wait_until 30 hogs_ready || _t_fail "two shells holding 48 and 16 MB" "VmRSS > 40000 and > 12000 kB" \
+	"$big: $(rss_kb "$big") kB, $small: $(rss_kb "$small") kB"
+# The order the kernel's numbers give: every process of the container by
+# VmRSS, largest first; the two shells must be the first two.
+by_rss=$(for p in $(cgroup_procs "$BURN_PID"); do echo "$(rss_kb "$p") $p"; done | sort -rn | awk '{ print $2 }')
+assert_eq "$big $small" "$(head -n 2 <<<"$by_rss" | tr '\n' ' ' | sed 's/ $//')" "the kernel's two largest by VmRSS"
 tm_reset
 tm new-session -d -s top -x 160 -y 40 "TERM=xterm '$NSH' $BURN top -d 1; echo NSH-EXIT=\$?; sleep 60"
+# The first two rows below the column header, by HOST-PID.
+first_two() { tmux_screen top | awk '/^HOST-PID/ { getline; a = $1; getline; print a, $1; exit }'; }
+# Sorted by %CPU first: the burner on top.
 wait_for "^ +$BURN_PID +1 +root +[0-9.]+ "
 wait_for '^Container  CPU 0\.[0-9]+ cores, [0-9.]+% of quota 0\.50'
+burner_on_top() { [[ $(first_two) == "$BURN_PID "* ]]; }
+wait_until 15 burner_on_top || _t_fail "sorted by %CPU: the burner first" "$BURN_PID" "$(first_two)"
 tm send-keys -t top M
+hogs_on_top() { [[ $(first_two) == "$big $small" ]]; }
+wait_until 15 hogs_on_top || _t_fail "after M: the 48 MB shell, then the 16 MB one" "$big $small" \
+	"$(first_two) ($(tmux_screen top | grep -A6 '^HOST-PID' | tr -s ' ' | tr '\n' '|'))"
 tm send-keys -t top q
 wait_for '^NSH-EXIT=0$'
 

@@ -124,12 +124,62 @@ static void pair_close(struct pair *p)
 	cpustat_free(&p->b);
 }
 
-/* Every value a percentage. */
-static void pct_bounded(const struct cpustat_pct *p)
+/* One CPU's interval by sysstat's rules, for counters that went back
+ * (mpstat(1), get_per_cpu_interval): an idle or iowait count that fell
+ * restarts from 0 (a CPU back online); a fall of user or nice widens the
+ * interval by as much; a growth below 0 shows as 0% (span_share). d[] is
+ * the growth from the counters before (idle and iowait as restarted), itv
+ * that of the eight that make up the time. No guest time in these
+ * fixtures, so user and nice are whole. */
+struct span {
+	double d[10];
+	double itv;
+};
+
+static void span_of(const uint64_t x[10], const uint64_t y[10], struct span *s)
 {
-	const double v[] = { p->usr, p->nice, p->sys, p->iowait, p->irq, p->soft, p->steal, p->guest, p->gnice, p->idle };
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		assert_true(v[i] >= 0 && v[i] <= 100);
+	double before[10];
+	for (int k = 0; k < 10; k++)
+		before[k] = (k == 3 || k == 4) && y[k] < x[k] ? 0 : (double)x[k];
+	s->itv = 0;
+	for (int k = 0; k < 10; k++) {
+		s->d[k] = (double)y[k] - before[k];
+		if (k < 8)
+			s->itv += s->d[k];
+	}
+	for (int k = 0; k < 2; k++)
+		if (s->d[k] < 0)
+			s->itv -= s->d[k];
+}
+
+/* "all" of two CPUs: their growths and intervals added. */
+static struct span *span_add(struct span *a, const struct span *b)
+{
+	for (int k = 0; k < 10; k++)
+		a->d[k] += b->d[k];
+	a->itv += b->itv;
+	return a;
+}
+
+/* A growth that went back counts 0, and none over 100%. */
+static double span_share(double d, double itv)
+{
+	return d <= 0 ? 0 : d / itv * 100 > 100 ? 100 : d / itv * 100;
+}
+
+static void span_pct(const struct span *s, struct cpustat_pct *r)
+{
+	assert_true(s->itv > 0);
+	r->usr = span_share(s->d[0], s->itv);
+	r->nice = span_share(s->d[1], s->itv);
+	r->sys = span_share(s->d[2], s->itv);
+	r->idle = span_share(s->d[3], s->itv);
+	r->iowait = span_share(s->d[4], s->itv);
+	r->irq = span_share(s->d[5], s->itv);
+	r->soft = span_share(s->d[6], s->itv);
+	r->steal = span_share(s->d[7], s->itv);
+	r->guest = span_share(s->d[8], s->itv);
+	r->gnice = span_share(s->d[9], s->itv);
 }
 
 /* ---- the parser ---- */
@@ -307,18 +357,37 @@ static void counter_backwards(void **state)
 	double itv = naive_interval(p.x, p.y);
 	struct cpustat_pct got;
 	assert_true(cpustat_cpu_pct(&p.a, &p.b, 0, &got));
-	pct_bounded(&got);
 	assert_float_equal(got.sys, 0, EPS);
 	assert_float_equal(got.steal, 0, EPS);
 	assert_float_equal(got.usr, (double)(p.y[0] - p.x[0]) / itv * 100, EPS);
 	assert_float_equal(got.idle, (double)(p.y[3] - p.x[3]) / itv * 100, EPS);
+	struct cpustat_pct want;
+	struct span s0, s1;
+	span_of(p.x, p.y, &s0);
+	assert_true(fline("backwards-1.txt", "cpu1", p.x));
+	assert_true(fline("backwards-2.txt", "cpu1", p.y));
+	span_of(p.x, p.y, &s1);
+	span_pct(span_add(&s0, &s1), &want);
 	cpustat_all_pct(&p.a, &p.b, &got);
-	pct_bounded(&got);
-	/* the snapshots the other way round: everything went back */
+	pct_equal(&want, &got);
+	assert_true(got.usr > 0 && got.idle > 0 && got.iowait > 0 && got.steal > 0);
+
+	/* The snapshots the other way round: everything went back. cpu1's
+	 * idle and iowait restart from 0 (as after a CPU came back online),
+	 * so idle is its whole count now, over 99% of the interval. */
+	span_of(p.y, p.x, &s1);
+	span_pct(&s1, &want);
 	assert_true(cpustat_cpu_pct(&p.b, &p.a, 1, &got));
-	pct_bounded(&got);
+	pct_equal(&want, &got);
+	assert_float_equal(got.idle, 100.0 * (double)p.x[3] / (double)s1.itv, EPS);
+	assert_true(got.idle > 99 && got.usr == 0 && got.sys == 0);
+	uint64_t x0[10], y0[10];
+	assert_true(fline("backwards-1.txt", "cpu0", x0));
+	assert_true(fline("backwards-2.txt", "cpu0", y0));
+	span_of(y0, x0, &s0);
+	span_pct(span_add(&s0, &s1), &want);
 	cpustat_all_pct(&p.b, &p.a, &got);
-	pct_bounded(&got);
+	pct_equal(&want, &got);
 	pair_close(&p);
 }
 

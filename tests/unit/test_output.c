@@ -358,6 +358,128 @@ static void escape_errors(void **state)
 	}
 }
 
+/* ---- streaming rows (biosnoop) ---- */
+
+enum { S_TIME, S_COMM, S_PID, S_LAT, S_ID, S_DISK, S_H, S_N };
+static const struct out_column scols[] = {
+	[S_TIME] = { "TIME(s)", "time", OUT_FLOAT, 11, 0, "" },
+	[S_COMM] = { "COMM", "comm", OUT_STR, 8, OUT_WRAP, "" },
+	[S_PID] = { "PID", "pid", OUT_INT, 7, OUT_RIGHT, "" },
+	[S_LAT] = { "LAT(ms)", "lat", OUT_FLOAT, 8, OUT_RIGHT, "" },
+	[S_ID] = { "ID", "id", OUT_STR, 4, OUT_JSON_ONLY, "" },
+	[S_DISK] = { "DISK", "disk", OUT_STR, 7, 0, "" },
+	[S_H] = { "H", "h", OUT_STR, 2, OUT_HIDDEN, "" },
+};
+
+/* Two rows through a stream: one with every cell set, one with a control
+ * character in COMM, a null DISK and the rest unset. */
+static char *stream(bool json, const char *columns)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct out_opts o = { .json = json, .columns = columns, .out = f };
+	struct out_stream *s;
+	const char *bad = NULL;
+	assert_int_equal(out_stream_new(scols, S_N, &o, &s, &bad), 0);
+	assert_null(bad);
+	out_stream_header(s);
+	out_stream_float(s, S_TIME, 0.1234564, 6);
+	out_stream_str(s, S_COMM, "kworker/u16:2");
+	out_stream_int(s, S_PID, 1234);
+	out_stream_float(s, S_LAT, 0.4996, 3);
+	out_stream_str(s, S_ID, "x");
+	out_stream_str(s, S_DISK, "sda");
+	out_stream_str(s, S_H, "hh");
+	assert_int_equal(out_stream_row(s), 0);
+	out_stream_float(s, S_TIME, 2, 6);
+	out_stream_str(s, S_COMM, "a\x1b" "b");
+	out_stream_str(s, S_DISK, NULL);
+	assert_int_equal(out_stream_row(s), 0);
+	out_stream_free(s);
+	fclose(f);
+	return buf;
+}
+
+/* Text: libbpf-tools' printf layout, each column in its width after one
+ * space: left-aligned, OUT_RIGHT right-aligned, OUT_WRAP cut, the last
+ * unpadded; unset and null cells "-", controls escaped; JSON-only and
+ * hidden columns not shown by default. */
+static void stream_text(void **state)
+{
+	(void)state;
+	char *s = stream(false, NULL);
+	assert_string_equal(s, "TIME(s)     COMM         PID  LAT(ms) DISK\n"
+			       "0.123456    kworker/    1234    0.500 sda\n"
+			       "2.000000    a\\x1bb         -        - -\n");
+	free(s);
+}
+
+/* -o: the named columns in the order named, a hidden one too; the
+ * others are not even formatted (out_stream_wants). */
+static void stream_selection(void **state)
+{
+	(void)state;
+	char *s = stream(false, "pid,DISK,h");
+	assert_string_equal(s, "    PID DISK    H\n"
+			       "   1234 sda     hh\n"
+			       "      - -       -\n");
+	free(s);
+	struct out_opts o = { .columns = "pid,DISK,h" };
+	struct out_stream *st;
+	assert_int_equal(out_stream_new(scols, S_N, &o, &st, NULL), 0);
+	assert_true(out_stream_wants(st, S_PID) && out_stream_wants(st, S_DISK) && out_stream_wants(st, S_H));
+	assert_false(out_stream_wants(st, S_TIME) || out_stream_wants(st, S_COMM) || out_stream_wants(st, S_ID));
+	assert_false(out_stream_wants(st, -1) || out_stream_wants(st, S_N));
+	out_stream_free(st);
+	o.columns = "pid,BOGUS";
+	const char *bad = NULL;
+	assert_int_equal(out_stream_new(scols, S_N, &o, &st, &bad), -EINVAL);
+	assert_string_equal(bad, "BOGUS");
+}
+
+/* --json: JSON Lines, one object per row and no header; JSON-only columns
+ * in, hidden ones out unless named; the value exact (not cut, not
+ * escaped for the terminal), floats with the text's rounding, unset and
+ * NULL cells null. */
+static void stream_json(void **state)
+{
+	(void)state;
+	char *s = stream(true, NULL);
+	assert_string_equal(s, "{\"time\":0.123456,\"comm\":\"kworker/u16:2\",\"pid\":1234,\"lat\":0.500,\"id\":\"x\","
+			       "\"disk\":\"sda\"}\n"
+			       "{\"time\":2.000000,\"comm\":\"a\\u001bb\",\"pid\":null,\"lat\":null,\"id\":null,"
+			       "\"disk\":null}\n");
+	free(s);
+	s = stream(true, "disk,pid,h");
+	assert_string_equal(s, "{\"disk\":\"sda\",\"pid\":1234,\"h\":\"hh\"}\n"
+			       "{\"disk\":null,\"pid\":null,\"h\":null}\n");
+	free(s);
+}
+
+/* A row taken as an object (a summary nests them) starts the next row
+ * empty, as a printed one does. */
+static void stream_row_json(void **state)
+{
+	(void)state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct out_opts o = { .json = true, .columns = "pid,disk", .out = f };
+	struct out_stream *s;
+	assert_int_equal(out_stream_new(scols, S_N, &o, &s, NULL), 0);
+	out_stream_int(s, S_PID, 9);
+	out_stream_str(s, S_DISK, "vda");
+	struct json_object *row = out_stream_row_json(s);
+	assert_string_equal(json_object_to_json_string_ext(row, JSON_C_TO_STRING_PLAIN), "{\"pid\":9,\"disk\":\"vda\"}");
+	json_object_put(row);
+	assert_int_equal(out_stream_row(s), 0);
+	out_stream_free(s);
+	fclose(f);
+	assert_string_equal(buf, "{\"pid\":null,\"disk\":null}\n");
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +490,8 @@ int main(void)
 		cmocka_unit_test(escape_controls), cmocka_unit_test(escape_keeps_printable_utf8),
 		cmocka_unit_test(escape_invalid_utf8), cmocka_unit_test(escape_truncation),
 		cmocka_unit_test(escape_in_text_exact_in_json), cmocka_unit_test(escape_errors),
+		cmocka_unit_test(stream_text), cmocka_unit_test(stream_selection),
+		cmocka_unit_test(stream_json), cmocka_unit_test(stream_row_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

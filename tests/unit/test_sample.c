@@ -4,12 +4,18 @@
 #include "unit.h"
 
 #include <signal.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/hostmem.h"
 #include "lib/keptfile.h"
 #include "lib/sample.h"
+
+static double ts_sec(const struct timespec *t)
+{
+	return (double)t->tv_sec + (double)t->tv_nsec / 1e9;
+}
 
 static void fixture_snapshot(void **state)
 {
@@ -53,10 +59,23 @@ static void fixture_snapshot(void **state)
 	/* The next snapshot takes the open files over, and is the same tasks. */
 	size_t kept = kept_open_count();
 	struct snapshot sn2;
+	struct timespec nap = { .tv_nsec = 20 * 1000 * 1000 }, before, after;
+	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &before), 0);
+	nanosleep(&nap, NULL);
 	assert_int_equal(sampler_take(&s, pids, 3, &sn, &sn2), 0);
+	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &after), 0);
 	assert_int_equal(kept_open_count(), kept);
 	assert_true(task_same(snapshot_find(&sn, 300, false, 300), snapshot_find(&sn2, 300, false, 300)));
-	assert_true(snapshot_interval(&sn, &sn2) >= 0);
+	/* At least the nap between them; at most from the first take's end
+	 * (sn.when is before its reads) to the second's. */
+	double itv = snapshot_interval(&sn, &sn2);
+	assert_true(itv >= 0.020);
+	assert_true(itv <= ts_sec(&after) - ts_sec(&sn.when));
+	assert_true(ts_sec(&sn2.when) >= ts_sec(&before) && ts_sec(&sn2.when) <= ts_sec(&after));
+	/* and exactly the difference of the two stamps, across a second */
+	struct snapshot x = { .when = { 7, 900000000 } }, y = { .when = { 9, 150000000 } };
+	assert_float_equal(snapshot_interval(&x, &y), 1.25, 1e-9);
+	assert_float_equal(snapshot_interval(&y, &x), -1.25, 1e-9);
 	snapshot_free(&sn);
 	assert_int_equal(kept_open_count(), kept);
 	snapshot_free(&sn2);
@@ -128,7 +147,17 @@ static void parsers(void **state)
 	assert_int_equal(sample_parse_schedstat("10 20 3 junk\n", &r, &w), -EINVAL);
 	assert_int_equal(sample_parse_schedstat("99999999999999999999 1 1", &r, &w), -EINVAL);
 	assert_int_equal(sample_parse_io("read_bytes: 1\nwrite_bytes: 2\ncancelled_write_bytes: 3\n", &r, &w, &c), 0);
-	assert_int_equal(r + w + c, 6);
+	assert_int_equal(r, 1);
+	assert_int_equal(w, 2);
+	assert_int_equal(c, 3);
+	/* in any order, and among the other fields of a real io file */
+	assert_int_equal(sample_parse_io("rchar: 9\ncancelled_write_bytes: 30\nwchar: 8\nwrite_bytes: 20\n"
+					 "read_bytes: 10\nsyscr: 7\n",
+					 &r, &w, &c),
+			 0);
+	assert_int_equal(r, 10);
+	assert_int_equal(w, 20);
+	assert_int_equal(c, 30);
 	assert_int_equal(sample_parse_io("read_bytes: 1\nwrite_bytes: 2\n", &r, &w, &c), -EINVAL);
 	assert_int_equal(sample_parse_io("read_bytes: 1\nread_bytes: 1\nwrite_bytes: 2\ncancelled_write_bytes: 3\n", &r,
 					 &w, &c),

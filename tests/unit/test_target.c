@@ -229,7 +229,16 @@ static void crio(void **state)
 
 	struct target t;
 	assert_int_equal(target_resolve(&h, CRIO_NGINX, &t, NULL), 0);
-	assert_true(strstr(t.cgroup, "crio-" CRIO_NGINX ".scope") != NULL);
+	/* The container's own scope, whole: the fixture's cgroup line of its
+	 * PID, which is the crio-ID scope under the pod's slice (not the
+	 * crio-conmon-ID scope beside it), and that directory on the host. */
+	char cg[1024], dir[1100];
+	fixture_cgroup_v2(CRIO, nginx, cg, sizeof(cg));
+	assert_string_equal(strrchr(cg, '/'), "/crio-" CRIO_NGINX ".scope");
+	assert_string_equal(t.cgroup, cg);
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", cg);
+	assert_string_equal(t.cgroup_dir, dir);
+	assert_true(t.own_cgroup);
 	target_release(&t);
 }
 

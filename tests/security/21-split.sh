@@ -99,6 +99,7 @@ assert_eq "" "$(tail -n "+$from" "$sdir/log" | grep -F -- "$canary" | head -n 3 
 # A host process the forged records name as B: nsh must never signal it.
 sleep 600 &
 decoy=$!
+disown "$decoy"
 echo "$decoy" >"$sdir/decoy"
 
 # run_status MODE CMD..: exec into the scraper's container until the scraper

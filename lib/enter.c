@@ -52,6 +52,7 @@
 
 #include "enter_helper.h"
 #include "json_util.h"
+#include "mount_tree.h"
 #include "passwd.h"
 #include "proc.h"
 #include "pty.h"
@@ -699,14 +700,16 @@ static int set_caps(const struct enter_plan *p)
 }
 
 /* --host-tools: a private mount namespace on the host's tree, with a new
- * procfs of the target's pid namespace at /proc, and /run/nsh/root leading
- * to the target's root. Its root cannot be bind-mounted here (a mount from
- * another mount namespace, EINVAL even for open_tree), so /run/nsh/root is a
- * symlink to /proc/<init>/root in the new procfs: the kernel's own path to a
- * process's root, which resolves inside the container. */
+ * procfs of the target's pid namespace at /proc, and the container's root
+ * mounted at /run/nsh/root (lib/mount_tree.c): a clone of its mount tree
+ * taken from inside its mount namespace, nosuid, nodev, and nosymfollow,
+ * because a link there is followed against the host tool's root, the
+ * host's (an absolute one), or climbs out of the mount's top (a relative
+ * one). It used to be a symlink to /proc/<init>/root, through which
+ * /run/nsh/root/etc/x -> /etc/shadow read the host's file. */
 static int host_tools_mounts(const struct enter_plan *p)
 {
-	char root[64];
+	char path[64];
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -errno;
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
@@ -715,10 +718,17 @@ static int host_tools_mounts(const struct enter_plan *p)
 		return -errno;
 	if (mount("nsh", "/run/nsh", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0)
 		return -errno;
-	snprintf(root, sizeof(root), "/proc/%s/root", p->ctpid_init);
-	if (symlink(root, "/run/nsh/root") < 0)
+	if (mkdir("/run/nsh/root", 0755) < 0)
 		return -errno;
-	return 0;
+	/* The init, in the procfs of its own pid namespace (we are a member):
+	 * if it exits, the namespace and we go with it. */
+	snprintf(path, sizeof(path), "/proc/%s/ns/mnt", p->ctpid_init);
+	int ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0)
+		return -errno;
+	int r = mount_ns_root_at(ns, "/run/nsh/root");
+	close(ns);
+	return r;
 }
 
 /* execvp with the CONTAINER's PATH (from the env we pass), not nsh's. */

@@ -1483,6 +1483,17 @@ static bool split_b_failure(int sock, int wst, struct child_error *ret)
 	return false;
 }
 
+/* Test hook (tests/security/08-pid-reuse.sh): widen the window between
+ * the last check and the join, where only the pidfd can catch a target
+ * that died and a PID that was reused. */
+static void test_pause_before_join(void)
+{
+	const char *s = getenv("NSH_TEST_PAUSE_BEFORE_JOIN");
+	uint64_t secs;
+	if (s && parse_u64(s, &secs) == 0 && secs <= 60)
+		sleep((unsigned)secs);
+}
+
 int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 {
 	int errpipe[2], ptysock[2] = { -1, -1 }, master = -1, slave = -1;
@@ -1523,6 +1534,7 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	/* Last check before the join: the pidfd pins the process, this catches
 	 * an init that exited and a PID that was reused meanwhile. */
 	int chk = target_check(p->t);
+	test_pause_before_join();
 	bool pidns = p->ns_mask & CLONE_NEWPID, inside = false;
 	struct a_start x = { .p = p, .errfd = errpipe[1], .errfd_parent = errpipe[0], .slave = slave,
 			     .ptysock = ptysock[1], .ptysock_parent = ptysock[0], .master = master,
@@ -1643,7 +1655,13 @@ out:;
 		failed = split_b_failure(errpipe[0], wst, &e);
 	else if (!failed && !split)
 		failed = recv(errpipe[0], &e, sizeof(e), MSG_DONTWAIT) == sizeof(e);
-	if (failed && e.step >= 0 && (size_t)e.step < ARRAY_SIZE(step_names)) {
+	if (failed && e.step == STEP_SETNS && e.err == ESRCH) {
+		/* setns through the pidfd of a process that has exited (its
+		 * PID may have been reused since target_check). */
+		*ret_why = "target exited";
+		*ret_errno = 0;
+		status = ENTER_EXIT_FAILED;
+	} else if (failed && e.step >= 0 && (size_t)e.step < ARRAY_SIZE(step_names)) {
 		*ret_why = step_names[e.step];
 		*ret_errno = e.err;
 		status = e.step == STEP_EXEC_NOTFOUND ? ENTER_EXIT_NOTFOUND

@@ -60,6 +60,8 @@ t_failed && exit 1
 # pre_exec_seized FROM: "SEIZED" lines of processes still running nsh's code
 # (not yet the command), from log line FROM on.
 pre_exec_seized() { tail -n "+$1" "$sdir/log" | grep -c '^SEIZED ' || true; }
+# scraped_bytes FROM: memory the scraper read from those processes.
+scraped_bytes() { tail -n "+$1" "$sdir/log" | sed -n 's/^SCRAPED .* bytes=\([0-9]*\) .*/\1/p' | awk '{ s += $1 } END { print s + 0 }'; }
 log_at() { wc -l <"$sdir/log"; }
 
 echo none >"$sdir/mode"
@@ -82,6 +84,7 @@ sleep 0.5
 seized=$(pre_exec_seized "$from")
 echo "  the scraper stopped $seized processes before their execve"
 ((seized > 0)) || _t_fail "processes the scraper stopped before execve (the attack ran)" "at least 1" "0"
+(($(scraped_bytes "$from") > 0)) || _t_fail "bytes of their memory the scraper read" "more than 0" "0"
 assert_eq "" "$(tail -n "+$from" "$sdir/log" | grep '^FOUND ' | head -n 3 | tr '\n' ';')" "canary found in a process of the container"
 assert_eq "" "$(tail -n "+$from" "$sdir/log" | grep -F -- "$canary" | head -n 3 | tr '\n' ';')" "log lines holding the canary"
 

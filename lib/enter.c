@@ -882,9 +882,10 @@ static int enter_session(int slave)
  * the container's credentials, seccomp filter, cwd and terminal already in
  * place (A set them up outside the pid namespace), as a copy of the sealed
  * helper (enter_helper.h): no environment, no heap of nsh's, and
- * /proc/B/exe a sealed memfd that cannot be opened for writing. --host-tools is the exception:
- * procfs can only be mounted from inside the pid namespace; it is refused
- * for targets with CAP_SYS_PTRACE or CAP_SYS_ADMIN unless --force. */
+ * /proc/B/exe a sealed memfd that cannot be opened for writing.
+ * --host-tools is the exception: procfs can only be mounted from inside
+ * the pid namespace; it is refused for targets with CAP_SYS_PTRACE or
+ * CAP_SYS_ADMIN unless --force. */
 static _Noreturn void run_child_b(const struct enter_plan *p, int errfd, int slave)
 {
 	const struct enter_opts *o = &p->o;
@@ -1389,7 +1390,7 @@ static ssize_t recv_record(int sock, struct child_error *e, int *ret_fd)
  * PID, so the number stays B's until nsh waits for it. */
 static pid_t verify_b(int pidfd, pid_t a, const struct target *t)
 {
-	char path[64], buf[4096];
+	char path[64], buf[16384];
 	long pid = -1, ppid = -1;
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
 	if (read_small_at(AT_FDCWD, path, buf, sizeof(buf), NULL) < 0)

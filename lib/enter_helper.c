@@ -179,7 +179,7 @@ int enter_helper_unpack(int fd, struct enter_helper_state **ret)
 	if (memcmp(h->magic, PACK_MAGIC, sizeof(h->magic)) != 0 || h->size != len ||
 	    h->plan_size != sizeof(struct enter_plan) || h->target_size != sizeof(struct target) ||
 	    h->host_size != sizeof(struct host) || h->n_env > 1u << 20 || h->n_argv > 1u << 20 ||
-	    h->n_filter > 1u << 20 || (uint64_t)h->n_filter * sizeof(struct sock_filter) > len - sizeof(*h)) {
+	    h->n_filter > 65535 || (uint64_t)h->n_filter * sizeof(struct sock_filter) > len - sizeof(*h)) {
 		free(raw);
 		return -EBADMSG;
 	}

@@ -61,7 +61,7 @@ t_failed && exit 1
 # (not yet the command), from log line FROM on.
 pre_exec_seized() { tail -n "+$1" "$sdir/log" | grep -c '^SEIZED ' || true; }
 # scraped_bytes FROM: memory the scraper read from those processes.
-scraped_bytes() { tail -n "+$1" "$sdir/log" | sed -n 's/^SCRAPED .* bytes=\([0-9]*\) .*/\1/p' | awk '{ s += $1 } END { print s + 0 }'; }
+scraped_bytes() { tail -n "+$1" "$sdir/log" | sed -n 's/^SCRAPED .* bytes=\([0-9]*\) .*/\1/p' | awk '{ s += $1 } END { printf "%d\n", s }'; }
 log_at() { wc -l <"$sdir/log"; }
 
 echo none >"$sdir/mode"

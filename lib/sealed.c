@@ -72,13 +72,3 @@ int sealed_copy(void)
 	}
 	return mfd;
 }
-
-int sealed_reexec(char **argv)
-{
-	extern char **environ;
-	_cleanup_close_ int mfd = sealed_copy();
-	if (mfd < 0)
-		return mfd;
-	fexecve(mfd, argv, environ);
-	return -errno;
-}

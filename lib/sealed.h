@@ -15,5 +15,3 @@ bool sealed_running(void);
  * O_CLOEXEC: the running one when nsh already runs sealed, else a new copy
  * (about a millisecond). An fd, or -errno. */
 int sealed_copy(void);
-/* Re-execute the running binary from a sealed memfd; returns only on error. */
-int sealed_reexec(char **argv);

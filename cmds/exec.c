@@ -19,7 +19,6 @@
 #include "lib/enter.h"
 #include "lib/enter_frozen.h"
 #include "lib/safe_open.h"
-#include "lib/sealed.h"
 #include "lib/util.h"
 
 #ifndef CLONE_NEWTIME
@@ -201,21 +200,6 @@ static int run(struct cmd_ctx *ctx, struct exec_args *a)
 	const char *name = ctx->cmd->name;
 	struct enter_plan plan;
 	const char *why = NULL;
-
-	/* A container that can ptrace gets to see the process nsh places in it
-	 * before execve: that process must not be the host's nsh file. */
-	if (enter_target_can_ptrace(ctx->target) && !sealed_running()) {
-		/* The shell made itself sealed when it started (shell/main.c);
-		 * re-executing it now would end the session. */
-		if (ctx->g->in_shell) {
-			out_error(name, "this target can ptrace, and this shell does not run from a sealed copy of nsh: "
-				  "run 'nsh %s exec ...' from the host shell", ctx->target_spec);
-			return ENTER_EXIT_FAILED;
-		}
-		int e = sealed_reexec(ctx->g->argv);
-		out_error(name, "cannot run from a sealed copy of nsh: %s", strerror(-e));
-		return ENTER_EXIT_FAILED;
-	}
 
 	int r = enter_prepare(ctx->target, &a->o, a->force, &plan, &why);
 	if (r < 0) {

@@ -12,13 +12,17 @@
  * A is not dumpable (inherited from nsh across the fork), so nothing below
  * CAP_SYS_PTRACE in the host's user namespace can ptrace it or open its
  * /proc files. A target that may hold CAP_SYS_PTRACE gets the split
- * instead: A is forked outside the pid namespace, joins and confines
- * itself there, and only then clone(CLONE_PARENT)s B, which does nothing
- * but exec (and runs from a sealed memfd copy of nsh, cmds/exec.c). The
- * split costs one fork (bench/exec).
+ * instead: A is forked outside the pid namespace and execs a sealed memfd
+ * copy of nsh with an empty environment (enter_helper.h: nothing of nsh's
+ * heap may reach the container), which reads back the plan, joins and
+ * confines itself, and only then clone3(CLONE_PARENT | CLONE_PIDFD)s B,
+ * which does nothing but exec. nsh knows B by that pidfd, never by a PID
+ * number on the channel the container can reach through B. The split
+ * costs one fork and one exec (bench/exec).
  *
- * Nothing here prints: failures travel to nsh over a CLOEXEC pipe ({step,
- * errno}), which closes silently on a successful exec. */
+ * Nothing here prints: failures travel to nsh over a CLOEXEC
+ * SOCK_SEQPACKET socket ({step, errno}), which closes silently on a
+ * successful exec. */
 #include "enter.h"
 
 #include <errno.h>
@@ -48,7 +52,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "enter_helper.h"
 #include "json_util.h"
+#include "mount_tree.h"
 #include "passwd.h"
 #include "proc.h"
 #include "safe_open.h"
@@ -95,6 +101,7 @@ enum {
 	STEP_OOM,
 	STEP_EXEC_NOTFOUND,
 	STEP_EXEC_NOEXEC,
+	STEP_HELPER,
 };
 
 static const char *const step_names[] = {
@@ -114,6 +121,7 @@ static const char *const step_names[] = {
 	[STEP_OOM] = "cannot take the target's oom_score_adj",
 	[STEP_EXEC_NOTFOUND] = "command not found",
 	[STEP_EXEC_NOEXEC] = "command cannot be executed",
+	[STEP_HELPER] = "cannot run the sealed helper",
 };
 
 /* ---- prepare ---- */
@@ -818,10 +826,13 @@ void enter_describe(const struct enter_plan *p, char *buf, size_t size)
 
 /* ---- run ---- */
 
+/* The status channel is a SOCK_SEQPACKET socket: one record a message.
+ * Never blocking: on the split path a container may have taken B's copy
+ * and filled nsh's queue; never SIGPIPE. */
 static void report(int fd, int step, int err)
 {
 	struct child_error e = { step, err };
-	ssize_t n = write(fd, &e, sizeof(e));
+	ssize_t n = send(fd, &e, sizeof(e), MSG_DONTWAIT | MSG_NOSIGNAL);
 	(void)n;
 }
 
@@ -986,14 +997,16 @@ static int set_caps(const struct enter_plan *p)
 }
 
 /* --host-tools: a private mount namespace on the host's tree, with a new
- * procfs of the target's pid namespace at /proc, and /run/nsh/root leading
- * to the target's root. Its root cannot be bind-mounted here (a mount from
- * another mount namespace, EINVAL even for open_tree), so /run/nsh/root is a
- * symlink to /proc/<init>/root in the new procfs: the kernel's own path to a
- * process's root, which resolves inside the container. */
+ * procfs of the target's pid namespace at /proc, and the container's root
+ * mounted at /run/nsh/root (lib/mount_tree.c): a clone of its mount tree
+ * taken from inside its mount namespace, nosuid, nodev, and nosymfollow,
+ * because a link there is followed against the host tool's root, the
+ * host's (an absolute one), or climbs out of the mount's top (a relative
+ * one). It used to be a symlink to /proc/<init>/root, through which
+ * /run/nsh/root/etc/x -> /etc/shadow read the host's file. */
 static int host_tools_mounts(const struct enter_plan *p)
 {
-	char root[64];
+	char path[64];
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return -errno;
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
@@ -1002,10 +1015,17 @@ static int host_tools_mounts(const struct enter_plan *p)
 		return -errno;
 	if (mount("nsh", "/run/nsh", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0)
 		return -errno;
-	snprintf(root, sizeof(root), "/proc/%s/root", p->ctpid_init);
-	if (symlink(root, "/run/nsh/root") < 0)
+	if (mkdir("/run/nsh/root", 0755) < 0)
 		return -errno;
-	return 0;
+	/* The init, in the procfs of its own pid namespace (we are a member):
+	 * if it exits, the namespace and we go with it. */
+	snprintf(path, sizeof(path), "/proc/%s/ns/mnt", p->ctpid_init);
+	int ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0)
+		return -errno;
+	int r = mount_ns_root_at(ns, "/run/nsh/root");
+	close(ns);
+	return r;
 }
 
 /* execvp with the CONTAINER's PATH (from the env we pass), not nsh's. */
@@ -1042,6 +1062,24 @@ static bool is_ptmx(const struct stat *st)
 	return S_ISCHR(st->st_mode) && major(st->st_rdev) == 5 && minor(st->st_rdev) == 2;
 }
 
+/* One message of len bytes carrying fd (SCM_RIGHTS). */
+static ssize_t send_with_fd(int sock, const void *data, size_t len, int fd, int flags)
+{
+	struct iovec iov = { (void *)data, len };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, flags | MSG_NOSIGNAL);
+}
+
 /* Open the container's /dev/ptmx (after the mount namespace join): it must
  * be the real ptmx character device (5:2), not whatever the container put
  * there, and it is looked at before it is opened: an O_PATH open runs no
@@ -1076,19 +1114,7 @@ static int container_pty(int sock, int *ret_slave)
 		return -errno;
 	}
 	char one = 1;
-	struct iovec iov = { &one, 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &m, sizeof(int));
-	ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	ssize_t n = send_with_fd(sock, &one, 1, m, 0);
 	close(m);
 	if (n != 1) {
 		close(s);
@@ -1174,11 +1200,12 @@ static int enter_session(int slave)
 /* The last steps, inside the target's pid namespace: in A itself, or in B
  * when the target may ptrace. B does nothing but exec: it was created with
  * the container's credentials, seccomp filter, cwd and terminal already in
- * place (A set them up outside the pid namespace), with nsh's environment
- * wiped, and it runs from a sealed memfd copy of nsh (cmds/exec.c), so
- * /proc/B/exe cannot be opened for writing. --host-tools is the exception:
- * procfs can only be mounted from inside the pid namespace; it is refused
- * for targets with CAP_SYS_PTRACE or CAP_SYS_ADMIN unless --force. */
+ * place (A set them up outside the pid namespace), as a copy of the sealed
+ * helper (enter_helper.h): no environment, no heap of nsh's, and
+ * /proc/B/exe a sealed memfd that cannot be opened for writing.
+ * --host-tools is the exception: procfs can only be mounted from inside
+ * the pid namespace; it is refused for targets with CAP_SYS_PTRACE or
+ * CAP_SYS_ADMIN unless --force. */
 static _Noreturn void run_child_b(const struct enter_plan *p, int errfd, int slave)
 {
 	const struct enter_opts *o = &p->o;
@@ -1261,10 +1288,51 @@ struct a_start {
 	bool shared_mm;  /* A runs in nsh's memory until its execve */
 	bool in_cgroup2; /* A was cloned into the v2 cgroup */
 	char oom_text[16]; /* the init's oom_score_adj, formatted before A exists */
+	int planfd;      /* split: the packed plan, for the sealed helper */
+	int exefd;       /* split: the sealed copy of nsh A execs */
 };
 
 /* Signals nsh passes on to the command. */
 static int forwardable[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCONT, SIGTSTP, SIGWINCH };
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+
+/* B, as nsh's own child (CLONE_PARENT: nsh reaps it and forwards signals
+ * to it), and a pidfd of it for nsh: B's one identity that nothing in the
+ * container can forge (a PID number in a record can be). 0 in B, B's PID
+ * in A, or -errno. */
+static pid_t clone_b(int *ret_pidfd)
+{
+	int pidfd = -1;
+	long b = -ENOSYS;
+	errno = ENOSYS;
+#ifdef SYS_clone3
+	/* exit_signal 0: with CLONE_PARENT clone3 wants none (EINVAL), and B
+	 * gets A's, SIGCHLD. Docker's seccomp profile answers clone3 ENOSYS. */
+	struct clone_args args = { .flags = CLONE_PARENT | CLONE_PIDFD, .pidfd = (uint64_t)(uintptr_t)&pidfd };
+	b = syscall(SYS_clone3, &args, sizeof(args));
+#endif
+#if defined(__x86_64__)
+	/* Before clone3 (5.3): clone's parent_tid slot takes the pidfd. */
+	if (b < 0 && errno == ENOSYS)
+		b = syscall(SYS_clone, CLONE_PARENT | CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, 0);
+#endif
+	if (b < 0)
+		return -errno;
+	if (b > 0)
+		*ret_pidfd = pidfd;
+	return (pid_t)b;
+}
+
+/* {STEP_PID, B's PID as A sees it} with B's pidfd attached: nsh believes
+ * the pidfd (after checking it), never the number. */
+static int send_pidfd(int sock, pid_t b, int pidfd)
+{
+	struct child_error e = { STEP_PID, b };
+	return send_with_fd(sock, &e, sizeof(e), pidfd, MSG_DONTWAIT) == (ssize_t)sizeof(e) ? 0 : -EIO;
+}
 
 /* A joins and confines itself step by step, then execs (born inside the
  * pid namespace) or clones B as nsh's own child (split). */
@@ -1394,14 +1462,21 @@ static _Noreturn void run_child_a(const struct a_start *x)
 
 	if (!split)
 		run_child_b(p, errfd, tty);
-	pid_t b = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
+	/* Here A runs the sealed helper (enter_helper.h) when the target can
+	 * ptrace: B, a copy of it, holds the plan and nothing of nsh's heap. */
+	int bfd = -1;
+	pid_t b = clone_b(&bfd);
 	if (b < 0)
-		child_fail(errfd, STEP_FORK, errno);
+		child_fail(errfd, STEP_FORK, -b);
 	if (b == 0)
 		run_child_b(p, errfd, tty);
-	/* B's PID goes to nsh on the same pipe its errors would: one pipe is
-	 * all B holds besides the command's stdio. */
-	report(errfd, STEP_PID, b);
+	/* B's pidfd goes to nsh on the channel its errors would: one socket
+	 * is all B holds besides the command's stdio. B must not run on
+	 * unknown to nsh. */
+	if (send_pidfd(errfd, b, bfd) < 0) {
+		syscall(SYS_pidfd_send_signal, bfd, SIGKILL, NULL, 0);
+		child_fail(errfd, STEP_FORK, EIO);
+	}
 	_exit(0);
 }
 
@@ -1416,6 +1491,33 @@ static int open_pid_ns(const struct target *t)
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
+/* The split path, in A (a fork of nsh, outside the pid namespace, so out
+ * of the container's sight): replace nsh's image, heap and all, by the
+ * sealed helper, with an empty environment. What it needs crosses the
+ * execve: the plan's memfd and the descriptors named in argv. */
+static _Noreturn void a_exec_helper(const struct a_start *x)
+{
+	const int pass[] = { x->planfd, x->errfd, x->slave, x->ptysock, x->p->t->pidfd, x->p->host_tool_fd };
+	for (size_t i = 0; i < ARRAY_SIZE(pass); i++)
+		if (pass[i] >= 0 && fcntl(pass[i], F_SETFD, 0) < 0)
+			child_fail(x->errfd, STEP_HELPER, errno);
+	/* The command's stdio pipes cross the execve as 0, 1 and 2 (the
+	 * helper finds them there: its own stdio is the command's). */
+	int r = stdio_proxy_install(x->stdio);
+	if (r < 0)
+		child_fail(x->errfd, STEP_HELPER, -r);
+	char a[5][16];
+	snprintf(a[0], sizeof(a[0]), "%d", x->planfd);
+	snprintf(a[1], sizeof(a[1]), "%d", x->errfd);
+	snprintf(a[2], sizeof(a[2]), "%d", x->slave);
+	snprintf(a[3], sizeof(a[3]), "%d", x->ptysock);
+	snprintf(a[4], sizeof(a[4]), "%d", x->in_cgroup2);
+	char *argv[] = { (char *)"nsh", (char *)ENTER_HELPER_ARG, a[0], a[1], a[2], a[3], a[4], NULL };
+	char *envp[] = { NULL };
+	fexecve(x->exefd, argv, envp);
+	child_fail(x->errfd, STEP_HELPER, errno);
+}
+
 static int a_entry(void *arg)
 {
 	const struct a_start *x = arg;
@@ -1424,7 +1526,49 @@ static int a_entry(void *arg)
 		close(x->master);
 	if (x->ptysock_parent >= 0)
 		close(x->ptysock_parent);
+	if (x->exefd >= 0)
+		a_exec_helper(x);
 	run_child_a(x);
+}
+
+static int helper_fd_arg(const char *s, int *ret)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < -1 || v > INT_MAX)
+		return -EINVAL;
+	*ret = (int)v;
+	return 0;
+}
+
+_Noreturn void enter_helper_main(int argc, char **argv)
+{
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	int v[5] = { -1, -1, -1, -1, 0 };
+	if (argc != 7)
+		_exit(ENTER_EXIT_FAILED);
+	for (int i = 0; i < 5; i++)
+		if (helper_fd_arg(argv[2 + i], &v[i]) < 0)
+			_exit(ENTER_EXIT_FAILED);
+	struct enter_helper_state *st = NULL;
+	int r = v[0] >= 0 ? enter_helper_unpack(v[0], &st) : -EBADF;
+	if (v[0] >= 0)
+		close(v[0]);
+	if (r < 0)
+		child_fail(v[1], STEP_HELPER, -r);
+	/* Back to close-on-exec: B's execve must not pass them on. */
+	const int fds[] = { v[1], v[2], v[3], st->target.pidfd, st->plan.host_tool_fd };
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0)
+			fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+	/* stdio: already on 0, 1 and 2 (a_exec_helper put them there). */
+	static const int stdio_in_place[3] = { -1, -1, -1 };
+	struct a_start x = { .p = &st->plan, .errfd = v[1], .errfd_parent = -1, .slave = v[2], .ptysock = v[3],
+			     .ptysock_parent = -1, .master = -1, .stdio = stdio_in_place, .oldmask = &st->oldmask,
+			     .split = true, .in_cgroup2 = v[4] != 0, .planfd = -1, .exefd = -1 };
+	snprintf(x.oom_text, sizeof(x.oom_text), "%d", st->plan.oom_score_adj);
+	run_child_a(&x);
 }
 
 /* A's stack when it shares nsh's memory: nsh is suspended until A execs or
@@ -1584,6 +1728,158 @@ static pid_t spawn_a(struct a_start *x, bool inside, bool *ret_inside)
 	return pid;
 }
 
+/* One record off the status channel, never waiting; *ret_fd a descriptor
+ * that came with it (close-on-exec), else -1. The message's size, or -1
+ * when the queue is empty. */
+static ssize_t recv_record(int sock, struct child_error *e, int *ret_fd)
+{
+	char data[sizeof(*e) + 1];
+	struct iovec iov = { data, sizeof(data) };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	*ret_fd = -1;
+	ssize_t n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfd; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*ret_fd < 0 && nfd == 1)
+				*ret_fd = fd;
+			else
+				close(fd);
+		}
+	}
+	if (n == (ssize_t)sizeof(*e) && !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		memcpy(e, data, sizeof(*e));
+	else if (*ret_fd >= 0) {
+		close(*ret_fd);
+		*ret_fd = -1;
+	}
+	return !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ? n : 0;
+}
+
+/* Is pidfd B: a process of nsh's own (CLONE_PARENT made it so), not A, in
+ * the target's pid namespace? Its PID, or -1. An unreaped child keeps its
+ * PID, so the number stays B's until nsh waits for it. */
+static pid_t verify_b(int pidfd, pid_t a, const struct target *t)
+{
+	char path[64], buf[16384];
+	long pid = -1, ppid = -1;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	if (read_small_at(AT_FDCWD, path, buf, sizeof(buf), NULL) < 0)
+		return -1;
+	const char *l = strstr(buf, "\nPid:");
+	if (!l || sscanf(l + 5, "%ld", &pid) != 1 || pid <= 0 || pid == a)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	if (read_small_at(AT_FDCWD, path, buf, sizeof(buf), NULL) < 0)
+		return -1;
+	l = strstr(buf, "\nPPid:");
+	if (!l || sscanf(l + 6, "%ld", &ppid) != 1 || ppid != (long)getpid())
+		return -1;
+	if (t->ns[NS_PID]) {
+		char link[64];
+		uint64_t ino = 0;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/pid", pid);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		link[n > 0 ? n : 0] = '\0';
+		if (ns_parse_link(link, "pid", &ino) < 0 || ino != t->ns[NS_PID])
+			return -1;
+	}
+	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+		return -1;
+	return (pid_t)pid;
+}
+
+/* The split path, once A has exited: everything A sent is queued by now.
+ * A that exited 0 sent B's pidfd; A that failed sent {step, errno} before
+ * B existed. Once B exists, the container may hold B's end of the channel
+ * (pidfd_getfd needs only ptrace rights) and queue anything: so a record
+ * counts only as A's exit status says, and B only as a pidfd that
+ * verify_b accepts. Bounded: the socket's buffer holds a few hundred
+ * records at most. */
+static pid_t split_collect(int sock, pid_t a, int ast, const struct target *t, struct child_error *first,
+			   bool *have_first, int *ret_pidfd)
+{
+	bool a_ok = WIFEXITED(ast) && WEXITSTATUS(ast) == 0;
+	pid_t b = -1;
+	for (int i = 0; i < 1024; i++) {
+		struct child_error e;
+		int fd;
+		ssize_t n = recv_record(sock, &e, &fd);
+		if (n < 0)
+			break;
+		if (n != (ssize_t)sizeof(e)) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		if (a_ok && b < 0 && e.step == STEP_PID && fd >= 0 && (b = verify_b(fd, a, t)) > 0) {
+			*ret_pidfd = fd;
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (!a_ok && !*have_first && e.step >= 0) {
+			*first = e;
+			*have_first = true;
+		}
+	}
+	return b;
+}
+
+/* After B was reaped: a record of why its execve failed, if B's exit status
+ * says it did (127 not found, 126 not executable, 125 the rest of B's own
+ * steps). Anything else queued is the container's, and ignored. */
+static bool split_b_failure(int sock, int wst, struct child_error *ret)
+{
+	if (!WIFEXITED(wst))
+		return false;
+	for (int i = 0; i < 1024; i++) {
+		struct child_error e;
+		int fd;
+		ssize_t n = recv_record(sock, &e, &fd);
+		if (fd >= 0)
+			close(fd);
+		if (n < 0)
+			return false;
+		if (n != (ssize_t)sizeof(e))
+			continue;
+		int want = e.step == STEP_EXEC_NOTFOUND ? ENTER_EXIT_NOTFOUND
+			   : e.step == STEP_EXEC_NOEXEC ? ENTER_EXIT_NOEXEC
+			   : e.step == STEP_PTY || e.step == STEP_HOST_TOOLS || e.step == STEP_CWD ? ENTER_EXIT_FAILED
+												     : -1;
+		if (want == WEXITSTATUS(wst)) {
+			*ret = e;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Test hook (tests/security/08-pid-reuse.sh): widen the window between
+ * the last check and the join, where only the pidfd can catch a target
+ * that died and a PID that was reused. */
+static void test_pause_before_join(void)
+{
+#ifdef NSH_TEST_HOOKS
+	/* Test hook (test builds only, meson -Dtest_hooks): a window after
+	 * the last check, for 08-pid-reuse to reuse the PID in. */
+	const char *s = getenv("NSH_TEST_PAUSE_BEFORE_JOIN");
+	uint64_t secs;
+	if (s && parse_u64(s, &secs) == 0 && secs <= 60)
+		sleep((unsigned)secs);
+#endif
+}
+
 int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 {
 	int errpipe[2], ptysock[2] = { -1, -1 }, master = -1, slave = -1;
@@ -1603,8 +1899,10 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 			return ENTER_EXIT_FAILED;
 		}
 	}
-	if (pipe2(errpipe, O_CLOEXEC) < 0) {
-		*ret_why = "cannot create a pipe";
+	/* The status channel: a socket, one record a message. Unlike a pipe,
+	 * /proc/P/fd/N of it cannot be opened by whoever may read P's /proc. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, errpipe) < 0) {
+		*ret_why = "cannot create a socket";
 		*ret_errno = errno;
 		stdio_proxy_close_child(&sp);
 		stdio_proxy_close(&sp);
@@ -1637,12 +1935,20 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	/* Last check before the join: the pidfd pins the process, this catches
 	 * an init that exited and a PID that was reused meanwhile. */
 	int chk = target_check(p->t);
+	test_pause_before_join();
 	bool pidns = p->ns_mask & CLONE_NEWPID, inside = false;
 	struct a_start x = { .p = p, .errfd = errpipe[1], .errfd_parent = errpipe[0], .slave = slave,
 			     .ptysock = ptysock[1], .ptysock_parent = ptysock[0], .master = master, .stdio = sp.child,
-			     .oldmask = &oldmask, .split = pidns && enter_target_can_ptrace(p->t) };
+			     .oldmask = &oldmask, .split = pidns && enter_target_can_ptrace(p->t),
+			     .planfd = -1, .exefd = -1 };
 	snprintf(x.oom_text, sizeof(x.oom_text), "%d", p->oom_score_adj);
-	pid_t a = chk < 0 ? -1 : spawn_a(&x, pidns && !x.split, &inside);
+	/* The target can ptrace B: A runs the sealed helper (enter_helper.h). */
+	int hr = 0;
+	if (chk == 0 && x.split && (hr = x.exefd = enter_helper_exe()) >= 0)
+		hr = x.planfd = enter_helper_pack(p, &oldmask);
+	pid_t a = chk < 0 || hr < 0 ? -1 : spawn_a(&x, pidns && !x.split, &inside);
+	if (x.planfd >= 0)
+		close(x.planfd);
 	bool split = x.split;
 	close(errpipe[1]);
 	if (slave >= 0)
@@ -1653,21 +1959,19 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 
 	int status = ENTER_EXIT_FAILED;
 	pid_t b = -1;
+	int bfd = -1, wst = 0;
 	if (a < 0) {
-		*ret_why = chk < 0 ? "target exited" : "cannot fork";
-		*ret_errno = chk < 0 ? ESRCH : errno;
+		*ret_why = chk < 0 ? "target exited" : hr < 0 ? step_names[STEP_HELPER] : "cannot fork";
+		*ret_errno = chk < 0 ? ESRCH : hr < 0 ? -hr : errno;
 		goto out;
 	}
 	int ast;
 	if (split) {
+		/* A is nsh's, on the host, out of the container's reach: wait for
+		 * it, then take what it queued, without ever blocking. */
 		while (waitpid(a, &ast, 0) < 0 && errno == EINTR)
 			;
-		if (read(errpipe[0], &first, sizeof(first)) == sizeof(first)) {
-			if (first.step == STEP_PID)
-				b = first.err;
-			else
-				have_first = true;
-		}
+		b = split_collect(errpipe[0], a, ast, p->t, &first, &have_first, &bfd);
 	} else {
 		/* A itself runs the command: its exec closes the pipe, a failure
 		 * before it arrives on it and A exits. Bounded: A may have been
@@ -1702,7 +2006,6 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	bool raw = master >= 0 && isatty(STDIN_FILENO) && pty_raw(STDIN_FILENO, &saved) == 0;
-	int wst = 0;
 	bool reaped = false;
 	sp.master = master;
 	/* Bounded (stdio_proxy.h): returns even while a process of the
@@ -1726,8 +2029,18 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 
 out:;
 	struct child_error e = first;
-	if ((have_first || (!stalled && read(errpipe[0], &e, sizeof(e)) == sizeof(e))) && e.step >= 0 &&
-	    (size_t)e.step < ARRAY_SIZE(step_names)) {
+	bool failed = have_first;
+	if (!failed && split && b > 0)
+		failed = split_b_failure(errpipe[0], wst, &e);
+	else if (!failed && !split && !stalled)
+		failed = recv(errpipe[0], &e, sizeof(e), MSG_DONTWAIT) == sizeof(e);
+	if (failed && e.step == STEP_SETNS && e.err == ESRCH) {
+		/* setns through the pidfd of a process that has exited (its
+		 * PID may have been reused since target_check). */
+		*ret_why = "target exited";
+		*ret_errno = ESRCH;
+		status = ENTER_EXIT_FAILED;
+	} else if (failed && e.step >= 0 && (size_t)e.step < ARRAY_SIZE(step_names)) {
 		*ret_why = step_names[e.step];
 		*ret_errno = e.err;
 		status = e.step == STEP_EXEC_NOTFOUND ? ENTER_EXIT_NOTFOUND
@@ -1737,6 +2050,8 @@ out:;
 		*ret_why = "the joining process failed";
 	}
 	close(errpipe[0]);
+	if (bfd >= 0)
+		close(bfd);
 	if (ptysock[0] >= 0)
 		close(ptysock[0]);
 	if (master >= 0)

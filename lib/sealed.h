@@ -11,5 +11,7 @@
 #include <stdbool.h>
 
 bool sealed_running(void);
-/* Re-execute the running binary from a sealed memfd; returns only on error. */
-int sealed_reexec(char **argv);
+/* A sealed (write, grow, shrink, seal) memfd holding the running binary,
+ * O_CLOEXEC: the running one when nsh already runs sealed, else a new copy
+ * (about a millisecond). An fd, or -errno. */
+int sealed_copy(void);

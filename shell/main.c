@@ -9,7 +9,7 @@
 
 #include "complete.h"
 #include "dispatch.h"
-#include "lib/sealed.h"
+#include "lib/enter_helper.h"
 #include "lib/util.h"
 #include "repl.h"
 #include "script.h"
@@ -44,11 +44,6 @@ static int shell_option(struct shell_opts *o, int argc, char **argv, int *i)
 static int run_shell(struct nsh_globals *g, const char *spec, const struct shell_opts *o)
 {
 	bool repl = !o->script && !o->file && isatty(STDIN_FILENO);
-	/* exec into a target that can ptrace needs nsh to run from a sealed
-	 * copy (cmds/exec.c); a session cannot re-execute later, so it does
-	 * now, once (about a millisecond). */
-	if (repl && !sealed_running())
-		sealed_reexec(g->argv); /* returns only on failure: go on unsealed */
 	g->in_shell = true;
 
 	struct session s;
@@ -133,6 +128,11 @@ static int parse_color(const char *when, bool *ret)
 
 int main(int argc, char **argv)
 {
+	/* exec's sealed helper (lib/enter_helper.h), before anything reads a
+	 * file or fills the heap. */
+	if (argc > 1 && strcmp(argv[1], ENTER_HELPER_ARG) == 0)
+		enter_helper_main(argc, argv);
+
 	struct nsh_globals g = { 0 };
 	struct shell_opts so = { 0 };
 	int so_r;

@@ -104,17 +104,18 @@ assert_eq "" "$harmful" "attaches to a process with more than the container's ca
 echo "  attaches to already-confined, sealed processes: $(count_wins ptrace)"
 
 # Before execve the process holds the command's stdio (without -t three
-# pipes to nsh, tests/security/24-stdio.sh) and one pipe back to nsh (it
-# carries {step, errno} if execve fails); nothing else, and no file or
-# directory of the host.
-t_begin "$label: /proc/P/fd reaches nothing but the command's own stdio and nsh's status pipe"
+# pipes to nsh, tests/security/24-stdio.sh) and one socket back to nsh (it
+# carries {step, errno} if execve fails; a socket, whose /proc/P/fd/N opens
+# only O_PATH: no reading or writing through it, see 21-split for what
+# ptrace can do with it); nothing else, and no file or directory of the host.
+t_begin "$label: /proc/P/fd reaches nothing but the command's own stdio and nsh's status socket"
 # local=1: the file is the container's own (the probe, once exec'd, opens
 # its own /proc/self/fd), which is no win.
-assert_eq "" "$(grep "^WIN fd " <<<"$log" | grep -v -E ' fd=[012] ' | grep -v -e ' type=fifo ' -e ' local=1 ' | head -n 3 | cut -c1-300 | tr '\n' ';' || true)" \
-	"descriptors beyond 0, 1, 2 and the status pipe reached"
-assert_eq "" "$(grep "^WIN fd " <<<"$log" | grep ' type=fifo ' | grep -v -E ' fd=[012] ' |
+assert_eq "" "$(grep "^WIN fd " <<<"$log" | grep -v -E ' fd=[012] ' | grep -v -e ' type=sock ' -e ' local=1 ' | head -n 3 | cut -c1-300 | tr '\n' ';' || true)" \
+	"descriptors beyond 0, 1, 2 and the status socket reached"
+assert_eq "" "$(grep "^WIN fd " <<<"$log" | grep ' type=sock ' | grep -v -E ' fd=[012] ' |
 	sed -n 's/.* fd=\([0-9]*\) .*/\1/p' | sort -u | tr '\n' ' ' | awk 'NF > 1')" \
-	"more than one pipe beyond 0, 1, 2 reached (nsh's status pipe is the only one)"
+	"more than one socket beyond 0, 1, 2 reached (nsh's status socket is the only one)"
 
 t_begin "$label: /proc/P/environ never shows nsh's environment or the host secret"
 assert_eq "" "$(grep "^ENV " <<<"$log" | grep -E 'SECRET=|SSH_AUTH_SOCK=|NSHT_HOST_TOKEN=' | head -n 3 | cut -c1-300 || true)" \

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "lib/proc.h"
 #include "lib/enter.h"
 #include "lib/enter_frozen.h"
 #include "lib/safe_open.h"
@@ -269,11 +270,9 @@ int cmd_exec(struct cmd_ctx *ctx)
 static int find_shell(const struct cmd_ctx *ctx, const struct target *t, char *buf, size_t size)
 {
 	char candidates[3][256] = { "", "/bin/bash", "/bin/sh" };
-	char path[64];
 	_cleanup_free_ char *env = NULL;
 	size_t len = 0;
-	snprintf(path, sizeof(path), "/proc/%d/environ", t->pid);
-	if (host_read_file(t->host, path, 1u << 20, &env, &len) == 0)
+	if (proc_read_environ(t->host, t->pid, 1u << 20, &env, &len) == 0)
 		for (size_t off = 0; off < len; off += strlen(env + off) + 1)
 			if (str_startswith(env + off, "SHELL=/"))
 				copy_str(candidates[0], sizeof(candidates[0]), env + off + 6);

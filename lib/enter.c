@@ -248,11 +248,9 @@ static int build_env(const struct target *t, const struct enter_opts *o, char **
 			r = env_add(&env, &n, tbuf);
 		}
 	} else {
-		char path[64];
 		_cleanup_free_ char *buf = NULL;
 		size_t len = 0;
-		snprintf(path, sizeof(path), "/proc/%d/environ", t->pid);
-		if (host_read_file(t->host, path, ENVIRON_MAX, &buf, &len) == 0) {
+		if (proc_read_environ(t->host, t->pid, ENVIRON_MAX, &buf, &len) == 0) {
 			for (size_t off = 0; off < len && r == 0; off += strlen(buf + off) + 1)
 				if (strchr(buf + off, '='))
 					r = env_add(&env, &n, buf + off);
@@ -441,11 +439,10 @@ static void lsm_active(const struct host *h, bool *ret_apparmor, bool *ret_selin
  * runs without it, said on stderr), never a silent unlabelled exec. */
 int enter_plan_lsm(const struct host *h, pid_t pid, struct enter_plan *p, const char **ret_why)
 {
-	char label[256] = "", path[64];
+	char label[256] = "";
 	bool apparmor, selinux;
 	lsm_active(h, &apparmor, &selinux);
-	snprintf(path, sizeof(path), "/proc/%d/attr/current", pid);
-	int r = host_read_small(h, path, label, sizeof(label));
+	int r = proc_read_lsm_label(h, pid, label, sizeof(label));
 	/* EINVAL: no LSM provides a label. */
 	if (r == -EINVAL || (r < 0 && !apparmor && !selinux))
 		return 0;

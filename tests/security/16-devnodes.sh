@@ -215,5 +215,3 @@ assert_eq "character special file 1:5" "$(stat -c '%F %Hr:%Lr' "/proc/$init/root
 watch_ptmx
 check_pty "a character device"
 check_pty "a character device" --no-cgroup
-
-t_summary

@@ -102,5 +102,3 @@ with_profile '.linux.seccomp.syscalls += [{"names": ["getppid"], "action": "SCMP
 assert_exit 125 nsh "runc:$id" exec -- sh -c 'echo RAN'
 assert_eq "" "$T_OUT" "the command did not run"
 assert_contains "$T_ERR" "--force" "stderr names --force"
-
-t_summary

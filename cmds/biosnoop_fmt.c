@@ -100,7 +100,8 @@ static int by_lat_desc(const void *a, const void *b)
 
 void bio_top_sort(struct bio_top *t)
 {
-	qsort(t->ev, t->n, sizeof(*t->ev), by_lat_desc);
+	if (t->n)
+		qsort(t->ev, t->n, sizeof(*t->ev), by_lat_desc);
 }
 
 void bio_top_free(struct bio_top *t)

@@ -494,7 +494,8 @@ void ctable_round(struct ctable *t, bool since_start)
 	}
 	for (size_t i = 0; i < t->n; i++)
 		t->order[i] = &t->rows[i];
-	qsort_r(t->order, t->n, sizeof(*t->order), cmp_row, &t->sort);
+	if (t->n)
+		qsort_r(t->order, t->n, sizeof(*t->order), cmp_row, &t->sort);
 }
 
 void ctable_fill(struct ctable *t, struct out_table *tb)

@@ -198,7 +198,8 @@ int cmd_ls(struct cmd_ctx *ctx)
 		out_table_free(t);
 		return EXIT_FAIL;
 	}
-	qsort(l.items, l.n, sizeof(*l.items), cmp_container);
+	if (l.n) /* an empty list has no array: qsort(NULL, 0) is undefined */
+		qsort(l.items, l.n, sizeof(*l.items), cmp_container);
 	/* Their containers show without names, pods or stopped ones. */
 	for (size_t i = 0; i < l.n_denied; i++)
 		if (!only || strcmp(only, l.denied[i]) == 0)

@@ -112,7 +112,8 @@ static int cmp_rows(const void *x, const void *y, void *arg)
 
 void top_sort(struct top_row *rows, size_t n, int key)
 {
-	qsort_r(rows, n, sizeof(*rows), cmp_rows, &key);
+	if (n)
+		qsort_r(rows, n, sizeof(*rows), cmp_rows, &key);
 }
 
 int top_sort_key(const char *name)

@@ -416,7 +416,8 @@ static int list_numeric(const char *path, pid_t **ret, size_t *ret_n)
 		pids[n++] = pid;
 	}
 	closedir(d);
-	qsort(pids, n, sizeof(*pids), cmp_pid);
+	if (n)
+		qsort(pids, n, sizeof(*pids), cmp_pid);
 	*ret = pids;
 	*ret_n = n;
 	return 0;

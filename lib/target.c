@@ -729,7 +729,7 @@ static int members(const struct target *t, struct member_cache *mc, pid_t **ret,
 	/* Cgroup members, sorted, for a membership test during the scan. */
 	_cleanup_free_ pid_t *cg = NULL;
 	size_t n_cg = 0;
-	if (t->own_cgroup && cgroup_list_procs(h, t->cgroup_dir, true, &cg, &n_cg) == 0)
+	if (t->own_cgroup && cgroup_list_procs(h, t->cgroup_dir, true, &cg, &n_cg) == 0 && n_cg)
 		qsort(cg, n_cg, sizeof(*cg), cmp_pid);
 	bool own_pidns = t->ns[NS_PID] && t->ns[NS_PID] != t->host_ns[NS_PID];
 

@@ -76,13 +76,18 @@ for _ in $(seq 1 11); do
 	at=$((at + 350))
 done
 types+=(--type "$at" "exit\n")
-T_RC=0
-timeout -k 5 60 "$SEC_BIN/ptyrun" "${types[@]}" -- "$NSH" >"$T_TMP/repl.out" 2>&1 </dev/null || T_RC=$?
-assert_eq 0 "$T_RC" "the REPL session's status (output: $(tail -c 400 "$T_TMP/repl.out" | tr -d '\r'))"
-assert_contains "$(tr -d '\r' <"$T_TMP/repl.out")" "$other" "the session showed the other container (info)"
-sleep 0.5
-seized=$(pre_exec_seized "$from")
-echo "  the scraper stopped $seized processes before their execve"
+# On a loaded machine the scraper may catch none of a session's processes
+# before their execve: the session runs again until it has (at most 4).
+for session in 1 2 3 4; do
+	T_RC=0
+	timeout -k 5 60 "$SEC_BIN/ptyrun" "${types[@]}" -- "$NSH" >"$T_TMP/repl.out" 2>&1 </dev/null || T_RC=$?
+	assert_eq 0 "$T_RC" "the REPL session's status (output: $(tail -c 400 "$T_TMP/repl.out" | tr -d '\r'))"
+	assert_contains "$(tr -d '\r' <"$T_TMP/repl.out")" "$other" "the session showed the other container (info)"
+	sleep 0.5
+	seized=$(pre_exec_seized "$from")
+	((seized > 0)) && break
+done
+echo "  the scraper stopped $seized processes before their execve (sessions: $session)"
 ((seized > 0)) || _t_fail "processes the scraper stopped before execve (the attack ran)" "at least 1" "0"
 (($(scraped_bytes "$from") > 0)) || _t_fail "bytes of their memory the scraper read" "more than 0" "0"
 assert_eq "" "$(tail -n "+$from" "$sdir/log" | grep '^FOUND ' | head -n 3 | tr '\n' ';')" "canary found in a process of the container"
@@ -92,10 +97,15 @@ t_begin "split: nsh -c reads another container's config, then execs into a ptrac
 from=$(($(log_at) + 1))
 script="attach $other"$'\n'"info"$'\n'"ls"$'\n'"attach $ptr"
 for _ in $(seq 1 "$RUNS"); do script+=$'\n'"exec -- /bin/true"; done
-assert_exit 0 nsh -c "$script"
-sleep 0.5
-seized=$(pre_exec_seized "$from")
-echo "  the scraper stopped $seized processes before their execve"
+# On a loaded machine the scraper may catch none of a batch's processes
+# before their execve: the session runs again until it has (at most 5).
+for batch in 1 2 3 4 5; do
+	assert_exit 0 nsh -c "$script"
+	sleep 0.5
+	seized=$(pre_exec_seized "$from")
+	((seized > 0)) && break
+done
+echo "  the scraper stopped $seized processes before their execve (batches: $batch)"
 ((seized > 0)) || _t_fail "processes the scraper stopped before execve (the attack ran)" "at least 1" "0"
 assert_eq "" "$(tail -n "+$from" "$sdir/log" | grep -F -- "$canary" | head -n 3 | tr '\n' ';')" "log lines holding the canary"
 
@@ -106,13 +116,13 @@ disown "$decoy"
 echo "$decoy" >"$sdir/decoy"
 
 # run_status MODE CMD..: exec into the scraper's container until the scraper
-# took one of B's descriptors (at most RUNS times); each run must end within
+# took one of B's descriptors (at most 3 * RUNS times: on a loaded machine it misses more); each run must end within
 # 20 s with the command's own status.
 run_status() {
 	local mode=$1 took=0 i from rc t0 el
 	shift
 	echo "$mode" >"$sdir/mode"
-	for i in $(seq 1 "$RUNS"); do
+	for i in $(seq 1 $((RUNS * 3))); do
 		from=$(($(log_at) + 1))
 		rc=0
 		t0=$(date +%s%N)
@@ -136,7 +146,7 @@ run_status() {
 			((took >= 3)) && break
 		fi
 	done
-	((took > 0)) || _t_fail "$mode: runs where the scraper took B's status channel (the attack ran)" "at least 1" "0 of $RUNS"
+	((took > 0)) || _t_fail "$mode: runs where the scraper took B's status channel (the attack ran)" "at least 1" "0 of $((RUNS * 3))"
 	assert_eq yes "$(kill -0 "$decoy" 2>/dev/null && echo yes || echo no)" "$mode: the decoy host process ($decoy) lives"
 }
 

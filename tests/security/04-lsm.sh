@@ -16,19 +16,23 @@
 # CI=true a skip is a failure, and a skip would also hide a machine that
 # suddenly has an LSM. The test prints which case it ran.
 #
-# Why no hostile /proc here (issue 14 asked for one): the attack is a
-# container that mounts its own /proc (or a symlink at /proc/self/attr) so
-# that a label written after the mount join lands in a file it controls.
-# nsh opens /proc/thread-self/attr/exec on the host's /proc before any
-# setns, and only when the init has a label; on this test machine no LSM
-# labels processes (attr/current is EINVAL for everyone), so nsh opens no
-# attr file at all and a planted /proc could not tell a right nsh from a
-# wrong one: such a test could not fail. What can be checked without an
-# LSM is the decision: a label that cannot be read, recognised or applied
-# whole is a refusal (status 125 unless --force), never a silent
-# unlabelled exec: tests/unit/test_enter.c, on fixture trees (AppArmor,
-# SELinux, an unknown LSM, no securityfs, a too-long and an escape-laden
-# label).
+# The hostile /proc (LXC CVE-2015-1334): a container that may mount
+# (CAP_SYS_ADMIN, no AppArmor, no seccomp) binds a directory of its own over
+# its /proc, with writable regular files at self/attr/exec,
+# thread-self/attr/exec and 1/attr/exec. An nsh that opened the attr file
+# after joining the mount namespace would write the label into the
+# container's file, see the write succeed, and run the command unlabelled.
+# nsh opens /proc/thread-self/attr/exec on the host's /proc before any setns.
+# No LSM labels processes on this project's test machine, so the test build's
+# hook NSH_TEST_LSM_LABEL gives the init an AppArmor label ("docker-default
+# (enforce)"); the write then goes to the host's attr file, which refuses it
+# (no AppArmor), and nsh must refuse the exec (status 125, its one line):
+# the container's planted files stay empty. Seen failing (status 0, the
+# label in the planted file) with the open moved after the mount join.
+# The decision itself (a label that cannot be read, recognised or applied
+# whole is a refusal unless --force) is tested on fixture trees in
+# tests/unit/test_enter.c (AppArmor, SELinux, an unknown LSM, no
+# securityfs, a too-long and an escape-laden label).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -72,3 +76,29 @@ for ctr in "$NSHT_SEC_PLAIN_NAME" "$NSHT_SEC_NNP_NAME"; do
 	[[ -n $inside ]] || inside="error: $(kv ATTR_CURRENT_ERR)"
 	assert_eq "$want" "$inside" "attr/current as the exec'd process reads it"
 done
+
+# ---------------------------------------------------------------- hostile /proc
+hostile=nsht-lsm-proc-$$
+cleanup_hostile() { docker rm -f "$hostile" >/dev/null 2>&1 || true; }
+t_cleanup cleanup_hostile
+# shellcheck disable=SC2016 # expanded by the container's sh
+docker run -d --name "$hostile" --network none --cap-add SYS_ADMIN \
+	--security-opt apparmor=unconfined --security-opt seccomp=unconfined "$NSHT_SEC_IMAGE" sh -c '
+for d in self thread-self 1; do mkdir -p /fake/$d/attr; : >/fake/$d/attr/exec; : >/fake/$d/attr/current; done
+chmod -R a+rwX /fake
+mount --bind /fake /proc && : >/planted
+exec sleep 1000' >/dev/null
+hinit=$(init_pid "$hostile")
+wait_until 10 test -f "/proc/$hinit/root/planted" || true
+
+t_begin "lsm: the hostile container's /proc is its own planted tree"
+assert_eq "yes" "$([[ -f /proc/$hinit/root/planted && -f /proc/$hinit/root/proc/thread-self/attr/exec ]] && echo yes || echo no)" \
+	"the bind mount over the container's /proc is in place (planted thread-self/attr/exec is a regular file)"
+
+t_begin "lsm: a label is written through the host's /proc, never the container's"
+T_RC=0
+T_ERR=$(NSH_TEST_LSM_LABEL="docker-default (enforce)" timeout -k 5 60 "$NSH" "$hostile" exec -- /bin/true 2>&1 >/dev/null) || T_RC=$?
+assert_eq 125 "$T_RC" "exec status when the host refuses the label (stderr: ${T_ERR:0:300})"
+assert_contains "$T_ERR" "nsh: exec: cannot set the target's LSM label" "the one-line refusal"
+written=$(find "/proc/$hinit/root/fake" -type f -size +0 -printf '%P ' 2>&1)
+assert_eq "" "$written" "planted attr files the label was written into"

@@ -196,6 +196,19 @@ static void discard_terminal_answers(void)
 	tcflush(STDIN_FILENO, TCIFLUSH);
 }
 
+/* Test hook (test builds only, meson -Dtest_hooks): a window after nsh
+ * stopped reading the terminal, for tests/security/20-pty.sh's terminal to
+ * answer into, as a real one does when its answer lags. */
+static void test_pause_before_discard(void)
+{
+#ifdef NSH_TEST_HOOKS
+	const char *s = getenv("NSH_TEST_PAUSE_BEFORE_DISCARD_MS");
+	uint64_t ms;
+	if (s && parse_u64(s, &ms) == 0 && ms <= 10000)
+		usleep((useconds_t)(ms * 1000));
+#endif
+}
+
 static int run(struct cmd_ctx *ctx, struct exec_args *a)
 {
 	const char *name = ctx->cmd->name;
@@ -236,8 +249,10 @@ static int run(struct cmd_ctx *ctx, struct exec_args *a)
 
 	int err = 0;
 	int status = enter_run(&plan, &why, &err);
-	if (a->o.pty && isatty(STDIN_FILENO))
+	if (a->o.pty && isatty(STDIN_FILENO)) {
+		test_pause_before_discard();
 		discard_terminal_answers();
+	}
 	if (why) {
 		const char *what = status == ENTER_EXIT_FAILED || !a->o.argv ? name : a->o.argv[0];
 		if (err == ESRCH && status == ENTER_EXIT_FAILED)

@@ -7,6 +7,17 @@
 #    returns within a few seconds (a bounded drain of the master), and the
 #    operator's terminal is back in cooked mode (stty: icanon echo). The
 #    terminal is a real one (helpers/ptyrun.c, as in 05-tiocsti.sh);
+#  - the terminal's late answer: the command prints what makes a terminal
+#    answer (here a mark the test terminal answers, 300 ms later, with
+#    "echo PWNED" and a newline: text the container chose) and exits. The
+#    answer lands in the operator's terminal after nsh stopped reading it;
+#    nsh discards it (tcflush) before it returns, so the operator's shell
+#    never runs it: no byte is left in the terminal's input queue, for
+#    `exec -t` and for `enter`. The test build's hook
+#    NSH_TEST_PAUSE_BEFORE_DISCARD_MS holds nsh between the end of the
+#    session and the discard, so the answer always arrives in that window
+#    (a real terminal's lag cannot be timed from here). Without the discard
+#    the 11 bytes are left (seen with the call removed);
 #  - a paused container (docker pause: its cgroup frozen) would freeze the
 #    command the moment it joins the cgroup: `exec` refuses at once, with
 #    one line and status 125, instead of hanging; after unpause it works.
@@ -58,6 +69,31 @@ held=$(docker exec "$ctr" sh -c 'for p in /proc/[0-9]*; do
 assert_eq 1 "$held" "sleeps of the container holding a /dev/pts slave (the attack was in place)"
 echo "  nsh returned in ${ms:-?} ms (whole terminal session ${took}s)"
 docker exec "$ctr" sh -c 'pkill -f "sleep 1000$" 2>/dev/null; true' || true
+
+for how in "exec -t -- sh -c" "enter -c"; do
+	t_begin "pty: the terminal's late answer to the container's output is discarded ($how)"
+	case $how in
+	exec*) cmd=(exec -t -- sh -c 'printf "NSHT-ASK\n"; exit 3') want_rc=3 ;;
+	enter*) cmd=(-c "enter; !true") want_rc=0 ;;
+	esac
+	if [[ $how == enter* ]]; then
+		# enter runs the container's shell on nsh's pty: the test types
+		# the mark-printing command into it, then exit.
+		# The mark is split in what is typed, so the shell's echo of it
+		# is no mark: only its output is.
+		args=(--type 1500 'echo NSHT-"ASK"; exit\n')
+	else
+		args=()
+	fi
+	rc=0
+	NSH_TEST_PAUSE_BEFORE_DISCARD_MS=1500 timeout -k 5 30 "$PTYRUN" --left "${args[@]}" \
+		--answer NSHT-ASK 300 'echo PWNED\n' -- "$NSH" "$ctr" "${cmd[@]}" >"$T_TMP/ans.out" 2>&1 || rc=$?
+	out=$(tr -d '\r' <"$T_TMP/ans.out")
+	assert_eq "$want_rc" "$rc" "nsh's status (output: ${out:0:300})"
+	assert_contains "$out" "NSHT-ASK" "the container's output reached the terminal"
+	echo "  terminal: $(tr '\n' '|' <<<"$out")"
+	assert_contains "$out" "ptyrun: 0 bytes left unread" "bytes of the answer left for the operator's shell"
+done
 
 t_begin "pty: a paused container (frozen cgroup): exec refuses at once with status 125"
 docker pause "$ctr" >/dev/null

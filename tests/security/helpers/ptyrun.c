@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* ptyrun [--type MS TEXT].. -- CMD [ARG..]: run CMD on a fresh pseudo-terminal
- * as its controlling terminal: the "admin's terminal" of the TIOCSTI test.
- * Everything CMD writes to the terminal is copied to stdout; nothing is ever
- * typed into it except the --type TEXTs ("\n" is a newline), each written MS
- * milliseconds after the start. Ends when CMD ends (status passed on, 128+N
+/* ptyrun [--type MS TEXT].. [--answer MARK MS TEXT] [--left] -- CMD [ARG..]:
+ * run CMD on a fresh pseudo-terminal as its controlling terminal: the
+ * "admin's terminal" of the TIOCSTI test. Everything CMD writes to the
+ * terminal is copied to stdout; nothing is ever typed into it except the
+ * --type TEXTs ("\n" is a newline), each written MS milliseconds after the
+ * start, and the --answer TEXT, written MS milliseconds after MARK first
+ * appears in the output (a terminal answering a query, late). --left: at the
+ * end, say on stderr how many bytes nobody read from the terminal's input
+ * queue ("ptyrun: N bytes left unread"): what the next reader (the
+ * operator's shell) would take as typed. Ends when CMD ends (status passed on, 128+N
  * for a signal), after draining the output. script(1) would do, but it
  * forwards its own stdin (an EOF there becomes ^D in the terminal) and waits
  * for that stdin to close. */
@@ -54,7 +59,11 @@ static void unescape(char *d, const char *s, size_t size)
 int main(int argc, char **argv)
 {
 	struct typed ty[16];
-	int nty = 0, i = 1;
+	int nty = 0, i = 1, left = 0;
+	char mark[256] = "", seen[8192] = "";
+	size_t nseen = 0;
+	struct typed answer = { .done = 1 };
+	long mark_ms = -1;
 	for (; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
 			i++;
@@ -68,7 +77,19 @@ int main(int argc, char **argv)
 			i += 2;
 			continue;
 		}
-		fprintf(stderr, "usage: ptyrun [--type MS TEXT].. -- CMD [ARG..]\n");
+		if (!strcmp(argv[i], "--answer") && i + 3 < argc) {
+			snprintf(mark, sizeof mark, "%s", argv[i + 1]);
+			answer.at_ms = atol(argv[i + 2]);
+			unescape(answer.text, argv[i + 3], sizeof answer.text);
+			answer.done = 0;
+			i += 3;
+			continue;
+		}
+		if (!strcmp(argv[i], "--left")) {
+			left = 1;
+			continue;
+		}
+		fprintf(stderr, "usage: ptyrun [--type MS TEXT].. [--answer MARK MS TEXT] [--left] -- CMD [ARG..]\n");
 		return 125;
 	}
 	if (i >= argc) {
@@ -104,6 +125,9 @@ int main(int argc, char **argv)
 		perror("ptyrun: exec");
 		_exit(127);
 	}
+	/* The parent's own slave descriptor: the terminal's input queue
+	 * outlives CMD, and is counted at the end. */
+	int sfd = left ? open(sname, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
 	long t0 = ms_now();
 	int status = 0, exited = 0;
 	char buf[4096];
@@ -121,6 +145,16 @@ int main(int argc, char **argv)
 				wait_ms = due;
 			}
 		}
+		if (!answer.done && mark_ms >= 0) {
+			long due = mark_ms + answer.at_ms - ms_now();
+			if (due <= 0) {
+				if (write(m, answer.text, strlen(answer.text)) < 0)
+					perror("ptyrun: answer");
+				answer.done = 1;
+			} else if (due < wait_ms) {
+				wait_ms = due;
+			}
+		}
 		struct pollfd p = { .fd = m, .events = POLLIN };
 		int r = poll(&p, 1, (int)wait_ms);
 		if (r > 0) {
@@ -128,6 +162,15 @@ int main(int argc, char **argv)
 			if (n > 0) {
 				fwrite(buf, 1, (size_t)n, stdout);
 				fflush(stdout);
+				if (mark[0] && mark_ms < 0) {
+					/* The mark may come split across reads. */
+					size_t k = (size_t)n < sizeof seen - 1 - nseen ? (size_t)n : sizeof seen - 1 - nseen;
+					memcpy(seen + nseen, buf, k);
+					nseen += k;
+					seen[nseen] = 0;
+					if (memmem(seen, nseen, mark, strlen(mark)))
+						mark_ms = ms_now();
+				}
 				continue;
 			}
 			/* EIO: every slave descriptor is closed. */
@@ -143,5 +186,21 @@ int main(int argc, char **argv)
 	}
 	if (!exited)
 		waitpid(c, &status, 0);
+	/* A late answer still due is written now: CMD has ended, and it lands
+	 * where the next reader would find it. */
+	if (!answer.done && mark_ms >= 0) {
+		long due = mark_ms + answer.at_ms - ms_now();
+		if (due > 0)
+			usleep((useconds_t)due * 1000);
+		if (write(m, answer.text, strlen(answer.text)) < 0)
+			perror("ptyrun: answer");
+	}
+	if (sfd >= 0) {
+		int n = -1;
+		usleep(50 * 1000); /* the line discipline takes the bytes in a worker */
+		if (ioctl(sfd, FIONREAD, &n) < 0)
+			perror("ptyrun: FIONREAD");
+		fprintf(stderr, "ptyrun: %d bytes left unread\n", n);
+	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -150,7 +150,7 @@ void cgroup_from_path(const struct host *h, const char *path, struct cgroup_path
 	}
 }
 
-static bool list_has(const char *list, const char *item)
+bool cgroup_controllers_have(const char *list, const char *item)
 {
 	size_t il = strlen(item);
 	for (const char *s = list; *s;) {
@@ -168,7 +168,7 @@ static bool list_has(const char *list, const char *item)
 static const struct cgroup_v1 *find_v1(const struct cgroup_paths *p, const char *controller)
 {
 	for (int i = 0; i < p->n_v1; i++)
-		if (list_has(p->v1[i].controllers, controller))
+		if (cgroup_controllers_have(p->v1[i].controllers, controller))
 			return &p->v1[i];
 	return NULL;
 }

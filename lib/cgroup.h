@@ -57,6 +57,9 @@ const char *cgroup_v1_path(const struct cgroup_paths *p, const char *controller)
  * name=systemd that exists (*ret_controller names it, NULL on v2). */
 const char *cgroup_primary(const struct cgroup_paths *p, int host_version, const char **ret_controller);
 
+/* Is item one of a v1 hierarchy's comma-separated controllers ("cpu,cpuacct")? */
+bool cgroup_controllers_have(const char *list, const char *item);
+
 /* The host directory (without the host root) of a process's cgroup for a
  * controller: v2 "/sys/fs/cgroup<path>", v1 "/sys/fs/cgroup/<mount><path>".
  * controller NULL means the primary one. */

@@ -294,8 +294,11 @@ static void plan_cgroups(const struct target *t, struct enter_plan *p)
 		if (comma)
 			*comma = '\0';
 		char dir[1100];
-		if (cgroup_dir(h, cg, ctl, dir, sizeof(dir)) == 0)
-			host_path(h, p->cgroup_dirs[p->n_cgroup_dirs++], sizeof(p->cgroup_dirs[0]), "%s", dir);
+		if (cgroup_dir(h, cg, ctl, dir, sizeof(dir)) < 0)
+			continue;
+		if (cgroup_controllers_have(cg->v1[i].controllers, "freezer"))
+			p->freezer_dir = p->n_cgroup_dirs + 1;
+		host_path(h, p->cgroup_dirs[p->n_cgroup_dirs++], sizeof(p->cgroup_dirs[0]), "%s", dir);
 	}
 	if (cg->has_unified) {
 		const char *u = strcmp(cg->unified, "/") == 0 ? "" : cg->unified;

@@ -64,6 +64,7 @@ struct enter_plan {
 	char ctpid_init[16];             /* init's PID inside its pid ns, for its cwd */
 	char cgroup_dirs[16][1100];      /* host cgroup v1 dirs to join (tasks) */
 	int n_cgroup_dirs;
+	int freezer_dir;                 /* 1 + the index in cgroup_dirs of the v1 freezer's, 0 none */
 	char cgroup2_dir[1100];          /* the v2 (or hybrid unified) dir, "" none */
 };
 

@@ -25,10 +25,10 @@ static void read_at(const char *dir, const char *file, char *buf, size_t size)
 bool enter_cgroup_frozen(const struct enter_plan *p)
 {
 	char buf[512];
-	/* v1: freezer.state says FROZEN or FREEZING, also when an ancestor
-	 * is the one frozen. */
-	for (int i = 0; i < p->n_cgroup_dirs; i++) {
-		read_at(p->cgroup_dirs[i], "freezer.state", buf, sizeof(buf));
+	/* v1: the freezer hierarchy's freezer.state says FROZEN or FREEZING,
+	 * also when an ancestor is the one frozen. */
+	if (p->freezer_dir > 0 && p->freezer_dir <= p->n_cgroup_dirs) {
+		read_at(p->cgroup_dirs[p->freezer_dir - 1], "freezer.state", buf, sizeof(buf));
 		if (strncmp(buf, "FROZEN", 6) == 0 || strncmp(buf, "FREEZING", 8) == 0)
 			return true;
 	}

@@ -7,6 +7,8 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,11 +51,27 @@ void stdio_proxy_init(struct stdio_proxy *sp)
 	sp->in_w = sp->out_r = sp->err_r = -1;
 }
 
+/* nsh's fd is the null device: it carries nothing of the operator's, and
+ * whoever reopens it through /proc/PID/fd gets a null device, the same as
+ * the container's own /dev/null. */
+static bool is_null_device(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+}
+
 int stdio_proxy_pipes(struct stdio_proxy *sp)
 {
 	stdio_proxy_init(sp);
 	int *ours[3] = { &sp->in_w, &sp->out_r, &sp->err_r };
 	for (int i = 0; i < 3; i++) {
+		/* Given as it is: no pipe, nothing to pump (bench/exec and
+		 * scripts that run `exec` with </dev/null >/dev/null). */
+		if (is_null_device(i)) {
+			if ((sp->child[i] = fcntl(i, F_DUPFD_CLOEXEC, 3)) < 0)
+				goto fail;
+			continue;
+		}
 		int fds[2];
 		if (pipe2(fds, O_CLOEXEC) < 0)
 			goto fail;

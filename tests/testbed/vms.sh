@@ -50,8 +50,13 @@ vm_pid() {
 }
 
 vm_start() {
-	local name=$1 form=$2 accel=$3 pidfile=$4 bios=${5:-} nameopt
-	vm_pid "$pidfile" "$name" >/dev/null && return 0
+	local name=$1 form=$2 accel=$3 pidfile=$4 bios=${5:-} nameopt pid
+	# Running already: it may have been left stopped by a bench that was
+	# killed before it could continue it (bench_hold_busy_guest).
+	if pid=$(vm_pid "$pidfile" "$name"); then
+		kill -CONT "$pid" 2>/dev/null || true
+		return 0
+	fi
 	case $form in
 	guest) nameopt=guest=$name,debug-threads=on ;;
 	*) nameopt=$name ;;

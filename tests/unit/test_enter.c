@@ -362,7 +362,7 @@ static void prepare_cgroup_v1(void **state)
 	char rel[64];
 	snprintf(rel, sizeof(rel), DV1 "/proc/%d/cgroup", t.pid);
 	char *cg = fixture_read(rel, NULL);
-	int n = 0;
+	int n = 0, freezer = 0;
 	char *save = NULL, want[8192];
 	bool unified = false;
 	for (char *l = strtok_r(cg, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -384,11 +384,16 @@ static void prepare_cgroup_v1(void **state)
 		snprintf(want, sizeof(want), "%s/sys/fs/cgroup/%s%s", h.root, mount, path);
 		assert_true(n < p.n_cgroup_dirs);
 		assert_string_equal(p.cgroup_dirs[n], want);
+		if (strcmp(mount, "freezer") == 0)
+			freezer = n + 1;
 		n++;
 	}
 	assert_true(unified);
 	assert_int_equal(p.n_cgroup_dirs, n);
 	assert_int_equal(n, 8);
+	/* The one hierarchy whose freezer.state says whether the init is frozen. */
+	assert_true(freezer > 0);
+	assert_int_equal(p.freezer_dir, freezer);
 	free(cg);
 	enter_plan_free(&p);
 	target_release(&t);

@@ -147,7 +147,10 @@ static void test_frozen(void **state)
 
 	snprintf(p.cgroup_dirs[0], sizeof(p.cgroup_dirs[0]), "%s", v1);
 	p.n_cgroup_dirs = 1;
-	assert_false(enter_cgroup_frozen(&p)); /* no freezer in that hierarchy */
+	/* Only the freezer hierarchy's state counts: another one's is never read. */
+	write_file(v1, "freezer.state", "FROZEN\n");
+	assert_false(enter_cgroup_frozen(&p));
+	p.freezer_dir = 1;
 	write_file(v1, "freezer.state", "THAWED\n");
 	assert_false(enter_cgroup_frozen(&p));
 	write_file(v1, "freezer.state", "FROZEN\n");

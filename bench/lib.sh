@@ -223,8 +223,8 @@ bench_kill_procs() {
 # ------------------------------------------------------------------ extra containers
 # bench_make_containers N: N more real containers, half runc, half LXC-shaped
 # cgroups, both found by nsh's adapters from the kernel's and the runtimes'
-# own files (lib/runtime/runc.c reads /run/runc/<id>/state.json,
-# lib/runtime/lxc.c the lxc.payload.<name> cgroups):
+# own files (lib/resolve/runtime/runc.c reads /run/runc/<id>/state.json,
+# lib/resolve/runtime/lxc.c the lxc.payload.<name> cgroups):
 #   - runc: one shared bundle whose config.json points at the test bed's
 #     busybox rootfs read-only, `runc run -d`: no shim, no daemon, one sleep.
 #   - LXC-shaped: the cgroup lxc.payload.nsht-bench-lNNN in every hierarchy,

@@ -22,11 +22,11 @@
 #ifdef NSH_HAVE_BPF
 #include "biosnoop_fmt.h"
 #include "cgowners.h"
-#include "lib/blkdev.h"
-#include "lib/cgroup.h"
-#include "lib/lathist.h"
-#include "lib/proc.h"
-#include "lib/util.h"
+#include "lib/proc/blkdev.h"
+#include "lib/cgroup/cgroup.h"
+#include "lib/proc/lathist.h"
+#include "lib/proc/proc.h"
+#include "lib/base/util.h"
 #endif
 
 enum { OPT_DISK = 'd', OPT_QUEUED = 'Q', OPT_ALL = 'a', OPT_HIST = OPT_KEY_LONG, OPT_MIN_MS, OPT_RAW_TP };

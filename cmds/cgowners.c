@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/cgroup.h"
-#include "lib/ns.h"
-#include "lib/target.h"
+#include "lib/cgroup/cgroup.h"
+#include "lib/resolve/ns.h"
+#include "lib/resolve/target.h"
 
 static int load(struct cg_owners *o)
 {

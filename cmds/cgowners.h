@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "lib/host.h"
+#include "lib/base/host.h"
 
 struct cg_owner {
 	uint64_t unified_id, blkcg_id, pidns;

@@ -15,10 +15,10 @@
 #include "cgview.h"
 #include "cmds.h"
 #include "sampling.h"
-#include "lib/cgacct.h"
-#include "lib/clock.h"
-#include "lib/cgroup.h"
-#include "lib/util.h"
+#include "lib/cgroup/cgacct.h"
+#include "lib/base/clock.h"
+#include "lib/cgroup/cgroup.h"
+#include "lib/base/util.h"
 
 enum { OPT_ALL = 'a', OPT_SORT = 's' };
 

@@ -11,8 +11,8 @@
 
 #include "cmds.h"
 #include "sampling.h"
-#include "lib/clock.h"
-#include "lib/util.h"
+#include "lib/base/clock.h"
+#include "lib/base/util.h"
 
 /* A counter's growth between samples; a counter that went back (the cgroup
  * was made anew) has no rate. */

@@ -11,9 +11,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "lib/cgacct.h"
-#include "lib/output.h"
-#include "lib/target.h"
+#include "lib/cgroup/cgacct.h"
+#include "lib/out/output.h"
+#include "lib/resolve/target.h"
 
 struct cg_rates {
 	double dt;

@@ -4,10 +4,10 @@
  * columns. Help, usage, option parsing and arity checks all come from
  * here. */
 #include "cmds.h"
-#include "lib/userns.h"
-#include "lib/passwd.h"
-#include "lib/safe_open.h"
-#include "lib/util.h"
+#include "lib/enter/userns.h"
+#include "lib/enter/passwd.h"
+#include "lib/base/safe_open.h"
+#include "lib/base/util.h"
 #ifdef NSH_HAVE_BPF
 #include "bpf/loader.h"
 #endif
@@ -220,6 +220,37 @@ int cmd_target_error(const char *spec, int err)
 {
 	out_error(spec, "%s", target_strerror(err));
 	return EXIT_FAIL;
+}
+
+int cmd_resolve(struct nsh_globals *g, const char *spec, struct target *ret)
+{
+	struct container_list cands = { 0 };
+	int r = target_resolve(&g->host, spec, ret, &cands);
+	if (r == -TARGET_EAMBIGUOUS) {
+		out_error(spec, "ambiguous: %zu targets match; use a longer ID or RUNTIME:NAME:", cands.n);
+		for (size_t i = 0; i < cands.n; i++) {
+			/* IDs and names of machines and VMs come from their side. */
+			char eid[512], en[512];
+			fprintf(stderr, "  %-10s %-64s %s\n", cands.items[i].runtime,
+				out_esc(eid, sizeof(eid), cands.items[i].id),
+				out_esc(en, sizeof(en), cands.items[i].name[0] ? cands.items[i].name : "-"));
+		}
+		container_list_free(&cands);
+		return EXIT_FAIL;
+	}
+	if (r == -TARGET_EDENIED) {
+		/* The first in priority order: running as root fixes them all. */
+		out_error(spec, "%s %s's state (permission denied)", cmd_denied_verb(), cands.denied[0]);
+		container_list_free(&cands);
+		return EXIT_FAIL;
+	}
+	if (r == -EINVAL) {
+		out_error(spec, "not a valid target (see 'nsh help')");
+		return EXIT_USAGE;
+	}
+	if (r < 0)
+		return cmd_target_error(spec, r);
+	return EXIT_OK;
 }
 
 static void print_usage_line(FILE *f, const struct cmd *c)

@@ -8,9 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "lib/host.h"
-#include "lib/output.h"
-#include "lib/target.h"
+#include "lib/base/host.h"
+#include "lib/out/output.h"
+#include "lib/resolve/target.h"
 
 enum cmd_flags {
 	CMD_NEEDS_TARGET = 1 << 0, /* "nsh ps" without a target is a usage error */
@@ -123,6 +123,11 @@ int cmd_bpf_ready(const struct cmd *c);
 /* Report a target error (resolution or "target exited") once: returns the
  * exit status to use (1). */
 int cmd_target_error(const char *spec, int err);
+
+/* Resolve spec, or say why not (ambiguity lists the candidates): an exit
+ * status, EXIT_OK with *ret to release. The dispatcher's, the session's
+ * (attach) and top's (Enter on a row). */
+int cmd_resolve(struct nsh_globals *g, const char *spec, struct target *ret);
 
 struct passwd_map;
 /* The user names of target t from its own /etc/passwd (ps, top). None when

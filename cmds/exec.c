@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* exec and enter: run a command (or a shell) in the target, hardened as
- * SECURITY.md says; see lib/enter.c for the join itself.
+ * SECURITY.md says; see lib/enter/enter.c for the join itself.
  *
  * Options follow nsenter for namespaces and docker exec for the rest. Both
  * want -u: a -u followed by a word is docker's USER[:GROUP]; a bare -u
@@ -16,11 +16,11 @@
 #include <unistd.h>
 
 #include "cmds.h"
-#include "lib/proc.h"
-#include "lib/enter.h"
-#include "lib/enter_frozen.h"
-#include "lib/safe_open.h"
-#include "lib/util.h"
+#include "lib/proc/proc.h"
+#include "lib/enter/enter.h"
+#include "lib/enter/enter_frozen.h"
+#include "lib/base/safe_open.h"
+#include "lib/base/util.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080

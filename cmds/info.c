@@ -7,11 +7,11 @@
 #include <sys/capability.h>
 
 #include "cmds.h"
-#include "lib/cgacct.h"
-#include "lib/cgroup.h"
-#include "lib/proc.h"
-#include "lib/runtime/vm.h"
-#include "lib/util.h"
+#include "lib/cgroup/cgacct.h"
+#include "lib/cgroup/cgroup.h"
+#include "lib/proc/proc.h"
+#include "lib/resolve/runtime/vm.h"
+#include "lib/base/util.h"
 
 static struct json_object *str_or_null(const char *s)
 {

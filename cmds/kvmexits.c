@@ -15,10 +15,10 @@
 #include "bpf/kvmexits.h"
 #include "cmds.h"
 #include "kvmexits_agg.h"
-#include "lib/lathist.h"
-#include "lib/proc.h"
-#include "lib/runtime/vm.h"
-#include "lib/util.h"
+#include "lib/proc/lathist.h"
+#include "lib/proc/proc.h"
+#include "lib/resolve/runtime/vm.h"
+#include "lib/base/util.h"
 #include "sampling.h"
 
 enum { KX_SOURCE, KX_REASON, KX_COUNT, KX_RATE, KX_AVG, KX_P50, KX_P99, KX_HIST };

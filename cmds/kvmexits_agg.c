@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/util.h"
+#include "lib/base/util.h"
 
 int kvx_agg_add(struct kvx_agg *a, const struct kvx_key *k, const struct kvx_stat *st)
 {

@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include "cmds.h"
-#include "lib/cgroup.h"
-#include "lib/clock.h"
-#include "lib/proc.h"
-#include "lib/util.h"
+#include "lib/cgroup/cgroup.h"
+#include "lib/base/clock.h"
+#include "lib/proc/proc.h"
+#include "lib/base/util.h"
 
 enum { OPT_RUNTIME = 'r', OPT_ALL = 'a' };
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* mpstat: sysstat 12's mpstat CPU report, the same text to the byte (the
  * first line, headers, rows, Average lines; sysstat's fixed layout from
- * lib/output), computed from the host's /proc/stat (lib/cpustat.c). With
+ * lib/output), computed from the host's /proc/stat (lib/proc/cpustat.c). With
  * a target, the CPUs its cpuset lets it run on are marked. A warning says
  * when %steal stays high: other guests on the hypervisor are taking this
- * machine's CPU (lib/steal_watch.c). */
+ * machine's CPU (lib/proc/steal_watch.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 #include "cmds.h"
-#include "lib/cgacct.h"
-#include "lib/cpustat.h"
-#include "lib/steal_watch.h"
-#include "lib/util.h"
+#include "lib/cgroup/cgacct.h"
+#include "lib/proc/cpustat.h"
+#include "lib/proc/steal_watch.h"
+#include "lib/base/util.h"
 #include "sampling.h"
 
 enum { OPT_CPUS = 'P', OPT_STEAL_THRESHOLD = OPT_KEY_LONG, OPT_STEAL_WINDOW };

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "cmds.h"
-#include "lib/proc.h"
-#include "lib/util.h"
+#include "lib/proc/proc.h"
+#include "lib/base/util.h"
 
 enum { OPT_HOST = 'H' };
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* pidstat: sysstat's pidstat over the target's tasks, plus CTPID. A view
- * over the sampler (lib/sample.h): each interval is two snapshots and the
- * rates between them (lib/taskrate.h); the Average lines are the sums of
+ * over the sampler (lib/proc/sample.h): each interval is two snapshots and the
+ * rates between them (lib/proc/taskrate.h); the Average lines are the sums of
  * the intervals. Only the files the reports need are read: stat always,
  * schedstat for -u, io for -d, status for -w or a target with its own pid
  * namespace (CTPID). */
@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "cmds.h"
-#include "lib/clock.h"
-#include "lib/util.h"
+#include "lib/base/clock.h"
+#include "lib/base/util.h"
 #include "pidstat.h"
 #include "sampling.h"
 

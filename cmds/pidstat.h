@@ -7,9 +7,9 @@
 #include <stdbool.h>
 
 #include "cmds.h"
-#include "lib/output.h"
-#include "lib/sample.h"
-#include "lib/taskrate.h"
+#include "lib/out/output.h"
+#include "lib/proc/sample.h"
+#include "lib/proc/taskrate.h"
 
 /* The columns, in sysstat's order; PID or TGID+TID, then CTPID. */
 enum pidstat_col {

@@ -7,11 +7,11 @@
 #include <unistd.h>
 
 #include "cmds.h"
-#include "lib/clock.h"
-#include "lib/passwd.h"
-#include "lib/proc.h"
-#include "lib/runtime/vm.h"
-#include "lib/util.h"
+#include "lib/base/clock.h"
+#include "lib/enter/passwd.h"
+#include "lib/proc/proc.h"
+#include "lib/resolve/runtime/vm.h"
+#include "lib/base/util.h"
 
 enum { OPT_THREADS = 't', OPT_TREE = OPT_KEY_LONG };
 

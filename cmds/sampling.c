@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "lib/util.h"
+#include "lib/base/util.h"
 
 #define DEFAULT_INTERVAL 1.0
 

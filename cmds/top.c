@@ -6,7 +6,7 @@
  * quota, RSS and %LIM of its memory limit. Batch (-b -n N, --json) or full
  * screen (top_screen.c). Without a target: every container as a row, as
  * cgstat --all, and Enter drills into one. Reads come from the sampler
- * (lib/sample.c) and the cgroup view (cgview.c). */
+ * (lib/proc/sample.c) and the cgroup view (cgview.c). */
 #include "top.h"
 
 #include <errno.h>
@@ -19,8 +19,8 @@
 
 #include "cgview.h"
 #include "sampling.h"
-#include "lib/clock.h"
-#include "lib/util.h"
+#include "lib/base/clock.h"
+#include "lib/base/util.h"
 
 const struct out_column top_columns[] = {
 	[TC_PID] = { "HOST-PID", "pid", OUT_INT, 8, OUT_RIGHT, "host PID (TID with -H)" },

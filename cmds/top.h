@@ -8,10 +8,10 @@
 
 #include "cgview.h"
 #include "cmds.h"
-#include "lib/cpustat.h"
-#include "lib/hostmem.h"
-#include "lib/passwd.h"
-#include "lib/sample.h"
+#include "lib/proc/cpustat.h"
+#include "lib/proc/hostmem.h"
+#include "lib/enter/passwd.h"
+#include "lib/proc/sample.h"
 
 enum {
 	TC_PID,

@@ -16,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "shell/dispatch.h"
 
 enum { KEY_NONE = -1, KEY_UP = 1000, KEY_DOWN, KEY_ENTER };
 
@@ -264,7 +263,7 @@ static int containers_loop(struct cmd_ctx *ctx, double delay, bool host_block, i
 			struct target t;
 			if (c) {
 				container_spec(c, spec, sizeof(spec));
-				if (dispatch_resolve(ctx->g, spec, &t) == EXIT_OK) {
+				if (cmd_resolve(ctx->g, spec, &t) == EXIT_OK) {
 					target_loop(ctx, &t, delay, false, host_block, sort);
 					target_release(&t);
 				}

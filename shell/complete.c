@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "lib/output.h"
-#include "lib/proc.h"
-#include "lib/util.h"
+#include "lib/out/output.h"
+#include "lib/proc/proc.h"
+#include "lib/base/util.h"
 
 #define CACHE_TTL 5.0 /* seconds: new containers show up within that */
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/util.h"
+#include "lib/base/util.h"
 
 static int find_short(const struct cmd *c, int key)
 {
@@ -140,37 +140,6 @@ static void test_pause(void)
 static int run_command(struct nsh_globals *g, const char *target_spec, struct target *pinned, const struct cmd *c,
 		       int argc, char **argv);
 
-int dispatch_resolve(struct nsh_globals *g, const char *spec, struct target *ret)
-{
-	struct container_list cands = { 0 };
-	int r = target_resolve(&g->host, spec, ret, &cands);
-	if (r == -TARGET_EAMBIGUOUS) {
-		out_error(spec, "ambiguous: %zu targets match; use a longer ID or RUNTIME:NAME:", cands.n);
-		for (size_t i = 0; i < cands.n; i++) {
-			/* IDs and names of machines and VMs come from their side. */
-			char eid[512], en[512];
-			fprintf(stderr, "  %-10s %-64s %s\n", cands.items[i].runtime,
-				out_esc(eid, sizeof(eid), cands.items[i].id),
-				out_esc(en, sizeof(en), cands.items[i].name[0] ? cands.items[i].name : "-"));
-		}
-		container_list_free(&cands);
-		return EXIT_FAIL;
-	}
-	if (r == -TARGET_EDENIED) {
-		/* The first in priority order: running as root fixes them all. */
-		out_error(spec, "%s %s's state (permission denied)", cmd_denied_verb(), cands.denied[0]);
-		container_list_free(&cands);
-		return EXIT_FAIL;
-	}
-	if (r == -EINVAL) {
-		out_error(spec, "not a valid target (see 'nsh help')");
-		return EXIT_USAGE;
-	}
-	if (r < 0)
-		return cmd_target_error(spec, r);
-	return EXIT_OK;
-}
-
 int dispatch_command(struct nsh_globals *g, const char *target_spec, const struct cmd *c, int argc, char **argv)
 {
 	return dispatch_pinned(g, target_spec, NULL, c, argc, argv);
@@ -251,7 +220,7 @@ static int run_command(struct nsh_globals *g, const char *target_spec, struct ta
 			return cmd_target_error(target_spec, r);
 	} else if (!(c->flags & CMD_NO_TARGET)) {
 		const char *spec = target_spec ? target_spec : "host";
-		r = dispatch_resolve(g, spec, &t);
+		r = cmd_resolve(g, spec, &t);
 		if (r != EXIT_OK)
 			return r;
 		ctx.target = &t;

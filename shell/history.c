@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/util.h"
+#include "lib/base/util.h"
 
 int history_path(const char *xdg_state_home, const char *home, char *buf, size_t size)
 {

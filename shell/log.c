@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/util.h"
+#include "lib/base/util.h"
 
 /* Per stream and command: an hour of `top` must not grow the log without
  * bound; what is cut is said in the record. */

@@ -9,8 +9,8 @@
 
 #include "complete.h"
 #include "dispatch.h"
-#include "lib/enter_helper.h"
-#include "lib/util.h"
+#include "lib/enter/enter_helper.h"
+#include "lib/base/util.h"
 #include "repl.h"
 #include "script.h"
 #include "session.h"
@@ -128,7 +128,7 @@ static int parse_color(const char *when, bool *ret)
 
 int main(int argc, char **argv)
 {
-	/* exec's sealed helper (lib/enter_helper.h), before anything reads a
+	/* exec's sealed helper (lib/enter/enter_helper.h), before anything reads a
 	 * file or fills the heap. */
 	if (argc > 1 && strcmp(argv[1], ENTER_HELPER_ARG) == 0)
 		enter_helper_main(argc, argv);

@@ -18,8 +18,8 @@
 #include <readline/readline.h>
 
 #include "history.h"
-#include "lib/output.h"
-#include "lib/util.h"
+#include "lib/out/output.h"
+#include "lib/base/util.h"
 
 #define HISTORY_KEEP 10000
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/util.h"
+#include "lib/base/util.h"
 
 /* As shell_lex allows. */
 #define LINE_MAX_BYTES 65536

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "dispatch.h"
-#include "lib/shell_lex.h"
-#include "lib/util.h"
+#include "shell/shell_lex.h"
+#include "lib/base/util.h"
 
 void session_init(struct session *s, struct nsh_globals *g)
 {
@@ -45,7 +45,7 @@ void session_free(struct session *s)
 int session_attach(struct session *s, const char *spec)
 {
 	struct target t;
-	int r = dispatch_resolve(s->g, spec, &t);
+	int r = cmd_resolve(s->g, spec, &t);
 	if (r != EXIT_OK)
 		return r;
 	session_detach(s);

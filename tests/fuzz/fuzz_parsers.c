@@ -4,14 +4,14 @@
  * reads, and meminfo), and the shell's line tokenizer (selector 8, which
  * also checks what it returns): the first byte picks the parser, the rest is its
  * input (NUL-terminated copy, as the readers hand them over). Selector 9
- * runs every cgroup accounting parser (lib/cgacct.h) on it; the text after
+ * runs every cgroup accounting parser (lib/cgroup/cgacct.h) on it; the text after
  * the first NUL, if any, is blkio's second file and a key to look up.
- * Selector 10 parses /proc/stat text (lib/cpustat.h) and, when the text
+ * Selector 10 parses /proc/stat text (lib/proc/cpustat.h) and, when the text
  * after the first NUL parses too, runs the rate math between the two.
  * Selector 11 parses a hypervisor's command line (NUL-separated words, as
- * /proc/PID/cmdline; lib/runtime/vm.h) as each hypervisor, and the same text
+ * /proc/PID/cmdline; lib/resolve/runtime/vm.h) as each hypervisor, and the same text
  * as a cgroup path (libvirt scopes) and a thread name. Selector 12 parses a
- * user namespace's uid_map/gid_map (lib/userns.h) and checks that every id
+ * user namespace's uid_map/gid_map (lib/enter/userns.h) and checks that every id
  * it maps goes there and back. Run by
  * scripts/test.sh for a bounded time; crashes and sanitizer reports fail. */
 #include <errno.h>
@@ -20,21 +20,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/cgacct.h"
-#include "lib/cgroup.h"
-#include "lib/cpustat.h"
-#include "lib/json_pick.h"
-#include "lib/json_util.h"
-#include "lib/ns.h"
-#include "lib/passwd.h"
-#include "lib/proc.h"
-#include "lib/runtime/kubepods.h"
-#include "lib/runtime/runtime.h"
-#include "lib/userns.h"
-#include "lib/runtime/vm.h"
-#include "lib/sample.h"
-#include "lib/shell_lex.h"
-#include "lib/target.h"
+#include "lib/cgroup/cgacct.h"
+#include "lib/cgroup/cgroup.h"
+#include "lib/proc/cpustat.h"
+#include "lib/base/json_pick.h"
+#include "lib/base/json_util.h"
+#include "lib/resolve/ns.h"
+#include "lib/enter/passwd.h"
+#include "lib/proc/proc.h"
+#include "lib/resolve/runtime/kubepods.h"
+#include "lib/resolve/runtime/runtime.h"
+#include "lib/enter/userns.h"
+#include "lib/resolve/runtime/vm.h"
+#include "lib/proc/sample.h"
+#include "shell/shell_lex.h"
+#include "lib/resolve/target.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -89,7 +89,7 @@ static void psi_check(const struct cg_psi *p)
 			abort();
 }
 
-/* Every lib/cgacct.h parser on s (len bytes, NUL-terminated); the part
+/* Every lib/cgroup/cgacct.h parser on s (len bytes, NUL-terminated); the part
  * after the first NUL is the second input. What they return must hold. */
 static void cgacct_parsers(const char *s, size_t len)
 {

@@ -78,7 +78,7 @@ flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
 	-I. $(pkg-config --cflags json-c smartcols))
 libs=$(pkg-config --libs json-c smartcols libcap libseccomp)
 # shellcheck disable=SC2086 # pkg-config output is a word list
-if ! clang "${flags[@]}" tests/fuzz/fuzz_parsers.c lib/*.c lib/runtime/*.c $libs -o "$out/fuzz_parsers" 2>"$out/build.log"; then
+if ! clang "${flags[@]}" tests/fuzz/fuzz_parsers.c lib/*/*.c lib/resolve/runtime/*.c shell/shell_lex.c $libs -o "$out/fuzz_parsers" 2>"$out/build.log"; then
 	cat "$out/build.log"
 	echo "0 passed, 1 failed"
 	exit 1

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # SECURITY.md rows 1 and 2 again, against a sniper without CAP_SYS_PTRACE.
-# There nsh takes the other path (lib/enter.c): its joining process A is
+# There nsh takes the other path (lib/enter/enter.c): its joining process A is
 # born inside the container's pid namespace, still host root and holding
 # nsh's descriptors while it joins, sharing nsh's memory until its execve;
 # only being non-dumpable keeps the container's root out of it. The same

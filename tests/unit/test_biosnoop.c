@@ -5,8 +5,8 @@
 #include "unit.h"
 
 #include "cmds/biosnoop_fmt.h"
-#include "lib/lathist.h"
-#include "lib/output.h"
+#include "lib/proc/lathist.h"
+#include "lib/out/output.h"
 
 static void test_rwbs(void **state)
 {

@@ -3,7 +3,7 @@
  * garbage input; cg_sample_read_some and cg_effective_limits on the four
  * hosts/cgstat-* fixture hosts (see tests/fixtures/README), with the
  * expected numbers read from the fixture files here, independently of
- * lib/cgacct.c; and the reasons given for what cannot be read. */
+ * lib/cgroup/cgacct.c; and the reasons given for what cannot be read. */
 #include "unit.h"
 
 #include <ftw.h>
@@ -11,11 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/cgacct.h"
-#include "lib/clock.h"
-#include "lib/cgroup.h"
-#include "lib/keptfile.h"
-#include "lib/util.h"
+#include "lib/cgroup/cgacct.h"
+#include "lib/base/clock.h"
+#include "lib/cgroup/cgroup.h"
+#include "lib/base/keptfile.h"
+#include "lib/base/util.h"
 
 #define V2S "hosts/cgstat-v2-systemd"
 #define V2S_POD                                                                                 \
@@ -29,7 +29,7 @@
 #define HY "hosts/cgstat-hybrid"
 #define HY_CTR "/docker/f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1"
 
-/* ---- the fixture files, read here without lib/cgacct.c ---- */
+/* ---- the fixture files, read here without lib/cgroup/cgacct.c ---- */
 
 static char *fread_host(const char *host, const char *path)
 {

@@ -6,7 +6,7 @@
  * is offered come from the fixture's cgroup.procs and status files. */
 #include "unit.h"
 
-#include "lib/util.h"
+#include "lib/base/util.h"
 #include "shell/complete.h"
 
 static struct nsh_globals g;

@@ -5,9 +5,9 @@
 
 #include <limits.h>
 
-#include "lib/runtime/kubepods.h"
-#include "lib/runtime/runtime.h"
-#include "lib/util.h"
+#include "lib/resolve/runtime/kubepods.h"
+#include "lib/resolve/runtime/runtime.h"
+#include "lib/base/util.h"
 
 #define WEB_UID "1f0c9a2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
 #define WEB_UID_ "1f0c9a2e_3b4d_4e5f_8a9b_0c1d2e3f4a5b"

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: MIT
-/* /proc/stat's CPU lines and sysstat's rate math (lib/cpustat.c), and the
- * busy-neighbour warning (lib/steal_watch.c), on the procstat/ fixtures
+/* /proc/stat's CPU lines and sysstat's rate math (lib/proc/cpustat.c), and the
+ * busy-neighbour warning (lib/proc/steal_watch.c), on the procstat/ fixtures
  * (see tests/fixtures/README). Expected counters are read from the fixture
  * files here with sscanf, and expected percentages worked out here from
- * them, independently of lib/cpustat.c. */
+ * them, independently of lib/proc/cpustat.c. */
 #include "unit.h"
 
-#include "lib/cpustat.h"
-#include "lib/steal_watch.h"
+#include "lib/proc/cpustat.h"
+#include "lib/proc/steal_watch.h"
 
 #define EPS 1e-9
 
-/* ---- the fixtures, read here without lib/cpustat.c ---- */
+/* ---- the fixtures, read here without lib/proc/cpustat.c ---- */
 
 /* The ten counters of line NAME ("cpu", "cpu2") of a fixture; missing
  * trailing fields 0. false when there is no such line. */

@@ -7,8 +7,8 @@
 
 #include <unistd.h>
 
-#include "lib/proc.h"
-#include "lib/runtime/runtime.h"
+#include "lib/proc/proc.h"
+#include "lib/resolve/runtime/runtime.h"
 
 #define POD_UID "3f9d2c1e-7a4b-4c2d-9e8f-0a1b2c3d4e5f"
 #define POD_SLICE "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod3f9d2c1e_7a4b_4c2d_9e8f_0a1b2c3d4e5f.slice"

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/runtime/runtime.h"
+#include "lib/resolve/runtime/runtime.h"
 
 #define ID_WEB1 "c7856df9170ac545e17f1ded78c62ddcc39a9ca306202e5ea9b742b941daa1c6"
 #define ID_DB "aed4cebcaf364cb3d8e610e862b1e5ecdeae9c59aaab8913729ae5647465b7bc"

@@ -5,7 +5,7 @@
  * the buffer, control characters. No label at all is not an error.
  * enter_prepare on the docker-v2-systemd fixture host: the plan takes the
  * init's ids, capabilities, environment and cgroup from its fixture
- * /proc/6000 files (read here with sscanf, not with lib/proc.c), joins
+ * /proc/6000 files (read here with sscanf, not with lib/proc/proc.c), joins
  * the namespaces it does not share with this process, and refuses what
  * SECURITY.md says it must. */
 #include "unit.h"
@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/enter.h"
+#include "lib/enter/enter.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080

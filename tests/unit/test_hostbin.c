@@ -4,7 +4,7 @@
  * ns/pid links, binaries under usr/). */
 #include "unit.h"
 
-#include "lib/hostbin.h"
+#include "lib/resolve/hostbin.h"
 
 static void test_exe_path(void **state)
 {

@@ -2,8 +2,8 @@
 /* Runtime JSON is untrusted: malformed, truncated, wrong types, trailing junk. */
 #include "unit.h"
 
-#include "lib/json_pick.h"
-#include "lib/json_util.h"
+#include "lib/base/json_pick.h"
+#include "lib/base/json_util.h"
 
 static void good(void **state)
 {

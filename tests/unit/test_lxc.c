@@ -3,8 +3,8 @@
  * and v2 (nspawn-lxc-v2). */
 #include "unit.h"
 
-#include "lib/runtime/runtime.h"
-#include "lib/util.h"
+#include "lib/resolve/runtime/runtime.h"
+#include "lib/base/util.h"
 
 static const struct container *find(const struct container_list *l, const char *name)
 {

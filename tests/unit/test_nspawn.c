@@ -4,8 +4,8 @@
  * found through /proc. */
 #include "unit.h"
 
-#include "lib/runtime/runtime.h"
-#include "lib/util.h"
+#include "lib/resolve/runtime/runtime.h"
+#include "lib/base/util.h"
 
 static const struct container *find(const struct container_list *l, const char *name)
 {

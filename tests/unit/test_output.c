@@ -4,7 +4,7 @@
 
 #include <unistd.h>
 
-#include "lib/output.h"
+#include "lib/out/output.h"
 
 enum { C_PID, C_NAME, C_CPU, C_POD, C_HIDDEN };
 static const struct out_column cols[] = {

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/passwd.h"
-#include "lib/safe_open.h"
+#include "lib/enter/passwd.h"
+#include "lib/base/safe_open.h"
 
 static void parses_and_skips_malformed(void **state)
 {

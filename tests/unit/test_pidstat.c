@@ -5,10 +5,10 @@
 #include "unit.h"
 
 #include "cmds/pidstat.h"
-#include "lib/proc.h"
-#include "lib/sample.h"
-#include "lib/taskrate.h"
-#include "lib/util.h"
+#include "lib/proc/proc.h"
+#include "lib/proc/sample.h"
+#include "lib/proc/taskrate.h"
+#include "lib/base/util.h"
 
 #define HZ 100
 #define PAGE_KB 4

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/runtime/runtime.h"
+#include "lib/resolve/runtime/runtime.h"
 
 #define ID_WEB "f9d688036191e04636c64024ce221730446495d6568b72e14d6ebc8aa23e434f"
 #define ID_FROZEN "921ce172b0e8c92c5d3b35114d7a8e80bc4728defe8779cb4056844eb5ef9c5c"

@@ -3,9 +3,9 @@
  * namespace links. */
 #include "unit.h"
 
-#include "lib/cgroup.h"
-#include "lib/ns.h"
-#include "lib/proc.h"
+#include "lib/cgroup/cgroup.h"
+#include "lib/resolve/ns.h"
+#include "lib/proc/proc.h"
 
 static void stat_comm_with_parens_and_spaces(void **state)
 {

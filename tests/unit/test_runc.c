@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/runtime/runtime.h"
+#include "lib/resolve/runtime/runtime.h"
 
 static const struct container *find(const struct container_list *l, const char *id)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* The sampler (lib/sample.c) on a fixture host and on real processes, its
- * parsers, and the host totals top shows (lib/hostmem.c). */
+/* The sampler (lib/proc/sample.c) on a fixture host and on real processes, its
+ * parsers, and the host totals top shows (lib/proc/hostmem.c). */
 #include "unit.h"
 
 #include <signal.h>
@@ -8,9 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/hostmem.h"
-#include "lib/keptfile.h"
-#include "lib/sample.h"
+#include "lib/proc/hostmem.h"
+#include "lib/base/keptfile.h"
+#include "lib/proc/sample.h"
 
 static double ts_sec(const struct timespec *t)
 {

@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/json_util.h"
-#include "lib/seccomp_policy.h"
+#include "lib/base/json_util.h"
+#include "lib/enter/seccomp_policy.h"
 
 static struct json_object *parse(const char *s)
 {

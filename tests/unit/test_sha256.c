@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "lib/sha256.h"
+#include "lib/base/sha256.h"
 
 static void hex_of(const void *data, size_t len, size_t step, char out[65])
 {

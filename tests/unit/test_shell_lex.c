@@ -3,7 +3,7 @@
  * pipelines, every error with its position, the limits. */
 #include "unit.h"
 
-#include "lib/shell_lex.h"
+#include "shell/shell_lex.h"
 
 /* Lex a line that must be accepted. */
 static struct shell_line lex_ok(const char *line)

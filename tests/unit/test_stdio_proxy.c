@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* lib/stdio_proxy.c and lib/enter_frozen.c: the pipes never land on 0/1/2,
+/* lib/enter/stdio_proxy.c and lib/enter/enter_frozen.c: the pipes never land on 0/1/2,
  * the proxy passes output and status through and returns after a bounded
  * drain while a leftover process holds the pipes; frozen cgroups are seen. */
 #include "unit.h"
@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/enter_frozen.h"
-#include "lib/stdio_proxy.h"
+#include "lib/enter/enter_frozen.h"
+#include "lib/enter/stdio_proxy.h"
 
 static int child_status(pid_t pid)
 {

@@ -8,9 +8,9 @@
 
 #include <unistd.h>
 
-#include "lib/json_util.h"
-#include "lib/target.h"
-#include "lib/util.h"
+#include "lib/base/json_util.h"
+#include "lib/resolve/target.h"
+#include "lib/base/util.h"
 
 static void forms(void **state)
 {

@@ -3,7 +3,7 @@
  * into its user namespace, and refuses an id no line maps. */
 #include "unit.h"
 
-#include "lib/userns.h"
+#include "lib/enter/userns.h"
 
 static struct id_map m;
 

@@ -5,8 +5,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "lib/host.h"
-#include "lib/util.h"
+#include "lib/base/host.h"
+#include "lib/base/util.h"
 
 static void numbers(void **state)
 {

@@ -4,8 +4,8 @@
  * crosvm's; libvirt scope names; vCPU thread names. */
 #include "unit.h"
 
-#include "lib/runtime/runtime.h"
-#include "lib/runtime/vm.h"
+#include "lib/resolve/runtime/runtime.h"
+#include "lib/resolve/runtime/vm.h"
 
 /* Words joined by NULs, as /proc/PID/cmdline holds them. */
 static size_t argv_buf(char *buf, size_t size, const char *const *words)

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "lib/host.h"
+#include "lib/base/host.h"
 
 /* The fixture root (tests/fixtures), from NSH_FIXTURES set by meson. */
 static inline const char *fixtures_dir(void)

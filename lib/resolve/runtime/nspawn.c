@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: MIT
+/* systemd-nspawn: machines registered with machined live in
+ * machine.slice/machine-<name>.scope (or, started as systemd-nspawn@.service,
+ * machine.slice/systemd-nspawn@<name>.service), with the payload in a
+ * payload/ child on cgroup v2. Unregistered ones (--register=no, or no
+ * machined at all) are only found through their supervisor in /proc: a
+ * systemd-nspawn process whose child is the container's init, and whose
+ * command line names the machine. */
+#include "lib/resolve/runtime/runtime.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/cgroup/cgroup.h"
+#include "lib/resolve/hostbin.h"
+#include "lib/proc/proc.h"
+#include "lib/base/util.h"
+
+#define NSPAWN_PRIORITY 60
+/* payload/ and, with systemd inside, payload/init.scope. */
+#define SCOPE_SEARCH_DEPTH 3
+/* nspawn command lines are short; a longer one is not a supervisor. */
+#define CMDLINE_MAX (64 * 1024)
+#define ARGS_MAX 512
+
+static const char *const v1_mounts[] = {
+	"/sys/fs/cgroup/systemd",
+	"/sys/fs/cgroup/unified",
+	"/sys/fs/cgroup/pids",
+	"/sys/fs/cgroup/memory",
+};
+
+static bool have_container(const struct container_list *out, size_t first, const char *name,
+			   pid_t pid)
+{
+	for (size_t i = first; i < out->n; i++)
+		if ((name && strcmp(out->items[i].name, name) == 0) ||
+		    (pid && out->items[i].pid == pid))
+			return true;
+	return false;
+}
+
+static int add_machine(const struct host *h, const char *name, pid_t pid, const char *cgroup,
+		       const char *bundle, struct container_list *out)
+{
+	struct container *c;
+	uint64_t start;
+
+	if (container_pid_check(h, pid, 0, &start) < 0)
+		return 0;
+	int r = container_list_add(out, &c);
+	if (r < 0)
+		return r;
+	copy_str(c->runtime, sizeof(c->runtime), "nspawn");
+	copy_str(c->id, sizeof(c->id), name);
+	copy_str(c->name, sizeof(c->name), name);
+	copy_str(c->state, sizeof(c->state), "running");
+	if (cgroup)
+		copy_str(c->cgroup, sizeof(c->cgroup), cgroup);
+	if (bundle)
+		copy_str(c->bundle, sizeof(c->bundle), bundle);
+	c->kind = KIND_CONTAINER;
+	c->priority = NSPAWN_PRIORITY;
+	c->pid = pid;
+	c->start_time = start;
+	return 0;
+}
+
+/* libvirt registers its guests with machined too: qemu-<N>-<name> (a VM)
+ * and lxc-<N>-<name> (libvirt-lxc). Neither is nspawn's. */
+static bool is_libvirt_machine(const char *name)
+{
+	const char *p;
+
+	if (str_startswith(name, "qemu-"))
+		p = name + strlen("qemu-");
+	else if (str_startswith(name, "lxc-"))
+		p = name + strlen("lxc-");
+	else
+		return false;
+	if (*p < '0' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return *p == '-';
+}
+
+/* "machine-<esc>.scope" or "systemd-nspawn@<esc>.service": the machine name. */
+static int unit_machine_name(const char *unit, char *out, size_t size)
+{
+	static const struct {
+		const char *prefix, *suffix;
+	} units[] = {
+		{ "machine-", ".scope" },
+		{ "systemd-nspawn@", ".service" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		size_t ul = strlen(unit), pl = strlen(units[i].prefix),
+		       sl = strlen(units[i].suffix);
+		if (ul <= pl + sl || ul - pl - sl >= size ||
+		    !str_startswith(unit, units[i].prefix) || !str_endswith(unit, units[i].suffix))
+			continue;
+		memcpy(out, unit + pl, ul - pl - sl);
+		out[ul - pl - sl] = '\0';
+		unescape_unit_name(out);
+		return valid_id(out) && !is_libvirt_machine(out) ? 0 : -EINVAL;
+	}
+	return -EINVAL;
+}
+
+static int scan_mount(const struct host *h, const char *mount, size_t first,
+		      struct container_list *out)
+{
+	char full[PATH_MAX];
+	struct dirent *de;
+	int r = 0;
+
+	if (host_path(h, full, sizeof(full), "%s/machine.slice", mount) < 0)
+		return 0;
+	DIR *d = opendir(full);
+	if (!d)
+		return 0;
+	while (r >= 0 && (de = readdir(d))) {
+		char name[256], cgpath[PATH_MAX], dir[PATH_MAX], probe[PATH_MAX];
+		pid_t pid;
+
+		if (!dirent_is_dir(dirfd(d), de) ||
+		    unit_machine_name(de->d_name, name, sizeof(name)) < 0 ||
+		    have_container(out, first, name, 0))
+			continue;
+		if (snprintf(cgpath, sizeof(cgpath), "/machine.slice/%s", de->d_name) >=
+		    (int)sizeof(cgpath))
+			continue;
+		/* On v2 the supervisor sits in supervisor/, the container in payload/. */
+		if (host_path(h, probe, sizeof(probe), "%s%s/payload", mount, cgpath) == 0 &&
+		    access(probe, F_OK) == 0 &&
+		    strlen(cgpath) + strlen("/payload") < sizeof(cgpath))
+			strcat(cgpath, "/payload");
+		if (snprintf(dir, sizeof(dir), "%s%s", mount, cgpath) >= (int)sizeof(dir))
+			continue;
+		/* Only a process in a pid namespace of its own is a container's init:
+		 * this also keeps out anything else that registered a machine. */
+		if (cgroup_tree_init_pid(h, dir, SCOPE_SEARCH_DEPTH, &pid) < 0)
+			continue;
+		if (have_container(out, first, NULL, pid))
+			continue;
+		r = add_machine(h, name, pid, cgpath, NULL, out);
+	}
+	closedir(d);
+	return r;
+}
+
+enum opt_arg { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
+
+struct nspawn_opt {
+	const char *name;
+	enum opt_arg arg;
+	char key; /* 'D' directory, 'M' machine, 'i' image, 'B' OCI bundle, 0 other */
+};
+
+/* systemd-nspawn's long options (getopt_long table of systemd 252..256).
+ * Unknown ones are taken to need an argument: nearly all new ones do. */
+static const struct nspawn_opt long_opts[] = {
+	{ "help", ARG_NONE, 0 },
+	{ "version", ARG_NONE, 0 },
+	{ "directory", ARG_REQUIRED, 'D' },
+	{ "template", ARG_REQUIRED, 0 },
+	{ "ephemeral", ARG_NONE, 0 },
+	{ "user", ARG_REQUIRED, 0 },
+	{ "private-network", ARG_NONE, 0 },
+	{ "as-pid2", ARG_NONE, 0 },
+	{ "boot", ARG_NONE, 0 },
+	{ "uuid", ARG_REQUIRED, 0 },
+	{ "read-only", ARG_NONE, 0 },
+	{ "capability", ARG_REQUIRED, 0 },
+	{ "ambient-capability", ARG_REQUIRED, 0 },
+	{ "drop-capability", ARG_REQUIRED, 0 },
+	{ "no-new-privileges", ARG_REQUIRED, 0 },
+	{ "link-journal", ARG_REQUIRED, 0 },
+	{ "bind", ARG_REQUIRED, 0 },
+	{ "bind-ro", ARG_REQUIRED, 0 },
+	{ "tmpfs", ARG_REQUIRED, 0 },
+	{ "overlay", ARG_REQUIRED, 0 },
+	{ "overlay-ro", ARG_REQUIRED, 0 },
+	{ "inaccessible", ARG_REQUIRED, 0 },
+	{ "machine", ARG_REQUIRED, 'M' },
+	{ "hostname", ARG_REQUIRED, 0 },
+	{ "slice", ARG_REQUIRED, 0 },
+	{ "setenv", ARG_REQUIRED, 0 },
+	{ "selinux-context", ARG_REQUIRED, 0 },
+	{ "selinux-apifs-context", ARG_REQUIRED, 0 },
+	{ "quiet", ARG_NONE, 0 },
+	{ "share-system", ARG_NONE, 0 },
+	{ "register", ARG_REQUIRED, 0 },
+	{ "keep-unit", ARG_NONE, 0 },
+	{ "network-interface", ARG_REQUIRED, 0 },
+	{ "network-macvlan", ARG_REQUIRED, 0 },
+	{ "network-ipvlan", ARG_REQUIRED, 0 },
+	{ "network-veth", ARG_NONE, 0 },
+	{ "network-veth-extra", ARG_REQUIRED, 0 },
+	{ "network-bridge", ARG_REQUIRED, 0 },
+	{ "network-zone", ARG_REQUIRED, 0 },
+	{ "network-namespace-path", ARG_REQUIRED, 0 },
+	{ "personality", ARG_REQUIRED, 0 },
+	{ "image", ARG_REQUIRED, 'i' },
+	{ "volatile", ARG_OPTIONAL, 0 },
+	{ "port", ARG_REQUIRED, 0 },
+	{ "property", ARG_REQUIRED, 0 },
+	{ "private-users", ARG_OPTIONAL, 0 },
+	{ "private-users-chown", ARG_OPTIONAL, 0 },
+	{ "private-users-ownership", ARG_REQUIRED, 0 },
+	{ "kill-signal", ARG_REQUIRED, 0 },
+	{ "settings", ARG_REQUIRED, 0 },
+	{ "chdir", ARG_REQUIRED, 0 },
+	{ "pivot-root", ARG_REQUIRED, 0 },
+	{ "notify-ready", ARG_REQUIRED, 0 },
+	{ "root-hash", ARG_REQUIRED, 0 },
+	{ "root-hash-sig", ARG_REQUIRED, 0 },
+	{ "verity-data", ARG_REQUIRED, 0 },
+	{ "system-call-filter", ARG_REQUIRED, 0 },
+	{ "rlimit", ARG_REQUIRED, 0 },
+	{ "oom-score-adjust", ARG_REQUIRED, 0 },
+	{ "cpu-affinity", ARG_REQUIRED, 0 },
+	{ "resolv-conf", ARG_REQUIRED, 0 },
+	{ "timezone", ARG_REQUIRED, 0 },
+	{ "console", ARG_REQUIRED, 0 },
+	{ "pipe", ARG_NONE, 0 },
+	{ "oci-bundle", ARG_REQUIRED, 'B' },
+	{ "no-pager", ARG_NONE, 0 },
+	{ "set-credential", ARG_REQUIRED, 0 },
+	{ "load-credential", ARG_REQUIRED, 0 },
+	{ "bind-user", ARG_REQUIRED, 0 },
+	{ "suppress-sync", ARG_REQUIRED, 0 },
+	{ "image-policy", ARG_REQUIRED, 0 },
+	{ "no-ask-password", ARG_NONE, 0 },
+	{ "cleanup", ARG_NONE, 0 },
+};
+
+/* Its getopt string; options after the first non-option belong to the command. */
+static const char short_opts[] = "hD:u:abL:M:jS:Z:qi:xp:nUE:P";
+
+/* getopt_long accepts a unique prefix of a long option. */
+static const struct nspawn_opt *find_long(const char *name, size_t len)
+{
+	const struct nspawn_opt *found = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(long_opts); i++) {
+		if (strncmp(long_opts[i].name, name, len) != 0)
+			continue;
+		if (strlen(long_opts[i].name) == len)
+			return &long_opts[i];
+		found = &long_opts[i];
+		n++;
+	}
+	return n == 1 ? found : NULL;
+}
+
+struct nspawn_args {
+	const char *machine, *directory, *image, *oci_bundle;
+};
+
+static void set_arg(struct nspawn_args *a, char key, const char *val)
+{
+	switch (key) {
+	case 'D':
+		a->directory = val;
+		break;
+	case 'M':
+		a->machine = val;
+		break;
+	case 'i':
+		a->image = val;
+		break;
+	case 'B':
+		a->oci_bundle = val;
+		break;
+	}
+}
+
+/* argv as systemd-nspawn's getopt_long("+...") would see it. */
+static void parse_args(char **argv, int argc, struct nspawn_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (strcmp(arg, "--") == 0 || arg[0] != '-' || arg[1] == '\0')
+			return;
+		if (arg[1] == '-') {
+			const char *name = arg + 2, *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+			const struct nspawn_opt *o = find_long(name, len);
+			enum opt_arg type = o ? o->arg : ARG_REQUIRED;
+			const char *val = NULL;
+
+			if (eq)
+				val = eq + 1;
+			else if (type == ARG_REQUIRED) {
+				if (i + 1 >= argc)
+					return;
+				val = argv[++i];
+			}
+			if (o && val)
+				set_arg(a, o->key, val);
+			continue;
+		}
+		for (const char *p = arg + 1; *p; p++) {
+			const char *s = strchr(short_opts, *p);
+			if (!s || *p == ':' || s[1] != ':')
+				continue;
+			const char *val = p[1] ? p + 1 : (i + 1 < argc ? argv[++i] : NULL);
+			if (val)
+				set_arg(a, *p, val);
+			break;
+		}
+	}
+}
+
+/* The last path component, trailing '/' ignored, into out. */
+static int path_basename(const char *path, char *out, size_t size)
+{
+	size_t n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	const char *start = path + n;
+	while (start > path && start[-1] != '/')
+		start--;
+	size_t bl = (size_t)(path + n - start);
+	if (bl == 0 || bl >= size || (bl == 1 && *start == '/'))
+		return -EINVAL;
+	memcpy(out, start, bl);
+	out[bl] = '\0';
+	return 0;
+}
+
+/* The machine name nspawn uses: -M, else the image's basename without
+ * ".raw", else the directory's basename. */
+static int machine_name(const struct nspawn_args *a, char *out, size_t size)
+{
+	int r = -EINVAL;
+
+	if (a->machine && *a->machine) {
+		if (copy_str(out, size, a->machine) < 0)
+			return -EINVAL;
+		r = 0;
+	} else if (a->image) {
+		r = path_basename(a->image, out, size);
+		if (r == 0 && str_endswith(out, ".raw") && strlen(out) > strlen(".raw"))
+			out[strlen(out) - strlen(".raw")] = '\0';
+	} else if (a->directory) {
+		r = path_basename(a->directory, out, size);
+	}
+	if (r < 0 || !valid_id(out))
+		return -EINVAL;
+	return 0;
+}
+
+struct proc_entry {
+	pid_t pid, ppid;
+	bool nspawn;
+};
+
+/* A real supervisor is the host's systemd-nspawn, running as root: its
+ * executable is the host's binary of that name (device and inode, in the
+ * host's pid namespace; hostbin_of_pid). The comm, and the name of the
+ * executable file, are anyone's to choose: a process in a container, or a
+ * copy elsewhere on the host, is no supervisor, and its command line
+ * (-M, --oci-bundle) names nothing. */
+static bool is_supervisor(const struct host *h, pid_t pid, struct proc_status *st)
+{
+	char exe[PATH_MAX];
+
+	if (proc_read_status(h, pid, st) < 0 || st->uid[1] != 0)
+		return false;
+	if (hostbin_of_pid(h, pid, exe, sizeof(exe)) < 0)
+		return false;
+	const char *base = strrchr(exe, '/') + 1;
+	return strcmp(base, "systemd-nspawn") == 0;
+}
+
+/* The machine name a supervisor's command line gives, after checking it is a
+ * real supervisor. *ret_st gets its status (for the pid-namespace depth). */
+static int supervisor_machine(const struct host *h, pid_t sup, struct proc_status *ret_st, char *name,
+			      size_t size, char *bundle, size_t bundle_size)
+{
+	char *argv[ARGS_MAX];
+	_cleanup_free_ char *buf = NULL;
+	struct nspawn_args args;
+	size_t len;
+
+	if (!is_supervisor(h, sup, ret_st))
+		return -EINVAL;
+	if (proc_read_argv(h, sup, CMDLINE_MAX, &buf, &len) < 0)
+		return -EINVAL;
+	int argc = (int)proc_split_nul(buf, len, argv, ARGS_MAX);
+	parse_args(argv, argc, &args);
+	if (machine_name(&args, name, size) < 0)
+		return -EINVAL;
+	bundle[0] = '\0';
+	if (args.oci_bundle && args.oci_bundle[0] == '/' && valid_name(args.oci_bundle, true))
+		copy_str(bundle, bundle_size, args.oci_bundle);
+	return 0;
+}
+
+static int add_supervisor(const struct host *h, const struct proc_entry *procs, size_t nprocs,
+			  pid_t sup, size_t first, struct container_list *out)
+{
+	char name[256], bundle[PATH_MAX];
+	struct proc_status sst;
+
+	if (supervisor_machine(h, sup, &sst, name, sizeof(name), bundle, sizeof(bundle)) < 0)
+		return 0;
+
+	/* Its child in a pid namespace below its own is the container's init. */
+	for (size_t i = 0; i < nprocs; i++) {
+		struct proc_status cst;
+
+		if (procs[i].ppid != sup || proc_read_status(h, procs[i].pid, &cst) < 0)
+			continue;
+		if (cst.nspid_levels <= sst.nspid_levels || cst.nspid[cst.nspid_levels - 1] != 1)
+			continue;
+		if (have_container(out, first, NULL, procs[i].pid))
+			return 0;
+		return add_machine(h, name, procs[i].pid, NULL, bundle[0] ? bundle : NULL, out);
+	}
+	return 0;
+}
+
+/* Without a unit of its own (no machined, --keep-unit, PID 1 not systemd),
+ * nspawn splits the cgroup it was started in into supervisor/ and payload/
+ * (in the name=systemd and unified hierarchies). Finding that pair costs a
+ * walk over the cgroup tree, not a read of every process: the fast way to
+ * the machines the /proc scan would find. */
+#define SPLIT_SEARCH_DEPTH 4
+#define SPLIT_SEARCH_DIRS 20000
+
+static int check_split(const struct host *h, const char *dir, size_t first, struct container_list *out)
+{
+	char sub[PATH_MAX], name[256], bundle[PATH_MAX];
+	struct proc_status sst, ist;
+	pid_t sup, init;
+
+	if (snprintf(sub, sizeof(sub), "%s/supervisor", dir) >= (int)sizeof(sub) ||
+	    cgroup_dir_init_pid(h, sub, &sup) < 0)
+		return 0;
+	if (supervisor_machine(h, sup, &sst, name, sizeof(name), bundle, sizeof(bundle)) < 0)
+		return 0;
+	if (snprintf(sub, sizeof(sub), "%s/payload", dir) >= (int)sizeof(sub))
+		return 0;
+
+	/* The init is the supervisor's child, pid 1 of a namespace below the
+	 * supervisor's. An orphan of an earlier run of the same machine may
+	 * linger in the payload cgroup: it is nobody's container now. */
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n;
+	if (cgroup_list_procs(h, sub, true, &pids, &n) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		init = pids[i];
+		if (proc_read_status(h, init, &ist) < 0 || ist.ppid != sup || ist.nspid_levels <= sst.nspid_levels ||
+		    ist.nspid[ist.nspid_levels - 1] != 1)
+			continue;
+		if (have_container(out, first, name, init))
+			return 0;
+		return add_machine(h, name, init, NULL, bundle[0] ? bundle : NULL, out);
+	}
+	return 0;
+}
+
+/* Could the directory hold a payload/supervisor pair? cgroupfs (kernfs),
+ * like ext4 and tmpfs, counts a directory's subdirectories in its link
+ * count (2 + subdirs): one stat instead of an open, two reads and a close
+ * for each of the many leaf cgroups (every container's). A filesystem that
+ * does not count (btrfs says 1) is walked as before. */
+static bool has_subdirs(DIR *parent, const char *name)
+{
+	struct stat st;
+	if (fstatat(dirfd(parent), name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return true;
+	return st.st_nlink != 2;
+}
+
+static int walk_split(const struct host *h, const char *dir, int depth, size_t *budget, size_t first,
+		      struct container_list *out)
+{
+	char full[PATH_MAX], probe[PATH_MAX];
+	struct dirent *de;
+	int r = 0;
+
+	if (host_path(h, full, sizeof(full), "%s", dir) < 0)
+		return 0;
+	DIR *d = opendir(full);
+	if (!d)
+		return 0;
+	while (r >= 0 && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || !*budget || !dirent_is_dir(dirfd(d), de))
+			continue;
+		(*budget)--;
+		char sub[PATH_MAX];
+		if (snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) >= (int)sizeof(sub))
+			continue;
+		if (strcmp(de->d_name, "payload") == 0) {
+			/* Only a payload/ with a sibling supervisor/ is nspawn's. */
+			if (snprintf(probe, sizeof(probe), "%s/supervisor", full) < (int)sizeof(probe) &&
+			    access(probe, F_OK) == 0)
+				r = check_split(h, dir, first, out);
+			continue;
+		}
+		if (depth < SPLIT_SEARCH_DEPTH && strcmp(de->d_name, "supervisor") != 0 && has_subdirs(d, de->d_name))
+			r = walk_split(h, sub, depth + 1, budget, first, out);
+	}
+	closedir(d);
+	return r;
+}
+
+static int scan_proc(const struct host *h, size_t first, struct container_list *out)
+{
+	_cleanup_free_ pid_t *pids = NULL;
+	_cleanup_free_ struct proc_entry *procs = NULL;
+	size_t npids, n = 0;
+
+	int r = proc_list_pids(h, &pids, &npids);
+	if (r < 0)
+		return r == -ENOMEM ? r : 0;
+	procs = calloc(npids ? npids : 1, sizeof(*procs));
+	if (!procs)
+		return -ENOMEM;
+	for (size_t i = 0; i < npids; i++) {
+		struct proc_stat st;
+		if (proc_read_stat(h, pids[i], &st) < 0)
+			continue;
+		procs[n].pid = pids[i];
+		procs[n].ppid = st.ppid;
+		procs[n].nspawn = strcmp(st.comm, "systemd-nspawn") == 0;
+		n++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!procs[i].nspawn)
+			continue;
+		r = add_supervisor(h, procs, n, procs[i].pid, first, out);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int nspawn_list(const struct host *h, unsigned flags, struct container_list *out)
+{
+	size_t first = out->n;
+	int r;
+
+	if (h->cgroup_version == 2) {
+		r = scan_mount(h, "/sys/fs/cgroup", first, out);
+		if (r < 0)
+			return r;
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(v1_mounts); i++) {
+			r = scan_mount(h, v1_mounts[i], first, out);
+			if (r < 0)
+				return r;
+		}
+	}
+	if (flags & LIST_NO_WALK)
+		return 0;
+	/* Split cgroups: name=systemd on v1/hybrid, the unified tree otherwise. */
+	static const char *const split_roots[] = { "/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified" };
+	/* nspawn splits both hybrid trees alike: one walk is enough, the
+	 * unified one only where there is no name=systemd hierarchy. */
+	for (size_t i = 0; i < (h->cgroup_version == 2 ? 1 : ARRAY_SIZE(split_roots)); i++) {
+		const char *root = h->cgroup_version == 2 ? "/sys/fs/cgroup" : split_roots[i];
+		char probe[PATH_MAX];
+		if (h->cgroup_version != 2 && (host_path(h, probe, sizeof(probe), "%s", root) < 0 || access(probe, F_OK) < 0))
+			continue;
+		size_t budget = SPLIT_SEARCH_DIRS;
+		r = walk_split(h, root, 0, &budget, first, out);
+		if (r < 0)
+			return r;
+		break;
+	}
+	if (flags & LIST_SCAN_PROC)
+		return scan_proc(h, first, out);
+	return 0;
+}
+
+const struct runtime runtime_nspawn = {
+	.name = "nspawn",
+	.list = nspawn_list,
+	.scans_proc = true,
+};

@@ -18,42 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* exec and enter parse their own words (CMD_RAW_ARGS); these lines are
- * for help and completion. The other commands' options are in their own
- * files. */
-enum { EXEC_OPT_UTS = OPT_KEY_LONG, EXEC_OPT_PRIVILEGED, EXEC_OPT_HOST_TOOLS, EXEC_OPT_NO_CGROUP, EXEC_OPT_FORCE };
-
-static const struct cmd_option exec_options[] = {
-	{ 'a', "all", NULL, "join every namespace of the target (default)" },
-	{ 'm', "mount", NULL, "mount namespace" },
-	{ EXEC_OPT_UTS, "uts", NULL, "UTS namespace (a bare -u also means --uts)" },
-	{ 'i', "ipc", NULL, "IPC namespace" },
-	{ 'n', "net", NULL, "network namespace" },
-	{ 'p', "pid", NULL, "pid namespace" },
-	{ 'C', "cgroup", NULL, "cgroup namespace" },
-	{ 'U', "userns", NULL, "user namespace" },
-	{ 'T', "time", NULL, "time namespace" },
-	{ 'u', "user-name", "USER[:GROUP]", "run as USER (the container's /etc/passwd, or numeric)" },
-	{ 'w', "workdir", "DIR", "working directory inside the target (default: init's)" },
-	{ 'e', "env", "K=V", "add to the environment (repeatable)" },
-	{ 't', "tty", NULL, "allocate a pty (nsh proxies it)" },
-	{ EXEC_OPT_PRIVILEGED, "privileged", NULL, "keep nsh's own credentials, like nsenter" },
-	{ EXEC_OPT_HOST_TOOLS, "host-tools", NULL, "run a HOST binary with the target's /proc, its root at /run/nsh/root" },
-	{ EXEC_OPT_NO_CGROUP, "no-cgroup", NULL, "do not join the target's cgroups" },
-	{ EXEC_OPT_FORCE, "force", NULL, "allow --privileged/--host-tools on a CAP_SYS_ADMIN/CAP_SYS_PTRACE target" },
-	{ 0 },
-};
-CMD_OPTIONS_FIT(exec_options);
-
-enum { ENTER_OPT_HOST_TOOLS = OPT_KEY_LONG, ENTER_OPT_FORCE };
-
-static const struct cmd_option enter_options[] = {
-	{ ENTER_OPT_HOST_TOOLS, "host-tools", NULL, "a host shell with the target's /proc and root" },
-	{ ENTER_OPT_FORCE, "force", NULL, "allow --host-tools on a CAP_SYS_ADMIN/CAP_SYS_PTRACE target" },
-	{ 0 },
-};
-CMD_OPTIONS_FIT(enter_options);
-
 static const struct cmd_option none[] = { { 0 } };
 CMD_OPTIONS_FIT(none);
 

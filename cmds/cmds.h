@@ -169,6 +169,8 @@ int cmd_top(struct cmd_ctx *ctx);
 /* Each command's options, declared beside it; exec's and enter's are in
  * cmds.c. */
 extern const struct cmd_option biosnoop_options[];
+extern const struct cmd_option exec_options[];
+extern const struct cmd_option enter_options[];
 extern const struct cmd_option cgstat_options[];
 extern const struct cmd_option kvmexits_options[];
 extern const struct cmd_option ls_options[];

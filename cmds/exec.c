@@ -26,6 +26,43 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
+/* exec and enter parse their own words (CMD_RAW_ARGS: options stop at the
+ * command, and -u is USER or the UTS namespace by what follows), by this
+ * table's names and keys; help and completion read it too. enter takes
+ * the same words; its table lists the ones that make sense for a shell. */
+enum { EXEC_OPT_UTS = OPT_KEY_LONG, EXEC_OPT_PRIVILEGED, EXEC_OPT_HOST_TOOLS, EXEC_OPT_NO_CGROUP, EXEC_OPT_FORCE };
+
+const struct cmd_option exec_options[] = {
+	{ 'a', "all", NULL, "join every namespace of the target (default)" },
+	{ 'm', "mount", NULL, "mount namespace" },
+	{ EXEC_OPT_UTS, "uts", NULL, "UTS namespace (a bare -u also means --uts)" },
+	{ 'i', "ipc", NULL, "IPC namespace" },
+	{ 'n', "net", NULL, "network namespace" },
+	{ 'p', "pid", NULL, "pid namespace" },
+	{ 'C', "cgroup", NULL, "cgroup namespace" },
+	{ 'U', "userns", NULL, "user namespace" },
+	{ 'T', "time", NULL, "time namespace" },
+	{ 'u', "user-name", "USER[:GROUP]", "run as USER (the container's /etc/passwd, or numeric)" },
+	{ 'w', "workdir", "DIR", "working directory inside the target (default: init's)" },
+	{ 'e', "env", "K=V", "add to the environment (repeatable)" },
+	{ 't', "tty", NULL, "allocate a pty (nsh proxies it)" },
+	{ EXEC_OPT_PRIVILEGED, "privileged", NULL, "keep nsh's own credentials, like nsenter" },
+	{ EXEC_OPT_HOST_TOOLS, "host-tools", NULL, "run a HOST binary with the target's /proc, its root at /run/nsh/root" },
+	{ EXEC_OPT_NO_CGROUP, "no-cgroup", NULL, "do not join the target's cgroups" },
+	{ EXEC_OPT_FORCE, "force", NULL, "allow --privileged/--host-tools on a CAP_SYS_ADMIN/CAP_SYS_PTRACE target" },
+	{ 0 },
+};
+CMD_OPTIONS_FIT(exec_options);
+
+enum { ENTER_OPT_HOST_TOOLS = OPT_KEY_LONG, ENTER_OPT_FORCE };
+
+const struct cmd_option enter_options[] = {
+	{ ENTER_OPT_HOST_TOOLS, "host-tools", NULL, "a host shell with the target's /proc and root" },
+	{ ENTER_OPT_FORCE, "force", NULL, "allow --host-tools on a CAP_SYS_ADMIN/CAP_SYS_PTRACE target" },
+	{ 0 },
+};
+CMD_OPTIONS_FIT(enter_options);
+
 struct exec_args {
 	struct enter_opts o;
 	bool force;
@@ -40,15 +77,21 @@ static int usage(const char *cmd, const char *fmt, const char *arg)
 	return -EINVAL;
 }
 
-static const struct {
-	char short_opt;
-	const char *long_opt;
-	int flag;
-} ns_opts[] = {
-	{ 'm', "mount", CLONE_NEWNS }, { 'i', "ipc", CLONE_NEWIPC },      { 'n', "net", CLONE_NEWNET },
-	{ 'p', "pid", CLONE_NEWPID },  { 'C', "cgroup", CLONE_NEWCGROUP }, { 'U', "userns", CLONE_NEWUSER },
-	{ 'T', "time", CLONE_NEWTIME }, { 0, "uts", CLONE_NEWUTS },
-};
+/* The namespace a short option joins (-m -i -n -p -C -U -T), 0 none. */
+static int ns_flag(char opt)
+{
+	static const struct {
+		char opt;
+		int flag;
+	} ns[] = {
+		{ 'm', CLONE_NEWNS },	  { 'i', CLONE_NEWIPC },  { 'n', CLONE_NEWNET },  { 'p', CLONE_NEWPID },
+		{ 'C', CLONE_NEWCGROUP }, { 'U', CLONE_NEWUSER }, { 'T', CLONE_NEWTIME },
+	};
+	for (size_t k = 0; k < ARRAY_SIZE(ns); k++)
+		if (ns[k].opt == opt)
+			return ns[k].flag;
+	return 0;
+}
 
 /* Parse up to the command: the first word that is not an option, or what
  * follows "--". Options after the command are the command's. */
@@ -69,50 +112,57 @@ static int parse(const char *cmd, int argc, char **argv, struct exec_args *a)
 			const char *eq = strchr(name, '=');
 			size_t len = eq ? (size_t)(eq - name) : strlen(name);
 			const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
-			bool takes = false;
-			bool known = true;
-#define IS(s) (strlen(s) == len && strncmp(name, s, len) == 0)
-			if (IS("privileged"))
-				a->o.privileged = true;
-			else if (IS("host-tools"))
-				a->o.host_tools = true;
-			else if (IS("no-cgroup"))
-				a->o.no_cgroup = true;
-			else if (IS("force"))
-				a->force = true;
-			else if (IS("tty"))
-				a->o.pty = true;
-			else if (IS("all"))
-				a->o.ns_mask = 0;
-			else if (IS("user-name") || IS("workdir") || IS("env"))
-				takes = true;
-			else {
-				known = false;
-				for (size_t k = 0; k < ARRAY_SIZE(ns_opts); k++)
-					if (IS(ns_opts[k].long_opt)) {
-						a->o.ns_mask |= ns_opts[k].flag;
-						known = true;
-					}
-			}
-			if (!known)
+			const struct cmd_option *opt = NULL;
+			for (const struct cmd_option *o = exec_options; o->key && !opt; o++)
+				if (strlen(o->long_name) == len && strncmp(name, o->long_name, len) == 0)
+					opt = o;
+			if (!opt)
 				return usage(cmd, "unknown option '%s'", w);
-			if (takes) {
+			if (opt->arg) {
 				if (!val)
 					return usage(cmd, "option '%s' needs an argument", w);
 				if (!eq)
 					i++;
-				if (IS("user-name"))
-					a->o.user = val;
-				else if (IS("workdir"))
-					a->o.cwd = val;
-				else if (n_env < ARRAY_SIZE(a->env_add))
-					a->env_add[n_env++] = (char *)val;
-				else
-					return usage(cmd, "at most 64 -e/--env: '%s' is one too many", val);
 			} else if (eq) {
 				return usage(cmd, "option '%s' takes no argument", w);
 			}
-#undef IS
+			switch (opt->key) {
+			case EXEC_OPT_PRIVILEGED:
+				a->o.privileged = true;
+				break;
+			case EXEC_OPT_HOST_TOOLS:
+				a->o.host_tools = true;
+				break;
+			case EXEC_OPT_NO_CGROUP:
+				a->o.no_cgroup = true;
+				break;
+			case EXEC_OPT_FORCE:
+				a->force = true;
+				break;
+			case EXEC_OPT_UTS:
+				a->o.ns_mask |= CLONE_NEWUTS;
+				break;
+			case 't':
+				a->o.pty = true;
+				break;
+			case 'a':
+				a->o.ns_mask = 0;
+				break;
+			case 'u':
+				a->o.user = val;
+				break;
+			case 'w':
+				a->o.cwd = val;
+				break;
+			case 'e':
+				if (n_env >= ARRAY_SIZE(a->env_add))
+					return usage(cmd, "at most 64 -e/--env: '%s' is one too many", val);
+				a->env_add[n_env++] = (char *)val;
+				break;
+			default:
+				a->o.ns_mask |= ns_flag((char)opt->key);
+				break;
+			}
 			continue;
 		}
 		for (char *p = w + 1; *p; p++) {
@@ -155,16 +205,12 @@ static int parse(const char *cmd, int argc, char **argv, struct exec_args *a)
 				break;
 			}
 			default: {
-				bool found = false;
-				for (size_t k = 0; k < ARRAY_SIZE(ns_opts); k++)
-					if (ns_opts[k].short_opt == *p) {
-						a->o.ns_mask |= ns_opts[k].flag;
-						found = true;
-					}
-				if (!found) {
+				int flag = ns_flag(*p);
+				if (!flag) {
 					char opt[3] = { '-', *p, 0 };
 					return usage(cmd, "unknown option '%s'", opt);
 				}
+				a->o.ns_mask |= flag;
 				continue;
 			}
 			}

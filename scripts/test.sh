@@ -93,7 +93,7 @@ note "build (release: -O3, no test hooks)"
 # What a user builds: it must compile at -O3 under -Werror, and hold none
 # of the NSH_TEST_* hooks the test builds above have.
 no_hooks() { ! strings "$1" | grep -q NSH_TEST_; }
-step "release build" scripts/build.sh build-release --buildtype=release -Dtests=false
+step "release build" scripts/build.sh build-release --buildtype=release -Dtests=disabled
 step "release build has no NSH_TEST_* hook" no_hooks build-release/nsh
 
 note "unit tests"

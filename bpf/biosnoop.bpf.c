@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+// SPDX-License-Identifier: GPL-2.0 OR MIT
 /* biosnoop, kernel side. Tracepoints only (no kprobes, no fentry): the
  * owner is recorded where the I/O starts (block_io_start, in the submitter's
  * context; before 6.5 the first of block_rq_insert/issue), timing comes

@@ -29,6 +29,10 @@
 #define CMDLINE_MAX (64 * 1024)
 #define ARGS_MAX 512
 
+/* Where machined's machine.slice can be on a v1/hybrid host: name=systemd
+ * and the unified tree always (systemd makes the scope there), pids and
+ * memory when delegated. Not cgroup_v1_hierarchies: a scope is looked for
+ * by name in these few, in this order, not a path in every hierarchy. */
 static const char *const v1_mounts[] = {
 	"/sys/fs/cgroup/systemd",
 	"/sys/fs/cgroup/unified",

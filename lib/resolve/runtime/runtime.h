@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The runtime adapters: one file per runtime, each able to list the
  * containers it knows from its files on disk (never its daemon) and to say
- * whether a container matches a user's spec. target.c merges their answers. */
+ * whether a container matches a user's spec. target_match.c merges their answers. */
 #pragma once
 
 #include <limits.h>
@@ -33,7 +33,7 @@ struct container {
 	uint64_t start_time;       /* init's start time (clock ticks, /proc/PID/stat field 22), 0 unknown */
 	char state[16];            /* "running", "stopped", "paused", "created", "unknown" */
 	char bundle[PATH_MAX];     /* OCI bundle dir as the host sees it (not prefixed with the host root), "" unknown */
-	char cgroup[PATH_MAX];     /* cgroup path when the adapter found it through cgroupfs, else "" (target.c reads /proc/PID/cgroup) */
+	char cgroup[PATH_MAX];     /* cgroup path when the adapter found it through cgroupfs, else "" (target_match.c reads /proc/PID/cgroup) */
 	int priority;              /* duplicate resolution: the same init PID found by two adapters keeps the higher */
 };
 
@@ -113,7 +113,7 @@ extern const struct runtime runtime_vm;
 extern const struct runtime *const runtimes[];
 const struct runtime *runtime_by_name(const char *name);
 
-/* Shared helpers for adapters (lib/resolve/runtime/common.c). */
+/* Shared helpers for adapters (container_list.c, oci.c, cgroup_scan.c). */
 
 /* Fill pod_* fields and sandbox from an OCI config.json's annotations
  * (containerd io.kubernetes.cri.*, CRI-O io.kubernetes.pod.* /
@@ -149,16 +149,16 @@ int crun_status_read(const struct host *h, const char *root, const char *id, str
 
 /* 0 when host PID pid is alive and not a zombie and, unless start_time is 0,
  * started at start_time; its start time goes to *ret_start (may be NULL).
- * -ESRCH when it is gone, a zombie, or another process (common.c). */
+ * -ESRCH when it is gone, a zombie, or another process (container_list.c). */
 int container_pid_check(const struct host *h, pid_t pid, uint64_t start_time, uint64_t *ret_start);
 
 /* 1 when one of the cgroup paths in /proc/PID/cgroup contains needle (a
- * container ID), 0 when none does, -ESRCH gone (common.c). */
+ * container ID), 0 when none does, -ESRCH gone (cgroup_scan.c). */
 int container_pid_in_cgroup(const struct host *h, pid_t pid, const char *needle);
 
 /* 1 when the cgroup of host PID pid is frozen (a paused container: v2
  * cgroup.freeze, v1 freezer.state FROZEN), 0 not or unknown, -ESRCH gone
- * (common.c). */
+ * (cgroup_scan.c). */
 int container_pid_frozen(const struct host *h, pid_t pid);
 
 /* A 64-hex-digit ID, as docker, podman and CRI-O make them. */
@@ -170,7 +170,7 @@ bool container_id_is_hex64(const char *s);
  * first hierarchy of cgroup_v1_hierarchies (cgroup.h) that has it. fn gets the ID, the cgroup's host directory (for
  * cgroup_dir_init_pid) and its cgroup path ("/docker/<id>"); a negative return
  * from fn stops the scan and is returned. A missing parent is not an error
- * (common.c). */
+ * (cgroup_scan.c). */
 int cgroup_scan_containers(const struct host *h, const char *parent, const char *prefix, const char *suffix,
 			   int (*fn)(const char *id, const char *dir, const char *path, void *userdata),
 			   void *userdata);
@@ -182,7 +182,7 @@ int cgroup_scan_containers(const struct host *h, const char *parent, const char 
  * levels below dir, whose innermost NSpid is 1 in a child pid namespace.
  * For runtimes that keep the payload below the container's cgroup (nspawn's
  * payload/, systemd in an LXC container's init.scope). No lowest-PID
- * fallback: -ENOENT when no such process (common.c). */
+ * fallback: -ENOENT when no such process (cgroup_scan.c). */
 int cgroup_tree_init_pid(const struct host *h, const char *dir, int max_depth, pid_t *ret);
 
 /* ---- Resolution fast path (the list's hint) ---- */

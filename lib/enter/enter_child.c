@@ -39,9 +39,6 @@
 #include "lib/enter/userns.h"
 #include "lib/base/util.h"
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 /* The status channel is a SOCK_SEQPACKET socket: one record a message.
  * Never blocking: on the split path a container may have taken B's copy
@@ -341,10 +338,6 @@ static int container_pty(int sock, int *ret_slave)
 	return 0;
 }
 
-/* The terminal: a pty from the container's devpts when the mount namespace
- * is joined (tty(1), sudo, job control inside know it), else nsh's host pty.
- * Either way a new session, so the operator's terminal is nobody's
- * controlling terminal in here: TIOCSTI on it fails (CVE-2017-5226). */
 /* The terminal: a pty from the container's devpts when the mount namespace
  * is joined (tty(1), sudo, job control inside know it), else nsh's host pty.
  * Chosen in A (which can open the container's /dev/ptmx); *ret_slave is

@@ -25,9 +25,6 @@
 #include "lib/proc/proc.h"
 #include "lib/base/util.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 
 #define ENVIRON_MAX (1u << 20)
 #define ENV_MAX_ENTRIES 4096

@@ -37,10 +37,7 @@ sum_nsh=$(sha256sum <"$NSH")
 sum_copy=$(sha256sum <"$nsh_copy")
 
 t_begin "$label: armed in its container"
-if ! sniper_arm "$session"; then
-	_t_fail "the sniper did not answer 'armed'" "armed $session" "$(tail -n 3 "$SNIPER_LOG" 2>&1)"
-	exit 1
-fi
+sniper_armed "$session"
 
 t_begin "$label: $RUNS execs into ${SNIPER_WHAT:-a CAP_SYS_PTRACE container} all succeed"
 bad=0

@@ -33,10 +33,7 @@ sum_copy=$(sha256sum <"$nsh_copy")
 sum_tool=$(sha256sum <"$tool")
 
 t_begin "exe-write: sniper armed"
-if ! sniper_arm "$session"; then
-	_t_fail "the sniper did not answer 'armed'" "armed $session" "$(tail -n 3 "$SNIPER_LOG" 2>&1)"
-	exit 1
-fi
+sniper_armed "$session"
 
 t_begin "exe-write: plain execs and --host-tools --force execs succeed"
 bad=""

@@ -46,6 +46,17 @@ check_landing() {
 	assert_eq "0,1,2" "$(kv FDS)" "$what: descriptors of the exec'd command ($(grep '^FD_' <<<"$T_OUT" | tr '\n' ' '))"
 }
 
+# land WHAT [EXEC-OPTION..]: `nsh CTR exec OPTIONS -- /nsht/probe`, its
+# report, stderr and status in T_OUT, T_ERR and T_RC; then check_landing WHAT.
+land() {
+	local what=$1
+	shift
+	T_RC=0
+	T_OUT=$(timeout -k 5 60 "$NSH" "$ctr" exec "$@" -- /nsht/probe 2>"$T_TMP/err" </dev/null) || T_RC=$?
+	T_ERR=$(cat "$T_TMP/err")
+	check_landing "$what"
+}
+
 # Sanity: the probe sees what it must when nsh is not involved.
 t_begin "cwd-fd: the probe detects a cwd outside its root"
 out=$(cd /tmp && "$SEC_BIN/probe" --chroot "$NSHT_SEC_DIR" 2>&1) || true
@@ -53,30 +64,21 @@ assert_eq no "$(kv CWD_IN_ROOT "$out")" "probe chrooted to $NSHT_SEC_DIR with it
 
 for n in $(seq 3 20); do
 	t_begin "cwd-fd: exec -w /proc/self/fd/$n stays in the container"
-	rc=0
-	out=$(timeout -k 5 60 "$NSH" "$ctr" exec -w "/proc/self/fd/$n" -- /nsht/probe 2>"$T_TMP/err" </dev/null) || rc=$?
-	T_OUT=$out T_ERR=$(cat "$T_TMP/err") T_RC=$rc
-	check_landing "fd $n"
+	land "fd $n" -w "/proc/self/fd/$n"
 done
 
 # The same with host directories leaked into nsh by its caller.
 exec 7</ 8</run 9</tmp 11</work 12<"$NSHT_SEC_DIR"
 for n in $(seq 3 20); do
 	t_begin "cwd-fd: exec -w /proc/self/fd/$n with host dirs leaked into nsh"
-	rc=0
-	out=$(timeout -k 5 60 "$NSH" "$ctr" exec -w "/proc/self/fd/$n" -- /nsht/probe 2>"$T_TMP/err" </dev/null) || rc=$?
-	T_OUT=$out T_ERR=$(cat "$T_TMP/err") T_RC=$rc
-	check_landing "fd $n (leaked 7 8 9 11 12)"
+	land "fd $n (leaked 7 8 9 11 12)" -w "/proc/self/fd/$n"
 done
 
 # Other magic links a -w could name: each is the container's own, or refused.
 for w in /proc/self/cwd /proc/self/root /proc/self/root/etc /proc/1/cwd /proc/1/root /proc/thread-self/fd/3 \
 	/../../.. /proc/self/fd/7/etc; do
 	t_begin "cwd-fd: exec -w $w (host dirs leaked into nsh)"
-	rc=0
-	out=$(timeout -k 5 60 "$NSH" "$ctr" exec -w "$w" -- /nsht/probe 2>"$T_TMP/err" </dev/null) || rc=$?
-	T_OUT=$out T_ERR=$(cat "$T_TMP/err") T_RC=$rc
-	check_landing "-w $w"
+	land "-w $w" -w "$w"
 done
 exec 7<&- 8<&- 9<&- 11<&- 12<&-
 
@@ -84,9 +86,6 @@ exec 7<&- 8<&- 9<&- 11<&- 12<&-
 # leaked descriptors.
 t_begin "cwd-fd: default cwd, descriptors leaked by the caller are not passed on"
 exec 7</ 9</tmp
-rc=0
-out=$(timeout -k 5 60 "$NSH" "$ctr" exec -- /nsht/probe 2>"$T_TMP/err" </dev/null) || rc=$?
+land "no -w"
 exec 7<&- 9<&-
-T_OUT=$out T_ERR=$(cat "$T_TMP/err") T_RC=$rc
-check_landing "no -w"
 assert_eq "$(readlink "/proc/$(init_pid "$ctr")/cwd")" "$(kv CWD)" "cwd = the init's cwd"

@@ -65,6 +65,9 @@ else
 	assert_contains "$out" "READ[echo PWNED > $marker]" "the shell on the terminal read the injected line (legacy_tiocsti=$legacy)"
 fi
 
+# check_clean WHAT OUT MARKER: nsh returned 0, the admin's shell read nothing,
+# no MARKER on the host, and the injector did run (OUT, admin_terminal's);
+# prints the injector's report on its stdin.
 check_clean() {
 	local what=$1 out=$2 marker=$3
 	assert_contains "$out" "CMD-RC=0" "$what: nsh's status"
@@ -76,26 +79,31 @@ check_clean() {
 	if [[ $out != *"injector: "* ]]; then
 		_t_fail "$what: the injector did not run" "its report in the output" "${out:0:400}"
 	fi
+	echo "  $(grep -m1 'injector: stdin' <<<"$out" || true)"
+}
+
+# injector_exec TAG WHAT TARGET [EXEC-OPTION..]: `nsh TARGET exec OPTIONS --
+# /nsht/injector` on the admin's terminal, then check_clean WHAT (the marker
+# /tmp/nsh-pwned-TAG-...).
+injector_exec() {
+	local tag=$1 what=$2 target=$3 marker out
+	shift 3
+	marker=/tmp/nsh-pwned-$tag-$$-$RANDOM
+	out=$(admin_terminal "$NSH" "$target" exec "$@" -- /nsht/injector --marker "$marker")
+	check_clean "$what" "$out" "$marker"
 }
 
 t_begin "tiocsti: exec -t: nothing reaches the outer terminal"
-marker=/tmp/nsh-pwned-t-$$-$RANDOM
-out=$(admin_terminal "$NSH" "$ctr" exec -t -- /nsht/injector --marker "$marker")
-check_clean "exec -t" "$out" "$marker"
-echo "  $(grep -m1 'injector: stdin' <<<"$out" || true)"
+injector_exec t "exec -t" "$ctr" -t
 
 t_begin "tiocsti: exec without -t on a terminal: nothing reaches it"
-marker=/tmp/nsh-pwned-n-$$-$RANDOM
-out=$(admin_terminal "$NSH" "$ctr" exec -- /nsht/injector --marker "$marker")
-check_clean "exec (no -t)" "$out" "$marker"
-echo "  $(grep -m1 'injector: stdin' <<<"$out" || true)"
+injector_exec n "exec (no -t)" "$ctr"
 
 t_begin "tiocsti: interactive enter: nothing reaches the outer terminal"
 marker=/tmp/nsh-pwned-e-$$-$RANDOM
 # Typed into the container's shell once it is up; it exits on the same line.
 out=$(admin_terminal --type 1500 "/nsht/injector --marker $marker; exit\n" "$NSH" "$ctr" enter)
 check_clean "enter" "$out" "$marker"
-echo "  $(grep -m1 'injector: stdin' <<<"$out" || true)"
 
 sysadmin=$NSHT_SEC_SYSADMIN_NAME
 t_begin "tiocsti: test bed: $sysadmin holds CAP_SYS_ADMIN"
@@ -103,16 +111,10 @@ eff=$(awk '$1 == "CapEff:" { print $2 }' "/proc/$(init_pid "$sysadmin")/status")
 assert_eq 1 "$(((16#$eff >> 21) & 1))" "CAP_SYS_ADMIN (bit 21) in the init's CapEff ($eff)"
 
 t_begin "tiocsti: CAP_SYS_ADMIN target, exec without -t on a terminal: nothing reaches it"
-marker=/tmp/nsh-pwned-sa-$$-$RANDOM
-out=$(admin_terminal "$NSH" "$sysadmin" exec -- /nsht/injector --marker "$marker")
-check_clean "exec (no -t, CAP_SYS_ADMIN)" "$out" "$marker"
-echo "  $(grep -m1 'injector: stdin' <<<"$out" || true)"
+injector_exec sa "exec (no -t, CAP_SYS_ADMIN)" "$sysadmin"
 
 t_begin "tiocsti: CAP_SYS_ADMIN target, exec -t: nothing reaches the outer terminal"
-marker=/tmp/nsh-pwned-sat-$$-$RANDOM
-out=$(admin_terminal "$NSH" "$sysadmin" exec -t -- /nsht/injector --marker "$marker")
-check_clean "exec -t (CAP_SYS_ADMIN)" "$out" "$marker"
-echo "  $(grep -m1 'injector: stdin' <<<"$out" || true)"
+injector_exec sat "exec -t (CAP_SYS_ADMIN)" "$sysadmin" -t
 
 # check_linger WHAT OUT FILE KEYS: the admin's shell read KEYS; the
 # container's FILE (what the lingering reader got) does not hold it.

@@ -35,11 +35,7 @@ for ctr in "$NSHT_SEC_NNP_NAME" "$NSHT_SEC_PLAIN_NAME"; do
 
 	t_begin "creds: exec'd process on $ctr has the init's credentials"
 	probe_start "$ctr"
-	if [[ -z $PROBE_PID ]]; then
-		probe_finish
-		_t_fail "the exec'd probe never showed up in /proc" "a running probe" "status $T_RC, stderr: ${T_ERR:0:300}"
-		continue
-	fi
+	probe_up || continue
 	want=$(status_of "$init" "${KEYS[@]}")
 	got=$(status_of "$PROBE_PID" "${KEYS[@]}")
 	env_raw=$(tr '\0' '\n' <"/proc/$PROBE_PID/environ")
@@ -76,14 +72,7 @@ cleanup() {
 		docker exec -u 0 "$c" rm -f "$probe_copy" >/dev/null 2>&1 || true
 	done
 }
-# The harness's own EXIT handler runs last, with the suite's status.
-on_exit() {
-	local rc=$?
-	cleanup
-	(exit "$rc")
-	_t_exit
-}
-trap on_exit EXIT
+t_cleanup cleanup
 t_begin "creds: test bed: this tree's probe builds"
 cc -static -O2 -Wall -o "$T_TMP/probe" "$T_SEC_DIR/helpers/probe.c" 2>"$T_TMP/cc.err" ||
 	_t_fail "cc -static probe.c" "it builds" "$(cat "$T_TMP/cc.err")"

@@ -16,11 +16,7 @@ for ctr in "$NSHT_SEC_PLAIN_NAME" "$NSHT_SEC_NNP_NAME"; do
 	init=$(init_pid "$ctr")
 	want=$(cat "/proc/$init/cgroup")
 	probe_start "$ctr"
-	if [[ -z $PROBE_PID ]]; then
-		probe_finish
-		_t_fail "the exec'd probe never showed up in /proc" "a running probe" "status $T_RC, stderr: ${T_ERR:0:300}"
-		continue
-	fi
+	probe_up || continue
 	got=$(cat "/proc/$PROBE_PID/cgroup")
 	# The limit, from the cgroup the probe is in (v1 memory controller).
 	mem=$(awk -F: '$2 == "memory" { print $3 }' "/proc/$PROBE_PID/cgroup")

@@ -19,21 +19,10 @@ set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-ctrs=()
 watcher=""
-cleanup() {
-	[[ -z $watcher ]] || kill "$watcher" 2>/dev/null || true
-	local c
-	for c in "${ctrs[@]}"; do docker rm -f "$c" >/dev/null 2>&1 || true; done
-}
-# The harness's own EXIT handler runs last, with the suite's status.
-on_exit() {
-	local rc=$?
-	cleanup
-	(exit "$rc")
-	_t_exit
-}
-trap on_exit EXIT
+stop_watcher() { [[ -z $watcher ]] || kill "$watcher" 2>/dev/null || true; }
+# At exit: the watcher, then the containers of start_ctr (own_ctr).
+t_cleanup stop_watcher
 
 # ow PATH..: prints READY, then "OPEN PATH" for each IN_OPEN on a watched path.
 cat >"$T_TMP/ow.c" <<'EOF'
@@ -78,29 +67,21 @@ cc -O2 -Wall -o "$T_TMP/ow" "$T_TMP/ow.c" 2>"$T_TMP/cc.err" ||
 # exists.
 start_ctr() {
 	ctr=$1
-	ctrs+=("$ctr")
-	docker run -d --name "$ctr" --network none -e SHELL=/etc/passwd "$NSHT_SEC_IMAGE" \
-		sh -c "$2; exec /nsht/sleeper" >/dev/null
+	own_ctr "$ctr" -e SHELL=/etc/passwd "$NSHT_SEC_IMAGE" sh -c "$2; exec /nsht/sleeper"
 	init=$(init_pid "$ctr")
-	for _ in $(seq 100); do
-		[[ -e /proc/$init/root/tmp/ready ]] && return 0
-		sleep 0.1
-	done
-	_t_fail "container $ctr" "its script ran" "no /tmp/ready"
+	wait_until 10 test -e "/proc/$init/root/tmp/ready" || _t_fail "container $ctr" "its script ran" "no /tmp/ready"
 }
 
-# watch: (re)start the watcher on both nodes; opens: how many it saw.
-watch_nodes() {
-	[[ -z $watcher ]] || kill "$watcher" 2>/dev/null || true
+# watch_paths PATH..: (re)start the watcher on PATHs (in the container's root);
+# watch_nodes: on both nodes; opens: how many it saw.
+watch_paths() {
+	stop_watcher
 	: >"$T_TMP/opens"
-	"$T_TMP/ow" "/proc/$init/root/etc/passwd" "/proc/$init/root/etc/group" >"$T_TMP/opens" 2>&1 &
+	"$T_TMP/ow" "$@" >"$T_TMP/opens" 2>&1 &
 	watcher=$!
-	for _ in $(seq 100); do
-		grep -q READY "$T_TMP/opens" && return 0
-		sleep 0.05
-	done
-	_t_fail "inotify watcher" "READY" "$(cat "$T_TMP/opens")"
+	wait_until 5 grep -q READY "$T_TMP/opens" || _t_fail "inotify watcher" "READY" "$(cat "$T_TMP/opens")"
 }
+watch_nodes() { watch_paths "/proc/$init/root/etc/passwd" "/proc/$init/root/etc/group"; }
 opens() {
 	sleep 0.2
 	grep -c '^OPEN' "$T_TMP/opens" || true
@@ -172,17 +153,7 @@ run_all "a character device"
 # multiplexer (5:2): neither is opened; the command still gets a terminal.
 # With --no-cgroup nsh's process is outside the container's devices cgroup
 # too. The watcher and the FIFO writer tell whether it was opened.
-watch_ptmx() {
-	[[ -z $watcher ]] || kill "$watcher" 2>/dev/null || true
-	: >"$T_TMP/opens"
-	"$T_TMP/ow" "/proc/$init/root/dev/ptmx" >"$T_TMP/opens" 2>&1 &
-	watcher=$!
-	for _ in $(seq 100); do
-		grep -q READY "$T_TMP/opens" && return 0
-		sleep 0.05
-	done
-	_t_fail "inotify watcher" "READY" "$(cat "$T_TMP/opens")"
-}
+watch_ptmx() { watch_paths "/proc/$init/root/dev/ptmx"; }
 check_pty() {
 	local kind=$1
 	shift

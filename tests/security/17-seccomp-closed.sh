@@ -23,14 +23,7 @@ b=$T_TMP/bundle
 cleanup() {
 	timeout 30 runc delete -f "$id" >/dev/null 2>&1 || true
 }
-# The harness's own EXIT handler runs last, with the suite's status.
-on_exit() {
-	local rc=$?
-	cleanup
-	(exit "$rc")
-	_t_exit
-}
-trap on_exit EXIT
+t_cleanup cleanup
 
 t_begin "seccomp-closed: test bed: a runc container with a seccomp profile"
 mkdir -p "$b"

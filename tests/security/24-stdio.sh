@@ -21,10 +21,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 ctr=nsht-sec-stdio-$$
-docker rm -f "$ctr" >/dev/null 2>&1 || true
-cleanup() { docker rm -f "$ctr" >/dev/null 2>&1 || true; }
-trap 'T_RC_SAVE=$?; set +e; cleanup; (exit "$T_RC_SAVE"); _t_exit' EXIT
-docker run -d --name "$ctr" --network none "$NSHT_SEC_IMAGE" sleep 1000000 >/dev/null
+own_ctr "$ctr" "$NSHT_SEC_IMAGE" sleep 1000000
 tag=$$-$RANDOM$RANDOM
 
 # fd_links FILE: "N TARGET" for each "N -> TARGET" line of `ls -l /proc/self/fd/`.
@@ -34,13 +31,27 @@ fd_links() { awk '$(NF-1) == "->" { print $(NF-2), $NF }' "$1"; }
 # CMD is in single quotes where it expands in the container's shell.
 in_ctr() { docker exec "$ctr" sh -c "$1"; }
 
-# wait_in_ctr FILE: the container's FILE exists (the command is up), 10 s at most.
-wait_in_ctr() {
-	local deadline=$((SECONDS + 10))
-	until in_ctr "test -s $1"; do
-		((SECONDS < deadline)) || return 1
-		sleep 0.1
-	done
+# stdin_reached SRC NAME SCRIPT: while a command runs (4 s) with its stdin
+# from the host's SRC, a process of the container (docker exec) reaches the
+# command's fd 0: it prints "link=" and what /proc/<command>/fd/0 reads as,
+# then runs SCRIPT (sh; $p is the command's PID there). What it printed goes
+# to $T_TMP/NAME.hostile.
+stdin_reached() {
+	local src=$1 name=$2 script=$3 bg
+	in_ctr "rm -f /tmp/cmdpid"
+	# shellcheck disable=SC2016 # expanded by the container's shell
+	timeout -k 5 60 "$NSH" "$ctr" exec -- sh -c 'echo $$ > /tmp/cmdpid; exec sleep 4' <"$src" \
+		>"$T_TMP/$name.cmd.out" 2>&1 &
+	bg=$!
+	# The command is up once it has written its PID: 10 s at most.
+	if wait_until 10 in_ctr "test -s /tmp/cmdpid"; then
+		# shellcheck disable=SC2016 # expanded by the container's shell
+		in_ctr 'p=$(cat /tmp/cmdpid); echo "link=$(readlink /proc/$p/fd/0)";
+			'"$script" >"$T_TMP/$name.hostile" 2>&1 || true
+	else
+		_t_fail "the command in the container" "it writes /tmp/cmdpid" "no /tmp/cmdpid after 10 s"
+	fi
+	wait "$bg" || true
 }
 
 t_begin "stdio: the command's fds 0, 1, 2 are pipes, and its status passes through"
@@ -68,19 +79,9 @@ timeout -k 5 60 "$NSH" "$ctr" exec -- ls -l /proc/self/fd/ </ >"$T_TMP/root.out"
 link=$(fd_links "$T_TMP/root.out" | awk '$1 == 0 { print $2 }')
 [[ $link == pipe:\[* ]] || _t_fail "ls -l /proc/self/fd/ < /: fd 0" "pipe:[...]" "${link:-none}"
 # A process of the container reaches the command's fd 0 while it runs.
-in_ctr "rm -f /tmp/cmdpid"
-timeout -k 5 60 "$NSH" "$ctr" exec -- sh -c 'echo $$ > /tmp/cmdpid; exec sleep 4' <"$hostdir" \
-	>"$T_TMP/dir2.out" 2>&1 &
-bg=$!
-if wait_in_ctr /tmp/cmdpid; then
-	# shellcheck disable=SC2016 # expanded by the container's shell
-	in_ctr 'p=$(cat /tmp/cmdpid); echo "link=$(readlink /proc/$p/fd/0)";
-		echo planted > /proc/$p/fd/0/planted-by-container 2>/dev/null && echo PLANTED;
-		ls /proc/$p/fd/0/ 2>/dev/null | head -n 3' >"$T_TMP/dir.hostile" 2>&1 || true
-else
-	_t_fail "the command in the container" "it writes /tmp/cmdpid" "no /tmp/cmdpid after 10 s"
-fi
-wait "$bg" || true
+# shellcheck disable=SC2016 # expanded by the container's shell
+stdin_reached "$hostdir" dir 'echo planted > /proc/$p/fd/0/planted-by-container 2>/dev/null && echo PLANTED;
+	ls /proc/$p/fd/0/ 2>/dev/null | head -n 3'
 assert_eq "" "$(ls -A "$hostdir")" "what the container planted in the host directory"
 assert_contains "$(cat "$T_TMP/dir.hostile")" "link=pipe:[" "/proc/<command>/fd/0 as the container sees it"
 echo "  container saw: $(tr '\n' ' ' <"$T_TMP/dir.hostile")"
@@ -93,18 +94,8 @@ hostfile=$T_TMP/hostfile
 printf 'host-secret-%s\n' "$tag" >"$hostfile"
 chmod 600 "$hostfile"
 before=$(sha256sum <"$hostfile")
-in_ctr "rm -f /tmp/cmdpid"
-timeout -k 5 60 "$NSH" "$ctr" exec -- sh -c 'echo $$ > /tmp/cmdpid; exec sleep 4' <"$hostfile" \
-	>"$T_TMP/file.out" 2>&1 &
-bg=$!
-if wait_in_ctr /tmp/cmdpid; then
-	# shellcheck disable=SC2016 # expanded by the container's shell
-	in_ctr 'p=$(cat /tmp/cmdpid); echo "link=$(readlink /proc/$p/fd/0)";
-		echo "written-by-container" >> /proc/$p/fd/0 && echo WROTE' >"$T_TMP/file.hostile" 2>&1 || true
-else
-	_t_fail "the command in the container" "it writes /tmp/cmdpid" "no /tmp/cmdpid after 10 s"
-fi
-wait "$bg" || true
+# shellcheck disable=SC2016 # expanded by the container's shell
+stdin_reached "$hostfile" file 'echo "written-by-container" >> /proc/$p/fd/0 && echo WROTE'
 assert_eq "$before" "$(sha256sum <"$hostfile")" "sha256 of the host file the command's stdin came from"
 assert_contains "$(cat "$T_TMP/file.hostile")" "link=pipe:[" "/proc/<command>/fd/0 as the container sees it"
 echo "  container saw: $(tr '\n' ' ' <"$T_TMP/file.hostile")"
@@ -147,8 +138,7 @@ assert_eq 0 "$rc" "nsh's status (stderr: $(head -c 300 "$T_TMP/bgout.err"))"
 assert_eq started "$out" "the command's output"
 ((took <= 10)) || _t_fail "time nsh took, sleep 1000 holding its stdout" "at most 10 s" "$took s"
 in_ctr "pkill sleep 2>/dev/null; true" || true
-docker rm -f "$ctr" >/dev/null 2>&1 || true
-docker run -d --name "$ctr" --network none "$NSHT_SEC_IMAGE" sleep 1000000 >/dev/null
+own_ctr "$ctr" "$NSHT_SEC_IMAGE" sleep 1000000
 
 t_begin "stdio: 1 MiB of random bytes through stdout and stderr, exact"
 head -c 1048576 /dev/urandom >"$T_TMP/rand"

@@ -120,6 +120,14 @@ sniper_arm() {
 	wait_file armed "$1" 15
 }
 
+# sniper_armed SESSION: sniper_arm, or the test fails and the suite ends
+# there (nothing after it means anything unarmed).
+sniper_armed() {
+	sniper_arm "$1" && return 0
+	_t_fail "the sniper did not answer 'armed'" "armed $1" "$(tail -n 3 "$SNIPER_LOG" 2>&1)"
+	exit 1
+}
+
 sniper_disarm() {
 	rm -f "$SNIPER_DIR/arm"
 	wait_file disarmed "$1" 30
@@ -164,18 +172,48 @@ probe_finish() {
 	T_ERR=$(cat "$T_TMP/probe.err")
 }
 
+# probe_up: the probe of probe_start showed up (PROBE_PID set); else waits
+# for nsh (probe_finish), fails the test saying so, and returns 1.
+probe_up() {
+	[[ -z $PROBE_PID ]] || return 0
+	probe_finish
+	_t_fail "the exec'd probe never showed up in /proc" "a running probe" "status $T_RC, stderr: ${T_ERR:0:300}"
+	return 1
+}
+
 # t_cleanup FUNC: run FUNC (removing what the suite started: containers,
-# processes, files) when the suite exits, however it exits, then the
-# harness's own exit handler, which sees the suite's status.
+# processes, files) when the suite exits, however it exits, then remove the
+# suite's own containers (own_ctr), then the harness's own exit handler,
+# which sees the suite's status.
+T_CLEANUP_FUNC=""
 t_cleanup() {
 	T_CLEANUP_FUNC=$1
 	trap _t_cleanup_exit EXIT
 }
 _t_cleanup_exit() {
-	local rc=$?
-	"$T_CLEANUP_FUNC" || true
+	local rc=$? c
+	# Without this, `(exit "$rc")` below would end the trap under set -e
+	# when the suite failed, before _t_exit records the failure.
+	set +e
+	[[ -z $T_CLEANUP_FUNC ]] || "$T_CLEANUP_FUNC" || true
+	for c in "${T_OWN_CTRS[@]}"; do docker rm -f "$c" >/dev/null 2>&1 || true; done
 	(exit "$rc")
 	_t_exit
+}
+
+# own_ctr NAME DOCKER-RUN-ARG..: a container of the suite's own, `docker run
+# -d --name NAME --network none ARGS` (the image and command among ARGS),
+# whatever was left under NAME removed first. NAME is removed when the
+# suite exits, however it exits (after t_cleanup's FUNC, if any); calling
+# own_ctr again with the same NAME starts it afresh.
+T_OWN_CTRS=()
+own_ctr() {
+	local name=$1
+	shift
+	trap _t_cleanup_exit EXIT
+	[[ " ${T_OWN_CTRS[*]} " == *" $name "* ]] || T_OWN_CTRS+=("$name")
+	docker rm -f "$name" >/dev/null 2>&1 || true
+	docker run -d --name "$name" --network none "$@" >/dev/null
 }
 
 # pid_by_comm COMM TEXT [TEST]: host PID of a process whose comm is COMM,

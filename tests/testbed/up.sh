@@ -370,7 +370,8 @@ build_sec_helpers() {
 	h=$({
 		echo "v$SEC_VERSION ${SEC_PROGS[*]}"
 		cc --version | head -n 1
-		cat "$SEC_SRC"/*.c
+		# The headers too: procwalk.h is compiled into sniper and scraper.
+		cat "$SEC_SRC"/*.c "$SEC_SRC"/*.h
 	} | sha256sum | cut -c1-16)
 	SEC_HASH=$h
 	[[ $(cat "$out/.hash" 2>/dev/null) == "$h" ]] && return 0

@@ -2,11 +2,10 @@
 /* biosnoop's pure parts: the T column (the kernel's blk_fill_rwbs), the
  * latency histogram's buckets and quantiles, the slowest-I/O keeper, and
  * the streaming rows (libbpf-tools' printf layout, JSON Lines, -o). */
-#include "unit.h"
+#include "capture.h"
 
 #include "cmds/biosnoop_fmt.h"
 #include "lib/proc/lathist.h"
-#include "lib/out/output.h"
 
 static void test_rwbs(void **state)
 {
@@ -153,12 +152,8 @@ static const struct out_column scols[] = {
 
 static char *stream(bool json, const char *columns)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct out_opts o = { .json = json, .columns = columns, .out = f };
-	struct out_stream *s;
-	assert_int_equal(out_stream_new(scols, 5, &o, &s, NULL), 0);
+	struct capture c;
+	struct out_stream *s = capture_stream(&c, scols, 5, json, columns, NULL);
 	out_stream_header(s);
 	out_stream_float(s, S_TIME, 1.5, 6);
 	out_stream_str(s, S_COMM, "kworker/u8:3");
@@ -168,9 +163,7 @@ static char *stream(bool json, const char *columns)
 	assert_int_equal(out_stream_row(s), 0);
 	out_stream_int(s, S_PID, 7); /* the rest unset: "-" and null */
 	assert_int_equal(out_stream_row(s), 0);
-	out_stream_free(s);
-	fclose(f);
-	return buf;
+	return capture_stream_end(&c, s);
 }
 
 static void test_stream_text(void **state)

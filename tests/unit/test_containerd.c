@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The containerd adapter and the kubepods cgroup parsers, on fixture hosts
  * (tests/fixtures/hosts/containerd-v2-{systemd,cgroupfs}) and hostile paths. */
-#include "unit.h"
+#include "ctrlist.h"
 
 #include <limits.h>
 
@@ -19,17 +19,6 @@
 	"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" WEB_UID_ ".slice"
 #define DNS_SLICE "/kubepods.slice/kubepods-pod9a8b7c6d_5e4f_4a3b_8c2d_1e0f9a8b7c6d.slice"
 #define TASKS "/run/containerd/io.containerd.runtime.v2.task"
-
-static const struct container *find(const struct container_list *l, const char *id)
-{
-	const struct container *found = NULL;
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->items[i].id, id) == 0) {
-			assert_null(found); /* listed once */
-			found = &l->items[i];
-		}
-	return found;
-}
 
 static void assert_entry(const struct container *c, const char *ns, pid_t pid, const char *state)
 {
@@ -324,51 +313,51 @@ static void test_list_systemd(void **state)
 	 * garbage; either file missing; bad IDs and namespaces) is skipped. */
 	assert_int_equal(l.n, 9);
 
-	const struct container *c = find(&l, ID64("a1"));
+	const struct container *c = find_id(&l, ID64("a1"));
 	assert_entry(c, "k8s.io", 2101, "running");
 	assert_pod(c, "default", "web-7d4b9c", "", WEB_UID, true);
 	assert_string_equal(c->bundle, TASKS "/k8s.io/" ID64("a1"));
 	assert_string_equal(c->cgroup, WEB_SLICE "/cri-containerd-" ID64("a1") ".scope");
 
-	c = find(&l, ID64("b2"));
+	c = find_id(&l, ID64("b2"));
 	assert_entry(c, "k8s.io", 2201, "running");
 	assert_pod(c, "default", "web-7d4b9c", "nginx", WEB_UID, false);
 	assert_string_equal(c->bundle, TASKS "/k8s.io/" ID64("b2"));
 	assert_string_equal(c->cgroup, WEB_SLICE "/cri-containerd-" ID64("b2") ".scope");
 
-	c = find(&l, ID64("c3"));
+	c = find_id(&l, ID64("c3"));
 	assert_entry(c, "k8s.io", 2301, "running");
 	assert_pod(c, "default", "web-7d4b9c", "log-shipper", WEB_UID, false);
 
-	c = find(&l, ID64("d4"));
+	c = find_id(&l, ID64("d4"));
 	assert_entry(c, "k8s.io", 2401, "running");
 	assert_pod(c, "kube-system", "coredns-5d78c9869d-abcde", "", DNS_UID, true);
 	assert_string_equal(c->cgroup, DNS_SLICE "/cri-containerd-" ID64("d4") ".scope");
 
-	c = find(&l, ID64("e5"));
+	c = find_id(&l, ID64("e5"));
 	assert_entry(c, "k8s.io", 2501, "running");
 	assert_pod(c, "kube-system", "coredns-5d78c9869d-abcde", "coredns", DNS_UID, false);
 
 	/* A plain ctr container: no pod, no kubepods cgroup. */
-	c = find(&l, "plain-ctr1");
+	c = find_id(&l, "plain-ctr1");
 	assert_entry(c, "default", 2601, "running");
 	assert_pod(c, "", "", "", "", false);
 	assert_string_equal(c->bundle, TASKS "/default/plain-ctr1");
 	assert_string_equal(c->cgroup, "");
 
 	/* An exited init container whose bundle is still there. */
-	c = find(&l, ID64("f6"));
+	c = find_id(&l, ID64("f6"));
 	assert_entry(c, "k8s.io", 0, "stopped");
 	assert_pod(c, "default", "web-7d4b9c", "init-db", WEB_UID, false);
 
 	/* An exited task whose init.pid names a reused PID (containerd's own,
 	 * not in the config's cgroup cri-containerd-<id>.scope). */
-	c = find(&l, ID64("b9"));
+	c = find_id(&l, ID64("b9"));
 	assert_entry(c, "k8s.io", 0, "stopped");
 	assert_pod(c, "default", "web-7d4b9c", "job", WEB_UID, false);
 
 	/* A control character in the pod name: no pod, only its UID. */
-	c = find(&l, ID64("a7"));
+	c = find_id(&l, ID64("a7"));
 	assert_entry(c, "k8s.io", 2701, "running");
 	assert_pod(c, "", "", "", WEB_UID, false);
 
@@ -388,33 +377,33 @@ static void test_list_cgroupfs(void **state)
 	assert_int_equal(runtime_containerd.list(&h, 0, &l), 0);
 	assert_int_equal(l.n, 5);
 
-	const struct container *c = find(&l, ID64("11"));
+	const struct container *c = find_id(&l, ID64("11"));
 	assert_entry(c, "k8s.io", 3101, "running");
 	assert_pod(c, "shop", "api-0", "", API_UID, true);
 	assert_string_equal(c->cgroup, "/kubepods/besteffort/pod" API_UID "/" ID64("11"));
 
 	/* Its /proc/PID/cgroup reads relative, as from inside a cgroup
 	 * namespace: still its cgroup. */
-	c = find(&l, ID64("22"));
+	c = find_id(&l, ID64("22"));
 	assert_entry(c, "k8s.io", 3201, "running");
 	assert_pod(c, "shop", "api-0", "api", API_UID, false);
 	assert_string_equal(c->bundle, TASKS "/k8s.io/" ID64("22"));
 
 	/* Bundles not visible: from the cgroup walker, the pause process marks
 	 * the sandbox. */
-	c = find(&l, ID64("33"));
+	c = find_id(&l, ID64("33"));
 	assert_entry(c, "k8s.io", 3301, "running");
 	assert_pod(c, "", "", "", DB_UID, true);
 	assert_string_equal(c->bundle, "");
 	assert_string_equal(c->cgroup, "/kubepods/pod" DB_UID "/" ID64("33"));
 
-	c = find(&l, ID64("44"));
+	c = find_id(&l, ID64("44"));
 	assert_entry(c, "k8s.io", 3401, "running");
 	assert_pod(c, "", "", "", DB_UID, false);
 	assert_string_equal(c->cgroup, "/kubepods/pod" DB_UID "/" ID64("44"));
 
 	/* Docker's containerd. */
-	c = find(&l, ID64("88"));
+	c = find_id(&l, ID64("88"));
 	assert_entry(c, "moby", 3801, "running");
 	assert_pod(c, "", "", "", "", false);
 	assert_string_equal(
@@ -422,7 +411,7 @@ static void test_list_cgroupfs(void **state)
 		"/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby/" ID64("88"));
 
 	/* Empty cgroup, no bundle: nothing. */
-	assert_null(find(&l, ID64("77")));
+	assert_null(find_id(&l, ID64("77")));
 	container_list_free(&l);
 }
 
@@ -457,7 +446,7 @@ static void test_list_appends(void **state)
 	fixture_host(&h, "hosts/containerd-v2-cgroupfs");
 	assert_int_equal(runtime_containerd.list(&h, 0, &l), 0);
 	assert_int_equal(l.n, 5);
-	assert_non_null(find(&l, ID64("88")));
+	assert_non_null(find_id(&l, ID64("88")));
 	container_list_free(&l);
 
 	/* No containerd on the host: nothing, no error. */

@@ -7,11 +7,7 @@
  *   hosts/docker-v2-systemd  cgroup v2, systemd driver, no /var/lib/docker:
  *                            docker-<id>.scope only
  * and a hostile oversized config.v2.json made at run time. */
-#include "unit.h"
-
-#include <ftw.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "scratch.h"
 
 #include "lib/resolve/runtime/runtime.h"
 
@@ -259,45 +255,6 @@ static void match_by_name_and_prefix(void **state)
 }
 
 /* ---- hostile files in a host root made for the test ---- */
-
-static char tmp_root[64];
-
-static void write_at(const char *rel, const char *data, size_t len)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", tmp_root, rel);
-	for (char *p = path + strlen(tmp_root) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	fclose(f);
-}
-
-static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
-static int setup_tmp(void **state)
-{
-	(void)state;
-	snprintf(tmp_root, sizeof(tmp_root), "/tmp/nsh-unit-docker-XXXXXX");
-	return mkdtemp(tmp_root) ? 0 : -1;
-}
-
-static int teardown_tmp(void **state)
-{
-	(void)state;
-	return nftw(tmp_root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 #define HUGE_ID "1111111111111111111111111111111111111111111111111111111111111111"
 #define TYPES_ID "2222222222222222222222222222222222222222222222222222222222222222"

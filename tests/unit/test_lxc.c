@@ -1,21 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* The LXC adapter on fixture hosts: cgroup v1 (tests/fixtures/hosts/lxc-nspawn-v1)
  * and v2 (nspawn-lxc-v2). */
-#include "unit.h"
+#include "ctrlist.h"
 
 #include "lib/resolve/runtime/runtime.h"
 #include "lib/base/util.h"
-
-static const struct container *find(const struct container_list *l, const char *name)
-{
-	const struct container *found = NULL;
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->items[i].name, name) == 0) {
-			assert_null(found); /* listed once */
-			found = &l->items[i];
-		}
-	return found;
-}
 
 static void assert_lxc(const struct container *c, const char *name, pid_t pid, const char *state,
 		       const char *cgroup, const char *bundle)

@@ -2,21 +2,10 @@
 /* The systemd-nspawn adapter on fixture hosts: machine.slice cgroups (v1 in
  * tests/fixtures/hosts/lxc-nspawn-v1, v2 in nspawn-lxc-v2) and supervisors
  * found through /proc. */
-#include "unit.h"
+#include "ctrlist.h"
 
 #include "lib/resolve/runtime/runtime.h"
 #include "lib/base/util.h"
-
-static const struct container *find(const struct container_list *l, const char *name)
-{
-	const struct container *found = NULL;
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->items[i].name, name) == 0) {
-			assert_null(found); /* listed once */
-			found = &l->items[i];
-		}
-	return found;
-}
 
 static void assert_machine(const struct container *c, const char *name, pid_t pid,
 			   const char *cgroup, const char *bundle)

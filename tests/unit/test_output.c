@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* The output layer: one column declaration drives text, -o and JSON. */
-#include "unit.h"
+#include "capture.h"
 
 #include <unistd.h>
-
-#include "lib/out/output.h"
 
 enum { C_PID, C_NAME, C_CPU, C_POD, C_HIDDEN };
 static const struct out_column cols[] = {
@@ -17,10 +15,8 @@ static const struct out_column cols[] = {
 
 static char *render(bool json, const char *columns)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct out_opts o = { .json = json, .columns = columns, .out = f };
+	struct capture c;
+	struct out_opts o = { .json = json, .columns = columns, .out = capture_open(&c) };
 	struct out_table *t;
 	assert_int_equal(out_table_new("rows", cols, 5, &o, &t), 0);
 	assert_int_equal(out_table_select(t, NULL), 0);
@@ -38,8 +34,7 @@ static char *render(bool json, const char *columns)
 	out_set_object(t, r, C_POD, NULL, NULL);
 	assert_int_equal(out_table_print(t), 0);
 	out_table_free(t);
-	fclose(f);
-	return buf;
+	return capture_close(&c);
 }
 
 /* Column widths are libsmartcols' business; squeeze runs of spaces (and
@@ -81,10 +76,8 @@ static void fixed_layout(void **state)
 		{ "%usr", "usr", OUT_FLOAT, 7, OUT_RIGHT, "" },
 		{ "Command", "command", OUT_STR, 0, 0, "" },
 	};
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct out_opts o = { .out = f };
+	struct capture c;
+	struct out_opts o = { .out = capture_open(&c) };
 	struct out_table *t;
 	assert_int_equal(out_table_new("rows", sc, 3, &o, &t), 0);
 	out_table_fixed(t, 11, "01:27:08");
@@ -105,7 +98,7 @@ static void fixed_layout(void **state)
 	out_set_str(t, r, 2, "");
 	assert_int_equal(out_table_print(t), 0);
 	out_table_free(t);
-	fclose(f);
+	char *buf = capture_close(&c);
 	assert_string_equal(buf, "01:27:08      UID    %usr  Command\n"
 				 "01:27:09        0    1.00  process_api\n"
 				 "Average:     1000   12.35  sh\n"
@@ -118,10 +111,8 @@ static void fixed_layout(void **state)
 static void json_lines(void **state)
 {
 	(void)state;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct out_opts o = { .json = true, .columns = "cpu,pid", .out = f };
+	struct capture c;
+	struct out_opts o = { .json = true, .columns = "cpu,pid", .out = capture_open(&c) };
 	struct out_table *t;
 	assert_int_equal(out_table_new("rows", cols, 5, &o, &t), 0);
 	assert_int_equal(out_table_select(t, NULL), 0);
@@ -135,7 +126,7 @@ static void json_lines(void **state)
 	out_set_null(t, r, C_CPU, "-");
 	assert_int_equal(out_table_print(t), 0);
 	out_table_free(t);
-	fclose(f);
+	char *buf = capture_close(&c);
 	assert_string_equal(buf, "{\"time\":\"T\",\"cpu\":1.50,\"pid\":42}\n"
 				 "{\"time\":\"T\",\"cpu\":null,\"pid\":7}\n");
 	free(buf);
@@ -288,10 +279,8 @@ static void escape_in_text_exact_in_json(void **state)
 	const char *evil = "a\x1b[2J\xe2\x80\xae\x85z";
 	for (int mode = 0; mode < 3; mode++) {
 		for (int json = 0; json < 2; json++) {
-			char *buf = NULL;
-			size_t len = 0;
-			FILE *f = open_memstream(&buf, &len);
-			struct out_opts o = { .json = json, .out = f };
+			struct capture c;
+			struct out_opts o = { .json = json, .out = capture_open(&c) };
 			if (mode == 2) {
 				struct out_stream *st;
 				assert_int_equal(out_stream_new(c2, 2, &o, &st, NULL), 0);
@@ -313,7 +302,7 @@ static void escape_in_text_exact_in_json(void **state)
 				assert_int_equal(out_table_print(t), 0);
 				out_table_free(t);
 			}
-			fclose(f);
+			char *buf = capture_close(&c);
 			if (json) {
 				assert_non_null(strstr(buf, "\"a\\u001b[2J\xe2\x80\xae\x85z\""));
 			} else {
@@ -375,13 +364,9 @@ static const struct out_column scols[] = {
  * character in COMM, a null DISK and the rest unset. */
 static char *stream(bool json, const char *columns)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct out_opts o = { .json = json, .columns = columns, .out = f };
-	struct out_stream *s;
+	struct capture c;
 	const char *bad = NULL;
-	assert_int_equal(out_stream_new(scols, S_N, &o, &s, &bad), 0);
+	struct out_stream *s = capture_stream(&c, scols, S_N, json, columns, &bad);
 	assert_null(bad);
 	out_stream_header(s);
 	out_stream_float(s, S_TIME, 0.1234564, 6);
@@ -396,9 +381,7 @@ static char *stream(bool json, const char *columns)
 	out_stream_str(s, S_COMM, "a\x1b" "b");
 	out_stream_str(s, S_DISK, NULL);
 	assert_int_equal(out_stream_row(s), 0);
-	out_stream_free(s);
-	fclose(f);
-	return buf;
+	return capture_stream_end(&c, s);
 }
 
 /* Text: libbpf-tools' printf layout, each column in its width after one
@@ -462,20 +445,15 @@ static void stream_json(void **state)
 static void stream_row_json(void **state)
 {
 	(void)state;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct out_opts o = { .json = true, .columns = "pid,disk", .out = f };
-	struct out_stream *s;
-	assert_int_equal(out_stream_new(scols, S_N, &o, &s, NULL), 0);
+	struct capture c;
+	struct out_stream *s = capture_stream(&c, scols, S_N, true, "pid,disk", NULL);
 	out_stream_int(s, S_PID, 9);
 	out_stream_str(s, S_DISK, "vda");
 	struct json_object *row = out_stream_row_json(s);
 	assert_string_equal(json_object_to_json_string_ext(row, JSON_C_TO_STRING_PLAIN), "{\"pid\":9,\"disk\":\"vda\"}");
 	json_object_put(row);
 	assert_int_equal(out_stream_row(s), 0);
-	out_stream_free(s);
-	fclose(f);
+	char *buf = capture_stream_end(&c, s);
 	assert_string_equal(buf, "{\"pid\":null,\"disk\":null}\n");
 	free(buf);
 }

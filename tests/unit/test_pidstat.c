@@ -2,7 +2,7 @@
 /* pidstat: the rate math on two fixture snapshots (hosts/pidstat-t0 and
  * -t1, see tests/fixtures/README), the sampler's parsers on garbage, and
  * the text of a row against sysstat's own printf formats. */
-#include "unit.h"
+#include "capture.h"
 
 #include "cmds/pidstat.h"
 #include "lib/proc/proc.h"
@@ -217,9 +217,8 @@ static void parsers_refuse_garbage(void **state)
 
 static char *table_text(enum pidstat_report r, bool threads, bool json, void (*fill)(struct out_table *))
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct capture cap;
+	FILE *f = capture_open(&cap);
 	char cols[512] = "";
 	for (int c = 0; c < PS_COUNT; c++)
 		if (pidstat_col_in_report(c, r, threads))
@@ -234,8 +233,7 @@ static char *table_text(enum pidstat_report r, bool threads, bool json, void (*f
 	fill(t);
 	assert_int_equal(out_table_print(t), 0);
 	out_table_free(t);
-	fclose(f);
-	return buf;
+	return capture_close(&cap);
 }
 
 static struct task burner(void)

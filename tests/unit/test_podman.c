@@ -4,11 +4,7 @@
  * with every kind of entry, the PID from runc/crun state, conmon's pidfile or
  * conmon's child, CRI-O containers sharing the storage, and containers seen
  * only through their cgroup. Plus malformed containers.json made at run time. */
-#include "unit.h"
-
-#include <ftw.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "scratch.h"
 
 #include "lib/resolve/runtime/runtime.h"
 
@@ -209,45 +205,6 @@ static void match(void **state)
 }
 
 /* ---- malformed containers.json, in a host root made for the test ---- */
-
-static char tmp_root[64];
-
-static void write_str(const char *rel, const char *data)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", tmp_root, rel);
-	for (char *p = path + strlen(tmp_root) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	fputs(data, f);
-	fclose(f);
-}
-
-static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
-static int setup_tmp(void **state)
-{
-	(void)state;
-	snprintf(tmp_root, sizeof(tmp_root), "/tmp/nsh-unit-podman-XXXXXX");
-	return mkdtemp(tmp_root) ? 0 : -1;
-}
-
-static int teardown_tmp(void **state)
-{
-	(void)state;
-	return nftw(tmp_root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static void list_tmp(const char *containers_json, size_t expect)
 {

@@ -2,11 +2,9 @@
 /* runc and crun adapters on the fixture host tests/fixtures/hosts/crun
  * (cgroup v2, cgroupfs layout; /run/crun and /run/runc side by side), plus
  * hostile state files made at run time. */
-#include "unit.h"
+#include "scratch.h"
 
 #include <errno.h>
-#include <ftw.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/resolve/runtime/runtime.h"
@@ -160,50 +158,6 @@ static void state_read_direct(void **state)
 }
 
 /* ---- hostile inputs, in a host root made for the test ---- */
-
-static char tmp_root[64];
-
-static void write_at(const char *rel, const char *data, size_t len)
-{
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", tmp_root, rel);
-	for (char *p = path + strlen(tmp_root) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	fclose(f);
-}
-
-static void write_str(const char *rel, const char *data)
-{
-	write_at(rel, data, strlen(data));
-}
-
-static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
-static int setup_tmp(void **state)
-{
-	(void)state;
-	snprintf(tmp_root, sizeof(tmp_root), "/tmp/nsh-unit-runc-XXXXXX");
-	return mkdtemp(tmp_root) ? 0 : -1;
-}
-
-static int teardown_tmp(void **state)
-{
-	(void)state;
-	return nftw(tmp_root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static void hostile_state_files(void **state)
 {

@@ -2,7 +2,7 @@
 /* The VM adapter's parsers on fixture command lines: qemu's two -name forms
  * and its ",," quoting, libvirt's, firecracker's, cloud-hypervisor's and
  * crosvm's; libvirt scope names; vCPU thread names. */
-#include "unit.h"
+#include "ctrlist.h"
 
 #include "lib/resolve/runtime/runtime.h"
 #include "lib/resolve/runtime/vm.h"
@@ -187,17 +187,6 @@ static void test_thread_labels(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(vm_thread_label(VM_CLOUD_HYPERVISOR, "vcpu3", false, &n), "vcpu");
 	assert_int_equal(n, 3);
-}
-
-static const struct container *find(const struct container_list *l, const char *name)
-{
-	const struct container *found = NULL;
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->items[i].name, name) == 0) {
-			assert_null(found); /* listed once */
-			found = &l->items[i];
-		}
-	return found;
 }
 
 static void assert_vm(const struct container *c, const char *runtime, pid_t pid)

@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "procwalk.h"
+
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
@@ -43,57 +45,10 @@
 #define SYS_pidfd_getfd 438
 #endif
 
-#define MAXPID (1 << 22)
 #define NEEDLE "nsht-canary-"
 
-static const char *dir;
-static int logfd = -1;
-static uint8_t seen[MAXPID / 8];
-static int last;
 static char *chunk;
 #define CHUNK (1 << 20)
-
-static void logf_(const char *fmt, ...)
-{
-	char buf[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (n > (int)sizeof buf - 2)
-		n = (int)sizeof buf - 2;
-	buf[n++] = '\n';
-	if (write(logfd, buf, (size_t)n) < 0) {
-		/* the test notices a missing log */
-	}
-}
-
-static bool is_seen(int p)
-{
-	return p > 0 && p < MAXPID && (seen[p / 8] & (1u << (p % 8)));
-}
-
-static void set_seen(int p)
-{
-	if (p > 0 && p < MAXPID)
-		seen[p / 8] |= (uint8_t)(1u << (p % 8));
-}
-
-static void read_file(const char *name, char *out, size_t size)
-{
-	char p[512];
-	snprintf(p, sizeof p, "%s/%s", dir, name);
-	out[0] = 0;
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	ssize_t n = read(fd, out, size - 1);
-	out[n > 0 ? n : 0] = 0;
-	out[strcspn(out, "\n")] = 0;
-	close(fd);
-}
 
 /* Is P's binary one of this container's files (same inode at the path the
  * link names)? Anything else is nsh's, before its execve. */
@@ -164,9 +119,9 @@ static void scrape(int pid)
 
 static void take_fds(int pid)
 {
-	char mode[32], decoy[32];
-	read_file("mode", mode, sizeof mode);
-	read_file("decoy", decoy, sizeof decoy);
+	char mode[32] = "", decoy[32] = "";
+	file_exists("mode", mode, sizeof mode);
+	file_exists("decoy", decoy, sizeof decoy);
 	bool forge = strcmp(mode, "forge") == 0;
 	if (!forge && strcmp(mode, "hold") != 0)
 		return;
@@ -245,26 +200,6 @@ static void handle(int pid)
 	/* Reap nothing: our tracees are not our children. */
 }
 
-static void scan_proc(bool first)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		int p = atoi(e->d_name);
-		if (p <= 0)
-			continue;
-		if (first)
-			set_seen(p);
-		else if (!is_seen(p))
-			handle(p);
-		if (p > last)
-			last = p;
-	}
-	closedir(d);
-}
-
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -279,7 +214,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_alarm };
 	sigaction(SIGALRM, &sa, NULL);
 	signal(SIGCHLD, SIG_IGN);
-	scan_proc(true);
+	scan_proc(NULL);
 	snprintf(p, sizeof p, "%s/ready", dir);
 	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd >= 0)
@@ -298,7 +233,7 @@ int main(int argc, char **argv)
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) > 50000000L) {
-			scan_proc(false);
+			scan_proc(handle);
 			t0 = t1;
 		}
 	}

@@ -53,14 +53,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAXPID (1 << 22)
+#include "procwalk.h"
+
 #define MAXHELD 8192
 #define MAX_ARMED_S 300
 
-static const char *dir;
-static int logfd = -1;
-static uint8_t seen[MAXPID / 8];
-static int last;
 static uint64_t our_bnd;
 
 struct held {
@@ -77,50 +74,6 @@ static struct {
 	long pids, ptrace_ok, ptrace_win, ptrace_fail, env_ok, env_win, env_fail, fd_ok, fd_win, fd_fail, exe_kept,
 		exe_foreign, rounds;
 } st;
-
-static void logf_(const char *fmt, ...)
-{
-	char buf[16384];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (n > (int)sizeof buf - 2)
-		n = (int)sizeof buf - 2;
-	buf[n++] = '\n';
-	if (write(logfd, buf, (size_t)n) < 0) {
-		/* the test will notice a missing log */
-	}
-}
-
-static bool is_seen(int p)
-{
-	return p > 0 && p < MAXPID && (seen[p / 8] & (1u << (p % 8)));
-}
-
-static void set_seen(int p)
-{
-	if (p > 0 && p < MAXPID)
-		seen[p / 8] |= (uint8_t)(1u << (p % 8));
-}
-
-static bool file_exists(const char *name, char *content, size_t size)
-{
-	char p[512];
-	snprintf(p, sizeof p, "%s/%s", dir, name);
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	if (content) {
-		ssize_t n = read(fd, content, size - 1);
-		content[n > 0 ? n : 0] = 0;
-		content[strcspn(content, "\n")] = 0;
-	}
-	close(fd);
-	return true;
-}
 
 static void put_file(const char *name, const char *content)
 {
@@ -164,14 +117,8 @@ static void comm_of(int pid, char *out, size_t size)
 {
 	char p[64];
 	snprintf(p, sizeof p, "/proc/%d/comm", pid);
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
 	out[0] = 0;
-	if (fd < 0)
-		return;
-	ssize_t n = read(fd, out, size - 1);
-	close(fd);
-	out[n > 0 ? n : 0] = 0;
-	out[strcspn(out, "\n")] = 0;
+	read_line(p, out, size);
 }
 
 /* Is the file behind fd (whose magic link reads `link`) one of this
@@ -457,31 +404,6 @@ static void attack(int pid)
 	}
 }
 
-static void scan_proc(bool attack_new)
-{
-	DIR *d = opendir("/proc");
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		char *end;
-		long p = strtol(e->d_name, &end, 10);
-		if (*end || p <= 0 || p >= MAXPID)
-			continue;
-		if (p == getpid())
-			continue;
-		if (!is_seen((int)p)) {
-			if (attack_new)
-				attack((int)p);
-			else
-				set_seen((int)p);
-		}
-		if (p > last)
-			last = (int)p;
-	}
-	closedir(d);
-}
-
 static void stats(const char *when)
 {
 	logf_("STATS %s pids=%ld rounds=%ld ptrace_ok=%ld ptrace_win=%ld ptrace_fail=%ld environ_ok=%ld environ_win=%ld "
@@ -579,7 +501,7 @@ int main(int argc, char **argv)
 		memset(seen, 0, sizeof seen);
 		memset(&st, 0, sizeof st);
 		last = 0;
-		scan_proc(false);
+		scan_proc(NULL);
 		logf_("ARMED %s last=%d", session, last);
 		put_file("armed", session);
 		double rescan = now(), armed_at = rescan;
@@ -593,7 +515,7 @@ int main(int argc, char **argv)
 			}
 			if ((it & 255) == 0) {
 				if (now() - rescan > 0.02) {
-					scan_proc(true);
+					scan_proc(attack);
 					rescan = now();
 				}
 				if ((it & 4095) == 0 && !file_exists("arm", NULL, 0))

@@ -14,7 +14,7 @@
 #include <string.h>
 
 /* cpus as written, shortened at a comma with "..." when it does not fit. */
-void set_cpuset(struct cg_sample *s, const char *list)
+void cga_set_cpuset(struct cg_sample *s, const char *list)
 {
 	size_t n = strlen(list);
 	while (n > 0 && is_blank(list[n - 1]))
@@ -33,7 +33,7 @@ void set_cpuset(struct cg_sample *s, const char *list)
 
 /* "DEVNAME=sda" from /sys/dev/block/MAJ:MIN/uevent, else the "MAJ:MIN"
  * the parser left. */
-void io_names(const struct host *h, struct cg_io_dev *io, size_t n)
+void cga_io_names(const struct host *h, struct cg_io_dev *io, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char path[64];
@@ -77,12 +77,12 @@ static const char *const place_ctl[CG_PLACE_COUNT] = {
 static const char *v1_place(const struct host *h, const struct cgroup_paths *p, const char *ctrl, char *ret_base,
 			    size_t size, const char **ret_path)
 {
-	const struct ctrl_why *cw = ctrl_why(ctrl);
+	const struct cga_ctrl_why *cw = cga_ctrl_why(ctrl);
 	const char *path = cgroup_v1_path(p, ctrl);
 	char mnt[PATH_MAX];
 	if (!path) {
 		snprintf(mnt, sizeof(mnt), "/sys/fs/cgroup/%s", ctrl);
-		return host_exists(h, mnt) ? cw->not_visible : cw->no_hierarchy;
+		return cga_host_exists(h, mnt) ? cw->not_visible : cw->no_hierarchy;
 	}
 	if (cgroup_dir(h, p, ctrl, ret_base, size) < 0)
 		return cw->no_hierarchy;
@@ -97,7 +97,7 @@ static const char *v1_place(const struct host *h, const struct cgroup_paths *p, 
 
 /* v1: the directory of a controller's hierarchy for the reader's cgroup;
  * NULL when set, else why not. */
-const char *v1_dir(struct cg_reader *rd, const char *ctrl, struct cg_dir *d)
+const char *cga_v1_dir(struct cg_reader *rd, const char *ctrl, struct cg_dir *d)
 {
 	int i = 0;
 	while (i < CG_PLACE_UNIFIED && strcmp(place_ctl[i], ctrl) != 0)
@@ -106,7 +106,7 @@ const char *v1_dir(struct cg_reader *rd, const char *ctrl, struct cg_dir *d)
 	if (i == CG_PLACE_UNIFIED || pl->why)
 		return i == CG_PLACE_UNIFIED ? "unknown controller" : pl->why;
 	if (cg_dir_set(d, rd->h, 1, pl->base, pl->path) < 0)
-		return ctrl_why(ctrl)->gone;
+		return cga_ctrl_why(ctrl)->gone;
 	d->ks = &rd->files;
 	d->ctl = place_ctl[i];
 	return NULL;
@@ -133,7 +133,7 @@ int cg_reader_init(struct cg_reader *rd, const struct host *h, const struct cgro
 			copy_str(base[i], sizeof(base[i]), rd->v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified");
 			path[i] = p->has_unified ? p->unified : NULL;
 			if (!path[i])
-				pl->why = WHY_V1_PSI;
+				pl->why = CGA_WHY_V1_PSI;
 		} else if (rd->v2) {
 			pl->why = "not a v1 host";
 		} else {
@@ -190,25 +190,25 @@ int cg_reader_sample(struct cg_reader *rd, unsigned wanted, struct cg_sample *re
 			return r;
 		d.ks = &rd->files;
 		s.version = 2;
-		v2_cpu(&d, &s);
-		v2_memory(&d, &s);
-		v2_rest(&d, &s);
+		cga_v2_cpu(&d, &s);
+		cga_v2_memory(&d, &s);
+		cga_v2_rest(&d, &s);
 	} else {
 		s.version = 1;
-		v1_cpu(rd, &s);
-		v1_memory(rd, &s);
-		v1_rest(rd, &s);
+		cga_v1_cpu(rd, &s);
+		cga_v1_memory(rd, &s);
+		cga_v1_rest(rd, &s);
 	}
 
 	/* Nothing readable at all: the cgroup went away or is closed to us. */
 	bool perm = false, any = false;
 	for (int f = 0; f < CG_F_COUNT; f++) {
 		if (!want(&s, f)) {
-			s.why[f] = WHY_NOT_READ;
+			s.why[f] = CGA_WHY_NOT_READ;
 			continue;
 		}
 		any |= !s.why[f];
-		perm |= s.why[f] == WHY_PERM;
+		perm |= s.why[f] == CGA_WHY_PERM;
 	}
 	if (!any)
 		return perm ? -EACCES : -ENOENT;

@@ -50,7 +50,7 @@ bool cg_dir_up(struct cg_dir *d)
 	return true;
 }
 
-bool host_exists(const struct host *h, const char *path)
+bool cga_host_exists(const struct host *h, const char *path)
 {
 	char full[PATH_MAX];
 	return host_path(h, full, sizeof(full), "%s", path) == 0 && access(full, F_OK) == 0;
@@ -61,7 +61,7 @@ static int file_path(const struct cg_dir *d, const char *file, char *buf, size_t
 	return snprintf(buf, size, "%s/%s", d->dir, file) < (int)size ? 0 : -ENAMETOOLONG;
 }
 
-int read_small(const struct cg_dir *d, const char *file, char *buf, size_t size)
+int cga_read_small(const struct cg_dir *d, const char *file, char *buf, size_t size)
 {
 	char path[PATH_MAX];
 	int r = file_path(d, file, path, sizeof(path));
@@ -70,7 +70,7 @@ int read_small(const struct cg_dir *d, const char *file, char *buf, size_t size)
 	return d->ks ? kept_read_small(d->ks, d->h, path, buf, size) : host_read_small(d->h, path, buf, size);
 }
 
-int read_big(const struct cg_dir *d, const char *file, size_t max, char **ret)
+int cga_read_big(const struct cg_dir *d, const char *file, size_t max, char **ret)
 {
 	char path[PATH_MAX];
 	int r = file_path(d, file, path, sizeof(path));
@@ -94,17 +94,17 @@ static bool word_in(const char *list, const char *word)
 }
 
 /* v2: is the controller enabled for this cgroup? 1 yes, 0 no, -1 unknown. */
-int ctrl_enabled(struct cg_dir *d, const char *ctrl)
+int cga_ctrl_enabled(struct cg_dir *d, const char *ctrl)
 {
 	if (d->version != 2)
 		return -1;
 	if (!d->ctrl_read) {
 		d->ctrl_read = true;
-		d->ctrl_known = read_small(d, "cgroup.controllers", d->ctrls, sizeof(d->ctrls)) == 0;
+		d->ctrl_known = cga_read_small(d, "cgroup.controllers", d->ctrls, sizeof(d->ctrls)) == 0;
 		if (!d->ctrl_known && !d->root) {
 			struct cg_dir parent = *d;
 			cg_dir_up(&parent);
-			d->ctrl_known = read_small(&parent, "cgroup.subtree_control", d->ctrls, sizeof(d->ctrls)) == 0;
+			d->ctrl_known = cga_read_small(&parent, "cgroup.subtree_control", d->ctrls, sizeof(d->ctrls)) == 0;
 		}
 	}
 	if (!d->ctrl_known)
@@ -113,29 +113,29 @@ int ctrl_enabled(struct cg_dir *d, const char *ctrl)
 }
 
 /* A limit file: the root cgroup has none, which means no limit. */
-const char *read_limit(struct cg_dir *d, const char *file, const char *ctrl, uint64_t *ret)
+const char *cga_read_limit(struct cg_dir *d, const char *file, const char *ctrl, uint64_t *ret)
 {
 	char buf[64];
-	int r = read_small(d, file, buf, sizeof(buf));
+	int r = cga_read_small(d, file, buf, sizeof(buf));
 	if (r == -ENOENT && d->root) {
 		*ret = CG_NONE;
 		return NULL;
 	}
 	if (r >= 0)
 		r = cg_parse_limit(buf, ret);
-	return r < 0 ? why_err(d, r, file, ctrl) : NULL;
+	return r < 0 ? cga_why_err(d, r, file, ctrl) : NULL;
 }
 
 /* A one-number file (usage). */
-const char *read_num(struct cg_dir *d, const char *file, const char *ctrl, uint64_t *ret)
+const char *cga_read_num(struct cg_dir *d, const char *file, const char *ctrl, uint64_t *ret)
 {
 	char buf[64];
-	int r = read_small(d, file, buf, sizeof(buf));
+	int r = cga_read_small(d, file, buf, sizeof(buf));
 	if (r >= 0) {
 		size_t n = token_len(buf);
-		r = all_blank(buf + n) ? parse_u64_n(buf, n, ret) : -EINVAL;
+		r = all_blank(buf + n) ? cga_parse_u64_n(buf, n, ret) : -EINVAL;
 	}
-	return r < 0 ? why_err(d, r, file, ctrl) : NULL;
+	return r < 0 ? cga_why_err(d, r, file, ctrl) : NULL;
 }
 
 static int mul_u64(uint64_t a, uint64_t b, uint64_t *ret)
@@ -147,7 +147,7 @@ static int mul_u64(uint64_t a, uint64_t b, uint64_t *ret)
 }
 
 /* A key of a flat-keyed file, times mult (usec -> ns). */
-int keyed(const char *buf, const char *key, uint64_t mult, uint64_t *ret)
+int cga_keyed(const char *buf, const char *key, uint64_t mult, uint64_t *ret)
 {
 	uint64_t v;
 	int r = cg_parse_keyed(buf, key, &v);

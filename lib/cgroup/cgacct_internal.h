@@ -57,7 +57,7 @@ static inline bool token_is(const char *s, size_t n, const char *word)
 	return strlen(word) == n && memcmp(s, word, n) == 0;
 }
 
-int parse_u64_n(const char *s, size_t n, uint64_t *ret);
+int cga_parse_u64_n(const char *s, size_t n, uint64_t *ret);
 
 /* ---- one cgroup directory (cgacct_dir.c) ---- */
 
@@ -82,25 +82,25 @@ struct cg_dir {
 /* 0, or -ENAMETOOLONG. */
 int cg_dir_set(struct cg_dir *d, const struct host *h, int version, const char *base, const char *path);
 bool cg_dir_up(struct cg_dir *d);
-bool host_exists(const struct host *h, const char *path);
+bool cga_host_exists(const struct host *h, const char *path);
 /* A file of the directory, through d->ks when set (the leaf's, kept open). */
-int read_small(const struct cg_dir *d, const char *file, char *buf, size_t size);
-int read_big(const struct cg_dir *d, const char *file, size_t max, char **ret);
-int ctrl_enabled(struct cg_dir *d, const char *ctrl);
+int cga_read_small(const struct cg_dir *d, const char *file, char *buf, size_t size);
+int cga_read_big(const struct cg_dir *d, const char *file, size_t max, char **ret);
+int cga_ctrl_enabled(struct cg_dir *d, const char *ctrl);
 /* NULL, else why the file could not be read. */
-const char *read_limit(struct cg_dir *d, const char *file, const char *ctrl, uint64_t *ret);
-const char *read_num(struct cg_dir *d, const char *file, const char *ctrl, uint64_t *ret);
-int keyed(const char *buf, const char *key, uint64_t mult, uint64_t *ret);
+const char *cga_read_limit(struct cg_dir *d, const char *file, const char *ctrl, uint64_t *ret);
+const char *cga_read_num(struct cg_dir *d, const char *file, const char *ctrl, uint64_t *ret);
+int cga_keyed(const char *buf, const char *key, uint64_t mult, uint64_t *ret);
 
 /* ---- why a value is unavailable (cgacct_unavail.c) ---- */
 
 /* Reasons given in more than one file: one object each, as the sample
- * tells them by address (cg_reader_sample: WHY_PERM, WHY_NOT_READ). */
-extern const char WHY_PERM[];
-extern const char WHY_NOT_READ[];
-extern const char WHY_V1_PSI[];
+ * tells them by address (cg_reader_sample: CGA_WHY_PERM, CGA_WHY_NOT_READ). */
+extern const char CGA_WHY_PERM[];
+extern const char CGA_WHY_NOT_READ[];
+extern const char CGA_WHY_V1_PSI[];
 
-struct file_why {
+struct cga_file_why {
 	const char *file;
 	const char *absent; /* not in this kernel (or off) */
 	const char *root;   /* the root cgroup has none */
@@ -109,9 +109,9 @@ struct file_why {
 
 /* A file's reasons ("memory.stat", "memory.events oom_kill"); for a file
  * it does not know, reasons that name none. */
-const struct file_why *file_why(const char *file);
+const struct cga_file_why *cga_file_why(const char *file);
 
-struct ctrl_why {
+struct cga_ctrl_why {
 	const char *name;
 	const char *not_enabled;  /* v2 */
 	const char *no_hierarchy; /* v1 */
@@ -120,10 +120,10 @@ struct ctrl_why {
 };
 
 /* A controller's reasons; NULL for one it does not know. */
-const struct ctrl_why *ctrl_why(const char *ctrl);
+const struct cga_ctrl_why *cga_ctrl_why(const char *ctrl);
 
 /* Why a read of file (r: its -errno) failed. */
-const char *why_err(struct cg_dir *d, int r, const char *file, const char *ctrl);
+const char *cga_why_err(struct cg_dir *d, int r, const char *file, const char *ctrl);
 
 /* ---- the sample (cgacct.c) ---- */
 
@@ -137,20 +137,20 @@ static inline void set_why(struct cg_sample *s, enum cg_field f, const char *why
 	s->why[f] = why;
 }
 
-void set_cpuset(struct cg_sample *s, const char *list);
-void io_names(const struct host *h, struct cg_io_dev *io, size_t n);
-const char *v1_dir(struct cg_reader *rd, const char *ctrl, struct cg_dir *d);
+void cga_set_cpuset(struct cg_sample *s, const char *list);
+void cga_io_names(const struct host *h, struct cg_io_dev *io, size_t n);
+const char *cga_v1_dir(struct cg_reader *rd, const char *ctrl, struct cg_dir *d);
 
 /* ---- the readers (cgacct_v2.c, cgacct_v1.c): each fills its fields of
  * s, or says why not in s->why[]; the cpusets return the reason. ---- */
 
-const char *v2_cpuset(struct cg_dir *leaf, struct cg_sample *s);
-const char *v2_psi(struct cg_dir *d, struct cg_sample *s);
-void v2_cpu(struct cg_dir *d, struct cg_sample *s);
-void v2_memory(struct cg_dir *d, struct cg_sample *s);
-void v2_rest(struct cg_dir *d, struct cg_sample *s);
+const char *cga_v2_cpuset(struct cg_dir *leaf, struct cg_sample *s);
+const char *cga_v2_psi(struct cg_dir *d, struct cg_sample *s);
+void cga_v2_cpu(struct cg_dir *d, struct cg_sample *s);
+void cga_v2_memory(struct cg_dir *d, struct cg_sample *s);
+void cga_v2_rest(struct cg_dir *d, struct cg_sample *s);
 
-const char *v1_cpuset(struct cg_dir *d, struct cg_sample *s);
-void v1_cpu(struct cg_reader *rd, struct cg_sample *s);
-void v1_memory(struct cg_reader *rd, struct cg_sample *s);
-void v1_rest(struct cg_reader *rd, struct cg_sample *s);
+const char *cga_v1_cpuset(struct cg_dir *d, struct cg_sample *s);
+void cga_v1_cpu(struct cg_reader *rd, struct cg_sample *s);
+void cga_v1_memory(struct cg_reader *rd, struct cg_sample *s);
+void cga_v1_rest(struct cg_reader *rd, struct cg_sample *s);

@@ -40,13 +40,13 @@ static int read_limit_file(struct cg_memo *memo, struct cg_dir *d, bool ancestor
 	struct cg_memo *m = ancestor ? memo : NULL;
 	char full[PATH_MAX];
 	if (!m || snprintf(full, sizeof(full), "%s/%s", d->dir, file) >= (int)sizeof(full))
-		return read_small(d, file, buf, size);
+		return cga_read_small(d, file, buf, size);
 	for (size_t i = 0; i < m->n; i++)
 		if (strcmp(m->e[i].path, full) == 0) {
 			copy_str(buf, size, m->e[i].text);
 			return m->e[i].r;
 		}
-	int r = read_small(d, file, buf, size);
+	int r = cga_read_small(d, file, buf, size);
 	if (m->n == m->cap) {
 		size_t ncap = m->cap ? m->cap * 2 : 32;
 		struct memo_entry *e = realloc(m->e, ncap * sizeof(*e));
@@ -155,30 +155,30 @@ static int effective_limits(struct cg_reader *rd, struct cg_memo *memo, unsigned
 			r = walk_limit(memo, &d, "pids.max", &e.pids_max, e.pids_from, &seen);
 		if (r < 0)
 			return r;
-		if ((want & CG_WANT(CG_F_CPUSET)) && !v2_cpuset(&d, &s))
+		if ((want & CG_WANT(CG_F_CPUSET)) && !cga_v2_cpuset(&d, &s))
 			e.cpuset_ncpus = s.cpuset_ncpus;
 		/* No limit file of its own (the root; controllers not
 		 * enabled): it may exist all the same. */
-		if (!seen && !host_exists(h, d.dir))
+		if (!seen && !cga_host_exists(h, d.dir))
 			return -ENOENT;
 	} else {
 		struct cg_dir d;
-		if ((want & CG_WANT(CG_F_CPU_QUOTA)) && !v1_dir(rd, "cpu", &d) &&
+		if ((want & CG_WANT(CG_F_CPU_QUOTA)) && !cga_v1_dir(rd, "cpu", &d) &&
 		    (r = walk_cpu(memo, &d, &e.cpu_cores, e.cpu_from, &seen)) < 0)
 			return r;
-		if ((want & CG_WANT(CG_F_MEM_LIMIT)) && !v1_dir(rd, "memory", &d) &&
+		if ((want & CG_WANT(CG_F_MEM_LIMIT)) && !cga_v1_dir(rd, "memory", &d) &&
 		    (r = walk_limit(memo, &d, "memory.limit_in_bytes", &e.mem_limit, e.mem_from, &seen)) < 0)
 			return r;
-		if ((want & CG_WANT(CG_F_PIDS)) && !v1_dir(rd, "pids", &d) &&
+		if ((want & CG_WANT(CG_F_PIDS)) && !cga_v1_dir(rd, "pids", &d) &&
 		    (r = walk_limit(memo, &d, "pids.max", &e.pids_max, e.pids_from, &seen)) < 0)
 			return r;
-		if ((want & CG_WANT(CG_F_CPUSET)) && !v1_dir(rd, "cpuset", &d) && !v1_cpuset(&d, &s)) {
+		if ((want & CG_WANT(CG_F_CPUSET)) && !cga_v1_dir(rd, "cpuset", &d) && !cga_v1_cpuset(&d, &s)) {
 			e.cpuset_ncpus = s.cpuset_ncpus;
 			seen = true;
 		}
 		static const char *const ctls[] = { "cpu", "memory", "pids", "cpuset" };
 		for (size_t i = 0; i < ARRAY_SIZE(ctls) && !seen; i++)
-			seen = !v1_dir(rd, ctls[i], &d) && host_exists(h, d.dir);
+			seen = !cga_v1_dir(rd, ctls[i], &d) && cga_host_exists(h, d.dir);
 		if (!seen)
 			return -ENOENT;
 	}

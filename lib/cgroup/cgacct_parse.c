@@ -19,7 +19,7 @@
 #define CG_CPU_ID_MAX (1u << 20)
 
 /* Decimal u64 from exactly n bytes: digits only, no sign, no wrap. */
-int parse_u64_n(const char *s, size_t n, uint64_t *ret)
+int cga_parse_u64_n(const char *s, size_t n, uint64_t *ret)
 {
 	if (n == 0)
 		return -EINVAL;
@@ -46,7 +46,7 @@ int parse_u64_n(const char *s, size_t n, uint64_t *ret)
 static int parse_u32_n(const char *s, size_t n, unsigned *ret)
 {
 	uint64_t v;
-	int r = parse_u64_n(s, n, &v);
+	int r = cga_parse_u64_n(s, n, &v);
 	if (r < 0)
 		return r;
 	if (v > UINT_MAX)
@@ -67,7 +67,7 @@ int cg_parse_limit(const char *s, uint64_t *ret)
 		return 0;
 	}
 	uint64_t v;
-	int r = parse_u64_n(s, n, &v);
+	int r = cga_parse_u64_n(s, n, &v);
 	if (r < 0)
 		return r;
 	*ret = v >= CG_LIMIT_NONE_MIN ? CG_NONE : v;
@@ -86,7 +86,7 @@ int cg_parse_cpu_max(const char *s, uint64_t *ret_quota_us, uint64_t *ret_period
 	if (token_is(s, n, "max")) {
 		quota = CG_NONE;
 	} else {
-		r = parse_u64_n(s, n, &quota);
+		r = cga_parse_u64_n(s, n, &quota);
 		if (r < 0)
 			return r;
 		if (quota == 0)
@@ -98,7 +98,7 @@ int cg_parse_cpu_max(const char *s, uint64_t *ret_quota_us, uint64_t *ret_period
 	while (*p == ' ')
 		p++;
 	size_t m = token_len(p);
-	r = parse_u64_n(p, m, &period);
+	r = cga_parse_u64_n(p, m, &period);
 	if (r < 0)
 		return r;
 	if (period == 0 || !all_blank(p + m))
@@ -123,7 +123,7 @@ int cg_parse_keyed(const char *buf, const char *key, uint64_t *ret)
 			size_t vl = len - kl - 1;
 			while (vl > 0 && is_blank(v[vl - 1]))
 				vl--;
-			return parse_u64_n(v, vl, ret);
+			return cga_parse_u64_n(v, vl, ret);
 		}
 		if (!nl)
 			break;
@@ -308,7 +308,7 @@ static int io_stat_line(void *vctx, const char *s, const char *end)
 		for (size_t k = 0; eq && k < ARRAY_SIZE(keys); k++) {
 			if (!token_is(t, (size_t)(eq - t), keys[k]))
 				continue;
-			r = parse_u64_n(eq + 1, tl - (size_t)(eq + 1 - t), &vals[k]);
+			r = cga_parse_u64_n(eq + 1, tl - (size_t)(eq + 1 - t), &vals[k]);
 			if (r < 0)
 				return r;
 			seen[k] = true;
@@ -352,7 +352,7 @@ static int blkio_line(void *vctx, const char *s, const char *end)
 	if (token_is(s, n, "Total")) {
 		if (on == 0 || skip_spaces(op + on, end) != end)
 			return -EINVAL;
-		return parse_u64_n(op, on, &v);
+		return cga_parse_u64_n(op, on, &v);
 	}
 
 	unsigned ma, mi;
@@ -363,7 +363,7 @@ static int blkio_line(void *vctx, const char *s, const char *end)
 	size_t nn = token_len_n(num, end);
 	if (on == 0 || skip_spaces(num + nn, end) != end)
 		return -EINVAL;
-	r = parse_u64_n(num, nn, &v);
+	r = cga_parse_u64_n(num, nn, &v);
 	if (r < 0)
 		return r;
 	/* Sync, Async, Discard and Total are other views of the same I/O. */
@@ -410,11 +410,11 @@ static int parse_avg(const char *s, size_t n, double *ret)
 	uint64_t ip, fp = 0;
 	if (il > 9 || fl > 9 || (dot && fl == 0))
 		return -EINVAL;
-	int r = parse_u64_n(s, il, &ip);
+	int r = cga_parse_u64_n(s, il, &ip);
 	if (r < 0)
 		return r;
 	if (fl > 0) {
-		r = parse_u64_n(dot + 1, fl, &fp);
+		r = cga_parse_u64_n(dot + 1, fl, &fp);
 		if (r < 0)
 			return r;
 	}
@@ -456,7 +456,7 @@ static int psi_line(void *vctx, const char *s, const char *end)
 			if (!token_is(t, kl, keys[k]))
 				continue;
 			int r = k < ARRAY_SIZE(avgs) ? parse_avg(eq + 1, vl, avgs[k])
-						     : parse_u64_n(eq + 1, vl, &v.total_us);
+						     : cga_parse_u64_n(eq + 1, vl, &v.total_us);
 			if (r < 0)
 				return r;
 			seen[k] = true;

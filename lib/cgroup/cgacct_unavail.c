@@ -10,9 +10,9 @@
 #include <errno.h>
 #include <string.h>
 
-const char WHY_PERM[] = "permission denied";
-const char WHY_NOT_READ[] = "not read";
-const char WHY_V1_PSI[] = "cgroup v1 has no per-cgroup PSI";
+const char CGA_WHY_PERM[] = "permission denied";
+const char CGA_WHY_NOT_READ[] = "not read";
+const char CGA_WHY_V1_PSI[] = "cgroup v1 has no per-cgroup PSI";
 static const char WHY_SWAPACCOUNT[] = "swap accounting off (swapaccount=0)";
 
 /* ---- field names ---- */
@@ -48,7 +48,7 @@ const char *cg_field_name(enum cg_field f)
 #define FW_ABSENT(f, why) { f, why, "the root cgroup has no " f, "unexpected content in " f }
 #define FW_ABSENT_ALL(f, why) { f, why, why, "unexpected content in " f }
 
-static const struct file_why file_whys[] = {
+static const struct cga_file_why file_whys[] = {
 	FW("cpu.stat"),
 	FW("cpu.stat throttled_usec"),
 	FW("cpu.max"),
@@ -84,9 +84,9 @@ static const struct file_why file_whys[] = {
 	FW("blkio.throttle.io_serviced"),
 };
 
-const struct file_why *file_why(const char *file)
+const struct cga_file_why *cga_file_why(const char *file)
 {
-	static const struct file_why unknown = {
+	static const struct cga_file_why unknown = {
 		"", "not in this kernel", "not in the root cgroup", "unexpected content",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(file_whys); i++)
@@ -99,11 +99,11 @@ const struct file_why *file_why(const char *file)
 	{ c, c " controller not enabled for this cgroup", "no " c " hierarchy on this host",    \
 	  c " cgroup not visible (outside our cgroup namespace)", c " cgroup directory missing" }
 
-static const struct ctrl_why ctrl_whys[] = {
+static const struct cga_ctrl_why ctrl_whys[] = {
 	CW("cpu"), CW("cpuacct"), CW("cpuset"), CW("memory"), CW("io"), CW("blkio"), CW("pids"),
 };
 
-const struct ctrl_why *ctrl_why(const char *ctrl)
+const struct cga_ctrl_why *cga_ctrl_why(const char *ctrl)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(ctrl_whys); i++)
 		if (strcmp(ctrl_whys[i].name, ctrl) == 0)
@@ -112,20 +112,20 @@ const struct ctrl_why *ctrl_why(const char *ctrl)
 }
 
 /* The reason for a failed read of file (controller ctrl, NULL for core files). */
-const char *why_err(struct cg_dir *d, int r, const char *file, const char *ctrl)
+const char *cga_why_err(struct cg_dir *d, int r, const char *file, const char *ctrl)
 {
-	const struct file_why *fw = file_why(file);
+	const struct cga_file_why *fw = cga_file_why(file);
 	if (r == -EACCES || r == -EPERM)
-		return WHY_PERM;
+		return CGA_WHY_PERM;
 	if (r == -ENOENT) {
 		/* v1: the directories are not checked before reading (that is
 		 * a path walk per controller and sample); a missing file may
 		 * mean a missing directory or hierarchy. */
-		const struct ctrl_why *vw = d->version == 1 && d->ctl ? ctrl_why(d->ctl) : NULL;
-		if (vw && !host_exists(d->h, d->dir))
-			return host_exists(d->h, d->base) ? vw->gone : vw->no_hierarchy;
-		const struct ctrl_why *cw = ctrl ? ctrl_why(ctrl) : NULL;
-		if (cw && ctrl_enabled(d, ctrl) == 0)
+		const struct cga_ctrl_why *vw = d->version == 1 && d->ctl ? cga_ctrl_why(d->ctl) : NULL;
+		if (vw && !cga_host_exists(d->h, d->dir))
+			return cga_host_exists(d->h, d->base) ? vw->gone : vw->no_hierarchy;
+		const struct cga_ctrl_why *cw = ctrl ? cga_ctrl_why(ctrl) : NULL;
+		if (cw && cga_ctrl_enabled(d, ctrl) == 0)
 			return cw->not_enabled;
 		return d->root ? fw->root : fw->absent;
 	}

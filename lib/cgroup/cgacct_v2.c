@@ -18,17 +18,17 @@ static const char WHY_PSI_CGROUP[] = "PSI disabled for this cgroup (cgroup.press
 
 /* v2: cpuset.cpus.effective of the cgroup or, when it has no cpuset
  * controller, of the nearest ancestor that has (whose set applies). */
-const char *v2_cpuset(struct cg_dir *leaf, struct cg_sample *s)
+const char *cga_v2_cpuset(struct cg_dir *leaf, struct cg_sample *s)
 {
 	struct cg_dir d = *leaf;
 	_cleanup_free_ char *buf = NULL;
 	int r;
 	for (int depth = 0;; depth++) {
-		r = read_big(&d, "cpuset.cpus.effective", STAT_READ_MAX, &buf);
+		r = cga_read_big(&d, "cpuset.cpus.effective", STAT_READ_MAX, &buf);
 		if (r != -ENOENT || depth >= CG_DEPTH_MAX)
 			break;
 		/* A cgroup that is gone has no ancestor's set either. */
-		if (depth == 0 && !host_exists(d.h, d.dir))
+		if (depth == 0 && !cga_host_exists(d.h, d.dir))
 			break;
 		if (!cg_dir_up(&d))
 			break;
@@ -36,8 +36,8 @@ const char *v2_cpuset(struct cg_dir *leaf, struct cg_sample *s)
 	if (r >= 0)
 		r = cg_parse_cpulist(buf, &s->cpuset_ncpus);
 	if (r < 0)
-		return why_err(leaf, r, "cpuset.cpus.effective", "cpuset");
-	set_cpuset(s, buf);
+		return cga_why_err(leaf, r, "cpuset.cpus.effective", "cpuset");
+	cga_set_cpuset(s, buf);
 	return NULL;
 }
 
@@ -102,7 +102,7 @@ int cg_host_psi(const struct host *h, struct cg_psi ret[CG_PSI_COUNT], const cha
 			r = cg_parse_psi(buf, &psi[i]);
 		if (r < 0) {
 			if (ret_why)
-				*ret_why = r == -EACCES || r == -EPERM ? WHY_PERM
+				*ret_why = r == -EACCES || r == -EPERM ? CGA_WHY_PERM
 								       : "unexpected content in /proc/pressure";
 			return r;
 		}
@@ -111,12 +111,12 @@ int cg_host_psi(const struct host *h, struct cg_psi ret[CG_PSI_COUNT], const cha
 	return 0;
 }
 
-const char *v2_psi(struct cg_dir *d, struct cg_sample *s)
+const char *cga_v2_psi(struct cg_dir *d, struct cg_sample *s)
 {
 	struct cg_psi psi[CG_PSI_COUNT];
 	for (int i = 0; i < CG_PSI_COUNT; i++) {
 		char buf[512];
-		int r = read_small(d, psi_files[i], buf, sizeof(buf));
+		int r = cga_read_small(d, psi_files[i], buf, sizeof(buf));
 		if (r == -ENOENT && d->root) {
 			/* The root cgroup's pressure is the host's (kernels before
 			 * 5.2 do not show it in the root cgroup). */
@@ -132,55 +132,55 @@ const char *v2_psi(struct cg_dir *d, struct cg_sample *s)
 			if (host_read_small(d->h, host_psi_files[i], tmp, sizeof(tmp)) < 0)
 				return psi_off_why(d->h);
 			/* Linux 6.5+: "echo 0 > cgroup.pressure" hides the files. */
-			if (read_small(d, "cgroup.pressure", on, sizeof(on)) == 0 && on[0] == '0')
+			if (cga_read_small(d, "cgroup.pressure", on, sizeof(on)) == 0 && on[0] == '0')
 				return WHY_PSI_CGROUP;
 		}
 		if (r >= 0)
 			r = cg_parse_psi(buf, &psi[i]);
 		if (r < 0)
-			return why_err(d, r, psi_files[i], NULL);
+			return cga_why_err(d, r, psi_files[i], NULL);
 	}
 	memcpy(s->psi, psi, sizeof(psi));
 	return NULL;
 }
 
-void v2_cpu(struct cg_dir *d, struct cg_sample *s)
+void cga_v2_cpu(struct cg_dir *d, struct cg_sample *s)
 {
 	_cleanup_free_ char *buf = NULL;
 	int r = 0;
 	if (!want(s, CG_F_CPU) && !want(s, CG_F_CPU_SPLIT) && !want(s, CG_F_THROTTLE))
 		;
-	else if ((r = read_big(d, "cpu.stat", STAT_READ_MAX, &buf)) < 0) {
-		const char *why = why_err(d, r, "cpu.stat", NULL);
+	else if ((r = cga_read_big(d, "cpu.stat", STAT_READ_MAX, &buf)) < 0) {
+		const char *why = cga_why_err(d, r, "cpu.stat", NULL);
 		set_why(s, CG_F_CPU, why);
 		set_why(s, CG_F_CPU_SPLIT, why);
 		set_why(s, CG_F_THROTTLE, why);
 	} else {
-		const char *bad = file_why("cpu.stat")->bad;
-		if (keyed(buf, "usage_usec", 1000, &s->cpu_usage_ns) < 0)
+		const char *bad = cga_file_why("cpu.stat")->bad;
+		if (cga_keyed(buf, "usage_usec", 1000, &s->cpu_usage_ns) < 0)
 			set_why(s, CG_F_CPU, bad);
-		if (keyed(buf, "user_usec", 1000, &s->cpu_user_ns) < 0 ||
-		    keyed(buf, "system_usec", 1000, &s->cpu_system_ns) < 0)
+		if (cga_keyed(buf, "user_usec", 1000, &s->cpu_user_ns) < 0 ||
+		    cga_keyed(buf, "system_usec", 1000, &s->cpu_system_ns) < 0)
 			set_why(s, CG_F_CPU_SPLIT, bad);
 
 		/* Throttling statistics come with the cpu controller. */
-		int a = keyed(buf, "nr_periods", 1, &s->nr_periods);
-		int b = keyed(buf, "nr_throttled", 1, &s->nr_throttled);
-		int c = keyed(buf, "throttled_usec", 1000, &s->throttled_ns);
+		int a = cga_keyed(buf, "nr_periods", 1, &s->nr_periods);
+		int b = cga_keyed(buf, "nr_throttled", 1, &s->nr_throttled);
+		int c = cga_keyed(buf, "throttled_usec", 1000, &s->throttled_ns);
 		if (a == -ENOENT || b == -ENOENT || c == -ENOENT) {
 			s->nr_periods = s->nr_throttled = s->throttled_ns = 0;
 			/* The root cgroup is never throttled: 0 is the truth. */
 			if (!d->root)
 				set_why(s, CG_F_THROTTLE,
-					ctrl_enabled(d, "cpu") == 0 ? ctrl_why("cpu")->not_enabled
-								    : file_why("cpu.stat throttled_usec")->absent);
+					cga_ctrl_enabled(d, "cpu") == 0 ? cga_ctrl_why("cpu")->not_enabled
+								    : cga_file_why("cpu.stat throttled_usec")->absent);
 		} else if (a < 0 || b < 0 || c < 0) {
 			set_why(s, CG_F_THROTTLE, bad);
 		}
 	}
 
 	char mx[128];
-	r = want(s, CG_F_CPU_QUOTA) ? read_small(d, "cpu.max", mx, sizeof(mx)) : 0;
+	r = want(s, CG_F_CPU_QUOTA) ? cga_read_small(d, "cpu.max", mx, sizeof(mx)) : 0;
 	if (!want(s, CG_F_CPU_QUOTA)) {
 		;
 	} else if (r == -ENOENT && d->root) {
@@ -190,28 +190,28 @@ void v2_cpu(struct cg_dir *d, struct cg_sample *s)
 		if (r >= 0)
 			r = cg_parse_cpu_max(mx, &s->quota_us, &s->period_us);
 		if (r < 0)
-			set_why(s, CG_F_CPU_QUOTA, why_err(d, r, "cpu.max", "cpu"));
+			set_why(s, CG_F_CPU_QUOTA, cga_why_err(d, r, "cpu.max", "cpu"));
 	}
 
 	if (want(s, CG_F_CPUSET))
-		set_why(s, CG_F_CPUSET, v2_cpuset(d, s));
+		set_why(s, CG_F_CPUSET, cga_v2_cpuset(d, s));
 }
 
-void v2_memory(struct cg_dir *d, struct cg_sample *s)
+void cga_v2_memory(struct cg_dir *d, struct cg_sample *s)
 {
 	const char *why;
 
 	if (want(s, CG_F_MEM))
-		set_why(s, CG_F_MEM, read_num(d, "memory.current", "memory", &s->mem_usage));
+		set_why(s, CG_F_MEM, cga_read_num(d, "memory.current", "memory", &s->mem_usage));
 	if (want(s, CG_F_MEM_LIMIT))
-		set_why(s, CG_F_MEM_LIMIT, read_limit(d, "memory.max", "memory", &s->mem_limit));
+		set_why(s, CG_F_MEM_LIMIT, cga_read_limit(d, "memory.max", "memory", &s->mem_limit));
 	if (want(s, CG_F_MEM_HIGH))
-		set_why(s, CG_F_MEM_HIGH, read_limit(d, "memory.high", "memory", &s->mem_high));
+		set_why(s, CG_F_MEM_HIGH, cga_read_limit(d, "memory.high", "memory", &s->mem_high));
 
 	if (want(s, CG_F_SWAP)) {
-		why = read_num(d, "memory.swap.current", "memory", &s->swap_usage);
+		why = cga_read_num(d, "memory.swap.current", "memory", &s->swap_usage);
 		if (!why)
-			why = read_limit(d, "memory.swap.max", "memory", &s->swap_limit);
+			why = cga_read_limit(d, "memory.swap.max", "memory", &s->swap_limit);
 		set_why(s, CG_F_SWAP, why);
 	}
 
@@ -219,14 +219,14 @@ void v2_memory(struct cg_dir *d, struct cg_sample *s)
 	int r = 0;
 	if (!want(s, CG_F_MEM_STAT))
 		;
-	else if ((r = read_big(d, "memory.stat", STAT_READ_MAX, &stat)) < 0) {
-		set_why(s, CG_F_MEM_STAT, why_err(d, r, "memory.stat", "memory"));
-	} else if (keyed(stat, "anon", 1, &s->anon) < 0 || keyed(stat, "file", 1, &s->file) < 0 ||
-		   keyed(stat, "inactive_file", 1, &s->inactive_file) < 0 ||
-		   keyed(stat, "active_file", 1, &s->active_file) < 0 || keyed(stat, "shmem", 1, &s->shmem) < 0) {
-		set_why(s, CG_F_MEM_STAT, file_why("memory.stat")->bad);
+	else if ((r = cga_read_big(d, "memory.stat", STAT_READ_MAX, &stat)) < 0) {
+		set_why(s, CG_F_MEM_STAT, cga_why_err(d, r, "memory.stat", "memory"));
+	} else if (cga_keyed(stat, "anon", 1, &s->anon) < 0 || cga_keyed(stat, "file", 1, &s->file) < 0 ||
+		   cga_keyed(stat, "inactive_file", 1, &s->inactive_file) < 0 ||
+		   cga_keyed(stat, "active_file", 1, &s->active_file) < 0 || cga_keyed(stat, "shmem", 1, &s->shmem) < 0) {
+		set_why(s, CG_F_MEM_STAT, cga_file_why("memory.stat")->bad);
 	} else {
-		r = keyed(stat, "kernel", 1, &s->kernel);
+		r = cga_keyed(stat, "kernel", 1, &s->kernel);
 		if (r == -ENOENT) {
 			/* Before Linux 5.18 memory.stat has no "kernel": add up
 			 * what it counts (sock is charged apart, not in it). */
@@ -234,19 +234,19 @@ void v2_memory(struct cg_dir *d, struct cg_sample *s)
 			uint64_t v, sum = 0;
 			r = 0;
 			for (size_t i = 0; i < ARRAY_SIZE(parts) && r >= 0; i++) {
-				int q = keyed(stat, parts[i], 1, &v);
+				int q = cga_keyed(stat, parts[i], 1, &v);
 				if (q == 0)
 					sum += v;
 				else if (q != -ENOENT)
 					r = q;
 			}
 			/* "slab" since 5.9, before it only its two halves. */
-			int q = keyed(stat, "slab", 1, &v);
+			int q = cga_keyed(stat, "slab", 1, &v);
 			if (q == -ENOENT) {
 				uint64_t rec = 0, unrec = 0;
-				q = keyed(stat, "slab_reclaimable", 1, &rec);
+				q = cga_keyed(stat, "slab_reclaimable", 1, &rec);
 				if (q == 0)
-					q = keyed(stat, "slab_unreclaimable", 1, &unrec);
+					q = cga_keyed(stat, "slab_unreclaimable", 1, &unrec);
 				v = rec + unrec;
 			}
 			if (q < 0 && q != -ENOENT)
@@ -256,43 +256,43 @@ void v2_memory(struct cg_dir *d, struct cg_sample *s)
 			s->kernel = sum;
 		}
 		if (r < 0)
-			set_why(s, CG_F_MEM_STAT, file_why("memory.stat")->bad);
+			set_why(s, CG_F_MEM_STAT, cga_file_why("memory.stat")->bad);
 	}
 
 	_cleanup_free_ char *ev = NULL;
 	if (!want(s, CG_F_MEM_EVENTS))
 		return;
-	r = read_big(d, "memory.events", STAT_READ_MAX, &ev);
+	r = cga_read_big(d, "memory.events", STAT_READ_MAX, &ev);
 	if (r < 0) {
-		set_why(s, CG_F_MEM_EVENTS, why_err(d, r, "memory.events", "memory"));
-	} else if (keyed(ev, "oom", 1, &s->oom) < 0 || keyed(ev, "max", 1, &s->max_events) < 0) {
-		set_why(s, CG_F_MEM_EVENTS, file_why("memory.events")->bad);
+		set_why(s, CG_F_MEM_EVENTS, cga_why_err(d, r, "memory.events", "memory"));
+	} else if (cga_keyed(ev, "oom", 1, &s->oom) < 0 || cga_keyed(ev, "max", 1, &s->max_events) < 0) {
+		set_why(s, CG_F_MEM_EVENTS, cga_file_why("memory.events")->bad);
 	} else {
-		r = keyed(ev, "oom_kill", 1, &s->oom_kill);
+		r = cga_keyed(ev, "oom_kill", 1, &s->oom_kill);
 		if (r < 0)
-			set_why(s, CG_F_MEM_EVENTS, r == -ENOENT ? file_why("memory.events oom_kill")->absent
-								 : file_why("memory.events")->bad);
+			set_why(s, CG_F_MEM_EVENTS, r == -ENOENT ? cga_file_why("memory.events oom_kill")->absent
+								 : cga_file_why("memory.events")->bad);
 	}
 }
 
-void v2_rest(struct cg_dir *d, struct cg_sample *s)
+void cga_v2_rest(struct cg_dir *d, struct cg_sample *s)
 {
 	if (want(s, CG_F_IO)) {
 		_cleanup_free_ char *io = NULL;
-		int r = read_big(d, "io.stat", IO_READ_MAX, &io);
+		int r = cga_read_big(d, "io.stat", IO_READ_MAX, &io);
 		if (r >= 0)
 			r = cg_parse_io_stat(io, s->io, CG_IO_MAX, &s->n_io);
 		if (r < 0)
-			set_why(s, CG_F_IO, why_err(d, r, "io.stat", "io"));
+			set_why(s, CG_F_IO, cga_why_err(d, r, "io.stat", "io"));
 		else
-			io_names(d->h, s->io, s->n_io);
+			cga_io_names(d->h, s->io, s->n_io);
 	}
 	if (want(s, CG_F_PIDS)) {
-		const char *why = read_num(d, "pids.current", "pids", &s->pids_current);
+		const char *why = cga_read_num(d, "pids.current", "pids", &s->pids_current);
 		if (!why && !(s->want & CG_WANT_LEAN))
-			why = read_limit(d, "pids.max", "pids", &s->pids_max);
+			why = cga_read_limit(d, "pids.max", "pids", &s->pids_max);
 		set_why(s, CG_F_PIDS, why);
 	}
 	if (want(s, CG_F_PSI))
-		set_why(s, CG_F_PSI, v2_psi(d, s));
+		set_why(s, CG_F_PSI, cga_v2_psi(d, s));
 }

@@ -50,7 +50,7 @@ static void report(int fd, int step, int err)
 	(void)n;
 }
 
-_Noreturn void child_fail(int fd, int step, int err)
+_Noreturn void enter_child_fail(int fd, int step, int err)
 {
 	report(fd, step, err);
 	_exit(step == STEP_EXEC_NOTFOUND ? ENTER_EXIT_NOTFOUND
@@ -396,13 +396,13 @@ static _Noreturn void run_child_b(const struct enter_plan *p, int errfd, int sla
 	int r;
 
 	if ((r = enter_session(slave)) < 0)
-		child_fail(errfd, STEP_PTY, -r);
+		enter_child_fail(errfd, STEP_PTY, -r);
 
 	if (o->host_tools) {
 		if ((r = host_tools_mounts(p)) < 0)
-			child_fail(errfd, STEP_HOST_TOOLS, -r);
+			enter_child_fail(errfd, STEP_HOST_TOOLS, -r);
 		if (o->cwd && chdir(o->cwd) < 0)
-			child_fail(errfd, STEP_CWD, errno);
+			enter_child_fail(errfd, STEP_CWD, errno);
 		char *const dflt[] = { (char *)"sh", NULL };
 		char *const *argv = o->argv && o->argv[0] ? o->argv : dflt;
 		fexecve(p->host_tool_fd, argv, p->env);
@@ -410,7 +410,7 @@ static _Noreturn void run_child_b(const struct enter_plan *p, int errfd, int sla
 	} else {
 		r = exec_in_path(o->argv, p->env);
 	}
-	child_fail(errfd, r == -ENOENT || r == -ENOTDIR ? STEP_EXEC_NOTFOUND : STEP_EXEC_NOEXEC, -r);
+	enter_child_fail(errfd, r == -ENOENT || r == -ENOTDIR ? STEP_EXEC_NOTFOUND : STEP_EXEC_NOEXEC, -r);
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -503,7 +503,7 @@ static int send_pidfd(int sock, pid_t b, int pidfd)
 
 /* A joins and confines itself step by step, then execs (born inside the
  * pid namespace) or clones B as nsh's own child (split). */
-_Noreturn void run_child_a(const struct a_start *x)
+_Noreturn void enter_run_child_a(const struct a_start *x)
 {
 	const struct enter_plan *p = x->p;
 	const struct enter_opts *o = &p->o;
@@ -523,7 +523,7 @@ _Noreturn void run_child_a(const struct a_start *x)
 	if (r == 0 && p->cgroup2_dir[0] && !x->in_cgroup2)
 		r = join_cgroup2(p);
 	if (r < 0)
-		child_fail(errfd, STEP_CGROUP, -r);
+		enter_child_fail(errfd, STEP_CGROUP, -r);
 	/* The OOM score through the host's /proc too (A may not be in the
 	 * container's procfs yet, and it may be the container's to forge);
 	 * lowering it below nsh's needs CAP_SYS_RESOURCE: without it (EACCES)
@@ -531,7 +531,7 @@ _Noreturn void run_child_a(const struct a_start *x)
 	 * sooner, never later. A vfork-like A has an oom_score_adj of its own:
 	 * nsh's is untouched. */
 	if (p->have_oom && confine && (r = write_at("/proc/self", "oom_score_adj", x->oom_text)) < 0 && r != -EACCES)
-		child_fail(errfd, STEP_OOM, -r);
+		enter_child_fail(errfd, STEP_OOM, -r);
 	/* The LSM label goes through a file opened on the host's /proc: once
 	 * inside, /proc is the container's to tamper with (LXC CVE-2015-1334).
 	 * The pending exec label is inherited by B. */
@@ -539,14 +539,14 @@ _Noreturn void run_child_a(const struct a_start *x)
 	if (p->lsm_label[0] && confine) {
 		lsmfd = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
 		if (lsmfd < 0)
-			child_fail(errfd, STEP_LSM, errno);
+			enter_child_fail(errfd, STEP_LSM, errno);
 	}
 	/* Supplementary groups before the user namespace join, as the kernel
 	 * stores them (nsh's view, the init's Groups line): in there setgroups
 	 * takes only ids the namespace maps, and none at all where its
 	 * setgroups file says "deny". */
 	if (confine && (p->ns_mask & CLONE_NEWUSER) && setgroups((size_t)p->n_groups, p->groups) < 0)
-		child_fail(errfd, STEP_CREDS, errno);
+		enter_child_fail(errfd, STEP_CREDS, errno);
 	r = join_namespaces(p, p->ns_mask & ~CLONE_NEWNS);
 	/* The ids were translated through the map of the namespace the init
 	 * was in at prepare: it must still be the one joined (an init that
@@ -556,32 +556,32 @@ _Noreturn void run_child_a(const struct a_start *x)
 	if (r == 0 && (p->ns_mask & CLONE_NEWNS) && !o->host_tools)
 		r = join_namespaces(p, CLONE_NEWNS);
 	if (r < 0)
-		child_fail(errfd, STEP_SETNS, -r);
+		enter_child_fail(errfd, STEP_SETNS, -r);
 	if (p->t->pidfd >= 0)
 		close(p->t->pidfd);
 
 	if (!o->host_tools && (r = enter_cwd(p)) < 0)
-		child_fail(errfd, r == -EXDEV ? STEP_CWD_UNREACHABLE : STEP_CWD, -r);
+		enter_child_fail(errfd, r == -EXDEV ? STEP_CWD_UNREACHABLE : STEP_CWD, -r);
 	/* A session keyring of its own, not nsh's (the operator's tickets and
 	 * tokens): made after the user namespace join, before the seccomp
 	 * filter (docker's denies keyctl). ENOSYS: a kernel without keys has
 	 * no keyring to share. */
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
-		child_fail(errfd, STEP_KEYRING, errno);
+		enter_child_fail(errfd, STEP_KEYRING, errno);
 	/* The init's limits, while A may still raise a hard limit above nsh's
 	 * (CAP_SYS_RESOURCE) and before a filter that might deny setrlimit. */
 	for (int i = 0; confine && p->have_rlim && i < RLIM_NLIMITS; i++)
 		if ((r = take_rlimit(i, &p->rlim[i])) < 0)
-			child_fail(errfd, STEP_RLIMIT, -r);
+			enter_child_fail(errfd, STEP_RLIMIT, -r);
 	int tty = -1;
 	if ((r = choose_terminal(p, slave, ptysock, x->stdio, &tty)) < 0)
-		child_fail(errfd, STEP_PTY, -r);
+		enter_child_fail(errfd, STEP_PTY, -r);
 
 	if (lsmfd >= 0) {
 		char label[sizeof(p->lsm_label) + 8];
 		int n = snprintf(label, sizeof(label), "%s%s", p->lsm_is_apparmor ? "exec " : "", p->lsm_label);
 		if (write(lsmfd, label, (size_t)n) != n)
-			child_fail(errfd, STEP_LSM, errno);
+			enter_child_fail(errfd, STEP_LSM, errno);
 		close(lsmfd);
 	}
 
@@ -595,18 +595,18 @@ _Noreturn void run_child_a(const struct a_start *x)
 	 * still have it; with no_new_privs it goes last, after the drop. */
 	struct seccomp_prog prog = { p->seccomp_prog };
 	if (confine && prog.fprog.len && !p->no_new_privs && (r = seccomp_prog_load(&prog)) < 0)
-		child_fail(errfd, STEP_SECCOMP, -r);
+		enter_child_fail(errfd, STEP_SECCOMP, -r);
 	if (confine) {
 		if ((r = drop_privileges(p)) < 0)
-			child_fail(errfd, STEP_CREDS, -r);
+			enter_child_fail(errfd, STEP_CREDS, -r);
 		if ((r = set_caps(p)) < 0)
-			child_fail(errfd, STEP_CAPS, -r);
+			enter_child_fail(errfd, STEP_CAPS, -r);
 		if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-			child_fail(errfd, STEP_CAPS, errno);
+			enter_child_fail(errfd, STEP_CAPS, errno);
 	}
 
 	if (confine && prog.fprog.len && p->no_new_privs && (r = seccomp_prog_load(&prog)) < 0)
-		child_fail(errfd, STEP_SECCOMP, -r);
+		enter_child_fail(errfd, STEP_SECCOMP, -r);
 
 	/* B is visible to a container that may ptrace: nsh's environment must
 	 * not be readable there. A in nsh's memory leaves it (the wipe would be
@@ -636,7 +636,7 @@ _Noreturn void run_child_a(const struct a_start *x)
 	int bfd = -1;
 	pid_t b = clone_b(&bfd);
 	if (b < 0)
-		child_fail(errfd, STEP_FORK, -b);
+		enter_child_fail(errfd, STEP_FORK, -b);
 	if (b == 0)
 		run_child_b(p, errfd, tty);
 	/* B's pidfd goes to nsh on the channel its errors would: one socket
@@ -644,7 +644,7 @@ _Noreturn void run_child_a(const struct a_start *x)
 	 * unknown to nsh. */
 	if (send_pidfd(errfd, b, bfd) < 0) {
 		syscall(SYS_pidfd_send_signal, bfd, SIGKILL, NULL, 0);
-		child_fail(errfd, STEP_FORK, EIO);
+		enter_child_fail(errfd, STEP_FORK, EIO);
 	}
 	_exit(0);
 }

@@ -95,26 +95,26 @@ struct a_start {
 /* ---- the plan: enter_prepare's readers of the init, defined (and said
  * why) in enter_plan_confine.c ---- */
 
-int resolve_user(const struct target *t, const char *spec, struct enter_plan *p, const char **ret_why);
-int plan_seccomp(const struct target *t, const struct proc_status *st, bool force, struct enter_plan *p,
+int enter_resolve_user(const struct target *t, const char *spec, struct enter_plan *p, const char **ret_why);
+int enter_plan_seccomp(const struct target *t, const struct proc_status *st, bool force, struct enter_plan *p,
 		 const char **ret_why);
-int kernel_cap_last(void);
-int plan_limits(const struct target *t, struct enter_plan *p);
-int plan_userns(const struct target *t, bool own_userns, bool from_user, struct enter_plan *p,
+int enter_kernel_cap_last(void);
+int enter_plan_limits(const struct target *t, struct enter_plan *p);
+int enter_plan_userns(const struct target *t, bool own_userns, bool from_user, struct enter_plan *p,
 		const char **ret_why);
 
 /* ---- the child (enter_child.c) ---- */
 
 /* Report {step, err} to nsh and _exit with the status the step calls for. */
-_Noreturn void child_fail(int fd, int step, int err);
+_Noreturn void enter_child_fail(int fd, int step, int err);
 /* A's steps, from its start to B's execve (or B's clone: split). */
-_Noreturn void run_child_a(const struct a_start *x);
+_Noreturn void enter_run_child_a(const struct a_start *x);
 
 /* ---- the spawn (enter_spawn.c) ---- */
 
 /* Start A: its PID, or -1 with errno; *ret_inside: born in the target's
  * pid namespace. */
-pid_t spawn_a(struct a_start *x, bool inside, bool *ret_inside);
+pid_t enter_spawn_a(struct a_start *x, bool inside, bool *ret_inside);
 
 /* ---- nsh's side (enter_run.c) ---- */
 

@@ -309,21 +309,21 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 		/* Bounded by the bounding set: an init may hold more in its
 		 * effective set (PID 1 of a sandbox), which nothing could raise
 		 * again after the bounding drop, and execve would cut anyway. */
-		p->cap_last = kernel_cap_last();
+		p->cap_last = enter_kernel_cap_last();
 		p->cap_bnd = st.cap_bnd;
 		p->cap_eff = st.cap_eff & st.cap_bnd;
 		p->cap_prm = st.cap_prm & st.cap_bnd;
 		p->cap_inh = st.cap_inh & st.cap_bnd;
 		p->no_new_privs = st.no_new_privs == 1;
-		if ((r = plan_limits(t, p)) < 0) {
+		if ((r = enter_plan_limits(t, p)) < 0) {
 			*ret_why = "cannot read the target's resource limits";
 			return r == -ESRCH ? -TARGET_EEXITED : r;
 		}
-		if (o->user && (r = resolve_user(t, o->user, p, ret_why)) < 0)
+		if (o->user && (r = enter_resolve_user(t, o->user, p, ret_why)) < 0)
 			return r;
-		if ((r = plan_userns(t, t->ns[NS_USER] && t->ns[NS_USER] != self[NS_USER], o->user != NULL, p, ret_why)) < 0)
+		if ((r = enter_plan_userns(t, t->ns[NS_USER] && t->ns[NS_USER] != self[NS_USER], o->user != NULL, p, ret_why)) < 0)
 			return r;
-		if ((r = plan_seccomp(t, &st, force, p, ret_why)) < 0)
+		if ((r = enter_plan_seccomp(t, &st, force, p, ret_why)) < 0)
 			return r;
 	} else if (o->user) {
 		*ret_why = "-u does not go with --privileged or --host-tools";

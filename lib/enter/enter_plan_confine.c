@@ -52,7 +52,7 @@ static int parse_id_or_name(const struct passwd_map *m, const char *s, uint32_t 
 }
 
 /* -u USER[:GROUP], names from the container's own files (never NSS). */
-int resolve_user(const struct target *t, const char *spec, struct enter_plan *p, const char **ret_why)
+int enter_resolve_user(const struct target *t, const char *spec, struct enter_plan *p, const char **ret_why)
 {
 	char user[256];
 	if (copy_str(user, sizeof(user), spec) < 0) {
@@ -112,7 +112,7 @@ int resolve_user(const struct target *t, const char *spec, struct enter_plan *p,
  * families, ...). --force takes the denylist, and the plan says why
  * (p->seccomp_warning). A config.json without linux.seccomp (the filter
  * came from elsewhere) and a target without a bundle take the denylist. */
-int plan_seccomp(const struct target *t, const struct proc_status *st, bool force, struct enter_plan *p,
+int enter_plan_seccomp(const struct target *t, const struct proc_status *st, bool force, struct enter_plan *p,
 		 const char **ret_why)
 {
 	struct seccomp_prog prog = { 0 };
@@ -243,7 +243,7 @@ int enter_plan_lsm(const struct host *h, pid_t pid, struct enter_plan *p, const 
  * each must leave the bounding set. Read once; the compile-time value when
  * unreadable, and then a kernel older than the headers fails the drop
  * (EINVAL) rather than run with a set nobody checked. */
-int kernel_cap_last(void)
+int enter_kernel_cap_last(void)
 {
 	static int last = -1;
 	if (last >= 0)
@@ -286,7 +286,7 @@ static int parse_limit(const char *s, rlim_t *ret)
  * /proc/PID/limits, the kernel's table in RLIMIT_* order, each row
  * "%-25s %-20s %-20s %-10s": prlimit(2) on another uid's process needs
  * CAP_SYS_RESOURCE, which a root nsh may run without. */
-int plan_limits(const struct target *t, struct enter_plan *p)
+int enter_plan_limits(const struct target *t, struct enter_plan *p)
 {
 	if (t->host->root[0])
 		return 0; /* a fixture tree: no live process to ask */
@@ -330,7 +330,7 @@ int plan_limits(const struct target *t, struct enter_plan *p)
  * inside, and so is a selection of namespaces without the user namespace.
  * The supplementary groups need no translation: A sets them before it
  * joins (run_child_a). */
-int plan_userns(const struct target *t, bool own_userns, bool from_user, struct enter_plan *p,
+int enter_plan_userns(const struct target *t, bool own_userns, bool from_user, struct enter_plan *p,
 		const char **ret_why)
 {
 	/* Outside it, the container's ids and capabilities would be the

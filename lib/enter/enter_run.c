@@ -303,7 +303,7 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	int hr = 0;
 	if (chk == 0 && x.split && (hr = x.exefd = enter_helper_exe()) >= 0)
 		hr = x.planfd = enter_helper_pack(p, &oldmask);
-	pid_t a = chk < 0 || hr < 0 ? -1 : spawn_a(&x, pidns && !x.split, &inside);
+	pid_t a = chk < 0 || hr < 0 ? -1 : enter_spawn_a(&x, pidns && !x.split, &inside);
 	if (x.planfd >= 0)
 		close(x.planfd);
 	bool split = x.split;

@@ -45,12 +45,12 @@ static _Noreturn void a_exec_helper(const struct a_start *x)
 	const int pass[] = { x->planfd, x->errfd, x->slave, x->ptysock, x->p->t->pidfd, x->p->host_tool_fd };
 	for (size_t i = 0; i < ARRAY_SIZE(pass); i++)
 		if (pass[i] >= 0 && fcntl(pass[i], F_SETFD, 0) < 0)
-			child_fail(x->errfd, STEP_HELPER, errno);
+			enter_child_fail(x->errfd, STEP_HELPER, errno);
 	/* The command's stdio pipes cross the execve as 0, 1 and 2 (the
 	 * helper finds them there: its own stdio is the command's). */
 	int r = stdio_proxy_install(x->stdio);
 	if (r < 0)
-		child_fail(x->errfd, STEP_HELPER, -r);
+		enter_child_fail(x->errfd, STEP_HELPER, -r);
 	char a[5][16];
 	snprintf(a[0], sizeof(a[0]), "%d", x->planfd);
 	snprintf(a[1], sizeof(a[1]), "%d", x->errfd);
@@ -60,7 +60,7 @@ static _Noreturn void a_exec_helper(const struct a_start *x)
 	char *argv[] = { (char *)"nsh", (char *)ENTER_HELPER_ARG, a[0], a[1], a[2], a[3], a[4], NULL };
 	char *envp[] = { NULL };
 	fexecve(x->exefd, argv, envp);
-	child_fail(x->errfd, STEP_HELPER, errno);
+	enter_child_fail(x->errfd, STEP_HELPER, errno);
 }
 
 static int a_entry(void *arg)
@@ -73,7 +73,7 @@ static int a_entry(void *arg)
 		close(x->ptysock_parent);
 	if (x->exefd >= 0)
 		a_exec_helper(x);
-	run_child_a(x);
+	enter_run_child_a(x);
 }
 
 static int helper_fd_arg(const char *s, int *ret)
@@ -101,7 +101,7 @@ _Noreturn void enter_helper_main(int argc, char **argv)
 	if (v[0] >= 0)
 		close(v[0]);
 	if (r < 0)
-		child_fail(v[1], STEP_HELPER, -r);
+		enter_child_fail(v[1], STEP_HELPER, -r);
 	/* Back to close-on-exec: B's execve must not pass them on. */
 	const int fds[] = { v[1], v[2], v[3], st->target.pidfd, st->plan.host_tool_fd };
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
@@ -113,7 +113,7 @@ _Noreturn void enter_helper_main(int argc, char **argv)
 			     .ptysock_parent = -1, .master = -1, .stdio = stdio_in_place, .oldmask = &st->oldmask,
 			     .split = true, .in_cgroup2 = v[4] != 0, .planfd = -1, .exefd = -1 };
 	snprintf(x.oom_text, sizeof(x.oom_text), "%d", st->plan.oom_score_adj);
-	run_child_a(&x);
+	enter_run_child_a(&x);
 }
 
 /* A's stack when it shares nsh's memory: nsh is suspended until A execs or
@@ -228,7 +228,7 @@ static pid_t clone_into_cgroup(struct a_start *x, bool *ret_shared_mm)
  * the flag there would let the container open nsh's binary through A (the
  * 01b sniper did, in CI). *ret_inside false: the namespace could not be
  * entered (old kernel). */
-pid_t spawn_a(struct a_start *x, bool inside, bool *ret_inside)
+pid_t enter_spawn_a(struct a_start *x, bool inside, bool *ret_inside)
 {
 	*ret_inside = false;
 	int own = -1, theirs = -1;

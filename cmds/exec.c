@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* exec and enter: run a command (or a shell) in the target, hardened as
- * SECURITY.md says; see lib/enter/enter.c for the join itself.
+ * SECURITY.md says; see lib/enter/ (enter_plan.c, enter_child.c, enter_run.c) for the join itself.
  *
  * Options follow nsenter for namespaces and docker exec for the rest. Both
  * want -u: a -u followed by a word is docker's USER[:GROUP]; a bare -u

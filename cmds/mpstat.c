@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* mpstat: sysstat 12's mpstat CPU report, the same text to the byte (the
  * first line, headers, rows, Average lines; sysstat's fixed layout from
- * lib/output), computed from the host's /proc/stat (lib/proc/cpustat.c). With
+ * lib/out), computed from the host's /proc/stat (lib/proc/cpustat.c). With
  * a target, the CPUs its cpuset lets it run on are marked. A warning says
  * when %steal stays high: other guests on the hypervisor are taking this
  * machine's CPU (lib/proc/steal_watch.c). */

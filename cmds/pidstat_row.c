@@ -2,7 +2,7 @@
 /* pidstat's columns and rows: widths, number formats and "-" exactly as
  * sysstat 12's pidstat prints them (two decimals for rates and percents,
  * integers for VSZ, RSS, iodelay and CPU; means with no decimals on the
- * Average lines), through the fixed layout of lib/output. */
+ * Average lines), through the fixed layout of lib/out. */
 #include "pidstat.h"
 
 #include <stdio.h>

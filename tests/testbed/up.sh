@@ -455,7 +455,7 @@ start_sec() {
 	# Row 1/2: CAP_SYS_PTRACE, its own pid namespace, its log on the host.
 	sec_ctr nsht-sec-sniper --cap-add SYS_PTRACE -v "$SEC/sniper:/sniper" "$SEC_IMG" /nsht/sniper /sniper
 	# The same without CAP_SYS_PTRACE: nsh's joining process is born in its
-	# pid namespace there (lib/enter/enter.c), protected by being non-dumpable.
+	# pid namespace there (lib/enter/enter_spawn.c), protected by being non-dumpable.
 	sec_ctr nsht-sec-sniper2 -v "$SEC/sniper2:/sniper" "$SEC_IMG" /nsht/sniper /sniper
 	# Row 6: nsswitch.conf names a module the container ships; the marker
 	# directory sits at the same path inside and outside, so a load is seen

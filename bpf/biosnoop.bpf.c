@@ -108,14 +108,16 @@ static __always_inline bool cgrp_within(struct cgroup *cg, __u64 id, int level)
 		return cgrp_id(cg) == id;
 	if (bpf_core_field_exists(cg->ancestors)) {
 		struct cgroup *anc = NULL;
-		void *slot = (void *)cg + bpf_core_field_offset(cg->ancestors) + (__u64)level * sizeof(void *);
+		void *slot = (void *)cg + bpf_core_field_offset(cg->ancestors) +
+			     (__u64)level * sizeof(void *);
 
 		bpf_probe_read_kernel(&anc, sizeof(anc), slot);
 		return anc && cgrp_id(anc) == id;
 	} else {
 		struct cgroup___old *old = (void *)cg;
 		__u64 aid = 0;
-		void *slot = (void *)cg + bpf_core_field_offset(old->ancestor_ids) + (__u64)level * sizeof(__u64);
+		void *slot = (void *)cg + bpf_core_field_offset(old->ancestor_ids) +
+			     (__u64)level * sizeof(__u64);
 
 		bpf_probe_read_kernel(&aid, sizeof(aid), slot);
 		return aid == id;
@@ -134,7 +136,8 @@ static __always_inline struct cgroup *rq_blkcg(struct request *rq)
 
 /* TGID and pid-namespace inode of the current task at pid-ns level lvl
  * (-1: its innermost). */
-static __always_inline void task_nspid(struct task_struct *task, int lvl, __u32 *ret_nr, __u32 *ret_ino)
+static __always_inline void task_nspid(struct task_struct *task, int lvl, __u32 *ret_nr,
+				       __u32 *ret_ino)
 {
 	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
 	unsigned int level = BPF_CORE_READ(pid, level);
@@ -148,7 +151,8 @@ static __always_inline void task_nspid(struct task_struct *task, int lvl, __u32 
 	if (level > 32)
 		return;
 	bpf_probe_read_kernel(&up, sizeof(up),
-			      (void *)pid + bpf_core_field_offset(pid->numbers) + level * bpf_core_type_size(struct upid));
+			      (void *)pid + bpf_core_field_offset(pid->numbers) +
+				      level * bpf_core_type_size(struct upid));
 	*ret_nr = up.nr;
 	*ret_ino = BPF_CORE_READ(up.ns, ns.inum);
 }
@@ -178,7 +182,8 @@ static __always_inline int record_start(struct request *rq, __u64 ts, bool inser
 		if (blkcg && filter_blkcg_id)
 			match = cgrp_within(blkcg, filter_blkcg_id, filter_blkcg_level);
 		else if (filter_cgid)
-			match = cgrp_within(BPF_CORE_READ(task, cgroups, dfl_cgrp), filter_cgid, filter_cg_level);
+			match = cgrp_within(BPF_CORE_READ(task, cgroups, dfl_cgrp), filter_cgid,
+					    filter_cg_level);
 		else
 			match = st.pidns_ino == filter_pidns;
 		if (!match)

@@ -53,8 +53,9 @@ static void add_point(struct biosnoop *b, const char *prefix, const char *tp)
 	snprintf(b->points + len, sizeof(b->points) - len, "%s%s/%s", len ? " " : "", prefix, tp);
 }
 
-int biosnoop_open(const struct biosnoop_config *cfg, int (*on_event)(void *ctx, const struct bio_event *e),
-		  void *ctx, struct biosnoop **ret, struct bpf_load_error *ret_err)
+int biosnoop_open(const struct biosnoop_config *cfg,
+		  int (*on_event)(void *ctx, const struct bio_event *e), void *ctx,
+		  struct biosnoop **ret, struct bpf_load_error *ret_err)
 {
 	struct biosnoop *b = calloc(1, sizeof(*b));
 	int r;

@@ -36,9 +36,9 @@ enum bio_owner {
 };
 
 struct bio_event {
-	__u64 ts_ns;     /* completion, bpf_ktime_get_ns (CLOCK_MONOTONIC) */
-	__u64 lat_ns;    /* issue -> completion: the device */
-	__u64 queue_ns;  /* start (or insert) -> issue; ~0 when the start was not seen */
+	__u64 ts_ns;    /* completion, bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	__u64 lat_ns;   /* issue -> completion: the device */
+	__u64 queue_ns; /* start (or insert) -> issue; ~0 when the start was not seen */
 	__u64 sector;
 	__u64 cgroup_id; /* the starting task's cgroup (the v2 or hybrid unified tree) */
 	__u64 blkcg_id;  /* the request's blkcg cgroup, 0 none or the root */
@@ -46,16 +46,16 @@ struct bio_event {
 	__u32 pid;       /* host TGID of the starting task */
 	__u32 ctpid;     /* its TGID inside pidns_ino, 0 unknown */
 	__u32 bytes;
-	__u32 dev;       /* the disk: major << 20 | first minor */
-	__u8 op;         /* enum bio_op */
-	__u8 flags;      /* enum bio_rq_flag */
-	__u8 owner;      /* enum bio_owner */
+	__u32 dev;  /* the disk: major << 20 | first minor */
+	__u8 op;    /* enum bio_op */
+	__u8 flags; /* enum bio_rq_flag */
+	__u8 owner; /* enum bio_owner */
 	__u8 pad;
 	char comm[BIO_COMM_LEN];
 };
 
-#define BIO_DEV_MAJOR(d) ((d) >> 20)
-#define BIO_DEV_MINOR(d) ((d) & ((1u << 20) - 1))
+#define BIO_DEV_MAJOR(d)  ((d) >> 20)
+#define BIO_DEV_MINOR(d)  ((d) & ((1u << 20) - 1))
 #define BIO_QUEUE_UNKNOWN (~0ull)
 
 #ifndef __bpf__
@@ -66,15 +66,16 @@ struct bio_event {
 
 /* What the kernel side filters on; 0 / -1 fields are off. */
 struct biosnoop_config {
-	uint64_t cgroup_id;   /* the target's cgroup in the unified tree, 0 none */
-	int cgroup_level;     /* its depth there (/ is 0) */
-	uint64_t blkcg_id;    /* the target's cgroup in the blkcg tree (v2, or v1 blkio), 0 none */
+	uint64_t cgroup_id; /* the target's cgroup in the unified tree, 0 none */
+	int cgroup_level;   /* its depth there (/ is 0) */
+	uint64_t blkcg_id;  /* the target's cgroup in the blkcg tree (v2, or v1 blkio), 0 none */
 	int blkcg_level;
-	uint64_t pidns_ino;   /* the target's pid namespace, 0 none (filter off when no cgroup either) */
-	int pidns_level;      /* level of that pid namespace for CTPID, -1: each task's innermost */
-	uint32_t dev;         /* -d: major << 20 | minor, 0 all */
-	bool queued;          /* -Q: also block_rq_insert for the queue time */
-	bool filter;          /* false: every I/O of the host */
+	/* the target's pid namespace, 0 none (filter off when no cgroup either) */
+	uint64_t pidns_ino;
+	int pidns_level; /* level of that pid namespace for CTPID, -1: each task's innermost */
+	uint32_t dev;    /* -d: major << 20 | minor, 0 all */
+	bool queued;     /* -Q: also block_rq_insert for the queue time */
+	bool filter;     /* false: every I/O of the host */
 	enum bpf_attach_mode mode;
 	uint32_t ringbuf_bytes; /* 0: the default */
 };
@@ -83,8 +84,9 @@ struct biosnoop;
 
 /* Open, configure, load and attach. -errno; on failure *ret_err (if given)
  * says which step failed and why (the verifier's first lines included). */
-int biosnoop_open(const struct biosnoop_config *cfg, int (*on_event)(void *ctx, const struct bio_event *e),
-		  void *ctx, struct biosnoop **ret, struct bpf_load_error *ret_err);
+int biosnoop_open(const struct biosnoop_config *cfg,
+		  int (*on_event)(void *ctx, const struct bio_event *e), void *ctx,
+		  struct biosnoop **ret, struct bpf_load_error *ret_err);
 /* The attach points in use, "tp_btf/block_io_start tp_btf/block_rq_issue ...". */
 const char *biosnoop_attach_points(const struct biosnoop *b);
 /* Wait up to timeout_ms for events, then hand every waiting one to on_event.

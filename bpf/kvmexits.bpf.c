@@ -101,7 +101,9 @@ static __always_inline int cur_vcpu(void)
 
 static __always_inline void count(__u8 src, __u32 reason, int vcpu, __u64 ns, bool timed)
 {
-	struct kvx_key k = { .reason = reason, .vcpu = vcpu < 0 ? KVX_NO_VCPU : (__u16)vcpu, .src = src };
+	struct kvx_key k = { .reason = reason,
+			     .vcpu = vcpu < 0 ? KVX_NO_VCPU : (__u16)vcpu,
+			     .src = src };
 	struct kvx_stat *st = bpf_map_lookup_elem(&stats, &k);
 	if (!st) {
 		static const struct kvx_stat zero;

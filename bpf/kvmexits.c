@@ -28,7 +28,8 @@ static bool have_tp(const char *name)
 	return bpf_tp_args(name, NULL) == 0;
 }
 
-int kvmexits_open(const struct kvmexits_config *cfg, struct kvmexits **ret, struct bpf_load_error *ret_err)
+int kvmexits_open(const struct kvmexits_config *cfg, struct kvmexits **ret,
+		  struct bpf_load_error *ret_err)
 {
 	struct kvmexits *k = calloc(1, sizeof(*k));
 	int r;
@@ -77,7 +78,9 @@ int kvmexits_open(const struct kvmexits_config *cfg, struct kvmexits **ret, stru
 	}
 	/* The tracepoints' ids, for attaching: from tracefs, mounted or not. */
 	for (size_t i = 0; i < n; i++)
-		ids[i] = (struct bpf_tp_ref){ strcmp(progs[i].tp, "sys_enter_ioctl") == 0 ? "syscalls" : "kvm",
+		ids[i] = (struct bpf_tp_ref){ strcmp(progs[i].tp, "sys_enter_ioctl") == 0
+						      ? "syscalls"
+						      : "kvm",
 					      progs[i].tp, -ENOENT };
 	r = bpf_tp_ids(ids, n);
 	if (r < 0) {
@@ -100,7 +103,8 @@ int kvmexits_open(const struct kvmexits_config *cfg, struct kvmexits **ret, stru
 	for (size_t i = 0; i < n; i++) {
 		if (!bpf_program__autoload(progs[i].prog))
 			continue;
-		k->links[k->n_links] = ids[i].id > 0 ? bpf_tp_attach(progs[i].prog, ids[i].id) : NULL;
+		k->links[k->n_links] = ids[i].id > 0 ? bpf_tp_attach(progs[i].prog, ids[i].id)
+						     : NULL;
 		if (ids[i].id <= 0)
 			errno = -ids[i].id;
 		if (!k->links[k->n_links]) {
@@ -122,7 +126,8 @@ bool kvmexits_has(const struct kvmexits *k, enum kvx_source src)
 	return src < KVX_SRC_COUNT && k->has[src];
 }
 
-int kvmexits_read(struct kvmexits *k, void (*fn)(void *ctx, const struct kvx_key *key, const struct kvx_stat *st),
+int kvmexits_read(struct kvmexits *k,
+		  void (*fn)(void *ctx, const struct kvx_key *key, const struct kvx_stat *st),
 		  void *ctx)
 {
 	int fd = bpf_map__fd(k->skel->maps.stats);

@@ -21,8 +21,9 @@ enum kvx_source {
 	KVX_SRC_COUNT,
 };
 
-#define KVX_SLOTS 40 /* log2 of ns: slot i holds 2^i .. 2^(i+1)-1 ns, the last everything above */
-#define KVX_NO_VCPU 0xffff
+/* log2 of ns: slot i holds 2^i .. 2^(i+1)-1 ns, the last everything above */
+#define KVX_SLOTS     40
+#define KVX_NO_VCPU   0xffff
 #define KVX_MAX_VCPUS 1024
 
 struct kvx_key {
@@ -59,8 +60,8 @@ static inline __u32 kvx_slot(__u64 ns)
 #include "loader.h"
 
 struct kvmexits_config {
-	pid_t tgid;                    /* the VM's hypervisor process */
-	const pid_t *vcpu_tids;        /* its vCPU threads, index = vCPU */
+	pid_t tgid;             /* the VM's hypervisor process */
+	const pid_t *vcpu_tids; /* its vCPU threads, index = vCPU */
 	size_t n_vcpus;
 };
 
@@ -68,11 +69,13 @@ struct kvmexits;
 
 /* Open, configure, load, attach. Tracepoints this kernel lacks are left
  * out (kvmexits_has says which are in). -errno with *ret_err. */
-int kvmexits_open(const struct kvmexits_config *cfg, struct kvmexits **ret, struct bpf_load_error *ret_err);
+int kvmexits_open(const struct kvmexits_config *cfg, struct kvmexits **ret,
+		  struct bpf_load_error *ret_err);
 /* Is this source's tracepoint attached? */
 bool kvmexits_has(const struct kvmexits *k, enum kvx_source src);
 /* Call fn for every (key, stat) counted so far. */
-int kvmexits_read(struct kvmexits *k, void (*fn)(void *ctx, const struct kvx_key *key, const struct kvx_stat *st),
+int kvmexits_read(struct kvmexits *k,
+		  void (*fn)(void *ctx, const struct kvx_key *key, const struct kvx_stat *st),
 		  void *ctx);
 /* Slots lost because a map was full. */
 uint64_t kvmexits_dropped(const struct kvmexits *k);

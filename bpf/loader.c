@@ -190,8 +190,8 @@ static void verdict(const char *log, char *buf, size_t size)
 	snprintf(copy, sizeof(copy), "%s", log);
 	buf[0] = '\0';
 	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(l, "processed ", 10) == 0 || strcmp(l, "...") == 0 || strncmp(l, "verification time", 17) == 0 ||
-		    strncmp(l, "stack depth", 11) == 0)
+		if (strncmp(l, "processed ", 10) == 0 || strcmp(l, "...") == 0 ||
+		    strncmp(l, "verification time", 17) == 0 || strncmp(l, "stack depth", 11) == 0)
 			continue;
 		snprintf(buf, size, "%s", l);
 	}
@@ -204,13 +204,18 @@ const char *bpf_load_strerror(const struct bpf_load_error *e, char *buf, size_t 
 	if (e->verifier[0]) {
 		char last[256];
 		verdict(e->verifier, last, sizeof(last));
-		snprintf(buf, size, "the kernel's verifier rejected program '%s': %s (-v shows the log)", e->prog,
-			 last[0] ? last : strerror(err));
+		snprintf(buf, size,
+			 "the kernel's verifier rejected program '%s': %s (-v shows the log)",
+			 e->prog, last[0] ? last : strerror(err));
 	} else if (strcmp(e->step, "tracefs") == 0) {
-		snprintf(buf, size, "no tracefs is mounted and none could be mounted privately (%s): "
-			 "mount it at /sys/kernel/tracing", strerror(err));
+		snprintf(buf, size,
+			 "no tracefs is mounted and none could be mounted privately (%s): "
+			 "mount it at /sys/kernel/tracing",
+			 strerror(err));
 	} else if (err == EPERM || err == EACCES) {
-		snprintf(buf, size, "%s: permission denied: needs CAP_BPF and CAP_PERFMON: run as root", e->step);
+		snprintf(buf, size,
+			 "%s: permission denied: needs CAP_BPF and CAP_PERFMON: run as root",
+			 e->step);
 	} else if (e->prog[0]) {
 		snprintf(buf, size, "%s %s: %s", e->step, e->prog, strerror(err));
 	} else {

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 enum bpf_attach_mode {
-	BPF_MODE_AUTO,   /* tp_btf/ where the kernel has BTF tracepoints, else raw_tp/ */
+	BPF_MODE_AUTO, /* tp_btf/ where the kernel has BTF tracepoints, else raw_tp/ */
 	BPF_MODE_TP_BTF,
 	BPF_MODE_RAW_TP,
 };

@@ -61,7 +61,8 @@ static void child_lookup(int fd, struct bpf_tp_ref *refs, size_t n)
 	int r = 0;
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		r = -errno;
-	else if (mount("tracefs", tracefs_dirs[0], "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+	else if (mount("tracefs", tracefs_dirs[0], "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		       NULL) < 0)
 		r = -errno;
 	for (size_t i = 0; i < n; i++)
 		ids[i] = r < 0 ? r : read_id(tracefs_dirs[0], refs[i].category, refs[i].name);
@@ -91,7 +92,8 @@ static int private_lookup(struct bpf_tp_ref *refs, size_t n)
 	int r, ids[TP_MAX];
 	/* The child writes at most 4 + 4 * TP_MAX bytes: one pipe buffer. */
 	ssize_t got = read(p[0], &r, sizeof(r));
-	if (got == (ssize_t)sizeof(r) && read(p[0], ids, n * sizeof(ids[0])) != (ssize_t)(n * sizeof(ids[0])))
+	if (got == (ssize_t)sizeof(r) &&
+	    read(p[0], ids, n * sizeof(ids[0])) != (ssize_t)(n * sizeof(ids[0])))
 		got = -1;
 	close(p[0]);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -115,7 +117,8 @@ int bpf_tp_ids(struct bpf_tp_ref *refs, size_t n)
 			continue;
 		for (size_t i = 0; i < n; i++)
 			refs[i].id = read_id(tracefs_dirs[d], refs[i].category, refs[i].name);
-		source = d == 0 ? "tracefs at /sys/kernel/tracing" : "tracefs at /sys/kernel/debug/tracing";
+		source = d == 0 ? "tracefs at /sys/kernel/tracing"
+				: "tracefs at /sys/kernel/debug/tracing";
 		return 0;
 	}
 	return private_lookup(refs, n);

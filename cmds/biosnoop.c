@@ -29,15 +29,24 @@
 #include "lib/base/util.h"
 #endif
 
-enum { OPT_DISK = 'd', OPT_QUEUED = 'Q', OPT_ALL = 'a', OPT_HIST = OPT_KEY_LONG, OPT_MIN_MS, OPT_RAW_TP };
+enum {
+	OPT_DISK = 'd',
+	OPT_QUEUED = 'Q',
+	OPT_ALL = 'a',
+	OPT_HIST = OPT_KEY_LONG,
+	OPT_MIN_MS,
+	OPT_RAW_TP
+};
 
 const struct cmd_option biosnoop_options[] = {
 	{ OPT_DISK, "disk", "DISK", "only this disk (vda, loop0, /dev/sdb)" },
 	{ OPT_QUEUED, "queued", NULL, "show QUE(ms): start (or insert) to issue" },
 	{ OPT_ALL, "all", NULL, "every I/O of the host, with the CONTAINER charged (no target)" },
 	{ OPT_HIST, "hist", NULL, "no rows: only the histogram and outliers at the end" },
-	{ OPT_MIN_MS, "min-ms", "N", "outliers are the I/Os slower than N ms (default: above p99)" },
-	{ OPT_RAW_TP, "raw-tp", NULL, "attach raw_tp/ even where tp_btf/ works (the older kernels' way)" },
+	{ OPT_MIN_MS, "min-ms", "N",
+	  "outliers are the I/Os slower than N ms (default: above p99)" },
+	{ OPT_RAW_TP, "raw-tp", NULL,
+	  "attach raw_tp/ even where tp_btf/ works (the older kernels' way)" },
 	{ 0 },
 };
 CMD_OPTIONS_FIT(biosnoop_options);
@@ -59,21 +68,26 @@ enum {
 };
 
 const struct out_column biosnoop_columns[] = {
-	[BS_TIME] = { "TIME(s)", "time", OUT_FLOAT, 11, 0, "completion, seconds after the first I/O seen" },
+	[BS_TIME] = { "TIME(s)", "time", OUT_FLOAT, 11, 0,
+		      "completion, seconds after the first I/O seen" },
 	[BS_COMM] = { "COMM", "comm", OUT_STR, 14, OUT_WRAP, "the task that started the I/O" },
 	[BS_PID] = { "PID", "pid", OUT_INT, 7, 0, "its host PID" },
-	[BS_CTPID] = { "CTPID", "ctpid", OUT_INT, 7, 0, "its PID in the container's pid namespace (- outside it)" },
+	[BS_CTPID] = { "CTPID", "ctpid", OUT_INT, 7, 0,
+		       "its PID in the container's pid namespace (- outside it)" },
 	[BS_DISK] = { "DISK", "disk", OUT_STR, 7, 0, "the disk" },
-	[BS_T] = { "T", "type", OUT_STR, 4, 0, "R read W write F flush D discard; then F FUA A ahead S sync M meta" },
+	[BS_T] = { "T", "type", OUT_STR, 4, 0,
+		   "R read W write F flush D discard; then F FUA A ahead S sync M meta" },
 	[BS_SECTOR] = { "SECTOR", "sector", OUT_INT, 10, 0, "first sector (512 bytes)" },
 	[BS_BYTES] = { "BYTES", "bytes", OUT_INT, 7, 0, "size" },
 	[BS_QUE] = { "QUE(ms)", "queue_ms", OUT_FLOAT, 7, OUT_RIGHT | OUT_JSON_ONLY,
 		     "start (or insert) to issue: the queue (text with -Q)" },
-	[BS_LAT] = { "LAT(ms)", "lat_ms", OUT_FLOAT, 7, OUT_RIGHT, "issue to completion: the device" },
+	[BS_LAT] = { "LAT(ms)", "lat_ms", OUT_FLOAT, 7, OUT_RIGHT,
+		     "issue to completion: the device" },
 	[BS_CONTAINER] = { "CONTAINER", "container", OUT_STR, 16, OUT_JSON_ONLY,
 			   "the container charged (text with --all)" },
 	[BS_OWNER] = { "OWNER", "owner", OUT_STR, 6, OUT_JSON_ONLY,
-		       "blkcg: charged by the request's blkcg (writeback); task: to the task that started it" },
+		       "blkcg: charged by the request's blkcg (writeback); task: to the task that "
+		       "started it" },
 	{ NULL },
 };
 
@@ -98,7 +112,7 @@ struct snoop {
 	struct lathist hist;
 	struct bio_top top;
 	uint64_t first_ts;
-	double min_ms;  /* < 0: p99 */
+	double min_ms; /* < 0: p99 */
 	uint64_t over_min;
 	int write_err;
 	struct {
@@ -115,9 +129,10 @@ static const char *disk_name(struct snoop *s, uint32_t dev)
 			return s->disks[i].name;
 	size_t i = s->n_disks < ARRAY_SIZE(s->disks) ? s->n_disks++ : ARRAY_SIZE(s->disks) - 1;
 	s->disks[i].dev = dev;
-	if (blkdev_name(s->ctx->target->host, BIO_DEV_MAJOR(dev), BIO_DEV_MINOR(dev), s->disks[i].name,
-			sizeof(s->disks[i].name)) < 0)
-		snprintf(s->disks[i].name, sizeof(s->disks[i].name), "%u:%u", BIO_DEV_MAJOR(dev), BIO_DEV_MINOR(dev));
+	if (blkdev_name(s->ctx->target->host, BIO_DEV_MAJOR(dev), BIO_DEV_MINOR(dev),
+			s->disks[i].name, sizeof(s->disks[i].name)) < 0)
+		snprintf(s->disks[i].name, sizeof(s->disks[i].name), "%u:%u", BIO_DEV_MAJOR(dev),
+			 BIO_DEV_MINOR(dev));
 	return s->disks[i].name;
 }
 
@@ -134,7 +149,8 @@ static void fill_row(struct snoop *s, const struct bio_event *e)
 	out_stream_int(o, BS_PID, e->pid);
 	/* CTPID only inside the target's pid namespace (--all: the task's own,
 	 * not the host's). */
-	bool in_ns = e->ctpid && (s->target ? e->pidns_ino == s->target_pidns : e->pidns_ino != s->owners.host_pidns);
+	bool in_ns = e->ctpid && (s->target ? e->pidns_ino == s->target_pidns
+					    : e->pidns_ino != s->owners.host_pidns);
 	if (in_ns)
 		out_stream_int(o, BS_CTPID, e->ctpid);
 	else
@@ -153,10 +169,11 @@ static void fill_row(struct snoop *s, const struct bio_event *e)
 	if (out_stream_wants(o, BS_CONTAINER)) {
 		const char *name = NULL;
 		if (s->all)
-			name = cg_owners_find(&s->owners, e->owner == BIO_OWNER_BLKCG, e->blkcg_id, e->cgroup_id,
-					      e->pidns_ino);
+			name = cg_owners_find(&s->owners, e->owner == BIO_OWNER_BLKCG, e->blkcg_id,
+					      e->cgroup_id, e->pidns_ino);
 		else if (s->target)
-			name = s->ctx->target->c.name[0] ? s->ctx->target->c.name : s->ctx->target->c.id;
+			name = s->ctx->target->c.name[0] ? s->ctx->target->c.name
+							 : s->ctx->target->c.id;
 		out_stream_str(o, BS_CONTAINER, name);
 	}
 	out_stream_str(o, BS_OWNER, e->owner == BIO_OWNER_BLKCG ? "blkcg" : "task");
@@ -191,7 +208,8 @@ static void on_sigterm(int sig)
 }
 
 /* The kernel-side filter for the target. */
-static int target_filter(struct cmd_ctx *ctx, struct biosnoop_config *cfg, struct cgroup_ids *ret_ids)
+static int target_filter(struct cmd_ctx *ctx, struct biosnoop_config *cfg,
+			 struct cgroup_ids *ret_ids)
 {
 	const struct target *t = ctx->target;
 	struct cgroup_paths cg;
@@ -202,7 +220,8 @@ static int target_filter(struct cmd_ctx *ctx, struct biosnoop_config *cfg, struc
 	cfg->filter = true;
 	cfg->pidns_ino = t->ns[NS_PID];
 	cfg->pidns_level = t->nspid_level;
-	if (cgv_target_cgroup(t, &cg, &path, &trusted) == 0 && cgroup_bpf_ids(t->host, &cg, &ids) == 0) {
+	if (cgv_target_cgroup(t, &cg, &path, &trusted) == 0 &&
+	    cgroup_bpf_ids(t->host, &cg, &ids) == 0) {
 		/* Only a cgroup of its own: the root would be everyone's. */
 		if (ids.unified_level > 0) {
 			cfg->cgroup_id = ids.unified_id;
@@ -213,8 +232,11 @@ static int target_filter(struct cmd_ctx *ctx, struct biosnoop_config *cfg, struc
 			cfg->blkcg_level = ids.blkcg_level;
 		}
 	}
-	if (!cfg->cgroup_id && !cfg->blkcg_id && (!cfg->pidns_ino || cfg->pidns_ino == t->host_ns[NS_PID])) {
-		out_error("biosnoop", "%s has neither a cgroup nor a pid namespace of its own: nothing to filter on",
+	if (!cfg->cgroup_id && !cfg->blkcg_id &&
+	    (!cfg->pidns_ino || cfg->pidns_ino == t->host_ns[NS_PID])) {
+		out_error("biosnoop",
+			  "%s has neither a cgroup nor a pid namespace of its own: nothing to "
+			  "filter on",
 			  ctx->target_spec);
 		return -ENOENT;
 	}
@@ -233,7 +255,8 @@ static void print_hist(FILE *f, const struct lathist *h)
 	for (int i = 0; i < used; i++) {
 		char bar[41], range[32];
 		lathist_bar(h->log2[i], max, 40, bar, sizeof(bar));
-		snprintf(range, sizeof(range), "%llu -> %llu", (unsigned long long)lathist_slot_low_us(i),
+		snprintf(range, sizeof(range), "%llu -> %llu",
+			 (unsigned long long)lathist_slot_low_us(i),
 			 (unsigned long long)lathist_slot_high_us(i));
 		fprintf(f, "%20s : %-10llu|%s|\n", range, (unsigned long long)h->log2[i], bar);
 	}
@@ -262,13 +285,17 @@ static int print_summary(struct snoop *s, struct biosnoop *b)
 		json_object_object_add(sum, "untracked", json_object_new_int64((int64_t)untracked));
 		for (int i = 0; i < lathist_used(h); i++) {
 			struct json_object *o = json_object_new_object();
-			json_object_object_add(o, "le_us", json_object_new_int64((int64_t)lathist_slot_high_us(i)));
-			json_object_object_add(o, "count", json_object_new_int64((int64_t)h->log2[i]));
+			json_object_object_add(o, "le_us",
+					       json_object_new_int64(
+						       (int64_t)lathist_slot_high_us(i)));
+			json_object_object_add(o, "count",
+					       json_object_new_int64((int64_t)h->log2[i]));
 			json_object_array_add(hist, o);
 		}
 		json_object_object_add(sum, "histogram", hist);
 		json_object_object_add(sum, "outlier_threshold_ms", cgv_dbl(thr_ms, 3));
-		json_object_object_add(sum, "outlier_threshold_from", json_object_new_string(p99 ? "p99" : "min-ms"));
+		json_object_object_add(sum, "outlier_threshold_from",
+				       json_object_new_string(p99 ? "p99" : "min-ms"));
 		json_object_object_add(sum, "outlier_count", json_object_new_int64((int64_t)n_out));
 		struct json_object *outs = json_object_new_array();
 		for (size_t i = 0; i < listed; i++) {
@@ -283,11 +310,15 @@ static int print_summary(struct snoop *s, struct biosnoop *b)
 		return r;
 	}
 
-	fprintf(f, "\n%llu I/Os, %llu dropped (ring buffer full), %llu untracked (too many in flight)\n",
-		(unsigned long long)h->count, (unsigned long long)drops, (unsigned long long)untracked);
+	fprintf(f,
+		"\n%llu I/Os, %llu dropped (ring buffer full), %llu untracked (too many in "
+		"flight)\n",
+		(unsigned long long)h->count, (unsigned long long)drops,
+		(unsigned long long)untracked);
 	if (h->count)
 		print_hist(f, h);
-	fprintf(f, "%llu outliers above %.3f ms (%s)", (unsigned long long)n_out, thr_ms, p99 ? "p99" : "--min-ms");
+	fprintf(f, "%llu outliers above %.3f ms (%s)", (unsigned long long)n_out, thr_ms,
+		p99 ? "p99" : "--min-ms");
 	if (!listed) {
 		fputc('\n', f);
 		return ferror(f) ? -EIO : 0;
@@ -310,7 +341,9 @@ static int parse_duration(struct cmd_ctx *ctx, double *ret)
 	errno = 0;
 	double d = strtod(ctx->argv[0], &end);
 	if (errno || end == ctx->argv[0] || *end || !(d > 0) || d > 86400 * 365) {
-		out_error("biosnoop", "duration '%s': seconds, more than 0 (see 'nsh help biosnoop')", ctx->argv[0]);
+		out_error("biosnoop",
+			  "duration '%s': seconds, more than 0 (see 'nsh help biosnoop')",
+			  ctx->argv[0]);
 		return -EINVAL;
 	}
 	*ret = d;
@@ -331,7 +364,8 @@ int cmd_biosnoop(struct cmd_ctx *ctx)
 		char *end;
 		s.min_ms = strtod(cmd_arg(ctx, OPT_MIN_MS), &end);
 		if (*end || !(s.min_ms >= 0)) {
-			out_error("biosnoop", "--min-ms '%s': milliseconds, 0 or more", cmd_arg(ctx, OPT_MIN_MS));
+			out_error("biosnoop", "--min-ms '%s': milliseconds, 0 or more",
+				  cmd_arg(ctx, OPT_MIN_MS));
 			return EXIT_USAGE;
 		}
 	}
@@ -340,7 +374,8 @@ int cmd_biosnoop(struct cmd_ctx *ctx)
 		unsigned maj, min;
 		r = blkdev_lookup(ctx->target->host, disk, &maj, &min);
 		if (r < 0) {
-			out_error("biosnoop", "disk '%s': %s", disk, r == -EINVAL ? "not a disk name" : "no such disk");
+			out_error("biosnoop", "disk '%s': %s", disk,
+				  r == -EINVAL ? "not a disk name" : "no such disk");
 			return r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
 		}
 		cfg.dev = maj << 20 | min;
@@ -352,7 +387,8 @@ int cmd_biosnoop(struct cmd_ctx *ctx)
 	s.show_rows = !cmd_has(ctx, OPT_HIST);
 	bool host = strcmp(ctx->target->kind, "host") == 0;
 	if (s.all && !host) {
-		out_error("biosnoop", "--all is every container: run 'nsh biosnoop --all' without a target");
+		out_error("biosnoop",
+			  "--all is every container: run 'nsh biosnoop --all' without a target");
 		return EXIT_USAGE;
 	}
 	s.target = !host;
@@ -376,7 +412,8 @@ int cmd_biosnoop(struct cmd_ctx *ctx)
 	r = out_stream_new(cols, BS_COUNT, &ctx->out, &s.rows, &bad);
 	if (r < 0) {
 		if (r == -EINVAL)
-			out_error("biosnoop", "unknown column '%s' (see 'nsh help biosnoop')", bad ? bad : "");
+			out_error("biosnoop", "unknown column '%s' (see 'nsh help biosnoop')",
+				  bad ? bad : "");
 		return r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
 	}
 	if (cg_owners_load(ctx->target->host, &s.owners) < 0 && s.all) {
@@ -406,15 +443,19 @@ int cmd_biosnoop(struct cmd_ctx *ctx)
 		fprintf(stderr, "nsh: biosnoop: attach points: %s\n", biosnoop_attach_points(b));
 		if (s.target)
 			fprintf(stderr,
-				"nsh: biosnoop: filter: cgroup id %llu (level %d) in the unified tree, blkcg %llu "
+				"nsh: biosnoop: filter: cgroup id %llu (level %d) in the unified "
+				"tree, blkcg %llu "
 				"(level %d, %s), pid namespace %llu\n",
-				(unsigned long long)cfg.cgroup_id, cfg.cgroup_level, (unsigned long long)cfg.blkcg_id,
-				cfg.blkcg_level, ids.blkcg_v2 ? "io on cgroup v2" : "v1 blkio",
+				(unsigned long long)cfg.cgroup_id, cfg.cgroup_level,
+				(unsigned long long)cfg.blkcg_id, cfg.blkcg_level,
+				ids.blkcg_v2 ? "io on cgroup v2" : "v1 blkio",
 				(unsigned long long)cfg.pidns_ino);
 		fprintf(stderr, "nsh: biosnoop: writeback: %s\n",
-			ids.blkcg_v2 ? "charged to the cgroup that dirtied the pages (io on cgroup v2)"
-				     : "the kernel charges it to the flusher, not the dirtier (block controller on "
-				       "cgroup v1): fsync and O_DIRECT are charged to the caller");
+			ids.blkcg_v2
+				? "charged to the cgroup that dirtied the pages (io on cgroup v2)"
+				: "the kernel charges it to the flusher, not the dirtier (block "
+				  "controller on "
+				  "cgroup v1): fsync and O_DIRECT are charged to the caller");
 	}
 
 	/* Rows go out in blocks, flushed after each poll. */

@@ -30,7 +30,8 @@ static int load(struct cg_owners *o)
 		memset(w, 0, sizeof(*w));
 		struct cgroup_paths p;
 		struct cgroup_ids ids;
-		if (cgroup_read_proc(o->h, c->pid, &p) == 0 && cgroup_bpf_ids(o->h, &p, &ids) == 0) {
+		if (cgroup_read_proc(o->h, c->pid, &p) == 0 &&
+		    cgroup_bpf_ids(o->h, &p, &ids) == 0) {
 			/* The root cgroup would claim the host's own I/O. */
 			if (ids.unified_level > 0)
 				w->unified_id = ids.unified_id;
@@ -62,8 +63,8 @@ int cg_owners_load(const struct host *h, struct cg_owners *o)
 	return load(o);
 }
 
-static const char *find(const struct cg_owners *o, bool by_blkcg, uint64_t blkcg_id, uint64_t unified_id,
-			uint64_t pidns)
+static const char *find(const struct cg_owners *o, bool by_blkcg, uint64_t blkcg_id,
+			uint64_t unified_id, uint64_t pidns)
 {
 	for (size_t i = 0; i < o->n; i++)
 		if (by_blkcg ? o->v[i].blkcg_id == blkcg_id : o->v[i].unified_id == unified_id)
@@ -74,8 +75,8 @@ static const char *find(const struct cg_owners *o, bool by_blkcg, uint64_t blkcg
 	return NULL;
 }
 
-const char *cg_owners_find(struct cg_owners *o, bool by_blkcg, uint64_t blkcg_id, uint64_t unified_id,
-			   uint64_t pidns)
+const char *cg_owners_find(struct cg_owners *o, bool by_blkcg, uint64_t blkcg_id,
+			   uint64_t unified_id, uint64_t pidns)
 {
 	const char *name = find(o, by_blkcg, blkcg_id, unified_id, pidns);
 	if (name || pidns == o->host_pidns)

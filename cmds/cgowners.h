@@ -28,6 +28,6 @@ int cg_owners_load(const struct host *h, struct cg_owners *o);
 /* The container's name (its short ID when it has none), NULL for the
  * host. by_blkcg: match blkcg_id (the request's blkcg), else unified_id,
  * then the pid namespace. */
-const char *cg_owners_find(struct cg_owners *o, bool by_blkcg, uint64_t blkcg_id, uint64_t unified_id,
-			   uint64_t pidns);
+const char *cg_owners_find(struct cg_owners *o, bool by_blkcg, uint64_t blkcg_id,
+			   uint64_t unified_id, uint64_t pidns);
 void cg_owners_free(struct cg_owners *o);

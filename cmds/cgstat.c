@@ -24,7 +24,8 @@ enum { OPT_ALL = 'a', OPT_SORT = 's' };
 
 const struct cmd_option cgstat_options[] = {
 	{ OPT_ALL, "all", NULL, "one row per container, like systemd-cgtop with names" },
-	{ OPT_SORT, "sort", "COL", "with --all: sort by this column (default %CPU, largest first)" },
+	{ OPT_SORT, "sort", "COL",
+	  "with --all: sort by this column (default %CPU, largest first)" },
 	{ 0 },
 };
 CMD_OPTIONS_FIT(cgstat_options);
@@ -49,23 +50,31 @@ const struct out_column cgstat_columns[] = {
 	[CS_NAME] = { "NAME", "name", OUT_STR, 0.2, 0, "container name (else its ID)" },
 	[CS_RUNTIME] = { "RUNTIME", "runtime", OUT_STR, 8, 0, "docker, containerd, podman, ..." },
 	[CS_POD] = { "POD", "pod", OUT_STR, 0.15, 0, "Kubernetes NAMESPACE/POD" },
-	[CS_TASKS] = { "TASKS", "tasks", OUT_INT, 5, OUT_RIGHT, "pids.current: tasks in the cgroup" },
-	[CS_CPU] = { "%CPU", "cpu_pct", OUT_FLOAT, 6, OUT_RIGHT, "CPU in the interval (INTERVAL 0: since the start), % of one core" },
-	[CS_QUOTA] = { "%QUOTA", "quota_pct", OUT_FLOAT, 6, OUT_RIGHT, "CPU as % of the effective quota (- none)" },
-	[CS_MEM] = { "MEM", "memory", OUT_INT, 7, OUT_RIGHT, "memory.current / usage_in_bytes (JSON: bytes)" },
-	[CS_WS] = { "WS", "working_set", OUT_INT, 7, OUT_RIGHT, "working set: usage - inactive_file (JSON: bytes)" },
-	[CS_LIMIT] = { "LIMIT", "limit", OUT_INT, 7, OUT_RIGHT, "effective memory limit (JSON: bytes, null none)" },
-	[CS_IOR] = { "IO-R/s", "io_r_s", OUT_FLOAT, 8, OUT_RIGHT, "bytes read per second, all devices" },
-	[CS_IOW] = { "IO-W/s", "io_w_s", OUT_FLOAT, 8, OUT_RIGHT, "bytes written per second, all devices" },
-	[CS_THR] = { "THROTTLED%", "throttled_pct", OUT_FLOAT, 6, OUT_RIGHT, "CFS periods throttled in the interval" },
+	[CS_TASKS] = { "TASKS", "tasks", OUT_INT, 5, OUT_RIGHT,
+		       "pids.current: tasks in the cgroup" },
+	[CS_CPU] = { "%CPU", "cpu_pct", OUT_FLOAT, 6, OUT_RIGHT,
+		     "CPU in the interval (INTERVAL 0: since the start), % of one core" },
+	[CS_QUOTA] = { "%QUOTA", "quota_pct", OUT_FLOAT, 6, OUT_RIGHT,
+		       "CPU as % of the effective quota (- none)" },
+	[CS_MEM] = { "MEM", "memory", OUT_INT, 7, OUT_RIGHT,
+		     "memory.current / usage_in_bytes (JSON: bytes)" },
+	[CS_WS] = { "WS", "working_set", OUT_INT, 7, OUT_RIGHT,
+		    "working set: usage - inactive_file (JSON: bytes)" },
+	[CS_LIMIT] = { "LIMIT", "limit", OUT_INT, 7, OUT_RIGHT,
+		       "effective memory limit (JSON: bytes, null none)" },
+	[CS_IOR] = { "IO-R/s", "io_r_s", OUT_FLOAT, 8, OUT_RIGHT,
+		     "bytes read per second, all devices" },
+	[CS_IOW] = { "IO-W/s", "io_w_s", OUT_FLOAT, 8, OUT_RIGHT,
+		     "bytes written per second, all devices" },
+	[CS_THR] = { "THROTTLED%", "throttled_pct", OUT_FLOAT, 6, OUT_RIGHT,
+		     "CFS periods throttled in the interval" },
 	{ NULL },
 };
 
-
-
-static void print_text(FILE *f, const struct target *t, const char *cgpath, const struct cg_sample *b,
-		       const struct cg_effective *eff, const struct cg_rates *r, bool since_start,
-		       const struct cg_psi *host_psi, const char *host_psi_why)
+static void print_text(FILE *f, const struct target *t, const char *cgpath,
+		       const struct cg_sample *b, const struct cg_effective *eff,
+		       const struct cg_rates *r, bool since_start, const struct cg_psi *host_psi,
+		       const char *host_psi_why)
 {
 	char when[32], a1[32], a2[32], a3[32], a4[32], a5[32];
 	sampling_utc(NULL, when, sizeof(when));
@@ -76,16 +85,19 @@ static void print_text(FILE *f, const struct target *t, const char *cgpath, cons
 	/* Names and cgroup paths come from the container's side. */
 	char en[512], eid[64];
 	_cleanup_free_ char *ecg = out_escape_dup(cgpath ? cgpath : "-");
-	fprintf(f, "%s (%s %.12s)  cgroup v%d %s  %s  %s%s\n", out_esc(en, sizeof(en), t->c.name[0] ? t->c.name : t->c.id),
-		t->c.runtime, out_esc(eid, sizeof(eid), t->c.id), b->version, ecg ? ecg : "-", when,
+	fprintf(f, "%s (%s %.12s)  cgroup v%d %s  %s  %s%s\n",
+		out_esc(en, sizeof(en), t->c.name[0] ? t->c.name : t->c.id), t->c.runtime,
+		out_esc(eid, sizeof(eid), t->c.id), b->version, ecg ? ecg : "-", when,
 		since_start ? "averages since the start, " : "", a1);
 
 	if (!r->cpu_ok) {
-		fprintf(f, "CPU      unavailable: %s\n", b->why[CG_F_CPU] ? b->why[CG_F_CPU] : "no rate yet");
+		fprintf(f, "CPU      unavailable: %s\n",
+			b->why[CG_F_CPU] ? b->why[CG_F_CPU] : "no rate yet");
 	} else {
 		fprintf(f, "CPU      %.2f cores", r->cores);
 		if (eff->cpu_cores > 0)
-			fprintf(f, "  %.1f%% of quota %.2f cores (%s)", r->quota_pct, eff->cpu_cores, eff->cpu_from);
+			fprintf(f, "  %.1f%% of quota %.2f cores (%s)", r->quota_pct,
+				eff->cpu_cores, eff->cpu_from);
 		else
 			fprintf(f, "  no quota");
 		if (eff->cpuset_ncpus)
@@ -96,10 +108,12 @@ static void print_text(FILE *f, const struct target *t, const char *cgpath, cons
 		fputc('\n', f);
 	}
 	if (r->thr_ok)
-		fprintf(f, "         throttled %llu of %llu periods (%.1f%%), %.1f ms\n", (unsigned long long)r->throttled,
-			(unsigned long long)r->periods, r->throttled_pct, (double)r->throttled_ns / 1e6);
+		fprintf(f, "         throttled %llu of %llu periods (%.1f%%), %.1f ms\n",
+			(unsigned long long)r->throttled, (unsigned long long)r->periods,
+			r->throttled_pct, (double)r->throttled_ns / 1e6);
 	else
-		fprintf(f, "         throttling unavailable: %s\n", b->why[CG_F_THROTTLE] ? b->why[CG_F_THROTTLE] : "-");
+		fprintf(f, "         throttling unavailable: %s\n",
+			b->why[CG_F_THROTTLE] ? b->why[CG_F_THROTTLE] : "-");
 
 	if (b->why[CG_F_MEM]) {
 		fprintf(f, "MEMORY   unavailable: %s\n", b->why[CG_F_MEM]);
@@ -108,7 +122,9 @@ static void print_text(FILE *f, const struct target *t, const char *cgpath, cons
 		cgv_human(eff->mem_limit, a2, sizeof(a2));
 		fprintf(f, "MEMORY   usage %s of limit %s", a1, a2);
 		if (eff->mem_limit != CG_NONE && eff->mem_limit)
-			fprintf(f, " (%.1f%%, %s)", (double)b->mem_usage / (double)eff->mem_limit * 100.0, eff->mem_from);
+			fprintf(f, " (%.1f%%, %s)",
+				(double)b->mem_usage / (double)eff->mem_limit * 100.0,
+				eff->mem_from);
 		fputc('\n', f);
 		if (!b->why[CG_F_MEM_STAT]) {
 			cgv_human(b->working_set, a1, sizeof(a1));
@@ -116,7 +132,9 @@ static void print_text(FILE *f, const struct target *t, const char *cgpath, cons
 			cgv_human(b->file, a3, sizeof(a3));
 			cgv_human(b->inactive_file, a4, sizeof(a4));
 			cgv_human(b->shmem, a5, sizeof(a5));
-			fprintf(f, "         working set %s (usage - inactive_file %s)  anon/RSS %s  page cache %s  shmem %s\n",
+			fprintf(f,
+				"         working set %s (usage - inactive_file %s)  anon/RSS %s  "
+				"page cache %s  shmem %s\n",
 				a1, a4, a2, a3, a5);
 		} else {
 			fprintf(f, "         memory.stat unavailable: %s\n", b->why[CG_F_MEM_STAT]);
@@ -133,8 +151,9 @@ static void print_text(FILE *f, const struct target *t, const char *cgpath, cons
 			fprintf(f, "  high %s", a1);
 		}
 		if (!b->why[CG_F_MEM_EVENTS])
-			fprintf(f, "  OOM kills %llu  OOM %llu  at limit %llu\n", (unsigned long long)b->oom_kill,
-				(unsigned long long)b->oom, (unsigned long long)b->max_events);
+			fprintf(f, "  OOM kills %llu  OOM %llu  at limit %llu\n",
+				(unsigned long long)b->oom_kill, (unsigned long long)b->oom,
+				(unsigned long long)b->max_events);
 		else
 			fprintf(f, "  OOM events unavailable: %s\n", b->why[CG_F_MEM_EVENTS]);
 	}
@@ -144,12 +163,13 @@ static void print_text(FILE *f, const struct target *t, const char *cgpath, cons
 	} else if (!r->n_io) {
 		fprintf(f, "IO       no I/O accounted\n");
 	} else {
-		fprintf(f, "IO       %-10s %10s %10s %9s %9s\n", "DEVICE", "READ/s", "WRITE/s", "R-OPS/s", "W-OPS/s");
+		fprintf(f, "IO       %-10s %10s %10s %9s %9s\n", "DEVICE", "READ/s", "WRITE/s",
+			"R-OPS/s", "W-OPS/s");
 		for (size_t i = 0; i < r->n_io; i++) {
 			cgv_human_rate(r->io[i].rbytes, a1, sizeof(a1));
 			cgv_human_rate(r->io[i].wbytes, a2, sizeof(a2));
-			fprintf(f, "         %-10s %10s %10s %9.1f %9.1f\n", r->io[i].name, a1, a2, r->io[i].rios,
-				r->io[i].wios);
+			fprintf(f, "         %-10s %10s %10s %9.1f %9.1f\n", r->io[i].name, a1, a2,
+				r->io[i].rios, r->io[i].wios);
 		}
 	}
 
@@ -164,20 +184,27 @@ static void print_text(FILE *f, const struct target *t, const char *cgpath, cons
 	if (b->why[CG_F_PSI])
 		fprintf(f, "PSI      unavailable: %s\n", b->why[CG_F_PSI]);
 	for (int i = 0; i < CG_PSI_COUNT && !b->why[CG_F_PSI]; i++)
-		fprintf(f, "%s %-7s some %5.2f %5.2f %5.2f  full %5.2f %5.2f %5.2f  (avg10 avg60 avg300)\n",
-			i ? "        " : "PSI     ", cgv_psi_names[i], b->psi[i].some.avg10, b->psi[i].some.avg60,
-			b->psi[i].some.avg300, b->psi[i].full.avg10, b->psi[i].full.avg60, b->psi[i].full.avg300);
+		fprintf(f,
+			"%s %-7s some %5.2f %5.2f %5.2f  full %5.2f %5.2f %5.2f  (avg10 avg60 "
+			"avg300)\n",
+			i ? "        " : "PSI     ", cgv_psi_names[i], b->psi[i].some.avg10,
+			b->psi[i].some.avg60, b->psi[i].some.avg300, b->psi[i].full.avg10,
+			b->psi[i].full.avg60, b->psi[i].full.avg300);
 	if (host_psi_why)
 		fprintf(f, "HOST PSI unavailable: %s\n", host_psi_why);
 	else
-		fprintf(f, "HOST PSI cpu some %.2f  memory some %.2f full %.2f  io some %.2f full %.2f  (avg10)\n",
+		fprintf(f,
+			"HOST PSI cpu some %.2f  memory some %.2f full %.2f  io some %.2f full "
+			"%.2f  (avg10)\n",
 			host_psi[CG_PSI_CPU].some.avg10, host_psi[CG_PSI_MEMORY].some.avg10,
-			host_psi[CG_PSI_MEMORY].full.avg10, host_psi[CG_PSI_IO].some.avg10, host_psi[CG_PSI_IO].full.avg10);
+			host_psi[CG_PSI_MEMORY].full.avg10, host_psi[CG_PSI_IO].some.avg10,
+			host_psi[CG_PSI_IO].full.avg10);
 	fflush(f);
 }
 
-static int print_json(const struct out_opts *o, const char *spec, const char *cgpath, const struct cg_sample *b,
-		      const struct cg_effective *eff, const struct cg_rates *r, bool since_start)
+static int print_json(const struct out_opts *o, const char *spec, const char *cgpath,
+		      const struct cg_sample *b, const struct cg_effective *eff,
+		      const struct cg_rates *r, bool since_start)
 {
 	char when[32];
 	sampling_utc(NULL, when, sizeof(when));
@@ -207,7 +234,9 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 	const char *path;
 	bool trusted;
 	if (cgv_target_cgroup(t, &cg, &path, &trusted) < 0) {
-		out_error("cgstat", "%s has no cgroup of its own (it shares its supervisor's): nothing to account",
+		out_error("cgstat",
+			  "%s has no cgroup of its own (it shares its supervisor's): nothing to "
+			  "account",
 			  ctx->target_spec);
 		return EXIT_FAIL;
 	}
@@ -227,7 +256,8 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 	if (r < 0) {
 		cg_reader_close(&rd);
 		out_error("cgstat", "%s: cannot read its cgroup: %s", path, strerror(-r));
-		return r == -ENOENT ? cmd_target_error(ctx->target_spec, -TARGET_EEXITED) : EXIT_FAIL;
+		return r == -ENOENT ? cmd_target_error(ctx->target_spec, -TARGET_EEXITED)
+				    : EXIT_FAIL;
 	}
 	bool host = strcmp(t->kind, "host") == 0, since_start = interval == 0;
 	for (long i = 0; count < 0 || i < count; i++) {
@@ -264,12 +294,11 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 /* ---------------------------------------------------------------- --all */
 
 /* What the --all table shows: a few files per container, not thirty. */
-#define ALL_FIELDS                                                                                               \
-	(CG_WANT(CG_F_CPU) | CG_WANT(CG_F_THROTTLE) | CG_WANT(CG_F_MEM) | CG_WANT(CG_F_MEM_STAT) | CG_WANT(CG_F_IO) | \
-	 CG_WANT(CG_F_PIDS) | CG_WANT_LEAN)
+#define ALL_FIELDS                                                                                 \
+	(CG_WANT(CG_F_CPU) | CG_WANT(CG_F_THROTTLE) | CG_WANT(CG_F_MEM) | CG_WANT(CG_F_MEM_STAT) | \
+	 CG_WANT(CG_F_IO) | CG_WANT(CG_F_PIDS) | CG_WANT_LEAN)
 /* and the limits it needs: %QUOTA and LIMIT */
 #define ALL_LIMITS (CG_WANT(CG_F_CPU_QUOTA) | CG_WANT(CG_F_MEM_LIMIT))
-
 
 /* A row keeps what the next round needs and what it shows, no more: a
  * hundred rows of full samples, rates and limits would be megabytes, every
@@ -307,8 +336,12 @@ static int cmp_row(const void *x, const void *y, void *arg)
 	const struct ctable_sort *sort = arg;
 	int sort_col = sort->col;
 	if (sort_col == CS_NAME || sort_col == CS_RUNTIME || sort_col == CS_POD) {
-		const char *s1 = sort_col == CS_RUNTIME ? a->c->runtime : sort_col == CS_POD ? a->c->pod_name : shown_name(a->c);
-		const char *s2 = sort_col == CS_RUNTIME ? b->c->runtime : sort_col == CS_POD ? b->c->pod_name : shown_name(b->c);
+		const char *s1 = sort_col == CS_RUNTIME ? a->c->runtime
+				 : sort_col == CS_POD   ? a->c->pod_name
+							: shown_name(a->c);
+		const char *s2 = sort_col == CS_RUNTIME ? b->c->runtime
+				 : sort_col == CS_POD   ? b->c->pod_name
+							: shown_name(b->c);
 		int r = strcmp(s1, s2);
 		return r ? r : strcmp(a->c->id, b->c->id);
 	}
@@ -324,7 +357,8 @@ static int cmp_row(const void *x, const void *y, void *arg)
 static int find_column(const char *name)
 {
 	for (int i = 0; i < CS_COUNT; i++)
-		if (strcasecmp(cgstat_columns[i].name, name) == 0 || strcasecmp(cgstat_columns[i].json_key, name) == 0)
+		if (strcasecmp(cgstat_columns[i].name, name) == 0 ||
+		    strcasecmp(cgstat_columns[i].json_key, name) == 0)
 			return i;
 	return -1;
 }
@@ -558,7 +592,8 @@ static int run_all(struct cmd_ctx *ctx, double interval, long count)
 		out_table_field(tb, "time", json_object_new_string(when));
 		out_table_field(tb, "since_start", json_object_new_boolean(since_start));
 		if (since_start && !ctx->out.json)
-			fprintf(ctx->out.out, "averages since each container started: %%CPU %%QUOTA IO-R/s IO-W/s THROTTLED%%\n");
+			fprintf(ctx->out.out, "averages since each container started: %%CPU "
+					      "%%QUOTA IO-R/s IO-W/s THROTTLED%%\n");
 		ctable_fill(t, tb);
 		if (it && !ctx->out.json)
 			fputc('\n', ctx->out.out);

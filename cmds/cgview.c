@@ -24,14 +24,14 @@ static bool delta(uint64_t a, uint64_t b, uint64_t *ret)
 	return true;
 }
 
-
 /* The reading a cgroup's counters started from: all zero, when its init
  * started (start_ticks: /proc/PID/stat starttime; for the host, boot).
  * Rates against it are averages over the container's life, as ps's %CPU
  * is, and sysstat's first report (since boot). The cgroup is made just
  * before its init starts, so its counters date from then. false when the
  * start is unknown. */
-bool cgv_birth_sample(bool host, uint64_t start_ticks, const struct cg_sample *now, struct cg_sample *ret)
+bool cgv_birth_sample(bool host, uint64_t start_ticks, const struct cg_sample *now,
+		      struct cg_sample *ret)
 {
 	struct timespec boot;
 	if ((!host && !start_ticks) || clock_gettime(CLOCK_BOOTTIME, &boot) < 0)
@@ -62,9 +62,6 @@ void cgv_human_age(double s, char *buf, size_t size)
 		snprintf(buf, size, "%.1fd", s / 86400);
 }
 
-
-
-
 /* CPUs online, asked at most once a second (sysconf reads a sysfs file,
  * and --all asks for every row). */
 long cgv_host_cpus(void)
@@ -80,13 +77,12 @@ long cgv_host_cpus(void)
 	return n > 0 ? n : 1;
 }
 
-
 /* ---------------------------------------------------------------- one target */
 
 /* What one interval comes to. */
 
-void cg_rates_compute(const struct cg_sample *a, const struct cg_sample *b, const struct cg_effective *eff,
-		    struct cg_rates *r)
+void cg_rates_compute(const struct cg_sample *a, const struct cg_sample *b,
+		      const struct cg_effective *eff, struct cg_rates *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->dt = sampling_seconds(&a->when, &b->when);
@@ -107,7 +103,8 @@ void cg_rates_compute(const struct cg_sample *a, const struct cg_sample *b, cons
 	    delta(a->nr_throttled, b->nr_throttled, &r->throttled) &&
 	    delta(a->throttled_ns, b->throttled_ns, &r->throttled_ns)) {
 		r->thr_ok = true;
-		r->throttled_pct = r->periods ? (double)r->throttled / (double)r->periods * 100.0 : 0;
+		r->throttled_pct = r->periods ? (double)r->throttled / (double)r->periods * 100.0
+					      : 0;
 	}
 	for (size_t i = 0; i < b->n_io && !b->why[CG_F_IO]; i++) {
 		const struct cg_io_dev *y = &b->io[i], *x = NULL;
@@ -132,7 +129,6 @@ void cg_rates_compute(const struct cg_sample *a, const struct cg_sample *b, cons
 	}
 }
 
-
 const char *const cgv_psi_names[CG_PSI_COUNT] = { "cpu", "memory", "io" };
 
 void cgv_human(uint64_t v, char *buf, size_t size)
@@ -149,7 +145,6 @@ void cgv_human_rate(double v, char *buf, size_t size)
 	size_t n = strlen(buf);
 	snprintf(buf + n, size - n, "/s");
 }
-
 
 struct json_object *cgv_u64_or_null(uint64_t v)
 {
@@ -170,28 +165,30 @@ struct json_object *cgv_psi_json(const struct cg_psi *p)
 		json_object_object_add(x, "some_avg10", cgv_dbl(p[i].some.avg10, 2));
 		json_object_object_add(x, "some_avg60", cgv_dbl(p[i].some.avg60, 2));
 		json_object_object_add(x, "some_avg300", cgv_dbl(p[i].some.avg300, 2));
-		json_object_object_add(x, "some_total_usec", json_object_new_int64((int64_t)p[i].some.total_us));
+		json_object_object_add(x, "some_total_usec",
+				       json_object_new_int64((int64_t)p[i].some.total_us));
 		if (p[i].have_full) {
 			json_object_object_add(x, "full_avg10", cgv_dbl(p[i].full.avg10, 2));
 			json_object_object_add(x, "full_avg60", cgv_dbl(p[i].full.avg60, 2));
 			json_object_object_add(x, "full_avg300", cgv_dbl(p[i].full.avg300, 2));
-			json_object_object_add(x, "full_total_usec", json_object_new_int64((int64_t)p[i].full.total_us));
+			json_object_object_add(x, "full_total_usec",
+					       json_object_new_int64((int64_t)p[i].full.total_us));
 		}
 		json_object_object_add(o, cgv_psi_names[i], x);
 	}
 	return o;
 }
 
-
 /* Which fields come from which controller (v1; v2 has them all in one). */
 static const struct {
 	enum cg_field f;
 	const char *ctl;
 } field_ctl[] = {
-	{ CG_F_CPU, "cpuacct" }, { CG_F_CPU_SPLIT, "cpuacct" }, { CG_F_CPU_QUOTA, "cpu" }, { CG_F_THROTTLE, "cpu" },
-	{ CG_F_CPUSET, "cpuset" }, { CG_F_MEM, "memory" },	    { CG_F_MEM_LIMIT, "memory" },
-	{ CG_F_MEM_HIGH, "memory" }, { CG_F_SWAP, "memory" },	    { CG_F_MEM_STAT, "memory" },
-	{ CG_F_MEM_EVENTS, "memory" }, { CG_F_IO, "blkio" },	    { CG_F_PIDS, "pids" },
+	{ CG_F_CPU, "cpuacct" },      { CG_F_CPU_SPLIT, "cpuacct" }, { CG_F_CPU_QUOTA, "cpu" },
+	{ CG_F_THROTTLE, "cpu" },     { CG_F_CPUSET, "cpuset" },     { CG_F_MEM, "memory" },
+	{ CG_F_MEM_LIMIT, "memory" }, { CG_F_MEM_HIGH, "memory" },   { CG_F_SWAP, "memory" },
+	{ CG_F_MEM_STAT, "memory" },  { CG_F_MEM_EVENTS, "memory" }, { CG_F_IO, "blkio" },
+	{ CG_F_PIDS, "pids" },
 };
 
 /* A container's init may sit in a cgroup it does not own in some
@@ -207,16 +204,16 @@ static unsigned unowned_fields(const struct host *h, const struct cgroup_paths *
 		return cgroup_owns(h, mine, parent, NULL) ? 0 : CG_WANT_ALL;
 	for (size_t i = 0; i < ARRAY_SIZE(field_ctl); i++)
 		if (!cgroup_owns(h, mine, parent, field_ctl[i].ctl) &&
-		    !(strcmp(field_ctl[i].ctl, "cpuacct") == 0 && cgroup_owns(h, mine, parent, "cpu")))
+		    !(strcmp(field_ctl[i].ctl, "cpuacct") == 0 &&
+		      cgroup_owns(h, mine, parent, "cpu")))
 			mask |= CG_WANT(field_ctl[i].f);
 	return mask;
 }
 
-
 /* trusted: the host's root cgroup, or a container cgroup its runtime made
  * (cgv_payload_cgroup): its own by construction. */
 void cgv_owner_init(const struct host *h, pid_t pid, bool trusted, const struct cgroup_paths *mine,
-		       struct cgv_owner *o)
+		    struct cgv_owner *o)
 {
 	o->unowned = 0;
 	o->primary_owned = true;
@@ -229,7 +226,6 @@ void cgv_owner_init(const struct host *h, pid_t pid, bool trusted, const struct 
 	o->primary_owned = cgroup_primary_owned(h, mine, pp, NULL) != NULL;
 	free(parent);
 }
-
 
 int cgv_sample(struct cg_reader *rd, const struct cgv_owner *o, unsigned want, struct cg_sample *s)
 {
@@ -257,7 +253,8 @@ bool cgv_payload_cgroup(const struct host *h, const struct container *c, struct 
 /* The cgroup to account: the container's (cgv_payload_cgroup) or the init's
  * own, refusing one it shares with its supervisor or the host in every
  * hierarchy. *ret_trusted: no need to ask whose it is. */
-int cgv_target_cgroup(const struct target *t, struct cgroup_paths *ret, const char **ret_path, bool *ret_trusted)
+int cgv_target_cgroup(const struct target *t, struct cgroup_paths *ret, const char **ret_path,
+		      bool *ret_trusted)
 {
 	*ret_trusted = true;
 	if (cgv_payload_cgroup(t->host, &t->c, ret)) {
@@ -272,9 +269,8 @@ int cgv_target_cgroup(const struct target *t, struct cgroup_paths *ret, const ch
 	return t->own_cgroup ? 0 : -ENOENT;
 }
 
-
-struct json_object *cgv_json(const char *cgpath, const struct cg_sample *b, const struct cg_effective *eff,
-			     const struct cg_rates *r)
+struct json_object *cgv_json(const char *cgpath, const struct cg_sample *b,
+			     const struct cg_effective *eff, const struct cg_rates *r)
 {
 	struct json_object *root = json_object_new_object(), *x;
 	x = json_object_new_object();
@@ -284,34 +280,53 @@ struct json_object *cgv_json(const char *cgpath, const struct cg_sample *b, cons
 
 	x = json_object_new_object();
 	json_object_object_add(x, "usage_cores", r->cpu_ok ? cgv_dbl(r->cores, 3) : NULL);
-	json_object_object_add(x, "user_cores", r->cpu_ok && !b->why[CG_F_CPU_SPLIT] ? cgv_dbl(r->user_cores, 3) : NULL);
-	json_object_object_add(x, "system_cores", r->cpu_ok && !b->why[CG_F_CPU_SPLIT] ? cgv_dbl(r->system_cores, 3) : NULL);
-	json_object_object_add(x, "quota_cores", eff->cpu_cores > 0 ? cgv_dbl(eff->cpu_cores, 3) : NULL);
-	json_object_object_add(x, "quota_pct", r->cpu_ok && eff->cpu_cores > 0 ? cgv_dbl(r->quota_pct, 1) : NULL);
+	json_object_object_add(x, "user_cores",
+			       r->cpu_ok && !b->why[CG_F_CPU_SPLIT] ? cgv_dbl(r->user_cores, 3)
+								    : NULL);
+	json_object_object_add(x, "system_cores",
+			       r->cpu_ok && !b->why[CG_F_CPU_SPLIT] ? cgv_dbl(r->system_cores, 3)
+								    : NULL);
+	json_object_object_add(x, "quota_cores",
+			       eff->cpu_cores > 0 ? cgv_dbl(eff->cpu_cores, 3) : NULL);
+	json_object_object_add(x, "quota_pct",
+			       r->cpu_ok && eff->cpu_cores > 0 ? cgv_dbl(r->quota_pct, 1) : NULL);
 	json_object_object_add(x, "host_pct", r->cpu_ok ? cgv_dbl(r->host_pct, 1) : NULL);
-	json_object_object_add(x, "cpuset_cpus", eff->cpuset_ncpus ? json_object_new_int((int)eff->cpuset_ncpus) : NULL);
-	json_object_object_add(x, "nr_periods", r->thr_ok ? json_object_new_int64((int64_t)r->periods) : NULL);
-	json_object_object_add(x, "nr_throttled", r->thr_ok ? json_object_new_int64((int64_t)r->throttled) : NULL);
+	json_object_object_add(x, "cpuset_cpus",
+			       eff->cpuset_ncpus ? json_object_new_int((int)eff->cpuset_ncpus)
+						 : NULL);
+	json_object_object_add(x, "nr_periods",
+			       r->thr_ok ? json_object_new_int64((int64_t)r->periods) : NULL);
+	json_object_object_add(x, "nr_throttled",
+			       r->thr_ok ? json_object_new_int64((int64_t)r->throttled) : NULL);
 	json_object_object_add(x, "throttled_pct", r->thr_ok ? cgv_dbl(r->throttled_pct, 1) : NULL);
-	json_object_object_add(x, "throttled_usec", r->thr_ok ? json_object_new_int64((int64_t)(r->throttled_ns / 1000)) : NULL);
-	json_object_object_add(x, "limit_from", eff->cpu_from[0] ? json_object_new_string(eff->cpu_from) : NULL);
+	json_object_object_add(x, "throttled_usec",
+			       r->thr_ok ? json_object_new_int64((int64_t)(r->throttled_ns / 1000))
+					 : NULL);
+	json_object_object_add(x, "limit_from",
+			       eff->cpu_from[0] ? json_object_new_string(eff->cpu_from) : NULL);
 	json_object_object_add(root, "cpu", x);
 
 	bool mem = !b->why[CG_F_MEM], st = !b->why[CG_F_MEM_STAT], ev = !b->why[CG_F_MEM_EVENTS];
 	x = json_object_new_object();
 	json_object_object_add(x, "usage", mem ? cgv_u64_or_null(b->mem_usage) : NULL);
-	json_object_object_add(x, "working_set", mem && st ? cgv_u64_or_null(b->working_set) : NULL);
+	json_object_object_add(x, "working_set",
+			       mem && st ? cgv_u64_or_null(b->working_set) : NULL);
 	json_object_object_add(x, "anon", st ? cgv_u64_or_null(b->anon) : NULL);
 	json_object_object_add(x, "file", st ? cgv_u64_or_null(b->file) : NULL);
 	json_object_object_add(x, "inactive_file", st ? cgv_u64_or_null(b->inactive_file) : NULL);
 	json_object_object_add(x, "shmem", st ? cgv_u64_or_null(b->shmem) : NULL);
 	json_object_object_add(x, "limit", cgv_u64_or_null(eff->mem_limit));
-	json_object_object_add(x, "limit_from", eff->mem_from[0] ? json_object_new_string(eff->mem_from) : NULL);
-	json_object_object_add(x, "high", !b->why[CG_F_MEM_HIGH] ? cgv_u64_or_null(b->mem_high) : NULL);
-	json_object_object_add(x, "swap", !b->why[CG_F_SWAP] ? cgv_u64_or_null(b->swap_usage) : NULL);
-	json_object_object_add(x, "oom_kills", ev ? json_object_new_int64((int64_t)b->oom_kill) : NULL);
+	json_object_object_add(x, "limit_from",
+			       eff->mem_from[0] ? json_object_new_string(eff->mem_from) : NULL);
+	json_object_object_add(x, "high",
+			       !b->why[CG_F_MEM_HIGH] ? cgv_u64_or_null(b->mem_high) : NULL);
+	json_object_object_add(x, "swap",
+			       !b->why[CG_F_SWAP] ? cgv_u64_or_null(b->swap_usage) : NULL);
+	json_object_object_add(x, "oom_kills",
+			       ev ? json_object_new_int64((int64_t)b->oom_kill) : NULL);
 	json_object_object_add(x, "oom_events", ev ? json_object_new_int64((int64_t)b->oom) : NULL);
-	json_object_object_add(x, "max_events", ev ? json_object_new_int64((int64_t)b->max_events) : NULL);
+	json_object_object_add(x, "max_events",
+			       ev ? json_object_new_int64((int64_t)b->max_events) : NULL);
 	json_object_object_add(root, "memory", x);
 
 	x = json_object_new_array();
@@ -327,9 +342,12 @@ struct json_object *cgv_json(const char *cgpath, const struct cg_sample *b, cons
 	json_object_object_add(root, "io", b->why[CG_F_IO] ? (json_object_put(x), NULL) : x);
 
 	x = json_object_new_object();
-	json_object_object_add(x, "current", !b->why[CG_F_PIDS] ? json_object_new_int64((int64_t)b->pids_current) : NULL);
+	json_object_object_add(x, "current",
+			       !b->why[CG_F_PIDS] ? json_object_new_int64((int64_t)b->pids_current)
+						  : NULL);
 	json_object_object_add(x, "limit", cgv_u64_or_null(eff->pids_max));
-	json_object_object_add(x, "limit_from", eff->pids_from[0] ? json_object_new_string(eff->pids_from) : NULL);
+	json_object_object_add(x, "limit_from",
+			       eff->pids_from[0] ? json_object_new_string(eff->pids_from) : NULL);
 	json_object_object_add(root, "pids", x);
 
 	json_object_object_add(root, "psi", b->why[CG_F_PSI] ? NULL : cgv_psi_json(b->psi));
@@ -337,7 +355,8 @@ struct json_object *cgv_json(const char *cgpath, const struct cg_sample *b, cons
 	x = json_object_new_object();
 	for (int f = 0; f < CG_F_COUNT; f++)
 		if (b->why[f])
-			json_object_object_add(x, cg_field_name(f), json_object_new_string(b->why[f]));
+			json_object_object_add(x, cg_field_name(f),
+					       json_object_new_string(b->why[f]));
 	json_object_object_add(root, "unavailable", x);
 
 	return root;

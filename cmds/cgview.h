@@ -30,11 +30,12 @@ struct cg_rates {
 };
 
 /* Rates between readings a and b (counters that went back give none). */
-void cg_rates_compute(const struct cg_sample *a, const struct cg_sample *b, const struct cg_effective *eff,
-		      struct cg_rates *r);
+void cg_rates_compute(const struct cg_sample *a, const struct cg_sample *b,
+		      const struct cg_effective *eff, struct cg_rates *r);
 /* The zero reading of a cgroup at its init's start (the host's: boot):
  * rates against it are averages since the start. false when unknown. */
-bool cgv_birth_sample(bool host, uint64_t start_ticks, const struct cg_sample *now, struct cg_sample *ret);
+bool cgv_birth_sample(bool host, uint64_t start_ticks, const struct cg_sample *now,
+		      struct cg_sample *ret);
 
 /* Whose cgroups a target's are: its own or, in some hierarchies, its
  * parent's too. */
@@ -49,12 +50,13 @@ int cgv_sample(struct cg_reader *rd, const struct cgv_owner *o, unsigned want, s
 /* LXC: the payload cgroup the adapter found (holds the whole container). */
 bool cgv_payload_cgroup(const struct host *h, const struct container *c, struct cgroup_paths *ret);
 /* The cgroup to account for a target; -ENOENT when it has none of its own. */
-int cgv_target_cgroup(const struct target *t, struct cgroup_paths *ret, const char **ret_path, bool *ret_trusted);
+int cgv_target_cgroup(const struct target *t, struct cgroup_paths *ret, const char **ret_path,
+		      bool *ret_trusted);
 
 /* The JSON object of one reading: cgroup, cpu, memory, io, pids, psi,
  * unavailable (CLI.md's cgstat keys without time and target). */
-struct json_object *cgv_json(const char *cgpath, const struct cg_sample *b, const struct cg_effective *eff,
-			     const struct cg_rates *r);
+struct json_object *cgv_json(const char *cgpath, const struct cg_sample *b,
+			     const struct cg_effective *eff, const struct cg_rates *r);
 
 extern const char *const cgv_psi_names[CG_PSI_COUNT];
 /* CPUs online (asked at most once a second). */

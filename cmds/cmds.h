@@ -17,9 +17,11 @@ enum cmd_flags {
 	CMD_HOST_OK = 1 << 1,      /* without a target it runs on the host */
 	CMD_NO_TARGET = 1 << 3,    /* never takes a target (ls, help) */
 	CMD_RAW_ARGS = 1 << 4,     /* parses its own arguments (exec: options end at the command) */
-	CMD_EXEC_STATUS = 1 << 5,  /* exits like docker exec: 125 when nsh fails before the command runs */
-	CMD_SHELL_ONLY = 1 << 6,   /* the shell's own (attach, detach, exit, log): shell/session.c runs them, by .shell_only */
-	CMD_NEEDS_BPF = 1 << 7,    /* eBPF: built with it, kernel BTF, CAP_BPF + CAP_PERFMON */
+	/* exits like docker exec: 125 when nsh fails before the command runs */
+	CMD_EXEC_STATUS = 1 << 5,
+	/* the shell's own (attach, detach, exit, log): shell/session.c runs them, by .shell_only */
+	CMD_SHELL_ONLY = 1 << 6,
+	CMD_NEEDS_BPF = 1 << 7, /* eBPF: built with it, kernel BTF, CAP_BPF + CAP_PERFMON */
 };
 
 /* Keys above 255 are long-only options. A key is only ever looked up in
@@ -43,7 +45,7 @@ struct cmd_option {
 
 /* Put after each options table (it ends with { 0 }): a table with more
  * entries than cmd_ctx has slots for does not build. */
-#define CMD_OPTIONS_FIT(opts)                                                         \
+#define CMD_OPTIONS_FIT(opts)                                                   \
 	_Static_assert(sizeof(opts) / sizeof((opts)[0]) - 1 <= CMD_MAX_OPTIONS, \
 		       #opts ": more options than CMD_MAX_OPTIONS")
 
@@ -63,11 +65,11 @@ struct cmd_ctx {
 	struct nsh_globals *g;
 	struct target *target; /* NULL for host-level commands without a target */
 	const char *target_spec;
-	struct out_opts out;   /* json, color, -o columns: ready for out_table_new */
+	struct out_opts out; /* json, color, -o columns: ready for out_table_new */
 	/* options as parsed: opt_set[i] / opt_arg[i] for cmd->options[i] */
 	bool opt_set[CMD_MAX_OPTIONS];
 	const char *opt_arg[CMD_MAX_OPTIONS];
-	int argc;              /* positional arguments */
+	int argc; /* positional arguments */
 	char **argv;
 };
 
@@ -85,7 +87,7 @@ enum shell_only {
 
 struct cmd {
 	const char *name;
-	const char *args;      /* synopsis after the options: "PID.." */
+	const char *args; /* synopsis after the options: "PID.." */
 	const char *summary;
 	unsigned flags;
 	int min_args, max_args; /* positional; max -1 = unlimited */
@@ -113,7 +115,8 @@ int cmd_table_new_cols(struct cmd_ctx *ctx, const char *json_name, const struct 
 		       struct out_table **ret);
 /* The same with only the first n_cols declared columns (mpstat's CPUSET,
  * last, exists only with a target: -o cannot name it without one). */
-int cmd_table_new_n(struct cmd_ctx *ctx, const char *json_name, size_t n_cols, struct out_table **ret);
+int cmd_table_new_n(struct cmd_ctx *ctx, const char *json_name, size_t n_cols,
+		    struct out_table **ret);
 
 /* A CMD_NEEDS_BPF command can run: built with eBPF, the kernel has BTF,
  * nsh has CAP_BPF + CAP_PERFMON. Reports why not once; returns the exit

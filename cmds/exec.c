@@ -30,7 +30,13 @@
  * command, and -u is USER or the UTS namespace by what follows), by this
  * table's names and keys; help and completion read it too. enter takes
  * the same words; its table lists the ones that make sense for a shell. */
-enum { EXEC_OPT_UTS = OPT_KEY_LONG, EXEC_OPT_PRIVILEGED, EXEC_OPT_HOST_TOOLS, EXEC_OPT_NO_CGROUP, EXEC_OPT_FORCE };
+enum {
+	EXEC_OPT_UTS = OPT_KEY_LONG,
+	EXEC_OPT_PRIVILEGED,
+	EXEC_OPT_HOST_TOOLS,
+	EXEC_OPT_NO_CGROUP,
+	EXEC_OPT_FORCE
+};
 
 const struct cmd_option exec_options[] = {
 	{ 'a', "all", NULL, "join every namespace of the target (default)" },
@@ -42,14 +48,17 @@ const struct cmd_option exec_options[] = {
 	{ 'C', "cgroup", NULL, "cgroup namespace" },
 	{ 'U', "userns", NULL, "user namespace" },
 	{ 'T', "time", NULL, "time namespace" },
-	{ 'u', "user-name", "USER[:GROUP]", "run as USER (the container's /etc/passwd, or numeric)" },
+	{ 'u', "user-name", "USER[:GROUP]",
+	  "run as USER (the container's /etc/passwd, or numeric)" },
 	{ 'w', "workdir", "DIR", "working directory inside the target (default: init's)" },
 	{ 'e', "env", "K=V", "add to the environment (repeatable)" },
 	{ 't', "tty", NULL, "allocate a pty (nsh proxies it)" },
 	{ EXEC_OPT_PRIVILEGED, "privileged", NULL, "keep nsh's own credentials, like nsenter" },
-	{ EXEC_OPT_HOST_TOOLS, "host-tools", NULL, "run a HOST binary with the target's /proc, its root at /run/nsh/root" },
+	{ EXEC_OPT_HOST_TOOLS, "host-tools", NULL,
+	  "run a HOST binary with the target's /proc, its root at /run/nsh/root" },
 	{ EXEC_OPT_NO_CGROUP, "no-cgroup", NULL, "do not join the target's cgroups" },
-	{ EXEC_OPT_FORCE, "force", NULL, "allow --privileged/--host-tools on a CAP_SYS_ADMIN/CAP_SYS_PTRACE target" },
+	{ EXEC_OPT_FORCE, "force", NULL,
+	  "allow --privileged/--host-tools on a CAP_SYS_ADMIN/CAP_SYS_PTRACE target" },
 	{ 0 },
 };
 CMD_OPTIONS_FIT(exec_options);
@@ -57,8 +66,10 @@ CMD_OPTIONS_FIT(exec_options);
 enum { ENTER_OPT_HOST_TOOLS = OPT_KEY_LONG, ENTER_OPT_FORCE };
 
 const struct cmd_option enter_options[] = {
-	{ ENTER_OPT_HOST_TOOLS, "host-tools", NULL, "a host shell with the target's /proc and root" },
-	{ ENTER_OPT_FORCE, "force", NULL, "allow --host-tools on a CAP_SYS_ADMIN/CAP_SYS_PTRACE target" },
+	{ ENTER_OPT_HOST_TOOLS, "host-tools", NULL,
+	  "a host shell with the target's /proc and root" },
+	{ ENTER_OPT_FORCE, "force", NULL,
+	  "allow --host-tools on a CAP_SYS_ADMIN/CAP_SYS_PTRACE target" },
 	{ 0 },
 };
 CMD_OPTIONS_FIT(enter_options);
@@ -84,8 +95,9 @@ static int ns_flag(char opt)
 		char opt;
 		int flag;
 	} ns[] = {
-		{ 'm', CLONE_NEWNS },	  { 'i', CLONE_NEWIPC },  { 'n', CLONE_NEWNET },  { 'p', CLONE_NEWPID },
-		{ 'C', CLONE_NEWCGROUP }, { 'U', CLONE_NEWUSER }, { 'T', CLONE_NEWTIME },
+		{ 'm', CLONE_NEWNS },   { 'i', CLONE_NEWIPC },    { 'n', CLONE_NEWNET },
+		{ 'p', CLONE_NEWPID },  { 'C', CLONE_NEWCGROUP }, { 'U', CLONE_NEWUSER },
+		{ 'T', CLONE_NEWTIME },
 	};
 	for (size_t k = 0; k < ARRAY_SIZE(ns); k++)
 		if (ns[k].opt == opt)
@@ -114,7 +126,8 @@ static int parse(const char *cmd, int argc, char **argv, struct exec_args *a)
 			const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[i + 1] : NULL);
 			const struct cmd_option *opt = NULL;
 			for (const struct cmd_option *o = exec_options; o->key && !opt; o++)
-				if (strlen(o->long_name) == len && strncmp(name, o->long_name, len) == 0)
+				if (strlen(o->long_name) == len &&
+				    strncmp(name, o->long_name, len) == 0)
 					opt = o;
 			if (!opt)
 				return usage(cmd, "unknown option '%s'", w);
@@ -156,7 +169,9 @@ static int parse(const char *cmd, int argc, char **argv, struct exec_args *a)
 				break;
 			case 'e':
 				if (n_env >= ARRAY_SIZE(a->env_add))
-					return usage(cmd, "at most 64 -e/--env: '%s' is one too many", val);
+					return usage(cmd,
+						     "at most 64 -e/--env: '%s' is one too many",
+						     val);
 				a->env_add[n_env++] = (char *)val;
 				break;
 			default:
@@ -201,7 +216,9 @@ static int parse(const char *cmd, int argc, char **argv, struct exec_args *a)
 				else if (n_env < ARRAY_SIZE(a->env_add))
 					a->env_add[n_env++] = (char *)val;
 				else
-					return usage(cmd, "at most 64 -e/--env: '%s' is one too many", val);
+					return usage(cmd,
+						     "at most 64 -e/--env: '%s' is one too many",
+						     val);
 				break;
 			}
 			default: {
@@ -266,23 +283,27 @@ static int run(struct cmd_ctx *ctx, struct exec_args *a)
 		if (r == -TARGET_EEXITED)
 			out_error(ctx->target_spec, "target exited");
 		else
-			out_error(name, "%s%s%s", why ? why : target_strerror(r), r == -EPERM || !why ? "" : ": ",
+			out_error(name, "%s%s%s", why ? why : target_strerror(r),
+				  r == -EPERM || !why ? "" : ": ",
 				  r == -EPERM || !why ? "" : target_strerror(r));
 		return ENTER_EXIT_FAILED;
 	}
 	/* Paused: the command would freeze on joining, and nsh with it. */
 	if (enter_cgroup_frozen(&plan)) {
-		out_error(name, "%s is paused (its cgroup is frozen): unpause it first", ctx->target_spec);
+		out_error(name, "%s is paused (its cgroup is frozen): unpause it first",
+			  ctx->target_spec);
 		enter_plan_free(&plan);
 		return ENTER_EXIT_FAILED;
 	}
 	if (plan.seccomp_warning[0])
 		out_error(name, "warning: %s", plan.seccomp_warning);
 	if (plan.lsm_skipped)
-		fprintf(stderr, "nsh: %s: --force: %s: running without it\n", name, plan.lsm_skipped);
+		fprintf(stderr, "nsh: %s: --force: %s: running without it\n", name,
+			plan.lsm_skipped);
 	if (a->o.privileged || a->o.host_tools)
-		fprintf(stderr, "nsh: %s: %s: running with nsh's own credentials, not the container's\n", name,
-			a->o.host_tools ? "--host-tools" : "--privileged");
+		fprintf(stderr,
+			"nsh: %s: %s: running with nsh's own credentials, not the container's\n",
+			name, a->o.host_tools ? "--host-tools" : "--privileged");
 	if (ctx->g->verbose) {
 		char desc[1024];
 		enter_describe(&plan, desc, sizeof(desc));
@@ -351,8 +372,10 @@ static int find_shell(const struct cmd_ctx *ctx, const struct target *t, char *b
 			close(fd);
 			r = copy_str(buf, size, candidates[i]);
 		} else if (fd == -EINVAL && mode && !S_ISREG(mode)) {
-			out_error(ctx->cmd->name, "%s%s in %s: not a regular file (%s): not run as the shell",
-				  i == 0 ? "$SHELL " : "", candidates[i], ctx->target_spec, safe_file_kind(mode));
+			out_error(ctx->cmd->name,
+				  "%s%s in %s: not a regular file (%s): not run as the shell",
+				  i == 0 ? "$SHELL " : "", candidates[i], ctx->target_spec,
+				  safe_file_kind(mode));
 		}
 	}
 	close(rootfd);
@@ -372,7 +395,9 @@ int cmd_enter(struct cmd_ctx *ctx)
 	char *argv[3] = { shell, NULL, NULL };
 	if (!a.o.host_tools) {
 		if (find_shell(ctx, ctx->target, shell, sizeof(shell)) < 0) {
-			out_error("enter", "the container has no shell ($SHELL, /bin/bash, /bin/sh): use 'nsh %s exec --host-tools'",
+			out_error("enter",
+				  "the container has no shell ($SHELL, /bin/bash, /bin/sh): use "
+				  "'nsh %s exec --host-tools'",
 				  ctx->target_spec);
 			return ENTER_EXIT_FAILED;
 		}

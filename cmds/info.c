@@ -73,12 +73,18 @@ static struct json_object *limits(const struct host *h, const struct target *t)
 	struct cg_effective e;
 	bool ok = cg_effective_limits(h, &t->cg, &e) == 0;
 
-	json_object_object_add(o, "cpu_quota", ok && e.cpu_cores > 0 ? json_object_new_double(e.cpu_cores) : NULL);
+	json_object_object_add(o, "cpu_quota",
+			       ok && e.cpu_cores > 0 ? json_object_new_double(e.cpu_cores) : NULL);
 	json_object_object_add(o, "cpu_quota_from", ok ? from_or_null(e.cpu_from) : NULL);
 	json_object_object_add(o, "memory",
-			       ok && e.mem_limit != CG_NONE ? json_object_new_int64((int64_t)e.mem_limit) : NULL);
+			       ok && e.mem_limit != CG_NONE
+				       ? json_object_new_int64((int64_t)e.mem_limit)
+				       : NULL);
 	json_object_object_add(o, "memory_from", ok ? from_or_null(e.mem_from) : NULL);
-	json_object_object_add(o, "pids", ok && e.pids_max != CG_NONE ? json_object_new_int64((int64_t)e.pids_max) : NULL);
+	json_object_object_add(o, "pids",
+			       ok && e.pids_max != CG_NONE
+				       ? json_object_new_int64((int64_t)e.pids_max)
+				       : NULL);
 	json_object_object_add(o, "pids_from", ok ? from_or_null(e.pids_from) : NULL);
 	return o;
 }
@@ -111,7 +117,9 @@ static struct json_object *vm_info(const struct host *h, pid_t pid)
 	bool counted = vm_count_vcpu_threads(h, pid, cfg.hv, &threads) == 0 && threads;
 	unsigned vcpus = counted ? threads : cfg.vcpus;
 	json_object_object_add(o, "vcpus", vcpus ? json_object_new_int((int)vcpus) : NULL);
-	json_object_object_add(o, "memory", cfg.mem_bytes ? json_object_new_int64((int64_t)cfg.mem_bytes) : NULL);
+	json_object_object_add(o, "memory",
+			       cfg.mem_bytes ? json_object_new_int64((int64_t)cfg.mem_bytes)
+					     : NULL);
 	json_object_object_add(o, "disks", str_array(cfg.disks, cfg.ndisks));
 	struct json_object *taps = json_object_new_array();
 	for (size_t i = 0; i < cfg.ntaps; i++)
@@ -152,7 +160,8 @@ static struct json_object *build(const struct host *h, const struct target *t)
 	struct json_object *ns = json_object_new_object();
 	for (int i = 0; i < NS_TYPE_MAX; i++)
 		if (t->ns[i])
-			json_object_object_add(ns, ns_type_name((enum ns_type)i), json_object_new_int64((int64_t)t->ns[i]));
+			json_object_object_add(ns, ns_type_name((enum ns_type)i),
+					       json_object_new_int64((int64_t)t->ns[i]));
 	json_object_object_add(o, "namespaces", ns);
 	json_object_object_add(o, "user_ns_map", user_ns_map(h, t->pid));
 
@@ -163,8 +172,13 @@ static struct json_object *build(const struct host *h, const struct target *t)
 		json_object_object_add(caps, "bounding", cap_names(st.cap_bnd));
 		json_object_object_add(o, "caps", caps);
 		static const char *const modes[] = { "disabled", "strict", "filter" };
-		json_object_object_add(o, "seccomp", st.seccomp >= 0 ? json_object_new_string(modes[st.seccomp]) : NULL);
-		json_object_object_add(o, "no_new_privs", st.no_new_privs >= 0 ? json_object_new_boolean(st.no_new_privs) : NULL);
+		json_object_object_add(o, "seccomp",
+				       st.seccomp >= 0 ? json_object_new_string(modes[st.seccomp])
+						       : NULL);
+		json_object_object_add(o, "no_new_privs",
+				       st.no_new_privs >= 0
+					       ? json_object_new_boolean(st.no_new_privs)
+					       : NULL);
 		char ids[64];
 		snprintf(ids, sizeof(ids), "%u/%u", st.uid[1], st.gid[1]);
 		json_object_object_add(o, "uid_gid", json_object_new_string(ids));
@@ -196,7 +210,8 @@ static void print_text(FILE *f, const char *prefix, struct json_object *o)
 			for (size_t i = 0; i < n; i++) {
 				struct json_object *e = json_object_array_get_idx(val, i);
 				const char *s = json_object_is_type(e, json_type_array)
-							? json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN)
+							? json_object_to_json_string_ext(
+								  e, JSON_C_TO_STRING_PLAIN)
 							: json_object_get_string(e);
 				_cleanup_free_ char *es = out_escape_dup(s);
 				fprintf(f, "%s%s", i ? "," : "", es ? es : "");

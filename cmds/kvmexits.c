@@ -25,14 +25,18 @@ enum { KX_SOURCE, KX_REASON, KX_COUNT, KX_RATE, KX_AVG, KX_P50, KX_P99, KX_HIST 
 
 const struct out_column kvmexits_columns[] = {
 	[KX_SOURCE] = { "SOURCE", "source", OUT_STR, 9, 0,
-			"exit (kvm_exit), userspace (exits to the VMM), pio, mmio, emulate, halt, irq" },
-	[KX_REASON] = { "REASON", "reason", OUT_STR, 22, 0, "VMX or SVM reason, KVM_EXIT_*, port, page, GSI" },
+			"exit (kvm_exit), userspace (exits to the VMM), pio, mmio, emulate, halt, "
+			"irq" },
+	[KX_REASON] = { "REASON", "reason", OUT_STR, 22, 0,
+			"VMX or SVM reason, KVM_EXIT_*, port, page, GSI" },
 	[KX_COUNT] = { "COUNT", "count", OUT_INT, 9, OUT_RIGHT, "events in the interval" },
 	[KX_RATE] = { "RATE/s", "rate", OUT_FLOAT, 9, OUT_RIGHT, "events per second" },
 	[KX_AVG] = { "AVG(us)", "avg_us", OUT_FLOAT, 8, OUT_RIGHT,
 		     "mean time: exit to entry (exit), in the VMM (userspace), halted (halt)" },
-	[KX_P50] = { "P50(us)", "p50_us", OUT_FLOAT, 8, OUT_RIGHT, "median, as the upper edge of its log2 slot" },
-	[KX_P99] = { "P99(us)", "p99_us", OUT_FLOAT, 8, OUT_RIGHT, "99th percentile, upper edge of its log2 slot" },
+	[KX_P50] = { "P50(us)", "p50_us", OUT_FLOAT, 8, OUT_RIGHT,
+		     "median, as the upper edge of its log2 slot" },
+	[KX_P99] = { "P99(us)", "p99_us", OUT_FLOAT, 8, OUT_RIGHT,
+		     "99th percentile, upper edge of its log2 slot" },
 	[KX_HIST] = { "HIST", "hist", OUT_OBJECT, 10, OUT_JSON_ONLY,
 		      "log2 histogram: [{low_ns, high_ns, count}] of the non-empty slots" },
 	{ NULL },
@@ -46,7 +50,7 @@ int cmd_kvmexits(struct cmd_ctx *ctx)
 }
 #else
 
-#define HISTS_SHOWN 3
+#define HISTS_SHOWN     3
 /* Ports, pages and GSIs beyond this many per source fold into one row. */
 #define ROWS_PER_SOURCE 10
 
@@ -118,9 +122,12 @@ static struct json_object *hist_json(const struct kvx_row *r)
 		if (!r->slots[i])
 			continue;
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "low_ns", json_object_new_int64((int64_t)kvx_slot_low(i)));
-		json_object_object_add(o, "high_ns", i == KVX_SLOTS - 1 ? NULL
-									: json_object_new_int64((int64_t)kvx_slot_high(i)));
+		json_object_object_add(o, "low_ns",
+				       json_object_new_int64((int64_t)kvx_slot_low(i)));
+		json_object_object_add(o, "high_ns",
+				       i == KVX_SLOTS - 1
+					       ? NULL
+					       : json_object_new_int64((int64_t)kvx_slot_high(i)));
 		json_object_object_add(o, "count", json_object_new_int64((int64_t)r->slots[i]));
 		json_object_array_add(a, o);
 	}
@@ -145,7 +152,9 @@ static void print_hist(FILE *f, const struct kvx_row *r, enum kvx_arch arch)
 	if (first < 0)
 		return;
 	fprintf(f, "\n%s %s: time %s (ns)\n", kvx_source_name(r->src), name,
-		r->src == KVX_SRC_EXIT ? "from exit to entry" : r->src == KVX_SRC_HALT ? "halted" : "in the VMM");
+		r->src == KVX_SRC_EXIT   ? "from exit to entry"
+		: r->src == KVX_SRC_HALT ? "halted"
+					 : "in the VMM");
 	for (int i = first; i <= last; i++) {
 		char range[48], bar[48];
 		snprintf(range, sizeof(range), "%llu -> %llu", (unsigned long long)kvx_slot_low(i),
@@ -164,7 +173,8 @@ static int parse_args(struct cmd_ctx *ctx, double *ret_duration, int *ret_vcpu)
 		errno = 0;
 		double d = strtod(ctx->argv[0], &end);
 		if (errno || end == ctx->argv[0] || *end || !(d > 0) || d > 86400 * 365) {
-			out_error("kvmexits", "duration '%s': seconds, more than 0 (see 'nsh help kvmexits')",
+			out_error("kvmexits",
+				  "duration '%s': seconds, more than 0 (see 'nsh help kvmexits')",
 				  ctx->argv[0]);
 			return -EINVAL;
 		}
@@ -211,7 +221,8 @@ static double wait_interval(double duration)
 		double left = duration > 0 ? duration - sampling_seconds(&t0, &now) : 0.1;
 		if (cmd_interrupted || left <= 0)
 			break;
-		struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)((left < 0.1 ? left : 0.1) * 1e9) };
+		struct timespec ts = { .tv_sec = 0,
+				       .tv_nsec = (long)((left < 0.1 ? left : 0.1) * 1e9) };
 		nanosleep(&ts, NULL);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -226,14 +237,16 @@ static const char *source_text(const struct kvx_agg *a, const struct kvmexits *k
 	if (a->total[KVX_SRC_EXIT])
 		return "kvm:kvm_exit -> kvm_entry (every exit, handled in the kernel or not)";
 	if (kvmexits_has(k, KVX_SRC_EXIT))
-		return "kvm:kvm_userspace_exit -> KVM_RUN (kvm:kvm_exit exists but did not fire: exits to user space, "
+		return "kvm:kvm_userspace_exit -> KVM_RUN (kvm:kvm_exit exists but did not fire: "
+		       "exits to user space, "
 		       "pio, mmio, emulation, halts, irqs)";
-	return "kvm:kvm_userspace_exit -> KVM_RUN (no kvm:kvm_exit in this kernel: exits to user space, pio, mmio, "
+	return "kvm:kvm_userspace_exit -> KVM_RUN (no kvm:kvm_exit in this kernel: exits to user "
+	       "space, pio, mmio, "
 	       "emulation, halts, irqs)";
 }
 
-static int report(struct cmd_ctx *ctx, struct kvx_agg *a, const struct kvmexits *k, const struct vcpu_threads *vc,
-		  double secs)
+static int report(struct cmd_ctx *ctx, struct kvx_agg *a, const struct kvmexits *k,
+		  const struct vcpu_threads *vc, double secs)
 {
 	const struct target *t = ctx->target;
 	enum kvx_arch arch = kvx_arch_detect(NULL);
@@ -248,10 +261,12 @@ static int report(struct cmd_ctx *ctx, struct kvx_agg *a, const struct kvmexits 
 	char en[512];
 	if (!ctx->out.json)
 		fprintf(f, "kvmexits: %s (PID %d), %zu %sthread%s%s, %.1f s, %s\nsource: %s\n",
-			out_esc(en, sizeof(en), t->c.name), t->pid,
-			vc->n, vc->named ? "vCPU " : "", vc->n == 1 ? "" : "s",
-			vc->named ? "" : " (no vCPU names, e.g. no debug-threads=on: every thread counted)", secs,
-			arch == KVX_ARCH_SVM ? "SVM" : "VMX", src);
+			out_esc(en, sizeof(en), t->c.name), t->pid, vc->n, vc->named ? "vCPU " : "",
+			vc->n == 1 ? "" : "s",
+			vc->named ? ""
+				  : " (no vCPU names, e.g. no debug-threads=on: every thread "
+				    "counted)",
+			secs, arch == KVX_ARCH_SVM ? "SVM" : "VMX", src);
 	size_t per_src = 0;
 	for (size_t i = 0; i < a->n; i++) {
 		const struct kvx_row *r = &a->rows[i];
@@ -277,9 +292,12 @@ static int report(struct cmd_ctx *ctx, struct kvx_agg *a, const struct kvmexits 
 		out_set_int(tb, row, KX_COUNT, (int64_t)r->count);
 		out_set_float(tb, row, KX_RATE, secs > 0 ? (double)r->count / secs : 0, 1);
 		if (timed(r->src) && r->count) {
-			out_set_float(tb, row, KX_AVG, (double)r->sum_ns / (double)r->count / 1e3, 1);
-			out_set_float(tb, row, KX_P50, (double)kvx_quantile_ns(r->slots, 0.5) / 1e3, 1);
-			out_set_float(tb, row, KX_P99, (double)kvx_quantile_ns(r->slots, 0.99) / 1e3, 1);
+			out_set_float(tb, row, KX_AVG, (double)r->sum_ns / (double)r->count / 1e3,
+				      1);
+			out_set_float(tb, row, KX_P50, (double)kvx_quantile_ns(r->slots, 0.5) / 1e3,
+				      1);
+			out_set_float(tb, row, KX_P99,
+				      (double)kvx_quantile_ns(r->slots, 0.99) / 1e3, 1);
 			out_set_object(tb, row, KX_HIST, hist_json(r), NULL);
 		} else {
 			out_set_null(tb, row, KX_AVG, "-");
@@ -295,8 +313,12 @@ static int report(struct cmd_ctx *ctx, struct kvx_agg *a, const struct kvmexits 
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "vcpu", json_object_new_int((int)i));
 		json_object_object_add(o, "tid", json_object_new_int(vc->tids[i]));
-		json_object_object_add(o, "exits", json_object_new_int64((int64_t)a->vcpu_exits[primary][i]));
-		json_object_object_add(o, "rate", json_object_new_double(secs > 0 ? (double)a->vcpu_exits[primary][i] / secs : 0));
+		json_object_object_add(o, "exits",
+				       json_object_new_int64((int64_t)a->vcpu_exits[primary][i]));
+		json_object_object_add(o, "rate",
+				       json_object_new_double(
+					       secs > 0 ? (double)a->vcpu_exits[primary][i] / secs
+							: 0));
 		json_object_array_add(vcpus, o);
 	}
 	out_table_field(tb, "source", json_object_new_string(kvx_source_name(primary)));
@@ -316,7 +338,8 @@ static int report(struct cmd_ctx *ctx, struct kvx_agg *a, const struct kvmexits 
 	if (ctx->out.json)
 		return r < 0 ? EXIT_FAIL : EXIT_OK;
 
-	fprintf(f, "\nper %s (%s exits/s):", vc->named ? "vCPU" : "thread", kvx_source_name(primary));
+	fprintf(f, "\nper %s (%s exits/s):", vc->named ? "vCPU" : "thread",
+		kvx_source_name(primary));
 	for (size_t i = 0; i < vc->n; i++)
 		if (vc->tids[i])
 			fprintf(f, "  %zu (TID %d) %.1f", i, vc->tids[i],
@@ -329,7 +352,8 @@ static int report(struct cmd_ctx *ctx, struct kvx_agg *a, const struct kvmexits 
 			shown++;
 		}
 	if (kvmexits_dropped(k))
-		fprintf(f, "\n%llu events not counted: a map was full\n", (unsigned long long)kvmexits_dropped(k));
+		fprintf(f, "\n%llu events not counted: a map was full\n",
+			(unsigned long long)kvmexits_dropped(k));
 	return ferror(f) ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -342,24 +366,28 @@ int cmd_kvmexits(struct cmd_ctx *ctx)
 	if (parse_args(ctx, &duration, &only) < 0)
 		return EXIT_USAGE;
 	if (strcmp(t->kind, "vm") != 0) {
-		out_error("kvmexits", "%s is a %s, not a VM (see 'nsh ls')", ctx->target_spec, t->kind);
+		out_error("kvmexits", "%s is a %s, not a VM (see 'nsh ls')", ctx->target_spec,
+			  t->kind);
 		return EXIT_FAIL;
 	}
 	/* A guest under TCG (or any hypervisor without a KVM VM) makes no
 	 * VM exits: say so, rather than count nothing or fail to attach. */
 	int kvm = vm_uses_kvm(t->host, t->pid);
 	if (kvm == 0) {
-		bool qemu = strcmp(t->c.runtime, "qemu") == 0 || strcmp(t->c.runtime, "libvirt") == 0;
+		bool qemu = strcmp(t->c.runtime, "qemu") == 0 ||
+			    strcmp(t->c.runtime, "libvirt") == 0;
 		const char *under = qemu ? "runs under TCG" : "holds no KVM VM";
 		if (vm_host_has_kvm(t->host))
-			out_error("kvmexits", "%s %s, not KVM: it has no VM exits", t->c.name, under);
+			out_error("kvmexits", "%s %s, not KVM: it has no VM exits", t->c.name,
+				  under);
 		else
-			out_error("kvmexits", "%s %s (no KVM on this host): it has no VM exits", t->c.name, under);
+			out_error("kvmexits", "%s %s (no KVM on this host): it has no VM exits",
+				  t->c.name, under);
 		return EXIT_FAIL;
 	}
 	if (kvm < 0 && ctx->g->verbose)
-		fprintf(stderr, "nsh: kvmexits: cannot read the fds of PID %d (%s): assuming KVM\n", t->pid,
-			strerror(-kvm));
+		fprintf(stderr, "nsh: kvmexits: cannot read the fds of PID %d (%s): assuming KVM\n",
+			t->pid, strerror(-kvm));
 	struct vcpu_threads *vc = malloc(sizeof(*vc));
 	if (!vc)
 		return EXIT_FAIL;
@@ -382,7 +410,9 @@ int cmd_kvmexits(struct cmd_ctx *ctx)
 	if (r < 0) {
 		char why[512];
 		if (r == -EOPNOTSUPP)
-			out_error("kvmexits", "this kernel has neither kvm:kvm_exit nor kvm:kvm_userspace_exit");
+			out_error(
+				"kvmexits",
+				"this kernel has neither kvm:kvm_exit nor kvm:kvm_userspace_exit");
 		else
 			out_error("kvmexits", "%s", bpf_load_strerror(&err, why, sizeof(why)));
 		free(vc);

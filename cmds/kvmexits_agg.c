@@ -104,8 +104,8 @@ uint64_t kvx_quantile_ns(const uint64_t *slots, double q)
 const char *kvx_source_name(enum kvx_source src)
 {
 	static const char *const names[KVX_SRC_COUNT] = {
-		[KVX_SRC_EXIT] = "exit",     [KVX_SRC_USERSPACE] = "userspace", [KVX_SRC_PIO] = "pio",
-		[KVX_SRC_MMIO] = "mmio",     [KVX_SRC_EMULATE] = "emulate",     [KVX_SRC_HALT] = "halt",
+		[KVX_SRC_EXIT] = "exit", [KVX_SRC_USERSPACE] = "userspace", [KVX_SRC_PIO] = "pio",
+		[KVX_SRC_MMIO] = "mmio", [KVX_SRC_EMULATE] = "emulate",     [KVX_SRC_HALT] = "halt",
 		[KVX_SRC_IRQ] = "irq",
 	};
 	return src < KVX_SRC_COUNT ? names[src] : "?";
@@ -113,49 +113,124 @@ const char *kvx_source_name(enum kvx_source src)
 
 /* arch/x86/include/uapi/asm/vmx.h: the basic exit reason (low 16 bits) */
 static const char *const vmx_reasons[] = {
-	[0] = "EXCEPTION_NMI",	     [1] = "EXTERNAL_INTERRUPT", [2] = "TRIPLE_FAULT",
-	[3] = "INIT_SIGNAL",	     [4] = "SIPI_SIGNAL",	 [7] = "INTERRUPT_WINDOW",
-	[8] = "NMI_WINDOW",	     [9] = "TASK_SWITCH",	 [10] = "CPUID",
-	[12] = "HLT",		     [13] = "INVD",		 [14] = "INVLPG",
-	[15] = "RDPMC",		     [16] = "RDTSC",		 [18] = "VMCALL",
-	[19] = "VMCLEAR",	     [20] = "VMLAUNCH",		 [21] = "VMPTRLD",
-	[22] = "VMPTRST",	     [23] = "VMREAD",		 [24] = "VMRESUME",
-	[25] = "VMWRITE",	     [26] = "VMOFF",		 [27] = "VMON",
-	[28] = "CR_ACCESS",	     [29] = "DR_ACCESS",	 [30] = "IO_INSTRUCTION",
-	[31] = "MSR_READ",	     [32] = "MSR_WRITE",	 [33] = "INVALID_STATE",
-	[34] = "MSR_LOAD_FAIL",	     [36] = "MWAIT_INSTRUCTION", [37] = "MONITOR_TRAP_FLAG",
-	[39] = "MONITOR_INSTRUCTION", [40] = "PAUSE_INSTRUCTION", [41] = "MCE_DURING_VMENTRY",
-	[43] = "TPR_BELOW_THRESHOLD", [44] = "APIC_ACCESS",	 [45] = "EOI_INDUCED",
-	[46] = "GDTR_IDTR",	     [47] = "LDTR_TR",		 [48] = "EPT_VIOLATION",
-	[49] = "EPT_MISCONFIG",	     [50] = "INVEPT",		 [51] = "RDTSCP",
-	[52] = "PREEMPTION_TIMER",   [53] = "INVVPID",		 [54] = "WBINVD",
-	[55] = "XSETBV",	     [56] = "APIC_WRITE",	 [57] = "RDRAND",
-	[58] = "INVPCID",	     [59] = "VMFUNC",		 [60] = "ENCLS",
-	[61] = "RDSEED",	     [62] = "PML_FULL",		 [63] = "XSAVES",
-	[64] = "XRSTORS",	     [67] = "UMWAIT",		 [68] = "TPAUSE",
-	[74] = "BUS_LOCK",	     [75] = "NOTIFY",
+	[0] = "EXCEPTION_NMI",
+	[1] = "EXTERNAL_INTERRUPT",
+	[2] = "TRIPLE_FAULT",
+	[3] = "INIT_SIGNAL",
+	[4] = "SIPI_SIGNAL",
+	[7] = "INTERRUPT_WINDOW",
+	[8] = "NMI_WINDOW",
+	[9] = "TASK_SWITCH",
+	[10] = "CPUID",
+	[12] = "HLT",
+	[13] = "INVD",
+	[14] = "INVLPG",
+	[15] = "RDPMC",
+	[16] = "RDTSC",
+	[18] = "VMCALL",
+	[19] = "VMCLEAR",
+	[20] = "VMLAUNCH",
+	[21] = "VMPTRLD",
+	[22] = "VMPTRST",
+	[23] = "VMREAD",
+	[24] = "VMRESUME",
+	[25] = "VMWRITE",
+	[26] = "VMOFF",
+	[27] = "VMON",
+	[28] = "CR_ACCESS",
+	[29] = "DR_ACCESS",
+	[30] = "IO_INSTRUCTION",
+	[31] = "MSR_READ",
+	[32] = "MSR_WRITE",
+	[33] = "INVALID_STATE",
+	[34] = "MSR_LOAD_FAIL",
+	[36] = "MWAIT_INSTRUCTION",
+	[37] = "MONITOR_TRAP_FLAG",
+	[39] = "MONITOR_INSTRUCTION",
+	[40] = "PAUSE_INSTRUCTION",
+	[41] = "MCE_DURING_VMENTRY",
+	[43] = "TPR_BELOW_THRESHOLD",
+	[44] = "APIC_ACCESS",
+	[45] = "EOI_INDUCED",
+	[46] = "GDTR_IDTR",
+	[47] = "LDTR_TR",
+	[48] = "EPT_VIOLATION",
+	[49] = "EPT_MISCONFIG",
+	[50] = "INVEPT",
+	[51] = "RDTSCP",
+	[52] = "PREEMPTION_TIMER",
+	[53] = "INVVPID",
+	[54] = "WBINVD",
+	[55] = "XSETBV",
+	[56] = "APIC_WRITE",
+	[57] = "RDRAND",
+	[58] = "INVPCID",
+	[59] = "VMFUNC",
+	[60] = "ENCLS",
+	[61] = "RDSEED",
+	[62] = "PML_FULL",
+	[63] = "XSAVES",
+	[64] = "XRSTORS",
+	[67] = "UMWAIT",
+	[68] = "TPAUSE",
+	[74] = "BUS_LOCK",
+	[75] = "NOTIFY",
 };
 
 /* arch/x86/include/uapi/asm/svm.h, 0x060 onwards */
 static const char *const svm_reasons_60[] = {
-	"intr",	       "nmi",	      "smi",	    "init",	   "vintr",	  "cr0_sel_write", "idtr_read",
-	"gdtr_read",   "ldtr_read",   "tr_read",    "idtr_write",  "gdtr_write",  "ldtr_write",	   "tr_write",
-	"rdtsc",       "rdpmc",	      "pushf",	    "popf",	   "cpuid",	  "rsm",	   "iret",
-	"swint",       "invd",	      "pause",	    "hlt",	   "invlpg",	  "invlpga",	   "ioio",
-	"msr",	       "task_switch", "ferr_freeze", "shutdown",   "vmrun",	  "vmmcall",	   "vmload",
-	"vmsave",      "stgi",	      "clgi",	    "skinit",	   "rdtscp",	  "icebp",	   "wbinvd",
-	"monitor",     "mwait",	      "mwait_cond", "xsetbv",	   "rdpru",	  "efer_write_trap",
+	"intr",        "nmi",       "smi",        "init",    "vintr",      "cr0_sel_write",
+	"idtr_read",   "gdtr_read", "ldtr_read",  "tr_read", "idtr_write", "gdtr_write",
+	"ldtr_write",  "tr_write",  "rdtsc",      "rdpmc",   "pushf",      "popf",
+	"cpuid",       "rsm",       "iret",       "swint",   "invd",       "pause",
+	"hlt",         "invlpg",    "invlpga",    "ioio",    "msr",        "task_switch",
+	"ferr_freeze", "shutdown",  "vmrun",      "vmmcall", "vmload",     "vmsave",
+	"stgi",        "clgi",      "skinit",     "rdtscp",  "icebp",      "wbinvd",
+	"monitor",     "mwait",     "mwait_cond", "xsetbv",  "rdpru",      "efer_write_trap",
 };
 
 /* include/uapi/linux/kvm.h KVM_EXIT_* */
 static const char *const kvm_exit_names[] = {
-	"UNKNOWN",     "EXCEPTION",    "IO",	      "HYPERCALL",	  "DEBUG",	 "HLT",
-	"MMIO",	       "IRQ_WINDOW_OPEN", "SHUTDOWN", "FAIL_ENTRY",	  "INTR",	 "SET_TPR",
-	"TPR_ACCESS",  "S390_SIEIC",   "S390_RESET",  "DCR",		  "NMI",	 "INTERNAL_ERROR",
-	"OSI",	       "PAPR_HCALL",   "S390_UCONTROL", "WATCHDOG",	  "S390_TSCH",	 "EPR",
-	"SYSTEM_EVENT", "S390_STSI",   "IOAPIC_EOI",  "HYPERV",		  "ARM_NISV",	 "X86_RDMSR",
-	"X86_WRMSR",   "DIRTY_RING_FULL", "AP_RESET_HOLD", "X86_BUS_LOCK", "XEN",	 "RISCV_SBI",
-	"RISCV_CSR",   "NOTIFY",       "LOONGARCH_IOCSR", "MEMORY_FAULT",
+	"UNKNOWN",
+	"EXCEPTION",
+	"IO",
+	"HYPERCALL",
+	"DEBUG",
+	"HLT",
+	"MMIO",
+	"IRQ_WINDOW_OPEN",
+	"SHUTDOWN",
+	"FAIL_ENTRY",
+	"INTR",
+	"SET_TPR",
+	"TPR_ACCESS",
+	"S390_SIEIC",
+	"S390_RESET",
+	"DCR",
+	"NMI",
+	"INTERNAL_ERROR",
+	"OSI",
+	"PAPR_HCALL",
+	"S390_UCONTROL",
+	"WATCHDOG",
+	"S390_TSCH",
+	"EPR",
+	"SYSTEM_EVENT",
+	"S390_STSI",
+	"IOAPIC_EOI",
+	"HYPERV",
+	"ARM_NISV",
+	"X86_RDMSR",
+	"X86_WRMSR",
+	"DIRTY_RING_FULL",
+	"AP_RESET_HOLD",
+	"X86_BUS_LOCK",
+	"XEN",
+	"RISCV_SBI",
+	"RISCV_CSR",
+	"NOTIFY",
+	"LOONGARCH_IOCSR",
+	"MEMORY_FAULT",
 };
 
 static void svm_name(uint32_t r, char *buf, size_t size)
@@ -183,7 +258,8 @@ static void svm_name(uint32_t r, char *buf, size_t size)
 		snprintf(buf, size, "0x%x", r);
 }
 
-void kvx_reason_name(enum kvx_source src, uint32_t reason, enum kvx_arch arch, char *buf, size_t size)
+void kvx_reason_name(enum kvx_source src, uint32_t reason, enum kvx_arch arch, char *buf,
+		     size_t size)
 {
 	switch (src) {
 	case KVX_SRC_EXIT:
@@ -193,7 +269,8 @@ void kvx_reason_name(enum kvx_source src, uint32_t reason, enum kvx_arch arch, c
 			uint32_t basic = reason & 0xffff;
 			const char *n = basic < ARRAY_SIZE(vmx_reasons) ? vmx_reasons[basic] : NULL;
 			if (n)
-				snprintf(buf, size, "%s%s", n, reason & 0x80000000u ? " (entry failed)" : "");
+				snprintf(buf, size, "%s%s", n,
+					 reason & 0x80000000u ? " (entry failed)" : "");
 			else
 				snprintf(buf, size, "%u", reason);
 		}
@@ -212,7 +289,8 @@ void kvx_reason_name(enum kvx_source src, uint32_t reason, enum kvx_arch arch, c
 		/* include/trace/events/kvm.h: 0 unsatisfied-read, 1 read, 2 write */
 		static const char *const types[] = { "unsatisfied read", "read", "write" };
 		uint32_t type = reason >> 28;
-		snprintf(buf, size, "page 0x%llx %s", (unsigned long long)(reason & 0x0fffffff) << 12,
+		snprintf(buf, size, "page 0x%llx %s",
+			 (unsigned long long)(reason & 0x0fffffff) << 12,
 			 type < ARRAY_SIZE(types) ? types[type] : "?");
 		break;
 	}
@@ -233,7 +311,8 @@ void kvx_reason_name(enum kvx_source src, uint32_t reason, enum kvx_arch arch, c
 enum kvx_arch kvx_arch_detect(const char *cpuinfo_path)
 {
 	_cleanup_free_ char *buf = NULL;
-	if (read_file_at(AT_FDCWD, cpuinfo_path ? cpuinfo_path : "/proc/cpuinfo", 4 << 20, &buf, NULL) < 0)
+	if (read_file_at(AT_FDCWD, cpuinfo_path ? cpuinfo_path : "/proc/cpuinfo", 4 << 20, &buf,
+			 NULL) < 0)
 		return KVX_ARCH_VMX;
 	/* the first CPU's flags line says */
 	const char *f = strstr(buf, "\nflags");

@@ -46,6 +46,7 @@ uint64_t kvx_slot_high(int slot);
 
 const char *kvx_source_name(enum kvx_source src);
 /* "IO_INSTRUCTION", "ioio", "IO", "port 0x80 out", "gsi 4" ... */
-void kvx_reason_name(enum kvx_source src, uint32_t reason, enum kvx_arch arch, char *buf, size_t size);
+void kvx_reason_name(enum kvx_source src, uint32_t reason, enum kvx_arch arch, char *buf,
+		     size_t size);
 /* VMX or SVM from /proc/cpuinfo's flags (path for the tests; NULL: the host's). */
 enum kvx_arch kvx_arch_detect(const char *cpuinfo_path);

@@ -15,23 +15,43 @@
 enum { OPT_RUNTIME = 'r', OPT_ALL = 'a' };
 
 const struct cmd_option ls_options[] = {
-	{ OPT_RUNTIME, "runtime", "R", "only containers of runtime R (docker, containerd, podman, ...); vm: every VM" },
-	{ OPT_ALL, "all", NULL, "include stopped containers, pod sandboxes, and nspawn machines found only by scanning /proc" },
+	{ OPT_RUNTIME, "runtime", "R",
+	  "only containers of runtime R (docker, containerd, podman, ...); vm: every VM" },
+	{ OPT_ALL, "all", NULL,
+	  "include stopped containers, pod sandboxes, and nspawn machines found only by scanning "
+	  "/proc" },
 	{ 0 },
 };
 CMD_OPTIONS_FIT(ls_options);
 
-enum { COL_ID, COL_NAME, COL_RUNTIME, COL_POD, COL_PID, COL_PROCS, COL_CPU, COL_MEM, COL_STATE, COL_KIND, COL_CGROUP };
+enum {
+	COL_ID,
+	COL_NAME,
+	COL_RUNTIME,
+	COL_POD,
+	COL_PID,
+	COL_PROCS,
+	COL_CPU,
+	COL_MEM,
+	COL_STATE,
+	COL_KIND,
+	COL_CGROUP
+};
 
 const struct out_column ls_columns[] = {
-	[COL_ID] = { "ID", "id", OUT_STR, 12, 0, "container ID (text: first 12 characters of a hex ID)" },
+	[COL_ID] = { "ID", "id", OUT_STR, 12, 0,
+		     "container ID (text: first 12 characters of a hex ID)" },
 	[COL_NAME] = { "NAME", "name", OUT_STR, 0.2, 0, "container, machine or VM name" },
-	[COL_RUNTIME] = { "RUNTIME", "runtime", OUT_STR, 8, 0, "docker, containerd, crio, podman, runc, crun, lxc, nspawn" },
-	[COL_POD] = { "POD", "pod", OUT_OBJECT, 0.2, 0, "Kubernetes NAMESPACE/POD (JSON: namespace, name, container)" },
+	[COL_RUNTIME] = { "RUNTIME", "runtime", OUT_STR, 8, 0,
+			  "docker, containerd, crio, podman, runc, crun, lxc, nspawn" },
+	[COL_POD] = { "POD", "pod", OUT_OBJECT, 0.2, 0,
+		      "Kubernetes NAMESPACE/POD (JSON: namespace, name, container)" },
 	[COL_PID] = { "PID", "pid", OUT_INT, 6, OUT_RIGHT, "host PID of the container's init" },
 	[COL_PROCS] = { "PROCS", "procs", OUT_INT, 5, OUT_RIGHT, "processes in its cgroup" },
-	[COL_CPU] = { "CPU%", "cpu", OUT_FLOAT, 5, OUT_RIGHT, "CPU used since start, % of one core" },
-	[COL_MEM] = { "MEM", "memory", OUT_INT, 6, OUT_RIGHT, "memory charged to its cgroup (JSON: bytes)" },
+	[COL_CPU] = { "CPU%", "cpu", OUT_FLOAT, 5, OUT_RIGHT,
+		      "CPU used since start, % of one core" },
+	[COL_MEM] = { "MEM", "memory", OUT_INT, 6, OUT_RIGHT,
+		      "memory charged to its cgroup (JSON: bytes)" },
 	[COL_STATE] = { "STATE", "state", OUT_STR, 7, 0, "running, paused, stopped" },
 	[COL_KIND] = { "KIND", "kind", OUT_STR, 9, OUT_JSON_ONLY, "container or vm" },
 	[COL_CGROUP] = { "CGROUP", "cgroup", OUT_STR, 0.3, OUT_JSON_ONLY, "cgroup path of init" },
@@ -57,7 +77,7 @@ struct pidns_count {
 
 struct ls_state {
 	const struct host *h;
-	uint64_t host_pidns;     /* read once, not per container */
+	uint64_t host_pidns; /* read once, not per container */
 	double uptime;
 	struct pidns_count *counts;
 	size_t n_counts;
@@ -101,7 +121,8 @@ static int64_t pidns_members(struct ls_state *s, pid_t init)
 
 /* A VM is one process: a daemonized qemu shares its starter's cgroup, whose
  * numbers are not the VM's. Its own CPU time and resident memory are. */
-static void add_vm_usage(struct out_table *t, int row, struct ls_state *s, const struct container *c)
+static void add_vm_usage(struct out_table *t, int row, struct ls_state *s,
+			 const struct container *c)
 {
 	struct proc_stat st;
 	char human[16];
@@ -111,8 +132,11 @@ static void add_vm_usage(struct out_table *t, int row, struct ls_state *s, const
 	out_set_int(t, row, COL_PROCS, 1);
 	double age = s->uptime - (double)st.start_time / (double)clock_ticks();
 	if (s->uptime > 0 && age > 0)
-		out_set_float(t, row, COL_CPU, (double)(st.utime + st.stime) / (double)clock_ticks() / age * 100.0, 1);
-	uint64_t rss = (uint64_t)(st.rss_pages > 0 ? st.rss_pages : 0) * (uint64_t)sysconf(_SC_PAGESIZE);
+		out_set_float(t, row, COL_CPU,
+			      (double)(st.utime + st.stime) / (double)clock_ticks() / age * 100.0,
+			      1);
+	uint64_t rss = (uint64_t)(st.rss_pages > 0 ? st.rss_pages : 0) *
+		       (uint64_t)sysconf(_SC_PAGESIZE);
 	out_set_int(t, row, COL_MEM, (int64_t)rss);
 	out_human_bytes(rss, human, sizeof(human));
 	out_set_text(t, row, COL_MEM, human);
@@ -145,10 +169,13 @@ static void add_usage(struct out_table *t, int row, struct ls_state *s, const st
 	pid_t *pids;
 	size_t n;
 	uint64_t mine;
-	bool own_pidns = ns_read_inode(h, c->pid, NS_PID, &mine) == 0 && s->host_pidns && mine != s->host_pidns;
-	if (counted && strcmp(counted, "/") != 0 && cgroup_dir(h, &cg, ctl, dir, sizeof(dir)) == 0 &&
+	bool own_pidns = ns_read_inode(h, c->pid, NS_PID, &mine) == 0 && s->host_pidns &&
+			 mine != s->host_pidns;
+	if (counted && strcmp(counted, "/") != 0 &&
+	    cgroup_dir(h, &cg, ctl, dir, sizeof(dir)) == 0 &&
 	    cgroup_list_procs(h, dir, true, &pids, &n) == 0) {
-		out_set_int(t, row, COL_PROCS, (int64_t)(own_pidns ? ns_filter_within(h, pids, n, mine) : n));
+		out_set_int(t, row, COL_PROCS,
+			    (int64_t)(own_pidns ? ns_filter_within(h, pids, n, mine) : n));
 		free(pids);
 	} else if (own_pidns) {
 		int64_t members = pidns_members(s, c->pid);
@@ -163,7 +190,8 @@ static void add_usage(struct out_table *t, int row, struct ls_state *s, const st
 	double age = 0;
 	if (proc_read_stat(h, c->pid, &st) == 0 && s->uptime > 0)
 		age = s->uptime - (double)st.start_time / (double)clock_ticks();
-	if (age > 0 && cgroup_owns(h, &cg, pp, v2 ? NULL : "cpuacct") && cgroup_cpu_usage_ns(h, &cg, &v) == 0)
+	if (age > 0 && cgroup_owns(h, &cg, pp, v2 ? NULL : "cpuacct") &&
+	    cgroup_cpu_usage_ns(h, &cg, &v) == 0)
 		out_set_float(t, row, COL_CPU, (double)v / 1e9 / age * 100.0, 1);
 
 	if (cgroup_owns(h, &cg, pp, v2 ? NULL : "memory") && cgroup_memory_usage(h, &cg, &v) == 0) {
@@ -203,7 +231,8 @@ int cmd_ls(struct cmd_ctx *ctx)
 	/* Their containers show without names, pods or stopped ones. */
 	for (size_t i = 0; i < l.n_denied; i++)
 		if (!only || strcmp(only, l.denied[i]) == 0)
-			out_error("ls", "%s %s's state (permission denied)", cmd_denied_verb(), l.denied[i]);
+			out_error("ls", "%s %s's state (permission denied)", cmd_denied_verb(),
+				  l.denied[i]);
 
 	struct ls_state st = { .h = h };
 	clock_uptime(h, &st.uptime);
@@ -213,7 +242,8 @@ int cmd_ls(struct cmd_ctx *ctx)
 	for (size_t i = 0; i < l.n; i++) {
 		const struct container *c = &l.items[i];
 		/* -r vm: every VM, whichever hypervisor it runs on */
-		if (only && strcmp(c->runtime, only) != 0 && !(strcmp(only, "vm") == 0 && c->kind == KIND_VM))
+		if (only && strcmp(c->runtime, only) != 0 &&
+		    !(strcmp(only, "vm") == 0 && c->kind == KIND_VM))
 			continue;
 		if (!all && (c->sandbox || c->pid <= 0))
 			continue;
@@ -232,10 +262,13 @@ int cmd_ls(struct cmd_ctx *ctx)
 		if (c->pod_name[0]) {
 			struct json_object *pod = json_object_new_object();
 			char text[520];
-			json_object_object_add(pod, "namespace", json_object_new_string(c->pod_namespace));
+			json_object_object_add(pod, "namespace",
+					       json_object_new_string(c->pod_namespace));
 			json_object_object_add(pod, "name", json_object_new_string(c->pod_name));
 			json_object_object_add(pod, "container",
-					       c->pod_container[0] ? json_object_new_string(c->pod_container) : NULL);
+					       c->pod_container[0]
+						       ? json_object_new_string(c->pod_container)
+						       : NULL);
 			snprintf(text, sizeof(text), "%s/%s", c->pod_namespace, c->pod_name);
 			out_set_object(t, row, COL_POD, pod, text);
 		} else {

@@ -24,9 +24,12 @@
 enum { OPT_CPUS = 'P', OPT_STEAL_THRESHOLD = OPT_KEY_LONG, OPT_STEAL_WINDOW };
 
 const struct cmd_option mpstat_options[] = {
-	{ OPT_CPUS, NULL, "ALL|CPU,..", "CPUs to report: ALL (the all line and every CPU), or numbers and ranges (0,2-3)" },
-	{ OPT_STEAL_THRESHOLD, "steal-threshold", "PCT", "busy-neighbour warning when %steal stays above PCT (default 10)" },
-	{ OPT_STEAL_WINDOW, "steal-window", "SECS", "the warning needs it above PCT for SECS on end (default 60)" },
+	{ OPT_CPUS, NULL, "ALL|CPU,..",
+	  "CPUs to report: ALL (the all line and every CPU), or numbers and ranges (0,2-3)" },
+	{ OPT_STEAL_THRESHOLD, "steal-threshold", "PCT",
+	  "busy-neighbour warning when %steal stays above PCT (default 10)" },
+	{ OPT_STEAL_WINDOW, "steal-window", "SECS",
+	  "the warning needs it above PCT for SECS on end (default 60)" },
 	{ 0 },
 };
 CMD_OPTIONS_FIT(mpstat_options);
@@ -49,19 +52,24 @@ enum {
 
 /* sysstat's widths: the CPU after one space in 4, each % after one in 7. */
 const struct out_column mpstat_columns[] = {
-	[MP_CPU] = { "CPU", "cpu", OUT_STR, 4, OUT_RIGHT, "processor number; all: every CPU shown, together" },
+	[MP_CPU] = { "CPU", "cpu", OUT_STR, 4, OUT_RIGHT,
+		     "processor number; all: every CPU shown, together" },
 	[MP_USR] = { "%usr", "usr", OUT_FLOAT, 7, OUT_RIGHT, "user level, guest time left out" },
-	[MP_NICE] = { "%nice", "nice", OUT_FLOAT, 7, OUT_RIGHT, "user level at nice priority, guest time left out" },
+	[MP_NICE] = { "%nice", "nice", OUT_FLOAT, 7, OUT_RIGHT,
+		      "user level at nice priority, guest time left out" },
 	[MP_SYS] = { "%sys", "sys", OUT_FLOAT, 7, OUT_RIGHT, "kernel, interrupts left out" },
-	[MP_IOWAIT] = { "%iowait", "iowait", OUT_FLOAT, 7, OUT_RIGHT, "idle with disk I/O outstanding" },
+	[MP_IOWAIT] = { "%iowait", "iowait", OUT_FLOAT, 7, OUT_RIGHT,
+			"idle with disk I/O outstanding" },
 	[MP_IRQ] = { "%irq", "irq", OUT_FLOAT, 7, OUT_RIGHT, "hardware interrupts" },
 	[MP_SOFT] = { "%soft", "soft", OUT_FLOAT, 7, OUT_RIGHT, "software interrupts" },
 	[MP_STEAL] = { "%steal", "steal", OUT_FLOAT, 7, OUT_RIGHT,
 		       "waiting while the hypervisor served another virtual CPU" },
-	[MP_GUEST] = { "%guest", "guest", OUT_FLOAT, 7, OUT_RIGHT, "running a virtual CPU (this host is a hypervisor)" },
+	[MP_GUEST] = { "%guest", "guest", OUT_FLOAT, 7, OUT_RIGHT,
+		       "running a virtual CPU (this host is a hypervisor)" },
 	[MP_GNICE] = { "%gnice", "gnice", OUT_FLOAT, 7, OUT_RIGHT, "running a niced guest" },
 	[MP_IDLE] = { "%idle", "idle", OUT_FLOAT, 7, OUT_RIGHT, "idle, no disk I/O outstanding" },
-	[MP_CPUSET] = { "CPUSET", "in_cpuset", OUT_BOOL, 0, 0, "with a target: * for a CPU its cpuset lets it use" },
+	[MP_CPUSET] = { "CPUSET", "in_cpuset", OUT_BOOL, 0, 0,
+			"with a target: * for a CPU its cpuset lets it use" },
 	{ NULL },
 };
 
@@ -89,11 +97,11 @@ struct sample {
 struct mp {
 	struct cmd_ctx *ctx;
 	FILE *out;
-	bool show_all;               /* the "all" line */
-	uint64_t shown[MASK_WORDS];  /* -P: the CPUs listed */
-	bool header_each;            /* -P: a header before every report, as sysstat */
-	long rows, lines;            /* else a header every screenful */
-	bool marked;                 /* a target: the CPUSET column */
+	bool show_all;              /* the "all" line */
+	uint64_t shown[MASK_WORDS]; /* -P: the CPUs listed */
+	bool header_each;           /* -P: a header before every report, as sysstat */
+	long rows, lines;           /* else a header every screenful */
+	bool marked;                /* a target: the CPUSET column */
 	bool cpuset_known;
 	uint64_t cpuset[MASK_WORDS];
 	struct steal_watch steal;
@@ -121,7 +129,8 @@ static void read_error(int r)
 /* ---------------------------------------------------------------- options */
 
 /* A number from lo to hi for an option; -EINVAL (reported) otherwise. */
-static int option_number(const char *opt, const char *arg, double lo, double hi, const char *what, double *ret)
+static int option_number(const char *opt, const char *arg, double lo, double hi, const char *what,
+			 double *ret)
 {
 	char *end;
 	errno = 0;
@@ -146,8 +155,8 @@ static int cpu_range(const char *tok, size_t len, unsigned n_cpus, unsigned *ret
 	if (dash)
 		*dash = '\0';
 	uint64_t a, b;
-	if (parse_u64(buf, &a) < 0 || parse_u64(dash ? dash + 1 : buf, &b) < 0 || a > b || b >= n_cpus ||
-	    !*buf || (dash && !dash[1]))
+	if (parse_u64(buf, &a) < 0 || parse_u64(dash ? dash + 1 : buf, &b) < 0 || a > b ||
+	    b >= n_cpus || !*buf || (dash && !dash[1]))
 		return -EINVAL;
 	*ret_a = (unsigned)a;
 	*ret_b = (unsigned)b;
@@ -163,13 +172,16 @@ static int parse_cpus(struct mp *m, const char *arg, unsigned n_cpus)
 	for (const char *p = arg;;) {
 		size_t len = strcspn(p, ",");
 		unsigned a, b;
-		if ((len == 3 && strncmp(p, "ALL", 3) == 0) || (len == 3 && strncmp(p, "all", 3) == 0)) {
+		if ((len == 3 && strncmp(p, "ALL", 3) == 0) ||
+		    (len == 3 && strncmp(p, "all", 3) == 0)) {
 			m->show_all = true;
 			a = 0;
 			b = n_cpus - 1;
 		} else if (cpu_range(p, len, n_cpus, &a, &b) < 0) {
-			out_error("mpstat", "-P '%s': ALL, or CPU numbers from 0 to %u and ranges of them (0,2-3)", arg,
-				  n_cpus - 1);
+			out_error("mpstat",
+				  "-P '%s': ALL, or CPU numbers from 0 to %u and ranges of them "
+				  "(0,2-3)",
+				  arg, n_cpus - 1);
 			return -EINVAL;
 		}
 		for (unsigned c = a; c <= b; c++)
@@ -185,7 +197,8 @@ static int parse_cpus(struct mp *m, const char *arg, unsigned n_cpus)
 /* The CPUs the host has, as sysstat counts them: the present ones
  * (/sys/devices/system/cpu/present, online or not), else the cpu lines.
  * *ret_top: the highest CPU number + 1. */
-static void host_cpus(const struct host *h, const struct cpustat *s, unsigned *ret_count, unsigned *ret_top)
+static void host_cpus(const struct host *h, const struct cpustat *s, unsigned *ret_count,
+		      unsigned *ret_top)
 {
 	char buf[4096];
 	uint64_t mask[MASK_WORDS];
@@ -217,7 +230,8 @@ static void print_banner(FILE *f, const struct timespec *when, unsigned n_cpus)
 	const char *iso = getenv("S_TIME_FORMAT");
 	localtime_r(&when->tv_sec, &tm);
 	strftime(date, sizeof(date), iso && strcmp(iso, "ISO") == 0 ? "%Y-%m-%d" : c_date, &tm);
-	fprintf(f, "%s %s (%s) \t%s \t_%s_\t(%u CPU)\n", u.sysname, u.release, u.nodename, date, u.machine, n_cpus);
+	fprintf(f, "%s %s (%s) \t%s \t_%s_\t(%u CPU)\n", u.sysname, u.release, u.nodename, date,
+		u.machine, n_cpus);
 }
 
 /* The target's effective cpuset: said on a line before the reports, and
@@ -249,9 +263,11 @@ static void show_cpuset(struct mp *m, const struct target *t)
 	} else {
 		char en[512], ec[512];
 		if (why)
-			fprintf(m->out, "%s: cpuset unknown: %s\n", out_esc(en, sizeof(en), name), why);
+			fprintf(m->out, "%s: cpuset unknown: %s\n", out_esc(en, sizeof(en), name),
+				why);
 		else
-			fprintf(m->out, "%s: cpuset %s\n", out_esc(en, sizeof(en), name), out_esc(ec, sizeof(ec), s->cpuset));
+			fprintf(m->out, "%s: cpuset %s\n", out_esc(en, sizeof(en), name),
+				out_esc(ec, sizeof(ec), s->cpuset));
 	}
 	free(s);
 }
@@ -260,13 +276,15 @@ static void show_cpuset(struct mp *m, const struct target *t)
 
 static void set_pct(struct out_table *t, int r, const struct cpustat_pct *p)
 {
-	const double v[] = { p->usr, p->nice, p->sys, p->iowait, p->irq, p->soft, p->steal, p->guest, p->gnice, p->idle };
+	const double v[] = { p->usr,  p->nice,  p->sys,   p->iowait, p->irq,
+			     p->soft, p->steal, p->guest, p->gnice,  p->idle };
 	for (int k = 0; k < MP_CPUSET - MP_USR; k++)
 		out_set_float(t, r, MP_USR + k, v[k], 2);
 }
 
 /* cpu < 0: the all line. */
-static void add_row(struct mp *m, struct out_table *t, const char *lead, int cpu, const struct cpustat_pct *p)
+static void add_row(struct mp *m, struct out_table *t, const char *lead, int cpu,
+		    const struct cpustat_pct *p)
 {
 	int r = out_row_add(t, -1);
 	if (r < 0)
@@ -308,7 +326,8 @@ static bool header_due(struct mp *m)
 
 /* One report between prev (NULL: boot) and curr: the all line if asked
  * for, then each CPU asked for that is shown. average: the Average lines. */
-static int report(struct mp *m, const struct sample *prev, const struct sample *curr, bool header, bool average)
+static int report(struct mp *m, const struct sample *prev, const struct sample *curr, bool header,
+		  bool average)
 {
 	struct out_table *t;
 	int r = cmd_table_new_n(m->ctx, "cpus", m->marked ? MP_COUNT : MP_CPUSET, &t);
@@ -354,7 +373,8 @@ static void watch_steal(struct mp *m, const struct sample *prev, const struct sa
 		return;
 	char msg[256];
 	snprintf(msg, sizeof(msg),
-		 "Warning: %%steal above %.2f%% for %g s: other guests on this hypervisor are taking CPU time "
+		 "Warning: %%steal above %.2f%% for %g s: other guests on this hypervisor are "
+		 "taking CPU time "
 		 "(a busy neighbour)",
 		 m->steal.threshold, m->steal.window);
 	if (m->ctx->out.json) {
@@ -432,10 +452,12 @@ int cmd_mpstat(struct cmd_ctx *ctx)
 	if (ctx->argc > 0 && sampling_parse_interval(ctx, &interval, &count) < 0)
 		return EXIT_USAGE;
 	const char *a = cmd_arg(ctx, OPT_STEAL_THRESHOLD);
-	if (a && option_number("--steal-threshold", a, 0, 100, "a percentage from 0 to 100", &threshold) < 0)
+	if (a && option_number("--steal-threshold", a, 0, 100, "a percentage from 0 to 100",
+			       &threshold) < 0)
 		return EXIT_USAGE;
 	a = cmd_arg(ctx, OPT_STEAL_WINDOW);
-	if (a && option_number("--steal-window", a, 0.1, 86400, "seconds from 0.1 to 86400", &window) < 0)
+	if (a && option_number("--steal-window", a, 0.1, 86400, "seconds from 0.1 to 86400",
+			       &window) < 0)
 		return EXIT_USAGE;
 
 	struct mp *m = calloc(1, sizeof(*m));

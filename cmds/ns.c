@@ -5,10 +5,14 @@
 enum { COL_TYPE, COL_TARGET, COL_HOST, COL_SHARED };
 
 const struct out_column ns_columns[] = {
-	[COL_TYPE] = { "TYPE", "type", OUT_STR, 6, 0, "namespace type (cgroup ipc mnt net pid time user uts)" },
-	[COL_TARGET] = { "TARGET", "target", OUT_INT, 10, OUT_RIGHT, "inode of the target init's namespace" },
-	[COL_HOST] = { "HOST", "host", OUT_INT, 10, OUT_RIGHT, "inode of the host's (PID 1) namespace" },
-	[COL_SHARED] = { "SHARED", "shared", OUT_BOOL, 6, 0, "yes when the target shares the host's namespace" },
+	[COL_TYPE] = { "TYPE", "type", OUT_STR, 6, 0,
+		       "namespace type (cgroup ipc mnt net pid time user uts)" },
+	[COL_TARGET] = { "TARGET", "target", OUT_INT, 10, OUT_RIGHT,
+			 "inode of the target init's namespace" },
+	[COL_HOST] = { "HOST", "host", OUT_INT, 10, OUT_RIGHT,
+		       "inode of the host's (PID 1) namespace" },
+	[COL_SHARED] = { "SHARED", "shared", OUT_BOOL, 6, 0,
+			 "yes when the target shares the host's namespace" },
 	{ NULL },
 };
 

@@ -21,8 +21,10 @@ enum { COL_HOST, COL_CONTAINER, COL_LEVELS, COL_COMM };
 
 const struct out_column pidmap_columns[] = {
 	[COL_HOST] = { "HOST", "host", OUT_INT, 7, OUT_RIGHT, "host PID" },
-	[COL_CONTAINER] = { "CONTAINER", "container", OUT_INT, 9, OUT_RIGHT, "PID in the target's pid namespace" },
-	[COL_LEVELS] = { "LEVELS", "levels", OUT_OBJECT, 0.3, 0, "the PID at every nesting level, host first (NSpid)" },
+	[COL_CONTAINER] = { "CONTAINER", "container", OUT_INT, 9, OUT_RIGHT,
+			    "PID in the target's pid namespace" },
+	[COL_LEVELS] = { "LEVELS", "levels", OUT_OBJECT, 0.3, 0,
+			 "the PID at every nesting level, host first (NSpid)" },
 	[COL_COMM] = { "COMM", "comm", OUT_STR, 16, 0, "command name" },
 	{ NULL },
 };
@@ -40,7 +42,8 @@ static void add_row(struct out_table *t, const struct target *tg, const struct p
 	size_t off = 0;
 	for (int i = 0; i < st->nspid_levels; i++) {
 		json_object_array_add(levels, json_object_new_int(st->nspid[i]));
-		off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%d", i ? "," : "", st->nspid[i]);
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%d", i ? "," : "",
+					st->nspid[i]);
 		if (off >= sizeof(text))
 			break;
 	}
@@ -85,7 +88,8 @@ int cmd_pidmap(struct cmd_ctx *ctx)
 	bool *found = calloc((size_t)ctx->argc + 1, sizeof(bool));
 	for (size_t i = 0; found && i < n; i++) {
 		struct proc_status st;
-		if (proc_read_status(&ctx->g->host, members[i], &st) < 0 || st.nspid_levels <= tg->nspid_level)
+		if (proc_read_status(&ctx->g->host, members[i], &st) < 0 ||
+		    st.nspid_levels <= tg->nspid_level)
 			continue;
 		pid_t key = host_pids ? st.nspid[0] : st.nspid[tg->nspid_level];
 		bool show = ctx->argc == 0;
@@ -102,8 +106,8 @@ int cmd_pidmap(struct cmd_ctx *ctx)
 	int status = EXIT_OK;
 	for (int k = 0; found && k < ctx->argc; k++)
 		if (!found[k]) {
-			out_error("pidmap", "%s PID %d: no such process in the target", host_pids ? "host" : "container",
-				  wanted[k]);
+			out_error("pidmap", "%s PID %d: no such process in the target",
+				  host_pids ? "host" : "container", wanted[k]);
 			status = EXIT_FAIL;
 		}
 	free(found);

@@ -21,7 +21,15 @@
 #include "pidstat.h"
 #include "sampling.h"
 
-enum { OPT_CPU = 'u', OPT_MEM = 'r', OPT_IO = 'd', OPT_CTXSW = 'w', OPT_THREADS = 't', OPT_PIDS = 'p', OPT_COMM = 'C' };
+enum {
+	OPT_CPU = 'u',
+	OPT_MEM = 'r',
+	OPT_IO = 'd',
+	OPT_CTXSW = 'w',
+	OPT_THREADS = 't',
+	OPT_PIDS = 'p',
+	OPT_COMM = 'C'
+};
 
 const struct cmd_option pidstat_options[] = {
 	{ OPT_CPU, NULL, NULL, "CPU: %usr %system %guest %wait %CPU CPU (the default report)" },
@@ -29,7 +37,8 @@ const struct cmd_option pidstat_options[] = {
 	{ OPT_IO, NULL, NULL, "I/O: kB_rd/s kB_wr/s kB_ccwr/s iodelay" },
 	{ OPT_CTXSW, NULL, NULL, "context switches: cswch/s nvcswch/s" },
 	{ OPT_THREADS, NULL, NULL, "threads too: TGID and TID columns, a |__ row per thread" },
-	{ OPT_PIDS, NULL, "PID,..|ALL", "only these host PIDs of the target; ALL: every task, active or not" },
+	{ OPT_PIDS, NULL, "PID,..|ALL",
+	  "only these host PIDs of the target; ALL: every task, active or not" },
 	{ OPT_COMM, NULL, "COMM", "only tasks whose command name matches this regular expression" },
 	{ 0 },
 };
@@ -216,7 +225,8 @@ static int setup(struct view *v, struct cmd_ctx *ctx)
 	if (r == -ENOMEM)
 		return EXIT_FAIL;
 	if (r < 0) {
-		out_error("pidstat", "-p '%s': PIDs separated by commas, or ALL (see 'nsh help pidstat')", p);
+		out_error("pidstat",
+			  "-p '%s': PIDs separated by commas, or ALL (see 'nsh help pidstat')", p);
 		return EXIT_USAGE;
 	}
 	const char *comm = cmd_arg(ctx, OPT_COMM);
@@ -268,7 +278,8 @@ static int setup(struct view *v, struct cmd_ctx *ctx)
 
 	/* sysstat repeats the header only when it shows several reports or
 	 * several tasks; one task in one report is a column of lines. */
-	v->every_header = (v->reports & (v->reports - 1)) || v->which != WHICH_LIST || v->n_list > 1 || v->threads;
+	v->every_header = (v->reports & (v->reports - 1)) || v->which != WHICH_LIST ||
+			  v->n_list > 1 || v->threads;
 	return EXIT_OK;
 }
 
@@ -351,7 +362,8 @@ static void advance(struct view *v)
 
 /* ---------------------------------------------------------------- output */
 
-static bool shown(const struct view *v, enum pidstat_report r, const struct task *t, const struct task_delta *d)
+static bool shown(const struct view *v, enum pidstat_report r, const struct task *t,
+		  const struct task_delta *d)
 {
 	if (d->intervals == 0)
 		return false;
@@ -386,8 +398,8 @@ static void banner(FILE *f, const struct timespec *now)
 	localtime_r(&now->tv_sec, &tm);
 	snprintf(date, sizeof(date), "%02d/%02d/%02d", tm.tm_mon + 1, tm.tm_mday, tm.tm_year % 100);
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	fprintf(f, "%s %s (%s) \t%s \t_%s_\t(%ld CPU)\n", u.sysname, u.release, u.nodename, date, u.machine,
-		ncpu > 0 ? ncpu : 1);
+	fprintf(f, "%s %s (%s) \t%s \t_%s_\t(%ld CPU)\n", u.sysname, u.release, u.nodename, date,
+		u.machine, ncpu > 0 ? ncpu : 1);
 }
 
 /* One report (-u, -r, ...) of one interval, or of the Average. The text
@@ -420,7 +432,10 @@ static int print_report(struct view *v, enum pidstat_report r, const struct repo
 	if (ro->average)
 		out_table_field(tb, "average", json_object_new_boolean(true));
 
-	struct pidstat_row how = { .report = r, .threads = v->threads, .average = ro->average, .iodelay = v->iodelay,
+	struct pidstat_row how = { .report = r,
+				   .threads = v->threads,
+				   .average = ro->average,
+				   .iodelay = v->iodelay,
 				   .lead = ro->row_lead };
 	for (size_t i = 0; i < sn->n; i++) {
 		const struct task_delta *d = sums ? &lines[i].sum : &lines[i].last;
@@ -513,7 +528,8 @@ static int run_intervals(struct view *v, double interval, long count)
 		char head[16], rows[16];
 		local_hms(&prev_wall, head, sizeof(head));
 		local_hms(&now, rows, sizeof(rows));
-		struct report_out ro = { .header_lead = (v->every_header || done == 0) ? head : NULL,
+		struct report_out ro = { .header_lead = (v->every_header || done == 0) ? head
+										       : NULL,
 					 .row_lead = rows,
 					 .when = &now };
 		if ((r = print_reports(v, &ro, &v->curr, v->lines, false)) < 0)

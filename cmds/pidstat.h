@@ -57,9 +57,9 @@ unsigned pidstat_report_moved(enum pidstat_report r);
 /* What a row shows besides the task and its rates. */
 struct pidstat_row {
 	enum pidstat_report report;
-	bool threads;  /* -t: TGID/TID columns, |__ on thread rows */
-	bool average;  /* an Average line: sizes and iodelay as means, CPU "-" */
-	bool iodelay;  /* delay accounting is on: iodelay can be trusted */
+	bool threads;     /* -t: TGID/TID columns, |__ on thread rows */
+	bool average;     /* an Average line: sizes and iodelay as means, CPU "-" */
+	bool iodelay;     /* delay accounting is on: iodelay can be trusted */
 	const char *lead; /* "01:27:09", "Average:" */
 };
 

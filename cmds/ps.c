@@ -22,22 +22,40 @@ const struct cmd_option ps_options[] = {
 };
 CMD_OPTIONS_FIT(ps_options);
 
-enum { COL_PID, COL_CTPID, COL_PPID, COL_UID, COL_USER, COL_STAT, COL_CPU, COL_RSS, COL_TIME, COL_COMMAND, COL_COMM, COL_ROLE };
+enum {
+	COL_PID,
+	COL_CTPID,
+	COL_PPID,
+	COL_UID,
+	COL_USER,
+	COL_STAT,
+	COL_CPU,
+	COL_RSS,
+	COL_TIME,
+	COL_COMMAND,
+	COL_COMM,
+	COL_ROLE
+};
 
 const struct out_column ps_columns[] = {
 	[COL_PID] = { "PID", "pid", OUT_INT, 7, OUT_RIGHT, "host PID (TID with -t)" },
-	[COL_CTPID] = { "CTPID", "ctpid", OUT_INT, 6, OUT_RIGHT, "PID inside the target's pid namespace" },
+	[COL_CTPID] = { "CTPID", "ctpid", OUT_INT, 6, OUT_RIGHT,
+			"PID inside the target's pid namespace" },
 	[COL_PPID] = { "PPID", "ppid", OUT_INT, 7, OUT_RIGHT, "host PID of the parent" },
 	[COL_UID] = { "UID", "uid", OUT_INT, 6, OUT_JSON_ONLY | OUT_RIGHT, "effective uid" },
-	[COL_USER] = { "USER", "user", OUT_STR, 8, 0, "user name from the container's /etc/passwd, else the uid" },
+	[COL_USER] = { "USER", "user", OUT_STR, 8, 0,
+		       "user name from the container's /etc/passwd, else the uid" },
 	[COL_STAT] = { "STAT", "state", OUT_STR, 4, 0, "process state (R S D Z T I)" },
-	[COL_CPU] = { "%CPU", "cpu", OUT_FLOAT, 5, OUT_RIGHT, "CPU since start, % of one core (as ps)" },
+	[COL_CPU] = { "%CPU", "cpu", OUT_FLOAT, 5, OUT_RIGHT,
+		      "CPU since start, % of one core (as ps)" },
 	[COL_RSS] = { "RSS", "rss_kb", OUT_INT, 7, OUT_RIGHT, "resident memory, KiB" },
 	[COL_TIME] = { "TIME", "time", OUT_STR, 8, OUT_RIGHT, "CPU time used, [DD-]HH:MM:SS" },
 	[COL_COMMAND] = { "COMMAND", "args", OUT_STR, 0.5, OUT_WRAP | OUT_TREE, "command line" },
-	[COL_COMM] = { "COMM", "comm", OUT_STR, 16, OUT_JSON_ONLY, "command name (16 bytes, set by the process)" },
+	[COL_COMM] = { "COMM", "comm", OUT_STR, 16, OUT_JSON_ONLY,
+		       "command name (16 bytes, set by the process)" },
 	[COL_ROLE] = { "ROLE", "role", OUT_STR, 10, OUT_JSON_ONLY,
-		       "a VM's thread: vcpu N, main loop, io, vhost, ... (also in COMMAND with -t)" },
+		       "a VM's thread: vcpu N, main loop, io, vhost, ... (also in COMMAND with "
+		       "-t)" },
 	{ NULL },
 };
 
@@ -52,7 +70,7 @@ struct ps_view {
 	const struct host *h;
 	const struct target *tg;
 	struct passwd_map users;
-	enum vm_hypervisor hv;     /* a VM target's, else VM_NONE */
+	enum vm_hypervisor hv; /* a VM target's, else VM_NONE */
 	double uptime;
 	long pagekb;
 };
@@ -61,14 +79,15 @@ static void format_time(uint64_t secs, char *buf, size_t size)
 {
 	uint64_t d = secs / 86400, hh = (secs / 3600) % 24, mm = (secs / 60) % 60, ss = secs % 60;
 	if (d)
-		snprintf(buf, size, "%llu-%02llu:%02llu:%02llu", (unsigned long long)d, (unsigned long long)hh,
-			 (unsigned long long)mm, (unsigned long long)ss);
+		snprintf(buf, size, "%llu-%02llu:%02llu:%02llu", (unsigned long long)d,
+			 (unsigned long long)hh, (unsigned long long)mm, (unsigned long long)ss);
 	else
-		snprintf(buf, size, "%02llu:%02llu:%02llu", (unsigned long long)hh, (unsigned long long)mm,
-			 (unsigned long long)ss);
+		snprintf(buf, size, "%02llu:%02llu:%02llu", (unsigned long long)hh,
+			 (unsigned long long)mm, (unsigned long long)ss);
 }
 
-static void fill_row(struct out_table *t, const struct ps_view *v, const struct ps_entry *e, int row)
+static void fill_row(struct out_table *t, const struct ps_view *v, const struct ps_entry *e,
+		     int row)
 {
 	const struct proc_status *s = &e->status;
 	int lvl = v->tg->nspid_level;
@@ -105,8 +124,10 @@ static void fill_row(struct out_table *t, const struct ps_view *v, const struct 
 		/* Which vCPU a thread runs, or what else it does for the guest. */
 		char role[32];
 		int vcpu;
-		const char *label = vm_thread_label(v->hv, e->st.comm, e->pid == v->tg->pid && (!e->tid || e->tid == e->pid),
-						    &vcpu);
+		const char *label =
+			vm_thread_label(v->hv, e->st.comm,
+					e->pid == v->tg->pid && (!e->tid || e->tid == e->pid),
+					&vcpu);
 		if (vcpu >= 0)
 			snprintf(role, sizeof(role), "vcpu %d", vcpu);
 		else
@@ -127,8 +148,8 @@ static void fill_row(struct out_table *t, const struct ps_view *v, const struct 
 }
 
 /* Depth-first so that a parent's row always precedes its children's. */
-static void add_tree(struct out_table *t, const struct ps_view *v, struct ps_entry *es, size_t n, size_t idx,
-		     int parent_row, int depth)
+static void add_tree(struct out_table *t, const struct ps_view *v, struct ps_entry *es, size_t n,
+		     size_t idx, int parent_row, int depth)
 {
 	es[idx].row = out_row_add(t, parent_row);
 	if (es[idx].row < 0)
@@ -141,8 +162,8 @@ static void add_tree(struct out_table *t, const struct ps_view *v, struct ps_ent
 			add_tree(t, v, es, n, i, es[idx].row, depth + 1);
 }
 
-static int collect(const struct ps_view *v, const pid_t *pids, size_t n, bool threads, struct ps_entry **ret,
-		   size_t *ret_n)
+static int collect(const struct ps_view *v, const pid_t *pids, size_t n, bool threads,
+		   struct ps_entry **ret, size_t *ret_n)
 {
 	size_t cap = n + 16, m = 0;
 	struct ps_entry *es = calloc(cap, sizeof(*es));
@@ -154,8 +175,11 @@ static int collect(const struct ps_view *v, const pid_t *pids, size_t n, bool th
 		if (threads && proc_list_tids(v->h, pids[i], &tids, &nt) < 0)
 			continue;
 		for (size_t k = 0; k < (threads ? nt : 1); k++) {
-			struct ps_entry e = { .pid = pids[i], .tid = threads ? tids[k] : 0, .row = -1 };
-			int r = threads ? proc_read_task_stat(v->h, e.pid, e.tid, &e.st) : proc_read_stat(v->h, e.pid, &e.st);
+			struct ps_entry e = { .pid = pids[i],
+					      .tid = threads ? tids[k] : 0,
+					      .row = -1 };
+			int r = threads ? proc_read_task_stat(v->h, e.pid, e.tid, &e.st)
+					: proc_read_stat(v->h, e.pid, &e.st);
 			if (r == 0)
 				r = threads ? proc_read_task_status(v->h, e.pid, e.tid, &e.status)
 					    : proc_read_status(v->h, e.pid, &e.status);

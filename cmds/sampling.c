@@ -21,8 +21,10 @@ int sampling_parse_args(const struct cmd_ctx *ctx, double *ret_interval, long *r
 		errno = 0;
 		double v = strtod(ctx->argv[0], &end);
 		if (errno || end == ctx->argv[0] || *end || !(v == 0 || (v >= 0.1 && v <= 86400))) {
-			out_error(name, "interval '%s': seconds from 0.1 to 86400, or 0 for one report since the start "
-					"(see 'nsh help %s')",
+			out_error(name,
+				  "interval '%s': seconds from 0.1 to 86400, or 0 for one report "
+				  "since the start "
+				  "(see 'nsh help %s')",
 				  ctx->argv[0], name);
 			return -EINVAL;
 		}
@@ -37,7 +39,8 @@ int sampling_parse_args(const struct cmd_ctx *ctx, double *ret_interval, long *r
 	if (ctx->argc >= 2) {
 		uint64_t n;
 		if (parse_u64(ctx->argv[1], &n) < 0 || n < 1 || n > 1000000) {
-			out_error(name, "count '%s': a number from 1 (see 'nsh help %s')", ctx->argv[1], name);
+			out_error(name, "count '%s': a number from 1 (see 'nsh help %s')",
+				  ctx->argv[1], name);
 			return -EINVAL;
 		}
 		count = (long)n;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* What the sampling commands (cgstat, mpstat, pidstat, top) share: their INTERVAL [COUNT] arguments, the wait between samples that
- * Ctrl-C cuts short, and timestamps. */
+/* What the sampling commands (cgstat, mpstat, pidstat, top) share: their
+ * INTERVAL [COUNT] arguments, the wait between samples that Ctrl-C cuts
+ * short, and timestamps. */
 #pragma once
 
 #include <signal.h>

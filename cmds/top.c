@@ -24,14 +24,21 @@
 
 const struct out_column top_columns[] = {
 	[TC_PID] = { "HOST-PID", "pid", OUT_INT, 8, OUT_RIGHT, "host PID (TID with -H)" },
-	[TC_CTPID] = { "CT-PID", "ctpid", OUT_INT, 7, OUT_RIGHT, "PID inside the target's pid namespace" },
-	[TC_USER] = { "USER", "user", OUT_STR, 8, 0, "user name from the container's /etc/passwd, else the uid" },
-	[TC_CPU] = { "%CPU", "cpu", OUT_FLOAT, 5, OUT_RIGHT, "CPU in the interval, % of one core (as procps top)" },
-	[TC_QUOTA] = { "%QUOTA", "quota_pct", OUT_FLOAT, 6, OUT_RIGHT, "its share of the container's CPU quota (- none)" },
+	[TC_CTPID] = { "CT-PID", "ctpid", OUT_INT, 7, OUT_RIGHT,
+		       "PID inside the target's pid namespace" },
+	[TC_USER] = { "USER", "user", OUT_STR, 8, 0,
+		      "user name from the container's /etc/passwd, else the uid" },
+	[TC_CPU] = { "%CPU", "cpu", OUT_FLOAT, 5, OUT_RIGHT,
+		     "CPU in the interval, % of one core (as procps top)" },
+	[TC_QUOTA] = { "%QUOTA", "quota_pct", OUT_FLOAT, 6, OUT_RIGHT,
+		       "its share of the container's CPU quota (- none)" },
 	[TC_RSS] = { "RSS", "rss_kb", OUT_INT, 7, OUT_RIGHT, "resident memory (JSON: KiB)" },
-	[TC_LIM] = { "%LIM", "limit_pct", OUT_FLOAT, 5, OUT_RIGHT, "RSS as % of the container's memory limit (- none)" },
-	[TC_STATE] = { "S", "state", OUT_STR, 1, 0, "state: R running, S sleeping, D disk wait, Z zombie, T stopped, I idle" },
-	[TC_TIME] = { "TIME+", "time", OUT_STR, 9, OUT_RIGHT, "CPU time used, M:SS.hh (as procps top)" },
+	[TC_LIM] = { "%LIM", "limit_pct", OUT_FLOAT, 5, OUT_RIGHT,
+		     "RSS as % of the container's memory limit (- none)" },
+	[TC_STATE] = { "S", "state", OUT_STR, 1, 0,
+		       "state: R running, S sleeping, D disk wait, Z zombie, T stopped, I idle" },
+	[TC_TIME] = { "TIME+", "time", OUT_STR, 9, OUT_RIGHT,
+		      "CPU time used, M:SS.hh (as procps top)" },
 	[TC_COMMAND] = { "COMMAND", "comm", OUT_STR, 0.3, OUT_WRAP, "command name" },
 	{ NULL },
 };
@@ -42,8 +49,8 @@ const struct out_column top_columns[] = {
 static void time_plus(double secs, char *buf, size_t size)
 {
 	uint64_t cs = (uint64_t)llround(secs * 100);
-	snprintf(buf, size, "%llu:%02llu.%02llu", (unsigned long long)(cs / 6000), (unsigned long long)(cs / 100 % 60),
-		 (unsigned long long)(cs % 100));
+	snprintf(buf, size, "%llu:%02llu.%02llu", (unsigned long long)(cs / 6000),
+		 (unsigned long long)(cs / 100 % 60), (unsigned long long)(cs % 100));
 }
 
 static double task_cpu_secs(const struct task *t, long hz)
@@ -54,8 +61,8 @@ static double task_cpu_secs(const struct task *t, long hz)
 /* Rates of one snapshot's rows against the previous one. A task without a
  * match there (new, or a new process on a reused PID) has no interval yet:
  * 0, as procps shows a new process. */
-void top_rows(const struct top_view *v, const struct snapshot *prev, const struct snapshot *cur, bool threads,
-	      struct top_row **ret, size_t *ret_n)
+void top_rows(const struct top_view *v, const struct snapshot *prev, const struct snapshot *cur,
+	      bool threads, struct top_row **ret, size_t *ret_n)
 {
 	double dt = prev && prev->n ? snapshot_interval(prev, cur) : 0;
 	struct top_row *rows = calloc(cur->n ? cur->n : 1, sizeof(*rows));
@@ -72,13 +79,16 @@ void top_rows(const struct top_view *v, const struct snapshot *prev, const struc
 		struct top_row *r = &rows[n++];
 		r->t = t;
 		r->uid = t->uid;
-		const struct task *p = prev ? snapshot_find(prev, t->tgid, t->thread, t->tid) : NULL;
+		const struct task *p = prev ? snapshot_find(prev, t->tgid, t->thread, t->tid)
+					    : NULL;
 		double used = task_cpu_secs(t, v->hz);
 		if (task_same(p, t) && dt > 0 && used >= task_cpu_secs(p, v->hz))
 			r->cpu = (used - task_cpu_secs(p, v->hz)) / dt * 100.0;
 		r->time_s = used;
-		r->rss_kb = t->st.rss_pages > 0 ? (uint64_t)t->st.rss_pages * (uint64_t)v->pagekb : 0;
-		r->quota_pct = v->eff.cpu_cores > 0 ? r->cpu / 100.0 / v->eff.cpu_cores * 100.0 : -1;
+		r->rss_kb = t->st.rss_pages > 0 ? (uint64_t)t->st.rss_pages * (uint64_t)v->pagekb
+						: 0;
+		r->quota_pct = v->eff.cpu_cores > 0 ? r->cpu / 100.0 / v->eff.cpu_cores * 100.0
+						    : -1;
 		r->lim_pct = v->eff.mem_limit != CG_NONE && v->eff.mem_limit > 0
 				     ? (double)r->rss_kb * 1024.0 / (double)v->eff.mem_limit * 100.0
 				     : -1;
@@ -122,8 +132,8 @@ int top_sort_key(const char *name)
 		const char *name;
 		int key;
 	} keys[] = {
-		{ "cpu", TC_CPU },  { "%cpu", TC_CPU }, { "mem", TC_RSS },   { "rss", TC_RSS },
-		{ "pid", TC_PID },  { "time", TC_TIME }, { "time+", TC_TIME },
+		{ "cpu", TC_CPU }, { "%cpu", TC_CPU },  { "mem", TC_RSS },    { "rss", TC_RSS },
+		{ "pid", TC_PID }, { "time", TC_TIME }, { "time+", TC_TIME },
 	};
 	if (!name)
 		return TC_CPU;
@@ -133,7 +143,8 @@ int top_sort_key(const char *name)
 	return -1;
 }
 
-void top_fill(const struct top_view *v, struct out_table *tb, const struct top_row *rows, size_t n, bool host_rows)
+void top_fill(const struct top_view *v, struct out_table *tb, const struct top_row *rows, size_t n,
+	      bool host_rows)
 {
 	char buf[32];
 	for (size_t i = 0; i < n; i++) {
@@ -192,7 +203,8 @@ int top_view_open(struct cmd_ctx *ctx, const struct target *t, struct top_view *
 	v->cg = malloc(sizeof(*v->cg));
 	bool trusted;
 	if (v->cg && cgv_target_cgroup(t, v->cg, &v->cgpath, &trusted) == 0 &&
-	    cg_effective_limits(v->h, v->cg, &v->eff) == 0 && cg_reader_init(&v->rd, v->h, v->cg) == 0) {
+	    cg_effective_limits(v->h, v->cg, &v->eff) == 0 &&
+	    cg_reader_init(&v->rd, v->h, v->cg) == 0) {
 		cgv_owner_init(v->h, t->pid, trusted, v->cg, &v->own);
 		v->have_cg = cgv_sample(&v->rd, &v->own, TOP_CG_FIELDS, &v->cga) == 0;
 	}
@@ -234,7 +246,8 @@ int top_view_refresh(struct top_view *v, bool threads, bool host_block)
 	if (r < 0)
 		return r;
 	struct sampler s;
-	sampler_init(&s, v->h, (v->host_target ? 0 : SAMPLE_STATUS) | (threads ? SAMPLE_THREADS : 0),
+	sampler_init(&s, v->h,
+		     (v->host_target ? 0 : SAMPLE_STATUS) | (threads ? SAMPLE_THREADS : 0),
 		     v->t->nspid_level);
 	struct snapshot cur;
 	r = sampler_take(&s, pids, n, &v->prev, &cur);
@@ -328,41 +341,46 @@ void top_header_text(const struct top_view *v, FILE *f)
 		} else {
 			fprintf(f, "%-11sCPU %.2f cores", label, r->cpu_ok ? r->cores : 0.0);
 			if (v->eff.cpu_cores > 0)
-				fprintf(f, ", %.1f%% of quota %.2f", r->cpu_ok ? r->quota_pct : 0.0, v->eff.cpu_cores);
+				fprintf(f, ", %.1f%% of quota %.2f", r->cpu_ok ? r->quota_pct : 0.0,
+					v->eff.cpu_cores);
 			else
 				fprintf(f, ", no quota");
 			fprintf(f, ", %.1f%% of host", r->cpu_ok ? r->host_pct : 0.0);
 			if (r->thr_ok)
 				fprintf(f, "; throttled %llu of %llu periods (%.1f%%), %.2f s",
-					(unsigned long long)r->throttled, (unsigned long long)r->periods, r->throttled_pct,
+					(unsigned long long)r->throttled,
+					(unsigned long long)r->periods, r->throttled_pct,
 					(double)r->throttled_ns / 1e9);
 			fputc('\n', f);
 			cgv_human(s->working_set, a, sizeof(a));
 			cgv_human(s->mem_usage, b, sizeof(b));
 			cgv_human(v->eff.mem_limit, c, sizeof(c));
-			fprintf(f, "           MEM ws %s, usage %s of limit %s", s->why[CG_F_MEM_STAT] ? "-" : a,
-				s->why[CG_F_MEM] ? "-" : b, c);
+			fprintf(f, "           MEM ws %s, usage %s of limit %s",
+				s->why[CG_F_MEM_STAT] ? "-" : a, s->why[CG_F_MEM] ? "-" : b, c);
 			if (v->eff.mem_limit != CG_NONE && !s->why[CG_F_MEM])
-				fprintf(f, " (%.1f%%)", (double)s->mem_usage / (double)v->eff.mem_limit * 100.0);
+				fprintf(f, " (%.1f%%)",
+					(double)s->mem_usage / (double)v->eff.mem_limit * 100.0);
 			if (!s->why[CG_F_PIDS]) {
 				fprintf(f, "; pids %llu", (unsigned long long)s->pids_current);
 				if (v->eff.pids_max != CG_NONE)
 					fprintf(f, " of %llu", (unsigned long long)v->eff.pids_max);
 			}
 			if (!s->why[CG_F_PSI])
-				fprintf(f, "; PSI some cpu %.2f mem %.2f io %.2f", s->psi[0].some.avg10,
-					s->psi[1].some.avg10, s->psi[2].some.avg10);
+				fprintf(f, "; PSI some cpu %.2f mem %.2f io %.2f",
+					s->psi[0].some.avg10, s->psi[1].some.avg10,
+					s->psi[2].some.avg10);
 			fputc('\n', f);
 		}
 	}
 	fprintf(f, "Host       load");
 	if (v->have_load)
-		fprintf(f, " %.2f %.2f %.2f, tasks %u", v->load.avg[0], v->load.avg[1], v->load.avg[2], v->load.total);
+		fprintf(f, " %.2f %.2f %.2f, tasks %u", v->load.avg[0], v->load.avg[1],
+			v->load.avg[2], v->load.total);
 	else
 		fprintf(f, " -");
 	if (v->have_cpu)
-		fprintf(f, "; %%us %.1f %%sy %.1f %%st %.1f %%id %.1f", v->cpu.usr + v->cpu.nice, v->cpu.sys, v->cpu.steal,
-			v->cpu.idle);
+		fprintf(f, "; %%us %.1f %%sy %.1f %%st %.1f %%id %.1f", v->cpu.usr + v->cpu.nice,
+			v->cpu.sys, v->cpu.steal, v->cpu.idle);
 	if (v->have_mem) {
 		cgv_human(v->mem.total, a, sizeof(a));
 		cgv_human(v->mem.available, b, sizeof(b));
@@ -407,24 +425,32 @@ struct json_object *top_header_json(const struct top_view *v, struct json_object
 
 /* ---- the command ---- */
 
-enum { OPT_BATCH = 'b', OPT_ITER = 'n', OPT_DELAY = 'd', OPT_THREADS = 'H', OPT_SORT = 's', OPT_HOST = OPT_KEY_LONG };
+enum {
+	OPT_BATCH = 'b',
+	OPT_ITER = 'n',
+	OPT_DELAY = 'd',
+	OPT_THREADS = 'H',
+	OPT_SORT = 's',
+	OPT_HOST = OPT_KEY_LONG
+};
 
 const struct cmd_option top_options[] = {
-	{ OPT_BATCH, "batch", NULL, "batch: plain frames one after another (also when not on a terminal)" },
+	{ OPT_BATCH, "batch", NULL,
+	  "batch: plain frames one after another (also when not on a terminal)" },
 	{ OPT_ITER, "iterations", "N", "stop after N frames" },
 	{ OPT_DELAY, "delay", "SECS", "seconds between frames (default 3)" },
 	{ OPT_THREADS, "threads", NULL, "one row per thread" },
-	{ OPT_SORT, "sort", "COL", "sort by cpu (default), mem, pid or time (keys P M N T on the full screen)" },
+	{ OPT_SORT, "sort", "COL",
+	  "sort by cpu (default), mem, pid or time (keys P M N T on the full screen)" },
 	{ OPT_HOST, "host", NULL, "a second block with the busiest host processes" },
 	{ 0 },
 };
 CMD_OPTIONS_FIT(top_options);
 
-#define TOP_DEFAULT_DELAY 3.0 /* procps top's */
+#define TOP_DEFAULT_DELAY  3.0 /* procps top's */
 /* The first frame's rates need a first interval: procps waits a moment
  * too; a short one, so that `top -b -n 1` answers at once. */
 #define TOP_FIRST_INTERVAL 0.5
-
 
 /* --host's rows in JSON: the ten busiest host processes. */
 static struct json_object *host_json(const struct top_view *v)
@@ -444,7 +470,8 @@ static struct json_object *host_json(const struct top_view *v)
 }
 
 /* A frame's table with its "time" and "host" (and "container") fields. */
-static int frame_table(struct cmd_ctx *ctx, const struct top_view *v, bool containers, struct out_table **ret)
+static int frame_table(struct cmd_ctx *ctx, const struct top_view *v, bool containers,
+		       struct out_table **ret)
 {
 	int r = containers ? cmd_table_new_cols(ctx, "targets", cgstat_columns, ret)
 			   : cmd_table_new(ctx, "processes", ret);
@@ -465,7 +492,8 @@ static int frame_table(struct cmd_ctx *ctx, const struct top_view *v, bool conta
 
 /* One batch frame: the header (text), the rows, and with --host the
  * busiest host processes (a second table; "host_processes" in JSON). */
-static void print_frame(struct cmd_ctx *ctx, const struct top_view *v, struct out_table *tb, long i, bool host_block)
+static void print_frame(struct cmd_ctx *ctx, const struct top_view *v, struct out_table *tb, long i,
+			bool host_block)
 {
 	FILE *f = ctx->out.out;
 	if (host_block && ctx->out.json)
@@ -481,7 +509,8 @@ static void print_frame(struct cmd_ctx *ctx, const struct top_view *v, struct ou
 		struct out_opts o = { .out = f, .color = ctx->out.color };
 		struct out_table *hb;
 		if (out_table_new("host_processes", top_columns, TC_COUNT, &o, &hb) == 0) {
-			top_fill(v, hb, v->hrows, v->n_hrows < TOP_HOST_ROWS ? v->n_hrows : TOP_HOST_ROWS, true);
+			top_fill(v, hb, v->hrows,
+				 v->n_hrows < TOP_HOST_ROWS ? v->n_hrows : TOP_HOST_ROWS, true);
 			fprintf(f, "\nBusiest host processes\n");
 			out_table_print(hb);
 			out_table_free(hb);
@@ -496,7 +525,8 @@ static double frame_pause(long i, double delay)
 }
 
 /* Batch, with a target: a header and the rows every delay seconds. */
-static int batch_target(struct cmd_ctx *ctx, double delay, long iters, bool threads, bool host_block, int sort)
+static int batch_target(struct cmd_ctx *ctx, double delay, long iters, bool threads,
+			bool host_block, int sort)
 {
 	struct top_view v;
 	top_view_open(ctx, ctx->target, &v);
@@ -565,7 +595,8 @@ int cmd_top(struct cmd_ctx *ctx)
 {
 	double delay = TOP_DEFAULT_DELAY;
 	long iters = -1;
-	const char *d = cmd_arg(ctx, OPT_DELAY), *n = cmd_arg(ctx, OPT_ITER), *s = cmd_arg(ctx, OPT_SORT);
+	const char *d = cmd_arg(ctx, OPT_DELAY), *n = cmd_arg(ctx, OPT_ITER),
+		   *s = cmd_arg(ctx, OPT_SORT);
 	if (d) {
 		char *end;
 		errno = 0;
@@ -592,7 +623,8 @@ int cmd_top(struct cmd_ctx *ctx)
 	bool containers = strcmp(ctx->target->kind, "host") == 0;
 	/* A full screen needs a terminal; anywhere else, batch (procps top
 	 * refuses instead). */
-	bool batch = cmd_has(ctx, OPT_BATCH) || ctx->out.json || !isatty(fileno(ctx->out.out)) || !isatty(0);
+	bool batch = cmd_has(ctx, OPT_BATCH) || ctx->out.json || !isatty(fileno(ctx->out.out)) ||
+		     !isatty(0);
 	if (!batch)
 		return top_screen(ctx, delay, threads, host_block, sort);
 	if (containers) {

@@ -28,9 +28,9 @@ enum {
 };
 
 /* What the container header shows. */
-#define TOP_CG_FIELDS                                                                                            \
-	(CG_WANT(CG_F_CPU) | CG_WANT(CG_F_THROTTLE) | CG_WANT(CG_F_MEM) | CG_WANT(CG_F_MEM_STAT) | CG_WANT(CG_F_PIDS) | \
-	 CG_WANT(CG_F_PSI))
+#define TOP_CG_FIELDS                                                                              \
+	(CG_WANT(CG_F_CPU) | CG_WANT(CG_F_THROTTLE) | CG_WANT(CG_F_MEM) | CG_WANT(CG_F_MEM_STAT) | \
+	 CG_WANT(CG_F_PIDS) | CG_WANT(CG_F_PSI))
 
 /* --host: how many of the busiest host processes */
 #define TOP_HOST_ROWS 10
@@ -41,8 +41,8 @@ struct top_row {
 	double cpu;           /* % of one core in the interval */
 	double quota_pct;     /* of the container's quota, -1 none */
 	uint64_t rss_kb;
-	double lim_pct;       /* of the container's memory limit, -1 none */
-	double time_s;        /* CPU time used */
+	double lim_pct; /* of the container's memory limit, -1 none */
+	double time_s;  /* CPU time used */
 };
 
 struct top_view {
@@ -84,12 +84,13 @@ int top_view_open(struct cmd_ctx *ctx, const struct target *t, struct top_view *
 int top_view_refresh(struct top_view *v, bool threads, bool host_block);
 void top_view_close(struct top_view *v);
 
-void top_rows(const struct top_view *v, const struct snapshot *prev, const struct snapshot *cur, bool threads,
-	      struct top_row **ret, size_t *ret_n);
+void top_rows(const struct top_view *v, const struct snapshot *prev, const struct snapshot *cur,
+	      bool threads, struct top_row **ret, size_t *ret_n);
 void top_sort(struct top_row *rows, size_t n, int key);
 /* "cpu", "mem", "pid", "time": a TC_ key, -1 unknown. */
 int top_sort_key(const char *name);
-void top_fill(const struct top_view *v, struct out_table *tb, const struct top_row *rows, size_t n, bool host_rows);
+void top_fill(const struct top_view *v, struct out_table *tb, const struct top_row *rows, size_t n,
+	      bool host_rows);
 void top_header_text(const struct top_view *v, FILE *f);
 /* The "container" object (NULL: none) and *ret_host. */
 struct json_object *top_header_json(const struct top_view *v, struct json_object **ret_host);

@@ -16,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 enum { KEY_NONE = -1, KEY_UP = 1000, KEY_DOWN, KEY_ENTER };
 
 static struct termios saved_tty;
@@ -130,7 +129,8 @@ static char *target_frame(const struct top_view *v, bool host_block)
 	}
 	if (host_block && out_table_new("host_processes", top_columns, TC_COUNT, &o, &tb) == 0) {
 		fprintf(f, "\nBusiest host processes\n");
-		top_fill(v, tb, v->hrows, v->n_hrows < TOP_HOST_ROWS ? v->n_hrows : TOP_HOST_ROWS, true);
+		top_fill(v, tb, v->hrows, v->n_hrows < TOP_HOST_ROWS ? v->n_hrows : TOP_HOST_ROWS,
+			 true);
 		out_table_print(tb);
 		out_table_free(tb);
 	}
@@ -153,7 +153,8 @@ static char *containers_frame(const struct top_view *v, struct ctable *ct, int *
 		table_line += buf[i] == '\n';
 	struct out_opts o = { .out = f };
 	struct out_table *tb;
-	if (out_table_new("targets", cgstat_columns, out_columns_len(cgstat_columns), &o, &tb) == 0) {
+	if (out_table_new("targets", cgstat_columns, out_columns_len(cgstat_columns), &o, &tb) ==
+	    0) {
 		ctable_fill(ct, tb);
 		out_table_print(tb);
 		out_table_free(tb);
@@ -180,8 +181,8 @@ static int sort_for_key(int key, int sort)
 }
 
 /* One target's frames until q; -TARGET_EEXITED when it went away. */
-static int target_loop(struct cmd_ctx *ctx, const struct target *t, double delay, bool threads, bool host_block,
-		       int sort)
+static int target_loop(struct cmd_ctx *ctx, const struct target *t, double delay, bool threads,
+		       bool host_block, int sort)
 {
 	struct top_view v;
 	top_view_open(ctx, t, &v);

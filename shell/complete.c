@@ -70,12 +70,14 @@ static int list_targets(struct complete_src *src)
 			r = strv_add(&src->targets, c->name);
 		if (r == 0 && c->id[0]) {
 			/* Hex IDs as docker shows them; others (runc, lxc) whole. */
-			snprintf(buf, sizeof(buf), "%.*s", strlen(c->id) == 64 ? 12 : (int)strlen(c->id), c->id);
+			snprintf(buf, sizeof(buf), "%.*s",
+				 strlen(c->id) == 64 ? 12 : (int)strlen(c->id), c->id);
 			if (strcmp(buf, c->name) != 0)
 				r = strv_add(&src->targets, buf);
 		}
 		if (r == 0 && c->pod_name[0] && c->pod_container[0]) {
-			snprintf(buf, sizeof(buf), "k8s:%s/%s/%s", c->pod_namespace, c->pod_name, c->pod_container);
+			snprintf(buf, sizeof(buf), "k8s:%s/%s/%s", c->pod_namespace, c->pod_name,
+				 c->pod_container);
 			r = strv_add(&src->targets, buf);
 		}
 	}
@@ -133,7 +135,8 @@ static int add_pids(struct strv *out, const struct target *t, bool host)
 		pid_t p = pids[i];
 		if (!host) {
 			struct proc_status st;
-			if (proc_read_status(t->host, p, &st) < 0 || t->nspid_level >= st.nspid_levels)
+			if (proc_read_status(t->host, p, &st) < 0 ||
+			    t->nspid_level >= st.nspid_levels)
 				continue;
 			p = st.nspid[t->nspid_level];
 		}
@@ -161,8 +164,8 @@ static int add_all(struct strv *out, const struct strv *from)
 }
 
 /* What follows command c, at word `word`; args (n) are the words between. */
-static int complete_args(struct complete_src *src, const struct cmd *c, const struct target *t, char **args, int n,
-			 const char *word, struct strv *out)
+static int complete_args(struct complete_src *src, const struct cmd *c, const struct target *t,
+			 char **args, int n, const char *word, struct strv *out)
 {
 	if (word[0] == '-')
 		return add_options(out, c);
@@ -211,8 +214,18 @@ static void filter(struct strv *s, const char *prefix)
 }
 
 /* nsh's own options, and which of them take the next word. */
-static const char *const global_opts[] = { "--json", "--color=auto", "--color=always", "--color=never", "--host-root",
-					   "--log", "-c", "-f", "-k", "--keep-going", "-v", "--version",
+static const char *const global_opts[] = { "--json",
+					   "--color=auto",
+					   "--color=always",
+					   "--color=never",
+					   "--host-root",
+					   "--log",
+					   "-c",
+					   "-f",
+					   "-k",
+					   "--keep-going",
+					   "-v",
+					   "--version",
 					   "--help" };
 
 static bool global_takes_arg(const char *w)
@@ -264,7 +277,8 @@ static int complete_argv(struct complete_src *src, char **words, int n, int inde
 	return r;
 }
 
-int complete_words(struct complete_src *src, bool shell, char **words, int n, int index, struct strv *out)
+int complete_words(struct complete_src *src, bool shell, char **words, int n, int index,
+		   struct strv *out)
 {
 	const char *word = index < n ? words[index] : "";
 	int r;

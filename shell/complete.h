@@ -32,7 +32,8 @@ void complete_src_free(struct complete_src *src);
 /* Candidates for words[index] (words[index] may be "" or index == n for a
  * fresh word), those starting with its prefix, sorted and unique.
  * shell: words are a REPL command line (first word a command). */
-int complete_words(struct complete_src *src, bool shell, char **words, int n, int index, struct strv *out);
+int complete_words(struct complete_src *src, bool shell, char **words, int n, int index,
+		   struct strv *out);
 
 /* word as bash, zsh and nsh's shell read it back literally, quoted one
  * character at a time so that any tail of it is quoted the same way: a

@@ -90,7 +90,8 @@ static int parse_options(struct cmd_ctx *ctx, int argc, char **argv, bool *ret_h
 				else if (i + 1 < argc)
 					ctx->out.columns = argv[++i];
 				else
-					return usage_error(c, "option '%s' needs an argument", "-o");
+					return usage_error(c, "option '%s' needs an argument",
+							   "-o");
 				break;
 			}
 			if (*p == 'h') {
@@ -137,29 +138,31 @@ static void test_pause(void)
 #endif
 }
 
-static int run_command(struct nsh_globals *g, const char *target_spec, struct target *pinned, const struct cmd *c,
-		       int argc, char **argv);
+static int run_command(struct nsh_globals *g, const char *target_spec, struct target *pinned,
+		       const struct cmd *c, int argc, char **argv);
 
-int dispatch_command(struct nsh_globals *g, const char *target_spec, const struct cmd *c, int argc, char **argv)
+int dispatch_command(struct nsh_globals *g, const char *target_spec, const struct cmd *c, int argc,
+		     char **argv)
 {
 	return dispatch_pinned(g, target_spec, NULL, c, argc, argv);
 }
 
-int dispatch_pinned(struct nsh_globals *g, const char *target_spec, struct target *pinned, const struct cmd *c,
-		    int argc, char **argv)
+int dispatch_pinned(struct nsh_globals *g, const char *target_spec, struct target *pinned,
+		    const struct cmd *c, int argc, char **argv)
 {
 	int r = run_command(g, target_spec, pinned, c, argc, argv);
 	/* A command's own --json is its own: the shell's next errors are in
 	 * nsh's global form again. */
 	out_error_set_json(g->json);
 	/* Before an exec'd command runs, every failure is nsh's: 125. */
-	if ((c->flags & CMD_EXEC_STATUS) && (r == EXIT_FAIL || r == EXIT_USAGE) && g->exec_failed_early)
+	if ((c->flags & CMD_EXEC_STATUS) && (r == EXIT_FAIL || r == EXIT_USAGE) &&
+	    g->exec_failed_early)
 		return 125;
 	return r;
 }
 
-static int run_command(struct nsh_globals *g, const char *target_spec, struct target *pinned, const struct cmd *c,
-		       int argc, char **argv)
+static int run_command(struct nsh_globals *g, const char *target_spec, struct target *pinned,
+		       const struct cmd *c, int argc, char **argv)
 {
 	struct cmd_ctx ctx = { .cmd = c, .g = g, .target_spec = target_spec };
 	g->exec_failed_early = true;
@@ -185,7 +188,9 @@ static int run_command(struct nsh_globals *g, const char *target_spec, struct ta
 	if (help) {
 		char *name = (char *)c->name;
 		const struct cmd *h = cmd_lookup("help");
-		struct cmd_ctx hctx = { .cmd = h, .g = g, .argc = 1, .argv = &name, .out = ctx.out };
+		struct cmd_ctx hctx = {
+			.cmd = h, .g = g, .argc = 1, .argv = &name, .out = ctx.out
+		};
 		return h->run(&hctx);
 	}
 	if (ctx.argc < c->min_args || (c->max_args >= 0 && ctx.argc > c->max_args)) {

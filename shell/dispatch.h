@@ -10,9 +10,10 @@
 int dispatch_words(struct nsh_globals *g, int argc, char **argv);
 
 /* Run one command with its raw arguments against a target spec (NULL: none). */
-int dispatch_command(struct nsh_globals *g, const char *target_spec, const struct cmd *c, int argc, char **argv);
+int dispatch_command(struct nsh_globals *g, const char *target_spec, const struct cmd *c, int argc,
+		     char **argv);
 
 /* The same against an already resolved target (the shell's attached one;
  * NULL: resolve target_spec), named target_spec in messages. */
-int dispatch_pinned(struct nsh_globals *g, const char *target_spec, struct target *pinned, const struct cmd *c,
-		    int argc, char **argv);
+int dispatch_pinned(struct nsh_globals *g, const char *target_spec, struct target *pinned,
+		    const struct cmd *c, int argc, char **argv);

@@ -71,7 +71,9 @@ int history_open(const char *path)
 		return -errno;
 	if (!S_ISDIR(st.st_mode) || !safe_owner(&st))
 		return -EPERM;
-	_cleanup_close_ int fd = openat(dfd, base, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	_cleanup_close_ int fd =
+		openat(dfd, base, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+		       0600);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0)

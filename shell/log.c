@@ -58,7 +58,8 @@ void log_close(struct nsh_log *l)
 
 /* Copy what arrives on the two pipes to the real stdout/stderr and into
  * the memfds (each up to CAPTURE_MAX, then only counted) until both close. */
-static _Noreturn void tee_main(int in_out, int in_err, int real_out, int real_err, int mem_out, int mem_err)
+static _Noreturn void tee_main(int in_out, int in_err, int real_out, int real_err, int mem_out,
+			       int mem_err)
 {
 	struct pollfd pf[2] = { { in_out, POLLIN, 0 }, { in_err, POLLIN, 0 } };
 	int real[2] = { real_out, real_err }, mem[2] = { mem_out, mem_err };
@@ -100,7 +101,8 @@ static _Noreturn void tee_main(int in_out, int in_err, int real_out, int real_er
 				 * sidecar: the mem fd's size says what was kept. */
 				uint64_t cut = (uint64_t)n - take;
 				uint64_t prev = 0;
-				if (pread(mem[i], &prev, sizeof(prev), CAPTURE_MAX + 64) != sizeof(prev))
+				if (pread(mem[i], &prev, sizeof(prev), CAPTURE_MAX + 64) !=
+				    sizeof(prev))
 					prev = 0;
 				prev += cut;
 				if (pwrite(mem[i], &prev, sizeof(prev), CAPTURE_MAX + 64) < 0)
@@ -125,8 +127,8 @@ void log_begin(struct nsh_log *l, struct log_capture *c)
 	c->mem_err = memfd_create("nsh-log-err", MFD_CLOEXEC);
 	c->saved_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 	c->saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-	if (c->mem_out < 0 || c->mem_err < 0 || c->saved_out < 0 || c->saved_err < 0 || pipe2(po, O_CLOEXEC) < 0 ||
-	    pipe2(pe, O_CLOEXEC) < 0)
+	if (c->mem_out < 0 || c->mem_err < 0 || c->saved_out < 0 || c->saved_err < 0 ||
+	    pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0)
 		goto fail;
 	c->tee = fork();
 	if (c->tee < 0)
@@ -183,8 +185,8 @@ static void iso_time(const struct timespec *ts, char *buf, size_t size)
 	snprintf(buf + n, size - n, ".%03ldZ", ts->tv_nsec / 1000000);
 }
 
-void log_end(struct nsh_log *l, struct log_capture *c, const char *line, const char *command, const char *target,
-	     int status)
+void log_end(struct nsh_log *l, struct log_capture *c, const char *line, const char *command,
+	     const char *target, int status)
 {
 	struct timespec end;
 	clock_gettime(CLOCK_REALTIME, &end);
@@ -222,15 +224,21 @@ void log_end(struct nsh_log *l, struct log_capture *c, const char *line, const c
 			json_object_object_add(o, "end", json_object_new_string(t1));
 			json_object_object_add(o, "line", json_object_new_string(line));
 			json_object_object_add(o, "command", json_object_new_string(command));
-			json_object_object_add(o, "target", target ? json_object_new_string(target) : NULL);
+			json_object_object_add(o, "target",
+					       target ? json_object_new_string(target) : NULL);
 			json_object_object_add(o, "status", json_object_new_int(status));
-			json_object_object_add(o, "stdout", out ? json_object_new_string(out) : NULL);
-			json_object_object_add(o, "stderr", err ? json_object_new_string(err) : NULL);
+			json_object_object_add(o, "stdout",
+					       out ? json_object_new_string(out) : NULL);
+			json_object_object_add(o, "stderr",
+					       err ? json_object_new_string(err) : NULL);
 			if (cut_out || cut_err) {
-				json_object_object_add(o, "stdout_cut_bytes", json_object_new_int64((int64_t)cut_out));
-				json_object_object_add(o, "stderr_cut_bytes", json_object_new_int64((int64_t)cut_err));
+				json_object_object_add(o, "stdout_cut_bytes",
+						       json_object_new_int64((int64_t)cut_out));
+				json_object_object_add(o, "stderr_cut_bytes",
+						       json_object_new_int64((int64_t)cut_err));
 			}
-			const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+			const char *s = json_object_to_json_string_ext(
+				o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 			size_t n = strlen(s);
 			char *rec = malloc(n + 2);
 			if (rec) {
@@ -238,7 +246,8 @@ void log_end(struct nsh_log *l, struct log_capture *c, const char *line, const c
 				rec[n] = '\n';
 				/* One write with O_APPEND: records never interleave. */
 				if (write(l->fd, rec, n + 1) != (ssize_t)(n + 1))
-					fprintf(stderr, "nsh: log: cannot write %s: %s\n", l->path, strerror(errno));
+					fprintf(stderr, "nsh: log: cannot write %s: %s\n", l->path,
+						strerror(errno));
 				free(rec);
 			}
 			json_object_put(o);

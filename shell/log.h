@@ -29,5 +29,5 @@ struct log_capture {
 void log_begin(struct nsh_log *l, struct log_capture *c);
 /* Restore stdout and stderr and append the record. command: the command's
  * words joined (or "!CMD"); line: the whole input line. */
-void log_end(struct nsh_log *l, struct log_capture *c, const char *line, const char *command, const char *target,
-	     int status);
+void log_end(struct nsh_log *l, struct log_capture *c, const char *line, const char *command,
+	     const char *target, int status);

@@ -16,10 +16,10 @@
 #include "session.h"
 
 struct shell_opts {
-	const char *script;   /* -c */
-	const char *file;     /* -f */
-	bool keep_going;      /* -k */
-	const char *log;      /* --log */
+	const char *script; /* -c */
+	const char *file;   /* -f */
+	bool keep_going;    /* -k */
+	const char *log;    /* --log */
 };
 
 /* -c/-f/-k, before or after the target: 1 consumed (with *i moved past an
@@ -31,7 +31,9 @@ static int shell_option(struct shell_opts *o, int argc, char **argv, int *i)
 		o->keep_going = true;
 		return 1;
 	}
-	const char **slot = strcmp(a, "-c") == 0 ? &o->script : strcmp(a, "-f") == 0 ? &o->file : NULL;
+	const char **slot = strcmp(a, "-c") == 0   ? &o->script
+			    : strcmp(a, "-f") == 0 ? &o->file
+						   : NULL;
 	if (!slot)
 		return 0;
 	if (*i + 1 >= argc)
@@ -97,7 +99,8 @@ static int run_once(struct nsh_globals *g, const char *log, int argc, char **arg
 	size_t off = 0;
 	line[0] = '\0';
 	for (int i = 0; i < argc && off < sizeof(line); i++)
-		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s", i ? " " : "", argv[i]);
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s", i ? " " : "",
+					argv[i]);
 	struct log_capture cap;
 	log_begin(l, &cap);
 	r = dispatch_words(g, argc, argv);

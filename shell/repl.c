@@ -134,7 +134,9 @@ static char **repl_complete(const char *text, int start, int end)
 		words[n] = strdup(text);
 		words[n + 1] = NULL;
 		strv_free(&matches);
-		if (words[n] && complete_words(&repl_session->comp, true, words, n + 1, n, &matches) == 0 && matches.n)
+		if (words[n] &&
+		    complete_words(&repl_session->comp, true, words, n + 1, n, &matches) == 0 &&
+		    matches.n)
 			result = rl_completion_matches(text, match_generator);
 		for (int i = 0; i <= n; i++)
 			free(words[i]);

@@ -18,7 +18,8 @@ int script_run_text(struct session *s, const char *text)
 		return EXIT_FAIL;
 	}
 	char *save = NULL;
-	for (char *line = strtok_r(copy, "\n", &save); line && !s->done; line = strtok_r(NULL, "\n", &save))
+	for (char *line = strtok_r(copy, "\n", &save); line && !s->done;
+	     line = strtok_r(NULL, "\n", &save))
 		session_run_line(s, line);
 	free(copy);
 	return s->last_status;

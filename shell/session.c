@@ -55,8 +55,8 @@ int session_attach(struct session *s, const char *spec)
 	s->comp.attached = &s->target;
 	if (s->interactive) {
 		char es[512], eid[512];
-		printf("attached to %s: %s %s, init PID %d\n", out_esc(es, sizeof(es), spec), t.c.runtime,
-		       out_esc(eid, sizeof(eid), t.c.id), t.pid);
+		printf("attached to %s: %s %s, init PID %d\n", out_esc(es, sizeof(es), spec),
+		       t.c.runtime, out_esc(eid, sizeof(eid), t.c.id), t.pid);
 	}
 	return EXIT_OK;
 }
@@ -164,7 +164,8 @@ static int run_builtin(struct session *s, const struct cmd *c, char **words, siz
 		out_error(c->name, "usage: %s %s (see 'help %s')", c->name, c->args, c->name);
 		return EXIT_USAGE;
 	}
-	if (c->shell_only > SHELL_ONLY_NONE && c->shell_only < SHELL_ONLY_COUNT && shell_only_run[c->shell_only])
+	if (c->shell_only > SHELL_ONLY_NONE && c->shell_only < SHELL_ONLY_COUNT &&
+	    shell_only_run[c->shell_only])
 		return shell_only_run[c->shell_only](s, words, n);
 	return cmd_shell_only(&(struct cmd_ctx){ .cmd = c, .g = s->g });
 }
@@ -223,7 +224,9 @@ static size_t put_word(char *buf, size_t size, const char *w)
 	size_t off = 0;
 	bool plain = *w != '\0';
 	for (const char *p = w; *p && plain; p++)
-		plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=,@%+-", *p) != NULL;
+		plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./"
+			       ":=,@%+-",
+			       *p) != NULL;
 	if (plain)
 		return (size_t)snprintf(buf, size, "%s", w);
 	off += (size_t)snprintf(buf + off, size > off ? size - off : 0, "'");
@@ -256,7 +259,8 @@ static void command_text(const struct shell_cmd *cmd, char *buf, size_t size)
 
 static bool is_log_command(const struct shell_cmd *cmd)
 {
-	return cmd->kind == SHELL_CMD_WORDS && cmd->n_words > 0 && strcmp(cmd->words[0], "log") == 0;
+	return cmd->kind == SHELL_CMD_WORDS && cmd->n_words > 0 &&
+	       strcmp(cmd->words[0], "log") == 0;
 }
 
 static int run_cmd(struct session *s, const char *line, const struct shell_cmd *cmd)
@@ -314,7 +318,9 @@ void session_prompt(struct session *s, bool color, char *buf, size_t size)
 {
 	/* \001 and \002 tell readline the escapes take no room on screen. */
 	const char *on = color ? "\001\033[1;36m\002" : "", *off = color ? "\001\033[0m\002" : "";
-	const char *exited = !s->exited ? "" : color ? ", \001\033[1;31m\002exited\001\033[0m\002" : ", exited";
+	const char *exited = !s->exited ? ""
+			     : color    ? ", \001\033[1;31m\002exited\001\033[0m\002"
+					: ", exited";
 	if (!s->attached) {
 		snprintf(buf, size, "nsh %shost%s> ", on, off);
 		return;

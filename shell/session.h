@@ -14,13 +14,13 @@
 struct session {
 	struct nsh_globals *g;
 	bool attached;
-	struct target target;    /* held (pidfd) while attached */
-	char spec[512];          /* as the user wrote it: messages, the log */
-	bool exited;             /* the attached target's init has gone */
+	struct target target; /* held (pidfd) while attached */
+	char spec[512];       /* as the user wrote it: messages, the log */
+	bool exited;          /* the attached target's init has gone */
 	int last_status;
-	bool interactive;        /* the REPL: say what attach did */
-	bool stop_on_error;      /* scripts without -k: the first failure ends the run */
-	bool done;               /* exit was asked for (exit, or an error in a script) */
+	bool interactive;   /* the REPL: say what attach did */
+	bool stop_on_error; /* scripts without -k: the first failure ends the run */
+	bool done;          /* exit was asked for (exit, or an error in a script) */
 	struct nsh_log *log;
 	struct complete_src comp;
 };

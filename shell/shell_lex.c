@@ -42,9 +42,9 @@
 #include <string.h>
 
 struct lexer {
-	const char *s;     /* the line, NUL-terminated within SHELL_LEX_LINE_MAX */
+	const char *s; /* the line, NUL-terminated within SHELL_LEX_LINE_MAX */
 	size_t pos;
-	size_t n_words;    /* over all commands so far */
+	size_t n_words; /* over all commands so far */
 	const char *err;
 	size_t err_pos;
 };

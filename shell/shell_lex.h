@@ -9,7 +9,7 @@
 
 /* The longest line, and the most words over all of a line's commands, that
  * shell_lex accepts. */
-#define SHELL_LEX_LINE_MAX 65536
+#define SHELL_LEX_LINE_MAX  65536
 #define SHELL_LEX_WORDS_MAX 4096
 
 struct shell_cmd {

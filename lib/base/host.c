@@ -48,7 +48,8 @@ int host_init(struct host *h, const char *root)
 	if (readlink(path, link, sizeof(link)) < 0 && errno == EACCES) {
 		char comm[32] = "";
 		host_path(h, path, sizeof(path), "/proc/2/comm");
-		if (read_small_at(AT_FDCWD, path, comm, sizeof(comm), NULL) == 0 && strcmp(comm, "kthreadd\n") == 0)
+		if (read_small_at(AT_FDCWD, path, comm, sizeof(comm), NULL) == 0 &&
+		    strcmp(comm, "kthreadd\n") == 0)
 			h->ns_ref_pid = 2;
 	}
 	return 0;

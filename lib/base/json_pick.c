@@ -8,7 +8,7 @@
 
 #include "lib/base/json_util.h"
 
-#define PICK_MAX 16
+#define PICK_MAX  16
 #define DEPTH_MAX 64
 
 struct scan {
@@ -38,7 +38,8 @@ static int skip_string(struct scan *s)
 		c = (unsigned char)*s->p++;
 		if (c == 'u') {
 			for (int i = 0; i < 4; i++, s->p++)
-				if (s->p >= s->end || !strchr("0123456789abcdefABCDEF", *s->p) || !*s->p)
+				if (s->p >= s->end || !strchr("0123456789abcdefABCDEF", *s->p) ||
+				    !*s->p)
 					return -EINVAL;
 		} else if (!strchr("\"\\/bfnrt", c) || !c) {
 			return -EINVAL;
@@ -150,7 +151,8 @@ static int take(struct want *w, const char *path, const char *start, const char 
 
 /* Is key (raw, between quotes) the component of a wanted path under prefix?
  * 1: a whole path; 2: the first part of a two-level path; 0: neither. */
-static int match(const struct want *w, const char *prefix, const char *key, size_t kl, const char **ret_path)
+static int match(const struct want *w, const char *prefix, const char *key, size_t kl,
+		 const char **ret_path)
 {
 	size_t pl = prefix ? strlen(prefix) : 0;
 	int best = 0;
@@ -196,7 +198,9 @@ static int walk_object(struct scan *s, struct want *w, const char *prefix)
 		const char *path = NULL;
 		char keybuf[128];
 		/* A key with escapes is never one of ours (plain ASCII names). */
-		int m = memchr(k, '\\', kl) || kl >= sizeof(keybuf) ? 0 : match(w, prefix, k, kl, &path);
+		int m = memchr(k, '\\', kl) || kl >= sizeof(keybuf)
+				? 0
+				: match(w, prefix, k, kl, &path);
 		if (m == 2 && s->p < s->end && *s->p == '{') {
 			memcpy(keybuf, k, kl);
 			keybuf[kl] = '\0';
@@ -220,7 +224,8 @@ static int walk_object(struct scan *s, struct want *w, const char *prefix)
 	}
 }
 
-int json_pick(const char *buf, size_t len, const char *const *paths, size_t n, struct json_object **ret)
+int json_pick(const char *buf, size_t len, const char *const *paths, size_t n,
+	      struct json_object **ret)
 {
 	if (n > PICK_MAX)
 		return -EINVAL;

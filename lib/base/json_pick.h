@@ -14,4 +14,5 @@
  * what was scanned (a picked value is parsed whole by json-c; what is
  * stepped over is checked for structure and string escapes only). At most
  * 16 paths, 2 levels, 64 levels of nesting. */
-int json_pick(const char *buf, size_t len, const char *const *paths, size_t n, struct json_object **ret);
+int json_pick(const char *buf, size_t len, const char *const *paths, size_t n,
+	      struct json_object **ret);

@@ -54,7 +54,8 @@ void kept_budget_return(size_t n)
 
 /* The kept fd for path, opening (and keeping, if the budget allows) it on
  * first use. *ret_transient: the caller must close the fd after reading. */
-static int kept_fd(struct kept_set *ks, const struct host *h, const char *path, int *ret_fd, bool *ret_transient)
+static int kept_fd(struct kept_set *ks, const struct host *h, const char *path, int *ret_fd,
+		   bool *ret_transient)
 {
 	for (size_t i = 0; i < ks->n; i++)
 		if (strcmp(ks->v[i].path, path) == 0) {
@@ -101,7 +102,8 @@ static ssize_t pread_retry(int fd, void *buf, size_t n, off_t off)
 	return r;
 }
 
-int kept_read_small(struct kept_set *ks, const struct host *h, const char *path, char *buf, size_t size)
+int kept_read_small(struct kept_set *ks, const struct host *h, const char *path, char *buf,
+		    size_t size)
 {
 	if (size < 2)
 		return -EINVAL;
@@ -127,8 +129,8 @@ int kept_read_small(struct kept_set *ks, const struct host *h, const char *path,
 	return 0;
 }
 
-int kept_read_all(struct kept_set *ks, const struct host *h, const char *path, size_t max, char **ret,
-		  size_t *ret_len)
+int kept_read_all(struct kept_set *ks, const struct host *h, const char *path, size_t max,
+		  char **ret, size_t *ret_len)
 {
 	int fd;
 	bool transient;

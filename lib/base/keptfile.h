@@ -20,19 +20,23 @@ struct kept_set {
 	size_t n, cap;
 };
 
-#define KEPT_SET_INIT { NULL, 0, 0 }
+#define KEPT_SET_INIT      \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 /* host_read_small's contract (at most size-1 bytes, NUL-terminated, -EFBIG
  * when it did not fit) for the host path (host_open). A kept file that can
  * no longer be read (its cgroup was removed: ENODEV) answers -ENOENT, as a
  * fresh open would. */
-int kept_read_small(struct kept_set *ks, const struct host *h, const char *path, char *buf, size_t size);
+int kept_read_small(struct kept_set *ks, const struct host *h, const char *path, char *buf,
+		    size_t size);
 /* read_file_at's contract: the whole file, refused above max bytes. Only
  * for files generated in one piece (cgroupfs knobs and counters, /proc/PID/
  * stat and status), where a short read is the end; not for lists generated
  * a page at a time (cgroup.procs, /proc/PID/maps). */
-int kept_read_all(struct kept_set *ks, const struct host *h, const char *path, size_t max, char **ret,
-		  size_t *ret_len);
+int kept_read_all(struct kept_set *ks, const struct host *h, const char *path, size_t max,
+		  char **ret, size_t *ret_len);
 /* Close every file of the set; the set is empty and reusable after. */
 void kept_set_close(struct kept_set *ks);
 

@@ -62,7 +62,8 @@ int safe_open_in_root(int rootfd, const char *path, mode_t *ret_mode)
 	return rfd;
 }
 
-int safe_read_in_root(int rootfd, const char *path, size_t max, char **ret, size_t *ret_len, mode_t *ret_mode)
+int safe_read_in_root(int rootfd, const char *path, size_t max, char **ret, size_t *ret_len,
+		      mode_t *ret_mode)
 {
 	_cleanup_close_ int fd = safe_open_in_root(rootfd, path, ret_mode);
 	if (fd < 0)

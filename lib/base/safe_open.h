@@ -24,7 +24,8 @@ int safe_open_root(const struct host *h, pid_t pid);
 int safe_open_in_root(int rootfd, const char *path, mode_t *ret_mode);
 
 /* Read a whole regular file inside the root, at most max bytes. */
-int safe_read_in_root(int rootfd, const char *path, size_t max, char **ret, size_t *ret_len, mode_t *ret_mode);
+int safe_read_in_root(int rootfd, const char *path, size_t max, char **ret, size_t *ret_len,
+		      mode_t *ret_mode);
 
 /* "a FIFO", "a character device", ...: what a non-regular st_mode is. */
 const char *safe_file_kind(mode_t mode);

@@ -11,9 +11,9 @@
 
 struct sha256 {
 	uint32_t h[8];
-	uint64_t total;       /* bytes hashed so far */
+	uint64_t total;        /* bytes hashed so far */
 	unsigned char buf[64]; /* a partial block */
-	size_t n;             /* bytes in buf */
+	size_t n;              /* bytes in buf */
 };
 
 void sha256_init(struct sha256 *s);

@@ -34,8 +34,8 @@ int read_fd_all(int fd, size_t max, char **ret, size_t *ret_len)
 				return -EFBIG;
 			size_t ncap = cap * 2;
 			struct stat st;
-			if (!sized && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= cap &&
-			    (uint64_t)st.st_size < max)
+			if (!sized && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+			    (uint64_t)st.st_size >= cap && (uint64_t)st.st_size < max)
 				ncap = (size_t)st.st_size + 2;
 			sized = true;
 			char *nbuf = realloc(buf, ncap);

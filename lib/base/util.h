@@ -26,21 +26,21 @@ static inline void closep(int *fd)
 	}
 }
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_(f)    __attribute__((cleanup(f)))
+#define _cleanup_free_  _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
 
-#define TAKE_PTR(p)                                                                             \
-	({                                                                                      \
-		__typeof__(p) _p = (p);                                                         \
-		(p) = NULL;                                                                     \
-		_p;                                                                             \
+#define TAKE_PTR(p)                     \
+	({                              \
+		__typeof__(p) _p = (p); \
+		(p) = NULL;             \
+		_p;                     \
 	})
-#define TAKE_FD(fd)                                                                             \
-	({                                                                                      \
-		int _fd = (fd);                                                                 \
-		(fd) = -1;                                                                      \
-		_fd;                                                                            \
+#define TAKE_FD(fd)             \
+	({                      \
+		int _fd = (fd); \
+		(fd) = -1;      \
+		_fd;            \
 	})
 
 /* Largest file nsh reads in one go from /proc, cgroupfs or a runtime's state

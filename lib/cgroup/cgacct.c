@@ -37,7 +37,8 @@ void cga_io_names(const struct host *h, struct cg_io_dev *io, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char path[64];
-		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent", io[i].major, io[i].minor);
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/uevent", io[i].major,
+			 io[i].minor);
 		_cleanup_free_ char *buf = NULL;
 		if (host_read_file(h, path, 4096, &buf, NULL) < 0)
 			continue;
@@ -49,12 +50,13 @@ void cga_io_names(const struct host *h, struct cg_io_dev *io, size_t n)
 				const char *v = line + 8;
 				bool ok = *v != '\0';
 				for (const char *c = v; *c && ok; c++)
-					ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || is_digit(*c) ||
-					     strchr("_.:/-", *c);
+					ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+					     is_digit(*c) || strchr("_.:/-", *c);
 				if (ok)
 					copy_str(io[i].name, sizeof(io[i].name), v);
 				if (!io[i].name[0])
-					snprintf(io[i].name, sizeof(io[i].name), "%u:%u", io[i].major, io[i].minor);
+					snprintf(io[i].name, sizeof(io[i].name), "%u:%u",
+						 io[i].major, io[i].minor);
 				break;
 			}
 			line = nl ? nl + 1 : NULL;
@@ -65,8 +67,8 @@ void cga_io_names(const struct host *h, struct cg_io_dev *io, size_t n)
 /* The reader's places: the v1 controllers cgacct reads, and the unified
  * tree (v2, or a hybrid host's for PSI). */
 static const char *const place_ctl[CG_PLACE_COUNT] = {
-	[CG_PLACE_CPUACCT] = "cpuacct", [CG_PLACE_CPU] = "cpu",	      [CG_PLACE_MEMORY] = "memory",
-	[CG_PLACE_BLKIO] = "blkio",	[CG_PLACE_PIDS] = "pids",     [CG_PLACE_CPUSET] = "cpuset",
+	[CG_PLACE_CPUACCT] = "cpuacct", [CG_PLACE_CPU] = "cpu",   [CG_PLACE_MEMORY] = "memory",
+	[CG_PLACE_BLKIO] = "blkio",     [CG_PLACE_PIDS] = "pids", [CG_PLACE_CPUSET] = "cpuset",
 	[CG_PLACE_UNIFIED] = NULL,
 };
 
@@ -74,8 +76,8 @@ static const char *const place_ctl[CG_PLACE_COUNT] = {
  * (*ret_base, without the host root) and the path in it; NULL, else why
  * not. Whether the directory exists is not asked: a read that fails says
  * (why_err). */
-static const char *v1_place(const struct host *h, const struct cgroup_paths *p, const char *ctrl, char *ret_base,
-			    size_t size, const char **ret_path)
+static const char *v1_place(const struct host *h, const struct cgroup_paths *p, const char *ctrl,
+			    char *ret_base, size_t size, const char **ret_path)
 {
 	const struct cga_ctrl_why *cw = cga_ctrl_why(ctrl);
 	const char *path = cgroup_v1_path(p, ctrl);
@@ -130,7 +132,8 @@ int cg_reader_init(struct cg_reader *rd, const struct host *h, const struct cgro
 	for (int i = 0; i < CG_PLACE_COUNT; i++) {
 		struct cg_place *pl = &rd->place[i];
 		if (i == CG_PLACE_UNIFIED) {
-			copy_str(base[i], sizeof(base[i]), rd->v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified");
+			copy_str(base[i], sizeof(base[i]),
+				 rd->v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified");
 			path[i] = p->has_unified ? p->unified : NULL;
 			if (!path[i])
 				pl->why = CGA_WHY_V1_PSI;
@@ -164,7 +167,8 @@ void cg_reader_close(struct cg_reader *rd)
 	rd->blob = NULL;
 }
 
-int cg_sample_read_some(const struct host *h, const struct cgroup_paths *p, unsigned wanted, struct cg_sample *ret)
+int cg_sample_read_some(const struct host *h, const struct cgroup_paths *p, unsigned wanted,
+			struct cg_sample *ret)
 {
 	struct cg_reader rd;
 	int r = cg_reader_init(&rd, h, p);

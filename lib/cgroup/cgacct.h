@@ -24,14 +24,14 @@
 
 /* Fields that may be unavailable, each with its reason. */
 enum cg_field {
-	CG_F_CPU,        /* usage */
-	CG_F_CPU_SPLIT,  /* user/system */
+	CG_F_CPU,       /* usage */
+	CG_F_CPU_SPLIT, /* user/system */
 	CG_F_CPU_QUOTA,
 	CG_F_CPUSET,
 	CG_F_THROTTLE,
-	CG_F_MEM,        /* usage */
+	CG_F_MEM, /* usage */
 	CG_F_MEM_LIMIT,
-	CG_F_MEM_HIGH,   /* v2 only */
+	CG_F_MEM_HIGH, /* v2 only */
 	CG_F_SWAP,
 	CG_F_MEM_STAT,   /* anon, file, inactive_file, ... */
 	CG_F_MEM_EVENTS, /* oom, oom_kill, max */
@@ -46,7 +46,7 @@ const char *cg_field_name(enum cg_field f);
 
 struct cg_io_dev {
 	unsigned major, minor;
-	char name[32];   /* "sda", "nvme0n1", "vda" from /sys/dev/block, else "MAJ:MIN" */
+	char name[32]; /* "sda", "nvme0n1", "vda" from /sys/dev/block, else "MAJ:MIN" */
 	uint64_t rbytes, wbytes, rios, wios;
 };
 
@@ -56,7 +56,7 @@ struct cg_psi_line {
 };
 
 struct cg_psi {
-	bool have_full;  /* cpu "full" exists only on newer kernels and in cgroups */
+	bool have_full; /* cpu "full" exists only on newer kernels and in cgroups */
 	struct cg_psi_line some, full;
 };
 
@@ -70,16 +70,20 @@ struct cg_sample {
 	uint64_t cpu_usage_ns, cpu_user_ns, cpu_system_ns;
 	uint64_t nr_periods, nr_throttled, throttled_ns;
 	uint64_t quota_us, period_us; /* this cgroup's own: quota_us CG_NONE = none */
-	char cpuset[256];             /* cpuset.cpus.effective (v2) / cpuset.effective_cpus (v1), as written */
+	/* cpuset.cpus.effective (v2) / cpuset.effective_cpus (v1), as written */
+	char cpuset[256];
 	unsigned cpuset_ncpus;
 
 	/* memory, bytes */
-	uint64_t mem_usage;               /* memory.current / memory.usage_in_bytes */
-	uint64_t mem_limit, mem_high;     /* this cgroup's own; CG_NONE = none */
-	uint64_t swap_usage, swap_limit;  /* v2 memory.swap.*; v1 memsw minus usage */
-	uint64_t anon, file, inactive_file, active_file, shmem, kernel; /* memory.stat (v1: total_rss, total_cache, total_inactive_file, ...) */
-	uint64_t working_set;             /* mem_usage - inactive_file (floor 0), as kubelet and docker stats */
-	uint64_t oom, oom_kill, max_events; /* v2 memory.events; v1: oom_control oom_kill, failcnt as max_events */
+	uint64_t mem_usage;              /* memory.current / memory.usage_in_bytes */
+	uint64_t mem_limit, mem_high;    /* this cgroup's own; CG_NONE = none */
+	uint64_t swap_usage, swap_limit; /* v2 memory.swap.*; v1 memsw minus usage */
+	/* memory.stat (v1: total_rss, total_cache, total_inactive_file, ...) */
+	uint64_t anon, file, inactive_file, active_file, shmem, kernel;
+	/* mem_usage - inactive_file (floor 0), as kubelet and docker stats */
+	uint64_t working_set;
+	/* v2 memory.events; v1: oom_control oom_kill, failcnt as max_events */
+	uint64_t oom, oom_kill, max_events;
 
 	/* I/O per device, cumulative */
 	struct cg_io_dev io[CG_IO_MAX];
@@ -106,7 +110,8 @@ struct cg_sample {
  * needs a few files each, not thirty); the others say "not read". Returns
  * 0 even when fields are unavailable (see why); -errno only when nothing
  * at all could be read (the cgroup is gone: -ENOENT). */
-int cg_sample_read_some(const struct host *h, const struct cgroup_paths *p, unsigned want, struct cg_sample *ret);
+int cg_sample_read_some(const struct host *h, const struct cgroup_paths *p, unsigned want,
+			struct cg_sample *ret);
 
 /* A cgroup sampled again and again (cgstat, top): where its directories
  * are is worked out once, and the files a sample reads stay open and are
@@ -139,8 +144,8 @@ struct cg_reader {
 int cg_reader_init(struct cg_reader *rd, const struct host *h, const struct cgroup_paths *p);
 int cg_reader_sample(struct cg_reader *rd, unsigned want, struct cg_sample *ret);
 void cg_reader_close(struct cg_reader *rd);
-#define CG_WANT(f) (1u << (f))
-#define CG_WANT_ALL ((1u << CG_F_COUNT) - 1)
+#define CG_WANT(f)   (1u << (f))
+#define CG_WANT_ALL  ((1u << CG_F_COUNT) - 1)
 /* Not a field: leave out what a summary row (cgstat --all) does not show,
  * a file each per container and sample on v1: kernel memory, pids.max,
  * the I/O operation counts. Those read 0. */
@@ -155,15 +160,16 @@ int cg_host_psi(const struct host *h, struct cg_psi ret[CG_PSI_COUNT], const cha
  * Kubernetes limit often sits on the pod cgroup). from: the cgroup path
  * (as in /proc/PID/cgroup) that sets it, "" when none does. */
 struct cg_effective {
-	double cpu_cores;          /* quota / period; 0 = no quota anywhere */
+	double cpu_cores; /* quota / period; 0 = no quota anywhere */
 	char cpu_from[CG_PATH_MAX];
-	unsigned cpuset_ncpus;     /* CPUs it may run on (0 unknown) */
-	uint64_t mem_limit;        /* CG_NONE = none */
+	unsigned cpuset_ncpus; /* CPUs it may run on (0 unknown) */
+	uint64_t mem_limit;    /* CG_NONE = none */
 	char mem_from[CG_PATH_MAX];
-	uint64_t pids_max;         /* CG_NONE = none */
+	uint64_t pids_max; /* CG_NONE = none */
 	char pids_from[CG_PATH_MAX];
 };
-int cg_effective_limits(const struct host *h, const struct cgroup_paths *p, struct cg_effective *ret);
+int cg_effective_limits(const struct host *h, const struct cgroup_paths *p,
+			struct cg_effective *ret);
 
 /* The same for many cgroups at once (cgstat --all): the ancestors' limit
  * files (/docker, /kubepods/..., the root), which most of them share, are
@@ -172,8 +178,8 @@ int cg_effective_limits(const struct host *h, const struct cgroup_paths *p, stru
  * CG_F_MEM_LIMIT, CG_F_PIDS, CG_F_CPUSET, the limits to read; the others
  * are left at "none". */
 struct cg_memo;
-int cg_effective_limits_memo(const struct host *h, const struct cgroup_paths *p, struct cg_memo **memo,
-			     unsigned want, struct cg_effective *ret);
+int cg_effective_limits_memo(const struct host *h, const struct cgroup_paths *p,
+			     struct cg_memo **memo, unsigned want, struct cg_effective *ret);
 void cg_memo_free(struct cg_memo *memo);
 
 /* ---- parsers (text as read from the file, NUL-terminated) ---- */
@@ -195,7 +201,8 @@ int cg_parse_cpulist_mask(const char *s, uint64_t *mask, unsigned nbits, unsigne
 int cg_parse_io_stat(const char *buf, struct cg_io_dev *out, size_t max, size_t *ret_n);
 /* v1 blkio.throttle.io_service_bytes and .io_serviced ("MAJ:MIN Read N"
  * lines, "Total N"): either may be NULL. Merged by device into out. */
-int cg_parse_blkio(const char *bytes, const char *ios, struct cg_io_dev *out, size_t max, size_t *ret_n);
+int cg_parse_blkio(const char *bytes, const char *ios, struct cg_io_dev *out, size_t max,
+		   size_t *ret_n);
 /* A pressure file ("some avg10=0.00 avg60=0.00 avg300=0.00 total=0" and
  * optionally a "full ..." line). */
 int cg_parse_psi(const char *buf, struct cg_psi *ret);

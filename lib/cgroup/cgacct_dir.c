@@ -11,15 +11,18 @@
 #include <string.h>
 #include <unistd.h>
 
-int cg_dir_set(struct cg_dir *d, const struct host *h, int version, const char *base, const char *path)
+int cg_dir_set(struct cg_dir *d, const struct host *h, int version, const char *base,
+	       const char *path)
 {
 	memset(d, 0, sizeof(*d));
 	d->h = h;
 	d->version = version;
-	if (copy_str(d->base, sizeof(d->base), base) < 0 || copy_str(d->path, sizeof(d->path), path) < 0)
+	if (copy_str(d->base, sizeof(d->base), base) < 0 ||
+	    copy_str(d->path, sizeof(d->path), path) < 0)
 		return -ENAMETOOLONG;
 	d->root = strcmp(path, "/") == 0;
-	if (snprintf(d->dir, sizeof(d->dir), "%s%s", base, d->root ? "" : path) >= (int)sizeof(d->dir))
+	if (snprintf(d->dir, sizeof(d->dir), "%s%s", base, d->root ? "" : path) >=
+	    (int)sizeof(d->dir))
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -67,7 +70,8 @@ int cga_read_small(const struct cg_dir *d, const char *file, char *buf, size_t s
 	int r = file_path(d, file, path, sizeof(path));
 	if (r < 0)
 		return r;
-	return d->ks ? kept_read_small(d->ks, d->h, path, buf, size) : host_read_small(d->h, path, buf, size);
+	return d->ks ? kept_read_small(d->ks, d->h, path, buf, size)
+		     : host_read_small(d->h, path, buf, size);
 }
 
 int cga_read_big(const struct cg_dir *d, const char *file, size_t max, char **ret)
@@ -76,7 +80,8 @@ int cga_read_big(const struct cg_dir *d, const char *file, size_t max, char **re
 	int r = file_path(d, file, path, sizeof(path));
 	if (r < 0)
 		return r;
-	return d->ks ? kept_read_all(d->ks, d->h, path, max, ret, NULL) : host_read_file(d->h, path, max, ret, NULL);
+	return d->ks ? kept_read_all(d->ks, d->h, path, max, ret, NULL)
+		     : host_read_file(d->h, path, max, ret, NULL);
 }
 
 static bool word_in(const char *list, const char *word)
@@ -100,11 +105,13 @@ int cga_ctrl_enabled(struct cg_dir *d, const char *ctrl)
 		return -1;
 	if (!d->ctrl_read) {
 		d->ctrl_read = true;
-		d->ctrl_known = cga_read_small(d, "cgroup.controllers", d->ctrls, sizeof(d->ctrls)) == 0;
+		d->ctrl_known =
+			cga_read_small(d, "cgroup.controllers", d->ctrls, sizeof(d->ctrls)) == 0;
 		if (!d->ctrl_known && !d->root) {
 			struct cg_dir parent = *d;
 			cg_dir_up(&parent);
-			d->ctrl_known = cga_read_small(&parent, "cgroup.subtree_control", d->ctrls, sizeof(d->ctrls)) == 0;
+			d->ctrl_known = cga_read_small(&parent, "cgroup.subtree_control", d->ctrls,
+						       sizeof(d->ctrls)) == 0;
 		}
 	}
 	if (!d->ctrl_known)

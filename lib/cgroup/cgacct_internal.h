@@ -22,7 +22,7 @@
 #define CG_DEPTH_MAX 64
 
 #define STAT_READ_MAX (64u * 1024)
-#define IO_READ_MAX READ_MAX_DEFAULT
+#define IO_READ_MAX   READ_MAX_DEFAULT
 
 /* ---- text (cgacct_parse.c) ---- */
 
@@ -80,7 +80,8 @@ struct cg_dir {
 };
 
 /* 0, or -ENAMETOOLONG. */
-int cg_dir_set(struct cg_dir *d, const struct host *h, int version, const char *base, const char *path);
+int cg_dir_set(struct cg_dir *d, const struct host *h, int version, const char *base,
+	       const char *path);
 bool cg_dir_up(struct cg_dir *d);
 bool cga_host_exists(const struct host *h, const char *path);
 /* A file of the directory, through d->ks when set (the leaf's, kept open). */

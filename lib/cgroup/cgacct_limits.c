@@ -23,7 +23,9 @@ struct cg_memo {
 	size_t n, cap;
 };
 
-#define LIMITS_ALL (CG_WANT(CG_F_CPU_QUOTA) | CG_WANT(CG_F_MEM_LIMIT) | CG_WANT(CG_F_PIDS) | CG_WANT(CG_F_CPUSET))
+#define LIMITS_ALL                                                                \
+	(CG_WANT(CG_F_CPU_QUOTA) | CG_WANT(CG_F_MEM_LIMIT) | CG_WANT(CG_F_PIDS) | \
+	 CG_WANT(CG_F_CPUSET))
 
 void cg_memo_free(struct cg_memo *memo)
 {
@@ -34,8 +36,8 @@ void cg_memo_free(struct cg_memo *memo)
 }
 
 /* read_small for a limit file, through memo (NULL: none) for ancestors. */
-static int read_limit_file(struct cg_memo *memo, struct cg_dir *d, bool ancestor, const char *file, char *buf,
-			   size_t size)
+static int read_limit_file(struct cg_memo *memo, struct cg_dir *d, bool ancestor, const char *file,
+			   char *buf, size_t size)
 {
 	struct cg_memo *m = ancestor ? memo : NULL;
 	char full[PATH_MAX];
@@ -56,7 +58,8 @@ static int read_limit_file(struct cg_memo *memo, struct cg_dir *d, bool ancestor
 		m->cap = ncap;
 	}
 	struct memo_entry *e = &m->e[m->n];
-	if (copy_str(e->path, sizeof(e->path), full) == 0 && copy_str(e->text, sizeof(e->text), r >= 0 ? buf : "") == 0) {
+	if (copy_str(e->path, sizeof(e->path), full) == 0 &&
+	    copy_str(e->text, sizeof(e->text), r >= 0 ? buf : "") == 0) {
 		e->r = r;
 		m->n++;
 	}
@@ -66,7 +69,8 @@ static int read_limit_file(struct cg_memo *memo, struct cg_dir *d, bool ancestor
 /* The smallest of a limit file over the cgroup and its ancestors; from is
  * left as is when none is set. Missing files (the root's) are skipped;
  * *seen is set when the cgroup's own file exists (its directory does). */
-static int walk_limit(struct cg_memo *memo, struct cg_dir *leaf, const char *file, uint64_t *limit, char *from, bool *seen)
+static int walk_limit(struct cg_memo *memo, struct cg_dir *leaf, const char *file, uint64_t *limit,
+		      char *from, bool *seen)
 {
 	struct cg_dir d = *leaf;
 	for (int depth = 0; depth <= CG_DEPTH_MAX; depth++) {
@@ -89,7 +93,8 @@ static int walk_limit(struct cg_memo *memo, struct cg_dir *leaf, const char *fil
 	return 0;
 }
 
-static int walk_cpu(struct cg_memo *memo, struct cg_dir *leaf, double *cores, char *from, bool *seen)
+static int walk_cpu(struct cg_memo *memo, struct cg_dir *leaf, double *cores, char *from,
+		    bool *seen)
 {
 	struct cg_dir d = *leaf;
 	for (int depth = 0; depth <= CG_DEPTH_MAX; depth++) {
@@ -101,11 +106,13 @@ static int walk_cpu(struct cg_memo *memo, struct cg_dir *leaf, double *cores, ch
 			if (r >= 0)
 				r = cg_parse_cpu_max(buf, &quota, &period);
 		} else {
-			r = read_limit_file(memo, &d, depth > 0, "cpu.cfs_quota_us", buf, sizeof(buf));
+			r = read_limit_file(memo, &d, depth > 0, "cpu.cfs_quota_us", buf,
+					    sizeof(buf));
 			if (r >= 0)
 				r = cg_parse_limit(buf, &quota);
 			if (r >= 0 && quota != CG_NONE) {
-				r = read_limit_file(memo, &d, depth > 0, "cpu.cfs_period_us", buf, sizeof(buf));
+				r = read_limit_file(memo, &d, depth > 0, "cpu.cfs_period_us", buf,
+						    sizeof(buf));
 				if (r >= 0)
 					r = cg_parse_limit(buf, &period);
 				if (r >= 0 && (period == 0 || period == CG_NONE))
@@ -129,7 +136,8 @@ static int walk_cpu(struct cg_memo *memo, struct cg_dir *leaf, double *cores, ch
 	return 0;
 }
 
-static int effective_limits(struct cg_reader *rd, struct cg_memo *memo, unsigned want, struct cg_effective *ret)
+static int effective_limits(struct cg_reader *rd, struct cg_memo *memo, unsigned want,
+			    struct cg_effective *ret)
 {
 	const struct host *h = rd->h;
 	struct cg_effective e;
@@ -167,12 +175,14 @@ static int effective_limits(struct cg_reader *rd, struct cg_memo *memo, unsigned
 		    (r = walk_cpu(memo, &d, &e.cpu_cores, e.cpu_from, &seen)) < 0)
 			return r;
 		if ((want & CG_WANT(CG_F_MEM_LIMIT)) && !cga_v1_dir(rd, "memory", &d) &&
-		    (r = walk_limit(memo, &d, "memory.limit_in_bytes", &e.mem_limit, e.mem_from, &seen)) < 0)
+		    (r = walk_limit(memo, &d, "memory.limit_in_bytes", &e.mem_limit, e.mem_from,
+				    &seen)) < 0)
 			return r;
 		if ((want & CG_WANT(CG_F_PIDS)) && !cga_v1_dir(rd, "pids", &d) &&
 		    (r = walk_limit(memo, &d, "pids.max", &e.pids_max, e.pids_from, &seen)) < 0)
 			return r;
-		if ((want & CG_WANT(CG_F_CPUSET)) && !cga_v1_dir(rd, "cpuset", &d) && !cga_v1_cpuset(&d, &s)) {
+		if ((want & CG_WANT(CG_F_CPUSET)) && !cga_v1_dir(rd, "cpuset", &d) &&
+		    !cga_v1_cpuset(&d, &s)) {
 			e.cpuset_ncpus = s.cpuset_ncpus;
 			seen = true;
 		}
@@ -188,8 +198,8 @@ static int effective_limits(struct cg_reader *rd, struct cg_memo *memo, unsigned
 
 /* The cgroup's own files are read once here: not kept. Its ancestors' go
  * through memo (NULL: read each time). */
-static int effective_limits_of(const struct host *h, const struct cgroup_paths *p, struct cg_memo *memo,
-			       unsigned want, struct cg_effective *ret)
+static int effective_limits_of(const struct host *h, const struct cgroup_paths *p,
+			       struct cg_memo *memo, unsigned want, struct cg_effective *ret)
 {
 	struct cg_reader rd;
 	int r = cg_reader_init(&rd, h, p);
@@ -199,13 +209,14 @@ static int effective_limits_of(const struct host *h, const struct cgroup_paths *
 	return r;
 }
 
-int cg_effective_limits(const struct host *h, const struct cgroup_paths *p, struct cg_effective *ret)
+int cg_effective_limits(const struct host *h, const struct cgroup_paths *p,
+			struct cg_effective *ret)
 {
 	return effective_limits_of(h, p, NULL, LIMITS_ALL, ret);
 }
 
-int cg_effective_limits_memo(const struct host *h, const struct cgroup_paths *p, struct cg_memo **memo,
-			     unsigned want, struct cg_effective *ret)
+int cg_effective_limits_memo(const struct host *h, const struct cgroup_paths *p,
+			     struct cg_memo **memo, unsigned want, struct cg_effective *ret)
 {
 	/* Without memory for a memo, the limits are read all the same. */
 	if (!*memo)

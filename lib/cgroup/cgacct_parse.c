@@ -16,7 +16,7 @@
  * to a page (9223372036854771712), and no machine has 4 EiB. */
 #define CG_LIMIT_NONE_MIN (UINT64_C(1) << 62)
 /* Highest CPU number a cpu list may name (NR_CPUS is at most 8192 today). */
-#define CG_CPU_ID_MAX (1u << 20)
+#define CG_CPU_ID_MAX     (1u << 20)
 
 /* Decimal u64 from exactly n bytes: digits only, no sign, no wrap. */
 int cga_parse_u64_n(const char *s, size_t n, uint64_t *ret)
@@ -232,7 +232,8 @@ static int parse_devno(const char *s, size_t n, unsigned *ret_major, unsigned *r
 
 /* The entry for a device in out[0..*n), appended when new and there is
  * room; NULL when the table is full. */
-static struct cg_io_dev *io_dev(struct cg_io_dev *out, size_t max, size_t *n, unsigned major, unsigned minor)
+static struct cg_io_dev *io_dev(struct cg_io_dev *out, size_t max, size_t *n, unsigned major,
+				unsigned minor)
 {
 	for (size_t i = 0; i < *n; i++)
 		if (out[i].major == major && out[i].minor == minor)
@@ -263,7 +264,8 @@ static size_t token_len_n(const char *s, const char *end)
 }
 
 /* Calls line(ctx, start, end) for every non-blank line of buf. */
-static int each_line(const char *buf, int (*line)(void *ctx, const char *s, const char *end), void *ctx)
+static int each_line(const char *buf, int (*line)(void *ctx, const char *s, const char *end),
+		     void *ctx)
 {
 	for (const char *s = buf; *s;) {
 		const char *nl = strchr(s, '\n');
@@ -380,7 +382,8 @@ static int blkio_line(void *vctx, const char *s, const char *end)
 	return 0;
 }
 
-int cg_parse_blkio(const char *bytes, const char *ios, struct cg_io_dev *out, size_t max, size_t *ret_n)
+int cg_parse_blkio(const char *bytes, const char *ios, struct cg_io_dev *out, size_t max,
+		   size_t *ret_n)
 {
 	if (!out && max > 0)
 		return -EINVAL;

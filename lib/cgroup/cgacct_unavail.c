@@ -43,10 +43,20 @@ const char *cg_field_name(enum cg_field f)
 
 /* ---- why a file could not be read ---- */
 
-#define FW(f) { f, "not in this kernel: " f, "the root cgroup has no " f, "unexpected content in " f }
+#define FW(f)                                                             \
+	{                                                                 \
+		f, "not in this kernel: " f, "the root cgroup has no " f, \
+			"unexpected content in " f                        \
+	}
 /* Absent for a known reason: only in child cgroups (v2 swap), or everywhere (v1 memsw). */
-#define FW_ABSENT(f, why) { f, why, "the root cgroup has no " f, "unexpected content in " f }
-#define FW_ABSENT_ALL(f, why) { f, why, why, "unexpected content in " f }
+#define FW_ABSENT(f, why)                                                       \
+	{                                                                       \
+		f, why, "the root cgroup has no " f, "unexpected content in " f \
+	}
+#define FW_ABSENT_ALL(f, why)                           \
+	{                                               \
+		f, why, why, "unexpected content in " f \
+	}
 
 static const struct cga_file_why file_whys[] = {
 	FW("cpu.stat"),
@@ -87,7 +97,10 @@ static const struct cga_file_why file_whys[] = {
 const struct cga_file_why *cga_file_why(const char *file)
 {
 	static const struct cga_file_why unknown = {
-		"", "not in this kernel", "not in the root cgroup", "unexpected content",
+		"",
+		"not in this kernel",
+		"not in the root cgroup",
+		"unexpected content",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(file_whys); i++)
 		if (strcmp(file_whys[i].file, file) == 0)
@@ -95,9 +108,12 @@ const struct cga_file_why *cga_file_why(const char *file)
 	return &unknown;
 }
 
-#define CW(c)                                                                                   \
-	{ c, c " controller not enabled for this cgroup", "no " c " hierarchy on this host",    \
-	  c " cgroup not visible (outside our cgroup namespace)", c " cgroup directory missing" }
+#define CW(c)                                                                                      \
+	{                                                                                          \
+		c, c " controller not enabled for this cgroup", "no " c " hierarchy on this host", \
+			c " cgroup not visible (outside our cgroup namespace)",                    \
+			c " cgroup directory missing"                                              \
+	}
 
 static const struct cga_ctrl_why ctrl_whys[] = {
 	CW("cpu"), CW("cpuacct"), CW("cpuset"), CW("memory"), CW("io"), CW("blkio"), CW("pids"),
@@ -121,7 +137,8 @@ const char *cga_why_err(struct cg_dir *d, int r, const char *file, const char *c
 		/* v1: the directories are not checked before reading (that is
 		 * a path walk per controller and sample); a missing file may
 		 * mean a missing directory or hierarchy. */
-		const struct cga_ctrl_why *vw = d->version == 1 && d->ctl ? cga_ctrl_why(d->ctl) : NULL;
+		const struct cga_ctrl_why *vw = d->version == 1 && d->ctl ? cga_ctrl_why(d->ctl)
+									  : NULL;
 		if (vw && !cga_host_exists(d->h, d->dir))
 			return cga_host_exists(d->h, d->base) ? vw->gone : vw->no_hierarchy;
 		const struct cga_ctrl_why *cw = ctrl ? cga_ctrl_why(ctrl) : NULL;

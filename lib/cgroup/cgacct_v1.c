@@ -43,10 +43,13 @@ void cga_v1_cpu(struct cg_reader *rd, struct cg_sample *s)
 		set_why(s, CG_F_CPU_SPLIT, why);
 	} else {
 		if (want(s, CG_F_CPU))
-			set_why(s, CG_F_CPU, cga_read_num(&d, "cpuacct.usage", NULL, &s->cpu_usage_ns));
+			set_why(s, CG_F_CPU,
+				cga_read_num(&d, "cpuacct.usage", NULL, &s->cpu_usage_ns));
 
 		_cleanup_free_ char *st = NULL;
-		int r = want(s, CG_F_CPU_SPLIT) ? cga_read_big(&d, "cpuacct.stat", STAT_READ_MAX, &st) : -ENODATA;
+		int r = want(s, CG_F_CPU_SPLIT)
+				? cga_read_big(&d, "cpuacct.stat", STAT_READ_MAX, &st)
+				: -ENODATA;
 		if (r >= 0) {
 			/* USER_HZ ticks */
 			uint64_t tick_ns = 1000000000u / (uint64_t)clock_ticks();
@@ -71,8 +74,8 @@ void cga_v1_cpu(struct cg_reader *rd, struct cg_sample *s)
 	if (!want(s, CG_F_THROTTLE))
 		;
 	else if (r >= 0 && (cga_keyed(st, "nr_periods", 1, &s->nr_periods) < 0 ||
-		       cga_keyed(st, "nr_throttled", 1, &s->nr_throttled) < 0 ||
-		       cga_keyed(st, "throttled_time", 1, &s->throttled_ns) < 0))
+			    cga_keyed(st, "nr_throttled", 1, &s->nr_throttled) < 0 ||
+			    cga_keyed(st, "throttled_time", 1, &s->throttled_ns) < 0))
 		r = -EINVAL;
 	if (r < 0)
 		set_why(s, CG_F_THROTTLE, cga_why_err(&d, r, "cpu.stat", NULL));
@@ -87,8 +90,8 @@ void cga_v1_cpu(struct cg_reader *rd, struct cg_sample *s)
 
 void cga_v1_memory(struct cg_reader *rd, struct cg_sample *s)
 {
-	static const enum cg_field fields[] = { CG_F_MEM,      CG_F_MEM_LIMIT, CG_F_SWAP,
-						CG_F_MEM_STAT, CG_F_MEM_EVENTS };
+	static const enum cg_field fields[] = { CG_F_MEM, CG_F_MEM_LIMIT, CG_F_SWAP, CG_F_MEM_STAT,
+						CG_F_MEM_EVENTS };
 	struct cg_dir d;
 	const char *why = cga_v1_dir(rd, "memory", &d);
 	set_why(s, CG_F_MEM_HIGH, WHY_V1_HIGH);
@@ -100,7 +103,8 @@ void cga_v1_memory(struct cg_reader *rd, struct cg_sample *s)
 
 	set_why(s, CG_F_MEM, cga_read_num(&d, "memory.usage_in_bytes", NULL, &s->mem_usage));
 	if (want(s, CG_F_MEM_LIMIT) || want(s, CG_F_SWAP))
-		set_why(s, CG_F_MEM_LIMIT, cga_read_limit(&d, "memory.limit_in_bytes", NULL, &s->mem_limit));
+		set_why(s, CG_F_MEM_LIMIT,
+			cga_read_limit(&d, "memory.limit_in_bytes", NULL, &s->mem_limit));
 
 	/* memsw is memory + swap; its files exist only with swap accounting. */
 	uint64_t memsw = 0, memsw_limit = 0;
@@ -119,13 +123,15 @@ void cga_v1_memory(struct cg_reader *rd, struct cg_sample *s)
 	set_why(s, CG_F_SWAP, why);
 
 	_cleanup_free_ char *stat = NULL;
-	int r = want(s, CG_F_MEM_STAT) ? cga_read_big(&d, "memory.stat", STAT_READ_MAX, &stat) : -ENODATA;
+	int r = want(s, CG_F_MEM_STAT) ? cga_read_big(&d, "memory.stat", STAT_READ_MAX, &stat)
+				       : -ENODATA;
 	if (r == -ENODATA)
 		;
-	else if (r >= 0 && (cga_keyed(stat, "total_rss", 1, &s->anon) < 0 || cga_keyed(stat, "total_cache", 1, &s->file) < 0 ||
-		       cga_keyed(stat, "total_inactive_file", 1, &s->inactive_file) < 0 ||
-		       cga_keyed(stat, "total_active_file", 1, &s->active_file) < 0 ||
-		       cga_keyed(stat, "total_shmem", 1, &s->shmem) < 0))
+	else if (r >= 0 && (cga_keyed(stat, "total_rss", 1, &s->anon) < 0 ||
+			    cga_keyed(stat, "total_cache", 1, &s->file) < 0 ||
+			    cga_keyed(stat, "total_inactive_file", 1, &s->inactive_file) < 0 ||
+			    cga_keyed(stat, "total_active_file", 1, &s->active_file) < 0 ||
+			    cga_keyed(stat, "total_shmem", 1, &s->shmem) < 0))
 		r = -EINVAL;
 	if (r == -ENODATA) {
 		;
@@ -135,7 +141,8 @@ void cga_v1_memory(struct cg_reader *rd, struct cg_sample *s)
 		/* Kernel memory has its own counter on v1 (absent with
 		 * cgroup.memory=nokmem or without CONFIG_MEMCG_KMEM: then 0). */
 		uint64_t kmem;
-		if (!(s->want & CG_WANT_LEAN) && !cga_read_num(&d, "memory.kmem.usage_in_bytes", NULL, &kmem))
+		if (!(s->want & CG_WANT_LEAN) &&
+		    !cga_read_num(&d, "memory.kmem.usage_in_bytes", NULL, &kmem))
 			s->kernel = kmem;
 	}
 
@@ -173,7 +180,8 @@ static bool v1_blkio_counted(const struct host *h, const struct cg_sample *s)
 	copy_str(judged_for, sizeof(judged_for), h->root);
 	judged = true;
 	_cleanup_free_ char *root = NULL, *disks = NULL;
-	if (host_read_file(h, "/sys/fs/cgroup/blkio/blkio.throttle.io_service_bytes", IO_READ_MAX, &root, NULL) < 0 ||
+	if (host_read_file(h, "/sys/fs/cgroup/blkio/blkio.throttle.io_service_bytes", IO_READ_MAX,
+			   &root, NULL) < 0 ||
 	    host_read_file(h, "/proc/diskstats", IO_READ_MAX, &disks, NULL) < 0)
 		return true; /* cannot tell: believe the zeros */
 	struct cg_io_dev dev[CG_IO_MAX];
@@ -186,7 +194,8 @@ static bool v1_blkio_counted(const struct host *h, const struct cg_sample *s)
 	char *save = NULL;
 	for (char *line = strtok_r(disks, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned long long rs = 0, ws = 0;
-		if (sscanf(line, "%*u %*u %*s %*u %*u %llu %*u %*u %*u %llu", &rs, &ws) == 2 && (rs || ws))
+		if (sscanf(line, "%*u %*u %*s %*u %*u %llu %*u %*u %*u %llu", &rs, &ws) == 2 &&
+		    (rs || ws))
 			return judged = false;
 	}
 	return true;
@@ -201,8 +210,8 @@ static const char *hybrid_psi(struct cg_reader *rd, struct cg_sample *s)
 {
 	const struct cg_place *pl = &rd->place[CG_PLACE_UNIFIED];
 	struct cg_dir d;
-	if (pl->why || strcmp(pl->path, "/") == 0 || cg_dir_set(&d, rd->h, 2, pl->base, pl->path) < 0 ||
-	    !cga_host_exists(rd->h, d.dir))
+	if (pl->why || strcmp(pl->path, "/") == 0 ||
+	    cg_dir_set(&d, rd->h, 2, pl->base, pl->path) < 0 || !cga_host_exists(rd->h, d.dir))
 		return CGA_WHY_V1_PSI;
 	d.ks = &rd->files;
 	return cga_v2_psi(&d, s) ? CGA_WHY_V1_PSI : NULL;
@@ -216,7 +225,8 @@ void cga_v1_rest(struct cg_reader *rd, struct cg_sample *s)
 	if (!why) {
 		/* _recursive counts the descendants too, as v2's io.stat does. */
 		static const char *const files[2][2] = {
-			{ "blkio.throttle.io_service_bytes_recursive", "blkio.throttle.io_service_bytes" },
+			{ "blkio.throttle.io_service_bytes_recursive",
+			  "blkio.throttle.io_service_bytes" },
 			{ "blkio.throttle.io_serviced_recursive", "blkio.throttle.io_serviced" },
 		};
 		char *bufs[2] = { NULL, NULL };

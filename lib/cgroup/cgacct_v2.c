@@ -80,7 +80,8 @@ static const char *psi_off_why(const struct host *h)
 	return WHY_PSI_KERNEL;
 }
 
-static const char *const psi_files[CG_PSI_COUNT] = { "cpu.pressure", "memory.pressure", "io.pressure" };
+static const char *const psi_files[CG_PSI_COUNT] = { "cpu.pressure", "memory.pressure",
+						     "io.pressure" };
 static const char *const host_psi_files[CG_PSI_COUNT] = {
 	"/proc/pressure/cpu",
 	"/proc/pressure/memory",
@@ -102,8 +103,9 @@ int cg_host_psi(const struct host *h, struct cg_psi ret[CG_PSI_COUNT], const cha
 			r = cg_parse_psi(buf, &psi[i]);
 		if (r < 0) {
 			if (ret_why)
-				*ret_why = r == -EACCES || r == -EPERM ? CGA_WHY_PERM
-								       : "unexpected content in /proc/pressure";
+				*ret_why = r == -EACCES || r == -EPERM
+						   ? CGA_WHY_PERM
+						   : "unexpected content in /proc/pressure";
 			return r;
 		}
 	}
@@ -132,7 +134,8 @@ const char *cga_v2_psi(struct cg_dir *d, struct cg_sample *s)
 			if (host_read_small(d->h, host_psi_files[i], tmp, sizeof(tmp)) < 0)
 				return psi_off_why(d->h);
 			/* Linux 6.5+: "echo 0 > cgroup.pressure" hides the files. */
-			if (cga_read_small(d, "cgroup.pressure", on, sizeof(on)) == 0 && on[0] == '0')
+			if (cga_read_small(d, "cgroup.pressure", on, sizeof(on)) == 0 &&
+			    on[0] == '0')
 				return WHY_PSI_CGROUP;
 		}
 		if (r >= 0)
@@ -172,8 +175,9 @@ void cga_v2_cpu(struct cg_dir *d, struct cg_sample *s)
 			/* The root cgroup is never throttled: 0 is the truth. */
 			if (!d->root)
 				set_why(s, CG_F_THROTTLE,
-					cga_ctrl_enabled(d, "cpu") == 0 ? cga_ctrl_why("cpu")->not_enabled
-								    : cga_file_why("cpu.stat throttled_usec")->absent);
+					cga_ctrl_enabled(d, "cpu") == 0
+						? cga_ctrl_why("cpu")->not_enabled
+						: cga_file_why("cpu.stat throttled_usec")->absent);
 		} else if (a < 0 || b < 0 || c < 0) {
 			set_why(s, CG_F_THROTTLE, bad);
 		}
@@ -204,7 +208,8 @@ void cga_v2_memory(struct cg_dir *d, struct cg_sample *s)
 	if (want(s, CG_F_MEM))
 		set_why(s, CG_F_MEM, cga_read_num(d, "memory.current", "memory", &s->mem_usage));
 	if (want(s, CG_F_MEM_LIMIT))
-		set_why(s, CG_F_MEM_LIMIT, cga_read_limit(d, "memory.max", "memory", &s->mem_limit));
+		set_why(s, CG_F_MEM_LIMIT,
+			cga_read_limit(d, "memory.max", "memory", &s->mem_limit));
 	if (want(s, CG_F_MEM_HIGH))
 		set_why(s, CG_F_MEM_HIGH, cga_read_limit(d, "memory.high", "memory", &s->mem_high));
 
@@ -221,16 +226,19 @@ void cga_v2_memory(struct cg_dir *d, struct cg_sample *s)
 		;
 	else if ((r = cga_read_big(d, "memory.stat", STAT_READ_MAX, &stat)) < 0) {
 		set_why(s, CG_F_MEM_STAT, cga_why_err(d, r, "memory.stat", "memory"));
-	} else if (cga_keyed(stat, "anon", 1, &s->anon) < 0 || cga_keyed(stat, "file", 1, &s->file) < 0 ||
+	} else if (cga_keyed(stat, "anon", 1, &s->anon) < 0 ||
+		   cga_keyed(stat, "file", 1, &s->file) < 0 ||
 		   cga_keyed(stat, "inactive_file", 1, &s->inactive_file) < 0 ||
-		   cga_keyed(stat, "active_file", 1, &s->active_file) < 0 || cga_keyed(stat, "shmem", 1, &s->shmem) < 0) {
+		   cga_keyed(stat, "active_file", 1, &s->active_file) < 0 ||
+		   cga_keyed(stat, "shmem", 1, &s->shmem) < 0) {
 		set_why(s, CG_F_MEM_STAT, cga_file_why("memory.stat")->bad);
 	} else {
 		r = cga_keyed(stat, "kernel", 1, &s->kernel);
 		if (r == -ENOENT) {
 			/* Before Linux 5.18 memory.stat has no "kernel": add up
 			 * what it counts (sock is charged apart, not in it). */
-			static const char *const parts[] = { "kernel_stack", "pagetables", "percpu", "vmalloc" };
+			static const char *const parts[] = { "kernel_stack", "pagetables", "percpu",
+							     "vmalloc" };
 			uint64_t v, sum = 0;
 			r = 0;
 			for (size_t i = 0; i < ARRAY_SIZE(parts) && r >= 0; i++) {
@@ -265,13 +273,15 @@ void cga_v2_memory(struct cg_dir *d, struct cg_sample *s)
 	r = cga_read_big(d, "memory.events", STAT_READ_MAX, &ev);
 	if (r < 0) {
 		set_why(s, CG_F_MEM_EVENTS, cga_why_err(d, r, "memory.events", "memory"));
-	} else if (cga_keyed(ev, "oom", 1, &s->oom) < 0 || cga_keyed(ev, "max", 1, &s->max_events) < 0) {
+	} else if (cga_keyed(ev, "oom", 1, &s->oom) < 0 ||
+		   cga_keyed(ev, "max", 1, &s->max_events) < 0) {
 		set_why(s, CG_F_MEM_EVENTS, cga_file_why("memory.events")->bad);
 	} else {
 		r = cga_keyed(ev, "oom_kill", 1, &s->oom_kill);
 		if (r < 0)
-			set_why(s, CG_F_MEM_EVENTS, r == -ENOENT ? cga_file_why("memory.events oom_kill")->absent
-								 : cga_file_why("memory.events")->bad);
+			set_why(s, CG_F_MEM_EVENTS,
+				r == -ENOENT ? cga_file_why("memory.events oom_kill")->absent
+					     : cga_file_why("memory.events")->bad);
 	}
 }
 

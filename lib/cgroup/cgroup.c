@@ -113,16 +113,17 @@ static bool v1_mount_exists(const struct host *h, const char *name)
 		if (strcmp(known[k], name) == 0)
 			return known_ok[k];
 	char probe[PATH_MAX];
-	bool ok = host_path(h, probe, sizeof(probe), "/sys/fs/cgroup/%s", name) == 0 && access(probe, F_OK) == 0;
+	bool ok = host_path(h, probe, sizeof(probe), "/sys/fs/cgroup/%s", name) == 0 &&
+		  access(probe, F_OK) == 0;
 	if (n_known < ARRAY_SIZE(known) && copy_str(known[n_known], sizeof(known[0]), name) == 0)
 		known_ok[n_known++] = ok;
 	return ok;
 }
 
 const struct cgroup_v1_hierarchy cgroup_v1_hierarchies[] = {
-	{ "pids", "pids" },	  { "memory", "memory" }, { "cpu,cpuacct", "cpu,cpuacct" },
-	{ "cpu", NULL },	  { "cpuacct", NULL },	  { "blkio", "blkio" },
-	{ "cpuset", "cpuset" },	  { "systemd", "name=systemd" }, { "unified", NULL },
+	{ "pids", "pids" },     { "memory", "memory" },        { "cpu,cpuacct", "cpu,cpuacct" },
+	{ "cpu", NULL },        { "cpuacct", NULL },           { "blkio", "blkio" },
+	{ "cpuset", "cpuset" }, { "systemd", "name=systemd" }, { "unified", NULL },
 };
 const size_t cgroup_v1_n_hierarchies = ARRAY_SIZE(cgroup_v1_hierarchies);
 
@@ -181,7 +182,8 @@ const char *cgroup_v1_path(const struct cgroup_paths *p, const char *controller)
 
 static const char *const primary_order[] = { "pids", "memory", "cpu", "cpuacct", "name=systemd" };
 
-const char *cgroup_primary(const struct cgroup_paths *p, int host_version, const char **ret_controller)
+const char *cgroup_primary(const struct cgroup_paths *p, int host_version,
+			   const char **ret_controller)
 {
 	if (host_version == 2 || p->n_v1 == 0) {
 		if (ret_controller)
@@ -201,13 +203,15 @@ const char *cgroup_primary(const struct cgroup_paths *p, int host_version, const
 	return p->v1[0].path;
 }
 
-int cgroup_dir(const struct host *h, const struct cgroup_paths *p, const char *controller, char *buf, size_t size)
+int cgroup_dir(const struct host *h, const struct cgroup_paths *p, const char *controller,
+	       char *buf, size_t size)
 {
 	if (h->cgroup_version == 2 || p->n_v1 == 0) {
 		if (!p->has_unified)
 			return -ENOENT;
 		const char *path = strcmp(p->unified, "/") == 0 ? "" : p->unified;
-		return snprintf(buf, size, "/sys/fs/cgroup%s", path) < (int)size ? 0 : -ENAMETOOLONG;
+		return snprintf(buf, size, "/sys/fs/cgroup%s", path) < (int)size ? 0
+										 : -ENAMETOOLONG;
 	}
 	const struct cgroup_v1 *v;
 	if (controller) {
@@ -228,7 +232,8 @@ int cgroup_dir(const struct host *h, const struct cgroup_paths *p, const char *c
 	if (!v1_mount_exists(h, mount))
 		mount = v->controllers;
 	const char *path = strcmp(v->path, "/") == 0 ? "" : v->path;
-	return snprintf(buf, size, "/sys/fs/cgroup/%s%s", mount, path) < (int)size ? 0 : -ENAMETOOLONG;
+	return snprintf(buf, size, "/sys/fs/cgroup/%s%s", mount, path) < (int)size ? 0
+										   : -ENAMETOOLONG;
 }
 
 int cgroup_read_u64(const struct host *h, const char *dir, const char *file, uint64_t *ret)
@@ -246,7 +251,8 @@ int cgroup_read_u64(const struct host *h, const char *dir, const char *file, uin
 	return parse_u64(buf, ret);
 }
 
-int cgroup_read_key(const struct host *h, const char *dir, const char *file, const char *key, uint64_t *ret)
+int cgroup_read_key(const struct host *h, const char *dir, const char *file, const char *key,
+		    uint64_t *ret)
 {
 	char path[PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
@@ -324,7 +330,8 @@ static int collect_procs(const char *full, bool recursive, int depth, struct pid
 	return 0;
 }
 
-int cgroup_list_procs(const struct host *h, const char *dir, bool recursive, pid_t **ret, size_t *ret_n)
+int cgroup_list_procs(const struct host *h, const char *dir, bool recursive, pid_t **ret,
+		      size_t *ret_n)
 {
 	char full[PATH_MAX];
 	int r = host_path(h, full, sizeof(full), "%s", dir);
@@ -382,15 +389,16 @@ int cgroup_read_parent(const struct host *h, pid_t init, struct cgroup_paths *re
 	return cgroup_read_proc(h, st.ppid, ret);
 }
 
-static const char *path_in(const struct host *h, const struct cgroup_paths *p, const char *controller)
+static const char *path_in(const struct host *h, const struct cgroup_paths *p,
+			   const char *controller)
 {
 	if (!controller || h->cgroup_version == 2 || p->n_v1 == 0)
 		return p->has_unified ? p->unified : NULL;
 	return cgroup_v1_path(p, controller);
 }
 
-bool cgroup_owns(const struct host *h, const struct cgroup_paths *mine, const struct cgroup_paths *parent,
-		 const char *controller)
+bool cgroup_owns(const struct host *h, const struct cgroup_paths *mine,
+		 const struct cgroup_paths *parent, const char *controller)
 {
 	const char *m = path_in(h, mine, controller);
 	if (!m || strcmp(m, "/") == 0)
@@ -441,7 +449,8 @@ static bool unified_has(const struct host *h, const char *root, const char *ctl)
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
 	if (host_read_small(h, path, buf, sizeof(buf)) < 0)
 		return false;
-	for (char *save = NULL, *w = strtok_r(buf, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
+	for (char *save = NULL, *w = strtok_r(buf, " \n", &save); w;
+	     w = strtok_r(NULL, " \n", &save))
 		if (strcmp(w, ctl) == 0)
 			return true;
 	return false;

@@ -9,7 +9,7 @@
 #include "lib/base/host.h"
 
 #define CG_PATH_MAX 1024
-#define CG_V1_MAX 16
+#define CG_V1_MAX   16
 
 struct cgroup_v1 {
 	char controllers[64]; /* as in /proc/PID/cgroup: "cpu,cpuacct", "name=systemd" */
@@ -55,7 +55,8 @@ const char *cgroup_v1_path(const struct cgroup_paths *p, const char *controller)
 /* The cgroup to show for a process: on a v2 host the unified path; on a v1 or
  * hybrid host the path of the first of pids, memory, cpu, cpuacct,
  * name=systemd that exists (*ret_controller names it, NULL on v2). */
-const char *cgroup_primary(const struct cgroup_paths *p, int host_version, const char **ret_controller);
+const char *cgroup_primary(const struct cgroup_paths *p, int host_version,
+			   const char **ret_controller);
 
 /* Is item one of a v1 hierarchy's comma-separated controllers ("cpu,cpuacct")? */
 bool cgroup_controllers_have(const char *list, const char *item);
@@ -63,17 +64,20 @@ bool cgroup_controllers_have(const char *list, const char *item);
 /* The host directory (without the host root) of a process's cgroup for a
  * controller: v2 "/sys/fs/cgroup<path>", v1 "/sys/fs/cgroup/<mount><path>".
  * controller NULL means the primary one. */
-int cgroup_dir(const struct host *h, const struct cgroup_paths *p, const char *controller, char *buf, size_t size);
+int cgroup_dir(const struct host *h, const struct cgroup_paths *p, const char *controller,
+	       char *buf, size_t size);
 
 /* Read a one-number cgroup file (e.g. "memory.usage_in_bytes"). "max" gives
  * UINT64_MAX. */
 int cgroup_read_u64(const struct host *h, const char *dir, const char *file, uint64_t *ret);
 
 /* A "key value" line of a flat-keyed file (cpu.stat usage_usec). */
-int cgroup_read_key(const struct host *h, const char *dir, const char *file, const char *key, uint64_t *ret);
+int cgroup_read_key(const struct host *h, const char *dir, const char *file, const char *key,
+		    uint64_t *ret);
 
 /* PIDs of a cgroup directory and, with recursive, of every descendant. */
-int cgroup_list_procs(const struct host *h, const char *dir, bool recursive, pid_t **ret, size_t *ret_n);
+int cgroup_list_procs(const struct host *h, const char *dir, bool recursive, pid_t **ret,
+		      size_t *ret_n);
 
 /* Total CPU time used by a process's cgroup, in ns (v2 cpu.stat usage_usec,
  * v1 cpuacct.usage). */
@@ -89,8 +93,8 @@ int cgroup_memory_usage(const struct host *h, const struct cgroup_paths *p, uint
  * and memory to the target. Owned: not "/" and not the parent process's.
  * parent is the init's parent's paths (cgroup_read_parent), NULL unknown. */
 int cgroup_read_parent(const struct host *h, pid_t init, struct cgroup_paths *ret);
-bool cgroup_owns(const struct host *h, const struct cgroup_paths *mine, const struct cgroup_paths *parent,
-		 const char *controller);
+bool cgroup_owns(const struct host *h, const struct cgroup_paths *mine,
+		 const struct cgroup_paths *parent, const char *controller);
 /* The first owned hierarchy in the primary order, NULL when none is. */
 const char *cgroup_primary_owned(const struct host *h, const struct cgroup_paths *mine,
 				 const struct cgroup_paths *parent, const char **ret_controller);
@@ -105,7 +109,7 @@ struct cgroup_ids {
 	int unified_level;
 	uint64_t blkcg_id;
 	int blkcg_level;
-	bool blkcg_v2;  /* the block controller is on the unified tree (writeback is then charged to
+	bool blkcg_v2; /* the block controller is on the unified tree (writeback is then charged to
 	                 * the cgroup that dirtied the pages) */
 };
 int cgroup_bpf_ids(const struct host *h, const struct cgroup_paths *p, struct cgroup_ids *ret);

@@ -24,48 +24,56 @@ enum {
 };
 
 struct enter_opts {
-	int ns_mask;          /* CLONE_NEW* to join; 0 = every namespace the target does not share with us */
-	const char *user;     /* USER[:GROUP] from the container's passwd/group, or numeric; NULL: init's */
-	const char *cwd;      /* -w; NULL: init's cwd (when the mount ns is joined) */
-	char **env_add;       /* -e K=V */
+	/* CLONE_NEW* to join; 0 = every namespace the target does not share with us */
+	int ns_mask;
+	/* USER[:GROUP] from the container's passwd/group, or numeric; NULL: init's */
+	const char *user;
+	const char *cwd; /* -w; NULL: init's cwd (when the mount ns is joined) */
+	char **env_add;  /* -e K=V */
 	size_t n_env_add;
-	bool privileged;      /* keep nsh's credentials, no seccomp, no cap bounding */
-	bool host_tools;      /* host binary, target's pid/net/ipc/uts/cgroup ns, its root at /run/nsh/root */
+	bool privileged; /* keep nsh's credentials, no seccomp, no cap bounding */
+	/* host binary, target's pid/net/ipc/uts/cgroup ns, its root at /run/nsh/root */
+	bool host_tools;
 	bool no_cgroup;
-	bool pty;             /* allocate a pty and proxy it */
-	char *const *argv;    /* the command (host_tools: a host path or name) */
+	bool pty;          /* allocate a pty and proxy it */
+	char *const *argv; /* the command (host_tools: a host path or name) */
 };
 
 /* What will be done, for -v and for refusing early. */
 struct enter_plan {
 	struct enter_opts o;
 	const struct target *t;
-	int ns_mask;                     /* resolved */
+	int ns_mask; /* resolved */
 	uid_t uid;
 	gid_t gid;
 	int n_groups;
 	gid_t groups[64];
 	uint64_t cap_eff, cap_prm, cap_inh, cap_bnd;
-	int cap_last;                    /* the running kernel's cap_last_cap */
+	int cap_last; /* the running kernel's cap_last_cap */
 	bool no_new_privs;
 	struct rlimit rlim[RLIM_NLIMITS]; /* the init's (prlimit), applied when have_rlim */
 	bool have_rlim;
-	int oom_score_adj;               /* the init's, applied when have_oom */
+	int oom_score_adj; /* the init's, applied when have_oom */
 	bool have_oom;
 	enum { SECCOMP_NONE, SECCOMP_OCI, SECCOMP_DEFAULT } seccomp;
 	char seccomp_source[PATH_MAX + 128]; /* config.json path, or "default denylist" */
-	struct sock_fprog seccomp_prog;  /* raw BPF, built (or taken from the cache) before the join */
-	char seccomp_warning[PATH_MAX + 400]; /* --force took the default denylist: why, for stderr; "" none */
-	int host_tool_fd;                /* --host-tools: sealed memfd of the host binary, else -1 */
-	char lsm_label[256];             /* init's AppArmor profile / SELinux context to exec under, "" none */
+	/* raw BPF, built (or taken from the cache) before the join */
+	struct sock_fprog seccomp_prog;
+	/* --force took the default denylist: why, for stderr; "" none */
+	char seccomp_warning[PATH_MAX + 400];
+	/* --host-tools: sealed memfd of the host binary, else -1 */
+	int host_tool_fd;
+	/* init's AppArmor profile / SELinux context to exec under, "" none */
+	char lsm_label[256];
 	bool lsm_is_apparmor;
-	const char *lsm_skipped;         /* --force: why the label is not applied, NULL otherwise */
-	char **env;                      /* NULL-terminated, owned */
-	char ctpid_init[16];             /* init's PID inside its pid ns, for its cwd */
-	char cgroup_dirs[16][1100];      /* host cgroup v1 dirs to join (tasks) */
+	const char *lsm_skipped;    /* --force: why the label is not applied, NULL otherwise */
+	char **env;                 /* NULL-terminated, owned */
+	char ctpid_init[16];        /* init's PID inside its pid ns, for its cwd */
+	char cgroup_dirs[16][1100]; /* host cgroup v1 dirs to join (tasks) */
 	int n_cgroup_dirs;
-	int freezer_dir;                 /* 1 + the index in cgroup_dirs of the v1 freezer's, 0 none */
-	char cgroup2_dir[1100];          /* the v2 (or hybrid unified) dir, "" none */
+	/* 1 + the index in cgroup_dirs of the v1 freezer's, 0 none */
+	int freezer_dir;
+	char cgroup2_dir[1100]; /* the v2 (or hybrid unified) dir, "" none */
 };
 
 /* Prepare: read the target init's credentials, environment, cgroups and
@@ -74,8 +82,8 @@ struct enter_plan {
  * target's namespaces; without force, --privileged/--host-tools on a target
  * holding CAP_SYS_ADMIN or CAP_SYS_PTRACE, or --privileged in the target's
  * mount namespace without its user namespace. */
-int enter_prepare(const struct target *t, const struct enter_opts *o, bool force, struct enter_plan *ret,
-		  const char **ret_why);
+int enter_prepare(const struct target *t, const struct enter_opts *o, bool force,
+		  struct enter_plan *ret, const char **ret_why);
 
 /* The init's AppArmor profile or SELinux context into p->lsm_label ("" when
  * no such LSM labels it, or it is unconfined), read on the host's /proc.

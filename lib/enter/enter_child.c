@@ -39,7 +39,6 @@
 #include "lib/enter/userns.h"
 #include "lib/base/util.h"
 
-
 /* The status channel is a SOCK_SEQPACKET socket: one record a message.
  * Never blocking: on the split path a container may have taken B's copy
  * and filled nsh's queue; never SIGPIPE. */
@@ -111,14 +110,16 @@ static int join_namespaces(const struct enter_plan *p, int mask)
 	if (t->pidfd >= 0 && errno != EINVAL)
 		return -errno;
 
-	static const enum ns_type order[] = { NS_USER, NS_CGROUP, NS_IPC, NS_UTS, NS_NET, NS_PID, NS_TIME, NS_MNT };
+	static const enum ns_type order[] = { NS_USER, NS_CGROUP, NS_IPC,  NS_UTS,
+					      NS_NET,  NS_PID,    NS_TIME, NS_MNT };
 	int fds[ARRAY_SIZE(order)];
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		fds[i] = -1;
 		if (!(mask & ns_type_clone_flag(order[i])))
 			continue;
 		char path[PATH_MAX];
-		host_path(t->host, path, sizeof(path), "/proc/%d/ns/%s", t->pid, ns_type_name(order[i]));
+		host_path(t->host, path, sizeof(path), "/proc/%d/ns/%s", t->pid,
+			  ns_type_name(order[i]));
 		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (fds[i] < 0) {
 			int e = errno;
@@ -204,7 +205,8 @@ static int set_caps(const struct enter_plan *p)
 		data[i].inheritable = (uint32_t)(inh >> (32 * i));
 	}
 	int r = syscall(SYS_capset, &hdr, data) < 0 ? -errno : 0;
-	if (r == 0 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+	if (r == 0 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL)
 		r = -errno;
 	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 	return r;
@@ -259,7 +261,8 @@ static int exec_in_path(char *const argv[], char *const env[])
 		const char *colon = strchr(d, ':');
 		size_t dl = colon ? (size_t)(colon - d) : strlen(d);
 		char full[PATH_MAX];
-		if (snprintf(full, sizeof(full), "%.*s/%s", (int)dl, dl ? d : ".", cmd) < (int)sizeof(full)) {
+		if (snprintf(full, sizeof(full), "%.*s/%s", (int)dl, dl ? d : ".", cmd) <
+		    (int)sizeof(full)) {
 			execve(full, argv, env);
 			if (errno != ENOENT && errno != ENOTDIR)
 				saved = -errno;
@@ -285,7 +288,10 @@ static ssize_t send_with_fd(int sock, const void *data, size_t len, int fd, int 
 		char buf[CMSG_SPACE(sizeof(int))];
 	} u;
 	memset(&u, 0, sizeof(u));
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
@@ -307,7 +313,8 @@ static int container_pty(int sock, int *ret_slave)
 {
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS };
 	struct stat want, st;
-	_cleanup_close_ int pfd = (int)syscall(SYS_openat2, AT_FDCWD, "/dev/ptmx", &how, sizeof(how));
+	_cleanup_close_ int pfd =
+		(int)syscall(SYS_openat2, AT_FDCWD, "/dev/ptmx", &how, sizeof(how));
 	if (pfd < 0)
 		return -errno;
 	if (fstat(pfd, &want) < 0 || !is_ptmx(&want))
@@ -316,8 +323,8 @@ static int container_pty(int sock, int *ret_slave)
 	int m = (int)syscall(SYS_openat2, AT_FDCWD, "/dev/ptmx", &how, sizeof(how));
 	if (m < 0)
 		return -errno;
-	if (fstat(m, &st) < 0 || !is_ptmx(&st) || st.st_dev != want.st_dev || st.st_ino != want.st_ino ||
-	    unlockpt(m) < 0) {
+	if (fstat(m, &st) < 0 || !is_ptmx(&st) || st.st_dev != want.st_dev ||
+	    st.st_ino != want.st_ino || unlockpt(m) < 0) {
 		close(m);
 		return -ENODEV;
 	}
@@ -344,7 +351,8 @@ static int container_pty(int sock, int *ret_slave)
  * the slave B will make its controlling terminal. Without a pty, the
  * command's ends of nsh's stdio pipes become A's (and so B's) 0, 1 and 2:
  * the operator's own descriptors never reach the container. */
-static int choose_terminal(const struct enter_plan *p, int slave, int ptysock, const int stdio[3], int *ret_slave)
+static int choose_terminal(const struct enter_plan *p, int slave, int ptysock, const int stdio[3],
+			   int *ret_slave)
 {
 	*ret_slave = slave;
 	if (slave < 0)
@@ -353,7 +361,8 @@ static int choose_terminal(const struct enter_plan *p, int slave, int ptysock, c
 	/* Only from inside the container's cgroups: outside its devices
 	 * controller (--no-cgroup) a swapped node would be opened as host root. */
 	bool in_cgroup = p->cgroup2_dir[0] || p->n_cgroup_dirs > 0;
-	if ((p->ns_mask & CLONE_NEWNS) && !p->o.host_tools && in_cgroup && container_pty(ptysock, &cslave) == 0) {
+	if ((p->ns_mask & CLONE_NEWNS) && !p->o.host_tools && in_cgroup &&
+	    container_pty(ptysock, &cslave) == 0) {
 		close(slave);
 		*ret_slave = cslave;
 	} else {
@@ -373,7 +382,8 @@ static int enter_session(int slave)
 	if (setsid() < 0)
 		return -errno;
 	if (slave >= 0) {
-		if (ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0)
+		if (ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 ||
+		    dup2(slave, 2) < 0)
 			return -errno;
 		if (slave > 2)
 			close(slave);
@@ -410,7 +420,8 @@ static _Noreturn void run_child_b(const struct enter_plan *p, int errfd, int sla
 	} else {
 		r = exec_in_path(o->argv, p->env);
 	}
-	enter_child_fail(errfd, r == -ENOENT || r == -ENOTDIR ? STEP_EXEC_NOTFOUND : STEP_EXEC_NOEXEC, -r);
+	enter_child_fail(errfd,
+			 r == -ENOENT || r == -ENOTDIR ? STEP_EXEC_NOTFOUND : STEP_EXEC_NOEXEC, -r);
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -428,7 +439,8 @@ static void close_all_but(int *keep, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (keep[i] < (int)from)
 			continue;
-		if ((unsigned)keep[i] > from && syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0) < 0)
+		if ((unsigned)keep[i] > from &&
+		    syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0) < 0)
 			for (int fd = (int)from; fd < keep[i]; fd++)
 				close(fd);
 		fcntl(keep[i], F_SETFD, FD_CLOEXEC);
@@ -478,7 +490,8 @@ static pid_t clone_b(int *ret_pidfd)
 #ifdef SYS_clone3
 	/* exit_signal 0: with CLONE_PARENT clone3 wants none (EINVAL), and B
 	 * gets A's, SIGCHLD. Docker's seccomp profile answers clone3 ENOSYS. */
-	struct clone_args args = { .flags = CLONE_PARENT | CLONE_PIDFD, .pidfd = (uint64_t)(uintptr_t)&pidfd };
+	struct clone_args args = { .flags = CLONE_PARENT | CLONE_PIDFD,
+				   .pidfd = (uint64_t)(uintptr_t)&pidfd };
 	b = syscall(SYS_clone3, &args, sizeof(args));
 #endif
 #if defined(__x86_64__)
@@ -498,7 +511,8 @@ static pid_t clone_b(int *ret_pidfd)
 static int send_pidfd(int sock, pid_t b, int pidfd)
 {
 	struct child_error e = { STEP_PID, b };
-	return send_with_fd(sock, &e, sizeof(e), pidfd, MSG_DONTWAIT) == (ssize_t)sizeof(e) ? 0 : -EIO;
+	return send_with_fd(sock, &e, sizeof(e), pidfd, MSG_DONTWAIT) == (ssize_t)sizeof(e) ? 0
+											    : -EIO;
 }
 
 /* A joins and confines itself step by step, then execs (born inside the
@@ -516,7 +530,8 @@ _Noreturn void enter_run_child_a(const struct a_start *x)
 	/* Whatever fd nsh's caller left open (a host directory, a socket) must
 	 * not come along into the namespaces: close all but what A needs
 	 * before the first setns. */
-	int keep_join[] = { errfd, slave, ptysock, p->t->pidfd, p->host_tool_fd, x->stdio[0], x->stdio[1], x->stdio[2] };
+	int keep_join[] = { errfd,           slave,       ptysock,     p->t->pidfd,
+			    p->host_tool_fd, x->stdio[0], x->stdio[1], x->stdio[2] };
 	close_all_but(keep_join, ARRAY_SIZE(keep_join));
 	/* Cgroups through the host's cgroupfs, so before the mount namespace. */
 	r = join_cgroups_v1(p);
@@ -530,7 +545,8 @@ _Noreturn void enter_run_child_a(const struct a_start *x)
 	 * the command keeps nsh's, higher, score: the OOM killer's first pick
 	 * sooner, never later. A vfork-like A has an oom_score_adj of its own:
 	 * nsh's is untouched. */
-	if (p->have_oom && confine && (r = write_at("/proc/self", "oom_score_adj", x->oom_text)) < 0 && r != -EACCES)
+	if (p->have_oom && confine &&
+	    (r = write_at("/proc/self", "oom_score_adj", x->oom_text)) < 0 && r != -EACCES)
 		enter_child_fail(errfd, STEP_OOM, -r);
 	/* The LSM label goes through a file opened on the host's /proc: once
 	 * inside, /proc is the container's to tamper with (LXC CVE-2015-1334).
@@ -545,13 +561,15 @@ _Noreturn void enter_run_child_a(const struct a_start *x)
 	 * stores them (nsh's view, the init's Groups line): in there setgroups
 	 * takes only ids the namespace maps, and none at all where its
 	 * setgroups file says "deny". */
-	if (confine && (p->ns_mask & CLONE_NEWUSER) && setgroups((size_t)p->n_groups, p->groups) < 0)
+	if (confine && (p->ns_mask & CLONE_NEWUSER) &&
+	    setgroups((size_t)p->n_groups, p->groups) < 0)
 		enter_child_fail(errfd, STEP_CREDS, errno);
 	r = join_namespaces(p, p->ns_mask & ~CLONE_NEWNS);
 	/* The ids were translated through the map of the namespace the init
 	 * was in at prepare: it must still be the one joined (an init that
 	 * unshared a new one since would hand us another map). */
-	if (r == 0 && (p->ns_mask & CLONE_NEWUSER) && p->t->ns[NS_USER] && !userns_is_current(p->t->ns[NS_USER]))
+	if (r == 0 && (p->ns_mask & CLONE_NEWUSER) && p->t->ns[NS_USER] &&
+	    !userns_is_current(p->t->ns[NS_USER]))
 		r = -ESTALE;
 	if (r == 0 && (p->ns_mask & CLONE_NEWNS) && !o->host_tools)
 		r = join_namespaces(p, CLONE_NEWNS);
@@ -579,7 +597,8 @@ _Noreturn void enter_run_child_a(const struct a_start *x)
 
 	if (lsmfd >= 0) {
 		char label[sizeof(p->lsm_label) + 8];
-		int n = snprintf(label, sizeof(label), "%s%s", p->lsm_is_apparmor ? "exec " : "", p->lsm_label);
+		int n = snprintf(label, sizeof(label), "%s%s", p->lsm_is_apparmor ? "exec " : "",
+				 p->lsm_label);
 		if (write(lsmfd, label, (size_t)n) != n)
 			enter_child_fail(errfd, STEP_LSM, errno);
 		close(lsmfd);

@@ -18,14 +18,14 @@
 #include "lib/base/util.h"
 
 #define PACK_MAGIC "nshplan1"
-#define PACK_MAX (64u << 20)
+#define PACK_MAX   (64u << 20)
 
 struct pack_head {
 	char magic[8];
-	uint64_t size;       /* of the whole pack */
+	uint64_t size;                              /* of the whole pack */
 	uint64_t plan_size, target_size, host_size; /* this build's struct sizes */
 	struct enter_helper_state st;
-	char kind[16];       /* t->kind, a static string in nsh */
+	char kind[16]; /* t->kind, a static string in nsh */
 	uint32_t n_env, n_argv, n_filter;
 	uint8_t has_cwd, has_user;
 };
@@ -96,7 +96,7 @@ int enter_helper_pack(const struct enter_plan *p, const sigset_t *oldmask)
 	q->o.argv = NULL;
 	q->o.cwd = q->o.user = NULL;
 	q->lsm_skipped = NULL; /* for nsh's own message only */
-	q->o.env_add = NULL; /* merged into env by enter_prepare */
+	q->o.env_add = NULL;   /* merged into env by enter_prepare */
 	q->o.n_env_add = 0;
 	h->st.target.host = NULL;
 	h->st.target.kind = NULL;
@@ -136,7 +136,8 @@ int enter_helper_pack(const struct enter_plan *p, const sigset_t *oldmask)
 			off += (size_t)n;
 	}
 	free(b.p);
-	if (r == 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+	if (r == 0 &&
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
 		r = -errno;
 	if (r < 0) {
 		close(fd);
@@ -180,7 +181,8 @@ int enter_helper_unpack(int fd, struct enter_helper_state **ret)
 	if (memcmp(h->magic, PACK_MAGIC, sizeof(h->magic)) != 0 || h->size != len ||
 	    h->plan_size != sizeof(struct enter_plan) || h->target_size != sizeof(struct target) ||
 	    h->host_size != sizeof(struct host) || h->n_env > 1u << 20 || h->n_argv > 1u << 20 ||
-	    h->n_filter > 65535 || (uint64_t)h->n_filter * sizeof(struct sock_filter) > len - sizeof(*h)) {
+	    h->n_filter > 65535 ||
+	    (uint64_t)h->n_filter * sizeof(struct sock_filter) > len - sizeof(*h)) {
 		free(raw);
 		return -EBADMSG;
 	}

@@ -84,24 +84,25 @@ struct a_start {
 	int errfd, errfd_parent, slave, ptysock, ptysock_parent, master;
 	const int *stdio; /* the command's stdio pipes (-1s with a pty) */
 	const sigset_t *oldmask;
-	bool split;      /* A clones B (the target may ptrace) */
-	bool shared_mm;  /* A runs in nsh's memory until its execve */
-	bool in_cgroup2; /* A was cloned into the v2 cgroup */
+	bool split;        /* A clones B (the target may ptrace) */
+	bool shared_mm;    /* A runs in nsh's memory until its execve */
+	bool in_cgroup2;   /* A was cloned into the v2 cgroup */
 	char oom_text[16]; /* the init's oom_score_adj, formatted before A exists */
-	int planfd;      /* split: the packed plan, for the sealed helper */
-	int exefd;       /* split: the sealed copy of nsh A execs */
+	int planfd;        /* split: the packed plan, for the sealed helper */
+	int exefd;         /* split: the sealed copy of nsh A execs */
 };
 
 /* ---- the plan: enter_prepare's readers of the init, defined (and said
  * why) in enter_plan_confine.c ---- */
 
-int enter_resolve_user(const struct target *t, const char *spec, struct enter_plan *p, const char **ret_why);
-int enter_plan_seccomp(const struct target *t, const struct proc_status *st, bool force, struct enter_plan *p,
-		 const char **ret_why);
+int enter_resolve_user(const struct target *t, const char *spec, struct enter_plan *p,
+		       const char **ret_why);
+int enter_plan_seccomp(const struct target *t, const struct proc_status *st, bool force,
+		       struct enter_plan *p, const char **ret_why);
 int enter_kernel_cap_last(void);
 int enter_plan_limits(const struct target *t, struct enter_plan *p);
 int enter_plan_userns(const struct target *t, bool own_userns, bool from_user, struct enter_plan *p,
-		const char **ret_why);
+		      const char **ret_why);
 
 /* ---- the child (enter_child.c) ---- */
 

@@ -25,8 +25,7 @@
 #include "lib/proc/proc.h"
 #include "lib/base/util.h"
 
-
-#define ENVIRON_MAX (1u << 20)
+#define ENVIRON_MAX     (1u << 20)
 #define ENV_MAX_ENTRIES 4096
 
 static int env_add(char ***env, size_t *n, const char *kv)
@@ -126,12 +125,14 @@ static void plan_cgroups(const struct target *t, struct enter_plan *p)
 			continue;
 		if (cgroup_controllers_have(cg->v1[i].controllers, "freezer"))
 			p->freezer_dir = p->n_cgroup_dirs + 1;
-		host_path(h, p->cgroup_dirs[p->n_cgroup_dirs++], sizeof(p->cgroup_dirs[0]), "%s", dir);
+		host_path(h, p->cgroup_dirs[p->n_cgroup_dirs++], sizeof(p->cgroup_dirs[0]), "%s",
+			  dir);
 	}
 	if (cg->has_unified) {
 		const char *u = strcmp(cg->unified, "/") == 0 ? "" : cg->unified;
 		host_path(h, p->cgroup2_dir, sizeof(p->cgroup2_dir),
-			  h->cgroup_version == 2 ? "/sys/fs/cgroup%s" : "/sys/fs/cgroup/unified%s", u);
+			  h->cgroup_version == 2 ? "/sys/fs/cgroup%s" : "/sys/fs/cgroup/unified%s",
+			  u);
 	}
 }
 
@@ -174,7 +175,8 @@ static int seal_binary(const char *name, int *ret_fd)
 			close(mfd);
 			return -EIO;
 		}
-	if (n < 0 || fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+	if (n < 0 ||
+	    fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
 		int e = errno;
 		close(mfd);
 		return -e;
@@ -187,7 +189,7 @@ static int seal_binary(const char *name, int *ret_fd)
 static const char *ns_option(enum ns_type t)
 {
 	static const char *const opt[NS_TYPE_MAX] = {
-		[NS_CGROUP] = "-C", [NS_IPC] = "-i", [NS_MNT] = "-m",  [NS_NET] = "-n",
+		[NS_CGROUP] = "-C", [NS_IPC] = "-i",  [NS_MNT] = "-m",  [NS_NET] = "-n",
 		[NS_PID] = "-p",    [NS_TIME] = "-T", [NS_USER] = "-U", [NS_UTS] = "--uts",
 	};
 	return opt[t];
@@ -198,10 +200,12 @@ static size_t ns_options(int mask, char *buf, size_t size)
 	size_t off = 0;
 	buf[0] = '\0';
 	/* mnt and pid first: they are the ones that matter most. */
-	static const enum ns_type order[] = { NS_MNT, NS_PID, NS_NET, NS_IPC, NS_UTS, NS_CGROUP, NS_USER, NS_TIME };
+	static const enum ns_type order[] = { NS_MNT, NS_PID,    NS_NET,  NS_IPC,
+					      NS_UTS, NS_CGROUP, NS_USER, NS_TIME };
 	for (size_t i = 0; i < ARRAY_SIZE(order) && off < size; i++)
 		if (mask & ns_type_clone_flag(order[i]))
-			off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? " " : "", ns_option(order[i]));
+			off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? " " : "",
+						ns_option(order[i]));
 	return off;
 }
 
@@ -222,7 +226,9 @@ static const char *partial_join_why(int asked, int missing)
 	char given[64], lack[64];
 	ns_options(asked, given, sizeof(given));
 	ns_options(missing, lack, sizeof(lack));
-	snprintf(why, sizeof(why), "%s without %s would give the container a way to the host's %s: add %s, or use --privileged",
+	snprintf(why, sizeof(why),
+		 "%s without %s would give the container a way to the host's %s: add %s, or use "
+		 "--privileged",
 		 given[0] ? given : "this namespace selection", lack,
 		 missing & (CLONE_NEWNS | CLONE_NEWPID) ? "files" : "namespaces", lack);
 	return why;
@@ -242,8 +248,8 @@ static bool holds_dangerous_cap(const struct proc_status *st, const char **ret_c
 	return false;
 }
 
-int enter_prepare(const struct target *t, const struct enter_opts *o, bool force, struct enter_plan *ret,
-		  const char **ret_why)
+int enter_prepare(const struct target *t, const struct enter_opts *o, bool force,
+		  struct enter_plan *ret, const char **ret_why)
 {
 	struct enter_plan *p = ret;
 	memset(p, 0, sizeof(*p));
@@ -259,10 +265,13 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 	}
 
 	const char *cap;
-	if ((o->privileged || o->host_tools) && !force && strcmp(t->kind, "host") != 0 && holds_dangerous_cap(&st, &cap)) {
+	if ((o->privileged || o->host_tools) && !force && strcmp(t->kind, "host") != 0 &&
+	    holds_dangerous_cap(&st, &cap)) {
 		static char why[400];
-		snprintf(why, sizeof(why), "the target holds %s and could take over a host-privileged process: "
-			 "add --force to do it anyway", cap);
+		snprintf(why, sizeof(why),
+			 "the target holds %s and could take over a host-privileged process: "
+			 "add --force to do it anyway",
+			 cap);
 		*ret_why = why;
 		return -EPERM;
 	}
@@ -291,14 +300,16 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 	/* --privileged keeps nsh's capabilities in the host's user namespace:
 	 * in the container's mount namespace, whatever runs is the container's
 	 * binary (its PATH, its /bin/sh, its libraries), holding them. */
-	if (o->privileged && !o->host_tools && !force && strcmp(t->kind, "host") != 0 && (p->ns_mask & CLONE_NEWNS) &&
-	    !(p->ns_mask & CLONE_NEWUSER)) {
-		*ret_why = "--privileged in the container's mount namespace would run the container's binaries with the "
+	if (o->privileged && !o->host_tools && !force && strcmp(t->kind, "host") != 0 &&
+	    (p->ns_mask & CLONE_NEWNS) && !(p->ns_mask & CLONE_NEWUSER)) {
+		*ret_why = "--privileged in the container's mount namespace would run the "
+			   "container's binaries with the "
 			   "host's capabilities: add --force to do it anyway";
 		return -EPERM;
 	}
 
-	snprintf(p->ctpid_init, sizeof(p->ctpid_init), "%d", st.nspid[t->nspid_level < st.nspid_levels ? t->nspid_level : 0]);
+	snprintf(p->ctpid_init, sizeof(p->ctpid_init), "%d",
+		 st.nspid[t->nspid_level < st.nspid_levels ? t->nspid_level : 0]);
 
 	if (!o->privileged && !o->host_tools) {
 		p->uid = st.uid[1];
@@ -321,7 +332,8 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 		}
 		if (o->user && (r = enter_resolve_user(t, o->user, p, ret_why)) < 0)
 			return r;
-		if ((r = enter_plan_userns(t, t->ns[NS_USER] && t->ns[NS_USER] != self[NS_USER], o->user != NULL, p, ret_why)) < 0)
+		if ((r = enter_plan_userns(t, t->ns[NS_USER] && t->ns[NS_USER] != self[NS_USER],
+					   o->user != NULL, p, ret_why)) < 0)
 			return r;
 		if ((r = enter_plan_seccomp(t, &st, force, p, ret_why)) < 0)
 			return r;
@@ -336,7 +348,8 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 			bin = "/bin/sh";
 		r = seal_binary(bin, &p->host_tool_fd);
 		if (r < 0) {
-			*ret_why = r == -ENOENT ? "host binary not found" : "cannot read the host binary";
+			*ret_why = r == -ENOENT ? "host binary not found"
+						: "cannot read the host binary";
 			enter_plan_free(p);
 			return r;
 		}
@@ -344,7 +357,8 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 
 	if (!o->no_cgroup && strcmp(t->kind, "host") != 0)
 		plan_cgroups(t, p);
-	if (!o->privileged && !o->host_tools && (r = enter_plan_lsm(t->host, t->pid, p, ret_why)) < 0) {
+	if (!o->privileged && !o->host_tools &&
+	    (r = enter_plan_lsm(t->host, t->pid, p, ret_why)) < 0) {
 		if (!force) {
 			static char why[200];
 			snprintf(why, sizeof(why), "%s: add --force to run without it", *ret_why);
@@ -391,17 +405,24 @@ void enter_describe(const struct enter_plan *p, char *buf, size_t size)
 	off += (size_t)snprintf(buf + off, size - off, "joining:");
 	for (int i = 0; i < NS_TYPE_MAX && off < size; i++)
 		if (p->ns_mask & ns_type_clone_flag((enum ns_type)i))
-			off += (size_t)snprintf(buf + off, size - off, " %s", ns_type_name((enum ns_type)i));
+			off += (size_t)snprintf(buf + off, size - off, " %s",
+						ns_type_name((enum ns_type)i));
 	if (off < size)
-		off += (size_t)snprintf(buf + off, size - off, "; cgroups: %d", p->n_cgroup_dirs + !!p->cgroup2_dir[0]);
+		off += (size_t)snprintf(buf + off, size - off, "; cgroups: %d",
+					p->n_cgroup_dirs + !!p->cgroup2_dir[0]);
 	if (off >= size)
 		return;
 	if (p->o.privileged || p->o.host_tools)
 		snprintf(buf + off, size - off, "; credentials: nsh's own (%s)",
 			 p->o.host_tools ? "--host-tools" : "--privileged");
 	else
-		snprintf(buf + off, size - off, "; uid %u gid %u%s; caps eff %#llx bnd %#llx; no_new_privs %s; seccomp: %s",
-			 p->uid, p->gid, (p->ns_mask & CLONE_NEWUSER) ? " (in its user namespace)" : "",
-			 (unsigned long long)p->cap_eff, (unsigned long long)p->cap_bnd,
-			 p->no_new_privs ? "yes" : "no", p->seccomp == SECCOMP_NONE ? "none (the target has none)" : p->seccomp_source);
+		snprintf(
+			buf + off, size - off,
+			"; uid %u gid %u%s; caps eff %#llx bnd %#llx; no_new_privs %s; seccomp: %s",
+			p->uid, p->gid,
+			(p->ns_mask & CLONE_NEWUSER) ? " (in its user namespace)" : "",
+			(unsigned long long)p->cap_eff, (unsigned long long)p->cap_bnd,
+			p->no_new_privs ? "yes" : "no",
+			p->seccomp == SECCOMP_NONE ? "none (the target has none)"
+						   : p->seccomp_source);
 }

@@ -29,7 +29,8 @@
 #include "lib/enter/userns.h"
 #include "lib/base/util.h"
 
-static int parse_id_or_name(const struct passwd_map *m, const char *s, uint32_t *ret_id, uint32_t *ret_gid)
+static int parse_id_or_name(const struct passwd_map *m, const char *s, uint32_t *ret_id,
+			    uint32_t *ret_gid)
 {
 	uint64_t v;
 	if (parse_u64(s, &v) == 0 && v <= UINT32_MAX) {
@@ -52,7 +53,8 @@ static int parse_id_or_name(const struct passwd_map *m, const char *s, uint32_t 
 }
 
 /* -u USER[:GROUP], names from the container's own files (never NSS). */
-int enter_resolve_user(const struct target *t, const char *spec, struct enter_plan *p, const char **ret_why)
+int enter_resolve_user(const struct target *t, const char *spec, struct enter_plan *p,
+		       const char **ret_why)
 {
 	char user[256];
 	if (copy_str(user, sizeof(user), spec) < 0) {
@@ -89,9 +91,11 @@ int enter_resolve_user(const struct target *t, const char *spec, struct enter_pl
 		int lr = in_group ? gr_r : pw_r;
 		mode_t m = in_group ? gr_mode : pw_mode;
 		if (lr == -EINVAL && m && !S_ISREG(m)) {
-			snprintf(why, sizeof(why), "the container's %s is not a regular file (%s): %s '%s' cannot be looked up",
-				 in_group ? "/etc/group" : "/etc/passwd", safe_file_kind(m), in_group ? "group" : "user",
-				 in_group ? group : user);
+			snprintf(why, sizeof(why),
+				 "the container's %s is not a regular file (%s): %s '%s' cannot be "
+				 "looked up",
+				 in_group ? "/etc/group" : "/etc/passwd", safe_file_kind(m),
+				 in_group ? "group" : "user", in_group ? group : user);
 			*ret_why = why;
 			return -EPERM;
 		}
@@ -112,8 +116,8 @@ int enter_resolve_user(const struct target *t, const char *spec, struct enter_pl
  * families, ...). --force takes the denylist, and the plan says why
  * (p->seccomp_warning). A config.json without linux.seccomp (the filter
  * came from elsewhere) and a target without a bundle take the denylist. */
-int enter_plan_seccomp(const struct target *t, const struct proc_status *st, bool force, struct enter_plan *p,
-		 const char **ret_why)
+int enter_plan_seccomp(const struct target *t, const struct proc_status *st, bool force,
+		       struct enter_plan *p, const char **ret_why)
 {
 	struct seccomp_prog prog = { 0 };
 	if (st->seccomp <= 0)
@@ -128,34 +132,40 @@ int enter_plan_seccomp(const struct target *t, const struct proc_status *st, boo
 		snprintf(path, sizeof(path), "%s/config.json", t->c.bundle);
 		int r = host_read_file(t->host, path, JSON_FILE_MAX, &cfg, &len);
 		if (r == -EFBIG) {
-			snprintf(why, sizeof(why), "cannot read the seccomp profile: %s is over nsh's %u MiB limit", path,
-				 JSON_FILE_MAX >> 20);
+			snprintf(why, sizeof(why),
+				 "cannot read the seccomp profile: %s is over nsh's %u MiB limit",
+				 path, JSON_FILE_MAX >> 20);
 		} else if (r < 0) {
-			snprintf(why, sizeof(why), "cannot read the seccomp profile: %s: %s", path, strerror(-r));
+			snprintf(why, sizeof(why), "cannot read the seccomp profile: %s: %s", path,
+				 strerror(-r));
 		} else {
 			char reason[200] = "";
-			r = seccomp_policy_oci_cached(cfg, len, cache, &prog, &cached, reason, sizeof(reason));
+			r = seccomp_policy_oci_cached(cfg, len, cache, &prog, &cached, reason,
+						      sizeof(reason));
 			if (r == 0) {
 				p->seccomp = SECCOMP_OCI;
 				p->seccomp_prog = prog.fprog;
-				snprintf(p->seccomp_source, sizeof(p->seccomp_source), "%s (linux.seccomp%s)", path,
+				snprintf(p->seccomp_source, sizeof(p->seccomp_source),
+					 "%s (linux.seccomp%s)", path,
 					 cached ? ", compiled filter from " SECCOMP_CACHE_DIR : "");
 				return 0;
 			}
 			if (r != -ENOENT)
-				snprintf(why, sizeof(why), "the seccomp profile in %s cannot be applied exactly: %s", path,
-					 reason[0] ? reason : strerror(-r));
+				snprintf(why, sizeof(why),
+					 "the seccomp profile in %s cannot be applied exactly: %s",
+					 path, reason[0] ? reason : strerror(-r));
 		}
 	}
 	if (why[0] && !force) {
 		static char msg[sizeof(why) + 80];
-		snprintf(msg, sizeof(msg), "%s: add --force to run under nsh's default denylist instead", why);
+		snprintf(msg, sizeof(msg),
+			 "%s: add --force to run under nsh's default denylist instead", why);
 		*ret_why = msg;
 		return -EPERM;
 	}
 	if (why[0])
-		snprintf(p->seccomp_warning, sizeof(p->seccomp_warning), "%s: running under nsh's default denylist (--force)",
-			 why);
+		snprintf(p->seccomp_warning, sizeof(p->seccomp_warning),
+			 "%s: running under nsh's default denylist (--force)", why);
 	bool cached;
 	int r = seccomp_policy_default_cached(cache, &prog, &cached);
 	if (r < 0) {
@@ -178,10 +188,13 @@ static void lsm_active(const struct host *h, bool *ret_apparmor, bool *ret_selin
 		*ret_selinux = strstr(lsm, "selinux") != NULL;
 		return;
 	}
-	*ret_apparmor = host_read_small(h, "/sys/module/apparmor/parameters/enabled", on, sizeof(on)) == 0 && on[0] == 'Y';
+	*ret_apparmor = host_read_small(h, "/sys/module/apparmor/parameters/enabled", on,
+					sizeof(on)) == 0 &&
+			on[0] == 'Y';
 	struct stat st;
 	char path[PATH_MAX];
-	*ret_selinux = host_path(h, path, sizeof(path), "/sys/fs/selinux/enforce") == 0 && stat(path, &st) == 0;
+	*ret_selinux = host_path(h, path, sizeof(path), "/sys/fs/selinux/enforce") == 0 &&
+		       stat(path, &st) == 0;
 }
 
 /* The init's AppArmor profile or SELinux context, when such an LSM is on
@@ -226,11 +239,13 @@ int enter_plan_lsm(const struct host *h, pid_t pid, struct enter_plan *p, const 
 	if (!label[0] || strcmp(label, "unconfined") == 0)
 		return 0;
 	if (!apparmor && !selinux) {
-		*ret_why = "the target has an LSM label but neither AppArmor nor SELinux is on to apply it";
+		*ret_why = "the target has an LSM label but neither AppArmor nor SELinux is on to "
+			   "apply it";
 		return -EPERM;
 	}
 	if (!valid_name(label, true) || strlen(label) + 8 > sizeof(p->lsm_label)) {
-		*ret_why = "the target's LSM label cannot be applied (control characters or too long)";
+		*ret_why =
+			"the target's LSM label cannot be applied (control characters or too long)";
 		return -EPERM;
 	}
 	copy_str(p->lsm_label, sizeof(p->lsm_label), label);
@@ -301,7 +316,8 @@ int enter_plan_limits(const struct target *t, struct enter_plan *p)
 	for (int i = 0; i < RLIM_NLIMITS; i++) {
 		if (!line || strlen(++line) < 47)
 			return -EINVAL;
-		if (parse_limit(line + 26, &p->rlim[i].rlim_cur) < 0 || parse_limit(line + 47, &p->rlim[i].rlim_max) < 0 ||
+		if (parse_limit(line + 26, &p->rlim[i].rlim_cur) < 0 ||
+		    parse_limit(line + 47, &p->rlim[i].rlim_max) < 0 ||
 		    p->rlim[i].rlim_cur > p->rlim[i].rlim_max)
 			return -EINVAL;
 		line = strchr(line, '\n');
@@ -331,14 +347,15 @@ int enter_plan_limits(const struct target *t, struct enter_plan *p)
  * The supplementary groups need no translation: A sets them before it
  * joins (run_child_a). */
 int enter_plan_userns(const struct target *t, bool own_userns, bool from_user, struct enter_plan *p,
-		const char **ret_why)
+		      const char **ret_why)
 {
 	/* Outside it, the container's ids and capabilities would be the
 	 * host's: uid 100000 with the init's capabilities bounded in the
 	 * initial user namespace, and host binaries (no -m) setuid to host
 	 * root within them. */
 	if (own_userns && !(p->ns_mask & CLONE_NEWUSER)) {
-		*ret_why = "the target has a user namespace of its own, which a confined exec joins: add -U, "
+		*ret_why = "the target has a user namespace of its own, which a confined exec "
+			   "joins: add -U, "
 			   "or use --privileged";
 		return -EPERM;
 	}
@@ -349,7 +366,8 @@ int enter_plan_userns(const struct target *t, bool own_userns, bool from_user, s
 	int r = userns_creds(t->host, t->pid, !from_user, &uid, &gid, &kind, &bad);
 	if (r < 0 && kind) {
 		static char why[96];
-		snprintf(why, sizeof(why), "%cid %u has no mapping in the target's user namespace", kind, bad);
+		snprintf(why, sizeof(why), "%cid %u has no mapping in the target's user namespace",
+			 kind, bad);
 		*ret_why = why;
 		return -EPERM;
 	}

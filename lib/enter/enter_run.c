@@ -50,7 +50,8 @@ static const char *const step_names[] = {
 };
 
 /* Signals nsh passes on to the command. */
-static int forwardable[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCONT, SIGTSTP, SIGWINCH };
+static int forwardable[] = { SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGUSR1,
+			     SIGUSR2, SIGCONT, SIGTSTP, SIGWINCH };
 
 /* For A (enter_child.c): it resets their handlers before the command runs. */
 const int *enter_forwardable(size_t *ret_n)
@@ -69,7 +70,10 @@ static int receive_pty(int sock)
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
 	ssize_t n;
 	do
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
@@ -96,7 +100,10 @@ static ssize_t recv_record(int sock, struct child_error *e, int *ret_fd)
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(4 * sizeof(int))];
 	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
 	*ret_fd = -1;
 	ssize_t n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
@@ -163,8 +170,8 @@ static pid_t verify_b(int pidfd, pid_t a, const struct target *t)
  * counts only as A's exit status says, and B only as a pidfd that
  * verify_b accepts. Bounded: the socket's buffer holds a few hundred
  * records at most. */
-static pid_t split_collect(int sock, pid_t a, int ast, const struct target *t, struct child_error *first,
-			   bool *have_first, int *ret_pidfd)
+static pid_t split_collect(int sock, pid_t a, int ast, const struct target *t,
+			   struct child_error *first, bool *have_first, int *ret_pidfd)
 {
 	bool a_ok = WIFEXITED(ast) && WEXITSTATUS(ast) == 0;
 	pid_t b = -1;
@@ -179,7 +186,8 @@ static pid_t split_collect(int sock, pid_t a, int ast, const struct target *t, s
 				close(fd);
 			continue;
 		}
-		if (a_ok && b < 0 && e.step == STEP_PID && fd >= 0 && (b = verify_b(fd, a, t)) > 0) {
+		if (a_ok && b < 0 && e.step == STEP_PID && fd >= 0 &&
+		    (b = verify_b(fd, a, t)) > 0) {
 			*ret_pidfd = fd;
 			continue;
 		}
@@ -212,8 +220,9 @@ static bool split_b_failure(int sock, int wst, struct child_error *ret)
 			continue;
 		int want = e.step == STEP_EXEC_NOTFOUND ? ENTER_EXIT_NOTFOUND
 			   : e.step == STEP_EXEC_NOEXEC ? ENTER_EXIT_NOEXEC
-			   : e.step == STEP_PTY || e.step == STEP_HOST_TOOLS || e.step == STEP_CWD ? ENTER_EXIT_FAILED
-												     : -1;
+			   : e.step == STEP_PTY || e.step == STEP_HOST_TOOLS || e.step == STEP_CWD
+				   ? ENTER_EXIT_FAILED
+				   : -1;
 		if (want == WEXITSTATUS(wst)) {
 			*ret = e;
 			return true;
@@ -294,10 +303,18 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	int chk = target_check(p->t);
 	test_pause_before_join();
 	bool pidns = p->ns_mask & CLONE_NEWPID, inside = false;
-	struct a_start x = { .p = p, .errfd = errpipe[1], .errfd_parent = errpipe[0], .slave = slave,
-			     .ptysock = ptysock[1], .ptysock_parent = ptysock[0], .master = master, .stdio = sp.child,
-			     .oldmask = &oldmask, .split = pidns && enter_target_can_ptrace(p->t),
-			     .planfd = -1, .exefd = -1 };
+	struct a_start x = { .p = p,
+			     .errfd = errpipe[1],
+			     .errfd_parent = errpipe[0],
+			     .slave = slave,
+			     .ptysock = ptysock[1],
+			     .ptysock_parent = ptysock[0],
+			     .master = master,
+			     .stdio = sp.child,
+			     .oldmask = &oldmask,
+			     .split = pidns && enter_target_can_ptrace(p->t),
+			     .planfd = -1,
+			     .exefd = -1 };
 	snprintf(x.oom_text, sizeof(x.oom_text), "%d", p->oom_score_adj);
 	/* The target can ptrace B: A runs the sealed helper (enter_helper.h). */
 	int hr = 0;
@@ -318,7 +335,9 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	pid_t b = -1;
 	int bfd = -1, wst = 0;
 	if (a < 0) {
-		*ret_why = chk < 0 ? "target exited" : hr < 0 ? step_names[STEP_HELPER] : "cannot fork";
+		*ret_why = chk < 0  ? "target exited"
+			   : hr < 0 ? step_names[STEP_HELPER]
+				    : "cannot fork";
 		*ret_errno = chk < 0 ? ESRCH : hr < 0 ? -hr : errno;
 		goto out;
 	}
@@ -338,7 +357,8 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 		if (!stdio_wait_readable(errpipe[0], ENTER_STATUS_TIMEOUT_MS)) {
 			kill(a, SIGKILL);
 			stalled = true;
-			*ret_why = "the joining process did not get to exec (is the target's cgroup frozen?)";
+			*ret_why = "the joining process did not get to exec (is the target's "
+				   "cgroup frozen?)";
 			goto out;
 		}
 		while ((n = read(errpipe[0], &first, sizeof(first))) < 0 && errno == EINTR)
@@ -402,7 +422,7 @@ out:;
 		*ret_errno = e.err;
 		status = e.step == STEP_EXEC_NOTFOUND ? ENTER_EXIT_NOTFOUND
 			 : e.step == STEP_EXEC_NOEXEC ? ENTER_EXIT_NOEXEC
-							: ENTER_EXIT_FAILED;
+						      : ENTER_EXIT_FAILED;
 	} else if (b < 0 && !*ret_why) {
 		*ret_why = "the joining process failed";
 	}

@@ -42,7 +42,8 @@ static int open_pid_ns(const struct target *t)
  * execve: the plan's memfd and the descriptors named in argv. */
 static _Noreturn void a_exec_helper(const struct a_start *x)
 {
-	const int pass[] = { x->planfd, x->errfd, x->slave, x->ptysock, x->p->t->pidfd, x->p->host_tool_fd };
+	const int pass[] = { x->planfd,  x->errfd,       x->slave,
+			     x->ptysock, x->p->t->pidfd, x->p->host_tool_fd };
 	for (size_t i = 0; i < ARRAY_SIZE(pass); i++)
 		if (pass[i] >= 0 && fcntl(pass[i], F_SETFD, 0) < 0)
 			enter_child_fail(x->errfd, STEP_HELPER, errno);
@@ -57,7 +58,9 @@ static _Noreturn void a_exec_helper(const struct a_start *x)
 	snprintf(a[2], sizeof(a[2]), "%d", x->slave);
 	snprintf(a[3], sizeof(a[3]), "%d", x->ptysock);
 	snprintf(a[4], sizeof(a[4]), "%d", x->in_cgroup2);
-	char *argv[] = { (char *)"nsh", (char *)ENTER_HELPER_ARG, a[0], a[1], a[2], a[3], a[4], NULL };
+	char *argv[] = {
+		(char *)"nsh", (char *)ENTER_HELPER_ARG, a[0], a[1], a[2], a[3], a[4], NULL
+	};
 	char *envp[] = { NULL };
 	fexecve(x->exefd, argv, envp);
 	enter_child_fail(x->errfd, STEP_HELPER, errno);
@@ -109,9 +112,19 @@ _Noreturn void enter_helper_main(int argc, char **argv)
 			fcntl(fds[i], F_SETFD, FD_CLOEXEC);
 	/* stdio: already on 0, 1 and 2 (a_exec_helper put them there). */
 	static const int stdio_in_place[3] = { -1, -1, -1 };
-	struct a_start x = { .p = &st->plan, .errfd = v[1], .errfd_parent = -1, .slave = v[2], .ptysock = v[3],
-			     .ptysock_parent = -1, .master = -1, .stdio = stdio_in_place, .oldmask = &st->oldmask,
-			     .split = true, .in_cgroup2 = v[4] != 0, .planfd = -1, .exefd = -1 };
+	struct a_start x = { .p = &st->plan,
+			     .errfd = v[1],
+			     .errfd_parent = -1,
+			     .slave = v[2],
+			     .ptysock = v[3],
+			     .ptysock_parent = -1,
+			     .master = -1,
+			     .stdio = stdio_in_place,
+			     .oldmask = &st->oldmask,
+			     .split = true,
+			     .in_cgroup2 = v[4] != 0,
+			     .planfd = -1,
+			     .exefd = -1 };
 	snprintf(x.oom_text, sizeof(x.oom_text), "%d", st->plan.oom_score_adj);
 	enter_run_child_a(&x);
 }
@@ -155,8 +168,8 @@ static long clone3_call(struct clone_args *args, int (*fn)(void *), void *arg)
 			 "hlt\n"
 			 "1:"
 			 : "=a"(ret)
-			 : "a"((long)SYS_clone3), "D"(args), "S"(sizeof(*args)), "r"(r12), "r"(r13),
-			   [exit] "i"(SYS_exit)
+			 : "a"((long)SYS_clone3), "D"(args), "S"(sizeof(*args)), "r"(r12),
+			   "r"(r13), [exit] "i"(SYS_exit)
 			 : "rcx", "r11", "memory");
 	return ret;
 }
@@ -174,7 +187,9 @@ static pid_t clone_into_cgroup(struct a_start *x, bool *ret_shared_mm)
 	int fd = open(x->p->cgroup2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	struct clone_args args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)fd };
+	struct clone_args args = { .flags = CLONE_INTO_CGROUP,
+				   .exit_signal = SIGCHLD,
+				   .cgroup = (uint64_t)fd };
 	long pid;
 #ifdef HAVE_CLONE3_CALL
 	if (!x->split) {
@@ -256,7 +271,8 @@ pid_t enter_spawn_a(struct a_start *x, bool inside, bool *ret_inside)
 			a_entry(x);
 	} else if (pid < 0) {
 		x->shared_mm = true;
-		pid = clone(a_entry, a_stack + sizeof(a_stack), CLONE_VM | CLONE_VFORK | SIGCHLD, x);
+		pid = clone(a_entry, a_stack + sizeof(a_stack), CLONE_VM | CLONE_VFORK | SIGCHLD,
+			    x);
 		e = errno;
 	}
 	if (moved && setns(own, CLONE_NEWPID) < 0) {

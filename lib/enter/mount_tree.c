@@ -17,13 +17,13 @@
 
 /* Kernel ABI values (linux/mount.h, fcntl.h), spelled here because glibc
  * before 2.36 lacks them and later ones clash with the kernel header. */
-#define NSH_OPEN_TREE_CLONE 1
-#define NSH_AT_RECURSIVE 0x8000
-#define NSH_AT_EMPTY_PATH 0x1000
+#define NSH_OPEN_TREE_CLONE         1
+#define NSH_AT_RECURSIVE            0x8000
+#define NSH_AT_EMPTY_PATH           0x1000
 #define NSH_MOVE_MOUNT_F_EMPTY_PATH 0x00000004
-#define NSH_MOUNT_ATTR_NOSUID 0x00000002
-#define NSH_MOUNT_ATTR_NODEV 0x00000004
-#define NSH_MOUNT_ATTR_NOSYMFOLLOW 0x00200000
+#define NSH_MOUNT_ATTR_NOSUID       0x00000002
+#define NSH_MOUNT_ATTR_NODEV        0x00000004
+#define NSH_MOUNT_ATTR_NOSYMFOLLOW  0x00200000
 #ifndef SYS_open_tree
 #define SYS_open_tree 428
 #endif
@@ -45,7 +45,8 @@ int mount_ns_root_at(int mntns_fd, const char *where)
 		return -errno;
 	if (setns(mntns_fd, CLONE_NEWNS) < 0)
 		return -errno;
-	int tree = (int)syscall(SYS_open_tree, AT_FDCWD, "/", NSH_OPEN_TREE_CLONE | O_CLOEXEC | NSH_AT_RECURSIVE);
+	int tree = (int)syscall(SYS_open_tree, AT_FDCWD, "/",
+				NSH_OPEN_TREE_CLONE | O_CLOEXEC | NSH_AT_RECURSIVE);
 	int e = errno;
 	/* Back at once, whatever happened: nothing else runs in there. */
 	if (setns(own, CLONE_NEWNS) < 0) {
@@ -62,7 +63,8 @@ int mount_ns_root_at(int mntns_fd, const char *where)
 						NSH_MOUNT_ATTR_NOSYMFOLLOW,
 				    .propagation = MS_PRIVATE };
 	int r = 0;
-	if (syscall(SYS_mount_setattr, tree, "", NSH_AT_EMPTY_PATH | NSH_AT_RECURSIVE, &a, sizeof(a)) < 0 ||
+	if (syscall(SYS_mount_setattr, tree, "", NSH_AT_EMPTY_PATH | NSH_AT_RECURSIVE, &a,
+		    sizeof(a)) < 0 ||
 	    syscall(SYS_move_mount, tree, "", AT_FDCWD, where, NSH_MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		r = -errno;
 	close(tree);

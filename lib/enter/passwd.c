@@ -9,7 +9,7 @@
 #include "lib/base/util.h"
 
 #define PASSWD_MAX_ENTRIES 65536
-#define PASSWD_FILE_MAX (4u << 20)
+#define PASSWD_FILE_MAX    (4u << 20)
 
 static bool name_ok(const char *s, size_t n)
 {
@@ -35,7 +35,8 @@ int passwd_parse(const char *buf, struct passwd_map *ret)
 		const char *c1 = memchr(line, ':', len);
 		const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
 		const char *c3 = c2 ? memchr(c2 + 1, ':', len - (size_t)(c2 + 1 - line)) : NULL;
-		if (!c3 || !name_ok(line, (size_t)(c1 - line)) || c3 - c2 - 1 > 10 || c3 == c2 + 1) {
+		if (!c3 || !name_ok(line, (size_t)(c1 - line)) || c3 - c2 - 1 > 10 ||
+		    c3 == c2 + 1) {
 			line = next;
 			continue;
 		}

@@ -8,8 +8,8 @@
 #include <sys/types.h>
 
 struct passwd_entry {
-	uint32_t uid;      /* the third field: uid in passwd(5), gid in group(5) */
-	uint32_t gid;      /* the fourth field when numeric (passwd's primary gid), else 0 */
+	uint32_t uid; /* the third field: uid in passwd(5), gid in group(5) */
+	uint32_t gid; /* the fourth field when numeric (passwd's primary gid), else 0 */
 	char name[33];
 };
 

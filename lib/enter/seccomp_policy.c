@@ -20,10 +20,11 @@
 #include "lib/base/util.h"
 
 static const char *const denied[] = {
-	"kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "bpf",
-	"perf_event_open", "mount", "umount2", "pivot_root", "swapon", "swapoff", "reboot", "keyctl",
-	"add_key", "request_key", "open_by_handle_at", "ptrace", "fsopen", "fsmount", "move_mount",
-	"open_tree",
+	"kexec_load",  "kexec_file_load",   "init_module", "finit_module", "delete_module",
+	"bpf",         "perf_event_open",   "mount",       "umount2",      "pivot_root",
+	"swapon",      "swapoff",           "reboot",      "keyctl",       "add_key",
+	"request_key", "open_by_handle_at", "ptrace",      "fsopen",       "fsmount",
+	"move_mount",  "open_tree",
 };
 
 /* Without CAP_SYS_ADMIN the kernel wants no_new_privs for a filter: nsh
@@ -134,9 +135,12 @@ static int parse_op(const char *op, enum scmp_compare *ret)
 		const char *name;
 		enum scmp_compare op;
 	} ops[] = {
-		{ "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
-		{ "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-		{ "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+		{ "SCMP_CMP_NE", SCMP_CMP_NE },
+		{ "SCMP_CMP_LT", SCMP_CMP_LT },
+		{ "SCMP_CMP_LE", SCMP_CMP_LE },
+		{ "SCMP_CMP_EQ", SCMP_CMP_EQ },
+		{ "SCMP_CMP_GE", SCMP_CMP_GE },
+		{ "SCMP_CMP_GT", SCMP_CMP_GT },
 		{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 	};
 	for (size_t i = 0; op && i < ARRAY_SIZE(ops); i++)
@@ -162,7 +166,8 @@ static int get_u64(struct json_object *o, const char *key, uint64_t *ret)
 }
 
 /* At most 6 argument conditions per rule, as the syscall ABI has. */
-static int parse_args(struct json_object *args, struct scmp_arg_cmp *cmp, unsigned *ret_n, char *why, size_t wsize)
+static int parse_args(struct json_object *args, struct scmp_arg_cmp *cmp, unsigned *ret_n,
+		      char *why, size_t wsize)
 {
 	if (args && !json_object_is_type(args, json_type_array))
 		return fail(why, wsize, "\"args\" is not an array");
@@ -178,10 +183,14 @@ static int parse_args(struct json_object *args, struct scmp_arg_cmp *cmp, unsign
 		if (json_get_i64(a, "index", &index) < 0 || index < 0 || index > 5)
 			return fail(why, wsize, "an argument index that is not 0..5");
 		if (parse_op(ops, &op) < 0)
-			return fail(why, wsize, "argument operator %.40s is not supported", ops ? ops : "(none)");
+			return fail(why, wsize, "argument operator %.40s is not supported",
+				    ops ? ops : "(none)");
 		if (get_u64(a, "value", &value) < 0 || get_u64(a, "valueTwo", &two) < 0)
-			return fail(why, wsize, "an argument value that is not an unsigned 64-bit integer");
-		cmp[i] = (struct scmp_arg_cmp){ .arg = (unsigned)index, .op = op, .datum_a = value, .datum_b = two };
+			return fail(why, wsize,
+				    "an argument value that is not an unsigned 64-bit integer");
+		cmp[i] = (struct scmp_arg_cmp){
+			.arg = (unsigned)index, .op = op, .datum_a = value, .datum_b = two
+		};
 	}
 	*ret_n = (unsigned)n;
 	return 0;
@@ -204,8 +213,11 @@ static uint32_t arch_token(const char *a)
 	static const struct {
 		const char *oci;
 		const char *name;
-	} map[] = { { "SCMP_ARCH_X86_64", "x86_64" }, { "SCMP_ARCH_X86", "x86" },   { "SCMP_ARCH_X32", "x32" },
-		    { "SCMP_ARCH_AARCH64", "aarch64" }, { "SCMP_ARCH_ARM", "arm" } };
+	} map[] = { { "SCMP_ARCH_X86_64", "x86_64" },
+		    { "SCMP_ARCH_X86", "x86" },
+		    { "SCMP_ARCH_X32", "x32" },
+		    { "SCMP_ARCH_AARCH64", "aarch64" },
+		    { "SCMP_ARCH_ARM", "arm" } };
 	for (size_t i = 0; a && i < ARRAY_SIZE(map); i++)
 		if (strcmp(a, map[i].oci) == 0)
 			return seccomp_arch_resolve_name(map[i].name);
@@ -220,7 +232,8 @@ int seccomp_policy_from_oci(struct json_object *sc, scmp_filter_ctx *ret, char *
 	if (get_errno_ret(sc, "defaultErrnoRet", &def_errno) < 0)
 		return fail(why, wsize, "defaultErrnoRet is not 0..4095");
 	if (parse_action(defs, def_errno, &def) < 0)
-		return fail(why, wsize, "default action %.40s is not supported", defs ? defs : "(none)");
+		return fail(why, wsize, "default action %.40s is not supported",
+			    defs ? defs : "(none)");
 	scmp_filter_ctx ctx = new_ctx(def);
 	if (!ctx)
 		return -ENOMEM;
@@ -228,7 +241,9 @@ int seccomp_policy_from_oci(struct json_object *sc, scmp_filter_ctx *ret, char *
 	/* Architectures nsh does not know are left out: their syscalls then
 	 * meet libseccomp's bad-arch action (kill), stricter, not weaker. */
 	struct json_object *arches = json_get_member(sc, "architectures");
-	size_t na = arches && json_object_is_type(arches, json_type_array) ? json_object_array_length(arches) : 0;
+	size_t na = arches && json_object_is_type(arches, json_type_array)
+			    ? json_object_array_length(arches)
+			    : 0;
 	for (size_t i = 0; i < na; i++) {
 		uint32_t tok = arch_token(json_str_of(json_object_array_get_idx(arches, i)));
 		if (tok && tok != seccomp_arch_native())
@@ -252,7 +267,8 @@ int seccomp_policy_from_oci(struct json_object *sc, scmp_filter_ctx *ret, char *
 			break;
 		}
 		if (parse_action(acts, eret, &act) < 0) {
-			r = fail(why, wsize, "rule %zu: action %.40s is not supported%s", i + 1, acts ? acts : "(none)",
+			r = fail(why, wsize, "rule %zu: action %.40s is not supported%s", i + 1,
+				 acts ? acts : "(none)",
 				 acts && strcmp(acts, "SCMP_ACT_NOTIFY") == 0
 					 ? " (only the runtime's seccomp agent could answer it)"
 					 : "");
@@ -268,12 +284,15 @@ int seccomp_policy_from_oci(struct json_object *sc, scmp_filter_ctx *ret, char *
 		if (act == def)
 			continue;
 		struct json_object *names = json_get_member(rule, "names");
-		size_t nn = names && json_object_is_type(names, json_type_array) ? json_object_array_length(names) : 0;
+		size_t nn = names && json_object_is_type(names, json_type_array)
+				    ? json_object_array_length(names)
+				    : 0;
 		bool split = same_arg_twice(cmp, ncmp);
 		for (size_t k = 0; k < nn && r == 0; k++) {
 			const char *name = json_str_of(json_object_array_get_idx(names, k));
 			if (!name) {
-				r = fail(why, wsize, "rule %zu: a syscall name that is not a string", i + 1);
+				r = fail(why, wsize,
+					 "rule %zu: a syscall name that is not a string", i + 1);
 				break;
 			}
 			/* As runc: a name libseccomp cannot resolve is a syscall this
@@ -287,9 +306,11 @@ int seccomp_policy_from_oci(struct json_object *sc, scmp_filter_ctx *ret, char *
 			for (unsigned c = 0; split && c < ncmp && e == 0; c++)
 				e = seccomp_rule_add_array(ctx, act, nr_sys, 1, &cmp[c]);
 			if (e < 0)
-				r = e == -ENOMEM ? e
-						 : fail(why, wsize, "rule %zu (%.40s): libseccomp refuses it: %s", i + 1, name,
-							strerror(-e));
+				r = e == -ENOMEM
+					    ? e
+					    : fail(why, wsize,
+						   "rule %zu (%.40s): libseccomp refuses it: %s",
+						   i + 1, name, strerror(-e));
 		}
 	}
 	if (r < 0) {
@@ -345,9 +366,11 @@ static const char cache_magic[8] = { 'n', 's', 'h', 's', 'c', 'm', 'p', '2' };
 
 /* A cache file is trusted only if root owns it and nobody else can write,
  * and it was stored for this very key. */
-static int read_cached(int dirfd, const char *name, const struct cache_header *want, struct seccomp_prog *ret)
+static int read_cached(int dirfd, const char *name, const struct cache_header *want,
+		       struct seccomp_prog *ret)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	_cleanup_close_ int fd =
+		openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	struct stat st;
@@ -398,7 +421,8 @@ static void prune_cache(int dirfd, const char *keep)
 }
 
 /* Write a temporary and rename it in: readers never see half a file. */
-static void store_cached(int dirfd, const char *name, const struct cache_header *h, const struct seccomp_prog *prog)
+static void store_cached(int dirfd, const char *name, const struct cache_header *h,
+			 const struct seccomp_prog *prog)
 {
 	char tmp[128];
 	snprintf(tmp, sizeof(tmp), ".%s.%d", name, getpid());
@@ -415,13 +439,15 @@ static void store_cached(int dirfd, const char *name, const struct cache_header 
 		prune_cache(dirfd, name);
 }
 
-typedef int (*build_fn)(const void *arg, size_t len, struct seccomp_prog *ret, char *why, size_t wsize);
+typedef int (*build_fn)(const void *arg, size_t len, struct seccomp_prog *ret, char *why,
+			size_t wsize);
 
 /* The program for key (the exact bytes that decide it), from cache_dir when
  * it was compiled before, else built and stored. The digest covers the key,
  * the libseccomp version and the native arch. */
-static int cached_prog(const void *key, size_t keylen, const char *cache_dir, build_fn build, const void *arg,
-		       size_t arglen, struct seccomp_prog *ret, bool *ret_cached, char *why, size_t wsize)
+static int cached_prog(const void *key, size_t keylen, const char *cache_dir, build_fn build,
+		       const void *arg, size_t arglen, struct seccomp_prog *ret, bool *ret_cached,
+		       char *why, size_t wsize)
 {
 	*ret_cached = false;
 	const struct scmp_version *v = seccomp_version();
@@ -451,7 +477,8 @@ static int cached_prog(const void *key, size_t keylen, const char *cache_dir, bu
 	return r;
 }
 
-static int build_oci(const void *config, size_t len, struct seccomp_prog *ret, char *why, size_t wsize)
+static int build_oci(const void *config, size_t len, struct seccomp_prog *ret, char *why,
+		     size_t wsize)
 {
 	_cleanup_json_ struct json_object *cfg = NULL;
 	int r = json_parse_buf(config, len, &cfg);
@@ -472,8 +499,8 @@ static int build_oci(const void *config, size_t len, struct seccomp_prog *ret, c
 	return r;
 }
 
-int seccomp_policy_oci_cached(const char *config, size_t len, const char *cache_dir, struct seccomp_prog *ret,
-			      bool *ret_cached, char *why, size_t wsize)
+int seccomp_policy_oci_cached(const char *config, size_t len, const char *cache_dir,
+			      struct seccomp_prog *ret, bool *ret_cached, char *why, size_t wsize)
 {
 	*ret_cached = false;
 	/* The key is the text from the first "seccomp" key to the end: it holds
@@ -484,11 +511,12 @@ int seccomp_policy_oci_cached(const char *config, size_t len, const char *cache_
 	const char *at = memmem(config, len, token, sizeof(token) - 1);
 	if (!at)
 		return -ENOENT;
-	return cached_prog(at, len - (size_t)(at - config), cache_dir, build_oci, config, len, ret, ret_cached, why,
-			   wsize);
+	return cached_prog(at, len - (size_t)(at - config), cache_dir, build_oci, config, len, ret,
+			   ret_cached, why, wsize);
 }
 
-static int build_default(const void *arg, size_t len, struct seccomp_prog *ret, char *why, size_t wsize)
+static int build_default(const void *arg, size_t len, struct seccomp_prog *ret, char *why,
+			 size_t wsize)
 {
 	(void)arg, (void)len, (void)why, (void)wsize;
 	scmp_filter_ctx ctx = NULL;

@@ -25,7 +25,8 @@ int seccomp_policy_default(scmp_filter_ctx *ret);
  * libseccomp cannot resolve (not on this kernel/arch) are skipped, a rule
  * whose action is the default is dropped, and two conditions on one
  * argument become one rule per condition. */
-int seccomp_policy_from_oci(struct json_object *seccomp, scmp_filter_ctx *ret, char *why, size_t why_size);
+int seccomp_policy_from_oci(struct json_object *seccomp, scmp_filter_ctx *ret, char *why,
+			    size_t why_size);
 
 /* A filter as raw BPF, ready for seccomp(SECCOMP_SET_MODE_FILTER). */
 struct seccomp_prog {
@@ -45,11 +46,13 @@ int seccomp_policy_export(scmp_filter_ctx ctx, struct seccomp_prog *ret);
  * use. -ENOENT: the config has no seccomp policy. -EINVAL with why: it has
  * one nsh cannot apply exactly (see seccomp_policy_from_oci). cache_dir
  * NULL: no cache. */
-int seccomp_policy_oci_cached(const char *config, size_t len, const char *cache_dir, struct seccomp_prog *ret,
-			      bool *ret_cached, char *why, size_t why_size);
+int seccomp_policy_oci_cached(const char *config, size_t len, const char *cache_dir,
+			      struct seccomp_prog *ret, bool *ret_cached, char *why,
+			      size_t why_size);
 
 /* seccomp_policy_default, compiled once into cache_dir the same way. */
-int seccomp_policy_default_cached(const char *cache_dir, struct seccomp_prog *ret, bool *ret_cached);
+int seccomp_policy_default_cached(const char *cache_dir, struct seccomp_prog *ret,
+				  bool *ret_cached);
 
 /* Load in the calling process (no no_new_privs implied). */
 int seccomp_prog_load(const struct seccomp_prog *p);

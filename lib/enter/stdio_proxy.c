@@ -312,7 +312,8 @@ bool stdio_proxy_run(struct stdio_proxy *sp, int sfd, pid_t b, int *ret_wstatus)
 				int sig = (int)si.ssi_signo;
 				if (!alive) {
 					/* Draining: an operator's Ctrl-C ends it now. */
-					if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT)
+					if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP ||
+					    sig == SIGQUIT)
 						goto out;
 					continue;
 				}

@@ -16,7 +16,7 @@
 /* After the command's exit: return after this long without output, and
  * after this long in all, even while a background process keeps writing. */
 #define STDIO_DRAIN_SILENCE_MS 1000
-#define STDIO_DRAIN_MAX_MS 5000
+#define STDIO_DRAIN_MAX_MS     5000
 
 struct stdio_proxy {
 	int master;   /* the pty master (-1: pipes) */

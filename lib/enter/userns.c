@@ -77,7 +77,8 @@ int id_map_parse(const char *text, size_t len, struct id_map *ret)
 			return -ERANGE;
 		if (ret->n >= ID_MAP_MAX_EXTENTS)
 			return -E2BIG;
-		ret->e[ret->n++] = (struct id_extent){ (uint32_t)f[0], (uint32_t)f[1], (uint32_t)f[2] };
+		ret->e[ret->n++] =
+			(struct id_extent){ (uint32_t)f[0], (uint32_t)f[1], (uint32_t)f[2] };
 		pos = eol + 1;
 	}
 	return 0;
@@ -88,7 +89,8 @@ static int map_id(const struct id_map *m, uint32_t id, bool to_inside, uint32_t 
 {
 	for (size_t i = 0; i < m->n; i++) {
 		const struct id_extent *e = &m->e[i];
-		uint32_t from = to_inside ? e->lower : e->first, to = to_inside ? e->first : e->lower;
+		uint32_t from = to_inside ? e->lower : e->first,
+			 to = to_inside ? e->first : e->lower;
 		if (id >= from && id - from < e->count) {
 			*ret = to + (id - from);
 			return 0;
@@ -128,8 +130,8 @@ static int map_one(const struct id_map *m, bool outside, uint32_t *id)
 	return id_map_to_outside(m, *id, &other);
 }
 
-int userns_creds(const struct host *h, pid_t pid, bool outside, uint32_t *uid, uint32_t *gid, char *ret_kind,
-		 uint32_t *ret_id)
+int userns_creds(const struct host *h, pid_t pid, bool outside, uint32_t *uid, uint32_t *gid,
+		 char *ret_kind, uint32_t *ret_id)
 {
 	/* ~4 KiB each: on the heap, not on the stack of whoever calls. */
 	_cleanup_free_ struct id_map *um = malloc(sizeof(*um));

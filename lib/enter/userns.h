@@ -50,8 +50,8 @@ int id_map_read(const struct host *h, pid_t pid, const char *which, struct id_ma
  * the namespace's (-u, from the container's own passwd) and only checked
  * to be mapped. -ENOENT when one is not mapped: *ret_kind is 'u' or 'g' and
  * *ret_id the id as given. Other errors: the maps could not be read. */
-int userns_creds(const struct host *h, pid_t pid, bool outside, uint32_t *uid, uint32_t *gid, char *ret_kind,
-		 uint32_t *ret_id);
+int userns_creds(const struct host *h, pid_t pid, bool outside, uint32_t *uid, uint32_t *gid,
+		 char *ret_kind, uint32_t *ret_id);
 
 /* Is the calling thread in the user namespace with inode ino? Read from
  * /proc/thread-self, so call it while /proc is still the host's (before

@@ -29,9 +29,9 @@ struct out_column {
 	const char *name;     /* text header and -o name: "PID", "CPU%" */
 	const char *json_key; /* "pid", "cpu" */
 	enum out_type type;
-	double width_hint;    /* libsmartcols whint: < 1 is a fraction of the terminal */
+	double width_hint; /* libsmartcols whint: < 1 is a fraction of the terminal */
 	unsigned flags;
-	const char *help;     /* one line for `help CMD` */
+	const char *help; /* one line for `help CMD` */
 };
 
 struct out_opts {
@@ -47,20 +47,22 @@ struct out_table;
 size_t out_columns_len(const struct out_column *cols);
 
 /* name is the JSON array key ("targets", "processes"). */
-int out_table_new(const char *name, const struct out_column *cols, size_t n_cols, const struct out_opts *o,
-		  struct out_table **ret);
+int out_table_new(const char *name, const struct out_column *cols, size_t n_cols,
+		  const struct out_opts *o, struct out_table **ret);
 /* -EINVAL with *ret_bad set to the unknown column name in -o. */
 int out_table_select(struct out_table *t, const char **ret_bad);
 /* A new row; parent < 0 for a top-level row (tree output otherwise). Returns
  * the row index or -ENOMEM. */
 int out_row_add(struct out_table *t, int parent);
-void out_set_str(struct out_table *t, int row, int col, const char *s);   /* NULL → null */
+void out_set_str(struct out_table *t, int row, int col, const char *s); /* NULL → null */
 void out_set_int(struct out_table *t, int row, int col, int64_t v);
 void out_set_float(struct out_table *t, int row, int col, double v, int decimals);
 void out_set_bool(struct out_table *t, int row, int col, bool v, const char *yes, const char *no);
-void out_set_null(struct out_table *t, int row, int col, const char *text); /* text shown, JSON null */
+/* text shown, JSON null */
+void out_set_null(struct out_table *t, int row, int col, const char *text);
 /* Takes ownership of obj (NULL allowed: null in JSON). */
-void out_set_object(struct out_table *t, int row, int col, struct json_object *obj, const char *text);
+void out_set_object(struct out_table *t, int row, int col, struct json_object *obj,
+		    const char *text);
 /* Text column value overriding the JSON-derived text (e.g. human sizes). */
 void out_set_text(struct out_table *t, int row, int col, const char *text);
 /* A top-level JSON member printed before the rows' array ("time"); takes
@@ -91,8 +93,8 @@ void out_table_free(struct out_table *t);
  * default selection as for tables. */
 struct out_stream;
 /* -EINVAL with *ret_bad set to an unknown column in -o. */
-int out_stream_new(const struct out_column *cols, size_t n_cols, const struct out_opts *o, struct out_stream **ret,
-		   const char **ret_bad);
+int out_stream_new(const struct out_column *cols, size_t n_cols, const struct out_opts *o,
+		   struct out_stream **ret, const char **ret_bad);
 /* The header line (text only). */
 void out_stream_header(struct out_stream *s);
 /* Is the column printed (selected)? Saves formatting what is not. */

@@ -16,8 +16,8 @@ struct out_table {
 	const struct out_column *cols;
 	size_t n_cols;
 	struct out_opts o;
-	bool *selected;   /* per column */
-	int *order;       /* selected columns in output order */
+	bool *selected; /* per column */
+	int *order;     /* selected columns in output order */
 	size_t n_order;
 	struct out_row *rows;
 	size_t n_rows, cap_rows;

@@ -25,8 +25,8 @@ static void out_stream_freep(struct out_stream **s)
 	out_stream_free(*s);
 }
 
-int out_stream_new(const struct out_column *cols, size_t n_cols, const struct out_opts *o, struct out_stream **ret,
-		   const char **ret_bad)
+int out_stream_new(const struct out_column *cols, size_t n_cols, const struct out_opts *o,
+		   struct out_stream **ret, const char **ret_bad)
 {
 	_cleanup_(out_stream_freep) struct out_stream *s = calloc(1, sizeof(*s));
 	if (!s)

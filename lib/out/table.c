@@ -42,8 +42,8 @@ static void out_table_freep(struct out_table **t)
 	out_table_free(*t);
 }
 
-int out_table_new(const char *name, const struct out_column *cols, size_t n_cols, const struct out_opts *o,
-		  struct out_table **ret)
+int out_table_new(const char *name, const struct out_column *cols, size_t n_cols,
+		  const struct out_opts *o, struct out_table **ret)
 {
 	_cleanup_(out_table_freep) struct out_table *t = calloc(1, sizeof(*t));
 	if (!t)
@@ -188,7 +188,8 @@ void out_set_null(struct out_table *t, int row, int col, const char *text)
 		c->text = out_escape_dup(text);
 }
 
-void out_set_object(struct out_table *t, int row, int col, struct json_object *obj, const char *text)
+void out_set_object(struct out_table *t, int row, int col, struct json_object *obj,
+		    const char *text)
 {
 	struct out_cell *c = cell(t, row, col);
 	if (!c) {
@@ -232,7 +233,8 @@ static struct json_object *row_json(struct out_table *t, size_t r, bool with_fie
 	for (size_t k = 0; k < t->n_order; k++) {
 		int ci = t->order[k];
 		struct out_cell *c = &t->rows[r].cells[ci];
-		json_object_object_add(o, t->cols[ci].json_key, c->json ? json_object_get(c->json) : NULL);
+		json_object_object_add(o, t->cols[ci].json_key,
+				       c->json ? json_object_get(c->json) : NULL);
 	}
 	return o;
 }
@@ -282,7 +284,9 @@ static int print_fixed(struct out_table *t)
 		if (head && !t->header_lead)
 			continue;
 		size_t row = head ? 0 : r - 1;
-		const char *lead = head ? t->header_lead : t->rows[row].lead ? t->rows[row].lead : "";
+		const char *lead = head                ? t->header_lead
+				   : t->rows[row].lead ? t->rows[row].lead
+						       : "";
 		fprintf(f, "%-*s", t->lead_width, lead);
 		for (size_t k = 0; k < t->n_order; k++) {
 			const struct out_column *c = &t->cols[t->order[k]];
@@ -343,7 +347,8 @@ static int print_text(struct out_table *t)
 	 * cells are valid UTF-8 after out_escape: measure them as UTF-8, and
 	 * keep the ASCII tree lines the C locale would have drawn. */
 	bool utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
-	_cleanup_(freelocalep) locale_t u8 = utf8 ? (locale_t)0 : newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	_cleanup_(freelocalep)
+		locale_t u8 = utf8 ? (locale_t)0 : newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	bool ascii = !utf8 && !u8; /* no UTF-8 at all: cells made ASCII */
 	_cleanup_(scols_unref_tablep) struct libscols_table *tb = scols_new_table();
 	if (!tb)
@@ -374,7 +379,8 @@ static int print_text(struct out_table *t)
 			return -ENOMEM;
 	}
 
-	_cleanup_free_ struct libscols_line **lines = calloc(t->n_rows ? t->n_rows : 1, sizeof(*lines));
+	_cleanup_free_ struct libscols_line **lines =
+		calloc(t->n_rows ? t->n_rows : 1, sizeof(*lines));
 	if (!lines)
 		return -ENOMEM;
 	for (size_t r = 0; r < t->n_rows; r++) {
@@ -457,7 +463,8 @@ void out_table_free(struct out_table *t)
 int out_json(const struct out_opts *o, struct json_object *obj)
 {
 	FILE *f = o->out ? o->out : stdout;
-	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *s = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+								    JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!s)
 		return -ENOMEM;
 	if (fprintf(f, "%s\n", s) < 0)

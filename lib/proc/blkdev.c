@@ -36,7 +36,8 @@ int blkdev_lookup(const struct host *h, const char *name, unsigned *ret_maj, uns
 	/* A partition's I/O is the disk's (biosnoop shows whole disks). */
 	snprintf(path, sizeof(path), "/sys/class/block/%s/partition", name);
 	bool part = host_read_small(h, path, text, sizeof(text)) >= 0;
-	snprintf(path, sizeof(path), part ? "/sys/class/block/%s/../dev" : "/sys/class/block/%s/dev", name);
+	snprintf(path, sizeof(path),
+		 part ? "/sys/class/block/%s/../dev" : "/sys/class/block/%s/dev", name);
 	int r = host_read_small(h, path, text, sizeof(text));
 	if (r < 0)
 		return r;

@@ -70,8 +70,16 @@ static int parse_fields(const char **p, struct cpustat_ticks *ret)
 	/* user nice system idle: what every kernel since 2.4 writes */
 	if (n < 4)
 		return -EINVAL;
-	*ret = (struct cpustat_ticks){ .user = v[0], .nice = v[1], .system = v[2], .idle = v[3], .iowait = v[4],
-				       .irq = v[5], .softirq = v[6], .steal = v[7], .guest = v[8], .guest_nice = v[9] };
+	*ret = (struct cpustat_ticks){ .user = v[0],
+				       .nice = v[1],
+				       .system = v[2],
+				       .idle = v[3],
+				       .iowait = v[4],
+				       .irq = v[5],
+				       .softirq = v[6],
+				       .steal = v[7],
+				       .guest = v[8],
+				       .guest_nice = v[9] };
 	*p = s;
 	return 0;
 }
@@ -285,7 +293,8 @@ void cpustat_free(struct cpustat *s)
  * Every counter is below 2^46, so sums of them (8192 CPUs of eight) fit. */
 static int64_t total(const struct cpustat_ticks *t)
 {
-	return (int64_t)(t->user + t->nice + t->system + t->idle + t->iowait + t->irq + t->softirq + t->steal);
+	return (int64_t)(t->user + t->nice + t->system + t->idle + t->iowait + t->irq + t->softirq +
+			 t->steal);
 }
 
 int cpustat_carry(const struct cpustat *prev, struct cpustat *curr)
@@ -364,8 +373,8 @@ static void percentages(const struct cpustat_ticks *p, const struct cpustat_tick
  * sees it: a CPU whose counters are all 0 now is offline; one without a
  * reading before (and not since boot) came online in between. Neither is
  * shown or counted in "all". */
-static bool cpu_span(const struct cpustat *prev, const struct cpustat *curr, unsigned cpu, struct cpustat_ticks *ret_p,
-		     struct cpustat_ticks *ret_c, int64_t *ret_itv)
+static bool cpu_span(const struct cpustat *prev, const struct cpustat *curr, unsigned cpu,
+		     struct cpustat_ticks *ret_p, struct cpustat_ticks *ret_c, int64_t *ret_itv)
 {
 	static const struct cpustat_ticks zero;
 	struct cpustat_ticks p = prev && cpu < prev->n_cpus ? prev->cpu[cpu].t : zero;
@@ -378,7 +387,8 @@ static bool cpu_span(const struct cpustat *prev, const struct cpustat *curr, uns
 	return true;
 }
 
-bool cpustat_cpu_pct(const struct cpustat *prev, const struct cpustat *curr, unsigned cpu, struct cpustat_pct *ret)
+bool cpustat_cpu_pct(const struct cpustat *prev, const struct cpustat *curr, unsigned cpu,
+		     struct cpustat_pct *ret)
 {
 	struct cpustat_ticks p, c;
 	int64_t itv;
@@ -407,7 +417,8 @@ static void add(struct cpustat_ticks *a, const struct cpustat_ticks *b)
 	a->guest_nice += b->guest_nice;
 }
 
-void cpustat_all_pct(const struct cpustat *prev, const struct cpustat *curr, struct cpustat_pct *ret)
+void cpustat_all_pct(const struct cpustat *prev, const struct cpustat *curr,
+		     struct cpustat_pct *ret)
 {
 	static const struct cpustat_ticks zero;
 	struct cpustat_ticks sp = { 0 }, sc = { 0 };

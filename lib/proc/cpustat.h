@@ -34,11 +34,11 @@ struct cpustat_cpu {
 };
 
 struct cpustat {
-	struct timespec when;      /* CLOCK_MONOTONIC, taken just before the read */
-	struct cpustat_ticks all;  /* the "cpu" line */
-	unsigned n_cpus;           /* length of cpu[]: the highest cpuN + 1 */
-	unsigned n_online;         /* cpuN lines */
-	struct cpustat_cpu *cpu;   /* by CPU number; a number without a line is offline, all 0 */
+	struct timespec when;     /* CLOCK_MONOTONIC, taken just before the read */
+	struct cpustat_ticks all; /* the "cpu" line */
+	unsigned n_cpus;          /* length of cpu[]: the highest cpuN + 1 */
+	unsigned n_online;        /* cpuN lines */
+	struct cpustat_cpu *cpu;  /* by CPU number; a number without a line is offline, all 0 */
 };
 
 /* /proc/stat's text (NUL-terminated; lines other than cpu ones are
@@ -79,8 +79,10 @@ struct cpustat_pct {
  * cpustat_cpu_pct: false when the CPU is not shown: offline now, or online
  * again without a reading from before (a CPU back online restarts idle and
  * iowait from 0: those are then counted from 0). */
-bool cpustat_cpu_pct(const struct cpustat *prev, const struct cpustat *curr, unsigned cpu, struct cpustat_pct *ret);
+bool cpustat_cpu_pct(const struct cpustat *prev, const struct cpustat *curr, unsigned cpu,
+		     struct cpustat_pct *ret);
 
 /* "all": the sum of the CPUs shown (the "cpu" line itself on a
  * one-CPU machine), over the sum of their intervals. */
-void cpustat_all_pct(const struct cpustat *prev, const struct cpustat *curr, struct cpustat_pct *ret);
+void cpustat_all_pct(const struct cpustat *prev, const struct cpustat *curr,
+		     struct cpustat_pct *ret);

@@ -13,7 +13,8 @@ int hostload_parse(const char *buf, struct hostload *ret)
 {
 	struct hostload l;
 	char tail;
-	if (sscanf(buf, "%lf %lf %lf %u/%u %*d%c", &l.avg[0], &l.avg[1], &l.avg[2], &l.running, &l.total, &tail) < 5)
+	if (sscanf(buf, "%lf %lf %lf %u/%u %*d%c", &l.avg[0], &l.avg[1], &l.avg[2], &l.running,
+		   &l.total, &tail) < 5)
 		return -EINVAL;
 	for (int i = 0; i < 3; i++)
 		if (!(l.avg[i] >= 0 && l.avg[i] < 1e9))
@@ -24,8 +25,8 @@ int hostload_parse(const char *buf, struct hostload *ret)
 
 int hostmem_parse(const char *buf, struct hostmem *ret)
 {
-	static const char *const keys[] = { "MemTotal:", "MemFree:", "MemAvailable:", "Buffers:",
-					    "Cached:",	 "SwapTotal:", "SwapFree:" };
+	static const char *const keys[] = { "MemTotal:", "MemFree:",   "MemAvailable:", "Buffers:",
+					    "Cached:",   "SwapTotal:", "SwapFree:" };
 	uint64_t v[7] = { 0 };
 	bool seen[7] = { false };
 	for (const char *line = buf; *line;) {

@@ -9,8 +9,8 @@
 #include "lib/base/host.h"
 
 struct hostload {
-	double avg[3];             /* 1, 5, 15 minutes */
-	unsigned running, total;   /* runnable and existing tasks */
+	double avg[3];           /* 1, 5, 15 minutes */
+	unsigned running, total; /* runnable and existing tasks */
 };
 
 struct hostmem {

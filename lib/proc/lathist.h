@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #define LATHIST_LOG2 64
-#define LATHIST_SUB 16
+#define LATHIST_SUB  16
 #define LATHIST_FINE (LATHIST_LOG2 * LATHIST_SUB)
 
 struct lathist {

@@ -62,7 +62,8 @@ int proc_stat_parse(const char *buf, struct proc_stat *ret)
 		}
 		/* Unsigned fields beyond INT64_MAX (kstkeip of a 64-bit
 		 * process) are not used: clamp. */
-		f[++n] = neg ? -(int64_t)(v > INT64_MAX ? INT64_MAX : v) : (int64_t)(v > INT64_MAX ? INT64_MAX : v);
+		f[++n] = neg ? -(int64_t)(v > INT64_MAX ? INT64_MAX : v)
+			     : (int64_t)(v > INT64_MAX ? INT64_MAX : v);
 		if (*p == ' ')
 			p++;
 		else if (*p && *p != '\n')

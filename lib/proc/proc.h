@@ -18,21 +18,21 @@
 #define STAT_FIELDS_MAX 52
 struct proc_stat {
 	pid_t pid;
-	char comm[64];  /* TASK_COMM_LEN is 16; the exact bytes: escape to print (out_escape) */
+	char comm[64]; /* TASK_COMM_LEN is 16; the exact bytes: escape to print (out_escape) */
 	char state;
 	pid_t ppid;
-	uint64_t minflt, majflt;   /* 10, 12: page faults */
-	uint64_t utime, stime;     /* 14, 15: clock ticks; utime includes guest_time */
-	int64_t priority, nice;    /* 18, 19 */
-	int64_t num_threads;       /* 20 */
-	uint64_t start_time;       /* 22: clock ticks after boot */
-	uint64_t vsize;            /* 23: bytes */
-	int64_t rss_pages;         /* 24 */
-	int processor;             /* 39: CPU it last ran on */
+	uint64_t minflt, majflt;     /* 10, 12: page faults */
+	uint64_t utime, stime;       /* 14, 15: clock ticks; utime includes guest_time */
+	int64_t priority, nice;      /* 18, 19 */
+	int64_t num_threads;         /* 20 */
+	uint64_t start_time;         /* 22: clock ticks after boot */
+	uint64_t vsize;              /* 23: bytes */
+	int64_t rss_pages;           /* 24 */
+	int processor;               /* 39: CPU it last ran on */
 	int64_t rt_priority, policy; /* 40, 41 */
-	uint64_t blkio_delay;      /* 42: clock ticks waiting for block I/O (delay accounting) */
-	uint64_t guest_time;       /* 43: clock ticks running a guest's vCPU */
-	int fields;                /* how many fields the kernel gave */
+	uint64_t blkio_delay;        /* 42: clock ticks waiting for block I/O (delay accounting) */
+	uint64_t guest_time;         /* 43: clock ticks running a guest's vCPU */
+	int fields;                  /* how many fields the kernel gave */
 };
 
 struct proc_status {
@@ -42,12 +42,12 @@ struct proc_status {
 	int nspid_levels;        /* entries in NSpid: 1 = host pid ns only */
 	pid_t nspid[NSPID_MAX];  /* [0] host PID ... [levels-1] innermost */
 	uint64_t cap_eff, cap_prm, cap_inh, cap_bnd, cap_amb;
-	int no_new_privs;        /* -1 unknown */
-	int seccomp;             /* 0 disabled, 1 strict, 2 filter, -1 unknown */
+	int no_new_privs; /* -1 unknown */
+	int seccomp;      /* 0 disabled, 1 strict, 2 filter, -1 unknown */
 	uint64_t vm_rss_kb;
-	bool have_ctxt;          /* voluntary_ctxt_switches present (2.6.23+) */
-	uint64_t nvcsw, nivcsw;  /* voluntary and involuntary context switches */
-	int n_groups;            /* supplementary groups (Groups:), at most PROC_GROUPS_MAX */
+	bool have_ctxt;         /* voluntary_ctxt_switches present (2.6.23+) */
+	uint64_t nvcsw, nivcsw; /* voluntary and involuntary context switches */
+	int n_groups;           /* supplementary groups (Groups:), at most PROC_GROUPS_MAX */
 	uint32_t groups[64];
 };
 #define PROC_GROUPS_MAX 64

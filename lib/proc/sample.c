@@ -46,7 +46,8 @@ int sample_parse_schedstat(const char *buf, uint64_t *ret_run_ns, uint64_t *ret_
 {
 	const char *p = buf;
 	uint64_t run, wait, slices;
-	if (parse_u64_word(&p, &run) < 0 || parse_u64_word(&p, &wait) < 0 || parse_u64_word(&p, &slices) < 0)
+	if (parse_u64_word(&p, &run) < 0 || parse_u64_word(&p, &wait) < 0 ||
+	    parse_u64_word(&p, &slices) < 0)
 		return -EINVAL;
 	while (*p == ' ' || *p == '\n')
 		p++;
@@ -57,9 +58,11 @@ int sample_parse_schedstat(const char *buf, uint64_t *ret_run_ns, uint64_t *ret_
 	return 0;
 }
 
-int sample_parse_io(const char *buf, uint64_t *ret_read, uint64_t *ret_write, uint64_t *ret_cancelled)
+int sample_parse_io(const char *buf, uint64_t *ret_read, uint64_t *ret_write,
+		    uint64_t *ret_cancelled)
 {
-	static const char *const keys[3] = { "read_bytes:", "write_bytes:", "cancelled_write_bytes:" };
+	static const char *const keys[3] = { "read_bytes:", "write_bytes:",
+					     "cancelled_write_bytes:" };
 	uint64_t v[3];
 	bool seen[3] = { false, false, false };
 	for (const char *line = buf; *line;) {
@@ -149,15 +152,18 @@ static void task_close(struct task *t)
  * the task's kept fd, else opened now (and kept if the budget allows). A
  * kept fd of a process that has exited answers ESRCH: reopened once by
  * path, which may find a new process on the same PID (task_same tells). */
-static int task_read(const struct sampler *s, struct task *t, enum task_file f, char *buf, size_t size)
+static int task_read(const struct sampler *s, struct task *t, enum task_file f, char *buf,
+		     size_t size)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (t->fd[f] < 0) {
 			char path[64];
 			if (!t->thread)
-				snprintf(path, sizeof(path), "/proc/%d/%s", t->tgid, task_file_name[f]);
+				snprintf(path, sizeof(path), "/proc/%d/%s", t->tgid,
+					 task_file_name[f]);
 			else
-				snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", t->tgid, t->tid, task_file_name[f]);
+				snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", t->tgid, t->tid,
+					 task_file_name[f]);
 			int fd = host_open(s->h, path, O_RDONLY);
 			if (fd < 0)
 				return fd;
@@ -287,8 +293,8 @@ static struct task *snapshot_add(struct snapshot *sn, pid_t tgid, bool thread, p
 }
 
 /* Add and read one task, taking over its open files from prev. */
-static int take_one(struct sampler *s, struct snapshot *prev, struct snapshot *sn, pid_t tgid, bool thread,
-		    pid_t tid)
+static int take_one(struct sampler *s, struct snapshot *prev, struct snapshot *sn, pid_t tgid,
+		    bool thread, pid_t tid)
 {
 	struct task *t = snapshot_add(sn, tgid, thread, tid);
 	if (!t)
@@ -306,7 +312,8 @@ static int take_one(struct sampler *s, struct snapshot *prev, struct snapshot *s
 	return 0;
 }
 
-int sampler_take(struct sampler *s, const pid_t *pids, size_t n, struct snapshot *prev, struct snapshot *ret)
+int sampler_take(struct sampler *s, const pid_t *pids, size_t n, struct snapshot *prev,
+		 struct snapshot *ret)
 {
 	struct snapshot sn = { 0 };
 	clock_gettime(CLOCK_MONOTONIC, &sn.when);
@@ -348,5 +355,6 @@ void snapshot_free(struct snapshot *sn)
 
 double snapshot_interval(const struct snapshot *a, const struct snapshot *b)
 {
-	return (double)(b->when.tv_sec - a->when.tv_sec) + (double)(b->when.tv_nsec - a->when.tv_nsec) / 1e9;
+	return (double)(b->when.tv_sec - a->when.tv_sec) +
+	       (double)(b->when.tv_nsec - a->when.tv_nsec) / 1e9;
 }

@@ -31,16 +31,16 @@ enum sample_flags {
 enum task_file { TF_STAT, TF_STATUS, TF_SCHEDSTAT, TF_IO, TF_COUNT };
 
 struct task {
-	pid_t tid, tgid;       /* a process: tid == tgid */
-	bool thread;           /* a thread row (the main one too), not the process's totals */
-	pid_t ctpid;           /* its PID in the target's pid namespace; 0 unknown */
-	uint32_t uid;          /* real uid (status), else the owner of /proc/PID (effective) */
+	pid_t tid, tgid; /* a process: tid == tgid */
+	bool thread;     /* a thread row (the main one too), not the process's totals */
+	pid_t ctpid;     /* its PID in the target's pid namespace; 0 unknown */
+	uint32_t uid;    /* real uid (status), else the owner of /proc/PID (effective) */
 	struct proc_stat st;
-	uint64_t nvcsw, nivcsw;  /* context switches, voluntary and not (status) */
-	uint64_t run_ns, wait_ns; /* on a CPU, and runnable but waiting (schedstat) */
+	uint64_t nvcsw, nivcsw;           /* context switches, voluntary and not (status) */
+	uint64_t run_ns, wait_ns;         /* on a CPU, and runnable but waiting (schedstat) */
 	uint64_t rbytes, wbytes, cwbytes; /* storage I/O and cancelled writeback (io) */
-	unsigned have;         /* SAMPLE_STATUS, SAMPLE_SCHEDSTAT, SAMPLE_IO actually read */
-	int fd[TF_COUNT];      /* kept open for the next snapshot; -1 none */
+	unsigned have;    /* SAMPLE_STATUS, SAMPLE_SCHEDSTAT, SAMPLE_IO actually read */
+	int fd[TF_COUNT]; /* kept open for the next snapshot; -1 none */
 };
 
 struct snapshot {
@@ -61,7 +61,8 @@ void sampler_init(struct sampler *s, const struct host *h, unsigned flags, int n
  * prev: the sampler's previous snapshot (NULL for the first); its open
  * files move to the new one, and are closed with it when unused. A process
  * gone meanwhile is left out; -ENOMEM is the only error. */
-int sampler_take(struct sampler *s, const pid_t *pids, size_t n, struct snapshot *prev, struct snapshot *ret);
+int sampler_take(struct sampler *s, const pid_t *pids, size_t n, struct snapshot *prev,
+		 struct snapshot *ret);
 
 /* The process (thread false) or one thread of it, NULL when not there. */
 const struct task *snapshot_find(const struct snapshot *sn, pid_t tgid, bool thread, pid_t tid);
@@ -84,7 +85,8 @@ double snapshot_interval(const struct snapshot *a, const struct snapshot *b);
 /* /proc/PID/schedstat: "run_ns wait_ns timeslices". */
 int sample_parse_schedstat(const char *buf, uint64_t *ret_run_ns, uint64_t *ret_wait_ns);
 /* /proc/PID/io: read_bytes, write_bytes, cancelled_write_bytes. */
-int sample_parse_io(const char *buf, uint64_t *ret_read, uint64_t *ret_write, uint64_t *ret_cancelled);
+int sample_parse_io(const char *buf, uint64_t *ret_read, uint64_t *ret_write,
+		    uint64_t *ret_cancelled);
 
 /* What the sampler takes from /proc/PID/status, read by hand (no sscanf:
  * ten thousand per refresh): the real uid, the PID at NSpid level

@@ -15,7 +15,8 @@ static bool grew(uint64_t a, uint64_t b, uint64_t *ret)
 	return true;
 }
 
-static void fill(const struct task *a, const struct task *b, double dt, long page_kb, struct task_delta *d)
+static void fill(const struct task *a, const struct task *b, double dt, long page_kb,
+		 struct task_delta *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->dt = dt;
@@ -60,8 +61,8 @@ static void fill(const struct task *a, const struct task *b, double dt, long pag
 	/* sysstat's activity tests, on the raw counters. */
 	if (a->st.utime != b->st.utime || a->st.stime != b->st.stime)
 		d->moved |= TRM_CPU;
-	if (a->st.minflt != b->st.minflt || a->st.majflt != b->st.majflt || a->st.vsize != b->st.vsize ||
-	    a->st.rss_pages != b->st.rss_pages)
+	if (a->st.minflt != b->st.minflt || a->st.majflt != b->st.majflt ||
+	    a->st.vsize != b->st.vsize || a->st.rss_pages != b->st.rss_pages)
 		d->moved |= TRM_MEM;
 	if (a->st.blkio_delay != b->st.blkio_delay ||
 	    ((b->have & SAMPLE_IO) &&
@@ -71,7 +72,8 @@ static void fill(const struct task *a, const struct task *b, double dt, long pag
 		d->moved |= TRM_CTXSW;
 }
 
-int taskrate_delta(const struct task *a, const struct task *b, double dt, long page_kb, struct task_delta *ret)
+int taskrate_delta(const struct task *a, const struct task *b, double dt, long page_kb,
+		   struct task_delta *ret)
 {
 	if (!task_same(a, b))
 		return -ESRCH;
@@ -117,7 +119,8 @@ void taskrate_add(struct task_delta *sum, const struct task_delta *d)
 	sum->moved |= d->moved;
 }
 
-void taskrate_rates(const struct task_delta *d, long hz, uint64_t mem_total_kb, struct task_rates *ret)
+void taskrate_rates(const struct task_delta *d, long hz, uint64_t mem_total_kb,
+		    struct task_rates *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	if (d->intervals == 0 || hz <= 0)
@@ -127,7 +130,8 @@ void taskrate_rates(const struct task_delta *d, long hz, uint64_t mem_total_kb, 
 	/* Sizes are means of the samples, %MEM of the whole kB sysstat shows. */
 	v[TR_VSZ] = (double)d->vsz_kb / n;
 	v[TR_RSS] = (double)d->rss_kb / n;
-	v[TR_MEM] = mem_total_kb ? (double)(d->rss_kb / d->intervals) / (double)mem_total_kb * 100.0 : 0;
+	v[TR_MEM] = mem_total_kb ? (double)(d->rss_kb / d->intervals) / (double)mem_total_kb * 100.0
+				 : 0;
 	v[TR_IODELAY] = (double)d->blkio_ticks / n;
 	unsigned ok = d->ok & (BIT(TR_VSZ) | BIT(TR_RSS) | BIT(TR_IODELAY));
 	if (mem_total_kb)

@@ -45,17 +45,18 @@ enum taskrate_moved {
 /* The growth of a task's counters over one interval, or the sum of
  * several. Sizes are summed too (one sample per interval), to be averaged. */
 struct task_delta {
-	double dt;                       /* seconds covered */
-	unsigned intervals;              /* how many were summed; 0: empty */
-	uint64_t utime, stime, guest;    /* clock ticks */
+	double dt;                    /* seconds covered */
+	unsigned intervals;           /* how many were summed; 0: empty */
+	uint64_t utime, stime, guest; /* clock ticks */
 	uint64_t wait_ns;
 	uint64_t minflt, majflt;
-	uint64_t vsz_kb, rss_kb;         /* summed over the intervals */
+	uint64_t vsz_kb, rss_kb; /* summed over the intervals */
 	uint64_t rbytes, wbytes, cwbytes;
 	uint64_t blkio_ticks;
 	uint64_t nvcsw, nivcsw;
-	unsigned ok;                     /* 1 << TR_*: every input of that value was there and grew */
-	unsigned moved;                  /* TRM_* */
+	/* 1 << TR_*: every input of that value was there and grew */
+	unsigned ok;
+	unsigned moved; /* TRM_* */
 };
 
 struct task_rates {
@@ -65,7 +66,8 @@ struct task_rates {
 
 /* b's growth since a, dt seconds later. -ESRCH when they are not the same
  * task (task_same), or a is NULL: a task seen once has no rate yet. */
-int taskrate_delta(const struct task *a, const struct task *b, double dt, long page_kb, struct task_delta *ret);
+int taskrate_delta(const struct task *a, const struct task *b, double dt, long page_kb,
+		   struct task_delta *ret);
 
 /* b's growth since it started, age seconds ago: every counter from zero
  * (sysstat's report without an interval, here since the task's start). */
@@ -76,4 +78,5 @@ void taskrate_since_start(const struct task *b, double age, long page_kb, struct
 void taskrate_add(struct task_delta *sum, const struct task_delta *d);
 
 /* The rates of a delta. hz: clock ticks per second; mem_total_kb 0: no %MEM. */
-void taskrate_rates(const struct task_delta *d, long hz, uint64_t mem_total_kb, struct task_rates *ret);
+void taskrate_rates(const struct task_delta *d, long hz, uint64_t mem_total_kb,
+		    struct task_rates *ret);

@@ -19,7 +19,8 @@
  * (qemu, libvirt's qemu-kvm, systemd-nspawn), a hand-installed firecracker
  * or cloud-hypervisor. */
 static const char *const host_bin_dirs[] = {
-	"/usr/bin", "/usr/sbin", "/usr/libexec", "/usr/lib/systemd", "/usr/local/bin", "/usr/local/sbin", "/bin", "/sbin",
+	"/usr/bin",       "/usr/sbin",       "/usr/libexec", "/usr/lib/systemd",
+	"/usr/local/bin", "/usr/local/sbin", "/bin",         "/sbin",
 };
 
 int hostbin_exe_path(const char *link, char *path, size_t size, bool *ret_deleted)
@@ -44,8 +45,8 @@ int hostbin_exe_path(const char *link, char *path, size_t size, bool *ret_delete
 static bool same_ns(const struct host *h, pid_t pid, enum ns_type t)
 {
 	uint64_t mine, host;
-	return ns_read_inode(h, pid, t, &mine) == 0 && ns_read_inode(h, h->ns_ref_pid, t, &host) == 0 && mine &&
-	       mine == host;
+	return ns_read_inode(h, pid, t, &mine) == 0 &&
+	       ns_read_inode(h, h->ns_ref_pid, t, &host) == 0 && mine && mine == host;
 }
 
 int hostbin_of_pid(const struct host *h, pid_t pid, char *path, size_t size)
@@ -75,12 +76,14 @@ int hostbin_of_pid(const struct host *h, pid_t pid, char *path, size_t size)
 	const char *base = strrchr(path, '/') + 1;
 	size_t dirlen = (size_t)(base - 1 - path);
 	for (size_t i = 0; i < ARRAY_SIZE(host_bin_dirs); i++) {
-		if (snprintf(cand, sizeof(cand), "%s/%s", host_bin_dirs[i], base) >= (int)sizeof(cand) ||
+		if (snprintf(cand, sizeof(cand), "%s/%s", host_bin_dirs[i], base) >=
+			    (int)sizeof(cand) ||
 		    host_stat(h, cand, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != exe.st_dev)
 			continue;
 		if (st.st_ino == exe.st_ino)
 			return 0;
-		if (deleted && exe.st_nlink == 0 && exe.st_uid == 0 && strlen(host_bin_dirs[i]) == dirlen &&
+		if (deleted && exe.st_nlink == 0 && exe.st_uid == 0 &&
+		    strlen(host_bin_dirs[i]) == dirlen &&
 		    strncmp(host_bin_dirs[i], path, dirlen) == 0 && same_ns(h, pid, NS_MNT))
 			return 0;
 	}

@@ -22,14 +22,10 @@ static const struct {
 	const char *name;
 	int flag;
 } ns_types[NS_TYPE_MAX] = {
-	[NS_CGROUP] = { "cgroup", CLONE_NEWCGROUP },
-	[NS_IPC] = { "ipc", CLONE_NEWIPC },
-	[NS_MNT] = { "mnt", CLONE_NEWNS },
-	[NS_NET] = { "net", CLONE_NEWNET },
-	[NS_PID] = { "pid", CLONE_NEWPID },
-	[NS_TIME] = { "time", CLONE_NEWTIME },
-	[NS_USER] = { "user", CLONE_NEWUSER },
-	[NS_UTS] = { "uts", CLONE_NEWUTS },
+	[NS_CGROUP] = { "cgroup", CLONE_NEWCGROUP }, [NS_IPC] = { "ipc", CLONE_NEWIPC },
+	[NS_MNT] = { "mnt", CLONE_NEWNS },           [NS_NET] = { "net", CLONE_NEWNET },
+	[NS_PID] = { "pid", CLONE_NEWPID },          [NS_TIME] = { "time", CLONE_NEWTIME },
+	[NS_USER] = { "user", CLONE_NEWUSER },       [NS_UTS] = { "uts", CLONE_NEWUTS },
 };
 
 const char *ns_type_name(enum ns_type t)

@@ -154,7 +154,8 @@ int target_check(const struct target *t)
 	}
 	struct proc_stat st;
 	int r = proc_read_stat(t->host, t->pid, &st);
-	if (r == -ESRCH || (r == 0 && st.start_time != t->start_time) || (r == 0 && st.state == 'Z'))
+	if (r == -ESRCH || (r == 0 && st.start_time != t->start_time) ||
+	    (r == 0 && st.state == 'Z'))
 		return -TARGET_EEXITED;
 	return r < 0 ? r : 0;
 }
@@ -162,7 +163,8 @@ int target_check(const struct target *t)
 int target_open_root(const struct target *t)
 {
 	if (strcmp(t->kind, "host") == 0) {
-		int fd = open(t->host->root[0] ? t->host->root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		int fd = open(t->host->root[0] ? t->host->root : "/",
+			      O_PATH | O_DIRECTORY | O_CLOEXEC);
 		return fd < 0 ? -errno : fd;
 	}
 	return safe_open_root(t->host, t->pid);

@@ -17,17 +17,18 @@ enum spec_kind {
 	SPEC_RUNTIME, /* RUNTIME:X */
 	SPEC_K8S,     /* k8s:NS/POD[/CONTAINER] */
 	SPEC_VM,      /* vm:NAME */
-	SPEC_PID,     /* pid:N (a bare number is SPEC_ANY with pid set: it may be an ID prefix too) */
-	SPEC_CGROUP,  /* cgroup:PATH */
-	SPEC_HOST,    /* host */
+	/* pid:N (a bare number is SPEC_ANY with pid set: it may be an ID prefix too) */
+	SPEC_PID,
+	SPEC_CGROUP, /* cgroup:PATH */
+	SPEC_HOST,   /* host */
 };
 
 struct target_spec {
 	enum spec_kind kind;
-	char runtime[16];   /* SPEC_RUNTIME */
-	char value[512];    /* the rest: ID/name/prefix, VM name, cgroup path */
+	char runtime[16]; /* SPEC_RUNTIME */
+	char value[512];  /* the rest: ID/name/prefix, VM name, cgroup path */
 	char pod_ns[254], pod_name[254], pod_container[254]; /* SPEC_K8S */
-	pid_t pid;          /* SPEC_PID; for SPEC_ANY a bare number that may be a PID, else 0 */
+	pid_t pid; /* SPEC_PID; for SPEC_ANY a bare number that may be a PID, else 0 */
 };
 
 /* Parse a user's TARGET word. -EINVAL for malformed specs (empty, control
@@ -36,19 +37,21 @@ struct target_spec {
 int target_spec_parse(const char *s, struct target_spec *ret);
 
 struct target {
-	struct container c;        /* runtime, id, name, pod, state (runtime "host", "pid", "cgroup" for those forms) */
-	const char *kind;          /* "container", "vm", "host", "process", "cgroup" */
-	pid_t pid;                 /* init host PID */
-	int pidfd;                 /* -1 on fixture hosts (no live /proc) */
-	uint64_t start_time;       /* of init, re-checked by target_check */
-	int nspid_level;           /* index of the target's pid ns in NSpid lines (0 = host) */
+	/* runtime, id, name, pod, state (runtime "host", "pid", "cgroup" for those forms) */
+	struct container c;
+	const char *kind;    /* "container", "vm", "host", "process", "cgroup" */
+	pid_t pid;           /* init host PID */
+	int pidfd;           /* -1 on fixture hosts (no live /proc) */
+	uint64_t start_time; /* of init, re-checked by target_check */
+	int nspid_level;     /* index of the target's pid ns in NSpid lines (0 = host) */
 	uint64_t init_cap_eff, init_cap_bnd; /* init's capabilities when resolved */
 	struct cgroup_paths cg;
-	int cgroup_version;        /* 1 or 2 as shown to the user */
-	char cgroup[CG_PATH_MAX];  /* primary path */
-	char cgroup_controller[32];/* v1 controller of that path, "" on v2 */
-	char cgroup_dir[CG_PATH_MAX + 64]; /* host dir (unprefixed) of the primary cgroup, "" unknown */
-	bool own_cgroup;           /* see cgroup_owns(): false = membership by pid namespace only */
+	int cgroup_version;         /* 1 or 2 as shown to the user */
+	char cgroup[CG_PATH_MAX];   /* primary path */
+	char cgroup_controller[32]; /* v1 controller of that path, "" on v2 */
+	/* host dir (unprefixed) of the primary cgroup, "" unknown */
+	char cgroup_dir[CG_PATH_MAX + 64];
+	bool own_cgroup; /* see cgroup_owns(): false = membership by pid namespace only */
 	uint64_t ns[NS_TYPE_MAX];
 	uint64_t host_ns[NS_TYPE_MAX]; /* of PID 1, for SHARED columns */
 	const struct host *host;
@@ -56,11 +59,12 @@ struct target {
 
 /* Errors beyond -errno that resolution reports (positive, for messages). */
 enum target_error {
-	TARGET_ENOMATCH = 1000,  /* nothing matches */
-	TARGET_EAMBIGUOUS,       /* several match: see ret_candidates */
-	TARGET_ENOTRUNNING,      /* matches a container that is not running */
-	TARGET_EEXITED,          /* the target's init exited (or its PID was reused) */
-	TARGET_EDENIED,          /* nothing matches, and a runtime's state was unreadable (not root) */
+	TARGET_ENOMATCH = 1000, /* nothing matches */
+	TARGET_EAMBIGUOUS,      /* several match: see ret_candidates */
+	TARGET_ENOTRUNNING,     /* matches a container that is not running */
+	TARGET_EEXITED,         /* the target's init exited (or its PID was reused) */
+	/* nothing matches, and a runtime's state was unreadable (not root) */
+	TARGET_EDENIED,
 };
 
 /* Resolve spec. On -TARGET_EAMBIGUOUS, *ret_candidates (if non-NULL) gets
@@ -94,7 +98,8 @@ struct member_cache {
 	size_t n;
 	unsigned scans;
 };
-int target_members_cached(const struct target *t, struct member_cache *mc, pid_t **ret, size_t *ret_n);
+int target_members_cached(const struct target *t, struct member_cache *mc, pid_t **ret,
+			  size_t *ret_n);
 void member_cache_free(struct member_cache *mc);
 
 /* O_PATH dirfd of the target's root filesystem (the host's own root for the

@@ -49,9 +49,11 @@ static void dedupe(struct container_list *l)
 			struct container *keep = c->priority > k->priority ? c : k;
 			struct container *drop = keep == c ? k : c;
 			if (!keep->pod_name[0] && drop->pod_name[0]) {
-				memcpy(keep->pod_namespace, drop->pod_namespace, sizeof(keep->pod_namespace));
+				memcpy(keep->pod_namespace, drop->pod_namespace,
+				       sizeof(keep->pod_namespace));
 				memcpy(keep->pod_name, drop->pod_name, sizeof(keep->pod_name));
-				memcpy(keep->pod_container, drop->pod_container, sizeof(keep->pod_container));
+				memcpy(keep->pod_container, drop->pod_container,
+				       sizeof(keep->pod_container));
 				keep->sandbox = drop->sandbox;
 			}
 			if (!keep->bundle[0] && drop->bundle[0])
@@ -71,8 +73,8 @@ static void dedupe(struct container_list *l)
 
 /* Ask the adapters (one runtime, or all) for their containers. With
  * only_scanners, just those that find more by scanning /proc. */
-static int list_containers(const struct host *h, const char *only_runtime, unsigned flags, bool only_scanners,
-			   struct container_list *out)
+static int list_containers(const struct host *h, const char *only_runtime, unsigned flags,
+			   bool only_scanners, struct container_list *out)
 {
 	for (size_t i = 0; runtimes[i]; i++) {
 		if (only_runtime && strcmp(runtimes[i]->name, only_runtime) != 0)
@@ -114,7 +116,8 @@ static enum match_level match_one(const struct target_spec *s, const struct cont
 		    strcmp(c->pod_name, s->pod_name) != 0)
 			return MATCH_NONE;
 		if (s->pod_container[0])
-			return strcmp(c->pod_container, s->pod_container) == 0 ? MATCH_NAME : MATCH_NONE;
+			return strcmp(c->pod_container, s->pod_container) == 0 ? MATCH_NAME
+									       : MATCH_NONE;
 		/* A pod without a container name means its one running app
 		 * container (init containers and finished jobs do not count). */
 		return c->sandbox || c->pid <= 0 ? MATCH_NONE : MATCH_NAME;
@@ -146,8 +149,8 @@ static int match_containers(const struct target_spec *s, struct container_list *
 	return (int)best->n;
 }
 
-static int resolve_container(const struct host *h, const struct target_spec *s, struct container *ret,
-			     struct container_list *ret_candidates)
+static int resolve_container(const struct host *h, const struct target_spec *s,
+			     struct container *ret, struct container_list *ret_candidates)
 {
 	const char *only = s->kind == SPEC_RUNTIME ? s->runtime : s->kind == SPEC_VM ? "vm" : NULL;
 	_cleanup_(container_list_free) struct container_list all = { 0 }, best = { 0 };
@@ -210,7 +213,8 @@ static int container_holding(const struct host *h, pid_t pid, uint64_t pidns, ui
 			}
 			continue;
 		}
-		if (pidns != host_pidns && pid != 1 && ns_read_inode(h, c->pid, NS_PID, &ino) == 0 && ino == pidns) {
+		if (pidns != host_pidns && pid != 1 &&
+		    ns_read_inode(h, c->pid, NS_PID, &ino) == 0 && ino == pidns) {
 			*ret = *c;
 			return 0;
 		}
@@ -219,7 +223,8 @@ static int container_holding(const struct host *h, pid_t pid, uint64_t pidns, ui
 			continue;
 		const char *theirs = cgroup_primary(&ccg, h->cgroup_version, NULL);
 		size_t tl = theirs ? strlen(theirs) : 0;
-		if (tl > 1 && tl > best_len && str_startswith(mine, theirs) && (mine[tl] == '/' || !mine[tl])) {
+		if (tl > 1 && tl > best_len && str_startswith(mine, theirs) &&
+		    (mine[tl] == '/' || !mine[tl])) {
 			best_len = tl;
 			*ret = *c;
 			found = 0;
@@ -418,7 +423,8 @@ int target_resolve(const struct host *h, const char *spec, struct target *ret,
 		} else {
 			r = -ENOENT;
 			for (size_t i = 0; i < cgroup_v1_n_hierarchies && r < 0; i++) {
-				snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s%s", cgroup_v1_hierarchies[i].mount, s.value);
+				snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s%s",
+					 cgroup_v1_hierarchies[i].mount, s.value);
 				r = cgroup_dir_init_pid(h, dir, &pid);
 			}
 		}

@@ -32,7 +32,8 @@ static void vm_members(const struct target *t, pid_t *all, size_t *n)
 		bool member = all[i] == t->pid;
 		if (!member) {
 			snprintf(path, sizeof(path), "/proc/%d/comm", all[i]);
-			member = host_read_small(t->host, path, comm, sizeof(comm)) >= 0 && strcmp(comm, vhost) == 0;
+			member = host_read_small(t->host, path, comm, sizeof(comm)) >= 0 &&
+				 strcmp(comm, vhost) == 0;
 		}
 		if (member)
 			all[w++] = all[i];
@@ -98,7 +99,8 @@ static int members(const struct target *t, struct member_cache *mc, pid_t **ret,
 			} else {
 				uint64_t ino;
 				member = ns_read_inode(h, p, NS_PID, &ino) == 0 &&
-					 (ino == t->ns[NS_PID] || (in_cg && ns_pid_within(h, p, t->ns[NS_PID])));
+					 (ino == t->ns[NS_PID] ||
+					  (in_cg && ns_pid_within(h, p, t->ns[NS_PID])));
 			}
 		}
 		if (next.pid) {
@@ -124,7 +126,8 @@ int target_members(const struct target *t, pid_t **ret, size_t *ret_n)
 	return members(t, NULL, ret, ret_n);
 }
 
-int target_members_cached(const struct target *t, struct member_cache *mc, pid_t **ret, size_t *ret_n)
+int target_members_cached(const struct target *t, struct member_cache *mc, pid_t **ret,
+			  size_t *ret_n)
 {
 	return members(t, mc, ret, ret_n);
 }

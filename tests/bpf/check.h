@@ -6,11 +6,11 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                                                            \
-	do {                                                                                        \
-		if (!(cond)) {                                                                      \
-			printf("not ok: " __VA_ARGS__);                                             \
-			putchar('\n');                                                              \
-			failures++;                                                                 \
-		}                                                                                   \
+#define CHECK(cond, ...)                                \
+	do {                                            \
+		if (!(cond)) {                          \
+			printf("not ok: " __VA_ARGS__); \
+			putchar('\n');                  \
+			failures++;                     \
+		}                                       \
 	} while (0)

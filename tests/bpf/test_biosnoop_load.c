@@ -18,7 +18,6 @@
 #include "bpf/biosnoop.h"
 #include "check.h"
 
-
 /* What arrived of this process's I/O. Requests are counted in bytes: the
  * block layer may merge this test's 4 KiB writes into fewer requests (or
  * ext4 may write them through the page cache and flush them as one on
@@ -50,7 +49,8 @@ static uint32_t disk_of(const char *dir)
 	if (stat(dir, &st) < 0)
 		return 0;
 	char link[128], path[PATH_MAX];
-	snprintf(link, sizeof(link), "/sys/dev/block/%u:%u/partition", major(st.st_dev), minor(st.st_dev));
+	snprintf(link, sizeof(link), "/sys/dev/block/%u:%u/partition", major(st.st_dev),
+		 minor(st.st_dev));
 	unsigned maj = major(st.st_dev), min = minor(st.st_dev);
 	if (access(link, F_OK) == 0) {
 		/* A partition: its parent directory is the disk. */
@@ -95,7 +95,8 @@ static void run(const char *what, struct biosnoop_config *cfg, const char *dir, 
 	struct bpf_load_error err;
 	char why[512];
 	int r = biosnoop_open(cfg, on_event, &s, &b, &err);
-	CHECK(r == 0, "%s: open/load/attach: %s", what, r < 0 ? bpf_load_strerror(&err, why, sizeof(why)) : "");
+	CHECK(r == 0, "%s: open/load/attach: %s", what,
+	      r < 0 ? bpf_load_strerror(&err, why, sizeof(why)) : "");
 	if (r < 0) {
 		if (err.verifier[0])
 			printf("%s", err.verifier);
@@ -112,11 +113,13 @@ static void run(const char *what, struct biosnoop_config *cfg, const char *dir, 
 		biosnoop_poll(b, 100);
 	if (expect_events) {
 		CHECK(s.mine_write_bytes >= BLOCKS * 4096,
-		      "%s: %d O_DIRECT 4 KiB writes of this process seen as W bytes on the file's disk: %llu", what,
-		      BLOCKS, (unsigned long long)s.mine_write_bytes);
+		      "%s: %d O_DIRECT 4 KiB writes of this process seen as W bytes on the file's "
+		      "disk: %llu",
+		      what, BLOCKS, (unsigned long long)s.mine_write_bytes);
 		CHECK(s.mine_bytes_ok == s.mine, "%s: sizes and owners set", what);
 	} else {
-		CHECK(s.mine == 0, "%s: the filter keeps this process's I/O out: %d seen", what, s.mine);
+		CHECK(s.mine == 0, "%s: the filter keeps this process's I/O out: %d seen", what,
+		      s.mine);
 	}
 	CHECK(biosnoop_drops(b) == 0, "%s: no drops", what);
 	biosnoop_close(b);
@@ -129,7 +132,7 @@ int main(void)
 	int pre = bpf_preflight();
 	if (pre < 0) {
 		printf("not ok: %s\n", pre == -ENOENT ? "no kernel BTF (/sys/kernel/btf/vmlinux)"
-							: "not root (needs CAP_BPF + CAP_PERFMON)");
+						      : "not root (needs CAP_BPF + CAP_PERFMON)");
 		return 1;
 	}
 	bpf_log_route(NULL, 20);
@@ -141,10 +144,12 @@ int main(void)
 		char what[64];
 		all.mode = m;
 		all.queued = false;
-		snprintf(what, sizeof(what), "mode %s", m == BPF_MODE_AUTO ? "auto" : bpf_mode_prefix(m));
+		snprintf(what, sizeof(what), "mode %s",
+			 m == BPF_MODE_AUTO ? "auto" : bpf_mode_prefix(m));
 		run(what, &all, dir, true);
 		all.queued = true;
-		snprintf(what, sizeof(what), "mode %s -Q", m == BPF_MODE_AUTO ? "auto" : bpf_mode_prefix(m));
+		snprintf(what, sizeof(what), "mode %s -Q",
+			 m == BPF_MODE_AUTO ? "auto" : bpf_mode_prefix(m));
 		run(what, &all, dir, true);
 	}
 
@@ -152,7 +157,9 @@ int main(void)
 	 * lets it in. */
 	struct stat st;
 	if (stat("/proc/self/ns/pid", &st) == 0) {
-		struct biosnoop_config ns = { .filter = true, .pidns_ino = st.st_ino, .pidns_level = -1 };
+		struct biosnoop_config ns = { .filter = true,
+					      .pidns_ino = st.st_ino,
+					      .pidns_level = -1 };
 		run("filter: own pid namespace", &ns, dir, true);
 		ns.pidns_ino = st.st_ino + 1;
 		run("filter: another pid namespace", &ns, dir, false);

@@ -29,7 +29,6 @@
 
 #define RUNS 1000
 
-
 struct seen {
 	uint64_t pio_80_out, user_io, user_io_timed, other_vcpu;
 };
@@ -65,7 +64,10 @@ static int make_vcpu(struct kvm_run **ret_run)
 		return -errno;
 	memcpy(mem, code, sizeof(code));
 	struct kvm_userspace_memory_region region = {
-		.slot = 0, .guest_phys_addr = 0x1000, .memory_size = 0x1000, .userspace_addr = (uintptr_t)mem,
+		.slot = 0,
+		.guest_phys_addr = 0x1000,
+		.memory_size = 0x1000,
+		.userspace_addr = (uintptr_t)mem,
 	};
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		return -errno;
@@ -106,10 +108,12 @@ static void without_kvm(const char *why)
 	char reason[512];
 	int r = kvmexits_open(&cfg, &k, &err);
 	if (bpf_tp_args("kvm_userspace_exit", NULL) < 0 && bpf_tp_args("kvm_exit", NULL) < 0) {
-		CHECK(r == -EOPNOTSUPP, "no kvm tracepoints: kvmexits_open gives -EOPNOTSUPP, got %d", r);
+		CHECK(r == -EOPNOTSUPP,
+		      "no kvm tracepoints: kvmexits_open gives -EOPNOTSUPP, got %d", r);
 		return;
 	}
-	CHECK(r == 0, "kvmexits_open: %s", r < 0 ? bpf_load_strerror(&err, reason, sizeof(reason)) : "");
+	CHECK(r == 0, "kvmexits_open: %s",
+	      r < 0 ? bpf_load_strerror(&err, reason, sizeof(reason)) : "");
 	if (r < 0)
 		return;
 	CHECK(kvmexits_has(k, KVX_SRC_USERSPACE), "kvm_userspace_exit attached");
@@ -177,7 +181,8 @@ static int in_tracefs_world(bool mounted)
 	if (pid < 0)
 		return 1;
 	if (pid == 0) {
-		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 			printf("not ok: a private mount namespace: %s\n", strerror(errno));
 			_exit(1);
 		}
@@ -189,7 +194,8 @@ static int in_tracefs_world(bool mounted)
 		if (!mounted) {
 			umount2("/sys/kernel/debug/tracing", MNT_DETACH);
 			umount2("/sys/kernel/tracing", MNT_DETACH);
-			CHECK(!tracefs_at("/sys/kernel/tracing") && !tracefs_at("/sys/kernel/debug/tracing"),
+			CHECK(!tracefs_at("/sys/kernel/tracing") &&
+				      !tracefs_at("/sys/kernel/debug/tracing"),
 			      "tracefs unmounted in the child");
 		}
 		printf("# %s\n", mounted ? "tracefs mounted" : "no tracefs mounted");
@@ -202,19 +208,21 @@ static int in_tracefs_world(bool mounted)
 		} else {
 			vcpu = make_vcpu(&run);
 			if (vcpu < 0)
-				snprintf(no_kvm, sizeof(no_kvm), "cannot make a VM: %s", strerror(-vcpu));
+				snprintf(no_kvm, sizeof(no_kvm), "cannot make a VM: %s",
+					 strerror(-vcpu));
 		}
 		if (vcpu >= 0)
 			with_kvm(vcpu, run);
 		else
 			without_kvm(no_kvm);
 		const char *src = bpf_tp_source();
-		CHECK(mounted ? strncmp(src, "tracefs at", 10) == 0 : strstr(src, "private") != NULL,
+		CHECK(mounted ? strncmp(src, "tracefs at", 10) == 0
+			      : strstr(src, "private") != NULL,
 		      "tracepoint ids from %s", src);
 		if (!failures)
 			printf("ok: %s, %s\n", mounted ? "tracefs mounted" : "no tracefs",
-			       vcpu >= 0 ? "kvmexits counted every PIO exit of this thread's vCPU" :
-					   "no KVM: loads and counts nothing");
+			       vcpu >= 0 ? "kvmexits counted every PIO exit of this thread's vCPU"
+					 : "no KVM: loads and counts nothing");
 		fflush(stdout);
 		_exit(failures ? 1 : 0);
 	}

@@ -139,7 +139,8 @@ static void cpustat_check(const struct cpustat *s)
 	for (unsigned i = 0; i < s->n_cpus; i++) {
 		const struct cpustat_ticks *t = &s->cpu[i].t;
 		online += s->cpu[i].online;
-		if (t->user > CPUSTAT_TICKS_MAX || t->idle > CPUSTAT_TICKS_MAX || t->guest_nice > CPUSTAT_TICKS_MAX)
+		if (t->user > CPUSTAT_TICKS_MAX || t->idle > CPUSTAT_TICKS_MAX ||
+		    t->guest_nice > CPUSTAT_TICKS_MAX)
 			abort();
 	}
 	if (online != s->n_online || (s->n_cpus && !s->cpu[s->n_cpus - 1].online))
@@ -148,7 +149,8 @@ static void cpustat_check(const struct cpustat *s)
 
 static void pct_check(const struct cpustat_pct *p)
 {
-	const double v[] = { p->usr, p->nice, p->sys, p->iowait, p->irq, p->soft, p->steal, p->guest, p->gnice, p->idle };
+	const double v[] = { p->usr,  p->nice,  p->sys,   p->iowait, p->irq,
+			     p->soft, p->steal, p->guest, p->gnice,  p->idle };
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		if (!(v[i] >= 0 && v[i] <= 100))
 			abort();
@@ -227,7 +229,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	case 4: {
-		static const char *const picks[] = { "id", "init_process_pid", "config.labels", "a.b" };
+		static const char *const picks[] = { "id", "init_process_pid", "config.labels",
+						     "a.b" };
 		struct json_object *o = NULL;
 		if (json_pick(s, strlen(s), picks, 4, &o) == 0)
 			json_object_put(o);
@@ -281,7 +284,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cpustat_parsers(s, size - 1);
 		break;
 	case 11: {
-		static const char *const comms[] = { "qemu-system-x86", "firecracker", "cloud-hyperviso", "crosvm" };
+		static const char *const comms[] = { "qemu-system-x86", "firecracker",
+						     "cloud-hyperviso", "crosvm" };
 		struct vm_config cfg;
 		char out[256];
 		int vcpu;
@@ -303,7 +307,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < m.n; i++) {
 			uint32_t in, out;
 			/* The first and last id of each line map both ways. */
-			if (id_map_to_inside(&m, m.e[i].lower, &in) < 0 || id_map_to_outside(&m, in, &out) < 0)
+			if (id_map_to_inside(&m, m.e[i].lower, &in) < 0 ||
+			    id_map_to_outside(&m, in, &out) < 0)
 				abort();
 			if (id_map_to_inside(&m, m.e[i].lower + (m.e[i].count - 1), &in) < 0)
 				abort();

@@ -35,8 +35,9 @@ static inline char *capture_close(struct capture *c)
 
 /* capture_stream: an out_stream over COLS writing into C, with --json and
  * -o COLUMNS as given; RET_BAD as out_stream_new's. */
-static inline struct out_stream *capture_stream(struct capture *c, const struct out_column *cols, size_t n_cols,
-						bool json, const char *columns, const char **ret_bad)
+static inline struct out_stream *capture_stream(struct capture *c, const struct out_column *cols,
+						size_t n_cols, bool json, const char *columns,
+						const char **ret_bad)
 {
 	struct out_opts o = { .json = json, .columns = columns, .out = capture_open(c) };
 	struct out_stream *s;

@@ -10,16 +10,19 @@
 #include "lib/cgroup/cgacct.h"
 
 #define V2S "hosts/cgstat-v2-systemd"
-#define V2S_POD                                                                                 \
-	"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod7c1e4b2a_9d3f_4e8a_b5c6_0f1e2d3c4b5a.slice"
-#define V2S_CTR V2S_POD "/cri-containerd-c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9.scope"
-#define V2C "hosts/cgstat-v2-cgroupfs"
+#define V2S_POD                                     \
+	"/kubepods.slice/kubepods-burstable.slice/" \
+	"kubepods-burstable-pod7c1e4b2a_9d3f_4e8a_b5c6_0f1e2d3c4b5a.slice"
+#define V2S_CTR                    \
+	V2S_POD "/cri-containerd-" \
+		"c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9c9.scope"
+#define V2C     "hosts/cgstat-v2-cgroupfs"
 #define V2C_POD "/kubepods/burstable/pod3f2a1b0c-4d5e-4f60-8a7b-9c8d7e6f5a4b"
 #define V2C_CTR V2C_POD "/d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5d5"
-#define V1 "hosts/cgstat-v1"
-#define V1_CTR "/docker/e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7"
-#define HY "hosts/cgstat-hybrid"
-#define HY_CTR "/docker/f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1"
+#define V1      "hosts/cgstat-v1"
+#define V1_CTR  "/docker/e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7"
+#define HY      "hosts/cgstat-hybrid"
+#define HY_CTR  "/docker/f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1"
 
 /* ---- the fixture files, read here without lib/cgroup/ ---- */
 
@@ -31,7 +34,8 @@ static inline char *fread_host(const char *host, const char *path)
 }
 
 /* A pressure file's "some" or "full" line. */
-static inline void fpsi(const char *host, const char *path, const char *kind, struct cg_psi_line *out)
+static inline void fpsi(const char *host, const char *path, const char *kind,
+			struct cg_psi_line *out)
 {
 	char *buf = fread_host(host, path);
 	char *save = NULL, fmt[96];

@@ -11,7 +11,8 @@
 
 /* find_by L BY_ID KEY: the container whose id (BY_ID) or name is KEY, or
  * NULL; a KEY listed twice fails the test. */
-static inline const struct container *find_by(const struct container_list *l, bool by_id, const char *key)
+static inline const struct container *find_by(const struct container_list *l, bool by_id,
+					      const char *key)
 {
 	const struct container *found = NULL;
 	for (size_t i = 0; i < l->n; i++)

@@ -31,7 +31,8 @@ static void test_rwbs(void **state)
 	assert_string_equal(b, "DE");
 	bio_rwbs(BIO_OP_OTHER, 0, b);
 	assert_string_equal(b, "N");
-	bio_rwbs(BIO_OP_READ, BIO_F_PREFLUSH | BIO_F_FUA | BIO_F_RAHEAD | BIO_F_SYNC | BIO_F_META, b);
+	bio_rwbs(BIO_OP_READ, BIO_F_PREFLUSH | BIO_F_FUA | BIO_F_RAHEAD | BIO_F_SYNC | BIO_F_META,
+		 b);
 	assert_string_equal(b, "FRFASM");
 }
 
@@ -52,10 +53,10 @@ static void test_log2_slots(void **state)
 	assert_int_equal(lathist_slot_high_us(0), 1);
 
 	struct lathist h = { 0 };
-	lathist_add(&h, 500);        /* 0 us */
-	lathist_add(&h, 1500);       /* 1 us */
-	lathist_add(&h, 100000);     /* 100 us: slot 6 (64..127) */
-	lathist_add(&h, 2000000);    /* 2000 us: slot 10 */
+	lathist_add(&h, 500);     /* 0 us */
+	lathist_add(&h, 1500);    /* 1 us */
+	lathist_add(&h, 100000);  /* 100 us: slot 6 (64..127) */
+	lathist_add(&h, 2000000); /* 2000 us: slot 10 */
 	assert_int_equal(h.count, 4);
 	assert_int_equal(h.log2[0], 2);
 	assert_int_equal(h.log2[6], 1);
@@ -72,7 +73,9 @@ static void test_fine_slots(void **state)
 {
 	(void)state;
 	/* Every value lies within its fine slot, and slots are contiguous. */
-	uint64_t vals[] = { 0, 1, 15, 16, 17, 31, 32, 33, 1000, 4095, 4096, 123456789, UINT64_MAX / 3 };
+	uint64_t vals[] = {
+		0, 1, 15, 16, 17, 31, 32, 33, 1000, 4095, 4096, 123456789, UINT64_MAX / 3
+	};
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
 		int s = lathist_fine_slot(vals[i]);
 		assert_true(vals[i] <= lathist_fine_high(s));
@@ -98,7 +101,8 @@ static void test_quantile(void **state)
 	uint64_t p99 = lathist_quantile_ns(&h, 0.99);
 	assert_true(p99 >= 100000 && p99 < 100000 + 100000 / 16);
 	assert_int_equal(lathist_count_above(&h, p99), 1);
-	assert_int_equal(lathist_quantile_ns(&h, 1.0), lathist_fine_high(lathist_fine_slot(50000000)));
+	assert_int_equal(lathist_quantile_ns(&h, 1.0),
+			 lathist_fine_high(lathist_fine_slot(50000000)));
 	/* Two slow ones in 100: both above p99? p99 falls on the first of
 	 * them, so one is above. */
 	lathist_add(&h, 60000000);
@@ -184,8 +188,10 @@ static void test_stream_json(void **state)
 {
 	(void)state;
 	char *t = stream(true, NULL);
-	assert_string_equal(t, "{\"time\":1.500000,\"comm\":\"kworker/u8:3\",\"pid\":42,\"lat_ms\":0.123,\"container\":\"web1\"}\n"
-			       "{\"time\":null,\"comm\":null,\"pid\":7,\"lat_ms\":null,\"container\":null}\n");
+	assert_string_equal(
+		t, "{\"time\":1.500000,\"comm\":\"kworker/"
+		   "u8:3\",\"pid\":42,\"lat_ms\":0.123,\"container\":\"web1\"}\n"
+		   "{\"time\":null,\"comm\":null,\"pid\":7,\"lat_ms\":null,\"container\":null}\n");
 	free(t);
 	struct out_opts o = { .columns = "nope" };
 	struct out_stream *s;
@@ -197,8 +203,9 @@ static void test_stream_json(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rwbs),      cmocka_unit_test(test_log2_slots), cmocka_unit_test(test_fine_slots),
-		cmocka_unit_test(test_quantile),  cmocka_unit_test(test_bar),        cmocka_unit_test(test_top),
+		cmocka_unit_test(test_rwbs),        cmocka_unit_test(test_log2_slots),
+		cmocka_unit_test(test_fine_slots),  cmocka_unit_test(test_quantile),
+		cmocka_unit_test(test_bar),         cmocka_unit_test(test_top),
 		cmocka_unit_test(test_stream_text), cmocka_unit_test(test_stream_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -118,7 +118,8 @@ static void host_psi(void **state)
 	assert_non_null(mkdtemp(root));
 	write_file(root, "/proc/cmdline", "BOOT_IMAGE=/vmlinuz ro quiet\n");
 	write_file(root, "/proc/sys/kernel/osrelease", "4.18.0-553.el8.x86_64\n");
-	write_file(root, "/boot/config-4.18.0-553.el8.x86_64", "#\nCONFIG_PSI=y\nCONFIG_PSI_DEFAULT_DISABLED=y\n");
+	write_file(root, "/boot/config-4.18.0-553.el8.x86_64",
+		   "#\nCONFIG_PSI=y\nCONFIG_PSI_DEFAULT_DISABLED=y\n");
 	assert_int_equal(host_init(&h, root), 0);
 	why = NULL;
 	assert_int_equal(cg_host_psi(&h, psi, &why), -ENOENT);

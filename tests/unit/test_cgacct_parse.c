@@ -20,8 +20,14 @@ static void parse_limit(void **state)
 	assert_int_equal(v, 268435456);
 	/* sentinels */
 	static const char *const none[] = {
-		"max", "max\n", "-1", "-1\n", "9223372036854771712\n", "9223372036854775807",
-		"4611686018427387904", "18446744073709551615",
+		"max",
+		"max\n",
+		"-1",
+		"-1\n",
+		"9223372036854771712\n",
+		"9223372036854775807",
+		"4611686018427387904",
+		"18446744073709551615",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(none); i++) {
 		v = 0;
@@ -37,7 +43,8 @@ static void parse_limit(void **state)
 	assert_int_equal(v, 7);
 	/* garbage */
 	static const char *const bad[] = {
-		"", "\n", "abc", "-2", "-1x", "12 34", " 5", "1e9", "max1", "maxi", "0x10", "+5", "5-", "12\n34",
+		"",    "\n",   "abc",  "-2",   "-1x", "12 34", " 5",
+		"1e9", "max1", "maxi", "0x10", "+5",  "5-",    "12\n34",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(cg_parse_limit(bad[i], &v), -EINVAL);
@@ -62,8 +69,10 @@ static void parse_cpu_max(void **state)
 	assert_int_equal(cg_parse_cpu_max("50000 99999999999999999999999", &q, &p), -ERANGE);
 	/* missing period, zero, garbage */
 	static const char *const bad[] = {
-		"", "max", "max\n", "50000", "0 100000", "50000 0", "50000 100000 7", "max max", "-1 100000",
-		"50000\t100000", "50000 100000x", " 50000 100000", "5e4 100000", "50000 -100000",
+		"",           "max",           "max\n",          "50000",
+		"0 100000",   "50000 0",       "50000 100000 7", "max max",
+		"-1 100000",  "50000\t100000", "50000 100000x",  " 50000 100000",
+		"5e4 100000", "50000 -100000",
 	};
 	q = p = 1;
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
@@ -99,7 +108,8 @@ static void parse_keyed(void **state)
 	/* huge, garbage values */
 	assert_int_equal(cg_parse_keyed("usage_usec 18446744073709551615\n", "usage_usec", &v), 0);
 	assert_true(v == UINT64_MAX);
-	assert_int_equal(cg_parse_keyed("usage_usec 18446744073709551616\n", "usage_usec", &v), -ERANGE);
+	assert_int_equal(cg_parse_keyed("usage_usec 18446744073709551616\n", "usage_usec", &v),
+			 -ERANGE);
 	assert_int_equal(cg_parse_keyed("a 1x\n", "a", &v), -EINVAL);
 	assert_int_equal(cg_parse_keyed("a -1\n", "a", &v), -EINVAL);
 	assert_int_equal(cg_parse_keyed("a 1 2\n", "a", &v), -EINVAL);
@@ -136,7 +146,8 @@ static void parse_cpulist(void **state)
 	assert_int_equal(cg_parse_cpulist("1048577", &n), -ERANGE);
 	/* garbage: reversed, overlapping, unordered, malformed */
 	static const char *const bad[] = {
-		"3-1", "0-3,2", "4,1", "1,1", "a", "0-", "-1", "0,,1", "0,", ",0", "0-3 ,4", "0 1", "0-7:2", "0x1",
+		"3-1",  "0-3,2", "4,1", "1,1",    "a",   "0-",    "-1",
+		"0,,1", "0,",    ",0",  "0-3 ,4", "0 1", "0-7:2", "0x1",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		assert_int_equal(cg_parse_cpulist(bad[i], &n), -EINVAL);
@@ -167,9 +178,10 @@ static void parse_io_stat(void **state)
 	(void)state;
 	struct cg_io_dev io[4];
 	size_t n = 99;
-	const char *s = "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=5 dios=6\n"
-			"259:0 rbytes=10 wbytes=20 rios=30 wios=40 dbytes=0 dios=0 cost.vrate=100.00 rlat\n"
-			"253:1 rbytes=18446744073709551615 wbytes=0 rios=0 wios=0\n";
+	const char *s =
+		"8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=5 dios=6\n"
+		"259:0 rbytes=10 wbytes=20 rios=30 wios=40 dbytes=0 dios=0 cost.vrate=100.00 rlat\n"
+		"253:1 rbytes=18446744073709551615 wbytes=0 rios=0 wios=0\n";
 	assert_int_equal(cg_parse_io_stat(s, io, 4, &n), 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(io[0].major, 8);
@@ -213,10 +225,12 @@ static void parse_blkio(void **state)
 	(void)state;
 	struct cg_io_dev io[4];
 	size_t n = 99;
-	const char *bytes = "8:0 Read 100\n8:0 Write 200\n8:0 Sync 200\n8:0 Async 100\n8:0 Discard 0\n8:0 Total 300\n"
+	const char *bytes = "8:0 Read 100\n8:0 Write 200\n8:0 Sync 200\n8:0 Async 100\n8:0 Discard "
+			    "0\n8:0 Total 300\n"
 			    "8:16 Read 5\n8:16 Write 6\n8:16 Total 11\nTotal 311\n";
-	const char *ios = "8:16 Read 1\n8:16 Write 2\n8:16 Total 3\n8:32 Read 9\n8:32 Write 9\n8:0 Read 10\n"
-			  "8:0 Write 20\nTotal 54\n";
+	const char *ios =
+		"8:16 Read 1\n8:16 Write 2\n8:16 Total 3\n8:32 Read 9\n8:32 Write 9\n8:0 Read 10\n"
+		"8:0 Write 20\nTotal 54\n";
 	assert_int_equal(cg_parse_blkio(bytes, ios, io, 4, &n), 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(io[0].major, 8);
@@ -248,7 +262,8 @@ static void parse_blkio(void **state)
 	assert_int_equal(io[0].rios, 10);
 	/* huge, garbage */
 	n = 99;
-	assert_int_equal(cg_parse_blkio("8:0 Read 18446744073709551616\n", NULL, io, 4, &n), -ERANGE);
+	assert_int_equal(cg_parse_blkio("8:0 Read 18446744073709551616\n", NULL, io, 4, &n),
+			 -ERANGE);
 	assert_int_equal(cg_parse_blkio("8:0 Read\n", NULL, io, 4, &n), -EINVAL);
 	assert_int_equal(cg_parse_blkio("8:0 Read 1 2\n", NULL, io, 4, &n), -EINVAL);
 	assert_int_equal(cg_parse_blkio("Total\n", NULL, io, 4, &n), -EINVAL);
@@ -277,8 +292,10 @@ static void parse_psi(void **state)
 	assert_false(p.have_full);
 	assert_int_equal(p.some.total_us, 0);
 	/* huge */
-	assert_int_equal(cg_parse_psi("some avg10=0.00 avg60=0.00 avg300=0.00 total=18446744073709551616\n", &p),
-			 -ERANGE);
+	assert_int_equal(
+		cg_parse_psi("some avg10=0.00 avg60=0.00 avg300=0.00 total=18446744073709551616\n",
+			     &p),
+		-ERANGE);
 	/* missing keys or lines, garbage */
 	static const char *const bad[] = {
 		"",
@@ -304,8 +321,9 @@ static void field_names(void **state)
 {
 	(void)state;
 	static const char *const want[CG_F_COUNT] = {
-		"cpu",   "cpu_split",    "cpu_quota",	  "cpuset", "throttle", "memory", "memory_limit",
-		"memory_high", "swap", "memory_stat", "memory_events", "io",    "pids",   "psi",
+		"cpu",           "cpu_split",    "cpu_quota",   "cpuset", "throttle",
+		"memory",        "memory_limit", "memory_high", "swap",   "memory_stat",
+		"memory_events", "io",           "pids",        "psi",
 	};
 	for (int f = 0; f < CG_F_COUNT; f++)
 		assert_string_equal(cg_field_name((enum cg_field)f), want[f]);
@@ -315,14 +333,10 @@ static void field_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parse_limit),
-		cmocka_unit_test(parse_cpu_max),
-		cmocka_unit_test(parse_keyed),
-		cmocka_unit_test(parse_cpulist),
-		cmocka_unit_test(parse_cpulist_mask),
-		cmocka_unit_test(parse_io_stat),
-		cmocka_unit_test(parse_blkio),
-		cmocka_unit_test(parse_psi),
+		cmocka_unit_test(parse_limit),        cmocka_unit_test(parse_cpu_max),
+		cmocka_unit_test(parse_keyed),        cmocka_unit_test(parse_cpulist),
+		cmocka_unit_test(parse_cpulist_mask), cmocka_unit_test(parse_io_stat),
+		cmocka_unit_test(parse_blkio),        cmocka_unit_test(parse_psi),
 		cmocka_unit_test(field_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

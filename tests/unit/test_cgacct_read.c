@@ -73,8 +73,8 @@ static size_t fio_stat(const char *host, const char *path, struct fio *out, size
 	size_t n = 0;
 	for (char *l = strtok_r(buf, "\n", &save); l && n < max; l = strtok_r(NULL, "\n", &save)) {
 		struct fio *f = &out[n];
-		if (sscanf(l, "%u:%u rbytes=%llu wbytes=%llu rios=%llu wios=%llu", &f->major, &f->minor, &f->rbytes,
-			   &f->wbytes, &f->rios, &f->wios) == 6)
+		if (sscanf(l, "%u:%u rbytes=%llu wbytes=%llu rios=%llu wios=%llu", &f->major,
+			   &f->minor, &f->rbytes, &f->wbytes, &f->rios, &f->wios) == 6)
 			n++;
 	}
 	free(buf);
@@ -82,7 +82,8 @@ static size_t fio_stat(const char *host, const char *path, struct fio *out, size
 }
 
 /* One "MAJ:MIN Op N" value of a v1 blkio file. */
-static unsigned long long fblkio(const char *host, const char *path, unsigned major, unsigned minor, const char *op)
+static unsigned long long fblkio(const char *host, const char *path, unsigned major, unsigned minor,
+				 const char *op)
 {
 	char *buf = fread_host(host, path);
 	char *save = NULL;
@@ -90,8 +91,8 @@ static unsigned long long fblkio(const char *host, const char *path, unsigned ma
 		unsigned ma, mi;
 		char o[16];
 		unsigned long long v;
-		if (sscanf(l, "%u:%u %15s %llu", &ma, &mi, o, &v) == 4 && ma == major && mi == minor &&
-		    strcmp(o, op) == 0) {
+		if (sscanf(l, "%u:%u %15s %llu", &ma, &mi, o, &v) == 4 && ma == major &&
+		    mi == minor && strcmp(o, op) == 0) {
 			free(buf);
 			return v;
 		}
@@ -166,8 +167,8 @@ static void v2_systemd_container(void **state)
 	assert_int_equal(s.active_file, fkey(V2S, pj(d, "memory.stat"), "active_file"));
 	assert_int_equal(s.shmem, fkey(V2S, pj(d, "memory.stat"), "shmem"));
 	assert_int_equal(s.kernel, fkey(V2S, pj(d, "memory.stat"), "kernel"));
-	assert_int_equal(s.working_set,
-			 fnum(V2S, pj(d, "memory.current")) - fkey(V2S, pj(d, "memory.stat"), "inactive_file"));
+	assert_int_equal(s.working_set, fnum(V2S, pj(d, "memory.current")) -
+						fkey(V2S, pj(d, "memory.stat"), "inactive_file"));
 	assert_int_equal(s.oom, fkey(V2S, pj(d, "memory.events"), "oom"));
 	assert_int_equal(s.oom_kill, fkey(V2S, pj(d, "memory.events"), "oom_kill"));
 	assert_int_equal(s.max_events, fkey(V2S, pj(d, "memory.events"), "max"));
@@ -313,8 +314,8 @@ static void effective_memo(void **state)
 		fixture_host(&h, hosts[i]);
 		paths_of(&h, pids[i], &p);
 		assert_int_equal(cg_effective_limits(&h, &p, &plain), 0);
-		const unsigned all = CG_WANT(CG_F_CPU_QUOTA) | CG_WANT(CG_F_MEM_LIMIT) | CG_WANT(CG_F_PIDS) |
-				     CG_WANT(CG_F_CPUSET);
+		const unsigned all = CG_WANT(CG_F_CPU_QUOTA) | CG_WANT(CG_F_MEM_LIMIT) |
+				     CG_WANT(CG_F_PIDS) | CG_WANT(CG_F_CPUSET);
 		assert_int_equal(cg_effective_limits_memo(&h, &p, &memo, all, &memo1), 0);
 		assert_int_equal(cg_effective_limits_memo(&h, &p, &memo, all, &memo2), 0);
 		for (int k = 0; k < 2; k++) {
@@ -328,7 +329,9 @@ static void effective_memo(void **state)
 			assert_int_equal(m->cpuset_ncpus, plain.cpuset_ncpus);
 		}
 		/* Only the limits asked for (cgstat --all: quota and memory). */
-		assert_int_equal(cg_effective_limits_memo(&h, &p, &memo, CG_WANT(CG_F_CPU_QUOTA) | CG_WANT(CG_F_MEM_LIMIT),
+		assert_int_equal(cg_effective_limits_memo(&h, &p, &memo,
+							  CG_WANT(CG_F_CPU_QUOTA) |
+								  CG_WANT(CG_F_MEM_LIMIT),
 							  &memo1),
 				 0);
 		assert_true(memo1.cpu_cores == plain.cpu_cores);
@@ -384,9 +387,10 @@ static void v2_cgroupfs(void **state)
 	assert_why(&s, CG_F_MEM_STAT, NULL);
 	const char *st = pj(d, "memory.stat");
 	assert_int_equal(s.kernel, fkey(V2C, st, "kernel_stack") + fkey(V2C, st, "percpu") +
-					   fkey(V2C, st, "slab_reclaimable") + fkey(V2C, st, "slab_unreclaimable"));
-	assert_int_equal(s.working_set,
-			 fnum(V2C, pj(d, "memory.current")) - fkey(V2C, pj(d, "memory.stat"), "inactive_file"));
+					   fkey(V2C, st, "slab_reclaimable") +
+					   fkey(V2C, st, "slab_unreclaimable"));
+	assert_int_equal(s.working_set, fnum(V2C, pj(d, "memory.current")) -
+						fkey(V2C, pj(d, "memory.stat"), "inactive_file"));
 	/* no cpuset controller in the container: the pod's set applies */
 	char cpus[64];
 	fline(V2C, "/sys/fs/cgroup" V2C_POD "/cpuset.cpus.effective", cpus, sizeof(cpus));
@@ -398,9 +402,9 @@ static void v2_cgroupfs(void **state)
 	assert_int_equal(s.n_io, 0);
 	assert_why(&s, CG_F_SWAP, "swap accounting off (swapaccount=0)");
 	assert_why(&s, CG_F_PSI, "PSI disabled at boot (psi=0)");
-	static const enum cg_field ok[] = { CG_F_CPU,	 CG_F_CPU_SPLIT, CG_F_CPU_QUOTA, CG_F_THROTTLE,
-					    CG_F_MEM,	 CG_F_MEM_LIMIT, CG_F_MEM_HIGH,	 CG_F_MEM_EVENTS,
-					    CG_F_PIDS };
+	static const enum cg_field ok[] = { CG_F_CPU,      CG_F_CPU_SPLIT,  CG_F_CPU_QUOTA,
+					    CG_F_THROTTLE, CG_F_MEM,        CG_F_MEM_LIMIT,
+					    CG_F_MEM_HIGH, CG_F_MEM_EVENTS, CG_F_PIDS };
 	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
 		assert_why(&s, ok[i], NULL);
 
@@ -455,7 +459,8 @@ static void v1_sample(void **state)
 	assert_int_equal(s.active_file, fkey(V1, pj(mem, "memory.stat"), "total_active_file"));
 	assert_int_equal(s.shmem, fkey(V1, pj(mem, "memory.stat"), "total_shmem"));
 	assert_int_equal(s.kernel, fnum(V1, pj(mem, "memory.kmem.usage_in_bytes")));
-	assert_int_equal(s.working_set, usage - fkey(V1, pj(mem, "memory.stat"), "total_inactive_file"));
+	assert_int_equal(s.working_set,
+			 usage - fkey(V1, pj(mem, "memory.stat"), "total_inactive_file"));
 	assert_int_equal(s.oom_kill, fkey(V1, pj(mem, "memory.oom_control"), "oom_kill"));
 	assert_int_equal(s.max_events, fnum(V1, pj(mem, "memory.failcnt")));
 
@@ -503,8 +508,8 @@ static void v1_lean(void **state)
 	struct cg_sample full, lean;
 	fixture_host(&h, V1);
 	paths_of(&h, 3131, &p);
-	const unsigned want = CG_WANT(CG_F_CPU) | CG_WANT(CG_F_MEM) | CG_WANT(CG_F_MEM_STAT) | CG_WANT(CG_F_IO) |
-			      CG_WANT(CG_F_PIDS);
+	const unsigned want = CG_WANT(CG_F_CPU) | CG_WANT(CG_F_MEM) | CG_WANT(CG_F_MEM_STAT) |
+			      CG_WANT(CG_F_IO) | CG_WANT(CG_F_PIDS);
 	assert_int_equal(cg_sample_read_some(&h, &p, want, &full), 0);
 	assert_int_equal(cg_sample_read_some(&h, &p, want | CG_WANT_LEAN, &lean), 0);
 	const char *mem = "/sys/fs/cgroup/memory" V1_CTR;
@@ -550,7 +555,8 @@ static void v1_effective(void **state)
 		      (double)fnum(V1, "/sys/fs/cgroup/cpu" V1_CTR "/cpu.cfs_period_us");
 	assert_true(e.cpu_cores > want - 0.001 && e.cpu_cores < want + 0.001);
 	assert_string_equal(e.cpu_from, V1_CTR);
-	assert_int_equal(e.mem_limit, fnum(V1, "/sys/fs/cgroup/memory" V1_CTR "/memory.limit_in_bytes"));
+	assert_int_equal(e.mem_limit,
+			 fnum(V1, "/sys/fs/cgroup/memory" V1_CTR "/memory.limit_in_bytes"));
 	assert_string_equal(e.mem_from, V1_CTR);
 	assert_int_equal(e.pids_max, fnum(V1, "/sys/fs/cgroup/pids" V1_CTR "/pids.max"));
 	assert_string_equal(e.pids_from, V1_CTR);
@@ -601,13 +607,16 @@ static void check_hybrid(const struct host *h, const struct cgroup_paths *p)
 	assert_int_equal(s.mem_usage, fnum(HY, pj(mem, "memory.usage_in_bytes")));
 	assert_true(s.mem_limit == CG_NONE); /* 9223372036854771712 */
 	assert_int_equal(s.max_events, fnum(HY, pj(mem, "memory.failcnt")));
-	assert_int_equal(s.working_set, fnum(HY, pj(mem, "memory.usage_in_bytes")) -
-						fkey(HY, pj(mem, "memory.stat"), "total_inactive_file"));
+	assert_int_equal(s.working_set,
+			 fnum(HY, pj(mem, "memory.usage_in_bytes")) -
+				 fkey(HY, pj(mem, "memory.stat"), "total_inactive_file"));
 	const char *blk = "/sys/fs/cgroup/blkio" HY_CTR;
 	assert_int_equal(s.n_io, 1);
 	assert_string_equal(s.io[0].name, "vda");
-	assert_int_equal(s.io[0].rbytes, fblkio(HY, pj(blk, "blkio.throttle.io_service_bytes"), 254, 0, "Read"));
-	assert_int_equal(s.io[0].wios, fblkio(HY, pj(blk, "blkio.throttle.io_serviced"), 254, 0, "Write"));
+	assert_int_equal(s.io[0].rbytes,
+			 fblkio(HY, pj(blk, "blkio.throttle.io_service_bytes"), 254, 0, "Read"));
+	assert_int_equal(s.io[0].wios,
+			 fblkio(HY, pj(blk, "blkio.throttle.io_serviced"), 254, 0, "Write"));
 	char cpus[64];
 	fline(HY, "/sys/fs/cgroup/cpuset" HY_CTR "/cpuset.effective_cpus", cpus, sizeof(cpus));
 	assert_string_equal(s.cpuset, cpus);
@@ -618,8 +627,9 @@ static void check_hybrid(const struct host *h, const struct cgroup_paths *p)
 	assert_why(&s, CG_F_PIDS, "no pids hierarchy on this host");
 	assert_why(&s, CG_F_MEM_HIGH, "cgroup v1 has no memory.high");
 	assert_why(&s, CG_F_PSI, "cgroup v1 has no per-cgroup PSI");
-	static const enum cg_field ok[] = { CG_F_CPU, CG_F_CPU_SPLIT, CG_F_CPU_QUOTA, CG_F_CPUSET, CG_F_THROTTLE,
-					    CG_F_MEM, CG_F_MEM_LIMIT, CG_F_MEM_STAT,  CG_F_IO };
+	static const enum cg_field ok[] = { CG_F_CPU,       CG_F_CPU_SPLIT, CG_F_CPU_QUOTA,
+					    CG_F_CPUSET,    CG_F_THROTTLE,  CG_F_MEM,
+					    CG_F_MEM_LIMIT, CG_F_MEM_STAT,  CG_F_IO };
 	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
 		assert_why(&s, ok[i], NULL);
 
@@ -629,7 +639,8 @@ static void check_hybrid(const struct host *h, const struct cgroup_paths *p)
 		      (double)fnum(HY, "/sys/fs/cgroup/cpu,cpuacct/docker/cpu.cfs_period_us");
 	assert_true(e.cpu_cores > want - 0.001 && e.cpu_cores < want + 0.001);
 	assert_string_equal(e.cpu_from, "/docker");
-	assert_int_equal(e.mem_limit, fnum(HY, "/sys/fs/cgroup/memory/docker/memory.limit_in_bytes"));
+	assert_int_equal(e.mem_limit,
+			 fnum(HY, "/sys/fs/cgroup/memory/docker/memory.limit_in_bytes"));
 	assert_string_equal(e.mem_from, "/docker");
 	assert_true(e.pids_max == CG_NONE);
 	assert_string_equal(e.pids_from, "");

@@ -140,7 +140,8 @@ static void targets(void **state)
 	container_list_free(&l);
 	/* After a target: only commands that take one. */
 	s = run(false, 2, (char *[]){ "sometarget", "" });
-	assert_true(has(&s, "ps") && has(&s, "exec") && !has(&s, "ls") && !has(&s, "help") && !has(&s, "attach"));
+	assert_true(has(&s, "ps") && has(&s, "exec") && !has(&s, "ls") && !has(&s, "help") &&
+		    !has(&s, "attach"));
 	strv_free(&s);
 	/* help completes command names. */
 	s = run(true, 2, (char *[]){ "help", "pi" });
@@ -151,10 +152,11 @@ static void targets(void **state)
  * lists two processes, whose PIDs inside it are the last NSpid field of
  * their fixture status files (1 and 7). */
 #define CTRD "hosts/containerd-v2-systemd"
-#define B2 "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"
-#define B2_SCOPE                                                                                                   \
-	"/sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/"                                                  \
-	"kubepods-burstable-pod1f0c9a2e_3b4d_4e5f_8a9b_0c1d2e3f4a5b.slice/cri-containerd-" B2 ".scope"
+#define B2   "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"
+#define B2_SCOPE                                                                              \
+	"/sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/"                             \
+	"kubepods-burstable-pod1f0c9a2e_3b4d_4e5f_8a9b_0c1d2e3f4a5b.slice/cri-containerd-" B2 \
+	".scope"
 
 /* The last NSpid field of the fixture's /proc/PID/status. */
 static long fixture_inner_pid(long pid)
@@ -221,17 +223,17 @@ static void quoting(void **state)
 		{ "web1", "web1" },
 		{ "k8s:ns/pod-1/app", "k8s:ns/pod-1/app" },
 		{ "--color=auto", "--color=auto" },
-		{ "h\xc3\xa9llo", "h\xc3\xa9llo" },                         /* é as it is */
-		{ "my pod$x", "my\\ pod\\$x" },                             /* a space and a $ */
+		{ "h\xc3\xa9llo", "h\xc3\xa9llo" },                           /* é as it is */
+		{ "my pod$x", "my\\ pod\\$x" },                               /* a space and a $ */
 		{ "a;$(rm -rf /)`id`", "a\\;\\$\\(rm\\ -rf\\ /\\)\\`id\\`" }, /* no command runs */
 		{ "it's \"q\"", "it\\'s\\ \\\"q\\\"" },
 		{ "a\\b|c&d>e<f", "a\\\\b\\|c\\&d\\>e\\<f" },
 		{ "~x*?[a]{b,c}!#^", "\\~x\\*\\?\\[a\\]\\{b,c\\}\\!\\#\\^" },
-		{ "a\x1b[2Jb", "a$'\\x1b'\\[2Jb" },                         /* controls as $'..' */
+		{ "a\x1b[2Jb", "a$'\\x1b'\\[2Jb" }, /* controls as $'..' */
 		{ "n\nl\tt", "n$'\\x0a'l$'\\x09't" },
-		{ "x\xe2\x80\xaey", "x$'\\xe2\\x80\\xae'y" },                /* U+202E */
-		{ "\x85", "$'\\x85'" },                                     /* raw C1 byte */
-		{ "\xc2\x85", "$'\\xc2\\x85'" },                            /* U+0085 */
+		{ "x\xe2\x80\xaey", "x$'\\xe2\\x80\\xae'y" }, /* U+202E */
+		{ "\x85", "$'\\x85'" },                       /* raw C1 byte */
+		{ "\xc2\x85", "$'\\xc2\\x85'" },              /* U+0085 */
 		{ "", "" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

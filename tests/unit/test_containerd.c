@@ -9,16 +9,16 @@
 #include "lib/resolve/runtime/runtime.h"
 #include "lib/base/util.h"
 
-#define WEB_UID "1f0c9a2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
+#define WEB_UID  "1f0c9a2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
 #define WEB_UID_ "1f0c9a2e_3b4d_4e5f_8a9b_0c1d2e3f4a5b"
-#define DNS_UID "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
-#define API_UID "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9"
-#define DB_UID "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
-#define ID64(x) x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x
-#define WEB_SLICE                                                                                  \
+#define DNS_UID  "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+#define API_UID  "5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9"
+#define DB_UID   "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
+#define ID64(x)  x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x
+#define WEB_SLICE \
 	"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" WEB_UID_ ".slice"
 #define DNS_SLICE "/kubepods.slice/kubepods-pod9a8b7c6d_5e4f_4a3b_8c2d_1e0f9a8b7c6d.slice"
-#define TASKS "/run/containerd/io.containerd.runtime.v2.task"
+#define TASKS     "/run/containerd/io.containerd.runtime.v2.task"
 
 static void assert_entry(const struct container *c, const char *ns, pid_t pid, const char *state)
 {

@@ -25,8 +25,9 @@ static bool fline(const char *fixture, const char *name, uint64_t v[10])
 	for (char *l = strtok_r(buf, "\n", &save); l && !found; l = strtok_r(NULL, "\n", &save)) {
 		char key[32];
 		unsigned long long x[10] = { 0 };
-		int n = sscanf(l, "%31s %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", key, &x[0], &x[1], &x[2],
-			       &x[3], &x[4], &x[5], &x[6], &x[7], &x[8], &x[9]);
+		int n = sscanf(l, "%31s %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", key,
+			       &x[0], &x[1], &x[2], &x[3], &x[4], &x[5], &x[6], &x[7], &x[8],
+			       &x[9]);
 		if (n >= 5 && strcmp(key, name) == 0) {
 			for (int i = 0; i < 10; i++)
 				v[i] = x[i];
@@ -232,8 +233,8 @@ static void parse_refused(void **state)
 {
 	(void)state;
 	static const char *const files[] = {
-		"garbage-word.txt", "garbage-short.txt", "garbage-sign.txt", "no-total.txt",
-		"overflow.txt",	    "duplicate.txt",	 "too-many-cpus.txt",
+		"garbage-word.txt", "garbage-short.txt", "garbage-sign.txt",  "no-total.txt",
+		"overflow.txt",     "duplicate.txt",     "too-many-cpus.txt",
 	};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		struct cpustat s = { .n_cpus = 77 };
@@ -245,10 +246,10 @@ static void parse_refused(void **state)
 		"",
 		"cpu",
 		"\x01\x02\xff",
-		"cpu  1 2 3 4\ncpu  1 2 3 4\n",				/* two totals */
+		"cpu  1 2 3 4\ncpu  1 2 3 4\n",                       /* two totals */
 		"cpu  1 2 3 4\ncpu99999999999999999999999 1 2 3 4\n", /* a CPU number that wraps */
-		"cpu  1 2 3 4\ncpu0 1 2 3 4 5 6 7 8 9 10 x\n",	/* junk after the counters */
-		"cpu  70368744177665 0 0 0\n",			/* above CPUSTAT_TICKS_MAX */
+		"cpu  1 2 3 4\ncpu0 1 2 3 4 5 6 7 8 9 10 x\n",        /* junk after the counters */
+		"cpu  70368744177665 0 0 0\n",                        /* above CPUSTAT_TICKS_MAX */
 		"cpu  1 2 3 4\ncpu0\t\n",
 	};
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
@@ -271,7 +272,10 @@ static void parse_sparse_and_extra(void **state)
 	assert_false(s.cpu[5].online);
 	cpustat_free(&s);
 
-	assert_int_equal(cpustat_parse("cpu  1 2 3 4 5 6 7 8 9 10 11 12\ncpu0 1 2 3 4 5 6 7 8 9 10 11 12\n", &s), 0);
+	assert_int_equal(
+		cpustat_parse("cpu  1 2 3 4 5 6 7 8 9 10 11 12\ncpu0 1 2 3 4 5 6 7 8 9 10 11 12\n",
+			      &s),
+		0);
 	assert_int_equal(s.cpu[0].t.guest_nice, 10);
 	cpustat_free(&s);
 }
@@ -336,7 +340,8 @@ static void guest_subtracted(void **state)
 
 	assert_true(fline("guest-1.txt", "cpu1", p.x));
 	assert_true(fline("guest-2.txt", "cpu1", p.y));
-	double gap = (double)(p.y[8] - p.x[8]) - (double)(p.y[0] - p.x[0]); /* guest grew more than user */
+	/* guest grew more than user */
+	double gap = (double)(p.y[8] - p.x[8]) - (double)(p.y[0] - p.x[0]);
 	assert_true(gap > 0);
 	double itv = naive_interval(p.x, p.y) + gap;
 	assert_true(cpustat_cpu_pct(&p.a, &p.b, 1, &got));
@@ -502,8 +507,10 @@ static void steal_warning(void **state)
 			run = above ? run + 1 : 0;
 			bool want = above && run == (int)cases[c].window;
 			if (steal_watch_feed(&w, steal[i], 1.0) != want)
-				fail_msg("threshold %.0f window %.0f: interval %d (%%steal %.2f): warning %s", cases[c].threshold,
-					 cases[c].window, i + 1, steal[i], want ? "missing" : "not expected");
+				fail_msg("threshold %.0f window %.0f: interval %d (%%steal %.2f): "
+					 "warning %s",
+					 cases[c].threshold, cases[c].window, i + 1, steal[i],
+					 want ? "missing" : "not expected");
 			fired += want;
 		}
 		/* The sequence is built for two episodes over 10% of at least three intervals. */
@@ -538,11 +545,11 @@ static void steal_watch_edges(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parse_normal),	    cmocka_unit_test(parse_old_kernels),
+		cmocka_unit_test(parse_normal),     cmocka_unit_test(parse_old_kernels),
 		cmocka_unit_test(parse_refused),    cmocka_unit_test(parse_sparse_and_extra),
 		cmocka_unit_test(read_from_host),   cmocka_unit_test(since_boot),
 		cmocka_unit_test(guest_subtracted), cmocka_unit_test(counter_backwards),
-		cmocka_unit_test(tickless),	    cmocka_unit_test(hotplug),
+		cmocka_unit_test(tickless),         cmocka_unit_test(hotplug),
 		cmocka_unit_test(steal_warning),    cmocka_unit_test(steal_watch_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

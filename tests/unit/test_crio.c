@@ -11,17 +11,19 @@
 #include "lib/resolve/runtime/runtime.h"
 
 #define POD_UID "3f9d2c1e-7a4b-4c2d-9e8f-0a1b2c3d4e5f"
-#define POD_SLICE "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod3f9d2c1e_7a4b_4c2d_9e8f_0a1b2c3d4e5f.slice"
-#define ID_SANDBOX "a18bfabd3cf1d74d0267b59ef276e9c1c94d4e31a9fb482340d884a4c4275b94"
-#define ID_NGINX "9689413a5a09c74fc99b598f6c28096cc8a94018930db76b0a230d72259fa57b"
-#define ID_EXITED "a2e94d2bd7c9a6a3c400058d512e545fe086e09655fbb3ac9f45a986b200e8b2"
-#define ID_STALE "bc371bfeb058713c63ac66909bc517dd01a6d8f9aa51f6b8c59eed61ea0ab375"
-#define ID_MALFORMED "d189afa0a5e2abb3f670d0f8b0cbac3727c1838a93f89105ac965aac02665a7a"
-#define ID_HOSTILE "5880a74872769d61d6396a0dd667ee52816f925a3b8d11959f9cf035719bb484"
-#define ID_PODMAN "5ed2ebc57f32cb488afcbbb2368d8deabc0c847345231b71d55eddea868e6d4b"
+#define POD_SLICE                                   \
+	"/kubepods.slice/kubepods-burstable.slice/" \
+	"kubepods-burstable-pod3f9d2c1e_7a4b_4c2d_9e8f_0a1b2c3d4e5f.slice"
+#define ID_SANDBOX       "a18bfabd3cf1d74d0267b59ef276e9c1c94d4e31a9fb482340d884a4c4275b94"
+#define ID_NGINX         "9689413a5a09c74fc99b598f6c28096cc8a94018930db76b0a230d72259fa57b"
+#define ID_EXITED        "a2e94d2bd7c9a6a3c400058d512e545fe086e09655fbb3ac9f45a986b200e8b2"
+#define ID_STALE         "bc371bfeb058713c63ac66909bc517dd01a6d8f9aa51f6b8c59eed61ea0ab375"
+#define ID_MALFORMED     "d189afa0a5e2abb3f670d0f8b0cbac3727c1838a93f89105ac965aac02665a7a"
+#define ID_HOSTILE       "5880a74872769d61d6396a0dd667ee52816f925a3b8d11959f9cf035719bb484"
+#define ID_PODMAN        "5ed2ebc57f32cb488afcbbb2368d8deabc0c847345231b71d55eddea868e6d4b"
 #define ID_PODMAN_LIBPOD "27d10b9aec15e2b9e8ec271997393541ff922c5816abf6abbab2314cc309e99e"
-#define ID_CGONLY "850c19a30718065b893c14e0fb12c0d730c9bfe67e0f5476047f95d8e4c79279"
-#define RUNDIR "/run/containers/storage/overlay-containers/"
+#define ID_CGONLY        "850c19a30718065b893c14e0fb12c0d730c9bfe67e0f5476047f95d8e4c79279"
+#define RUNDIR           "/run/containers/storage/overlay-containers/"
 
 static struct host host;
 static struct container_list ctrs;
@@ -155,7 +157,9 @@ static void cgroup_only_container(void **state)
 	assert_string_equal(c->state, "running");
 	assert_string_equal(c->bundle, "");
 	assert_string_equal(c->cgroup,
-			    "/kubepods.slice/kubepods-pod9a8b7c6d_5e4f_4a3b_8c2d_1e0f9a8b7c6d.slice/crio-" ID_CGONLY ".scope");
+			    "/kubepods.slice/"
+			    "kubepods-pod9a8b7c6d_5e4f_4a3b_8c2d_1e0f9a8b7c6d.slice/crio-" ID_CGONLY
+			    ".scope");
 }
 
 static void fixture_processes(void **state)
@@ -172,14 +176,18 @@ static void fixture_processes(void **state)
 	assert_int_equal(proc_read_status(&host, 4135, &st), 0);
 	assert_int_equal(st.nspid[1], 7);
 	char path[4096];
-	assert_true(snprintf(path, sizeof(path), "%s/proc/4120/ns/pid", host.root) < (int)sizeof(path));
+	assert_true(snprintf(path, sizeof(path), "%s/proc/4120/ns/pid", host.root) <
+		    (int)sizeof(path));
 	ssize_t n = readlink(path, link, sizeof(link) - 1);
 	assert_true(n > 0);
 	link[n] = '\0';
 	assert_true(strncmp(link, "pid:[40265", 10) == 0);
 	/* The pod's init is the process whose innermost NSpid is 1. */
 	pid_t init;
-	assert_int_equal(cgroup_dir_init_pid(&host, "/sys/fs/cgroup" POD_SLICE "/crio-" ID_NGINX ".scope", &init), 0);
+	assert_int_equal(cgroup_dir_init_pid(&host,
+					     "/sys/fs/cgroup" POD_SLICE "/crio-" ID_NGINX ".scope",
+					     &init),
+			 0);
 	assert_int_equal(init, 4120);
 }
 
@@ -208,12 +216,15 @@ static void config_file_is_crio(void **state)
 		{ "{\"annotations\": {\"io.container.manager\" :\n \"cri-o\"}}", 1 },
 		{ "{\"annotations\":{\"io.container.manager\":\"cri-o\",\"x\":1}}", 1 },
 		/* podman's own, with a pod namespace label copied in: libpod decides */
-		{ "{\"annotations\":{\"io.kubernetes.pod.namespace\":\"a\",\"io.container.manager\":\"libpod\"}}", 0 },
+		{ "{\"annotations\":{\"io.kubernetes.pod.namespace\":\"a\",\"io.container."
+		  "manager\":\"libpod\"}}",
+		  0 },
 		{ "{\"annotations\":{\"io.kubernetes.pod.namespace\":\"a\"}}", 1 },
 		{ "{\"annotations\":{\"io.kubernetes.cri-o.ContainerType\":\"container\"}}", 1 },
 		/* the key inside a string value is escaped: not an annotation */
 		{ "{\"process\":{\"args\":[\"\\\"io.container.manager\\\":\\\"libpod\\\"\"]},"
-		  "\"annotations\":{\"io.container.manager\":\"cri-o\"}}", 1 },
+		  "\"annotations\":{\"io.container.manager\":\"cri-o\"}}",
+		  1 },
 		{ "{\"ociVersion\":\"1.0.2\"}", 0 },
 	};
 	char dir[] = "/tmp/nsh-unit-crio-XXXXXX", path[64];
@@ -242,7 +253,8 @@ static void match(void **state)
 	assert_null(runtime_crio.match);
 	assert_int_equal(container_match_default(c, ID_NGINX), MATCH_ID);
 	assert_int_equal(container_match_default(c, "9689413a"), MATCH_PREFIX);
-	assert_int_equal(container_match_default(c, "k8s_nginx_web-0_default_" POD_UID "_0"), MATCH_NAME);
+	assert_int_equal(container_match_default(c, "k8s_nginx_web-0_default_" POD_UID "_0"),
+			 MATCH_NAME);
 	assert_int_equal(container_match_default(c, "nginx"), MATCH_NONE);
 }
 

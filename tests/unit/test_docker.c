@@ -11,25 +11,25 @@
 
 #include "lib/resolve/runtime/runtime.h"
 
-#define ID_WEB1 "c7856df9170ac545e17f1ded78c62ddcc39a9ca306202e5ea9b742b941daa1c6"
-#define ID_DB "aed4cebcaf364cb3d8e610e862b1e5ecdeae9c59aaab8913729ae5647465b7bc"
-#define ID_OLD "1f5e86fc650fe006eeb67c7267cf8b740c58cfee68f367f1583d32d72465f059"
-#define ID_FRESH "8f0ed2bf0cb9e3e60931a77e635722ef9d3afd76dc050b89a20396f0e9b4a3dd"
-#define ID_MALFORMED "a9cbf3a6e806c3de2640f0e43b4a560dc37d44cb8d9234105aaf17191f989791"
-#define ID_EVILNAME "147dd89d374d1db7bc55c17328f32bfad7e051b8c875e29ecc8cd82392b01a9a"
-#define ID_WRONGID "0a645a7b7e337cfb9a57b867b0652007f7f8e6f78a7adc3bc866daf3dd608bb0"
-#define ID_NOSTATE "13f6392ab5f3c2c6419e809fade5e374ed025af0125db153af4f3aaa787bb347"
-#define ID_REUSED "df960e50f5e1f6dfca5efe5e29ebfe577697acbd9b6bfb644e67c31fc6768d29"
-#define ID_COREDNS "26983e52bd8df6d5f720126c04ac17ef9a9b06793d2a351a7d5aaf1407411995"
-#define ID_PAUSE "3339d866f07499df70777776acd387849921eafd8f1ee3b878fda1b1e2016b7c"
-#define ID_CGONLY "5c0f334d802caf9d12b1f4c2b3d558d38dd64d1bccda6a06f2720aa1ae1b9b5c"
-#define ID_SCOPE "8899a63bd79a0c13352d43b7336c2016f1701313032322d390d3974a8a6de232"
+#define ID_WEB1       "c7856df9170ac545e17f1ded78c62ddcc39a9ca306202e5ea9b742b941daa1c6"
+#define ID_DB         "aed4cebcaf364cb3d8e610e862b1e5ecdeae9c59aaab8913729ae5647465b7bc"
+#define ID_OLD        "1f5e86fc650fe006eeb67c7267cf8b740c58cfee68f367f1583d32d72465f059"
+#define ID_FRESH      "8f0ed2bf0cb9e3e60931a77e635722ef9d3afd76dc050b89a20396f0e9b4a3dd"
+#define ID_MALFORMED  "a9cbf3a6e806c3de2640f0e43b4a560dc37d44cb8d9234105aaf17191f989791"
+#define ID_EVILNAME   "147dd89d374d1db7bc55c17328f32bfad7e051b8c875e29ecc8cd82392b01a9a"
+#define ID_WRONGID    "0a645a7b7e337cfb9a57b867b0652007f7f8e6f78a7adc3bc866daf3dd608bb0"
+#define ID_NOSTATE    "13f6392ab5f3c2c6419e809fade5e374ed025af0125db153af4f3aaa787bb347"
+#define ID_REUSED     "df960e50f5e1f6dfca5efe5e29ebfe577697acbd9b6bfb644e67c31fc6768d29"
+#define ID_COREDNS    "26983e52bd8df6d5f720126c04ac17ef9a9b06793d2a351a7d5aaf1407411995"
+#define ID_PAUSE      "3339d866f07499df70777776acd387849921eafd8f1ee3b878fda1b1e2016b7c"
+#define ID_CGONLY     "5c0f334d802caf9d12b1f4c2b3d558d38dd64d1bccda6a06f2720aa1ae1b9b5c"
+#define ID_SCOPE      "8899a63bd79a0c13352d43b7336c2016f1701313032322d390d3974a8a6de232"
 #define ID_RESTARTING "71577ec7c1618dc5a07bae3cd8cdc4d27962a210375204eeeb12927ea11a51c1"
-#define ID_RUNCDEAD "b115dbdd25cc3884537e1eef26ea4843008142dea4e1315847f937b6d128310f"
-#define ID_V2_A "cf54c1a716c459683a5c1dd2cff8937f108b918bcf6ebabbe4b7d0b8d7f4a058"
-#define ID_V2_B "e0f5660a61be8843747853178b9b5c723934a3f0ba75cb29cd0795bc87804a55"
-#define ID_V2_DEAD "a5f28d4f6cb7b9ae7fdba4675a4a838324b1a152c133e22606790cee832ca5a1"
-#define MOBY_BUNDLE "/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby/"
+#define ID_RUNCDEAD   "b115dbdd25cc3884537e1eef26ea4843008142dea4e1315847f937b6d128310f"
+#define ID_V2_A       "cf54c1a716c459683a5c1dd2cff8937f108b918bcf6ebabbe4b7d0b8d7f4a058"
+#define ID_V2_B       "e0f5660a61be8843747853178b9b5c723934a3f0ba75cb29cd0795bc87804a55"
+#define ID_V2_DEAD    "a5f28d4f6cb7b9ae7fdba4675a4a838324b1a152c133e22606790cee832ca5a1"
+#define MOBY_BUNDLE   "/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby/"
 
 static const struct container *find(const struct container_list *l, const char *id)
 {
@@ -166,8 +166,8 @@ static void v1_dockershim(void **state)
 	(void)state;
 	list_fixture("hosts/docker-v1", &l);
 	const struct container *c = get(&l, ID_COREDNS);
-	assert_string_equal(c->name,
-			    "k8s_coredns_coredns-7db6d8ff4d-x2x8q_kube-system_5d3c2b1a-0f9e-4d8c-b7a6-958473625140_0");
+	assert_string_equal(c->name, "k8s_coredns_coredns-7db6d8ff4d-x2x8q_kube-system_5d3c2b1a-"
+				     "0f9e-4d8c-b7a6-958473625140_0");
 	assert_string_equal(c->pod_namespace, "kube-system");
 	assert_string_equal(c->pod_name, "coredns-7db6d8ff4d-x2x8q");
 	assert_string_equal(c->pod_container, "coredns");
@@ -256,11 +256,11 @@ static void match_by_name_and_prefix(void **state)
 
 /* ---- hostile files in a host root made for the test ---- */
 
-#define HUGE_ID "1111111111111111111111111111111111111111111111111111111111111111"
-#define TYPES_ID "2222222222222222222222222222222222222222222222222222222222222222"
-#define LONGNAME_ID "3333333333333333333333333333333333333333333333333333333333333333"
+#define HUGE_ID      "1111111111111111111111111111111111111111111111111111111111111111"
+#define TYPES_ID     "2222222222222222222222222222222222222222222222222222222222222222"
+#define LONGNAME_ID  "3333333333333333333333333333333333333333333333333333333333333333"
 #define SLASHNAME_ID "4444444444444444444444444444444444444444444444444444444444444444"
-#define OK_ID "5555555555555555555555555555555555555555555555555555555555555555"
+#define OK_ID        "5555555555555555555555555555555555555555555555555555555555555555"
 
 static void hostile_files(void **state)
 {
@@ -274,28 +274,37 @@ static void hostile_files(void **state)
 	char *huge = malloc(big);
 	assert_non_null(huge);
 	memset(huge, ' ', big);
-	int n = snprintf(huge, big, "{\"ID\":\"%s\",\"Name\":\"/huge\",\"State\":{\"Running\":false}}", HUGE_ID);
+	int n = snprintf(huge, big,
+			 "{\"ID\":\"%s\",\"Name\":\"/huge\",\"State\":{\"Running\":false}}",
+			 HUGE_ID);
 	huge[n] = ' ';
 	write_at("var/lib/docker/containers/" HUGE_ID "/config.v2.json", huge, big);
 	free(huge);
 
 	/* Wrong types: Running a string, Pid a string. */
-	n = snprintf(buf, sizeof(buf), "{\"ID\":\"%s\",\"Name\":\"/types\",\"State\":{\"Running\":\"yes\",\"Pid\":\"1\"}}",
-		     TYPES_ID);
+	n = snprintf(
+		buf, sizeof(buf),
+		"{\"ID\":\"%s\",\"Name\":\"/types\",\"State\":{\"Running\":\"yes\",\"Pid\":\"1\"}}",
+		TYPES_ID);
 	write_at("var/lib/docker/containers/" TYPES_ID "/config.v2.json", buf, (size_t)n);
 
 	/* A 300-byte name, and a name with a slash inside. */
 	char longname[301];
 	memset(longname, 'a', 300);
 	longname[300] = '\0';
-	n = snprintf(buf, sizeof(buf), "{\"ID\":\"%s\",\"Name\":\"/%s\",\"State\":{\"Running\":false}}", LONGNAME_ID,
+	n = snprintf(buf, sizeof(buf),
+		     "{\"ID\":\"%s\",\"Name\":\"/%s\",\"State\":{\"Running\":false}}", LONGNAME_ID,
 		     longname);
 	write_at("var/lib/docker/containers/" LONGNAME_ID "/config.v2.json", buf, (size_t)n);
-	n = snprintf(buf, sizeof(buf), "{\"ID\":\"%s\",\"Name\":\"/a/b\",\"State\":{\"Running\":false}}", SLASHNAME_ID);
+	n = snprintf(buf, sizeof(buf),
+		     "{\"ID\":\"%s\",\"Name\":\"/a/b\",\"State\":{\"Running\":false}}",
+		     SLASHNAME_ID);
 	write_at("var/lib/docker/containers/" SLASHNAME_ID "/config.v2.json", buf, (size_t)n);
 
 	/* A plain one, to prove the directory is read at all; Name absent. */
-	n = snprintf(buf, sizeof(buf), "{\"ID\":\"%s\",\"State\":{\"Running\":false,\"StartedAt\":\"2026-01-01T00:00:00Z\"}}",
+	n = snprintf(buf, sizeof(buf),
+		     "{\"ID\":\"%s\",\"State\":{\"Running\":false,\"StartedAt\":\"2026-01-01T00:00:"
+		     "00Z\"}}",
 		     OK_ID);
 	write_at("var/lib/docker/containers/" OK_ID "/config.v2.json", buf, (size_t)n);
 	/* A directory without config.v2.json. */

@@ -43,7 +43,8 @@ static void put(const struct tree *t, const char *rel, const char *text, size_t 
 
 /* A tree with an LSM list (NULL: none) and the init's attr/current (NULL:
  * none; len 0: strlen). */
-static int plan(const char *lsm, const char *attr, size_t len, struct enter_plan *p, const char **why)
+static int plan(const char *lsm, const char *attr, size_t len, struct enter_plan *p,
+		const char **why)
 {
 	struct tree t;
 	snprintf(t.root, sizeof(t.root), "/tmp/nsh-lsm-XXXXXX");
@@ -70,7 +71,9 @@ static void applied(void **state)
 	(void)state;
 	struct enter_plan p;
 	const char *why;
-	assert_int_equal(plan("capability,yama,apparmor", "docker-default (enforce)\n", 0, &p, &why), 0);
+	assert_int_equal(plan("capability,yama,apparmor", "docker-default (enforce)\n", 0, &p,
+			      &why),
+			 0);
 	assert_string_equal(p.lsm_label, "docker-default");
 	assert_true(p.lsm_is_apparmor);
 	static const char ctx[] = "system_u:system_r:container_t:s0:c1,c2";
@@ -113,7 +116,8 @@ static void refused(void **state)
 	assert_non_null(why);
 	assert_string_equal(p.lsm_label, "");
 	/* Control characters. */
-	assert_int_equal(plan("capability,apparmor", "evil\x1b[2J (enforce)\n", 0, &p, &why), -EPERM);
+	assert_int_equal(plan("capability,apparmor", "evil\x1b[2J (enforce)\n", 0, &p, &why),
+			 -EPERM);
 	assert_non_null(why);
 	assert_string_equal(p.lsm_label, "");
 	/* A label on a host whose LSM list cannot be read (no securityfs). */
@@ -121,11 +125,10 @@ static void refused(void **state)
 	assert_non_null(why);
 }
 
-
 /* ---- enter_prepare on a fixture host ---- */
 
-#define DV2 "hosts/docker-v2-systemd"
-#define DV2_ID "cf54c1a716c459683a5c1dd2cff8937f108b918bcf6ebabbe4b7d0b8d7f4a058"
+#define DV2     "hosts/docker-v2-systemd"
+#define DV2_ID  "cf54c1a716c459683a5c1dd2cff8937f108b918bcf6ebabbe4b7d0b8d7f4a058"
 #define DV2_PID 6000
 
 /* Field KEY of the fixture init's status: the text after "KEY:\t". */
@@ -165,13 +168,15 @@ static int fx_own_ns(void)
 		const char *f;
 		int flag;
 	} types[] = {
-		{ "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC }, { "mnt", CLONE_NEWNS },	 { "net", CLONE_NEWNET },
-		{ "pid", CLONE_NEWPID },       { "time", CLONE_NEWTIME }, { "user", CLONE_NEWUSER }, { "uts", CLONE_NEWUTS },
+		{ "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC }, { "mnt", CLONE_NEWNS },
+		{ "net", CLONE_NEWNET },       { "pid", CLONE_NEWPID }, { "time", CLONE_NEWTIME },
+		{ "user", CLONE_NEWUSER },     { "uts", CLONE_NEWUTS },
 	};
 	int own = 0;
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		char path[4096], link[64], self[64];
-		snprintf(path, sizeof(path), "%s/" DV2 "/proc/%d/ns/%s", fixtures_dir(), DV2_PID, types[i].f);
+		snprintf(path, sizeof(path), "%s/" DV2 "/proc/%d/ns/%s", fixtures_dir(), DV2_PID,
+			 types[i].f);
 		ssize_t n = readlink(path, link, sizeof(link) - 1);
 		assert_true(n > 0);
 		link[n] = '\0';
@@ -298,16 +303,19 @@ static void prepare_refused(void **state)
 		int flag;
 		const char *opt;
 	} opts[] = {
-		{ CLONE_NEWNS, "-m" },	      { CLONE_NEWPID, "-p" },	 { CLONE_NEWNET, "-n" },  { CLONE_NEWIPC, "-i" },
-		{ CLONE_NEWUTS, "--uts" }, { CLONE_NEWCGROUP, "-C" }, { CLONE_NEWUSER, "-U" }, { CLONE_NEWTIME, "-T" },
+		{ CLONE_NEWNS, "-m" },   { CLONE_NEWPID, "-p" },    { CLONE_NEWNET, "-n" },
+		{ CLONE_NEWIPC, "-i" },  { CLONE_NEWUTS, "--uts" }, { CLONE_NEWCGROUP, "-C" },
+		{ CLONE_NEWUSER, "-U" }, { CLONE_NEWTIME, "-T" },
 	};
 	char lack[64] = "", want[320];
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		if ((own & ~CLONE_NEWNET) & opts[i].flag)
-			snprintf(lack + strlen(lack), sizeof(lack) - strlen(lack), "%s%s", lack[0] ? " " : "", opts[i].opt);
+			snprintf(lack + strlen(lack), sizeof(lack) - strlen(lack), "%s%s",
+				 lack[0] ? " " : "", opts[i].opt);
 	snprintf(want, sizeof(want),
-		 "-n without %s would give the container a way to the host's files: add %s, or use --privileged", lack,
-		 lack);
+		 "-n without %s would give the container a way to the host's files: add %s, or use "
+		 "--privileged",
+		 lack, lack);
 	assert_non_null(why);
 	assert_string_equal(why, want);
 
@@ -316,8 +324,10 @@ static void prepare_refused(void **state)
 	why = NULL;
 	if ((own & CLONE_NEWNS) && !(own & CLONE_NEWUSER)) {
 		assert_int_equal(enter_prepare(&t, &o, false, &p, &why), -EPERM);
-		assert_string_equal(why, "--privileged in the container's mount namespace would run the container's "
-					 "binaries with the host's capabilities: add --force to do it anyway");
+		assert_string_equal(
+			why,
+			"--privileged in the container's mount namespace would run the container's "
+			"binaries with the host's capabilities: add --force to do it anyway");
 	}
 	/* With --force it plans, keeping nsh's own ids: none taken from the init. */
 	assert_int_equal(enter_prepare(&t, &o, true, &p, &why), 0);
@@ -343,7 +353,7 @@ static void prepare_refused(void **state)
  * file, under the mount named after its first controller ("name="
  * stripped) when the host has one, else after all of them (cpu,cpuacct);
  * the unified line's dir under /sys/fs/cgroup/unified. */
-#define DV1 "hosts/docker-v1"
+#define DV1    "hosts/docker-v1"
 #define DV1_ID "aed4cebcaf364cb3d8e610e862b1e5ecdeae9c59aaab8913729ae5647465b7bc"
 
 static void prepare_cgroup_v1(void **state)
@@ -402,12 +412,9 @@ static void prepare_cgroup_v1(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(applied),
-		cmocka_unit_test(nothing_to_apply),
-		cmocka_unit_test(refused),
-		cmocka_unit_test(prepare_confined),
-		cmocka_unit_test(prepare_refused),
-		cmocka_unit_test(prepare_cgroup_v1),
+		cmocka_unit_test(applied),         cmocka_unit_test(nothing_to_apply),
+		cmocka_unit_test(refused),         cmocka_unit_test(prepare_confined),
+		cmocka_unit_test(prepare_refused), cmocka_unit_test(prepare_cgroup_v1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,7 +25,8 @@ static void paths(void **state)
 	assert_int_equal(history_path(NULL, NULL, buf, sizeof(buf)), -ENOENT);
 	assert_int_equal(history_path(NULL, "relative", buf, sizeof(buf)), -ENOENT);
 	char small[16];
-	assert_int_equal(history_path("/a/very/long/state/dir", NULL, small, sizeof(small)), -ENAMETOOLONG);
+	assert_int_equal(history_path("/a/very/long/state/dir", NULL, small, sizeof(small)),
+			 -ENAMETOOLONG);
 }
 
 /* history_open, and the fd closed again: 0 or its -errno. */

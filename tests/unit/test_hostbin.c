@@ -12,19 +12,25 @@ static void test_exe_path(void **state)
 	char path[64];
 	bool deleted;
 
-	assert_int_equal(hostbin_exe_path("/usr/bin/qemu-system-x86_64", path, sizeof(path), &deleted), 0);
+	assert_int_equal(hostbin_exe_path("/usr/bin/qemu-system-x86_64", path, sizeof(path),
+					  &deleted),
+			 0);
 	assert_string_equal(path, "/usr/bin/qemu-system-x86_64");
 	assert_false(deleted);
 	/* removed since it started (a package upgrade) */
-	assert_int_equal(hostbin_exe_path("/usr/libexec/qemu-kvm (deleted)", path, sizeof(path), &deleted), 0);
+	assert_int_equal(hostbin_exe_path("/usr/libexec/qemu-kvm (deleted)", path, sizeof(path),
+					  &deleted),
+			 0);
 	assert_string_equal(path, "/usr/libexec/qemu-kvm");
 	assert_true(deleted);
 	/* nothing of the host's: relative, empty, a directory, too long */
-	assert_int_equal(hostbin_exe_path("qemu-system-x86_64", path, sizeof(path), &deleted), -EINVAL);
+	assert_int_equal(hostbin_exe_path("qemu-system-x86_64", path, sizeof(path), &deleted),
+			 -EINVAL);
 	assert_int_equal(hostbin_exe_path(" (deleted)", path, sizeof(path), &deleted), -EINVAL);
 	assert_int_equal(hostbin_exe_path("/", path, sizeof(path), &deleted), -EINVAL);
 	assert_int_equal(hostbin_exe_path("/usr/bin/", path, sizeof(path), &deleted), -EINVAL);
-	assert_int_equal(hostbin_exe_path("/a/very/long/directory/name/that/does/not/fit/in/sixty-four/bytes/qemu-kvm",
+	assert_int_equal(hostbin_exe_path("/a/very/long/directory/name/that/does/not/fit/in/"
+					  "sixty-four/bytes/qemu-kvm",
 					  path, sizeof(path), &deleted),
 			 -ENAMETOOLONG);
 }

@@ -19,8 +19,9 @@ static void good(void **state)
 	assert_int_equal(json_get_bool(o, "State.Running", &running), 0);
 	assert_true(running);
 	assert_string_equal(json_get_str(o, "Name"), "/web1");
-	assert_string_equal(json_object_get_string(json_get_member(json_get_member(o, "annotations"),
-								    "io.kubernetes.cri.sandbox-name")),
+	assert_string_equal(json_object_get_string(
+				    json_get_member(json_get_member(o, "annotations"),
+						    "io.kubernetes.cri.sandbox-name")),
 			    "pod");
 	json_object_put(o);
 }
@@ -46,7 +47,8 @@ static void malformed(void **state)
 	(void)state;
 	struct json_object *o = NULL;
 	static const char *const bad[] = {
-		"", "{", "{\"a\":", "{\"a\":1}}", "{\"a\":1} junk", "[1,2", "nul", "{\"a\":\"\\u12\"}",
+		"",     "{",   "{\"a\":",           "{\"a\":1}}", "{\"a\":1} junk",
+		"[1,2", "nul", "{\"a\":\"\\u12\"}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(json_parse_buf(bad[i], strlen(bad[i]), &o), -EINVAL);
@@ -63,9 +65,12 @@ static const char *const picked[] = { "id", "init_process_pid", "config.labels",
 static void pick(void **state)
 {
 	(void)state;
-	const char *doc = "{ \"created\": \"x\\\"y\", \"id\": \"box1\", \"skip\": [1, {\"a\": [true, null, -1.5e3]}],"
-			  " \"init_process_pid\":5800, \"config\": {\"rootfs\": \"/r\", \"labels\": [\"bundle=/b\"],"
-			  " \"seccomp\": {\"syscalls\": [{\"names\": [\"read\"]}]}}, \"cgroup_paths\": {\"\": \"/sys\"},"
+	const char *doc = "{ \"created\": \"x\\\"y\", \"id\": \"box1\", \"skip\": [1, {\"a\": "
+			  "[true, null, -1.5e3]}],"
+			  " \"init_process_pid\":5800, \"config\": {\"rootfs\": \"/r\", "
+			  "\"labels\": [\"bundle=/b\"],"
+			  " \"seccomp\": {\"syscalls\": [{\"names\": [\"read\"]}]}}, "
+			  "\"cgroup_paths\": {\"\": \"/sys\"},"
 			  " \"i\\u0064\": \"not me\" }";
 	struct json_object *o = NULL;
 	assert_int_equal(json_pick(doc, strlen(doc), picked, 4, &o), 0);
@@ -78,13 +83,21 @@ static void pick(void **state)
 	assert_string_equal(json_str_of(json_object_array_get_idx(labels, 0)), "bundle=/b");
 	assert_null(json_get_path(o, "config.rootfs"));
 	assert_null(json_get_member(o, "skip"));
-	assert_string_equal(json_str_of(json_get_member(json_get_member(o, "cgroup_paths"), "")), "/sys");
+	assert_string_equal(json_str_of(json_get_member(json_get_member(o, "cgroup_paths"), "")),
+			    "/sys");
 	json_object_put(o);
 
 	/* Malformed where it was stepped over, or not an object: -EINVAL. */
 	static const char *const bad[] = {
-		"[1]", "{\"a\": [1, 2}", "{\"a\": \"unterminated}", "{\"a\": \"bad \\q escape\"}",
-		"{\"id\": 1,}", "{\"a\" 1}", "", "{\"a\": {}} trailing", "{\"id\": tru}",
+		"[1]",
+		"{\"a\": [1, 2}",
+		"{\"a\": \"unterminated}",
+		"{\"a\": \"bad \\q escape\"}",
+		"{\"id\": 1,}",
+		"{\"a\" 1}",
+		"",
+		"{\"a\": {}} trailing",
+		"{\"id\": tru}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		o = NULL;
@@ -115,8 +128,10 @@ static void pick_agrees_with_full_parse(void **state)
 		assert_int_equal(json_parse_buf(buf, len, &full), 0);
 		assert_int_equal(json_pick(buf, len, picked, 4, &part), 0);
 		for (size_t k = 0; k < 4; k++) {
-			struct json_object *a = json_get_path(full, picked[k]), *b = json_get_path(part, picked[k]);
-			assert_string_equal(json_object_to_json_string(a), json_object_to_json_string(b));
+			struct json_object *a = json_get_path(full, picked[k]),
+					   *b = json_get_path(part, picked[k]);
+			assert_string_equal(json_object_to_json_string(a),
+					    json_object_to_json_string(b));
 		}
 		json_object_put(full);
 		json_object_put(part);

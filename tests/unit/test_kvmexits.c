@@ -24,10 +24,10 @@ struct rec {
  * (KVM_EXIT_IO) for 5000 ns; vCPU 1 interleaved: IO_INSTRUCTION 1500 ns,
  * 100 ns. An entry without an exit (tracing began mid-exit) is ignored. */
 static const struct rec seq[] = {
-	{ 1000, 101, EV_ENTRY, 0 },
-	{ 10000, 100, EV_EXIT, 12 },	{ 10500, 101, EV_EXIT, 30 },  { 12000, 101, EV_ENTRY, 0 },
-	{ 13000, 100, EV_ENTRY, 0 },	{ 20000, 100, EV_EXIT, 30 },  { 20100, 101, EV_EXIT, 30 },
-	{ 20200, 101, EV_ENTRY, 0 },	{ 20700, 100, EV_USEREXIT, 2 }, { 25700, 100, EV_ENTRY, 0 },
+	{ 1000, 101, EV_ENTRY, 0 },  { 10000, 100, EV_EXIT, 12 }, { 10500, 101, EV_EXIT, 30 },
+	{ 12000, 101, EV_ENTRY, 0 }, { 13000, 100, EV_ENTRY, 0 }, { 20000, 100, EV_EXIT, 30 },
+	{ 20100, 101, EV_EXIT, 30 }, { 20200, 101, EV_ENTRY, 0 }, { 20700, 100, EV_USEREXIT, 2 },
+	{ 25700, 100, EV_ENTRY, 0 },
 };
 
 struct pend {
@@ -57,8 +57,11 @@ static void replay(struct kvx_agg *a)
 			p[v].on = false;
 		}
 		if (r->ev != EV_ENTRY)
-			p[v] = (struct pend){ .on = true, .ts = r->ts, .reason = r->reason,
-					      .src = r->ev == EV_EXIT ? KVX_SRC_EXIT : KVX_SRC_USERSPACE };
+			p[v] = (struct pend){ .on = true,
+					      .ts = r->ts,
+					      .reason = r->reason,
+					      .src = r->ev == EV_EXIT ? KVX_SRC_EXIT
+								      : KVX_SRC_USERSPACE };
 	}
 }
 
@@ -69,7 +72,7 @@ static void test_slot(void **state)
 	assert_int_equal(kvx_slot(1), 0);
 	assert_int_equal(kvx_slot(2), 1);
 	assert_int_equal(kvx_slot(3), 1);
-	assert_int_equal(kvx_slot(700), 9);   /* 512..1023 */
+	assert_int_equal(kvx_slot(700), 9); /* 512..1023 */
 	assert_int_equal(kvx_slot(1024), 10);
 	assert_int_equal(kvx_slot(5000), 12); /* 4096..8191 */
 	assert_int_equal(kvx_slot(UINT64_MAX), KVX_SLOTS - 1);

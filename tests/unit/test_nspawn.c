@@ -86,7 +86,8 @@ static void test_scan_proc_v1(void **state)
 	 * namespace, -D /, a control character, -M without its argument; a
 	 * copy of systemd-nspawn in /tmp, a systemd-nspawn in a container's
 	 * pid namespace (each with a child that is pid 1 of its own). */
-	static const char *const absent[] = { "evil", "etc", "y", "fake", "spoof", "samens", "x", "fakecopy", "fakectr" };
+	static const char *const absent[] = { "evil",   "etc", "y",        "fake",   "spoof",
+					      "samens", "x",   "fakecopy", "fakectr" };
 	for (size_t i = 0; i < ARRAY_SIZE(absent); i++)
 		assert_null(find(&l, absent[i]));
 	for (size_t i = 0; i < l.n; i++) {
@@ -94,7 +95,8 @@ static void test_scan_proc_v1(void **state)
 		assert_true(l.items[i].pid != 5902 && l.items[i].pid != 6001 &&
 			    l.items[i].pid != 6101 && l.items[i].pid != 6201 &&
 			    l.items[i].pid != 6501 && l.items[i].pid != 6601 &&
-			    l.items[i].pid != 6701 && l.items[i].pid != 6901 && l.items[i].pid != 7001);
+			    l.items[i].pid != 6701 && l.items[i].pid != 6901 &&
+			    l.items[i].pid != 7001);
 	}
 	container_list_free(&l);
 }

@@ -136,8 +136,10 @@ static void json_rows_with_null_and_objects(void **state)
 {
 	(void)state;
 	char *s = render(true, NULL);
-	assert_string_equal(s, "{\"rows\":[{\"pid\":42,\"name\":\"web 1\",\"cpu\":12.3,\"pod\":{\"name\":\"p\"}},"
-			       "{\"pid\":7,\"name\":null,\"cpu\":null,\"pod\":null}]}\n");
+	assert_string_equal(
+		s,
+		"{\"rows\":[{\"pid\":42,\"name\":\"web 1\",\"cpu\":12.3,\"pod\":{\"name\":\"p\"}},"
+		"{\"pid\":7,\"name\":null,\"cpu\":null,\"pod\":null}]}\n");
 	free(s);
 }
 
@@ -201,13 +203,19 @@ static void escape_controls(void **state)
 	assert_string_equal(esc("\x01\t\n\r\x1f"), "\\x01\\x09\\x0a\\x0d\\x1f");
 	assert_string_equal(esc("x\x7fy"), "x\\x7fy");
 	/* Raw C1 bytes (not UTF-8): 0x85 NEL, 0x9b CSI, 0x9d OSC, 0x80, 0x9f */
-	assert_string_equal(esc("\x85\x9b" "2J\x9d\x80\x9f"), "\\x85\\x9b2J\\x9d\\x80\\x9f");
+	assert_string_equal(esc("\x85\x9b"
+				"2J\x9d\x80\x9f"),
+			    "\\x85\\x9b2J\\x9d\\x80\\x9f");
 	/* C1 code points in UTF-8: U+0085, U+009B, U+0080 */
-	assert_string_equal(esc("a\xc2\x85" "b\xc2\x9b\xc2\x80"), "a\\u0085b\\u009b\\u0080");
+	assert_string_equal(esc("a\xc2\x85"
+				"b\xc2\x9b\xc2\x80"),
+			    "a\\u0085b\\u009b\\u0080");
 	/* Bidi overrides, isolates and marks */
 	assert_string_equal(esc("x\xe2\x80\xaey"), "x\\u202ey");
-	assert_string_equal(esc("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad"), "\\u202a\\u202b\\u202c\\u202d");
-	assert_string_equal(esc("\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9"), "\\u2066\\u2067\\u2068\\u2069");
+	assert_string_equal(esc("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad"),
+			    "\\u202a\\u202b\\u202c\\u202d");
+	assert_string_equal(esc("\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9"),
+			    "\\u2066\\u2067\\u2068\\u2069");
 	assert_string_equal(esc("\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c"), "\\u200e\\u200f\\u061c");
 }
 
@@ -216,10 +224,13 @@ static void escape_keeps_printable_utf8(void **state)
 	(void)state;
 	assert_string_equal(esc(""), "");
 	assert_string_equal(esc("web-1 /docker/abc"), "web-1 /docker/abc");
-	assert_string_equal(esc("h\xc3\xa9llo"), "h\xc3\xa9llo");                 /* é */
-	assert_string_equal(esc("\xc2\xa0\xc2\xa9"), "\xc2\xa0\xc2\xa9");         /* U+00A0, U+00A9: after C1 */
-	assert_string_equal(esc("\xe2\x80\xa9\xe2\x81\xaa"), "\xe2\x80\xa9\xe2\x81\xaa"); /* U+2029, U+206A */
-	assert_string_equal(esc("\xe6\x97\xa5\xf0\x9f\x90\xb3"), "\xe6\x97\xa5\xf0\x9f\x90\xb3"); /* 日, whale */
+	assert_string_equal(esc("h\xc3\xa9llo"), "h\xc3\xa9llo"); /* é */
+	/* U+00A0, U+00A9: after C1 */
+	assert_string_equal(esc("\xc2\xa0\xc2\xa9"), "\xc2\xa0\xc2\xa9");
+	/* U+2029, U+206A */
+	assert_string_equal(esc("\xe2\x80\xa9\xe2\x81\xaa"), "\xe2\x80\xa9\xe2\x81\xaa");
+	/* 日, whale */
+	assert_string_equal(esc("\xe6\x97\xa5\xf0\x9f\x90\xb3"), "\xe6\x97\xa5\xf0\x9f\x90\xb3");
 	/* A backslash is not escaped (documented: \x1b in a name stays as it is). */
 	assert_string_equal(esc("a\\x1b"), "a\\x1b");
 }
@@ -228,14 +239,15 @@ static void escape_invalid_utf8(void **state)
 {
 	(void)state;
 	assert_string_equal(esc("\xff\xfe"), "\\xff\\xfe");
-	assert_string_equal(esc("\xe9t\xe9"), "\\xe9t\\xe9");            /* Latin-1 été */
-	assert_string_equal(esc("\xc0\x9b"), "\\xc0\\x9b");              /* overlong ESC-ish */
-	assert_string_equal(esc("\xe0\x80\x9b"), "\\xe0\\x80\\x9b");     /* overlong */
-	assert_string_equal(esc("\xed\xa0\x80"), "\\xed\\xa0\\x80");     /* surrogate */
+	assert_string_equal(esc("\xe9t\xe9"), "\\xe9t\\xe9");                 /* Latin-1 été */
+	assert_string_equal(esc("\xc0\x9b"), "\\xc0\\x9b");                   /* overlong ESC-ish */
+	assert_string_equal(esc("\xe0\x80\x9b"), "\\xe0\\x80\\x9b");          /* overlong */
+	assert_string_equal(esc("\xed\xa0\x80"), "\\xed\\xa0\\x80");          /* surrogate */
 	assert_string_equal(esc("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80"); /* > U+10FFFF */
-	assert_string_equal(esc("\xe2\x80"), "\\xe2\\x80");              /* cut at the end */
-	assert_string_equal(esc("\xe2\x80x"), "\\xe2\\x80x");            /* cut before ASCII */
-	assert_string_equal(esc("\xc2\xc2\x85"), "\\xc2\\u0085");        /* a lead byte, then U+0085 */
+	assert_string_equal(esc("\xe2\x80"), "\\xe2\\x80");                   /* cut at the end */
+	assert_string_equal(esc("\xe2\x80x"), "\\xe2\\x80x");                 /* cut before ASCII */
+	/* a lead byte, then U+0085 */
+	assert_string_equal(esc("\xc2\xc2\x85"), "\\xc2\\u0085");
 }
 
 static void escape_truncation(void **state)
@@ -243,7 +255,8 @@ static void escape_truncation(void **state)
 	(void)state;
 	char buf[8];
 	/* Needs 11 bytes: "ab" + "\x1b" + "c" + "\u202e"; only what fits whole. */
-	const char *s = "ab\x1b" "c\xe2\x80\xae";
+	const char *s = "ab\x1b"
+			"c\xe2\x80\xae";
 	assert_int_equal(out_escape(buf, sizeof(buf), s), strlen("ab\\x1bc\\u202e"));
 	assert_string_equal(buf, "ab\\x1bc");
 	/* An escape never cut: 6 bytes hold "ab" and not "\x1b". */
@@ -255,7 +268,11 @@ static void escape_truncation(void **state)
 	assert_int_equal(out_escape(b3, sizeof(b3), "a\xc3\xa9"), 3);
 	assert_string_equal(b3, "a");
 	/* Nothing after a piece that did not fit, even a short one. */
-	assert_string_equal((out_escape(b6, sizeof(b6), "abc\x1b" "d"), b6), "abc");
+	assert_string_equal((out_escape(b6, sizeof(b6),
+					"abc\x1b"
+					"d"),
+			     b6),
+			    "abc");
 	/* size 0: nothing written, the length returned. */
 	assert_int_equal(out_escape(NULL, 0, "\x1b"), 4);
 	char one[1] = { 'x' };
@@ -341,9 +358,11 @@ static void escape_errors(void **state)
 		buf[n] = '\0';
 		fclose(tmp);
 		if (json)
-			assert_string_equal(buf, "{\"error\":\"nsh: web\\u001b]0;t\\u0007: no user 'a\xe2\x80\xae\x85'\"}\n");
+			assert_string_equal(buf, "{\"error\":\"nsh: web\\u001b]0;t\\u0007: no user "
+						 "'a\xe2\x80\xae\x85'\"}\n");
 		else
-			assert_string_equal(buf, "nsh: web\\x1b]0;t\\x07: no user 'a\\u202e\\x85'\n");
+			assert_string_equal(buf,
+					    "nsh: web\\x1b]0;t\\x07: no user 'a\\u202e\\x85'\n");
 	}
 }
 
@@ -378,7 +397,9 @@ static char *stream(bool json, const char *columns)
 	out_stream_str(s, S_H, "hh");
 	assert_int_equal(out_stream_row(s), 0);
 	out_stream_float(s, S_TIME, 2, 6);
-	out_stream_str(s, S_COMM, "a\x1b" "b");
+	out_stream_str(s, S_COMM,
+		       "a\x1b"
+		       "b");
 	out_stream_str(s, S_DISK, NULL);
 	assert_int_equal(out_stream_row(s), 0);
 	return capture_stream_end(&c, s);
@@ -411,8 +432,10 @@ static void stream_selection(void **state)
 	struct out_opts o = { .columns = "pid,DISK,h" };
 	struct out_stream *st;
 	assert_int_equal(out_stream_new(scols, S_N, &o, &st, NULL), 0);
-	assert_true(out_stream_wants(st, S_PID) && out_stream_wants(st, S_DISK) && out_stream_wants(st, S_H));
-	assert_false(out_stream_wants(st, S_TIME) || out_stream_wants(st, S_COMM) || out_stream_wants(st, S_ID));
+	assert_true(out_stream_wants(st, S_PID) && out_stream_wants(st, S_DISK) &&
+		    out_stream_wants(st, S_H));
+	assert_false(out_stream_wants(st, S_TIME) || out_stream_wants(st, S_COMM) ||
+		     out_stream_wants(st, S_ID));
 	assert_false(out_stream_wants(st, -1) || out_stream_wants(st, S_N));
 	out_stream_free(st);
 	o.columns = "pid,BOGUS";
@@ -429,10 +452,13 @@ static void stream_json(void **state)
 {
 	(void)state;
 	char *s = stream(true, NULL);
-	assert_string_equal(s, "{\"time\":0.123456,\"comm\":\"kworker/u16:2\",\"pid\":1234,\"lat\":0.500,\"id\":\"x\","
-			       "\"disk\":\"sda\"}\n"
-			       "{\"time\":2.000000,\"comm\":\"a\\u001bb\",\"pid\":null,\"lat\":null,\"id\":null,"
-			       "\"disk\":null}\n");
+	assert_string_equal(
+		s,
+		"{\"time\":0.123456,\"comm\":\"kworker/"
+		"u16:2\",\"pid\":1234,\"lat\":0.500,\"id\":\"x\","
+		"\"disk\":\"sda\"}\n"
+		"{\"time\":2.000000,\"comm\":\"a\\u001bb\",\"pid\":null,\"lat\":null,\"id\":null,"
+		"\"disk\":null}\n");
 	free(s);
 	s = stream(true, "disk,pid,h");
 	assert_string_equal(s, "{\"disk\":\"sda\",\"pid\":1234,\"h\":\"hh\"}\n"
@@ -450,7 +476,8 @@ static void stream_row_json(void **state)
 	out_stream_int(s, S_PID, 9);
 	out_stream_str(s, S_DISK, "vda");
 	struct json_object *row = out_stream_row_json(s);
-	assert_string_equal(json_object_to_json_string_ext(row, JSON_C_TO_STRING_PLAIN), "{\"pid\":9,\"disk\":\"vda\"}");
+	assert_string_equal(json_object_to_json_string_ext(row, JSON_C_TO_STRING_PLAIN),
+			    "{\"pid\":9,\"disk\":\"vda\"}");
 	json_object_put(row);
 	assert_int_equal(out_stream_row(s), 0);
 	char *buf = capture_stream_end(&c, s);
@@ -461,15 +488,23 @@ static void stream_row_json(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(text_table),       cmocka_unit_test(json_rows_with_null_and_objects),
-		cmocka_unit_test(column_selection), cmocka_unit_test(unknown_column),
-		cmocka_unit_test(human_bytes), cmocka_unit_test(fixed_layout),
+		cmocka_unit_test(text_table),
+		cmocka_unit_test(json_rows_with_null_and_objects),
+		cmocka_unit_test(column_selection),
+		cmocka_unit_test(unknown_column),
+		cmocka_unit_test(human_bytes),
+		cmocka_unit_test(fixed_layout),
 		cmocka_unit_test(json_lines),
-		cmocka_unit_test(escape_controls), cmocka_unit_test(escape_keeps_printable_utf8),
-		cmocka_unit_test(escape_invalid_utf8), cmocka_unit_test(escape_truncation),
-		cmocka_unit_test(escape_in_text_exact_in_json), cmocka_unit_test(escape_errors),
-		cmocka_unit_test(stream_text), cmocka_unit_test(stream_selection),
-		cmocka_unit_test(stream_json), cmocka_unit_test(stream_row_json),
+		cmocka_unit_test(escape_controls),
+		cmocka_unit_test(escape_keeps_printable_utf8),
+		cmocka_unit_test(escape_invalid_utf8),
+		cmocka_unit_test(escape_truncation),
+		cmocka_unit_test(escape_in_text_exact_in_json),
+		cmocka_unit_test(escape_errors),
+		cmocka_unit_test(stream_text),
+		cmocka_unit_test(stream_selection),
+		cmocka_unit_test(stream_json),
+		cmocka_unit_test(stream_row_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,9 +10,9 @@
 #include "lib/proc/taskrate.h"
 #include "lib/base/util.h"
 
-#define HZ 100
+#define HZ      100
 #define PAGE_KB 4
-#define MEM_KB 8000000
+#define MEM_KB  8000000
 
 static const pid_t fixture_pids[] = { 100, 200, 300, 400, 500, 600 };
 
@@ -34,18 +34,20 @@ static void take_both(struct snapshot *a, struct snapshot *b)
 }
 
 /* The delta and rates of tid from a to b; the return of taskrate_delta. */
-static int rates_of(const struct snapshot *a, const struct snapshot *b, pid_t pid, struct task_rates *ret)
+static int rates_of(const struct snapshot *a, const struct snapshot *b, pid_t pid,
+		    struct task_rates *ret)
 {
 	const struct task *y = snapshot_find(b, pid, false, pid);
 	assert_non_null(y);
 	struct task_delta d;
-	int r = taskrate_delta(snapshot_find(a, pid, false, pid), y, snapshot_interval(a, b), PAGE_KB, &d);
+	int r = taskrate_delta(snapshot_find(a, pid, false, pid), y, snapshot_interval(a, b),
+			       PAGE_KB, &d);
 	if (r == 0)
 		taskrate_rates(&d, HZ, MEM_KB, ret);
 	return r;
 }
 
-#define BIT(v) (1u << (v))
+#define BIT(v)                       (1u << (v))
 #define assert_rate(rt, which, want) assert_float_equal((rt).v[which], (want), 1e-9)
 
 static void rates_from_two_snapshots(void **state)
@@ -172,12 +174,16 @@ static void parsers_refuse_garbage(void **state)
 	assert_int_equal(sample_parse_schedstat("1234 5678 9\n", &run, &wait), 0);
 	assert_int_equal(run, 1234);
 	assert_int_equal(wait, 5678);
-	static const char *const bad_sched[] = { "", "1 2", "1 2 3 4", "-1 2 3", "1 x 3", "18446744073709551616 1 1",
-						 "1 2 3\nextra" };
+	static const char *const bad_sched[] = {
+		"", "1 2", "1 2 3 4", "-1 2 3", "1 x 3", "18446744073709551616 1 1", "1 2 3\nextra"
+	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad_sched); i++)
 		assert_int_equal(sample_parse_schedstat(bad_sched[i], &run, &wait), -EINVAL);
 
-	assert_int_equal(sample_parse_io("read_bytes: 1\nwrite_bytes: 2\ncancelled_write_bytes: 3\n", &r, &w, &c), 0);
+	assert_int_equal(
+		sample_parse_io("read_bytes: 1\nwrite_bytes: 2\ncancelled_write_bytes: 3\n", &r, &w,
+				&c),
+		0);
 	assert_int_equal(r + w + c, 6);
 	static const char *const bad_io[] = {
 		"",
@@ -191,10 +197,12 @@ static void parsers_refuse_garbage(void **state)
 		assert_int_equal(sample_parse_io(bad_io[i], &r, &w, &c), -EINVAL);
 
 	struct sample_status st;
-	assert_int_equal(sample_parse_status("Uid:\t5\t6\t6\t6\nNSpid:\t900\t12\t3\nvoluntary_ctxt_switches:\t7\n"
-					     "nonvoluntary_ctxt_switches:\t8\n",
-					     1, &st),
-			 0);
+	assert_int_equal(
+		sample_parse_status(
+			"Uid:\t5\t6\t6\t6\nNSpid:\t900\t12\t3\nvoluntary_ctxt_switches:\t7\n"
+			"nonvoluntary_ctxt_switches:\t8\n",
+			1, &st),
+		0);
 	assert_int_equal(st.uid, 5);
 	assert_int_equal(st.ctpid, 12);
 	assert_int_equal(st.nvcsw + st.nivcsw, 15);
@@ -203,10 +211,13 @@ static void parsers_refuse_garbage(void **state)
 	assert_int_equal(st.ctpid, 0);
 	assert_int_equal(sample_parse_status("Name:\tx\n", 0, &st), -EINVAL);
 	assert_int_equal(sample_parse_status("Uid:\t99999999999\t0\t0\t0\n", 0, &st), -EINVAL);
-	assert_int_equal(sample_parse_status("Uid:\t1\nvoluntary_ctxt_switches:\tmany\n", 0, &st), -EINVAL);
+	assert_int_equal(sample_parse_status("Uid:\t1\nvoluntary_ctxt_switches:\tmany\n", 0, &st),
+			 -EINVAL);
 
 	uint64_t kb;
-	assert_int_equal(proc_meminfo_parse_total("MemTotal:       24558032 kB\nMemFree: 1 kB\n", &kb), 0);
+	assert_int_equal(proc_meminfo_parse_total("MemTotal:       24558032 kB\nMemFree: 1 kB\n",
+						  &kb),
+			 0);
 	assert_int_equal(kb, 24558032);
 	assert_int_equal(proc_meminfo_parse_total("MemFree: 1 kB\n", &kb), -EINVAL);
 	assert_int_equal(proc_meminfo_parse_total("MemTotal: 12\n", &kb), -EINVAL);
@@ -215,15 +226,16 @@ static void parsers_refuse_garbage(void **state)
 
 /* ---- the text of rows, against sysstat's printf formats (pidstat.c) ---- */
 
-static char *table_text(enum pidstat_report r, bool threads, bool json, void (*fill)(struct out_table *))
+static char *table_text(enum pidstat_report r, bool threads, bool json,
+			void (*fill)(struct out_table *))
 {
 	struct capture cap;
 	FILE *f = capture_open(&cap);
 	char cols[512] = "";
 	for (int c = 0; c < PS_COUNT; c++)
 		if (pidstat_col_in_report(c, r, threads))
-			snprintf(cols + strlen(cols), sizeof(cols) - strlen(cols), "%s%s", cols[0] ? "," : "",
-				 pidstat_columns[c].json_key);
+			snprintf(cols + strlen(cols), sizeof(cols) - strlen(cols), "%s%s",
+				 cols[0] ? "," : "", pidstat_columns[c].json_key);
 	struct out_opts o = { .json = json, .columns = cols, .out = f };
 	struct out_table *t;
 	assert_int_equal(out_table_new("pidstat", pidstat_columns, PS_COUNT, &o, &t), 0);
@@ -251,8 +263,9 @@ static struct task burner(void)
 static struct task_rates some_rates(void)
 {
 	struct task_rates rt = { .ok = BIT(TR_COUNT) - 1 };
-	static const double v[TR_COUNT] = { 49.5, 0.504, 0, 12.345, 50.004, 1234.5, 0.005, 10240, 1024, 0.0128,
-					    1024, 256.25, 2, 4, 100, 10.125 };
+	static const double v[TR_COUNT] = { 49.5,  0.504, 0,    12.345, 50.004, 1234.5,
+					    0.005, 10240, 1024, 0.0128, 1024,   256.25,
+					    2,     4,     100,  10.125 };
 	memcpy(rt.v, v, sizeof(v));
 	return rt;
 }
@@ -286,8 +299,8 @@ static void rows_print_as_sysstat(void **state)
 	struct pidstat_row how = { .report = PR_CPU, .lead = "01:27:09", .iodelay = true };
 	row_how = &how;
 	char *got = table_text(PR_CPU, false, false, fill_one);
-	snprintf(want, sizeof(want), "%-11s %5d %9u %9u %7.2f %7.2f %7.2f %7.2f %7.2f   %3d  %s\n", "01:27:09", 1000,
-		 4242u, 7u, 49.5, 0.504, 0.0, 12.345, 50.004, 1, "burn er");
+	snprintf(want, sizeof(want), "%-11s %5d %9u %9u %7.2f %7.2f %7.2f %7.2f %7.2f   %3d  %s\n",
+		 "01:27:09", 1000, 4242u, 7u, 49.5, 0.504, 0.0, 12.345, 50.004, 1, "burn er");
 	assert_string_equal(got, want);
 	free(got);
 
@@ -295,38 +308,39 @@ static void rows_print_as_sysstat(void **state)
 	how.average = true;
 	how.lead = "Average:";
 	got = table_text(PR_CPU, false, false, fill_one);
-	snprintf(want, sizeof(want), "%-11s %5d %9u %9u %7.2f %7.2f %7.2f %7.2f %7.2f%s  %s\n", "Average:", 1000, 4242u,
-		 7u, 49.5, 0.504, 0.0, 12.345, 50.004, "     -", "burn er");
+	snprintf(want, sizeof(want), "%-11s %5d %9u %9u %7.2f %7.2f %7.2f %7.2f %7.2f%s  %s\n",
+		 "Average:", 1000, 4242u, 7u, 49.5, 0.504, 0.0, 12.345, 50.004, "     -",
+		 "burn er");
 	assert_string_equal(got, want);
 	free(got);
 
 	/* -r: " %9.2f" x2, " %7llu" x2, " %6.2f"; Average: means as " %7.0f". */
 	how = (struct pidstat_row){ .report = PR_MEM, .lead = "01:27:09" };
 	got = table_text(PR_MEM, false, false, fill_one);
-	snprintf(want, sizeof(want), "%-11s %5d %9u %9u %9.2f %9.2f %7llu %7llu %6.2f  %s\n", "01:27:09", 1000, 4242u,
-		 7u, 1234.5, 0.005, 10240ull, 1024ull, 0.0128, "burn er");
+	snprintf(want, sizeof(want), "%-11s %5d %9u %9u %9.2f %9.2f %7llu %7llu %6.2f  %s\n",
+		 "01:27:09", 1000, 4242u, 7u, 1234.5, 0.005, 10240ull, 1024ull, 0.0128, "burn er");
 	assert_string_equal(got, want);
 	free(got);
 
 	/* -d: " %9.2f" x3, " %7llu" iodelay; "-" without delay accounting. */
 	how = (struct pidstat_row){ .report = PR_IO, .lead = "01:27:09", .iodelay = true };
 	got = table_text(PR_IO, false, false, fill_one);
-	snprintf(want, sizeof(want), "%-11s %5d %9u %9u %9.2f %9.2f %9.2f %7llu  %s\n", "01:27:09", 1000, 4242u, 7u,
-		 1024.0, 256.25, 2.0, 4ull, "burn er");
+	snprintf(want, sizeof(want), "%-11s %5d %9u %9u %9.2f %9.2f %9.2f %7llu  %s\n", "01:27:09",
+		 1000, 4242u, 7u, 1024.0, 256.25, 2.0, 4ull, "burn er");
 	assert_string_equal(got, want);
 	free(got);
 	how.iodelay = false;
 	got = table_text(PR_IO, false, false, fill_one);
-	snprintf(want, sizeof(want), "%-11s %5d %9u %9u %9.2f %9.2f %9.2f %7s  %s\n", "01:27:09", 1000, 4242u, 7u, 1024.0,
-		 256.25, 2.0, "-", "burn er");
+	snprintf(want, sizeof(want), "%-11s %5d %9u %9u %9.2f %9.2f %9.2f %7s  %s\n", "01:27:09",
+		 1000, 4242u, 7u, 1024.0, 256.25, 2.0, "-", "burn er");
 	assert_string_equal(got, want);
 	free(got);
 
 	/* -w: " %9.2f" x2. */
 	how = (struct pidstat_row){ .report = PR_CTXSW, .lead = "01:27:09" };
 	got = table_text(PR_CTXSW, false, false, fill_one);
-	snprintf(want, sizeof(want), "%-11s %5d %9u %9u %9.2f %9.2f  %s\n", "01:27:09", 1000, 4242u, 7u, 100.0, 10.125,
-		 "burn er");
+	snprintf(want, sizeof(want), "%-11s %5d %9u %9u %9.2f %9.2f  %s\n", "01:27:09", 1000, 4242u,
+		 7u, 100.0, 10.125, "burn er");
 	assert_string_equal(got, want);
 	free(got);
 
@@ -335,9 +349,10 @@ static void rows_print_as_sysstat(void **state)
 	how = (struct pidstat_row){ .report = PR_CTXSW, .threads = true, .lead = "01:27:09" };
 	got = table_text(PR_CTXSW, true, false, fill_thread);
 	snprintf(want, sizeof(want),
-		 "%-11s %5d %9u         - %9u %9.2f %9.2f  %s\n%-11s %5d         - %9u %9u %9.2f %9.2f  |__%s\n",
-		 "01:27:09", 1000, 4242u, 7u, 100.0, 10.125, "burn er", "01:27:09", 1000, 4243u, 8u, 100.0, 10.125,
-		 "burn er");
+		 "%-11s %5d %9u         - %9u %9.2f %9.2f  %s\n%-11s %5d         - %9u %9u %9.2f "
+		 "%9.2f  |__%s\n",
+		 "01:27:09", 1000, 4242u, 7u, 100.0, 10.125, "burn er", "01:27:09", 1000, 4243u, 8u,
+		 100.0, 10.125, "burn er");
 	assert_string_equal(got, want);
 	free(got);
 
@@ -345,9 +360,11 @@ static void rows_print_as_sysstat(void **state)
 	 * no "|__". */
 	got = table_text(PR_CTXSW, true, true, fill_thread);
 	snprintf(want, sizeof(want),
-		 "{\"uid\":1000,\"tgid\":4242,\"tid\":null,\"ctpid\":7,\"cswch_s\":%.2f,\"nvcswch_s\":%.2f,"
+		 "{\"uid\":1000,\"tgid\":4242,\"tid\":null,\"ctpid\":7,\"cswch_s\":%.2f,\"nvcswch_"
+		 "s\":%.2f,"
 		 "\"command\":\"burn er\"}\n"
-		 "{\"uid\":1000,\"tgid\":4242,\"tid\":4243,\"ctpid\":8,\"cswch_s\":%.2f,\"nvcswch_s\":%.2f,"
+		 "{\"uid\":1000,\"tgid\":4242,\"tid\":4243,\"ctpid\":8,\"cswch_s\":%.2f,\"nvcswch_"
+		 "s\":%.2f,"
 		 "\"command\":\"burn er\"}\n",
 		 100.0, 10.125, 100.0, 10.125);
 	assert_string_equal(got, want);

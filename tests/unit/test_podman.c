@@ -8,21 +8,21 @@
 
 #include "lib/resolve/runtime/runtime.h"
 
-#define ID_WEB "f9d688036191e04636c64024ce221730446495d6568b72e14d6ebc8aa23e434f"
-#define ID_FROZEN "921ce172b0e8c92c5d3b35114d7a8e80bc4728defe8779cb4056844eb5ef9c5c"
-#define ID_EXITED "622b5dd03d092f26496c18814e3b8385791efd23e16b075bb03ef4d24ec56fd9"
-#define ID_CREATED "712124dd77e4a32d2306265e25ba1970d66c11c28012740506e8d29ca20d7ed4"
-#define ID_STALE "a3aa4dbac7bcf0b0fcc572b5391ceceb871e68cccbbcb9def5c0d1e7baa28714"
-#define ID_CONMON "7228cec8886bbd8be02bd210bf9366f5e81b28d188dd0de09639eb5153573fb8"
+#define ID_WEB       "f9d688036191e04636c64024ce221730446495d6568b72e14d6ebc8aa23e434f"
+#define ID_FROZEN    "921ce172b0e8c92c5d3b35114d7a8e80bc4728defe8779cb4056844eb5ef9c5c"
+#define ID_EXITED    "622b5dd03d092f26496c18814e3b8385791efd23e16b075bb03ef4d24ec56fd9"
+#define ID_CREATED   "712124dd77e4a32d2306265e25ba1970d66c11c28012740506e8d29ca20d7ed4"
+#define ID_STALE     "a3aa4dbac7bcf0b0fcc572b5391ceceb871e68cccbbcb9def5c0d1e7baa28714"
+#define ID_CONMON    "7228cec8886bbd8be02bd210bf9366f5e81b28d188dd0de09639eb5153573fb8"
 #define ID_CRIO_META "5b10d87271095af3293200803258cd1379611b7a2d3d1e0e6b7deb20bd43c483"
-#define ID_CRIO_ANN "d95043f3696e801d17cd6d9feb422d8f15d1133ca3164dd7a7936c5fa9483626"
-#define ID_EVILNAME "000c3b888107aa55ffdad4b5da4fcf22402b6da1495c242c18e2585ba7d7a7f0"
+#define ID_CRIO_ANN  "d95043f3696e801d17cd6d9feb422d8f15d1133ca3164dd7a7936c5fa9483626"
+#define ID_EVILNAME  "000c3b888107aa55ffdad4b5da4fcf22402b6da1495c242c18e2585ba7d7a7f0"
 #define ID_MALFORMED "348911178e6fccea63663007e58e0fd0403a6350bd33ea0eb991785c9f5cc1fc"
-#define ID_CGONLY "fdb7fcc1ba34f201c8a057f86254f5bc0162db144feb5e4f694bb585588e70b0"
-#define ID_SCOPE "d762ba0349bb7be865118768d5e57c1a12921204f62ce1d72aadb83b974e8e72"
-#define ID_CRUN "bfa7b5f3b4156351b7e6fbea89112bc391fe14ccfb73f486178191e0643ca7af"
-#define ID_NONAMES "c1c02dcba9ae22d58bb1bb0485e91c0b49cba016831e2709f445c609f4da3119"
-#define STORAGE "/var/lib/containers/storage/overlay-containers/"
+#define ID_CGONLY    "fdb7fcc1ba34f201c8a057f86254f5bc0162db144feb5e4f694bb585588e70b0"
+#define ID_SCOPE     "d762ba0349bb7be865118768d5e57c1a12921204f62ce1d72aadb83b974e8e72"
+#define ID_CRUN      "bfa7b5f3b4156351b7e6fbea89112bc391fe14ccfb73f486178191e0643ca7af"
+#define ID_NONAMES   "c1c02dcba9ae22d58bb1bb0485e91c0b49cba016831e2709f445c609f4da3119"
+#define STORAGE      "/var/lib/containers/storage/overlay-containers/"
 
 static struct container_list ctrs;
 
@@ -225,13 +225,18 @@ static void malformed_containers_json(void **state)
 	list_tmp("[{\"id\":\"" ID_WEB "\",\"names\":[\"web\"]", 0);
 	list_tmp("{\"id\":\"" ID_WEB "\"}", 0);
 	list_tmp("null", 0);
-	list_tmp("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+	list_tmp("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]"
+		 "]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
 		 "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
 		 0);
 	list_tmp("[{\"id\":\"" ID_WEB "\",\"names\":[\"web\"]}] trailing", 0);
 	/* IDs and names of the wrong type or shape */
-	list_tmp("[{\"id\":42},{\"id\":\"\"},{\"id\":\".hidden\"},{\"id\":\"a b\"},{\"id\":null,\"names\":[\"x\"]}]", 0);
-	list_tmp("[{\"id\":\"" ID_WEB "\",\"names\":[7,\"second\"]},{\"id\":\"" ID_FROZEN "\",\"names\":[]}]", 2);
+	list_tmp("[{\"id\":42},{\"id\":\"\"},{\"id\":\".hidden\"},{\"id\":\"a "
+		 "b\"},{\"id\":null,\"names\":[\"x\"]}]",
+		 0);
+	list_tmp("[{\"id\":\"" ID_WEB "\",\"names\":[7,\"second\"]},{\"id\":\"" ID_FROZEN
+		 "\",\"names\":[]}]",
+		 2);
 	/* metadata that is not JSON does not make a container CRI-O's */
 	list_tmp("[{\"id\":\"" ID_WEB "\",\"names\":[\"web\"],\"metadata\":\"{not json\"}]", 1);
 }

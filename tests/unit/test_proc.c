@@ -54,10 +54,16 @@ static void stat_all_fields(void **state)
 	assert_int_equal(st.guest_time, 0);
 	assert_int_equal(st.fields, 24);
 	/* 2^64 is no number; a letter inside the fields is garbage. */
-	assert_int_equal(proc_stat_parse("1 (x) S 1 1 1 0 -1 0 0 0 0 0 18446744073709551616 0 0 0 20 0 1 0 1 1 1", &st),
+	assert_int_equal(
+		proc_stat_parse(
+			"1 (x) S 1 1 1 0 -1 0 0 0 0 0 18446744073709551616 0 0 0 20 0 1 0 1 1 1",
+			&st),
+		-EINVAL);
+	assert_int_equal(proc_stat_parse("1 (x) S 1 1 1 0 -1 0 0 0 0 0 1x 0 0 0 20 0 1 0 1 1 1",
+					 &st),
 			 -EINVAL);
-	assert_int_equal(proc_stat_parse("1 (x) S 1 1 1 0 -1 0 0 0 0 0 1x 0 0 0 20 0 1 0 1 1 1", &st), -EINVAL);
-	assert_int_equal(proc_stat_parse("1 (x) S 1 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 1 1", &st), -EINVAL);
+	assert_int_equal(proc_stat_parse("1 (x) S 1 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 1 1", &st),
+			 -EINVAL);
 }
 
 /* Context switches from status (pidstat -w). */
@@ -65,14 +71,19 @@ static void status_context_switches(void **state)
 {
 	(void)state;
 	struct proc_status st;
-	assert_int_equal(proc_status_parse("Name:\tx\nTgid:\t5\nPPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
-					   "voluntary_ctxt_switches:\t42\nnonvoluntary_ctxt_switches:\t7\n",
-					   &st),
-			 0);
+	assert_int_equal(
+		proc_status_parse(
+			"Name:\tx\nTgid:\t5\nPPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+			"voluntary_ctxt_switches:\t42\nnonvoluntary_ctxt_switches:\t7\n",
+			&st),
+		0);
 	assert_true(st.have_ctxt);
 	assert_int_equal(st.nvcsw, 42);
 	assert_int_equal(st.nivcsw, 7);
-	assert_int_equal(proc_status_parse("Name:\tx\nTgid:\t5\nPPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", &st), 0);
+	assert_int_equal(
+		proc_status_parse(
+			"Name:\tx\nTgid:\t5\nPPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n", &st),
+		0);
 	assert_false(st.have_ctxt);
 }
 
@@ -143,7 +154,9 @@ static void status_without_nspid_is_host_only(void **state)
 {
 	(void)state;
 	struct proc_status st;
-	assert_int_equal(proc_status_parse("Name:\tx\nTgid:\t77\nUid:\t0 0 0 0\nGid:\t0 0 0 0\n", &st), 0);
+	assert_int_equal(proc_status_parse("Name:\tx\nTgid:\t77\nUid:\t0 0 0 0\nGid:\t0 0 0 0\n",
+					   &st),
+			 0);
 	assert_int_equal(st.nspid_levels, 1);
 	assert_int_equal(st.nspid[0], 77);
 }
@@ -169,7 +182,8 @@ static void cgroup_hybrid_and_v2(void **state)
 	assert_int_equal(cgroup_parse_proc(buf, &p), 0);
 	free(buf);
 	assert_int_equal(p.n_v1, 0);
-	assert_string_equal(cgroup_primary(&p, 1, NULL), "/kubepods.slice/kubepods-besteffort.slice/x.scope");
+	assert_string_equal(cgroup_primary(&p, 1, NULL),
+			    "/kubepods.slice/kubepods-besteffort.slice/x.scope");
 }
 
 static void cgroup_escaping_paths_are_dropped(void **state)
@@ -271,7 +285,8 @@ static void lsm_labels(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(stat_comm_with_parens_and_spaces), cmocka_unit_test(stat_all_fields),
+		cmocka_unit_test(stat_comm_with_parens_and_spaces),
+		cmocka_unit_test(stat_all_fields),
 		cmocka_unit_test(status_context_switches),
 		cmocka_unit_test(stat_rejects_truncated_and_garbage),
 		cmocka_unit_test(stat_control_chars_in_comm_are_kept),

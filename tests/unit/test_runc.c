@@ -26,8 +26,8 @@ static void list(const char *fixture, const struct runtime *rt, struct container
 	assert_int_equal(rt->list(&h, LIST_SCAN_PROC, l), 0);
 }
 
-static void assert_container(const struct container_list *l, const char *runtime, const char *id, pid_t pid,
-			     uint64_t start, const char *state, const char *bundle)
+static void assert_container(const struct container_list *l, const char *runtime, const char *id,
+			     pid_t pid, uint64_t start, const char *state, const char *bundle)
 {
 	const struct container *c = find(l, id);
 
@@ -148,13 +148,16 @@ static void state_read_direct(void **state)
 
 	/* The docker adapter's root, read through the same parser. */
 	fixture_host(&h, "hosts/docker-v1");
-	assert_int_equal(runc_state_read(&h, "/run/docker/runtime-runc/moby",
-					 "c7856df9170ac545e17f1ded78c62ddcc39a9ca306202e5ea9b742b941daa1c6", &s),
-			 0);
+	assert_int_equal(
+		runc_state_read(&h, "/run/docker/runtime-runc/moby",
+				"c7856df9170ac545e17f1ded78c62ddcc39a9ca306202e5ea9b742b941daa1c6",
+				&s),
+		0);
 	assert_int_equal(s.pid, 3930);
 	assert_int_equal(s.start_time, 99012);
-	assert_string_equal(s.bundle, "/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby/"
-				      "c7856df9170ac545e17f1ded78c62ddcc39a9ca306202e5ea9b742b941daa1c6");
+	assert_string_equal(s.bundle,
+			    "/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby/"
+			    "c7856df9170ac545e17f1ded78c62ddcc39a9ca306202e5ea9b742b941daa1c6");
 }
 
 /* ---- hostile inputs, in a host root made for the test ---- */
@@ -165,8 +168,10 @@ static void hostile_state_files(void **state)
 	struct container_list l = { 0 };
 
 	(void)state;
-	write_str("proc/700/stat", "700 (sleep) S 1 700 700 0 -1 4194560 1 0 0 0 1 1 0 0 20 0 1 0 4242 1 1 1\n");
-	write_str("run/runc/ok/state.json", "{\"id\":\"ok\",\"init_process_pid\":700,\"init_process_start\":4242}");
+	write_str("proc/700/stat",
+		  "700 (sleep) S 1 700 700 0 -1 4194560 1 0 0 0 1 1 0 0 20 0 1 0 4242 1 1 1\n");
+	write_str("run/runc/ok/state.json",
+		  "{\"id\":\"ok\",\"init_process_pid\":700,\"init_process_start\":4242}");
 
 	/* Bigger than JSON_FILE_MAX: refused unread. */
 	size_t big = (4u << 20) + 4096;
@@ -193,13 +198,15 @@ static void hostile_state_files(void **state)
 	/* Wrong types everywhere, NUL bytes, trailing garbage, empty file. */
 	write_str("run/runc/types/state.json", "{\"id\":7,\"init_process_pid\":\"700\"}");
 	write_at("run/runc/nul/state.json", "{\"id\":\"nul\"\0,\"init_process_pid\":700}", 36);
-	write_str("run/runc/trailing/state.json", "{\"id\":\"trailing\",\"init_process_pid\":700} {}");
+	write_str("run/runc/trailing/state.json",
+		  "{\"id\":\"trailing\",\"init_process_pid\":700} {}");
 	write_str("run/runc/empty/state.json", "");
 	write_str("run/runc/float/state.json", "{\"id\":\"float\",\"init_process_pid\":700.5}");
 	write_str("run/runc/negpid/state.json", "{\"id\":\"negpid\",\"init_process_pid\":-1}");
 	write_str("run/runc/labels/state.json",
 		  "{\"id\":\"labels\",\"init_process_pid\":700,\"init_process_start\":4242,"
-		  "\"config\":{\"labels\":[1,null,\"bundle=\",\"bundle=rel\",\"bundle=/a/../b\",\"bundle=/ok\"]},"
+		  "\"config\":{\"labels\":[1,null,\"bundle=\",\"bundle=rel\",\"bundle=/a/../"
+		  "b\",\"bundle=/ok\"]},"
 		  "\"cgroup_paths\":{\"\":5,\"freezer\":[\"x\"]}}");
 	/* A state dir that is a symlink, and a state.json that is a FIFO would
 	 * block: only directories are entered, and a FIFO is never listed. */

@@ -65,7 +65,8 @@ static void fixture_snapshot(void **state)
 	assert_int_equal(sampler_take(&s, pids, 3, &sn, &sn2), 0);
 	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &after), 0);
 	assert_int_equal(kept_open_count(), kept);
-	assert_true(task_same(snapshot_find(&sn, 300, false, 300), snapshot_find(&sn2, 300, false, 300)));
+	assert_true(task_same(snapshot_find(&sn, 300, false, 300),
+			      snapshot_find(&sn2, 300, false, 300)));
 	/* At least the nap between them; at most from the first take's end
 	 * (sn.when is before its reads) to the second's. */
 	double itv = snapshot_interval(&sn, &sn2);
@@ -146,24 +147,32 @@ static void parsers(void **state)
 	assert_int_equal(sample_parse_schedstat("10 x 3\n", &r, &w), -EINVAL);
 	assert_int_equal(sample_parse_schedstat("10 20 3 junk\n", &r, &w), -EINVAL);
 	assert_int_equal(sample_parse_schedstat("99999999999999999999 1 1", &r, &w), -EINVAL);
-	assert_int_equal(sample_parse_io("read_bytes: 1\nwrite_bytes: 2\ncancelled_write_bytes: 3\n", &r, &w, &c), 0);
+	assert_int_equal(
+		sample_parse_io("read_bytes: 1\nwrite_bytes: 2\ncancelled_write_bytes: 3\n", &r, &w,
+				&c),
+		0);
 	assert_int_equal(r, 1);
 	assert_int_equal(w, 2);
 	assert_int_equal(c, 3);
 	/* in any order, and among the other fields of a real io file */
-	assert_int_equal(sample_parse_io("rchar: 9\ncancelled_write_bytes: 30\nwchar: 8\nwrite_bytes: 20\n"
-					 "read_bytes: 10\nsyscr: 7\n",
-					 &r, &w, &c),
-			 0);
+	assert_int_equal(
+		sample_parse_io("rchar: 9\ncancelled_write_bytes: 30\nwchar: 8\nwrite_bytes: 20\n"
+				"read_bytes: 10\nsyscr: 7\n",
+				&r, &w, &c),
+		0);
 	assert_int_equal(r, 10);
 	assert_int_equal(w, 20);
 	assert_int_equal(c, 30);
 	assert_int_equal(sample_parse_io("read_bytes: 1\nwrite_bytes: 2\n", &r, &w, &c), -EINVAL);
-	assert_int_equal(sample_parse_io("read_bytes: 1\nread_bytes: 1\nwrite_bytes: 2\ncancelled_write_bytes: 3\n", &r,
-					 &w, &c),
-			 -EINVAL);
-	assert_int_equal(sample_parse_io("read_bytes: -1\nwrite_bytes: 2\ncancelled_write_bytes: 3\n", &r, &w, &c),
-			 -EINVAL);
+	assert_int_equal(
+		sample_parse_io(
+			"read_bytes: 1\nread_bytes: 1\nwrite_bytes: 2\ncancelled_write_bytes: 3\n",
+			&r, &w, &c),
+		-EINVAL);
+	assert_int_equal(
+		sample_parse_io("read_bytes: -1\nwrite_bytes: 2\ncancelled_write_bytes: 3\n", &r,
+				&w, &c),
+		-EINVAL);
 }
 
 static void host_totals(void **state)
@@ -177,26 +186,32 @@ static void host_totals(void **state)
 	assert_int_equal(hostload_parse("0.22 0.10\n", &l), -EINVAL);
 	assert_int_equal(hostload_parse("nan nan nan 1/2 3\n", &l), -EINVAL);
 	struct hostmem m;
-	assert_int_equal(hostmem_parse("MemTotal:       24684084 kB\nMemFree:        23800000 kB\n"
-				       "MemAvailable:   24000000 kB\nBuffers:   10 kB\nCached:   20 kB\n"
-				       "SwapTotal:  0 kB\nSwapFree:  0 kB\n",
-				       &m),
-			 0);
+	assert_int_equal(
+		hostmem_parse("MemTotal:       24684084 kB\nMemFree:        23800000 kB\n"
+			      "MemAvailable:   24000000 kB\nBuffers:   10 kB\nCached:   20 kB\n"
+			      "SwapTotal:  0 kB\nSwapFree:  0 kB\n",
+			      &m),
+		0);
 	assert_int_equal(m.total, UINT64_C(24684084) * 1024);
 	assert_int_equal(m.available, UINT64_C(24000000) * 1024);
 	/* before 3.14: no MemAvailable */
-	assert_int_equal(hostmem_parse("MemTotal: 100 kB\nMemFree: 10 kB\nBuffers: 5 kB\nCached: 20 kB\n", &m), 0);
+	assert_int_equal(
+		hostmem_parse("MemTotal: 100 kB\nMemFree: 10 kB\nBuffers: 5 kB\nCached: 20 kB\n",
+			      &m),
+		0);
 	assert_int_equal(m.available, 35 * 1024);
 	assert_int_equal(hostmem_parse("MemFree: 10 kB\n", &m), -EINVAL);
-	assert_int_equal(hostmem_parse("MemTotal: 99999999999999999999 kB\nMemFree: 1 kB\n", &m), -EINVAL);
+	assert_int_equal(hostmem_parse("MemTotal: 99999999999999999999 kB\nMemFree: 1 kB\n", &m),
+			 -EINVAL);
 	assert_int_equal(hostmem_parse("MemTotal: x kB\nMemFree: 1 kB\n", &m), -EINVAL);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(fixture_snapshot), cmocka_unit_test(pid_reuse), cmocka_unit_test(real_exit),
-		cmocka_unit_test(parsers),	    cmocka_unit_test(host_totals),
+		cmocka_unit_test(fixture_snapshot), cmocka_unit_test(pid_reuse),
+		cmocka_unit_test(real_exit),        cmocka_unit_test(parsers),
+		cmocka_unit_test(host_totals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

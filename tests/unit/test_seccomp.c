@@ -60,11 +60,12 @@ static int probe_prog(const struct seccomp_prog *p, long nr)
 static void oci_translation(void **state)
 {
 	(void)state;
-	struct json_object *o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\"],"
-				      "\"syscalls\":[{\"names\":[\"getpgid\",\"no_such_syscall\"],"
-				      "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38},"
-				      "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ERRNO\","
-				      "\"args\":[{\"index\":0,\"value\":4294967295,\"op\":\"SCMP_CMP_EQ\"}]}]}");
+	struct json_object *o = parse(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\"],"
+		"\"syscalls\":[{\"names\":[\"getpgid\",\"no_such_syscall\"],"
+		"\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38},"
+		"{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ERRNO\","
+		"\"args\":[{\"index\":0,\"value\":4294967295,\"op\":\"SCMP_CMP_EQ\"}]}]}");
 	scmp_filter_ctx ctx = NULL;
 	assert_int_equal(seccomp_policy_from_oci(o, &ctx, NULL, 0), 0);
 	/* getpgid(-1) would be ESRCH; the filter answers errnoRet (ENOSYS). */
@@ -81,7 +82,8 @@ static void oci_rejects_unknown(void **state)
 	assert_int_equal(seccomp_policy_from_oci(o, &ctx, NULL, 0), -EINVAL);
 	json_object_put(o);
 	o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
-		  "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":9,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}");
+		  "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":9,\"value\":1,\"op\":\"SCMP_"
+		  "CMP_EQ\"}]}]}");
 	assert_int_equal(seccomp_policy_from_oci(o, &ctx, NULL, 0), -EINVAL);
 	json_object_put(o);
 	o = parse("{}");
@@ -90,7 +92,8 @@ static void oci_rejects_unknown(void **state)
 
 	/* What nsh cannot apply exactly is refused, with the reason. */
 	char why[200] = "";
-	o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\"},"
+	o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+		  "\"action\":\"SCMP_ACT_ERRNO\"},"
 		  "{\"names\":[\"getppid\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}");
 	assert_int_equal(seccomp_policy_from_oci(o, &ctx, why, sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "rule 2: action SCMP_ACT_NOTIFY is not supported"));
@@ -101,11 +104,13 @@ static void oci_rejects_unknown(void **state)
 	assert_string_equal(why, "rule 1: errnoRet is not 0..4095");
 	json_object_put(o);
 	o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
-		  "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":-1,\"op\":\"SCMP_CMP_EQ\"}]}]}");
+		  "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":-1,\"op\":\"SCMP_"
+		  "CMP_EQ\"}]}]}");
 	assert_int_equal(seccomp_policy_from_oci(o, &ctx, why, sizeof(why)), -EINVAL);
 	json_object_put(o);
 	/* ... but an unknown syscall name is skipped, as runc skips it. */
-	o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"no_such_syscall\"],"
+	o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"no_such_"
+		  "syscall\"],"
 		  "\"action\":\"SCMP_ACT_ERRNO\"}]}");
 	assert_int_equal(seccomp_policy_from_oci(o, &ctx, why, sizeof(why)), 0);
 	seccomp_release(ctx);
@@ -117,10 +122,11 @@ static void oci_rejects_unknown(void **state)
 static void oci_same_arg_twice(void **state)
 {
 	(void)state;
-	struct json_object *o = parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getpgid\"],"
-				      "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38,\"args\":["
-				      "{\"index\":0,\"value\":12345,\"op\":\"SCMP_CMP_EQ\"},"
-				      "{\"index\":0,\"value\":4294967295,\"op\":\"SCMP_CMP_EQ\"}]}]}");
+	struct json_object *o = parse(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getpgid\"],"
+		"\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38,\"args\":["
+		"{\"index\":0,\"value\":12345,\"op\":\"SCMP_CMP_EQ\"},"
+		"{\"index\":0,\"value\":4294967295,\"op\":\"SCMP_CMP_EQ\"}]}]}");
 	scmp_filter_ctx ctx = NULL;
 	char why[200] = "";
 	assert_int_equal(seccomp_policy_from_oci(o, &ctx, why, sizeof(why)), 0);
@@ -158,8 +164,10 @@ static void cache_round_trip(void **state)
 	char dir[] = "/tmp/nsh-sc-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	chmod(dir, 0700);
-	const char *o = "{\"ociVersion\":\"1.0\",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
-			"\"syscalls\":[{\"names\":[\"getpgid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]}}}";
+	const char *o = "{\"ociVersion\":\"1.0\",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_"
+			"ACT_ALLOW\","
+			"\"syscalls\":[{\"names\":[\"getpgid\"],\"action\":\"SCMP_ACT_ERRNO\","
+			"\"errnoRet\":38}]}}}";
 	size_t olen = strlen(o);
 	struct seccomp_prog a = { 0 }, b = { 0 };
 	bool cached = true;
@@ -168,7 +176,8 @@ static void cache_round_trip(void **state)
 	assert_int_equal(seccomp_policy_oci_cached(o, olen, dir, &b, &cached, NULL, 0), 0);
 	assert_true(cached);
 	assert_int_equal(a.fprog.len, b.fprog.len);
-	assert_memory_equal(a.fprog.filter, b.fprog.filter, a.fprog.len * sizeof(struct sock_filter));
+	assert_memory_equal(a.fprog.filter, b.fprog.filter,
+			    a.fprog.len * sizeof(struct sock_filter));
 
 	/* The cached program denies what the policy says. */
 	int pipefd[2];
@@ -176,7 +185,8 @@ static void cache_round_trip(void **state)
 	pid_t pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-		int res = seccomp_prog_load(&b) < 0 ? -1000 : (syscall(SYS_getpgid, -1) < 0 ? -errno : 0);
+		int res = seccomp_prog_load(&b) < 0 ? -1000
+						    : (syscall(SYS_getpgid, -1) < 0 ? -errno : 0);
 		ssize_t n = write(pipefd[1], &res, sizeof(res));
 		_exit(n == sizeof(res) ? 0 : 1);
 	}
@@ -228,11 +238,15 @@ static void cache_key_and_bound(void **state)
 	bool cached = true;
 	for (int i = 0; i < 2; i++) {
 		int n = snprintf(cfg, sizeof(cfg),
-				 "{\"root\":{\"path\":\"/var/lib/c%d\"},\"linux\":{\"cgroupsPath\":\"/docker/%d\","
-				 "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getpgid\"],"
+				 "{\"root\":{\"path\":\"/var/lib/"
+				 "c%d\"},\"linux\":{\"cgroupsPath\":\"/docker/%d\","
+				 "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{"
+				 "\"names\":[\"getpgid\"],"
 				 "\"action\":\"SCMP_ACT_ERRNO\"}]}}}",
 				 i, i);
-		assert_int_equal(seccomp_policy_oci_cached(cfg, (size_t)n, dir, &p, &cached, NULL, 0), 0);
+		assert_int_equal(seccomp_policy_oci_cached(cfg, (size_t)n, dir, &p, &cached, NULL,
+							   0),
+				 0);
 		assert_int_equal(cached, i == 1);
 		seccomp_prog_free(&p);
 	}
@@ -251,10 +265,13 @@ static void cache_key_and_bound(void **state)
 	/* 70 distinct policies: past 64 the cache starts over. */
 	for (int i = 0; i < 70; i++) {
 		int n = snprintf(cfg, sizeof(cfg),
-				 "{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":%d,"
+				 "{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\","
+				 "\"defaultErrnoRet\":%d,"
 				 "\"syscalls\":[]}}}",
 				 i + 1);
-		assert_int_equal(seccomp_policy_oci_cached(cfg, (size_t)n, dir, &p, &cached, NULL, 0), 0);
+		assert_int_equal(seccomp_policy_oci_cached(cfg, (size_t)n, dir, &p, &cached, NULL,
+							   0),
+				 0);
 		seccomp_prog_free(&p);
 		assert_true(count_bpf(dir) <= 64);
 	}
@@ -271,29 +288,36 @@ static void cache_checks_its_key(void **state)
 	char dir[] = "/tmp/nsh-sc-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	chmod(dir, 0700);
-	const char *deny = "{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+	const char *deny = "{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			   "\"syscalls\":[{\"names\":"
 			   "[\"getpgid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]}}}";
-	const char *allow = "{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[]}}}";
+	const char *allow =
+		"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[]}}}";
 	struct seccomp_prog p = { 0 };
 	bool cached;
-	assert_int_equal(seccomp_policy_oci_cached(allow, strlen(allow), dir, &p, &cached, NULL, 0), 0);
+	assert_int_equal(seccomp_policy_oci_cached(allow, strlen(allow), dir, &p, &cached, NULL, 0),
+			 0);
 	seccomp_prog_free(&p);
-	assert_int_equal(seccomp_policy_oci_cached(deny, strlen(deny), dir, &p, &cached, NULL, 0), 0);
+	assert_int_equal(seccomp_policy_oci_cached(deny, strlen(deny), dir, &p, &cached, NULL, 0),
+			 0);
 	seccomp_prog_free(&p);
 	assert_int_equal(count_bpf(dir), 2);
 	/* The allow-all entry takes the deny policy's name. */
 	char cmd[512];
 	snprintf(cmd, sizeof(cmd),
-		 "cd %s && a=$(ls -t *.bpf | tail -n 1) && d=$(ls -t *.bpf | head -n 1) && [ \"$a\" != \"$d\" ] && "
+		 "cd %s && a=$(ls -t *.bpf | tail -n 1) && d=$(ls -t *.bpf | head -n 1) && [ "
+		 "\"$a\" != \"$d\" ] && "
 		 "[ ${#a} = 68 ] && mv \"$a\" \"$d\"",
 		 dir);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(seccomp_policy_oci_cached(deny, strlen(deny), dir, &p, &cached, NULL, 0), 0);
+	assert_int_equal(seccomp_policy_oci_cached(deny, strlen(deny), dir, &p, &cached, NULL, 0),
+			 0);
 	assert_false(cached);
 	assert_int_equal(probe_prog(&p, SYS_getpgid), -ENOSYS);
 	seccomp_prog_free(&p);
 	/* and the entry written again is then used. */
-	assert_int_equal(seccomp_policy_oci_cached(deny, strlen(deny), dir, &p, &cached, NULL, 0), 0);
+	assert_int_equal(seccomp_policy_oci_cached(deny, strlen(deny), dir, &p, &cached, NULL, 0),
+			 0);
 	assert_true(cached);
 	assert_int_equal(probe_prog(&p, SYS_getpgid), -ENOSYS);
 	seccomp_prog_free(&p);
@@ -304,12 +328,9 @@ static void cache_checks_its_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(oci_translation),
-		cmocka_unit_test(oci_rejects_unknown),
-		cmocka_unit_test(oci_same_arg_twice),
-		cmocka_unit_test(cache_checks_its_key),
-		cmocka_unit_test(default_denylist),
-		cmocka_unit_test(cache_round_trip),
+		cmocka_unit_test(oci_translation),     cmocka_unit_test(oci_rejects_unknown),
+		cmocka_unit_test(oci_same_arg_twice),  cmocka_unit_test(cache_checks_its_key),
+		cmocka_unit_test(default_denylist),    cmocka_unit_test(cache_round_trip),
 		cmocka_unit_test(cache_key_and_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

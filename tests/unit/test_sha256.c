@@ -46,7 +46,8 @@ static void million_a(void **state)
 	memset(a, 'a', sizeof(a));
 	char got[65];
 	hex_of(a, sizeof(a), 4096, got);
-	assert_string_equal(got, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	assert_string_equal(got,
+			    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 int main(void)

@@ -89,7 +89,8 @@ static void test_run_bounded_drain(void **state)
 			if (stdio_proxy_install(sp.child) < 0)
 				_exit(101);
 			if (fork() == 0) {
-				alarm(8); /* the leftover: holds the pipes 8 s, beyond STDIO_DRAIN_MAX_MS */
+				/* the leftover: holds the pipes 8 s, beyond STDIO_DRAIN_MAX_MS */
+				alarm(8);
 				pause();
 				_exit(0);
 			}

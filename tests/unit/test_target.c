@@ -26,7 +26,10 @@ static void forms(void **state)
 	assert_int_equal(s.kind, SPEC_ANY);
 	assert_int_equal(s.pid, 4567);
 	assert_string_equal(s.value, "4567");
-	assert_int_equal(target_spec_parse("2222222222222222222222222222222222222222222222222222222222222222", &s), 0);
+	assert_int_equal(target_spec_parse(
+				 "2222222222222222222222222222222222222222222222222222222222222222",
+				 &s),
+			 0);
 	assert_int_equal(s.kind, SPEC_ANY);
 	assert_int_equal(s.pid, 0);
 	assert_int_equal(target_spec_parse("8e48132ccca1", &s), 0);
@@ -109,8 +112,8 @@ static uint64_t fixture_ns(const char *host, pid_t pid, const char *type)
 }
 
 /* want_cgroup NULL: the "0::" line of the fixture's /proc/PID/cgroup. */
-static void assert_resolves_in(const struct host *h, const char *hostdir, const char *spec, const char *runtime,
-			       pid_t want_pid, const char *want_cgroup)
+static void assert_resolves_in(const struct host *h, const char *hostdir, const char *spec,
+			       const char *runtime, pid_t want_pid, const char *want_cgroup)
 {
 	struct target t;
 	int r = target_resolve(h, spec, &t, NULL);
@@ -131,15 +134,15 @@ static void assert_resolves_in(const struct host *h, const char *hostdir, const 
 	target_release(&t);
 }
 
-static void assert_resolves(const struct host *h, const char *hostdir, const char *spec, const char *runtime,
-			    pid_t want_pid)
+static void assert_resolves(const struct host *h, const char *hostdir, const char *spec,
+			    const char *runtime, pid_t want_pid)
 {
 	assert_resolves_in(h, hostdir, spec, runtime, want_pid, NULL);
 }
 
 #define CTRD_SYSTEMD "hosts/containerd-v2-systemd"
-#define CTRD_TASKS CTRD_SYSTEMD "/run/containerd/io.containerd.runtime.v2.task/k8s.io/"
-#define NGINX_ID "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"
+#define CTRD_TASKS   CTRD_SYSTEMD "/run/containerd/io.containerd.runtime.v2.task/k8s.io/"
+#define NGINX_ID     "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"
 
 static void containerd_systemd_driver(void **state)
 {
@@ -175,7 +178,8 @@ static void containerd_ambiguous_and_missing(void **state)
 	struct container_list cands = { 0 };
 
 	/* Two app containers in the pod: the pod alone does not say which. */
-	assert_int_equal(target_resolve(&h, "k8s:default/web-7d4b9c", &t, &cands), -TARGET_EAMBIGUOUS);
+	assert_int_equal(target_resolve(&h, "k8s:default/web-7d4b9c", &t, &cands),
+			 -TARGET_EAMBIGUOUS);
 	assert_int_equal(cands.n, 2);
 	bool nginx = false, shipper = false;
 	for (size_t i = 0; i < cands.n; i++) {
@@ -186,7 +190,8 @@ static void containerd_ambiguous_and_missing(void **state)
 	container_list_free(&cands);
 
 	/* A container whose init.pid names no live process is not running. */
-	assert_int_equal(target_resolve(&h, "k8s:default/web-7d4b9c/init-db", &t, NULL), -TARGET_ENOTRUNNING);
+	assert_int_equal(target_resolve(&h, "k8s:default/web-7d4b9c/init-db", &t, NULL),
+			 -TARGET_ENOTRUNNING);
 	assert_int_equal(target_resolve(&h, "no-such-thing", &t, NULL), -TARGET_ENOMATCH);
 	assert_int_equal(target_resolve(&h, "k8s:default/nopod/x", &t, NULL), -TARGET_ENOMATCH);
 	assert_int_equal(target_resolve(&h, "docker:" NGINX_ID, &t, NULL), -TARGET_ENOMATCH);
@@ -200,8 +205,9 @@ static void containerd_cgroupfs_driver(void **state)
 	struct host h;
 	fixture_host(&h, CTRD_CGROUPFS);
 	pid_t api = (pid_t)fixture_number(
-		CTRD_CGROUPFS "/run/containerd/io.containerd.runtime.v2.task/k8s.io/"
-			      "2222222222222222222222222222222222222222222222222222222222222222/init.pid");
+		CTRD_CGROUPFS
+		"/run/containerd/io.containerd.runtime.v2.task/k8s.io/"
+		"2222222222222222222222222222222222222222222222222222222222222222/init.pid");
 	/* Its /proc/PID/cgroup reads "/../../pod.../ID" (outside nsh's cgroup
 	 * namespace): the host path comes from the cgroupfs directory. */
 	const char *dir = "/kubepods/besteffort/pod5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9/"
@@ -213,7 +219,7 @@ static void containerd_cgroupfs_driver(void **state)
 	assert_resolves_in(&h, CTRD_CGROUPFS, "222222", "containerd", api, dir);
 }
 
-#define CRIO "hosts/crio-v2-systemd"
+#define CRIO       "hosts/crio-v2-systemd"
 #define CRIO_NGINX "9689413a5a09c74fc99b598f6c28096cc8a94018930db76b0a230d72259fa57b"
 
 static void crio(void **state)
@@ -221,8 +227,8 @@ static void crio(void **state)
 	(void)state;
 	struct host h;
 	fixture_host(&h, CRIO);
-	pid_t nginx = (pid_t)fixture_number(CRIO "/run/containers/storage/overlay-containers/" CRIO_NGINX
-						 "/userdata/pidfile");
+	pid_t nginx = (pid_t)fixture_number(
+		CRIO "/run/containers/storage/overlay-containers/" CRIO_NGINX "/userdata/pidfile");
 	assert_resolves(&h, CRIO, "k8s:default/web-0/nginx", "crio", nginx);
 	assert_resolves(&h, CRIO, "crio:968941", "crio", nginx);
 	assert_resolves(&h, CRIO, CRIO_NGINX, "crio", nginx);

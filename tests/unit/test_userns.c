@@ -128,8 +128,11 @@ static void reads_proc_files(void **state)
 	char root[] = "/tmp/nsh-userns-XXXXXX";
 	assert_non_null(mkdtemp(root));
 	char p[256];
-	snprintf(p, sizeof(p), "mkdir -p %s/proc/42 && printf '         0     100000      65536\\n' >%s/proc/42/uid_map"
-		 " && printf '         0     200000      65536\\n' >%s/proc/42/gid_map", root, root, root);
+	snprintf(p, sizeof(p),
+		 "mkdir -p %s/proc/42 && printf '         0     100000      65536\\n' "
+		 ">%s/proc/42/uid_map"
+		 " && printf '         0     200000      65536\\n' >%s/proc/42/gid_map",
+		 root, root, root);
 	assert_int_equal(system(p), 0);
 	struct host h;
 	assert_int_equal(host_init(&h, root), 0);
@@ -165,8 +168,12 @@ static void reads_proc_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parses_several_lines), cmocka_unit_test(range_edges), cmocka_unit_test(unmapped),
-		cmocka_unit_test(garbage),		cmocka_unit_test(overflow),    cmocka_unit_test(reads_proc_files),
+		cmocka_unit_test(parses_several_lines),
+		cmocka_unit_test(range_edges),
+		cmocka_unit_test(unmapped),
+		cmocka_unit_test(garbage),
+		cmocka_unit_test(overflow),
+		cmocka_unit_test(reads_proc_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,19 +115,24 @@ static void anchored_opens(void **state)
 	char root[] = "/tmp/nsh-unit-root-XXXXXX";
 	assert_non_null(mkdtemp(root));
 	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s/proc/7 %s/sys/fs/cgroup/pids/a && echo one >%s/proc/7/stat && "
-		 "echo 5 >%s/sys/fs/cgroup/pids/a/pids.current", root, root, root, root);
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p %s/proc/7 %s/sys/fs/cgroup/pids/a && echo one >%s/proc/7/stat && "
+		 "echo 5 >%s/sys/fs/cgroup/pids/a/pids.current",
+		 root, root, root, root);
 	assert_int_equal(system(cmd), 0);
 	struct host h;
 	assert_int_equal(host_init(&h, root), 0);
 	char buf[64];
 	assert_int_equal(host_read_small(&h, "/proc/7/stat", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "one\n");
-	assert_int_equal(host_read_small(&h, "/sys/fs/cgroup/pids/a/pids.current", buf, sizeof(buf)), 0);
+	assert_int_equal(host_read_small(&h, "/sys/fs/cgroup/pids/a/pids.current", buf,
+					 sizeof(buf)),
+			 0);
 	assert_string_equal(buf, "5\n");
 	assert_int_equal(host_read_small(&h, "/proc/8/stat", buf, sizeof(buf)), -ENOENT);
 	/* made anew: the anchors cached above point into the removed tree */
-	snprintf(cmd, sizeof(cmd), "rm -rf %s/proc %s/sys && mkdir -p %s/proc/7 && echo two >%s/proc/7/stat", root,
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf %s/proc %s/sys && mkdir -p %s/proc/7 && echo two >%s/proc/7/stat", root,
 		 root, root, root);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(host_read_small(&h, "/proc/7/stat", buf, sizeof(buf)), 0);
@@ -136,7 +141,9 @@ static void anchored_opens(void **state)
 	assert_int_equal(host_read_file(&h, "/proc/7/stat", 4096, &big, NULL), 0);
 	assert_string_equal(big, "two\n");
 	free(big);
-	assert_int_equal(host_read_small(&h, "/sys/fs/cgroup/pids/a/pids.current", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(host_read_small(&h, "/sys/fs/cgroup/pids/a/pids.current", buf,
+					 sizeof(buf)),
+			 -ENOENT);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	assert_int_equal(system(cmd), 0);
 }
@@ -154,8 +161,9 @@ static void copy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(numbers),    cmocka_unit_test(ids_and_names), cmocka_unit_test(unit_names),
-		cmocka_unit_test(bounded_reads), cmocka_unit_test(copy), cmocka_unit_test(sized_reads),
+		cmocka_unit_test(numbers),        cmocka_unit_test(ids_and_names),
+		cmocka_unit_test(unit_names),     cmocka_unit_test(bounded_reads),
+		cmocka_unit_test(copy),           cmocka_unit_test(sized_reads),
 		cmocka_unit_test(anchored_opens),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

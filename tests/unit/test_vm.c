@@ -30,9 +30,21 @@ static void parse(const char *const *words, const char *comm, struct vm_config *
 static void test_qemu_guest_form(void **state)
 {
 	(void)state;
-	const char *const w[] = { "qemu-system-x86_64", "-accel", "kvm", "-name", "guest=nsht-vm1,debug-threads=on",
-				  "-smp", "2", "-m", "64", "-nodefaults", "-nographic", "-daemonize", "-bios",
-				  "/tmp/spin.bin", NULL };
+	const char *const w[] = { "qemu-system-x86_64",
+				  "-accel",
+				  "kvm",
+				  "-name",
+				  "guest=nsht-vm1,debug-threads=on",
+				  "-smp",
+				  "2",
+				  "-m",
+				  "64",
+				  "-nodefaults",
+				  "-nographic",
+				  "-daemonize",
+				  "-bios",
+				  "/tmp/spin.bin",
+				  NULL };
 	struct vm_config c;
 	parse(w, "qemu-system-x86", &c);
 	assert_int_equal(c.hv, VM_QEMU);
@@ -46,8 +58,10 @@ static void test_qemu_guest_form(void **state)
 static void test_qemu_plain_form_and_tcg(void **state)
 {
 	(void)state;
-	const char *const w[] = { "/usr/bin/qemu-system-x86_64", "-name", "nsht-vm2", "-accel", "tcg",
-				  "-m", "size=1G,slots=2,maxmem=4G", "-smp", "cpus=4,sockets=1", NULL };
+	const char *const w[] = {
+		"/usr/bin/qemu-system-x86_64", "-name", "nsht-vm2",         "-accel", "tcg", "-m",
+		"size=1G,slots=2,maxmem=4G",   "-smp",  "cpus=4,sockets=1", NULL
+	};
 	struct vm_config c;
 	parse(w, "qemu-system-x86", &c);
 	assert_string_equal(c.name, "nsht-vm2");
@@ -60,8 +74,13 @@ static void test_qemu_quoted_commas(void **state)
 {
 	(void)state;
 	/* ",," is a comma inside the value; a single ',' ends it. */
-	const char *const w[] = { "qemu-kvm", "-name", "guest=a,,b,debug-threads=on", "-drive",
-				  "file=/var/lib/img,,x.qcow2,if=virtio", "-netdev", "tap,id=n0,ifname=tap7,script=no",
+	const char *const w[] = { "qemu-kvm",
+				  "-name",
+				  "guest=a,,b,debug-threads=on",
+				  "-drive",
+				  "file=/var/lib/img,,x.qcow2,if=virtio",
+				  "-netdev",
+				  "tap,id=n0,ifname=tap7,script=no",
 				  NULL };
 	struct vm_config c;
 	parse(w, "qemu-kvm", &c);
@@ -74,7 +93,8 @@ static void test_qemu_quoted_commas(void **state)
 	char out[64];
 	assert_int_equal(vm_qemu_opt("x,,y", NULL, out, sizeof(out)), 1);
 	assert_string_equal(out, "x,y");
-	assert_int_equal(vm_qemu_opt("guest=a,debug-threads=on", "debug-threads", out, sizeof(out)), 1);
+	assert_int_equal(vm_qemu_opt("guest=a,debug-threads=on", "debug-threads", out, sizeof(out)),
+			 1);
 	assert_string_equal(out, "on");
 	assert_int_equal(vm_qemu_opt("guest=a", "id", out, sizeof(out)), 0);
 	/* the implied key is only the first element's */
@@ -85,12 +105,27 @@ static void test_libvirt(void **state)
 {
 	(void)state;
 	/* libvirt's own command line, abridged */
-	const char *const w[] = { "/usr/bin/qemu-system-x86_64", "-name", "guest=web-1,debug-threads=on", "-S",
-				  "-object", "secret,id=masterKey0,format=raw,file=/var/lib/libvirt/qemu/x.key",
-				  "-machine", "pc-q35-6.2,usb=off,accel=kvm", "-m", "2048", "-smp",
-				  "2,sockets=2,cores=1,threads=1", "-blockdev",
-				  "{\"driver\":\"file\"}", "-blockdev", "node-name=d0,driver=file,filename=/var/lib/libvirt/images/web-1.qcow2",
-				  "-netdev", "tap,fd=33,id=hostnet0,vhost=on,vhostfd=35", NULL };
+	const char *const w[] = {
+		"/usr/bin/qemu-system-x86_64",
+		"-name",
+		"guest=web-1,debug-threads=on",
+		"-S",
+		"-object",
+		"secret,id=masterKey0,format=raw,file=/var/lib/libvirt/qemu/x.key",
+		"-machine",
+		"pc-q35-6.2,usb=off,accel=kvm",
+		"-m",
+		"2048",
+		"-smp",
+		"2,sockets=2,cores=1,threads=1",
+		"-blockdev",
+		"{\"driver\":\"file\"}",
+		"-blockdev",
+		"node-name=d0,driver=file,filename=/var/lib/libvirt/images/web-1.qcow2",
+		"-netdev",
+		"tap,fd=33,id=hostnet0,vhost=on,vhostfd=35",
+		NULL
+	};
 	struct vm_config c;
 	parse(w, "qemu-system-x86", &c);
 	assert_string_equal(c.name, "web-1");
@@ -103,19 +138,29 @@ static void test_libvirt(void **state)
 	assert_int_equal(c.ntaps, 0);
 
 	char name[256];
-	assert_int_equal(vm_name_from_scope("/machine.slice/machine-qemu\\x2d3\\x2dweb\\x2d1.scope/libvirt/vcpu0",
-					    name, sizeof(name)), 1);
+	assert_int_equal(
+		vm_name_from_scope(
+			"/machine.slice/machine-qemu\\x2d3\\x2dweb\\x2d1.scope/libvirt/vcpu0", name,
+			sizeof(name)),
+		1);
 	assert_string_equal(name, "web-1");
-	assert_int_equal(vm_name_from_scope("/machine.slice/machine-qemu\\x2d12\\x2ddb.scope", name, sizeof(name)), 1);
+	assert_int_equal(vm_name_from_scope("/machine.slice/machine-qemu\\x2d12\\x2ddb.scope", name,
+					    sizeof(name)),
+			 1);
 	assert_string_equal(name, "db");
-	assert_int_equal(vm_name_from_scope("/system.slice/docker-abc.scope", name, sizeof(name)), 0);
-	assert_int_equal(vm_name_from_scope("/machine.slice/machine-qemu\\x2d3\\x2d.scope", name, sizeof(name)), 0);
+	assert_int_equal(vm_name_from_scope("/system.slice/docker-abc.scope", name, sizeof(name)),
+			 0);
+	assert_int_equal(vm_name_from_scope("/machine.slice/machine-qemu\\x2d3\\x2d.scope", name,
+					    sizeof(name)),
+			 0);
 }
 
 static void test_firecracker(void **state)
 {
 	(void)state;
-	const char *const w[] = { "/usr/bin/firecracker", "--api-sock", "/run/fc/fc1.sock", "--id", "fc-web", NULL };
+	const char *const w[] = {
+		"/usr/bin/firecracker", "--api-sock", "/run/fc/fc1.sock", "--id", "fc-web", NULL
+	};
 	struct vm_config c;
 	parse(w, "firecracker", &c);
 	assert_int_equal(c.hv, VM_FIRECRACKER);
@@ -129,9 +174,18 @@ static void test_firecracker(void **state)
 static void test_cloud_hypervisor(void **state)
 {
 	(void)state;
-	const char *const w[] = { "cloud-hypervisor", "--api-socket", "path=/run/chv/db-2.sock", "--cpus", "boot=4",
-				  "--memory", "size=512M", "--disk", "path=/img/db.raw", "--net",
-				  "tap=chvtap0,mac=12:34:56:78:90:ab", NULL };
+	const char *const w[] = { "cloud-hypervisor",
+				  "--api-socket",
+				  "path=/run/chv/db-2.sock",
+				  "--cpus",
+				  "boot=4",
+				  "--memory",
+				  "size=512M",
+				  "--disk",
+				  "path=/img/db.raw",
+				  "--net",
+				  "tap=chvtap0,mac=12:34:56:78:90:ab",
+				  NULL };
 	struct vm_config c;
 	/* comm is cut at 15 bytes */
 	parse(w, "cloud-hyperviso", &c);
@@ -150,8 +204,11 @@ static void test_cloud_hypervisor(void **state)
 static void test_crosvm_and_others(void **state)
 {
 	(void)state;
-	const char *const w[] = { "crosvm", "run", "--cpus", "2", "--mem", "256", "--socket", "/run/crosvm/cv.sock",
-				  "--rwdisk", "/img/root.img", "/img/vmlinux", NULL };
+	const char *const w[] = {
+		"crosvm",   "run",           "--cpus",       "2",
+		"--mem",    "256",           "--socket",     "/run/crosvm/cv.sock",
+		"--rwdisk", "/img/root.img", "/img/vmlinux", NULL
+	};
 	struct vm_config c;
 	parse(w, "crosvm", &c);
 	assert_int_equal(c.hv, VM_CROSVM);
@@ -275,11 +332,16 @@ static void test_uses_kvm(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_qemu_guest_form),   cmocka_unit_test(test_qemu_plain_form_and_tcg),
-		cmocka_unit_test(test_qemu_quoted_commas), cmocka_unit_test(test_libvirt),
-		cmocka_unit_test(test_firecracker),       cmocka_unit_test(test_cloud_hypervisor),
-		cmocka_unit_test(test_crosvm_and_others), cmocka_unit_test(test_thread_labels),
-		cmocka_unit_test(test_exe_hypervisor),    cmocka_unit_test(test_list_fixture),
+		cmocka_unit_test(test_qemu_guest_form),
+		cmocka_unit_test(test_qemu_plain_form_and_tcg),
+		cmocka_unit_test(test_qemu_quoted_commas),
+		cmocka_unit_test(test_libvirt),
+		cmocka_unit_test(test_firecracker),
+		cmocka_unit_test(test_cloud_hypervisor),
+		cmocka_unit_test(test_crosvm_and_others),
+		cmocka_unit_test(test_thread_labels),
+		cmocka_unit_test(test_exe_hypervisor),
+		cmocka_unit_test(test_list_fixture),
 		cmocka_unit_test(test_uses_kvm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

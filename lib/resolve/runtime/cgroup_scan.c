@@ -70,8 +70,10 @@ int container_pid_in_cgroup(const struct host *h, pid_t pid, const char *needle)
 	return 0;
 }
 
-int cgroup_scan_containers(const struct host *h, const char *parent, const char *prefix, const char *suffix,
-			   int (*fn)(const char *id, const char *dir, const char *path, void *userdata),
+int cgroup_scan_containers(const struct host *h, const char *parent, const char *prefix,
+			   const char *suffix,
+			   int (*fn)(const char *id, const char *dir, const char *path,
+				     void *userdata),
 			   void *userdata)
 {
 	char mount[64] = "/sys/fs/cgroup";
@@ -86,7 +88,8 @@ int cgroup_scan_containers(const struct host *h, const char *parent, const char 
 		d = opendir(full);
 	} else {
 		for (size_t i = 0; i < cgroup_v1_n_hierarchies && !d; i++) {
-			snprintf(mount, sizeof(mount), "/sys/fs/cgroup/%s", cgroup_v1_hierarchies[i].mount);
+			snprintf(mount, sizeof(mount), "/sys/fs/cgroup/%s",
+				 cgroup_v1_hierarchies[i].mount);
 			r = host_path(h, full, sizeof(full), "%s%s", mount, parent);
 			if (r < 0)
 				return r;
@@ -103,14 +106,15 @@ int cgroup_scan_containers(const struct host *h, const char *parent, const char 
 		size_t n = strlen(de->d_name);
 		char id[129], dir[PATH_MAX], path[PATH_MAX];
 
-		if (n <= pl + sl || n - pl - sl >= sizeof(id) || !str_startswith(de->d_name, prefix) ||
-		    !str_endswith(de->d_name, suffix))
+		if (n <= pl + sl || n - pl - sl >= sizeof(id) ||
+		    !str_startswith(de->d_name, prefix) || !str_endswith(de->d_name, suffix))
 			continue;
 		memcpy(id, de->d_name + pl, n - pl - sl);
 		id[n - pl - sl] = '\0';
 		if (!container_id_is_hex64(id) || !dirent_is_dir(dirfd(d), de))
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", parent, de->d_name) >= (int)sizeof(path) ||
+		if (snprintf(path, sizeof(path), "%s/%s", parent, de->d_name) >=
+			    (int)sizeof(path) ||
 		    snprintf(dir, sizeof(dir), "%s%s", mount, path) >= (int)sizeof(dir))
 			continue;
 		r = fn(id, dir, path, userdata);
@@ -143,7 +147,8 @@ int container_pid_frozen(const struct host *h, pid_t pid)
 		if (cg[0] != '/' || strstr(cg, "/..") || !valid_name(cg, true))
 			return 0;
 		r = host_path(h, path, sizeof(path), "/sys/fs/cgroup%s%s/%s", v2 ? "" : "/freezer",
-			      strcmp(cg, "/") == 0 ? "" : cg, v2 ? "cgroup.freeze" : "freezer.state");
+			      strcmp(cg, "/") == 0 ? "" : cg,
+			      v2 ? "cgroup.freeze" : "freezer.state");
 		if (r < 0 || read_small_at(AT_FDCWD, path, state, sizeof(state), NULL) < 0)
 			return 0;
 		return v2 ? state[0] == '1' : str_startswith(state, "FROZEN");
@@ -239,8 +244,9 @@ const char *container_running_state(const struct host *h, pid_t pid)
 	return container_pid_frozen(h, pid) == 1 ? "paused" : "running";
 }
 
-int container_from_cgroup(const struct host *h, struct container_list *out, struct container *c, const char *runtime,
-			  int priority, const char *id, const char *dir, const char *path, struct container **ret)
+int container_from_cgroup(const struct host *h, struct container_list *out, struct container *c,
+			  const char *runtime, int priority, const char *id, const char *dir,
+			  const char *path, struct container **ret)
 {
 	pid_t pid;
 	uint64_t start;

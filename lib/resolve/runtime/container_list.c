@@ -14,10 +14,8 @@
 #include "lib/base/util.h"
 
 const struct runtime *const runtimes[] = {
-	&runtime_docker, &runtime_podman, &runtime_containerd, &runtime_crio,
-	&runtime_lxc,    &runtime_nspawn, &runtime_runc,       &runtime_crun,
-	&runtime_vm,
-	NULL,
+	&runtime_docker, &runtime_podman, &runtime_containerd, &runtime_crio, &runtime_lxc,
+	&runtime_nspawn, &runtime_runc,   &runtime_crun,       &runtime_vm,   NULL,
 };
 
 const struct runtime *runtime_by_name(const char *name)
@@ -45,7 +43,8 @@ int container_list_add(struct container_list *l, struct container **ret)
 	return 0;
 }
 
-struct container *container_list_find(struct container_list *l, size_t first, const char *ns, const char *id)
+struct container *container_list_find(struct container_list *l, size_t first, const char *ns,
+				      const char *id)
 {
 	for (size_t i = first; i < l->n; i++) {
 		struct container *c = &l->items[i];
@@ -124,7 +123,8 @@ static bool hint_searchable(const char *hint)
 	return true;
 }
 
-bool container_hint_allows(const struct container_list *l, const char *id, const char *name, const char *ns)
+bool container_hint_allows(const struct container_list *l, const char *id, const char *name,
+			   const char *ns)
 {
 	const char *hint = l->hint;
 	if (!hint || !*hint || !hint_searchable(hint))
@@ -138,21 +138,22 @@ bool container_hint_allows(const struct container_list *l, const char *id, const
 		return true;
 	/* containerd's NS/ID and NS/PREFIX */
 	const char *slash = strchr(hint, '/');
-	if (slash && ns && id && strlen(ns) == (size_t)(slash - hint) && strncmp(hint, ns, strlen(ns)) == 0 &&
-	    str_startswith(id, slash + 1))
+	if (slash && ns && id && strlen(ns) == (size_t)(slash - hint) &&
+	    strncmp(hint, ns, strlen(ns)) == 0 && str_startswith(id, slash + 1))
 		return true;
 	return false;
 }
 
-int container_load_json(const struct container_list *l, const struct host *h, const char *path, bool id_allowed,
-			struct json_object **ret)
+int container_load_json(const struct container_list *l, const struct host *h, const char *path,
+			bool id_allowed, struct json_object **ret)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 	int r = host_read_file(h, path, JSON_FILE_MAX, &buf, &len);
 	if (r < 0)
 		return r;
-	if (!id_allowed && l->hint && hint_searchable(l->hint) && !memmem(buf, len, l->hint, strlen(l->hint)))
+	if (!id_allowed && l->hint && hint_searchable(l->hint) &&
+	    !memmem(buf, len, l->hint, strlen(l->hint)))
 		return 1;
 	return json_parse_buf(buf, len, ret);
 }

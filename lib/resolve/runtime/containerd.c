@@ -143,7 +143,8 @@ static int add_bundle(const struct host *h, const char *bundle, const char *ns, 
 	if (snprintf(path, sizeof(path), "%s/config.json", bundle) >= (int)sizeof(path))
 		return 0;
 	/* The hint may be a pod container name, found only inside config.json. */
-	if (container_load_json(out, h, path, container_hint_allows(out, id, NULL, ns), &config) != 0 ||
+	if (container_load_json(out, h, path, container_hint_allows(out, id, NULL, ns), &config) !=
+		    0 ||
 	    !json_object_is_type(config, json_type_object))
 		return 0;
 
@@ -193,8 +194,8 @@ static int scan_namespace(const struct host *h, const char *nsdir, const char *n
 		/* Docker's tasks carry no pod annotations: known by ID alone, and
 		 * listed by the docker adapter (which runs first) anyway; its
 		 * OCI config is 20 KB of JSON per container to read for nothing. */
-		if (strcmp(ns, "moby") == 0 &&
-		    (!container_hint_allows(out, de->d_name, NULL, ns) || container_list_find(out, 0, NULL, de->d_name)))
+		if (strcmp(ns, "moby") == 0 && (!container_hint_allows(out, de->d_name, NULL, ns) ||
+						container_list_find(out, 0, NULL, de->d_name)))
 			continue;
 		if (snprintf(bundle, sizeof(bundle), "%s/%s", nsdir, de->d_name) >=
 		    (int)sizeof(bundle))

@@ -34,7 +34,7 @@
 #include "lib/resolve/runtime/kubepods.h"
 
 #define STORAGE_RUNROOT "/run/containers/storage"
-#define CRIO_PRIORITY 80
+#define CRIO_PRIORITY   80
 
 struct scan {
 	const struct host *h;
@@ -56,7 +56,8 @@ static int pid_from_pidfile(const struct host *h, const char *driver, const char
 	uint64_t start;
 	pid_t pid;
 
-	snprintf(path, sizeof(path), STORAGE_RUNROOT "/%s-containers/%s/userdata/pidfile", driver, id);
+	snprintf(path, sizeof(path), STORAGE_RUNROOT "/%s-containers/%s/userdata/pidfile", driver,
+		 id);
 	int r = host_read_small(h, path, buf, sizeof(buf));
 	if (r == -ENOENT)
 		return -ENOENT;
@@ -77,8 +78,10 @@ static int add_container(struct scan *x, const char *driver, const char *id)
 	struct container *c;
 	struct oci_state s;
 
-	snprintf(path, sizeof(path), STORAGE_RUNROOT "/%s-containers/%s/userdata/config.json", driver, id);
-	int r = container_load_json(x->out, h, path, container_hint_allows(x->out, id, NULL, NULL), &config);
+	snprintf(path, sizeof(path), STORAGE_RUNROOT "/%s-containers/%s/userdata/config.json",
+		 driver, id);
+	int r = container_load_json(x->out, h, path, container_hint_allows(x->out, id, NULL, NULL),
+				    &config);
 	if (r == -ENOMEM)
 		return r;
 	/* Skipped by the hint, missing (podman's run dirs have none), malformed or not CRI-O's. */
@@ -92,7 +95,8 @@ static int add_container(struct scan *x, const char *driver, const char *id)
 	copy_str(c->id, sizeof(c->id), id);
 	c->kind = KIND_CONTAINER;
 	c->priority = CRIO_PRIORITY;
-	snprintf(c->bundle, sizeof(c->bundle), STORAGE_RUNROOT "/%s-containers/%s/userdata", driver, id);
+	snprintf(c->bundle, sizeof(c->bundle), STORAGE_RUNROOT "/%s-containers/%s/userdata", driver,
+		 id);
 
 	container_set_pod_from_annotations(c, config);
 	struct json_object *a = json_get_member(config, "annotations");
@@ -137,7 +141,8 @@ static int list_bundles(struct scan *x, const char *driver)
 	struct dirent *de;
 	r = 0;
 	while (r >= 0 && (de = readdir(d)))
-		if (valid_id(de->d_name) && !find_listed(x, de->d_name) && dirent_is_dir(dirfd(d), de))
+		if (valid_id(de->d_name) && !find_listed(x, de->d_name) &&
+		    dirent_is_dir(dirfd(d), de))
 			r = add_container(x, driver, de->d_name);
 	closedir(d);
 	return r;
@@ -145,8 +150,8 @@ static int list_bundles(struct scan *x, const char *driver)
 
 /* A container cgroup found below kubepods: complete a listed container, or
  * (crio- names only) list one the bundles did not show. */
-static int found_cgroup(struct scan *x, const char *id, bool crio_name, const char *dir, const char *path,
-			const char *pod_uid)
+static int found_cgroup(struct scan *x, const char *id, bool crio_name, const char *dir,
+			const char *path, const char *pod_uid)
 {
 	struct container *c = find_listed(x, id);
 
@@ -172,7 +177,8 @@ static int walk_cgroups(struct scan *x)
 	for (size_t i = 0; i < kl.n && r >= 0; i++) {
 		const struct kubepods_cgroup *kc = &kl.items[i];
 		bool crio_name = kc->ref.runtime == KUBEPODS_RT_CRIO;
-		if ((!crio_name && kc->ref.runtime != KUBEPODS_RT_UNKNOWN) || !container_id_is_hex64(kc->ref.id))
+		if ((!crio_name && kc->ref.runtime != KUBEPODS_RT_UNKNOWN) ||
+		    !container_id_is_hex64(kc->ref.id))
 			continue;
 		r = found_cgroup(x, kc->ref.id, crio_name, kc->dir, kc->path, kc->ref.pod_uid);
 	}

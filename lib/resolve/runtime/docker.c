@@ -27,7 +27,7 @@
 #include "lib/base/util.h"
 
 #define DOCKER_CONTAINERS "/var/lib/docker/containers"
-#define DOCKER_PRIORITY 90
+#define DOCKER_PRIORITY   90
 
 static const char *const runc_roots[] = {
 	"/run/docker/runtime-runc/moby",
@@ -81,7 +81,8 @@ static int pid_from_bundle(const struct host *h, struct container *c, bool pause
 		snprintf(path, sizeof(path), "%s/%s/init.pid", bundle_roots[i], c->id);
 		if (host_read_small(h, path, buf, sizeof(buf)) < 0 || parse_pid(buf, &pid) < 0)
 			continue;
-		if (container_pid_check(h, pid, 0, &start) < 0 || container_pid_in_cgroup(h, pid, c->id) != 1)
+		if (container_pid_check(h, pid, 0, &start) < 0 ||
+		    container_pid_in_cgroup(h, pid, c->id) != 1)
 			continue;
 		c->pid = pid;
 		c->start_time = start;
@@ -92,7 +93,8 @@ static int pid_from_bundle(const struct host *h, struct container *c, bool pause
 	return -ENOENT;
 }
 
-static int settle_pid(const struct host *h, struct container *c, int64_t state_pid, bool running, bool paused)
+static int settle_pid(const struct host *h, struct container *c, int64_t state_pid, bool running,
+		      bool paused)
 {
 	struct oci_state s;
 	int r = -ENOENT;
@@ -195,9 +197,11 @@ static int cgroup_found(const char *id, const char *dir, const char *path, void 
 
 	/* A container whose config.v2.json exists was decided from it, even
 	 * when that file was malformed and the container skipped. */
-	if (container_list_find(x->out, x->first, NULL, id) || !container_hint_allows(x->out, id, NULL, NULL))
+	if (container_list_find(x->out, x->first, NULL, id) ||
+	    !container_hint_allows(x->out, id, NULL, NULL))
 		return 0;
-	if (host_path(x->h, cdir, sizeof(cdir), DOCKER_CONTAINERS "/%s", id) < 0 || access(cdir, F_OK) == 0)
+	if (host_path(x->h, cdir, sizeof(cdir), DOCKER_CONTAINERS "/%s", id) < 0 ||
+	    access(cdir, F_OK) == 0)
 		return 0;
 	/* runc's state, when /run is there, knows the init for sure. */
 	struct oci_state s = { 0 };
@@ -225,7 +229,8 @@ static int cgroup_found(const char *id, const char *dir, const char *path, void 
 	c->kind = KIND_CONTAINER;
 	c->pid = pid;
 	c->start_time = start;
-	copy_str(c->state, sizeof(c->state), container_pid_frozen(x->h, pid) == 1 ? "paused" : "running");
+	copy_str(c->state, sizeof(c->state),
+		 container_pid_frozen(x->h, pid) == 1 ? "paused" : "running");
 	copy_str(c->bundle, sizeof(c->bundle), s.bundle);
 	if (valid_name(path, true))
 		copy_str(c->cgroup, sizeof(c->cgroup), path);

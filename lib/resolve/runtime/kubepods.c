@@ -16,9 +16,9 @@
 /* Deeper than any real cgroup path; more components is hostile. */
 #define KUBEPODS_MAX_COMPONENTS 64
 /* kubepods root -> qos -> pod -> container. */
-#define KUBEPODS_MAX_DEPTH 3
+#define KUBEPODS_MAX_DEPTH      3
 /* Directories visited by one walk: far more than a node's pods. */
-#define KUBEPODS_WALK_BUDGET 100000
+#define KUBEPODS_WALK_BUDGET    100000
 
 static int parse_qos(const char *s, size_t len, enum kubepods_qos *ret)
 {

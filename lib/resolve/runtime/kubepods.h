@@ -45,7 +45,7 @@ struct kubepods_ref {
 	enum kubepods_driver driver;
 	enum kubepods_runtime runtime;
 	char pod_uid[64]; /* as the API writes it, with '-' */
-	char id[129];	  /* passed valid_id() */
+	char id[129];     /* passed valid_id() */
 };
 
 /* Parse a cgroup path (as in /proc/PID/cgroup, or relative to a hierarchy's
@@ -53,7 +53,6 @@ struct kubepods_ref {
  * success; -EINVAL when the path is not a container cgroup of a known
  * layout or carries an invalid UID or ID. */
 int kubepods_parse_path(const char *path, struct kubepods_ref *ret);
-
 
 /* One container cgroup found by kubepods_walk. */
 struct kubepods_cgroup {

@@ -17,19 +17,20 @@
 #include "lib/proc/proc.h"
 #include "lib/base/util.h"
 
-#define LXC_PRIORITY 60
-#define PAYLOAD_PREFIX "lxc.payload."
+#define LXC_PRIORITY         60
+#define PAYLOAD_PREFIX       "lxc.payload."
 /* A container running systemd keeps its init in <payload>/init.scope. */
 #define PAYLOAD_SEARCH_DEPTH 2
 
 static const char *const v1_mounts[] = {
-	"/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory",	 "/sys/fs/cgroup/cpu,cpuacct",
+	"/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory",  "/sys/fs/cgroup/cpu,cpuacct",
 	"/sys/fs/cgroup/cpu",  "/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified",
 };
 
 /* Seen already, in another hierarchy or under another cgroup name: the
  * same name or init. */
-static bool have_container(const struct container_list *out, size_t first, const char *name, pid_t pid)
+static bool have_container(const struct container_list *out, size_t first, const char *name,
+			   pid_t pid)
 {
 	for (size_t i = first; i < out->n; i++) {
 		const struct container *c = &out->items[i];
@@ -115,9 +116,9 @@ static bool is_frozen(const struct host *h, const char *cgpath)
 /* need_monitor: only a cgroup whose monitor vouches for the name. Those go
  * first, so that a stale lxc.payload.<name> with a process left in it cannot
  * take the name of the container now in lxc.payload.<name>-1. */
-static int add_container(const struct host *h, unsigned flags, const char *mount, const char *cgpath,
-			 const char *cgname, bool need_monitor, bool *no_monitor, size_t first,
-			 struct container_list *out)
+static int add_container(const struct host *h, unsigned flags, const char *mount,
+			 const char *cgpath, const char *cgname, bool need_monitor,
+			 bool *no_monitor, size_t first, struct container_list *out)
 {
 	char dir[PATH_MAX], name[256], bundle[PATH_MAX], probe[PATH_MAX];
 	struct container *c;
@@ -126,7 +127,9 @@ static int add_container(const struct host *h, unsigned flags, const char *mount
 
 	if (!valid_id(cgname))
 		return 0;
-	int m = *no_monitor ? -ESRCH : read_monitor(h, mount, cgname, name, sizeof(name), bundle, sizeof(bundle));
+	int m = *no_monitor ? -ESRCH
+			    : read_monitor(h, mount, cgname, name, sizeof(name), bundle,
+					   sizeof(bundle));
 	/* A monitor cgroup whose process is no monitor: so in every mount. */
 	if (m == -ESRCH)
 		*no_monitor = true;
@@ -186,8 +189,8 @@ struct candidates {
 	size_t n, cap;
 };
 
-static int add_candidate(struct candidates *c, const struct container_list *out, size_t mount, const char *prefix,
-			 const char *name)
+static int add_candidate(struct candidates *c, const struct container_list *out, size_t mount,
+			 const char *prefix, const char *name)
 {
 	/* The name is the cgroup's or its prefix (name-N): the ID a hint may start. */
 	if (!container_hint_allows(out, name, NULL, NULL) || strlen(name) > NAME_MAX)
@@ -228,7 +231,8 @@ static int read_candidates(const struct host *h, const char *mount, size_t mount
 		return 0;
 	while (r >= 0 && (de = readdir(d)))
 		if (str_startswith(de->d_name, PAYLOAD_PREFIX) && dirent_is_dir(dirfd(d), de))
-			r = add_candidate(c, out, mount_idx, "/" PAYLOAD_PREFIX, de->d_name + strlen(PAYLOAD_PREFIX));
+			r = add_candidate(c, out, mount_idx, "/" PAYLOAD_PREFIX,
+					  de->d_name + strlen(PAYLOAD_PREFIX));
 	closedir(d);
 	if (r < 0 || host_path(h, full, sizeof(full), "%s/lxc", mount) < 0)
 		return r;
@@ -257,14 +261,15 @@ static int lxc_list(const struct host *h, unsigned flags, struct container_list 
 	for (int pass = 0; pass < 2 && r >= 0; pass++)
 		for (size_t k = 0; k < cand.n && r >= 0; k++) {
 			struct candidate *cd = &cand.v[k];
-			const char *name = str_startswith(cd->cgpath, "/lxc/") ? cd->cgpath + 5
-									 : cd->cgpath + 1 + strlen(PAYLOAD_PREFIX);
+			const char *name = str_startswith(cd->cgpath, "/lxc/")
+						   ? cd->cgpath + 5
+						   : cd->cgpath + 1 + strlen(PAYLOAD_PREFIX);
 			for (size_t i = 0; i < n && r >= 0 && !cd->done; i++) {
 				if (!(cd->mounts & (1u << i)))
 					continue;
 				size_t before = out->n;
-				r = add_container(h, flags, mounts[i], cd->cgpath, name, pass == 0, &cd->no_monitor, first,
-						  out);
+				r = add_container(h, flags, mounts[i], cd->cgpath, name, pass == 0,
+						  &cd->no_monitor, first, out);
 				cd->done = out->n > before;
 			}
 		}

@@ -22,12 +22,12 @@
 #include "lib/proc/proc.h"
 #include "lib/base/util.h"
 
-#define NSPAWN_PRIORITY 60
+#define NSPAWN_PRIORITY    60
 /* payload/ and, with systemd inside, payload/init.scope. */
 #define SCOPE_SEARCH_DEPTH 3
 /* nspawn command lines are short; a longer one is not a supervisor. */
-#define CMDLINE_MAX (64 * 1024)
-#define ARGS_MAX 512
+#define CMDLINE_MAX        (64 * 1024)
+#define ARGS_MAX           512
 
 /* Where machined's machine.slice can be on a v1/hybrid host: name=systemd
  * and the unified tree always (systemd makes the scope there), pids and
@@ -186,8 +186,8 @@ static bool is_supervisor(const struct host *h, pid_t pid, struct proc_status *s
 
 /* The machine name a supervisor's command line gives, after checking it is a
  * real supervisor. *ret_st gets its status (for the pid-namespace depth). */
-static int supervisor_machine(const struct host *h, pid_t sup, struct proc_status *ret_st, char *name,
-			      size_t size, char *bundle, size_t bundle_size)
+static int supervisor_machine(const struct host *h, pid_t sup, struct proc_status *ret_st,
+			      char *name, size_t size, char *bundle, size_t bundle_size)
 {
 	char *argv[ARGS_MAX];
 	_cleanup_free_ char *buf = NULL;
@@ -238,9 +238,10 @@ static int add_supervisor(const struct host *h, const struct proc_entry *procs, 
  * walk over the cgroup tree, not a read of every process: the fast way to
  * the machines the /proc scan would find. */
 #define SPLIT_SEARCH_DEPTH 4
-#define SPLIT_SEARCH_DIRS 20000
+#define SPLIT_SEARCH_DIRS  20000
 
-static int check_split(const struct host *h, const char *dir, size_t first, struct container_list *out)
+static int check_split(const struct host *h, const char *dir, size_t first,
+		       struct container_list *out)
 {
 	char sub[PATH_MAX], name[256], bundle[PATH_MAX];
 	struct proc_status sst, ist;
@@ -263,8 +264,8 @@ static int check_split(const struct host *h, const char *dir, size_t first, stru
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		init = pids[i];
-		if (proc_read_status(h, init, &ist) < 0 || ist.ppid != sup || ist.nspid_levels <= sst.nspid_levels ||
-		    ist.nspid[ist.nspid_levels - 1] != 1)
+		if (proc_read_status(h, init, &ist) < 0 || ist.ppid != sup ||
+		    ist.nspid_levels <= sst.nspid_levels || ist.nspid[ist.nspid_levels - 1] != 1)
 			continue;
 		if (have_container(out, first, name, init))
 			return 0;
@@ -286,8 +287,8 @@ static bool has_subdirs(DIR *parent, const char *name)
 	return st.st_nlink != 2;
 }
 
-static int walk_split(const struct host *h, const char *dir, int depth, size_t *budget, size_t first,
-		      struct container_list *out)
+static int walk_split(const struct host *h, const char *dir, int depth, size_t *budget,
+		      size_t first, struct container_list *out)
 {
 	char full[PATH_MAX], probe[PATH_MAX];
 	struct dirent *de;
@@ -307,12 +308,14 @@ static int walk_split(const struct host *h, const char *dir, int depth, size_t *
 			continue;
 		if (strcmp(de->d_name, "payload") == 0) {
 			/* Only a payload/ with a sibling supervisor/ is nspawn's. */
-			if (snprintf(probe, sizeof(probe), "%s/supervisor", full) < (int)sizeof(probe) &&
+			if (snprintf(probe, sizeof(probe), "%s/supervisor", full) <
+				    (int)sizeof(probe) &&
 			    access(probe, F_OK) == 0)
 				r = check_split(h, dir, first, out);
 			continue;
 		}
-		if (depth < SPLIT_SEARCH_DEPTH && strcmp(de->d_name, "supervisor") != 0 && has_subdirs(d, de->d_name))
+		if (depth < SPLIT_SEARCH_DEPTH && strcmp(de->d_name, "supervisor") != 0 &&
+		    has_subdirs(d, de->d_name))
 			r = walk_split(h, sub, depth + 1, budget, first, out);
 	}
 	closedir(d);
@@ -369,13 +372,15 @@ static int nspawn_list(const struct host *h, unsigned flags, struct container_li
 	if (flags & LIST_NO_WALK)
 		return 0;
 	/* Split cgroups: name=systemd on v1/hybrid, the unified tree otherwise. */
-	static const char *const split_roots[] = { "/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified" };
+	static const char *const split_roots[] = { "/sys/fs/cgroup/systemd",
+						   "/sys/fs/cgroup/unified" };
 	/* nspawn splits both hybrid trees alike: one walk is enough, the
 	 * unified one only where there is no name=systemd hierarchy. */
 	for (size_t i = 0; i < (h->cgroup_version == 2 ? 1 : ARRAY_SIZE(split_roots)); i++) {
 		const char *root = h->cgroup_version == 2 ? "/sys/fs/cgroup" : split_roots[i];
 		char probe[PATH_MAX];
-		if (h->cgroup_version != 2 && (host_path(h, probe, sizeof(probe), "%s", root) < 0 || access(probe, F_OK) < 0))
+		if (h->cgroup_version != 2 &&
+		    (host_path(h, probe, sizeof(probe), "%s", root) < 0 || access(probe, F_OK) < 0))
 			continue;
 		size_t budget = SPLIT_SEARCH_DIRS;
 		r = walk_split(h, root, 0, &budget, first, out);

@@ -32,15 +32,19 @@ int container_set_pod_from_annotations(struct container *c, struct json_object *
 		/* containerd's CRI plugin */
 		set_field(c->pod_namespace, sizeof(c->pod_namespace),
 			  annotation(a, "io.kubernetes.cri.sandbox-namespace"));
-		set_field(c->pod_name, sizeof(c->pod_name), annotation(a, "io.kubernetes.cri.sandbox-name"));
+		set_field(c->pod_name, sizeof(c->pod_name),
+			  annotation(a, "io.kubernetes.cri.sandbox-name"));
 		set_field(c->pod_container, sizeof(c->pod_container),
 			  annotation(a, "io.kubernetes.cri.container-name"));
-		set_field(c->pod_uid, sizeof(c->pod_uid), annotation(a, "io.kubernetes.cri.sandbox-uid"));
+		set_field(c->pod_uid, sizeof(c->pod_uid),
+			  annotation(a, "io.kubernetes.cri.sandbox-uid"));
 		type = annotation(a, "io.kubernetes.cri.container-type");
 	} else if (annotation(a, "io.kubernetes.pod.namespace")) {
 		/* CRI-O */
-		set_field(c->pod_namespace, sizeof(c->pod_namespace), annotation(a, "io.kubernetes.pod.namespace"));
-		set_field(c->pod_name, sizeof(c->pod_name), annotation(a, "io.kubernetes.pod.name"));
+		set_field(c->pod_namespace, sizeof(c->pod_namespace),
+			  annotation(a, "io.kubernetes.pod.namespace"));
+		set_field(c->pod_name, sizeof(c->pod_name),
+			  annotation(a, "io.kubernetes.pod.name"));
 		set_field(c->pod_container, sizeof(c->pod_container),
 			  annotation(a, "io.kubernetes.container.name"));
 		set_field(c->pod_uid, sizeof(c->pod_uid), annotation(a, "io.kubernetes.pod.uid"));
@@ -93,8 +97,9 @@ static bool raw_string_value(const char *text, size_t len, const char *key, char
 
 int oci_config_file_is_crio(const struct host *h, const char *path)
 {
-	static const char *const keys[] = { "\"io.container.manager\"", "\"io.kubernetes.pod.namespace\"",
-					     "\"io.kubernetes.cri-o.ContainerType\"" };
+	static const char *const keys[] = { "\"io.container.manager\"",
+					    "\"io.kubernetes.pod.namespace\"",
+					    "\"io.kubernetes.cri-o.ContainerType\"" };
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 	int r = host_read_file(h, path, JSON_FILE_MAX, &buf, &len);

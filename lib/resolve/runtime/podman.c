@@ -31,7 +31,7 @@
 #include "lib/base/json_util.h"
 #include "lib/base/util.h"
 
-#define STORAGE_ROOT "/var/lib/containers/storage"
+#define STORAGE_ROOT    "/var/lib/containers/storage"
 #define STORAGE_RUNROOT "/run/containers/storage"
 #define PODMAN_PRIORITY 85
 
@@ -82,9 +82,11 @@ static int pid_from_conmon(const struct host *h, const char *driver, const char 
 	char path[PATH_MAX];
 	pid_t pid = 0, conmon = 0, child = 0;
 
-	snprintf(path, sizeof(path), STORAGE_RUNROOT "/%s-containers/%s/userdata/pidfile", driver, id);
+	snprintf(path, sizeof(path), STORAGE_RUNROOT "/%s-containers/%s/userdata/pidfile", driver,
+		 id);
 	int rp = read_pid_file(h, path, &pid);
-	snprintf(path, sizeof(path), STORAGE_RUNROOT "/%s-containers/%s/userdata/conmon.pid", driver, id);
+	snprintf(path, sizeof(path), STORAGE_RUNROOT "/%s-containers/%s/userdata/conmon.pid",
+		 driver, id);
 	int rc = read_pid_file(h, path, &conmon);
 	if (rp == -ENOENT && rc == -ENOENT)
 		return -ENOENT;
@@ -115,14 +117,18 @@ static struct container *find_listed(const struct scan *x, const char *id)
 }
 
 /* The resolver's hint against the ID and every name of a containers.json entry. */
-static bool hint_allows_entry(const struct container_list *l, const char *id, struct json_object *entry)
+static bool hint_allows_entry(const struct container_list *l, const char *id,
+			      struct json_object *entry)
 {
 	if (container_hint_allows(l, id, NULL, NULL))
 		return true;
 	struct json_object *names = json_get_member(entry, "names");
-	size_t n = names && json_object_is_type(names, json_type_array) ? json_object_array_length(names) : 0;
+	size_t n = names && json_object_is_type(names, json_type_array)
+			   ? json_object_array_length(names)
+			   : 0;
 	for (size_t i = 0; i < n; i++)
-		if (container_hint_allows(l, id, json_str_of(json_object_array_get_idx(names, i)), NULL))
+		if (container_hint_allows(l, id, json_str_of(json_object_array_get_idx(names, i)),
+					  NULL))
 			return true;
 	return false;
 }
@@ -143,7 +149,8 @@ static int add_container(struct scan *x, const char *driver, struct json_object 
 	if (!hint_allows_entry(x->out, id, entry))
 		return 0;
 
-	snprintf(path, sizeof(path), STORAGE_ROOT "/%s-containers/%s/userdata/config.json", driver, id);
+	snprintf(path, sizeof(path), STORAGE_ROOT "/%s-containers/%s/userdata/config.json", driver,
+		 id);
 	int crio = oci_config_file_is_crio(h, path);
 	if (crio == -ENOMEM)
 		return crio;
@@ -160,10 +167,12 @@ static int add_container(struct scan *x, const char *driver, struct json_object 
 	c->kind = KIND_CONTAINER;
 	c->priority = PODMAN_PRIORITY;
 	if (crio == 0)
-		snprintf(c->bundle, sizeof(c->bundle), STORAGE_ROOT "/%s-containers/%s/userdata", driver, id);
+		snprintf(c->bundle, sizeof(c->bundle), STORAGE_ROOT "/%s-containers/%s/userdata",
+			 driver, id);
 
 	struct json_object *names = json_get_member(entry, "names");
-	if (names && json_object_is_type(names, json_type_array) && json_object_array_length(names) > 0) {
+	if (names && json_object_is_type(names, json_type_array) &&
+	    json_object_array_length(names) > 0) {
 		const char *name = json_str_of(json_object_array_get_idx(names, 0));
 		if (name && valid_name(name, false))
 			copy_str(c->name, sizeof(c->name), name);
@@ -234,7 +243,8 @@ static int cgroup_found(const char *id, const char *dir, const char *path, void 
 	if (!c && !container_hint_allows(x->out, id, NULL, NULL))
 		return 0;
 
-	return container_from_cgroup(x->h, x->out, c, "podman", PODMAN_PRIORITY, id, dir, path, &filled);
+	return container_from_cgroup(x->h, x->out, c, "podman", PODMAN_PRIORITY, id, dir, path,
+				     &filled);
 }
 
 static int podman_list(const struct host *h, unsigned flags, struct container_list *out)

@@ -29,8 +29,8 @@
 #include "lib/base/json_util.h"
 #include "lib/base/util.h"
 
-#define RUNC_ROOT "/run/runc"
-#define CRUN_ROOT "/run/crun"
+#define RUNC_ROOT    "/run/runc"
+#define CRUN_ROOT    "/run/crun"
 #define OCI_PRIORITY 10
 
 /* A host path from a state file: absolute, printable, no ".." component. */
@@ -56,7 +56,8 @@ static bool cgroup_frozen(const struct host *h, const char *dir, bool v2)
 {
 	char path[PATH_MAX], buf[32];
 
-	if (host_path(h, path, sizeof(path), "%s/%s", dir, v2 ? "cgroup.freeze" : "freezer.state") < 0)
+	if (host_path(h, path, sizeof(path), "%s/%s", dir, v2 ? "cgroup.freeze" : "freezer.state") <
+	    0)
 		return false;
 	if (read_small_at(AT_FDCWD, path, buf, sizeof(buf), NULL) < 0)
 		return false;
@@ -66,8 +67,8 @@ static bool cgroup_frozen(const struct host *h, const char *dir, bool v2)
 /* Settle pid, start_time and state from a recorded PID and start time.
  * flags LIST_NO_STATE: a live init is "running", paused or created alike. */
 static int oci_state_settle(const struct host *h, const char *root, const char *id, int64_t pid,
-			    uint64_t start, const char *freezer_dir, bool freezer_v2, unsigned flags,
-			    struct oci_state *s)
+			    uint64_t start, const char *freezer_dir, bool freezer_v2,
+			    unsigned flags, struct oci_state *s)
 {
 	uint64_t actual;
 	int r = pid > 0 ? container_pid_check(h, (pid_t)pid, start, &actual) : -ESRCH;
@@ -116,10 +117,11 @@ static int load_state_file(const struct host *h, const char *root, const char *i
 
 /* runc's state.json, only the members read below: it is ~30 KB (the whole
  * config, seccomp profile included) and listings read one per container. */
-static int load_state_picked(const struct host *h, const char *root, const char *id, struct json_object **ret)
+static int load_state_picked(const struct host *h, const char *root, const char *id,
+			     struct json_object **ret)
 {
-	static const char *const wanted[] = { "id", "init_process_pid", "init_process_start", "config.labels",
-					      "cgroup_paths" };
+	static const char *const wanted[] = { "id", "init_process_pid", "init_process_start",
+					      "config.labels", "cgroup_paths" };
 	char path[PATH_MAX];
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
@@ -163,8 +165,8 @@ static int get_start_field(struct json_object *o, const char *key, uint64_t *ret
 	return 0;
 }
 
-static int runc_state_read_flags(const struct host *h, const char *root, const char *id, unsigned flags,
-				 struct oci_state *ret)
+static int runc_state_read_flags(const struct host *h, const char *root, const char *id,
+				 unsigned flags, struct oci_state *ret)
 {
 	_cleanup_json_ struct json_object *st = NULL;
 	struct oci_state s = { 0 };
@@ -188,7 +190,8 @@ static int runc_state_read_flags(const struct host *h, const char *root, const c
 	 * would pick the config.json whose seccomp filter exec loads), so only
 	 * the last label counts, and only when it is a bundle=. */
 	struct json_object *labels = json_get_path(st, "config.labels");
-	if (labels && json_object_is_type(labels, json_type_array) && json_object_array_length(labels) > 0) {
+	if (labels && json_object_is_type(labels, json_type_array) &&
+	    json_object_array_length(labels) > 0) {
 		size_t n = json_object_array_length(labels);
 		const char *v = json_str_of(json_object_array_get_idx(labels, n - 1));
 		if (v && str_startswith(v, "bundle=") && valid_state_path(v + 7))
@@ -215,8 +218,8 @@ int runc_state_read(const struct host *h, const char *root, const char *id, stru
 	return runc_state_read_flags(h, root, id, 0, ret);
 }
 
-static int crun_status_read_flags(const struct host *h, const char *root, const char *id, unsigned flags,
-				  struct oci_state *ret)
+static int crun_status_read_flags(const struct host *h, const char *root, const char *id,
+				  unsigned flags, struct oci_state *ret)
 {
 	_cleanup_json_ struct json_object *st = NULL;
 	struct oci_state s = { 0 };
@@ -228,7 +231,8 @@ static int crun_status_read_flags(const struct host *h, const char *root, const 
 	if (r < 0)
 		return r;
 
-	if (get_pid_field(st, "pid", &pid) < 0 || get_start_field(st, "process-start-time", &start) < 0)
+	if (get_pid_field(st, "pid", &pid) < 0 ||
+	    get_start_field(st, "process-start-time", &start) < 0)
 		return -EINVAL;
 
 	const char *bundle = json_get_str(st, "bundle");
@@ -239,8 +243,8 @@ static int crun_status_read_flags(const struct host *h, const char *root, const 
 	bool v2 = h->cgroup_version == 2;
 	const char *cg = json_get_str(st, "cgroup-path");
 	const char *mount = v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/freezer";
-	bool have_freezer = valid_state_path(cg) &&
-			    snprintf(freezer, sizeof(freezer), "%s%s", mount, cg) < (int)sizeof(freezer);
+	bool have_freezer = valid_state_path(cg) && snprintf(freezer, sizeof(freezer), "%s%s",
+							     mount, cg) < (int)sizeof(freezer);
 
 	r = oci_state_settle(h, root, id, pid, start, have_freezer ? freezer : NULL, v2, flags, &s);
 	if (r < 0)
@@ -255,7 +259,8 @@ int crun_status_read(const struct host *h, const char *root, const char *id, str
 }
 
 static int list_root(const struct host *h, const char *runtime, const char *root, unsigned flags,
-		     int (*read_state)(const struct host *, const char *, const char *, unsigned, struct oci_state *),
+		     int (*read_state)(const struct host *, const char *, const char *, unsigned,
+				       struct oci_state *),
 		     struct container_list *out)
 {
 	char path[PATH_MAX];

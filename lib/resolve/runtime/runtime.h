@@ -19,22 +19,29 @@ enum container_kind {
 /* One container (or VM) as an adapter found it. Every string was validated
  * (valid_id / valid_name) before it was stored; empty means unknown. */
 struct container {
-	char runtime[16];          /* "docker", "containerd", "crio", "podman", "runc", "crun", "lxc", "nspawn", "vm" */
+	/* "docker", "containerd", "crio", "podman", "runc", "crun", "lxc", "nspawn", "vm" */
+	char runtime[16];
 	char id[129];
 	char name[256];
-	char ns[64];               /* containerd namespace ("k8s.io", "moby"), else "" */
-	char pod_namespace[254];   /* Kubernetes pod, "" when not part of a pod */
+	char ns[64];             /* containerd namespace ("k8s.io", "moby"), else "" */
+	char pod_namespace[254]; /* Kubernetes pod, "" when not part of a pod */
 	char pod_name[254];
 	char pod_container[254];
 	char pod_uid[64];
-	bool sandbox;              /* a pod's sandbox (pause) container: hidden from ls unless --all */
+	/* a pod's sandbox (pause) container: hidden from ls unless --all */
+	bool sandbox;
 	enum container_kind kind;
-	pid_t pid;                 /* init host PID, 0 when not running */
-	uint64_t start_time;       /* init's start time (clock ticks, /proc/PID/stat field 22), 0 unknown */
-	char state[16];            /* "running", "stopped", "paused", "created", "unknown" */
-	char bundle[PATH_MAX];     /* OCI bundle dir as the host sees it (not prefixed with the host root), "" unknown */
-	char cgroup[PATH_MAX];     /* cgroup path when the adapter found it through cgroupfs, else "" (target_match.c reads /proc/PID/cgroup) */
-	int priority;              /* duplicate resolution: the same init PID found by two adapters keeps the higher */
+	pid_t pid; /* init host PID, 0 when not running */
+	/* init's start time (clock ticks, /proc/PID/stat field 22), 0 unknown */
+	uint64_t start_time;
+	char state[16]; /* "running", "stopped", "paused", "created", "unknown" */
+	/* OCI bundle dir as the host sees it (not prefixed with the host root), "" unknown */
+	char bundle[PATH_MAX];
+	/* cgroup path when the adapter found it through cgroupfs, else "" (target_match.c reads
+	 * /proc/PID/cgroup) */
+	char cgroup[PATH_MAX];
+	/* duplicate resolution: the same init PID found by two adapters keeps the higher */
+	int priority;
 };
 
 struct container_list {
@@ -55,7 +62,8 @@ struct container_list {
 int container_list_add(struct container_list *l, struct container **ret);
 /* The entry with this ID (and containerd namespace, NULL: any) among
  * items[first..], or NULL: an adapter's "did I list it already". */
-struct container *container_list_find(struct container_list *l, size_t first, const char *ns, const char *id);
+struct container *container_list_find(struct container_list *l, size_t first, const char *ns,
+				      const char *id);
 /* Note that runtime's state could not be read for want of permission
  * (err: the -errno of the read; anything but -EACCES/-EPERM is ignored). */
 void container_list_denied(struct container_list *l, const char *runtime, int err);
@@ -66,9 +74,9 @@ void container_list_free(struct container_list *l);
 /* How well a container matches a spec; higher is better. */
 enum match_level {
 	MATCH_NONE = 0,
-	MATCH_PREFIX,  /* unique ID prefix */
-	MATCH_NAME,    /* exact name (or runtime-specific alias like containerd NS/ID) */
-	MATCH_ID,      /* exact ID */
+	MATCH_PREFIX, /* unique ID prefix */
+	MATCH_NAME,   /* exact name (or runtime-specific alias like containerd NS/ID) */
+	MATCH_ID,     /* exact ID */
 };
 
 enum list_flags {
@@ -167,12 +175,15 @@ bool container_id_is_hex64(const char *s);
 /* Find container cgroups named PREFIX<id>SUFFIX (id: 64 hex digits) directly
  * under parent, a cgroup path such as "/docker" or "/system.slice". On a v2
  * host it is looked up under /sys/fs/cgroup, on a v1 or hybrid host under the
- * first hierarchy of cgroup_v1_hierarchies (cgroup.h) that has it. fn gets the ID, the cgroup's host directory (for
- * cgroup_dir_init_pid) and its cgroup path ("/docker/<id>"); a negative return
+ * first hierarchy of cgroup_v1_hierarchies (cgroup.h) that has it. fn gets
+ * the ID, the cgroup's host directory (for cgroup_dir_init_pid) and its
+ * cgroup path ("/docker/<id>"); a negative return
  * from fn stops the scan and is returned. A missing parent is not an error
  * (cgroup_scan.c). */
-int cgroup_scan_containers(const struct host *h, const char *parent, const char *prefix, const char *suffix,
-			   int (*fn)(const char *id, const char *dir, const char *path, void *userdata),
+int cgroup_scan_containers(const struct host *h, const char *parent, const char *prefix,
+			   const char *suffix,
+			   int (*fn)(const char *id, const char *dir, const char *path,
+				     void *userdata),
 			   void *userdata);
 
 /* ---- Added with the containerd, lxc and nspawn adapters. Additions only. ---- */
@@ -189,14 +200,15 @@ int cgroup_tree_init_pid(const struct host *h, const char *dir, int max_depth, p
 
 /* Could a container with this ID (and name, and containerd namespace; NULL
  * when not known yet) match the hint? Always true without a hint. */
-bool container_hint_allows(const struct container_list *l, const char *id, const char *name, const char *ns);
+bool container_hint_allows(const struct container_list *l, const char *id, const char *name,
+			   const char *ns);
 
 /* Load a runtime JSON file for container id, unless the hint rules it out:
  * when the ID alone cannot match, the raw text must at least contain the
  * hint (a name, a pod container name) before it is parsed. Returns 0 with
  * *ret, 1 when skipped (nothing parsed), or -errno. */
-int container_load_json(const struct container_list *l, const struct host *h, const char *path, bool id_allowed,
-			struct json_object **ret);
+int container_load_json(const struct container_list *l, const struct host *h, const char *path,
+			bool id_allowed, struct json_object **ret);
 
 /* ---- Shared by podman and crio (containers/storage) ---- */
 
@@ -218,5 +230,6 @@ int oci_config_file_is_crio(const struct host *h, const char *path);
  * NULL. An entry with a PID only gets the cgroup path; otherwise the
  * cgroup's live init makes it running (a new entry of runtime/priority when
  * c is NULL). *ret: the entry filled, NULL when nothing alive was there. */
-int container_from_cgroup(const struct host *h, struct container_list *out, struct container *c, const char *runtime,
-			  int priority, const char *id, const char *dir, const char *path, struct container **ret);
+int container_from_cgroup(const struct host *h, struct container_list *out, struct container *c,
+			  const char *runtime, int priority, const char *id, const char *dir,
+			  const char *path, struct container **ret);

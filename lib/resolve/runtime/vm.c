@@ -21,10 +21,10 @@
 #include "lib/proc/proc.h"
 #include "lib/base/util.h"
 
-#define VM_PRIORITY 50
+#define VM_PRIORITY      50
 #define LIBVIRT_QEMU_DIR "/run/libvirt/qemu"
 /* A qemu command line runs to a few KB; libvirt's reach 10 KB. */
-#define CMDLINE_MAX (256 * 1024)
+#define CMDLINE_MAX      (256 * 1024)
 
 /* Which hypervisor host PID pid runs, decided by the host's own files
  * (hostbin_of_pid: the host's pid namespace, the host's binary by device
@@ -89,10 +89,12 @@ static int add_vm(const struct host *h, struct container_list *out, size_t first
 	if (!cfg.name[0]) {
 		/* A libvirt guest started without -name still sits in its scope. */
 		struct cgroup_paths cg;
-		const char *p = cgroup_read_proc(h, pid, &cg) == 0 ? cgroup_primary(&cg, h->cgroup_version, NULL)
-								   : NULL;
+		const char *p = cgroup_read_proc(h, pid, &cg) == 0
+					? cgroup_primary(&cg, h->cgroup_version, NULL)
+					: NULL;
 		if (!p || vm_name_from_scope(p, cfg.name, sizeof(cfg.name)) != 1)
-			snprintf(cfg.name, sizeof(cfg.name), "%s-%d", vm_hypervisor_name(cfg.hv), pid);
+			snprintf(cfg.name, sizeof(cfg.name), "%s-%d", vm_hypervisor_name(cfg.hv),
+				 pid);
 	}
 	if (!container_hint_allows(out, cfg.name, cfg.name, NULL))
 		return 0;
@@ -192,12 +194,13 @@ static bool have_dev(char (*list)[256], size_t n, const char *s)
  * the system's own trees (its libraries, firmware and /proc are no disks). */
 static bool is_disk(const char *target, const struct stat *st)
 {
-	static const char *const system[] = { "/proc/", "/sys/", "/dev/", "/usr/", "/lib", "/etc/", "/memfd:" };
+	static const char *const system[] = { "/proc/", "/sys/", "/dev/",  "/usr/",
+					      "/lib",   "/etc/", "/memfd:" };
 	if (S_ISBLK(st->st_mode))
 		return true;
 	/* qemu keeps its -pidfile open, locked */
-	if (!S_ISREG(st->st_mode) || target[0] != '/' || strstr(target, " (deleted)") || str_endswith(target, ".pid") ||
-	    str_endswith(target, ".lock"))
+	if (!S_ISREG(st->st_mode) || target[0] != '/' || strstr(target, " (deleted)") ||
+	    str_endswith(target, ".pid") || str_endswith(target, ".lock"))
 		return false;
 	for (size_t i = 0; i < ARRAY_SIZE(system); i++)
 		if (str_startswith(target, system[i]))
@@ -282,7 +285,8 @@ bool vm_host_has_kvm(const struct host *h)
 {
 	char path[PATH_MAX];
 	struct stat st;
-	return host_path(h, path, sizeof(path), "/dev/kvm") >= 0 && stat(path, &st) == 0 && S_ISCHR(st.st_mode);
+	return host_path(h, path, sizeof(path), "/dev/kvm") >= 0 && stat(path, &st) == 0 &&
+	       S_ISCHR(st.st_mode);
 }
 
 int vm_count_vcpu_threads(const struct host *h, pid_t pid, enum vm_hypervisor hv, unsigned *ret)

@@ -29,11 +29,11 @@ struct vm_config {
 	uint64_t mem_bytes;
 	char disks[VM_MAX_DEVS][256];
 	size_t ndisks;
-	char taps[VM_MAX_DEVS][16];  /* IFNAMSIZ */
+	char taps[VM_MAX_DEVS][16]; /* IFNAMSIZ */
 	size_t ntaps;
-	bool tcg;                    /* qemu -accel tcg (or no KVM asked for) */
-	bool fds_read;               /* vm_read_open_devices ran: kvm_fd is known */
-	bool kvm_fd;                 /* the hypervisor holds a KVM VM (anon_inode:kvm-vm) */
+	bool tcg;      /* qemu -accel tcg (or no KVM asked for) */
+	bool fds_read; /* vm_read_open_devices ran: kvm_fd is known */
+	bool kvm_fd;   /* the hypervisor holds a KVM VM (anon_inode:kvm-vm) */
 };
 
 /* The hypervisor of a process from its argv[0] or comm (comm is 15 bytes:
@@ -60,7 +60,8 @@ int vm_name_from_scope(const char *cgpath, char *out, size_t size);
 
 /* How a thread of a VM's hypervisor serves it, from its name: "vcpu 0",
  * "main", "io", "vhost", "worker" ... *ret_vcpu is the vCPU index or -1. */
-const char *vm_thread_label(enum vm_hypervisor hv, const char *comm, bool main_thread, int *ret_vcpu);
+const char *vm_thread_label(enum vm_hypervisor hv, const char *comm, bool main_thread,
+			    int *ret_vcpu);
 
 /* The command line of host PID pid, parsed (vm.c). -EINVAL: no hypervisor,
  * -ESRCH gone. */

@@ -88,7 +88,8 @@ int vm_qemu_opt(const char *opts, const char *key, char *out, size_t size)
 		char *eq = strchr(elem, '=');
 		if (!key && first && !eq)
 			val = elem;
-		else if (key && eq && (size_t)(eq - elem) == strlen(key) && strncmp(elem, key, strlen(key)) == 0)
+		else if (key && eq && (size_t)(eq - elem) == strlen(key) &&
+			 strncmp(elem, key, strlen(key)) == 0)
 			val = eq + 1;
 		first = false;
 		if (val)
@@ -107,13 +108,30 @@ static uint64_t parse_size(const char *s, uint64_t def_unit)
 		return 0;
 	uint64_t unit = def_unit;
 	switch (*end) {
-	case 'k': case 'K': unit = 1ull << 10; break;
-	case 'm': case 'M': unit = 1ull << 20; break;
-	case 'g': case 'G': unit = 1ull << 30; break;
-	case 't': case 'T': unit = 1ull << 40; break;
-	case 'b': case 'B': unit = 1; break;
-	case '\0': break;
-	default: return 0;
+	case 'k':
+	case 'K':
+		unit = 1ull << 10;
+		break;
+	case 'm':
+	case 'M':
+		unit = 1ull << 20;
+		break;
+	case 'g':
+	case 'G':
+		unit = 1ull << 30;
+		break;
+	case 't':
+	case 'T':
+		unit = 1ull << 40;
+		break;
+	case 'b':
+	case 'B':
+		unit = 1;
+		break;
+	case '\0':
+		break;
+	default:
+		return 0;
 	}
 	return v > UINT64_MAX / unit ? 0 : v * unit;
 }
@@ -154,14 +172,17 @@ static void qemu_arg(struct vm_config *c, const char *opt, const char *v)
 	char buf[1024];
 
 	if (strcmp(opt, "name") == 0) {
-		if (vm_qemu_opt(v, "guest", buf, sizeof(buf)) == 1 || vm_qemu_opt(v, NULL, buf, sizeof(buf)) == 1)
+		if (vm_qemu_opt(v, "guest", buf, sizeof(buf)) == 1 ||
+		    vm_qemu_opt(v, NULL, buf, sizeof(buf)) == 1)
 			set_name(c, buf);
 	} else if (strcmp(opt, "smp") == 0) {
-		if (vm_qemu_opt(v, "cpus", buf, sizeof(buf)) == 1 || vm_qemu_opt(v, NULL, buf, sizeof(buf)) == 1)
+		if (vm_qemu_opt(v, "cpus", buf, sizeof(buf)) == 1 ||
+		    vm_qemu_opt(v, NULL, buf, sizeof(buf)) == 1)
 			c->vcpus = (unsigned)strtoul(buf, NULL, 10);
 	} else if (strcmp(opt, "m") == 0) {
 		/* qemu's default unit is MiB */
-		if (vm_qemu_opt(v, "size", buf, sizeof(buf)) == 1 || vm_qemu_opt(v, NULL, buf, sizeof(buf)) == 1)
+		if (vm_qemu_opt(v, "size", buf, sizeof(buf)) == 1 ||
+		    vm_qemu_opt(v, NULL, buf, sizeof(buf)) == 1)
 			c->mem_bytes = parse_size(buf, 1ull << 20);
 	} else if (strcmp(opt, "drive") == 0) {
 		if (vm_qemu_opt(v, "file", buf, sizeof(buf)) == 1)
@@ -172,10 +193,12 @@ static void qemu_arg(struct vm_config *c, const char *opt, const char *v)
 	} else if (strcmp(opt, "hda") == 0 || strcmp(opt, "hdb") == 0 || strcmp(opt, "hdc") == 0 ||
 		   strcmp(opt, "hdd") == 0 || strcmp(opt, "cdrom") == 0) {
 		add_disk(c, v);
-	} else if (strcmp(opt, "netdev") == 0 || strcmp(opt, "net") == 0 || strcmp(opt, "nic") == 0) {
+	} else if (strcmp(opt, "netdev") == 0 || strcmp(opt, "net") == 0 ||
+		   strcmp(opt, "nic") == 0) {
 		if (vm_qemu_opt(v, "ifname", buf, sizeof(buf)) == 1)
 			add_tap(c, buf);
-	} else if (strcmp(opt, "accel") == 0 || strcmp(opt, "machine") == 0 || strcmp(opt, "M") == 0) {
+	} else if (strcmp(opt, "accel") == 0 || strcmp(opt, "machine") == 0 ||
+		   strcmp(opt, "M") == 0) {
 		const char *key = strcmp(opt, "accel") == 0 ? NULL : "accel";
 		if (vm_qemu_opt(v, key, buf, sizeof(buf)) == 1)
 			c->tcg = strncmp(buf, "tcg", 3) == 0;
@@ -187,9 +210,11 @@ static void qemu_arg(struct vm_config *c, const char *opt, const char *v)
 /* qemu's options without a value: the next word is another option. */
 static bool qemu_flag(const char *opt)
 {
-	static const char *const flags[] = { "enable-kvm", "nographic", "nodefaults", "daemonize",
-					     "no-reboot", "no-shutdown", "S", "snapshot", "no-user-config",
-					     "no-hpet", "no-acpi", "full-screen", "s" };
+	static const char *const flags[] = { "enable-kvm", "nographic", "nodefaults",
+					     "daemonize",  "no-reboot", "no-shutdown",
+					     "S",          "snapshot",  "no-user-config",
+					     "no-hpet",    "no-acpi",   "full-screen",
+					     "s" };
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
 		if (strcmp(opt, flags[i]) == 0)
 			return true;
@@ -207,15 +232,20 @@ static void other_arg(struct vm_config *c, const char *opt, const char *v)
 		break;
 	case VM_CLOUD_HYPERVISOR:
 		if (strcmp(opt, "api-socket") == 0) {
-			if (vm_qemu_opt(v, "path", buf, sizeof(buf)) == 1 || vm_qemu_opt(v, NULL, buf, sizeof(buf)) == 1)
+			if (vm_qemu_opt(v, "path", buf, sizeof(buf)) == 1 ||
+			    vm_qemu_opt(v, NULL, buf, sizeof(buf)) == 1)
 				name_from_socket(c, buf);
-		} else if (strcmp(opt, "cpus") == 0 && vm_qemu_opt(v, "boot", buf, sizeof(buf)) == 1) {
+		} else if (strcmp(opt, "cpus") == 0 &&
+			   vm_qemu_opt(v, "boot", buf, sizeof(buf)) == 1) {
 			c->vcpus = (unsigned)strtoul(buf, NULL, 10);
-		} else if (strcmp(opt, "memory") == 0 && vm_qemu_opt(v, "size", buf, sizeof(buf)) == 1) {
+		} else if (strcmp(opt, "memory") == 0 &&
+			   vm_qemu_opt(v, "size", buf, sizeof(buf)) == 1) {
 			c->mem_bytes = parse_size(buf, 1);
-		} else if (strcmp(opt, "disk") == 0 && vm_qemu_opt(v, "path", buf, sizeof(buf)) == 1) {
+		} else if (strcmp(opt, "disk") == 0 &&
+			   vm_qemu_opt(v, "path", buf, sizeof(buf)) == 1) {
 			add_disk(c, buf);
-		} else if (strcmp(opt, "net") == 0 && vm_qemu_opt(v, "tap", buf, sizeof(buf)) == 1) {
+		} else if (strcmp(opt, "net") == 0 &&
+			   vm_qemu_opt(v, "tap", buf, sizeof(buf)) == 1) {
 			add_tap(c, buf);
 		}
 		break;
@@ -226,7 +256,8 @@ static void other_arg(struct vm_config *c, const char *opt, const char *v)
 			c->vcpus = (unsigned)strtoul(v, NULL, 10);
 		else if (strcmp(opt, "mem") == 0 || strcmp(opt, "m") == 0)
 			c->mem_bytes = parse_size(v, 1ull << 20);
-		else if (strcmp(opt, "rwdisk") == 0 || strcmp(opt, "disk") == 0 || strcmp(opt, "root") == 0)
+		else if (strcmp(opt, "rwdisk") == 0 || strcmp(opt, "disk") == 0 ||
+			 strcmp(opt, "root") == 0)
 			add_disk(c, v);
 		else if (strcmp(opt, "block") == 0 && vm_qemu_opt(v, "path", buf, sizeof(buf)) == 1)
 			add_disk(c, buf);
@@ -342,7 +373,8 @@ static int numbered(const char *s, const char *prefix, const char *suffix)
 	return (int)v;
 }
 
-const char *vm_thread_label(enum vm_hypervisor hv, const char *comm, bool main_thread, int *ret_vcpu)
+const char *vm_thread_label(enum vm_hypervisor hv, const char *comm, bool main_thread,
+			    int *ret_vcpu)
 {
 	int n = -1;
 
@@ -370,10 +402,11 @@ const char *vm_thread_label(enum vm_hypervisor hv, const char *comm, bool main_t
 		return "main loop";
 	/* vhost workers: kernel threads (or, since 6.4, tasks of the process)
 	 * named after the hypervisor's PID */
-	if (str_startswith(comm, "vhost-") && comm[6] && strspn(comm + 6, "0123456789") == strlen(comm + 6))
+	if (str_startswith(comm, "vhost-") && comm[6] &&
+	    strspn(comm + 6, "0123456789") == strlen(comm + 6))
 		return "vhost";
-	if (str_startswith(comm, "IO ") || strstr(comm, "iothread") || str_startswith(comm, "_disk") ||
-	    str_startswith(comm, "blk"))
+	if (str_startswith(comm, "IO ") || strstr(comm, "iothread") ||
+	    str_startswith(comm, "_disk") || str_startswith(comm, "blk"))
 		return "io";
 	if (strcmp(comm, "fc_api") == 0 || strcmp(comm, "http-server") == 0 || strstr(comm, "api"))
 		return "api";

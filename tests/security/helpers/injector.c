@@ -24,7 +24,8 @@ static void inject(const char *what, int fd, const char *text)
 		n++;
 	}
 	if (err)
-		printf("injector: %s: TIOCSTI failed after %zu bytes: %s\n", what, n, strerror(err));
+		printf("injector: %s: TIOCSTI failed after %zu bytes: %s\n", what, n,
+		       strerror(err));
 	else
 		printf("injector: %s: TIOCSTI pushed %zu bytes\n", what, n);
 }

@@ -26,8 +26,8 @@ static void mark(const char *dir)
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;
-	int len = snprintf(line, sizeof line, "libnss_evil loaded by pid %d uid %d exe %s\n", (int)getpid(),
-			   (int)getuid(), exe);
+	int len = snprintf(line, sizeof line, "libnss_evil loaded by pid %d uid %d exe %s\n",
+			   (int)getpid(), (int)getuid(), exe);
 	if (write(fd, line, (size_t)len) < 0) {
 		/* nothing more to do */
 	}
@@ -64,7 +64,8 @@ enum nss_status _nss_evil_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, si
 	return fill(uid, pw, buf, len, err);
 }
 
-enum nss_status _nss_evil_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len, int *err)
+enum nss_status _nss_evil_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len,
+				     int *err)
 {
 	(void)name;
 	return fill(4242, pw, buf, len, err);
@@ -101,7 +102,9 @@ static enum nss_status gfill(gid_t gid, struct group *gr, char *buf, size_t len,
 	}
 	memcpy(buf, name, sizeof name);
 	buf[sizeof name] = 0;
-	char **mem = (char **)(void *)(buf + ((sizeof name + 1 + sizeof(char *) - 1) / sizeof(char *)) * sizeof(char *));
+	char **mem =
+		(char **)(void *)(buf + ((sizeof name + 1 + sizeof(char *) - 1) / sizeof(char *)) *
+						sizeof(char *));
 	if ((char *)(mem + 1) > buf + len) {
 		*err = ERANGE;
 		return NSS_STATUS_TRYAGAIN;
@@ -119,7 +122,8 @@ enum nss_status _nss_evil_getgrgid_r(gid_t gid, struct group *gr, char *buf, siz
 	return gfill(gid, gr, buf, len, err);
 }
 
-enum nss_status _nss_evil_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len, int *err)
+enum nss_status _nss_evil_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
+				     int *err)
 {
 	(void)name;
 	return gfill(4242, gr, buf, len, err);

@@ -96,7 +96,8 @@ static void cwd_facts(void)
 		printf("CWD_STAT_ERR=%s\n", strerror(errno));
 		return;
 	}
-	printf("CWD_DEV=%u:%u\nCWD_INO=%llu\n", major(cwd.st_dev), minor(cwd.st_dev), (unsigned long long)cwd.st_ino);
+	printf("CWD_DEV=%u:%u\nCWD_INO=%llu\n", major(cwd.st_dev), minor(cwd.st_dev),
+	       (unsigned long long)cwd.st_ino);
 	printf("ROOT_DEV=%u:%u\nROOT_INO=%llu\n", major(root.st_dev), minor(root.st_dev),
 	       (unsigned long long)root.st_ino);
 

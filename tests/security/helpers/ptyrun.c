@@ -89,7 +89,8 @@ int main(int argc, char **argv)
 			left = 1;
 			continue;
 		}
-		fprintf(stderr, "usage: ptyrun [--type MS TEXT].. [--answer MARK MS TEXT] [--left] -- CMD [ARG..]\n");
+		fprintf(stderr, "usage: ptyrun [--type MS TEXT].. [--answer MARK MS TEXT] [--left] "
+				"-- CMD [ARG..]\n");
 		return 125;
 	}
 	if (i >= argc) {
@@ -164,7 +165,9 @@ int main(int argc, char **argv)
 				fflush(stdout);
 				if (mark[0] && mark_ms < 0) {
 					/* The mark may come split across reads. */
-					size_t k = (size_t)n < sizeof seen - 1 - nseen ? (size_t)n : sizeof seen - 1 - nseen;
+					size_t k = (size_t)n < sizeof seen - 1 - nseen
+							   ? (size_t)n
+							   : sizeof seen - 1 - nseen;
 					memcpy(seen + nseen, buf, k);
 					nseen += k;
 					seen[nseen] = 0;

@@ -61,7 +61,8 @@ static bool exe_local(int pid, char *link, size_t size)
 	link[n > 0 ? n : 0] = 0;
 	if (n <= 0 || stat(p, &a) < 0)
 		return n <= 0; /* gone, or a kernel thread: nothing to do */
-	return link[0] == '/' && stat(link, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	return link[0] == '/' && stat(link, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
 }
 
 static void scrape(int pid)
@@ -96,19 +97,23 @@ static void scrape(int pid)
 			if (n <= 0)
 				break;
 			total += (unsigned long long)n;
-			for (char *s = chunk; (s = memmem(s, (size_t)n - (size_t)(s - chunk), NEEDLE, strlen(NEEDLE)));
+			for (char *s = chunk; (s = memmem(s, (size_t)n - (size_t)(s - chunk),
+							  NEEDLE, strlen(NEEDLE)));
 			     s++) {
 				char text[64];
 				size_t k = 0;
-				for (char *c = s; c < chunk + n && k < 48 && *c > 32 && *c < 127; c++)
+				for (char *c = s; c < chunk + n && k < 48 && *c > 32 && *c < 127;
+				     c++)
 					text[k++] = *c;
 				text[k] = 0;
 				if (found++ < 8)
-					logf_("FOUND pid=%d addr=%#lx text=%s", pid, at + (unsigned long)(s - chunk), text);
+					logf_("FOUND pid=%d addr=%#lx text=%s", pid,
+					      at + (unsigned long)(s - chunk), text);
 			}
 			if ((size_t)n < want)
 				break;
-			at += (unsigned long)n - (hi - at > (unsigned long)n ? strlen(NEEDLE) - 1 : 0);
+			at += (unsigned long)n -
+			      (hi - at > (unsigned long)n ? strlen(NEEDLE) - 1 : 0);
 			if ((size_t)n <= strlen(NEEDLE))
 				break;
 		}
@@ -143,7 +148,8 @@ static void take_fds(int pid)
 			fd = (int)syscall(SYS_pidfd_getfd, pidfd, n, 0);
 		}
 		if (fd < 0) {
-			logf_("DENIED fd pid=%d fd=%d link=%s open:%s getfd:%s", pid, n, link, strerror(e), strerror(errno));
+			logf_("DENIED fd pid=%d fd=%d link=%s open:%s getfd:%s", pid, n, link,
+			      strerror(e), strerror(errno));
 			continue;
 		}
 		fcntl(fd, F_SETFL, O_NONBLOCK);
@@ -155,7 +161,8 @@ static void take_fds(int pid)
 				wrote = -errno;
 		}
 		/* Held, never closed: the pipe stays open for as long as we live. */
-		logf_("TOOK pid=%d fd=%d how=%s link=%s mode=%s wrote=%zd", pid, n, how, link, mode, wrote);
+		logf_("TOOK pid=%d fd=%d how=%s link=%s mode=%s wrote=%zd", pid, n, how, link, mode,
+		      wrote);
 	}
 	if (pidfd >= 0)
 		close(pidfd);

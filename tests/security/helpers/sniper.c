@@ -55,7 +55,7 @@
 
 #include "procwalk.h"
 
-#define MAXHELD 8192
+#define MAXHELD     8192
 #define MAX_ARMED_S 300
 
 static uint64_t our_bnd;
@@ -71,8 +71,8 @@ static struct held held[MAXHELD];
 static int n_held;
 
 static struct {
-	long pids, ptrace_ok, ptrace_win, ptrace_fail, env_ok, env_win, env_fail, fd_ok, fd_win, fd_fail, exe_kept,
-		exe_foreign, rounds;
+	long pids, ptrace_ok, ptrace_win, ptrace_fail, env_ok, env_win, env_fail, fd_ok, fd_win,
+		fd_fail, exe_kept, exe_foreign, rounds;
 } st;
 
 static void put_file(const char *name, const char *content)
@@ -173,7 +173,8 @@ static enum exe_state exe_look(int pid, char *link, size_t lsize, int *err)
 		st.exe_kept++;
 		if (!local)
 			st.exe_foreign++;
-		logf_("EXE pid=%d kept=%d foreign=%d dev:ino=%s path=%s", pid, n_held - 1, !local, di, link);
+		logf_("EXE pid=%d kept=%d foreign=%d dev:ino=%s path=%s", pid, n_held - 1, !local,
+		      di, link);
 	} else {
 		close(fd);
 	}
@@ -220,16 +221,18 @@ static void try_ptrace(int pid, enum exe_state pre, struct pidstate *ps)
 	comm_of(pid, comm, sizeof comm);
 	uint64_t eff = status_hex(pid, "CapEff"), prm = status_hex(pid, "CapPrm");
 	bool exec_event = w == pid && WIFSTOPPED(wst) && (wst >> 16) == PTRACE_EVENT_EXEC;
-	bool win = pre == EXE_FOREIGN || pre == EXE_DENIED || now_state == EXE_FOREIGN || ((eff | prm) & ~our_bnd) ||
-		   !strcmp(comm, "nsh");
+	bool win = pre == EXE_FOREIGN || pre == EXE_DENIED || now_state == EXE_FOREIGN ||
+		   ((eff | prm) & ~our_bnd) || !strcmp(comm, "nsh");
 	if (win)
 		st.ptrace_win++;
 	else
 		st.ptrace_ok++;
-	logf_("%s ptrace pid=%d how=%s stopped=%d exec_event=%d exe_before=%d exe_now=%d comm=%s CapEff=%016llx "
+	logf_("%s ptrace pid=%d how=%s stopped=%d exec_event=%d exe_before=%d exe_now=%d comm=%s "
+	      "CapEff=%016llx "
 	      "CapPrm=%016llx exe=%s",
-	      win ? "WIN" : "OK", pid, seized ? "SEIZE" : "ATTACH", w == pid && WIFSTOPPED(wst), exec_event, (int)pre,
-	      (int)now_state, comm, (unsigned long long)eff, (unsigned long long)prm, link);
+	      win ? "WIN" : "OK", pid, seized ? "SEIZE" : "ATTACH", w == pid && WIFSTOPPED(wst),
+	      exec_event, (int)pre, (int)now_state, comm, (unsigned long long)eff,
+	      (unsigned long long)prm, link);
 	if (w == pid && WIFSTOPPED(wst))
 		ptrace(PTRACE_DETACH, pid, 0, 0);
 	/* PTRACE_ATTACH sent a SIGSTOP that the stop we saw may not have been
@@ -309,7 +312,8 @@ static void try_fds(int pid, enum exe_state pre, struct pidstate *ps)
 		int fd = open(fp, O_PATH | O_CLOEXEC);
 		if (fd < 0) {
 			if (!ps->denied_fd && errno != ENOENT) {
-				logf_("DENIED fd pid=%d fd=%s pre=%d %s", pid, e->d_name, (int)pre, strerror(errno));
+				logf_("DENIED fd pid=%d fd=%s pre=%d %s", pid, e->d_name, (int)pre,
+				      strerror(errno));
 				ps->denied_fd = true;
 			}
 			continue;
@@ -333,11 +337,11 @@ static void try_fds(int pid, enum exe_state pre, struct pidstate *ps)
 			}
 			ps->fd_logged[k][fdn / 8] |= (uint8_t)(1u << (fdn % 8));
 		}
-		logf_("%s fd pid=%d fd=%s exe_state=%d type=%s local=%d target=%s", win ? "WIN" : "OK", pid, e->d_name,
-		      (int)pre,
-		      S_ISDIR(s.st_mode)   ? "dir"
-		      : S_ISREG(s.st_mode) ? "file"
-		      : S_ISCHR(s.st_mode) ? "chr"
+		logf_("%s fd pid=%d fd=%s exe_state=%d type=%s local=%d target=%s",
+		      win ? "WIN" : "OK", pid, e->d_name, (int)pre,
+		      S_ISDIR(s.st_mode)    ? "dir"
+		      : S_ISREG(s.st_mode)  ? "file"
+		      : S_ISCHR(s.st_mode)  ? "chr"
 		      : S_ISFIFO(s.st_mode) ? "fifo"
 		      : S_ISSOCK(s.st_mode) ? "sock"
 					    : "other",
@@ -353,7 +357,8 @@ static void try_fds(int pid, enum exe_state pre, struct pidstate *ps)
 				while ((de = readdir(dd)) && k < 12) {
 					if (de->d_name[0] == '.')
 						continue;
-					strncat(names, de->d_name, sizeof names - strlen(names) - 2);
+					strncat(names, de->d_name,
+						sizeof names - strlen(names) - 2);
 					strncat(names, " ", sizeof names - strlen(names) - 1);
 					k++;
 				}
@@ -406,10 +411,12 @@ static void attack(int pid)
 
 static void stats(const char *when)
 {
-	logf_("STATS %s pids=%ld rounds=%ld ptrace_ok=%ld ptrace_win=%ld ptrace_fail=%ld environ_ok=%ld environ_win=%ld "
+	logf_("STATS %s pids=%ld rounds=%ld ptrace_ok=%ld ptrace_win=%ld ptrace_fail=%ld "
+	      "environ_ok=%ld environ_win=%ld "
 	      "environ_fail=%ld fd_ok=%ld fd_win=%ld fd_fail=%ld exe_kept=%ld exe_foreign=%ld",
-	      when, st.pids, st.rounds, st.ptrace_ok, st.ptrace_win, st.ptrace_fail, st.env_ok, st.env_win,
-	      st.env_fail, st.fd_ok, st.fd_win, st.fd_fail, st.exe_kept, st.exe_foreign);
+	      when, st.pids, st.rounds, st.ptrace_ok, st.ptrace_win, st.ptrace_fail, st.env_ok,
+	      st.env_win, st.env_fail, st.fd_ok, st.fd_win, st.fd_fail, st.exe_kept,
+	      st.exe_foreign);
 }
 
 static void strike(const char *session)
@@ -436,12 +443,14 @@ static void strike(const char *session)
 			close(w);
 			if (wr == 1) {
 				wins++;
-				logf_("WIN exe-write pid=%d dev:ino=%s path=%s (unsealed memfd: a byte appended)", held[i].pid,
-				      held[i].dev_ino, held[i].path);
+				logf_("WIN exe-write pid=%d dev:ino=%s path=%s (unsealed memfd: a "
+				      "byte appended)",
+				      held[i].pid, held[i].dev_ino, held[i].path);
 			} else {
 				refused++;
-				logf_("DENIED exe-write pid=%d foreign=1 dev:ino=%s path=%s opened, but write: %s", held[i].pid,
-				      held[i].dev_ino, held[i].path, strerror(we));
+				logf_("DENIED exe-write pid=%d foreign=1 dev:ino=%s path=%s "
+				      "opened, but write: %s",
+				      held[i].pid, held[i].dev_ino, held[i].path, strerror(we));
 			}
 		} else if (w >= 0) {
 			close(w);
@@ -449,17 +458,19 @@ static void strike(const char *session)
 				wins++;
 			else
 				local_ok++;
-			logf_("%s exe-write pid=%d dev:ino=%s path=%s", held[i].foreign ? "WIN" : "OK", held[i].pid,
-			      held[i].dev_ino, held[i].path);
+			logf_("%s exe-write pid=%d dev:ino=%s path=%s",
+			      held[i].foreign ? "WIN" : "OK", held[i].pid, held[i].dev_ino,
+			      held[i].path);
 		} else {
 			refused++;
-			logf_("DENIED exe-write pid=%d foreign=%d dev:ino=%s path=%s %s", held[i].pid,
-			      (int)held[i].foreign, held[i].dev_ino, held[i].path, strerror(e));
+			logf_("DENIED exe-write pid=%d foreign=%d dev:ino=%s path=%s %s",
+			      held[i].pid, (int)held[i].foreign, held[i].dev_ino, held[i].path,
+			      strerror(e));
 		}
 		close(held[i].fd);
 	}
-	logf_("STRIKE-DONE %s held=%d foreign_writable=%ld local_writable=%ld refused=%ld", session, n_held, wins,
-	      local_ok, refused);
+	logf_("STRIKE-DONE %s held=%d foreign_writable=%ld local_writable=%ld refused=%ld", session,
+	      n_held, wins, local_ok, refused);
 	n_held = 0;
 }
 
@@ -525,7 +536,8 @@ int main(int argc, char **argv)
 					char p2[512];
 					snprintf(p2, sizeof p2, "%s/arm", dir);
 					unlink(p2);
-					logf_("TIMEOUT %s armed for more than %d s", session, MAX_ARMED_S);
+					logf_("TIMEOUT %s armed for more than %d s", session,
+					      MAX_ARMED_S);
 					break;
 				}
 			}

@@ -65,6 +65,25 @@ void container_list_denied(struct container_list *l, const char *runtime, int er
 		l->denied[l->n_denied++] = runtime;
 }
 
+struct container *runtime_scan_find(const struct runtime_scan *x, const char *id)
+{
+	return container_list_find(x->out, x->first, NULL, id);
+}
+
+int runtime_opendir(const struct host *h, const char *path, const char *runtime,
+		    struct container_list *out, DIR **ret)
+{
+	char full[PATH_MAX];
+	*ret = NULL;
+	int r = host_path(h, full, sizeof(full), "%s", path);
+	if (r < 0)
+		return r;
+	*ret = opendir(full);
+	if (!*ret)
+		container_list_denied(out, runtime, -errno);
+	return 0;
+}
+
 void container_list_drop_last(struct container_list *l)
 {
 	if (l->n)

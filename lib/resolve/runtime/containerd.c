@@ -175,16 +175,10 @@ static int add_bundle(const struct host *h, const char *bundle, const char *ns, 
 static int scan_namespace(const struct host *h, const char *nsdir, const char *ns, size_t first,
 			  struct container_list *out)
 {
-	char full[PATH_MAX];
-	int r = 0;
-
-	if (host_path(h, full, sizeof(full), "%s", nsdir) < 0)
-		return 0;
-	DIR *d = opendir(full);
-	if (!d) {
-		container_list_denied(out, "containerd", -errno);
-		return 0;
-	}
+	DIR *d;
+	int r = runtime_opendir(h, nsdir, "containerd", out, &d);
+	if (r < 0 || !d)
+		return r;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		char bundle[PATH_MAX];
@@ -211,16 +205,10 @@ static int scan_namespace(const struct host *h, const char *nsdir, const char *n
 static int scan_task_dir(const struct host *h, const char *taskdir, size_t first,
 			 struct container_list *out)
 {
-	char full[PATH_MAX];
-	int r = 0;
-
-	if (host_path(h, full, sizeof(full), "%s", taskdir) < 0)
-		return 0;
-	DIR *d = opendir(full);
-	if (!d) {
-		container_list_denied(out, "containerd", -errno);
-		return 0;
-	}
+	DIR *d;
+	int r = runtime_opendir(h, taskdir, "containerd", out, &d);
+	if (r < 0 || !d)
+		return r;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		char nsdir[PATH_MAX];

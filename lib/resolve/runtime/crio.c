@@ -36,17 +36,6 @@
 #define STORAGE_RUNROOT "/run/containers/storage"
 #define CRIO_PRIORITY   80
 
-struct scan {
-	const struct host *h;
-	struct container_list *out;
-	size_t first;
-};
-
-static struct container *find_listed(const struct scan *x, const char *id)
-{
-	return container_list_find(x->out, x->first, NULL, id);
-}
-
 /* The init from conmon's pidfile: 1 running, 0 ran and exited, -ENOENT no
  * pidfile (never started). */
 static int pid_from_pidfile(const struct host *h, const char *driver, const char *id, pid_t *ret,
@@ -70,7 +59,7 @@ static int pid_from_pidfile(const struct host *h, const char *driver, const char
 	return 1;
 }
 
-static int add_container(struct scan *x, const char *driver, const char *id)
+static int add_container(struct runtime_scan *x, const char *driver, const char *id)
 {
 	const struct host *h = x->h;
 	_cleanup_json_ struct json_object *config = NULL;
@@ -129,7 +118,7 @@ static int add_container(struct scan *x, const char *driver, const char *id)
 	return 0;
 }
 
-static int list_bundles(struct scan *x, const char *driver)
+static int list_bundles(struct runtime_scan *x, const char *driver)
 {
 	char path[PATH_MAX];
 	int r = host_path(x->h, path, sizeof(path), STORAGE_RUNROOT "/%s-containers", driver);
@@ -141,7 +130,7 @@ static int list_bundles(struct scan *x, const char *driver)
 	struct dirent *de;
 	r = 0;
 	while (r >= 0 && (de = readdir(d)))
-		if (valid_id(de->d_name) && !find_listed(x, de->d_name) &&
+		if (valid_id(de->d_name) && !runtime_scan_find(x, de->d_name) &&
 		    dirent_is_dir(dirfd(d), de))
 			r = add_container(x, driver, de->d_name);
 	closedir(d);
@@ -150,10 +139,10 @@ static int list_bundles(struct scan *x, const char *driver)
 
 /* A container cgroup found below kubepods: complete a listed container, or
  * (crio- names only) list one the bundles did not show. */
-static int found_cgroup(struct scan *x, const char *id, bool crio_name, const char *dir,
+static int found_cgroup(struct runtime_scan *x, const char *id, bool crio_name, const char *dir,
 			const char *path, const char *pod_uid)
 {
-	struct container *c = find_listed(x, id);
+	struct container *c = runtime_scan_find(x, id);
 
 	if (!c && (!crio_name || !container_hint_allows(x->out, id, NULL, NULL)))
 		return 0;
@@ -168,7 +157,7 @@ static int found_cgroup(struct scan *x, const char *id, bool crio_name, const ch
 /* The kubepods cgroups (kubepods_walk): crio-<id>[.scope] are CRI-O's; a
  * bare <id> (containerd's cgroupfs naming) only completes a container the
  * bundles named. */
-static int walk_cgroups(struct scan *x)
+static int walk_cgroups(struct runtime_scan *x)
 {
 	_cleanup_(kubepods_list_free) struct kubepods_list kl = { 0 };
 	int r = kubepods_walk(x->h, &kl);
@@ -187,7 +176,7 @@ static int walk_cgroups(struct scan *x)
 
 static int crio_list(const struct host *h, unsigned flags, struct container_list *out)
 {
-	struct scan x = { .h = h, .out = out, .first = out->n };
+	struct runtime_scan x = { .h = h, .out = out, .first = out->n };
 
 	(void)flags;
 	for (size_t i = 0; i < ARRAY_SIZE(storage_drivers); i++) {

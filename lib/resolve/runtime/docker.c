@@ -181,15 +181,9 @@ static int add_container(const struct host *h, const char *id, struct container_
 	return 0;
 }
 
-struct cgroup_ctx {
-	const struct host *h;
-	struct container_list *out;
-	size_t first;
-};
-
 static int cgroup_found(const char *id, const char *dir, const char *path, void *userdata)
 {
-	struct cgroup_ctx *x = userdata;
+	struct runtime_scan *x = userdata;
 	char cdir[PATH_MAX];
 	struct container *c;
 	pid_t pid;
@@ -197,8 +191,7 @@ static int cgroup_found(const char *id, const char *dir, const char *path, void 
 
 	/* A container whose config.v2.json exists was decided from it, even
 	 * when that file was malformed and the container skipped. */
-	if (container_list_find(x->out, x->first, NULL, id) ||
-	    !container_hint_allows(x->out, id, NULL, NULL))
+	if (runtime_scan_find(x, id) || !container_hint_allows(x->out, id, NULL, NULL))
 		return 0;
 	if (host_path(x->h, cdir, sizeof(cdir), DOCKER_CONTAINERS "/%s", id) < 0 ||
 	    access(cdir, F_OK) == 0)
@@ -240,15 +233,13 @@ static int cgroup_found(const char *id, const char *dir, const char *path, void 
 
 static int docker_list(const struct host *h, unsigned flags, struct container_list *out)
 {
-	struct cgroup_ctx x = { .h = h, .out = out, .first = out->n };
-	char path[PATH_MAX];
-	int r;
+	struct runtime_scan x = { .h = h, .out = out, .first = out->n };
+	DIR *d;
 
 	(void)flags;
-	r = host_path(h, path, sizeof(path), DOCKER_CONTAINERS);
+	int r = runtime_opendir(h, DOCKER_CONTAINERS, "docker", out, &d);
 	if (r < 0)
 		return r;
-	DIR *d = opendir(path);
 	if (d) {
 		struct dirent *de;
 		while ((de = readdir(d))) {
@@ -262,8 +253,6 @@ static int docker_list(const struct host *h, unsigned flags, struct container_li
 			}
 		}
 		closedir(d);
-	} else {
-		container_list_denied(out, "docker", -errno);
 	}
 
 	r = cgroup_scan_containers(h, "/docker", "", "", cgroup_found, &x);

@@ -105,17 +105,6 @@ static int pid_from_conmon(const struct host *h, const char *driver, const char 
 	return 0;
 }
 
-struct scan {
-	const struct host *h;
-	struct container_list *out;
-	size_t first;
-};
-
-static struct container *find_listed(const struct scan *x, const char *id)
-{
-	return container_list_find(x->out, x->first, NULL, id);
-}
-
 /* The resolver's hint against the ID and every name of a containers.json entry. */
 static bool hint_allows_entry(const struct container_list *l, const char *id,
 			      struct json_object *entry)
@@ -133,7 +122,7 @@ static bool hint_allows_entry(const struct container_list *l, const char *id,
 	return false;
 }
 
-static int add_container(struct scan *x, const char *driver, struct json_object *entry)
+static int add_container(struct runtime_scan *x, const char *driver, struct json_object *entry)
 {
 	const struct host *h = x->h;
 	char path[PATH_MAX];
@@ -142,7 +131,7 @@ static int add_container(struct scan *x, const char *driver, struct json_object 
 	int r;
 
 	const char *id = json_get_str(entry, "id");
-	if (!id || !valid_id(id) || find_listed(x, id))
+	if (!id || !valid_id(id) || runtime_scan_find(x, id))
 		return 0;
 	if (metadata_is_crio(json_get_str(entry, "metadata")))
 		return 0;
@@ -208,7 +197,7 @@ fail:
 	return r;
 }
 
-static int list_storage(struct scan *x, const char *driver)
+static int list_storage(struct runtime_scan *x, const char *driver)
 {
 	_cleanup_json_ struct json_object *all = NULL;
 	char path[PATH_MAX];
@@ -235,8 +224,8 @@ static int list_storage(struct scan *x, const char *driver)
 
 static int cgroup_found(const char *id, const char *dir, const char *path, void *userdata)
 {
-	struct scan *x = userdata;
-	struct container *c = find_listed(x, id);
+	struct runtime_scan *x = userdata;
+	struct container *c = runtime_scan_find(x, id);
 	struct container *filled;
 
 	/* Not in containers.json (or skipped there by the hint): by ID alone. */
@@ -249,7 +238,7 @@ static int cgroup_found(const char *id, const char *dir, const char *path, void 
 
 static int podman_list(const struct host *h, unsigned flags, struct container_list *out)
 {
-	struct scan x = { .h = h, .out = out, .first = out->n };
+	struct runtime_scan x = { .h = h, .out = out, .first = out->n };
 	int r;
 
 	(void)flags;

@@ -263,15 +263,10 @@ static int list_root(const struct host *h, const char *runtime, const char *root
 				       struct oci_state *),
 		     struct container_list *out)
 {
-	char path[PATH_MAX];
-	int r = host_path(h, path, sizeof(path), "%s", root);
-	if (r < 0)
+	DIR *d;
+	int r = runtime_opendir(h, root, runtime, out, &d);
+	if (r < 0 || !d)
 		return r;
-	DIR *d = opendir(path);
-	if (!d) {
-		container_list_denied(out, runtime, -errno);
-		return 0;
-	}
 
 	struct dirent *de;
 	r = 0;

@@ -4,6 +4,7 @@
  * whether a container matches a user's spec. target_match.c merges their answers. */
 #pragma once
 
+#include <dirent.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -64,6 +65,22 @@ int container_list_add(struct container_list *l, struct container **ret);
  * items[first..], or NULL: an adapter's "did I list it already". */
 struct container *container_list_find(struct container_list *l, size_t first, const char *ns,
 				      const char *id);
+/* One adapter's pass over the host: where it adds, and where its own
+ * entries begin, so that "did I list it already" looks at its own only. */
+struct runtime_scan {
+	const struct host *h;
+	struct container_list *out;
+	size_t first;
+};
+/* The entry with this ID among the scan's own entries, or NULL. */
+struct container *runtime_scan_find(const struct runtime_scan *x, const char *id);
+/* opendir() of path under the host root into *ret: NULL when it cannot be
+ * opened, and then a permission error is noted against runtime
+ * (container_list_denied), so the resolver can say "needs root" rather than
+ * "no such container"; a missing directory is a runtime not installed.
+ * -errno only when the path does not fit. */
+int runtime_opendir(const struct host *h, const char *path, const char *runtime,
+		    struct container_list *out, DIR **ret);
 /* Note that runtime's state could not be read for want of permission
  * (err: the -errno of the read; anything but -EACCES/-EPERM is ignored). */
 void container_list_denied(struct container_list *l, const char *runtime, int err);

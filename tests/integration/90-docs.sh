@@ -4,7 +4,7 @@
 # The man page and the shell completion scripts.
 #   - nsh.1 is built next to the binary ($(dirname $NSH)/doc/nsh.1) and man
 #     renders it with its sections, every command of the command table
-#     (cmds/cmds.c) and every exec option.
+#     (cmds/cmds.c) and every exec option (cmds/exec.c).
 #   - completions/nsh.bash and completions/_nsh complete through the nsh on
 #     the command line (`nsh __complete INDEX WORD..`): a symlink named nsh to
 #     $NSH comes first in PATH, so "nsh" there is the binary under test. The
@@ -24,13 +24,13 @@ ln -sf "$NSH" "$T_TMP/bin/nsh"
 COMP_PATH=$T_TMP/bin:$PATH
 
 # The command table: command names, and exec's options as "-s, --long" or
-# "--long" (cmds/cmds.c, one entry per line).
+# "--long" (cmds/cmds.c and cmds/exec.c, one entry per line).
 table_commands() {
 	sed -n '/^const struct cmd cmds\[\] = {/,/^};/p' "$T_REPO/cmds/cmds.c" |
 		sed -nE 's/^[[:space:]]*\{ "([a-z0-9-]+)",.*/\1/p'
 }
 table_exec_options() {
-	sed -n '/^static const struct cmd_option exec_options\[\] = {/,/^};/p' "$T_REPO/cmds/cmds.c" |
+	sed -n '/^const struct cmd_option exec_options\[\] = {/,/^};/p' "$T_REPO/cmds/exec.c" |
 		sed -nE -e "s/^[[:space:]]*\{ '(.)', \"([a-z0-9-]+)\".*/-\1, --\2/p" \
 			-e 's/^[[:space:]]*\{ [A-Z][A-Z0-9_]*, "([a-z0-9-]+)".*/--\1/p'
 }
@@ -79,9 +79,9 @@ else
 	n=0
 	while read -r o; do
 		n=$((n + 1))
-		grep -qE -- "^ {7}$o( |$)" <<<"$ex" || _t_fail "EXEC lacks an exec option of cmds/cmds.c" "an entry '$o'" "none"
+		grep -qE -- "^ {7}$o( |$)" <<<"$ex" || _t_fail "EXEC lacks an exec option of cmds/exec.c" "an entry '$o'" "none"
 	done < <(table_exec_options)
-	((n >= 10)) || _t_fail "exec options read from cmds/cmds.c" "10 or more" "$n"
+	((n >= 10)) || _t_fail "exec options read from cmds/exec.c" "10 or more" "$n"
 	for o in --privileged --host-tools --force "-t, --tty" "-u, --user-name" "-w, --workdir" "-e, --env" \
 		"-a, --all" "-m, --mount" "-n, --net" "-p, --pid" --uts; do
 		assert_contains "$ex" "$o" "EXEC: $o"

@@ -43,6 +43,7 @@ enum {
 	CS_IOR,
 	CS_IOW,
 	CS_THR,
+	CS_ACCT, /* a string: after the numbers */
 	CS_COUNT,
 };
 
@@ -68,6 +69,10 @@ const struct out_column cgstat_columns[] = {
 		     "bytes written per second, all devices" },
 	[CS_THR] = { "THROTTLED%", "throttled_pct", OUT_FLOAT, 6, OUT_RIGHT,
 		     "CFS periods throttled in the interval" },
+	[CS_ACCT] = { "ACCT", "accounted_by", OUT_STR, 9, 0,
+		      "cgroup: its own cgroup's numbers; processes: it has no cgroup of its own "
+		      "(a VM sharing its starter's), so CPU of its processes, MEM and WS their "
+		      "RSS, TASKS their threads" },
 	{ NULL },
 };
 
@@ -89,6 +94,9 @@ static void print_text(FILE *f, const struct target *t, const char *cgpath,
 		out_esc(en, sizeof(en), t->c.name[0] ? t->c.name : t->c.id), t->c.runtime,
 		out_esc(eid, sizeof(eid), t->c.id), b->version, ecg ? ecg : "-", when,
 		since_start ? "averages since the start, " : "", a1);
+	if (b->by_procs)
+		fprintf(f, "ACCOUNTED by its processes: no cgroup of its own (the one shown is "
+			   "shared); CPU of their threads, memory their RSS\n");
 
 	if (!r->cpu_ok) {
 		fprintf(f, "CPU      unavailable: %s\n",
@@ -100,7 +108,7 @@ static void print_text(FILE *f, const struct target *t, const char *cgpath,
 				eff->cpu_cores, eff->cpu_from);
 		else
 			fprintf(f, "  no quota");
-		if (eff->cpuset_ncpus)
+		if (eff->cpuset_ncpus && b->cpuset[0])
 			fprintf(f, "  cpuset %s (%u CPUs)", b->cpuset, eff->cpuset_ncpus);
 		fprintf(f, "  host %.1f%% of %ld CPUs", r->host_pct, cgv_host_cpus());
 		if (!b->why[CG_F_CPU_SPLIT])
@@ -120,7 +128,7 @@ static void print_text(FILE *f, const struct target *t, const char *cgpath,
 	} else {
 		cgv_human(b->mem_usage, a1, sizeof(a1));
 		cgv_human(eff->mem_limit, a2, sizeof(a2));
-		fprintf(f, "MEMORY   usage %s of limit %s", a1, a2);
+		fprintf(f, "MEMORY   %s %s of limit %s", b->by_procs ? "RSS" : "usage", a1, a2);
 		if (eff->mem_limit != CG_NONE && eff->mem_limit)
 			fprintf(f, " (%.1f%%, %s)",
 				(double)b->mem_usage / (double)eff->mem_limit * 100.0,
@@ -232,30 +240,21 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 	const struct host *h = t->host;
 	struct cgroup_paths cg;
 	const char *path;
-	bool trusted;
-	if (cgv_target_cgroup(t, &cg, &path, &trusted) < 0) {
-		out_error("cgstat",
-			  "%s has no cgroup of its own (it shares its supervisor's): nothing to "
-			  "account",
-			  ctx->target_spec);
-		return EXIT_FAIL;
-	}
+	struct cgv_acct acct;
 	struct cg_effective eff;
-	int r = cg_effective_limits(h, &cg, &eff);
-	if (r < 0) {
+	int r = cgv_acct_target(t, &cg, &path, &acct);
+	if (r == 0 && (r = cg_effective_limits(h, &cg, &eff)) < 0) {
+		cgv_acct_close(&acct);
 		out_error("cgstat", "%s: cannot read its cgroup limits: %s", path, strerror(-r));
 		return EXIT_FAIL;
 	}
-	struct cgv_owner own;
-	cgv_owner_init(h, t->pid, trusted, &cg, &own);
 	struct cg_sample a, b;
-	struct cg_reader rd;
-	r = cg_reader_init(&rd, h, &cg);
 	if (r == 0)
-		r = cgv_sample(&rd, &own, CG_WANT_ALL, &a);
+		r = cgv_acct_sample(&acct, CG_WANT_ALL, &a);
 	if (r < 0) {
-		cg_reader_close(&rd);
-		out_error("cgstat", "%s: cannot read its cgroup: %s", path, strerror(-r));
+		out_error("cgstat", "%s: cannot read its %s: %s", path,
+			  acct.by_procs ? "processes" : "cgroup", strerror(-r));
+		cgv_acct_close(&acct);
 		return r == -ENOENT ? cmd_target_error(ctx->target_spec, -TARGET_EEXITED)
 				    : EXIT_FAIL;
 	}
@@ -267,9 +266,9 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 				a = b; /* start unknown: no rates */
 		} else if (!sampling_pause(interval)) {
 			break;
-		} else if ((r = cgv_sample(&rd, &own, CG_WANT_ALL, &b)) < 0) {
-			/* The cgroup went away with the container. */
-			cg_reader_close(&rd);
+		} else if ((r = cgv_acct_sample(&acct, CG_WANT_ALL, &b)) < 0) {
+			/* The cgroup, or the processes, went away with it. */
+			cgv_acct_close(&acct);
 			return cmd_target_error(ctx->target_spec, -TARGET_EEXITED);
 		}
 		struct cg_rates rt;
@@ -287,7 +286,7 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 		}
 		a = b;
 	}
-	cg_reader_close(&rd);
+	cgv_acct_close(&acct);
 	return EXIT_OK;
 }
 
@@ -307,8 +306,8 @@ struct row {
 	const struct container *c;
 	bool ok;
 	const char *why;
-	struct cgv_owner own;
-	struct cg_reader rd;   /* where its cgroup is, its files kept open */
+	/* its cgroup, files kept open, or its processes */
+	struct cgv_acct acct;
 	double quota_cores;    /* effective CPU quota, 0 = none */
 	struct cg_sample prev; /* the last reading */
 	double v[CS_COUNT];    /* what is shown, and sorted by */
@@ -335,12 +334,15 @@ static int cmp_row(const void *x, const void *y, void *arg)
 	const struct row *a = *(const struct row *const *)x, *b = *(const struct row *const *)y;
 	const struct ctable_sort *sort = arg;
 	int sort_col = sort->col;
-	if (sort_col == CS_NAME || sort_col == CS_RUNTIME || sort_col == CS_POD) {
+	if (sort_col == CS_NAME || sort_col == CS_RUNTIME || sort_col == CS_POD ||
+	    sort_col == CS_ACCT) {
 		const char *s1 = sort_col == CS_RUNTIME ? a->c->runtime
 				 : sort_col == CS_POD   ? a->c->pod_name
+				 : sort_col == CS_ACCT  ? cgv_acct_name(&a->acct)
 							: shown_name(a->c);
 		const char *s2 = sort_col == CS_RUNTIME ? b->c->runtime
 				 : sort_col == CS_POD   ? b->c->pod_name
+				 : sort_col == CS_ACCT  ? cgv_acct_name(&b->acct)
 							: shown_name(b->c);
 		int r = strcmp(s1, s2);
 		return r ? r : strcmp(a->c->id, b->c->id);
@@ -383,8 +385,9 @@ static void fill_row(struct out_table *tb, const struct row *w)
 			out_set_null(tb, i, k, "-");
 		return;
 	}
+	out_set_str(tb, i, CS_ACCT, cgv_acct_name(&w->acct));
 	char buf[32];
-	for (int k = CS_TASKS; k < CS_COUNT; k++) {
+	for (int k = CS_TASKS; k < CS_ACCT; k++) {
 		double v = w->v[k];
 		if (!w->has[k]) {
 			out_set_null(tb, i, k, "-");
@@ -416,7 +419,7 @@ static void set_values(struct row *w, const struct cg_sample *b, const struct cg
 	w->v[CS_MEM] = (double)b->mem_usage;
 	w->has[CS_MEM] = !b->why[CG_F_MEM];
 	w->v[CS_WS] = (double)b->working_set;
-	w->has[CS_WS] = !b->why[CG_F_MEM] && !b->why[CG_F_MEM_STAT];
+	w->has[CS_WS] = cg_has_working_set(b);
 	w->v[CS_IOR] = r->io_r;
 	w->v[CS_IOW] = r->io_w;
 	w->has[CS_IOR] = w->has[CS_IOW] = !b->why[CG_F_IO];
@@ -440,7 +443,7 @@ void ctable_free(struct ctable *t)
 	if (!t)
 		return;
 	for (size_t i = 0; i < t->n; i++)
-		cg_reader_close(&t->rows[i].rd);
+		cgv_acct_close(&t->rows[i].acct);
 	free(t->sc);
 	free(t->order);
 	free(t->rows);
@@ -478,21 +481,14 @@ int ctable_open(const struct host *h, const struct ctable_sort *sort, struct cta
 			continue;
 		struct row *w = &t->rows[t->n++];
 		w->c = c;
-		/* The paths are only a step to the reader. */
+		/* The paths are only a step to the reader, and to the limits. */
 		struct cgroup_paths *cg = &sc->cg;
-		bool trusted = cgv_payload_cgroup(h, c, cg);
-		if (!trusted && cgroup_read_proc(h, c->pid, cg) < 0) {
+		if (cgv_acct_container(h, c, cg, &w->acct) < 0) {
 			w->why = "exited";
 			continue;
 		}
-		cgv_owner_init(h, c->pid, trusted, cg, &w->own);
-		if (!w->own.primary_owned) {
-			w->why = "no cgroup of its own";
-			continue;
-		}
-		w->ok = cg_reader_init(&w->rd, h, cg) == 0 &&
-			cg_effective_limits_memo(h, cg, &memo, ALL_LIMITS, &sc->eff) == 0 &&
-			cgv_sample(&w->rd, &w->own, ALL_FIELDS, &w->prev) == 0;
+		w->ok = cg_effective_limits_memo(h, cg, &memo, ALL_LIMITS, &sc->eff) == 0 &&
+			cgv_acct_sample(&w->acct, ALL_FIELDS, &w->prev) == 0;
 		w->quota_cores = sc->eff.cpu_cores;
 		w->v[CS_LIMIT] = (double)sc->eff.mem_limit;
 		w->has[CS_LIMIT] = sc->eff.mem_limit != CG_NONE;
@@ -516,7 +512,7 @@ void ctable_round(struct ctable *t, bool since_start)
 			*b = *a;
 			if (!cgv_birth_sample(false, w->c->start_time, b, a))
 				*a = *b; /* start unknown: no rates */
-		} else if (cgv_sample(&w->rd, &w->own, ALL_FIELDS, b) < 0) {
+		} else if (cgv_acct_sample(&w->acct, ALL_FIELDS, b) < 0) {
 			w->ok = false; /* gone: "-" everywhere, sorted last */
 			memset(w->has, 0, sizeof(w->has));
 			continue;
@@ -557,7 +553,7 @@ int ctable_sort_parse(const char *name, struct ctable_sort *ret)
 	if (k < 0)
 		return -EINVAL;
 	ret->col = k;
-	ret->desc = k != CS_NAME && k != CS_RUNTIME && k != CS_POD;
+	ret->desc = k != CS_NAME && k != CS_RUNTIME && k != CS_POD && k != CS_ACCT;
 	return 0;
 }
 

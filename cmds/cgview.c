@@ -227,6 +227,94 @@ void cgv_owner_init(const struct host *h, pid_t pid, bool trusted, const struct 
 	free(parent);
 }
 
+static int acct_by_procs(const struct target *t, struct cgv_acct *a)
+{
+	a->by_procs = true;
+	a->t = t;
+	return 0;
+}
+
+/* CPU and memory in hierarchies it does not own (nspawn without systemd
+ * splits only name=systemd: the controllers stay at "/"): its numbers
+ * there are everyone's, so it is accounted by its processes. */
+#define ACCT_FIELDS (CG_WANT(CG_F_CPU) | CG_WANT(CG_F_MEM))
+
+int cgv_acct_target(const struct target *t, struct cgroup_paths *cg, const char **path,
+		    struct cgv_acct *a)
+{
+	memset(a, 0, sizeof(*a));
+	bool trusted;
+	if (cgv_target_cgroup(t, cg, path, &trusted) < 0) {
+		/* Its limits are the shared cgroup's: they bind it too. */
+		*cg = t->cg;
+		*path = t->cgroup;
+		return acct_by_procs(t, a);
+	}
+	cgv_owner_init(t->host, t->pid, trusted, cg, &a->own);
+	if (a->own.unowned & ACCT_FIELDS)
+		return acct_by_procs(t, a);
+	return cg_reader_init(&a->rd, t->host, cg);
+}
+
+int cgv_acct_container(const struct host *h, const struct container *c, struct cgroup_paths *cg,
+		       struct cgv_acct *a)
+{
+	memset(a, 0, sizeof(*a));
+	bool trusted = cgv_payload_cgroup(h, c, cg);
+	if (!trusted) {
+		int r = cgroup_read_proc(h, c->pid, cg);
+		if (r < 0)
+			return r;
+		if (container_owned_cgroup(h, c->pid, c->kind == KIND_VM, cg, NULL))
+			cgv_owner_init(h, c->pid, trusted, cg, &a->own);
+		else
+			a->own.unowned = CG_WANT_ALL;
+	}
+	if (!(a->own.unowned & ACCT_FIELDS))
+		return cg_reader_init(&a->rd, h, cg);
+	a->made = malloc(sizeof(*a->made));
+	if (!a->made)
+		return -ENOMEM;
+	int r = target_from_container(h, c, a->made);
+	if (r < 0) {
+		free(a->made);
+		a->made = NULL;
+		return r;
+	}
+	return acct_by_procs(a->made, a);
+}
+
+int cgv_acct_sample(struct cgv_acct *a, unsigned want, struct cg_sample *s)
+{
+	if (!a->by_procs)
+		return cgv_sample(&a->rd, &a->own, want, s);
+	if (target_check(a->t) < 0)
+		return -ESRCH;
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+	int r = target_members(a->t, &pids, &n);
+	if (r < 0)
+		return r;
+	a->n_procs = n;
+	return cg_sample_from_procs(a->t->host, pids, n, s);
+}
+
+void cgv_acct_close(struct cgv_acct *a)
+{
+	if (!a->by_procs)
+		cg_reader_close(&a->rd);
+	if (a->made) {
+		target_release(a->made);
+		free(a->made);
+	}
+	memset(a, 0, sizeof(*a));
+}
+
+const char *cgv_acct_name(const struct cgv_acct *a)
+{
+	return a->by_procs ? "processes" : "cgroup";
+}
+
 int cgv_sample(struct cg_reader *rd, const struct cgv_owner *o, unsigned want, struct cg_sample *s)
 {
 	static const char why[] = "not its own cgroup: it shares its supervisor's or the host's";
@@ -277,6 +365,9 @@ struct json_object *cgv_json(const char *cgpath, const struct cg_sample *b,
 	json_object_object_add(x, "version", json_object_new_int(b->version));
 	json_object_object_add(x, "path", json_object_new_string(cgpath));
 	json_object_object_add(root, "cgroup", x);
+	/* "processes": no cgroup of its own; memory is their RSS (cgv_acct). */
+	json_object_object_add(root, "accounted_by",
+			       json_object_new_string(b->by_procs ? "processes" : "cgroup"));
 
 	x = json_object_new_object();
 	json_object_object_add(x, "usage_cores", r->cpu_ok ? cgv_dbl(r->cores, 3) : NULL);
@@ -310,7 +401,7 @@ struct json_object *cgv_json(const char *cgpath, const struct cg_sample *b,
 	x = json_object_new_object();
 	json_object_object_add(x, "usage", mem ? cgv_u64_or_null(b->mem_usage) : NULL);
 	json_object_object_add(x, "working_set",
-			       mem && st ? cgv_u64_or_null(b->working_set) : NULL);
+			       cg_has_working_set(b) ? cgv_u64_or_null(b->working_set) : NULL);
 	json_object_object_add(x, "anon", st ? cgv_u64_or_null(b->anon) : NULL);
 	json_object_object_add(x, "file", st ? cgv_u64_or_null(b->file) : NULL);
 	json_object_object_add(x, "inactive_file", st ? cgv_u64_or_null(b->inactive_file) : NULL);

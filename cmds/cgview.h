@@ -53,6 +53,32 @@ bool cgv_payload_cgroup(const struct host *h, const struct container *c, struct 
 int cgv_target_cgroup(const struct target *t, struct cgroup_paths *ret, const char **ret_path,
 		      bool *ret_trusted);
 
+/* How a target, or a row of the container table, is accounted: by its own
+ * cgroup, read through a cg_reader, or, when it has no cgroup of its own
+ * (container_owned_cgroup: a VM sharing its starter's, nspawn without a
+ * scope), by its processes, listed afresh at every sample (target_members)
+ * and summed (cg_sample_from_procs). cgstat, top and ls all read through
+ * here, so a number is the same in each. */
+struct cgv_acct {
+	bool by_procs;
+	struct cgv_owner own;
+	struct cg_reader rd;
+	const struct target *t; /* by_procs: whose processes */
+	size_t n_procs;         /* by_procs: how many, at the last sample */
+	struct target *made;    /* ... when made here (freed by close) */
+};
+/* For a resolved target (cgstat TARGET, top TARGET); *cg gets the cgroup
+ * whose limits apply (a shared one's too), *path the one shown. */
+int cgv_acct_target(const struct target *t, struct cgroup_paths *cg, const char **path,
+		    struct cgv_acct *a);
+/* For a listed container (cgstat --all, top, ls). */
+int cgv_acct_container(const struct host *h, const struct container *c, struct cgroup_paths *cg,
+		       struct cgv_acct *a);
+int cgv_acct_sample(struct cgv_acct *a, unsigned want, struct cg_sample *s);
+void cgv_acct_close(struct cgv_acct *a);
+/* "cgroup" or "processes": what a view prints as ACCT and accounted_by. */
+const char *cgv_acct_name(const struct cgv_acct *a);
+
 /* The JSON object of one reading: cgroup, cpu, memory, io, pids, psi,
  * unavailable (CLI.md's cgstat keys without time and target). */
 struct json_object *cgv_json(const char *cgpath, const struct cg_sample *b,

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/capability.h>
 
+#include "cgview.h"
 #include "cmds.h"
 #include "lib/cgroup/cgacct.h"
 #include "lib/cgroup/cgroup.h"
@@ -185,6 +186,17 @@ static struct json_object *build(const struct host *h, const struct target *t)
 	}
 	json_object_object_add(o, "lsm", lsm_label(h, t->pid));
 	json_object_object_add(o, "limits", limits(h, t));
+	/* How cgstat, top and ls account it (cgv_acct): by its own cgroup,
+	 * or by its processes. */
+	if (strcmp(t->kind, "host") != 0) {
+		struct cgroup_paths acg;
+		const char *path;
+		struct cgv_acct a;
+		if (cgv_acct_target(t, &acg, &path, &a) == 0)
+			json_object_object_add(o, "accounted_by",
+					       json_object_new_string(cgv_acct_name(&a)));
+		cgv_acct_close(&a);
+	}
 	if (strcmp(t->kind, "vm") == 0)
 		json_object_object_add(o, "vm", vm_info(h, t->pid));
 	return o;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgview.h"
 #include "cmds.h"
 #include "lib/cgroup/cgroup.h"
 #include "lib/base/clock.h"
@@ -24,6 +25,9 @@ const struct cmd_option ls_options[] = {
 };
 CMD_OPTIONS_FIT(ls_options);
 
+/* What ls reads of each: CPU and memory usage, nothing else. */
+#define LS_FIELDS (CG_WANT(CG_F_CPU) | CG_WANT(CG_F_MEM))
+
 enum {
 	COL_ID,
 	COL_NAME,
@@ -34,6 +38,7 @@ enum {
 	COL_CPU,
 	COL_MEM,
 	COL_STATE,
+	COL_ACCT,
 	COL_KIND,
 	COL_CGROUP
 };
@@ -47,12 +52,16 @@ const struct out_column ls_columns[] = {
 	[COL_POD] = { "POD", "pod", OUT_OBJECT, 0.2, 0,
 		      "Kubernetes NAMESPACE/POD (JSON: namespace, name, container)" },
 	[COL_PID] = { "PID", "pid", OUT_INT, 6, OUT_RIGHT, "host PID of the container's init" },
-	[COL_PROCS] = { "PROCS", "procs", OUT_INT, 5, OUT_RIGHT, "processes in its cgroup" },
+	[COL_PROCS] = { "PROCS", "procs", OUT_INT, 5, OUT_RIGHT,
+			"processes in its cgroup (ACCT processes: its processes)" },
 	[COL_CPU] = { "CPU%", "cpu", OUT_FLOAT, 5, OUT_RIGHT,
 		      "CPU used since start, % of one core" },
 	[COL_MEM] = { "MEM", "memory", OUT_INT, 6, OUT_RIGHT,
-		      "memory charged to its cgroup (JSON: bytes)" },
+		      "memory charged to its cgroup; ACCT processes: their RSS (JSON: bytes)" },
 	[COL_STATE] = { "STATE", "state", OUT_STR, 7, 0, "running, paused, stopped" },
+	[COL_ACCT] = { "ACCT", "accounted_by", OUT_STR, 9, 0,
+		       "cgroup: its own cgroup's numbers; processes: it has no cgroup of its own "
+		       "(a VM sharing its starter's), so its processes' CPU and RSS" },
 	[COL_KIND] = { "KIND", "kind", OUT_STR, 9, OUT_JSON_ONLY, "container or vm" },
 	[COL_CGROUP] = { "CGROUP", "cgroup", OUT_STR, 0.3, OUT_JSON_ONLY, "cgroup path of init" },
 	{ NULL },
@@ -119,60 +128,22 @@ static int64_t pidns_members(struct ls_state *s, pid_t init)
 	return -1;
 }
 
-/* A VM is one process: a daemonized qemu shares its starter's cgroup, whose
- * numbers are not the VM's. Its own CPU time and resident memory are. */
-static void add_vm_usage(struct out_table *t, int row, struct ls_state *s,
-			 const struct container *c)
-{
-	struct proc_stat st;
-	char human[16];
-
-	if (proc_read_stat(s->h, c->pid, &st) < 0)
-		return;
-	out_set_int(t, row, COL_PROCS, 1);
-	double age = s->uptime - (double)st.start_time / (double)clock_ticks();
-	if (s->uptime > 0 && age > 0)
-		out_set_float(t, row, COL_CPU,
-			      (double)(st.utime + st.stime) / (double)clock_ticks() / age * 100.0,
-			      1);
-	uint64_t rss = (uint64_t)(st.rss_pages > 0 ? st.rss_pages : 0) *
-		       (uint64_t)sysconf(_SC_PAGESIZE);
-	out_set_int(t, row, COL_MEM, (int64_t)rss);
-	out_human_bytes(rss, human, sizeof(human));
-	out_set_text(t, row, COL_MEM, human);
-}
-
-static void add_usage(struct out_table *t, int row, struct ls_state *s, const struct container *c)
+/* Processes: the members of its cgroup (owned, else shared but not the
+ * root) that are in its pid namespace; a leftover of an earlier run or a
+ * supervisor sharing the cgroup is not the container. Only a container in
+ * the root cgroup costs a pass over /proc. */
+static void count_procs(struct out_table *t, int row, struct ls_state *s, const struct container *c,
+			const struct cgroup_paths *cg, const char *path, const char *ctl)
 {
 	const struct host *h = s->h;
-	struct cgroup_paths cg, parent;
-	if (c->pid <= 0 || cgroup_read_proc(h, c->pid, &cg) < 0)
-		return;
-	bool have_parent = cgroup_read_parent(h, c->pid, &parent) == 0;
-	const struct cgroup_paths *pp = have_parent ? &parent : NULL;
-	bool v2 = h->cgroup_version == 2 || cg.n_v1 == 0;
-
-	const char *ctl = NULL;
-	const char *path = cgroup_primary_owned(h, &cg, pp, &ctl);
-	out_set_str(t, row, COL_CGROUP, path ? path : cgroup_primary(&cg, h->cgroup_version, NULL));
-	if (c->kind == KIND_VM) {
-		add_vm_usage(t, row, s, c);
-		return;
-	}
-
-	/* Processes: the members of its cgroup (owned, else shared but not the
-	 * root) that are in its pid namespace; a leftover of an earlier run or
-	 * a supervisor sharing the cgroup is not the container. Only a container
-	 * in the root cgroup costs a pass over /proc. */
-	const char *counted = path ? path : cgroup_primary(&cg, h->cgroup_version, &ctl);
+	const char *counted = path ? path : cgroup_primary(cg, h->cgroup_version, &ctl);
 	char dir[4096];
 	pid_t *pids;
 	size_t n;
 	uint64_t mine;
 	bool own_pidns = ns_read_inode(h, c->pid, NS_PID, &mine) == 0 && s->host_pidns &&
 			 mine != s->host_pidns;
-	if (counted && strcmp(counted, "/") != 0 &&
-	    cgroup_dir(h, &cg, ctl, dir, sizeof(dir)) == 0 &&
+	if (counted && strcmp(counted, "/") != 0 && cgroup_dir(h, cg, ctl, dir, sizeof(dir)) == 0 &&
 	    cgroup_list_procs(h, dir, true, &pids, &n) == 0) {
 		out_set_int(t, row, COL_PROCS,
 			    (int64_t)(own_pidns ? ns_filter_within(h, pids, n, mine) : n));
@@ -182,22 +153,48 @@ static void add_usage(struct out_table *t, int row, struct ls_state *s, const st
 		if (members > 0)
 			out_set_int(t, row, COL_PROCS, members);
 	}
+}
 
-	/* Usage only from hierarchies the container owns: a shared cgroup's
-	 * numbers are its neighbours' too. */
-	uint64_t v;
+/* CPU% since the start and MEM through cgv_acct, as cgstat and top read
+ * them: its own cgroup's, or, without one, its processes'. */
+static void add_usage(struct out_table *t, int row, struct ls_state *s, const struct container *c)
+{
+	const struct host *h = s->h;
+	struct cgroup_paths cg;
+	struct cgv_acct a;
+	if (c->pid <= 0 || cgv_acct_container(h, c, &cg, &a) < 0)
+		return;
+	out_set_str(t, row, COL_ACCT, cgv_acct_name(&a));
+
+	struct cgroup_paths parent;
+	bool have_parent = cgroup_read_parent(h, c->pid, &parent) == 0;
+	const struct cgroup_paths *pp = have_parent ? &parent : NULL;
+	const char *ctl = NULL;
+	const char *path = cgroup_primary_owned(h, &cg, pp, &ctl);
+	out_set_str(t, row, COL_CGROUP, path ? path : cgroup_primary(&cg, h->cgroup_version, NULL));
+
+	struct cg_sample now;
+	bool sampled = cgv_acct_sample(&a, LS_FIELDS, &now) == 0;
+	if (a.by_procs) {
+		if (sampled)
+			out_set_int(t, row, COL_PROCS, (int64_t)a.n_procs);
+	} else {
+		count_procs(t, row, s, c, &cg, path, ctl);
+	}
+	cgv_acct_close(&a);
+	if (!sampled)
+		return;
+
 	struct proc_stat st;
 	double age = 0;
 	if (proc_read_stat(h, c->pid, &st) == 0 && s->uptime > 0)
 		age = s->uptime - (double)st.start_time / (double)clock_ticks();
-	if (age > 0 && cgroup_owns(h, &cg, pp, v2 ? NULL : "cpuacct") &&
-	    cgroup_cpu_usage_ns(h, &cg, &v) == 0)
-		out_set_float(t, row, COL_CPU, (double)v / 1e9 / age * 100.0, 1);
-
-	if (cgroup_owns(h, &cg, pp, v2 ? NULL : "memory") && cgroup_memory_usage(h, &cg, &v) == 0) {
+	if (age > 0 && !now.why[CG_F_CPU])
+		out_set_float(t, row, COL_CPU, (double)now.cpu_usage_ns / 1e9 / age * 100.0, 1);
+	if (!now.why[CG_F_MEM]) {
 		char human[16];
-		out_set_int(t, row, COL_MEM, (int64_t)v);
-		out_human_bytes(v, human, sizeof(human));
+		out_set_int(t, row, COL_MEM, (int64_t)now.mem_usage);
+		out_human_bytes(now.mem_usage, human, sizeof(human));
 		out_set_text(t, row, COL_MEM, human);
 	}
 }

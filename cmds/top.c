@@ -201,13 +201,9 @@ int top_view_open(struct cmd_ctx *ctx, const struct target *t, struct top_view *
 
 	/* The container's cgroup, when it has one of its own. */
 	v->cg = malloc(sizeof(*v->cg));
-	bool trusted;
-	if (v->cg && cgv_target_cgroup(t, v->cg, &v->cgpath, &trusted) == 0 &&
-	    cg_effective_limits(v->h, v->cg, &v->eff) == 0 &&
-	    cg_reader_init(&v->rd, v->h, v->cg) == 0) {
-		cgv_owner_init(v->h, t->pid, trusted, v->cg, &v->own);
-		v->have_cg = cgv_sample(&v->rd, &v->own, TOP_CG_FIELDS, &v->cga) == 0;
-	}
+	if (v->cg && cgv_acct_target(t, v->cg, &v->cgpath, &v->acct) == 0 &&
+	    cg_effective_limits(v->h, v->cg, &v->eff) == 0)
+		v->have_cg = cgv_acct_sample(&v->acct, TOP_CG_FIELDS, &v->cga) == 0;
 	/* Names from the container's own /etc/passwd (never NSS). */
 	cmd_load_users(ctx, t, &v->users);
 	/* and the host's, for --host's rows */
@@ -225,7 +221,7 @@ void top_view_close(struct top_view *v)
 	snapshot_free(&v->prev);
 	snapshot_free(&v->hprev);
 	member_cache_free(&v->members);
-	cg_reader_close(&v->rd);
+	cgv_acct_close(&v->acct);
 	free(v->cg);
 	passwd_map_free(&v->users);
 	passwd_map_free(&v->host_users);
@@ -290,7 +286,7 @@ int top_view_refresh(struct top_view *v, bool threads, bool host_block)
 
 	if (v->have_cg) {
 		struct cg_sample b;
-		if (cgv_sample(&v->rd, &v->own, TOP_CG_FIELDS, &b) == 0) {
+		if (cgv_acct_sample(&v->acct, TOP_CG_FIELDS, &b) == 0) {
 			cg_rates_compute(&v->cga, &b, &v->eff, &v->cgr);
 			v->cga = b;
 			v->cg_rated = true;
@@ -337,7 +333,7 @@ void top_header_text(const struct top_view *v, FILE *f)
 		const struct cg_rates *r = &v->cgr;
 		const char *label = strcmp(t->kind, "vm") == 0 ? "VM" : "Container";
 		if (!v->have_cg || !v->cg_rated) {
-			fprintf(f, "%-11sno cgroup of its own to account\n", label);
+			fprintf(f, "%-11s(no rate yet)\n", label);
 		} else {
 			fprintf(f, "%-11sCPU %.2f cores", label, r->cpu_ok ? r->cores : 0.0);
 			if (v->eff.cpu_cores > 0)
@@ -355,13 +351,21 @@ void top_header_text(const struct top_view *v, FILE *f)
 			cgv_human(s->working_set, a, sizeof(a));
 			cgv_human(s->mem_usage, b, sizeof(b));
 			cgv_human(v->eff.mem_limit, c, sizeof(c));
-			fprintf(f, "           MEM ws %s, usage %s of limit %s",
-				s->why[CG_F_MEM_STAT] ? "-" : a, s->why[CG_F_MEM] ? "-" : b, c);
+			if (s->by_procs)
+				fprintf(f, "           MEM RSS %s of limit %s",
+					s->why[CG_F_MEM] ? "-" : b, c);
+			else
+				fprintf(f, "           MEM ws %s, usage %s of limit %s",
+					cg_has_working_set(s) ? a : "-", s->why[CG_F_MEM] ? "-" : b,
+					c);
 			if (v->eff.mem_limit != CG_NONE && !s->why[CG_F_MEM])
 				fprintf(f, " (%.1f%%)",
 					(double)s->mem_usage / (double)v->eff.mem_limit * 100.0);
+			if (s->by_procs)
+				fprintf(f, "; accounted by its processes (no cgroup of its own)");
 			if (!s->why[CG_F_PIDS]) {
-				fprintf(f, "; pids %llu", (unsigned long long)s->pids_current);
+				fprintf(f, "; %s %llu", s->by_procs ? "threads" : "pids",
+					(unsigned long long)s->pids_current);
 				if (v->eff.pids_max != CG_NONE)
 					fprintf(f, " of %llu", (unsigned long long)v->eff.pids_max);
 			}

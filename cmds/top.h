@@ -54,12 +54,11 @@ struct top_view {
 	long hz, pagekb;
 	int sort; /* TC_CPU, TC_RSS, TC_PID, TC_TIME */
 
-	/* the container's cgroup */
+	/* the container's cgroup, or its processes (cgv_acct) */
 	bool have_cg, cg_rated;
 	struct cgroup_paths *cg;
 	const char *cgpath;
-	struct cgv_owner own;
-	struct cg_reader rd;
+	struct cgv_acct acct;
 	struct cg_effective eff;
 	struct cg_sample cga; /* the last reading */
 	struct cg_rates cgr;

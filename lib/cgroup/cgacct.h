@@ -102,6 +102,9 @@ struct cg_sample {
 	const char *why[CG_F_COUNT];
 
 	unsigned want; /* what cg_sample_read_some was asked for */
+	/* Summed over the target's processes (cg_sample_from_procs), not read
+	 * from a cgroup: memory is their RSS, the working set too. */
+	bool by_procs;
 };
 
 /* Read a process's cgroups (struct cgroup_paths from /proc/PID/cgroup or
@@ -143,6 +146,18 @@ struct cg_reader {
 /* 0, or -ENOMEM (then close it all the same). */
 int cg_reader_init(struct cg_reader *rd, const struct host *h, const struct cgroup_paths *p);
 int cg_reader_sample(struct cg_reader *rd, unsigned want, struct cg_sample *ret);
+
+/* For a target without a cgroup of its own (container_owned_cgroup): a
+ * sample summed over its processes pids[n] from /proc/PID/stat (CPU of all
+ * threads, RSS as memory and working set, threads as tasks); every other
+ * field unavailable with CG_WHY_BY_PROCS. -ESRCH when none is left. */
+extern const char CG_WHY_BY_PROCS[];
+int cg_sample_from_procs(const struct host *h, const pid_t *pids, size_t n, struct cg_sample *s);
+/* Is the working set there: a cgroup's memory.stat, or processes' RSS? */
+static inline bool cg_has_working_set(const struct cg_sample *s)
+{
+	return !s->why[CG_F_MEM] && (!s->why[CG_F_MEM_STAT] || s->by_procs);
+}
 void cg_reader_close(struct cg_reader *rd);
 #define CG_WANT(f)   (1u << (f))
 #define CG_WANT_ALL  ((1u << CG_F_COUNT) - 1)

@@ -54,16 +54,32 @@ static int pidfd_open_pid(pid_t pid)
 /* A daemonized qemu leaves its parent's cgroup behind it but stays in the
  * starter's: a VM owns its cgroup only when nothing else is in it (a
  * libvirt machine scope), else its numbers are its neighbours' too. */
-static bool vm_owns_cgroup(const struct target *t)
+/* Is pid the only process in the cgroup dir? */
+static bool alone_in(const struct host *h, const char *dir, pid_t pid)
 {
 	_cleanup_free_ pid_t *pids = NULL;
 	size_t n;
-	if (cgroup_list_procs(t->host, t->cgroup_dir, true, &pids, &n) < 0)
+	if (cgroup_list_procs(h, dir, true, &pids, &n) < 0)
 		return false;
 	bool alone = true;
 	for (size_t i = 0; i < n && alone; i++)
-		alone = pids[i] == t->pid;
+		alone = pids[i] == pid;
 	return alone;
+}
+
+const char *container_owned_cgroup(const struct host *h, pid_t pid, bool vm,
+				   const struct cgroup_paths *cg, const char **ret_ctl)
+{
+	struct cgroup_paths parent;
+	bool have_parent = cgroup_read_parent(h, pid, &parent) == 0;
+	const char *ctl = NULL;
+	const char *p = cgroup_primary_owned(h, cg, have_parent ? &parent : NULL, &ctl);
+	char dir[CG_PATH_MAX + 64];
+	if (p && vm && (cgroup_dir(h, cg, ctl, dir, sizeof(dir)) < 0 || !alone_in(h, dir, pid)))
+		p = NULL;
+	if (ret_ctl)
+		*ret_ctl = p ? ctl : NULL;
+	return p;
 }
 
 /* Fill the kernel-derived part of a target from its init PID. */
@@ -121,12 +137,10 @@ int target_fill(const struct host *h, struct target *t)
 	/* Show, and count members by, the first hierarchy the target owns; a
 	 * target that owns none (nspawn --keep-unit with no systemd) shows its
 	 * shared cgroup and is counted by its pid namespace. */
-	struct cgroup_paths parent;
-	bool have_parent = cgroup_read_parent(h, t->pid, &parent) == 0;
 	const char *ctl = NULL;
 	const char *p = NULL;
 	if (strcmp(t->kind, "host") != 0)
-		p = cgroup_primary_owned(h, &t->cg, have_parent ? &parent : NULL, &ctl);
+		p = container_owned_cgroup(h, t->pid, strcmp(t->kind, "vm") == 0, &t->cg, &ctl);
 	t->own_cgroup = p != NULL || strcmp(t->kind, "cgroup") == 0;
 	if (!p)
 		p = cgroup_primary(&t->cg, h->cgroup_version, &ctl);
@@ -137,8 +151,6 @@ int target_fill(const struct host *h, struct target *t)
 		t->cgroup_dir[0] = '\0';
 	if (!t->cgroup_dir[0])
 		t->own_cgroup = false;
-	if (t->own_cgroup && strcmp(t->kind, "vm") == 0)
-		t->own_cgroup = vm_owns_cgroup(t);
 	/* No target_check() here: the start time was just read, and the
 	 * dispatcher checks again right before the command runs. */
 	return 0;
@@ -168,6 +180,19 @@ int target_open_root(const struct target *t)
 		return fd < 0 ? -errno : fd;
 	}
 	return safe_open_root(t->host, t->pid);
+}
+
+int target_from_container(const struct host *h, const struct container *c, struct target *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->pidfd = -1;
+	ret->c = *c;
+	ret->kind = c->kind == KIND_VM ? "vm" : "container";
+	ret->pid = c->pid;
+	int r = target_fill(h, ret);
+	if (r < 0)
+		target_release(ret);
+	return r;
 }
 
 void target_release(struct target *t)

@@ -78,6 +78,21 @@ int target_resolve(const struct host *h, const char *spec, struct target *ret,
  * 0), duplicates merged, sandboxes and stopped containers included. */
 int target_list_all(const struct host *h, unsigned flags, struct container_list *ret);
 
+/* The cgroup to account a container by, when it has one of its own: the
+ * first hierarchy its init owns (cgroup_primary_owned: not "/", not its
+ * parent's), and for a VM only when nothing else is in it (a daemonized
+ * qemu shares its starter's cgroup, which the parent rule cannot see: its
+ * parent is init). NULL: none of its own, so every view accounts it by its
+ * processes (target_members, cg_sample_from_procs). The one verdict: the
+ * target's own_cgroup, ls, cgstat and top all take it from here.
+ * *ret_ctl: that hierarchy's v1 controller (NULL on v2). */
+const char *container_owned_cgroup(const struct host *h, pid_t pid, bool vm,
+				   const struct cgroup_paths *cg, const char **ret_ctl);
+
+/* A target made from a listed container (a row of ls, cgstat --all, top),
+ * as target_resolve would make it. Release it with target_release. */
+int target_from_container(const struct host *h, const struct container *c, struct target *ret);
+
 /* Is the target's init still the process we resolved? -TARGET_EEXITED if not. */
 int target_check(const struct target *t);
 

@@ -74,7 +74,7 @@ done
 
 t_begin "ls text header"
 assert_exit 0 nsh ls
-assert_eq "ID NAME RUNTIME POD PID PROCS CPU% MEM STATE" \
+assert_eq "ID NAME RUNTIME POD PID PROCS CPU% MEM STATE ACCT" \
 	"$(head -n 1 <<<"$T_OUT" | tr -s ' ' | sed 's/^ //; s/ $//')" "header"
 # The row whose PID column is the init's host PID, whole (not a PROCS or
 # MEM value that contains it), is the container's: its ID column begins
@@ -91,7 +91,7 @@ done
 t_begin "ls on a host with no containers prints the header"
 empty=$T_REPO/tests/fixtures/hosts/empty
 assert_exit 0 nsh --host-root "$empty" ls
-assert_eq "ID NAME RUNTIME POD PID PROCS CPU% MEM STATE" \
+assert_eq "ID NAME RUNTIME POD PID PROCS CPU% MEM STATE ACCT" \
 	"$(tr -s ' ' <<<"$T_OUT" | sed 's/^ //; s/ $//')" "the header alone"
 run_json --host-root "$empty" ls --json
 assert_eq 0 "$(q '.targets | length')" "no targets"

@@ -22,6 +22,7 @@ tm_reset() {
 	TMUX_SOCK=nsht-top-$$-$((++TMUX_N))
 }
 cleanup() {
+	busy_guest_release
 	docker rm -f "$BURN" >/dev/null 2>&1 || true
 	tm kill-server 2>/dev/null || true
 	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$UID/nsht-top-$$"*
@@ -126,7 +127,11 @@ done
 assert_eq "$(sorted <<<"$want")" "$(q '.processes[].pid' | sorted)" "thread IDs"
 
 t_begin "top without a target: every container a row, the burner first; --host adds the host's busiest"
+# The busy guest (a core of its own) held for the interval: the burner is
+# then the busiest target.
+busy_guest_hold
 run_json top -b -n 1 -d 1 --json --host
+busy_guest_release
 assert_eq "$BURN" "$(q -r '.targets[0].name')" "sorted by %CPU"
 names=$(q -r '.targets[].name' | sort | tr '\n' ' ')
 for n in "$DOCKER_WEB1_NAME" "$PODMAN1_NAME" nsht-lxc1 "$K8S_CONTAINER_NAME" "$BURN"; do
@@ -188,6 +193,7 @@ tm send-keys -t top q
 wait_for '^NSH-EXIT=0$'
 
 t_begin "top: the full screen without a target; Enter drills into the chosen container"
+busy_guest_hold
 tm_reset
 tm new-session -d -s top -x 160 -y 40 "TERM=xterm '$NSH' top -d 1; echo NSH-EXIT=\$?; sleep 60"
 wait_for "^$BURN +docker "
@@ -203,6 +209,7 @@ tm send-keys -t top q
 wait_for '^\(arrows or j/k choose a container'
 tm send-keys -t top q
 wait_for '^NSH-EXIT=0$'
+busy_guest_release
 tm_reset
 
 t_begin "top: bad options are usage errors"

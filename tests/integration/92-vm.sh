@@ -181,7 +181,7 @@ assert_contains "$T_ERR" "runs under TCG" "--json: the same error"
 assert_exit 1 nsh "$DOCKER_WEB1_NAME" kvmexits 1
 assert_contains "$T_ERR" "not a VM" "a container is refused"
 
-t_begin "top, mpstat, cgstat on a VM: its qemu as the one process, the host's CPUs, no cgroup of its own"
+t_begin "top, mpstat, cgstat on a VM: its qemu as the one process, the host's CPUs, accounted by its process"
 pid=${VPID[$VM1]}
 run_json "vm:$VM1" top -b -n 1 --json
 assert_eq "$pid" "$(q '[.processes[].pid] | join(" ")')" "top: the qemu process alone"
@@ -190,7 +190,8 @@ assert_contains "$T_OUT" "$VM1 (qemu" "top: the header names the VM"
 assert_exit 0 nsh "vm:$VM1" mpstat 1 1
 assert_contains "$T_OUT" "$VM1:" "mpstat: the target's line names the VM"
 # A daemonized qemu stays in its starter's cgroup: with other processes in
-# it (read here from cgroup.procs), that is not the VM's to account.
+# it (read here from cgroup.procs), that is not the VM's to account, and
+# cgstat sums its process instead: RSS and CPU ticks from its /proc/PID/stat.
 cgfile=$(awk -F: '$2 == "" || $2 ~ /(^|,)pids(,|$)/ { print $3; exit }' "/proc/$pid/cgroup")
 others=0
 for d in /sys/fs/cgroup/unified"$cgfile" /sys/fs/cgroup/pids"$cgfile" /sys/fs/cgroup"$cgfile"; do
@@ -200,10 +201,23 @@ for d in /sys/fs/cgroup/unified"$cgfile" /sys/fs/cgroup/pids"$cgfile" /sys/fs/cg
 	fi
 done
 if ((others > 0)); then
-	assert_exit 1 nsh "vm:$VM1" cgstat 0
-	assert_contains "$T_ERR" "no cgroup of its own" "cgstat: a shared cgroup is refused"
-else
+	run_json "vm:$VM1" cgstat 0 --json
+	stat=$(sed 's/^.*) //; s/^/x x /' "/proc/$pid/stat")
+	hz=$(getconf CLK_TCK)
+	read -r ticks start rss <<<"$(awk '{ print $14 + $15, $22, $24 }' <<<"$stat")"
+	age=$(awk -v s="$start" -v hz="$hz" -v up="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { print up - s / hz }')
+	assert_eq processes "$(q -r .accounted_by)" "cgstat: the shared cgroup is not the VM's"
+	want=$((rss * $(getconf PAGESIZE)))
+	close "$(q .memory.usage)" "$want" $((want / 10 + 65536)) ||
+		_t_fail "memory: the qemu's RSS" "$want (+-10%)" "$(q .memory.usage)"
+	want=$(awk -v t="$ticks" -v hz="$hz" -v a="$age" 'BEGIN { printf "%.3f", t / hz / a }')
+	close "$(q .cpu.usage_cores)" "$want" 0.05 ||
+		_t_fail "cores since the start: its ticks / its age" "$want (+-0.05)" "$(q .cpu.usage_cores)"
 	assert_exit 0 nsh "vm:$VM1" cgstat 0
+	assert_contains "$T_OUT" "ACCOUNTED by its processes" "cgstat: the text says how it is accounted"
+else
+	run_json "vm:$VM1" cgstat 0 --json
+	assert_eq cgroup "$(q -r .accounted_by)" "cgstat: a cgroup the VM has alone is its own"
 fi
 
 t_begin "info: the disk and the tap a guest was given (-drive file=, -netdev tap,ifname=)"

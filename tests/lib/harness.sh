@@ -156,6 +156,25 @@ _t_exit() {
 }
 trap _t_exit EXIT
 
+# busy_guest_hold / busy_guest_release: stop and continue the test bed's
+# busy guest (nsht-vm1, a qemu burning one core, accounted by its process
+# in every view) around a test whose oracle is "the burner is the busiest
+# target right now". The caller's cleanup releases it too; tests/testbed/
+# up.sh continues a guest left stopped.
+busy_guest_hold() {
+	[[ -z ${NSHT_VM1_PID:-} ]] || kill -STOP "$NSHT_VM1_PID" 2>/dev/null || true
+}
+busy_guest_release() {
+	[[ -z ${NSHT_VM1_PID:-} ]] || kill -CONT "$NSHT_VM1_PID" 2>/dev/null || true
+}
+
+# sorted_desc KEY: the JSON targets on stdin are in descending order of KEY
+# (nulls last), as a %CPU sort must leave them.
+sorted_desc() {
+	jq -e --arg k "$1" '[.targets[][$k]] | map(select(. != null)) as $v
+		| ($v == ($v | sort | reverse))' >/dev/null
+}
+
 # t_run_suites DIR [NAME..]: run DIR/NAME.sh (default every DIR/[0-9]*.sh),
 # each as its own process so one that dies costs only its own tests, then
 # print the summary. A runner's last call.

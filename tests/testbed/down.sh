@@ -131,6 +131,7 @@ rm -rf "$TB/vm"
 # real node's kubepods is never harmed).
 for root in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts); do
 	for d in "$root"/nsht/nspawn1/payload "$root"/nsht/nspawn1/supervisor "$root"/nsht/nspawn1 \
+		"$root"/nsht/vm2 \
 		"$root"/nsht "$root"/kubepods/besteffort/pod* "$root"/kubepods/besteffort "$root"/kubepods \
 		"$root"/lxc.payload.nsht-* "$root"/lxc.monitor.nsht-*; do
 		[[ -d $d ]] && rmdir "$d" 2>/dev/null

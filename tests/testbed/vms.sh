@@ -11,11 +11,16 @@
 #   vm_spin_bios FILE      the busy firmware: `out 0x80,al; jmp $-2` at the
 #                          reset vector, one vCPU at ~100% and a steady storm
 #                          of PIO exits (TESTBED.md)
-#   vm_start NAME FORM ACCEL PIDFILE [BIOS]
+#   vm_start NAME FORM ACCEL PIDFILE [BIOS] [CGROUP]
 #                          FORM guest: -name guest=NAME,debug-threads=on
 #                          FORM plain: -name NAME (threads keep qemu's name)
 #                          ACCEL kvm or tcg; idempotent: a live guest of that
-#                          pidfile and name is kept
+#                          pidfile and name is kept. CGROUP (/nsht/vm2): the
+#                          guest runs alone in that cgroup of every
+#                          hierarchy, as libvirt's machine-qemu scopes;
+#                          without it, it stays in its starter's, as a
+#                          qemu started by hand does
+#   vm_in_cgroup PID CGROUP  is PID in CGROUP (its /proc/PID/cgroup says)?
 #   vm_pid PIDFILE NAME    the guest's PID when it runs, else fails
 #   vm_stop PIDFILE NAME   kill it (only a qemu whose command line names it)
 
@@ -49,8 +54,22 @@ vm_pid() {
 	echo "$p"
 }
 
+# The calling (sub)shell joins CGROUP in every hierarchy, made when missing;
+# cpuset is left alone (a new v1 cpuset has no CPUs to run on).
+vm_join_cgroup() {
+	local root
+	for root in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts); do
+		[[ $root == */cpuset ]] && continue
+		mkdir -p "$root$1" 2>/dev/null && echo "$BASHPID" >"$root$1/cgroup.procs" 2>/dev/null || true
+	done
+}
+
+vm_in_cgroup() {
+	grep -qE ":$2\$" "/proc/$1/cgroup" 2>/dev/null
+}
+
 vm_start() {
-	local name=$1 form=$2 accel=$3 pidfile=$4 bios=${5:-} nameopt pid
+	local name=$1 form=$2 accel=$3 pidfile=$4 bios=${5:-} cgroup=${6:-} nameopt pid
 	# Running already: it may have been left stopped by a bench that was
 	# killed before it could continue it (bench_hold_busy_guest).
 	if pid=$(vm_pid "$pidfile" "$name"); then
@@ -64,7 +83,10 @@ vm_start() {
 	local args=(-accel "$accel" -name "$nameopt" -smp 2 -m 64 -nodefaults -nographic -daemonize -pidfile "$pidfile")
 	[[ -n $bios ]] && args+=(-bios "$bios")
 	rm -f "$pidfile"
-	timeout 30 qemu-system-x86_64 "${args[@]}" </dev/null >>"$pidfile.log" 2>&1 || return 1
+	(
+		[[ -z $cgroup ]] || vm_join_cgroup "$cgroup"
+		exec timeout 30 qemu-system-x86_64 "${args[@]}" </dev/null >>"$pidfile.log" 2>&1
+	) || return 1
 	vm_pid "$pidfile" "$name" >/dev/null
 }
 
@@ -76,6 +98,6 @@ vm_stop() {
 		[[ -d /proc/$p ]] || break
 		sleep 0.1
 	done
-	kill -KILL "$p" 2>/dev/null
+	kill -KILL "$p" 2>/dev/null || true
 	rm -f "$1"
 }

@@ -292,7 +292,7 @@ int cgv_acct_sample(struct cgv_acct *a, unsigned want, struct cg_sample *s)
 		return -ESRCH;
 	_cleanup_free_ pid_t *pids = NULL;
 	size_t n = 0;
-	int r = target_members(a->t, &pids, &n);
+	int r = target_members_cached(a->t, &a->mc, &pids, &n);
 	if (r < 0)
 		return r;
 	a->n_procs = n;
@@ -301,6 +301,7 @@ int cgv_acct_sample(struct cgv_acct *a, unsigned want, struct cg_sample *s)
 
 void cgv_acct_close(struct cgv_acct *a)
 {
+	member_cache_free(&a->mc);
 	if (!a->by_procs)
 		cg_reader_close(&a->rd);
 	if (a->made) {

@@ -65,6 +65,7 @@ struct cgv_acct {
 	struct cg_reader rd;
 	const struct target *t; /* by_procs: whose processes */
 	size_t n_procs;         /* by_procs: how many, at the last sample */
+	struct member_cache mc; /* by_procs: verdicts kept between samples */
 	struct target *made;    /* ... when made here (freed by close) */
 };
 /* For a resolved target (cgstat TARGET, top TARGET); *cg gets the cgroup

@@ -5,9 +5,11 @@
  * resolution because it runs again and again on a target already held. */
 #include "lib/resolve/target.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "lib/proc/proc.h"
 #include "lib/base/util.h"
@@ -18,10 +20,25 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Since 6.4 vhost workers are threads of the process they serve (counted
+ * with it); before, kernel threads of their own, named vhost-PID. */
+static bool vhost_workers_are_threads(void)
+{
+	static int answer = -1;
+	if (answer < 0) {
+		struct utsname u;
+		unsigned major = 0, minor = 0;
+		answer = uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+			 (major > 6 || (major == 6 && minor >= 4));
+	}
+	return answer;
+}
+
 /* A VM is its hypervisor process and the vhost workers serving it: kernel
- * threads named vhost-PID before 6.4 (since, threads of the process). A
- * daemonized qemu shares its starter's cgroup and pid namespace: neither
- * says what belongs to the VM. Filters all[] in place. */
+ * threads named vhost-PID before 6.4 (since, threads of the process: then
+ * the process alone, without a pass over /proc; members()). A daemonized
+ * qemu shares its starter's cgroup and pid namespace: neither says what
+ * belongs to the VM. Filters all[] in place. */
 static void vm_members(const struct target *t, pid_t *all, size_t *n)
 {
 	char vhost[32], path[64], comm[32];
@@ -48,6 +65,16 @@ static int members(const struct target *t, struct member_cache *mc, pid_t **ret,
 	const struct host *h = t->host;
 	pid_t *all = NULL;
 	size_t n_all = 0;
+	if (strcmp(t->kind, "vm") == 0 && vhost_workers_are_threads()) {
+		/* The process is the whole VM: no pass over /proc. */
+		all = malloc(sizeof(*all));
+		if (!all)
+			return -ENOMEM;
+		all[0] = t->pid;
+		*ret = all;
+		*ret_n = 1;
+		return 0;
+	}
 	int r = proc_list_pids(h, &all, &n_all);
 	if (r < 0)
 		return r;

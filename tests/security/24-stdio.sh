@@ -65,6 +65,19 @@ for fd in 0 1 2; do
 done
 echo "  $(fd_links "$T_TMP/fds.out" | tr '\n' ' ')"
 
+t_begin "stdio: nsh's /dev/null is given as it is (nothing to proxy), a host file beside it is not"
+# A null device carries nothing of the operator's, and reopened through
+# /proc/PID/fd it is a null device still: no pipe for it. stdout, a host
+# file here, still gets one.
+rc=0
+# shellcheck disable=SC2016 # expanded by the container's shell
+timeout -k 5 60 "$NSH" "$ctr" exec -- sh -c 'ls -l /proc/$$/fd/ >&2' </dev/null >"$T_TMP/null.out" \
+	2>"$T_TMP/null.err" || rc=$?
+assert_eq 0 "$rc" "nsh's status (stderr: $(head -c 300 "$T_TMP/null.err"))"
+assert_eq /dev/null "$(fd_links "$T_TMP/null.err" | awk '$1 == 0 { print $2 }')" "fd 0, nsh's /dev/null"
+link=$(fd_links "$T_TMP/null.err" | awk '$1 == 2 { print $2 }')
+[[ $link == pipe:\[* ]] || _t_fail "fd 2, a host file" "pipe:[...]" "${link:-none}"
+
 t_begin "stdio: stdin from a host directory: /proc/self/fd/0 is a pipe, the container plants nothing there"
 hostdir=$T_TMP/hostdir
 mkdir "$hostdir"

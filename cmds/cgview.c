@@ -292,9 +292,20 @@ int cgv_acct_sample(struct cgv_acct *a, unsigned want, struct cg_sample *s)
 		return -ESRCH;
 	_cleanup_free_ pid_t *pids = NULL;
 	size_t n = 0;
-	int r = target_members_cached(a->t, &a->mc, &pids, &n);
-	if (r < 0)
+	const struct target *t = a->t;
+	int r;
+	/* A target whose memory and CPU are not its own may still own the
+	 * cgroup that holds its processes (nspawn's payload/ in name=systemd):
+	 * those in its pid namespace, as ls counts PROCS, with no pass over
+	 * /proc. Else (a VM) its members. */
+	if (t->own_cgroup && t->cgroup_dir[0] &&
+	    cgroup_list_procs(t->host, t->cgroup_dir, true, &pids, &n) == 0) {
+		bool own_pidns = t->ns[NS_PID] && t->ns[NS_PID] != t->host_ns[NS_PID];
+		if (own_pidns)
+			n = ns_filter_within(t->host, pids, n, t->ns[NS_PID]);
+	} else if ((r = target_members_cached(t, &a->mc, &pids, &n)) < 0) {
 		return r;
+	}
 	a->n_procs = n;
 	return cg_sample_from_procs(a->t->host, pids, n, s);
 }

@@ -330,6 +330,71 @@ static int collect_procs(const char *full, bool recursive, int depth, struct pid
 	return 0;
 }
 
+/* Does the open cgroup.procs list pid alone? v1 may list a TGID more
+ * than once, so every line is read, but a shared cgroup of ten thousand
+ * processes is given up at its first other PID: the kernel lists them as
+ * the file is read, so the rest is never made. */
+static bool lists_only(int fd, pid_t pid)
+{
+	char buf[256], line[16];
+	size_t have = 0;
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] != '\n') {
+				if (have + 1 >= sizeof(line))
+					return false;
+				line[have++] = buf[i];
+				continue;
+			}
+			line[have] = '\0';
+			int got;
+			if (parse_pid(line, &got) < 0 || got != pid)
+				return false;
+			have = 0;
+		}
+	}
+	return n == 0 && have == 0;
+}
+
+/* Only pid (or nothing) in full/cgroup.procs and in every cgroup below? */
+static bool only_proc(const char *full, pid_t pid, int depth)
+{
+	char path[PATH_MAX];
+	if (depth > 32 ||
+	    snprintf(path, sizeof(path), "%s/cgroup.procs", full) >= (int)sizeof(path))
+		return false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool only = lists_only(fd, pid);
+	close(fd);
+	if (!only)
+		return false;
+	DIR *d = opendir(full);
+	if (!d)
+		return false;
+	only = true;
+	struct dirent *de;
+	while (only && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || !dirent_is_dir(dirfd(d), de))
+			continue;
+		char subdir[PATH_MAX];
+		if (snprintf(subdir, sizeof(subdir), "%s/%s", full, de->d_name) >=
+		    (int)sizeof(subdir))
+			continue;
+		only = only_proc(subdir, pid, depth + 1);
+	}
+	closedir(d);
+	return only;
+}
+
+bool cgroup_holds_only(const struct host *h, const char *dir, pid_t pid)
+{
+	char full[PATH_MAX];
+	return host_path(h, full, sizeof(full), "%s", dir) == 0 && only_proc(full, pid, 0);
+}
+
 int cgroup_list_procs(const struct host *h, const char *dir, bool recursive, pid_t **ret,
 		      size_t *ret_n)
 {

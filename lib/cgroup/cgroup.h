@@ -76,6 +76,9 @@ int cgroup_read_key(const struct host *h, const char *dir, const char *file, con
 		    uint64_t *ret);
 
 /* PIDs of a cgroup directory and, with recursive, of every descendant. */
+/* Does the cgroup dir (and every cgroup below it) hold pid alone? Reads a
+ * few bytes of each cgroup.procs, however many processes a shared one has. */
+bool cgroup_holds_only(const struct host *h, const char *dir, pid_t pid);
 int cgroup_list_procs(const struct host *h, const char *dir, bool recursive, pid_t **ret,
 		      size_t *ret_n);
 

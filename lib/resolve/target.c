@@ -54,19 +54,6 @@ static int pidfd_open_pid(pid_t pid)
 /* A daemonized qemu leaves its parent's cgroup behind it but stays in the
  * starter's: a VM owns its cgroup only when nothing else is in it (a
  * libvirt machine scope), else its numbers are its neighbours' too. */
-/* Is pid the only process in the cgroup dir? */
-static bool alone_in(const struct host *h, const char *dir, pid_t pid)
-{
-	_cleanup_free_ pid_t *pids = NULL;
-	size_t n;
-	if (cgroup_list_procs(h, dir, true, &pids, &n) < 0)
-		return false;
-	bool alone = true;
-	for (size_t i = 0; i < n && alone; i++)
-		alone = pids[i] == pid;
-	return alone;
-}
-
 const char *container_owned_cgroup(const struct host *h, pid_t pid, bool vm,
 				   const struct cgroup_paths *cg, const char **ret_ctl)
 {
@@ -75,7 +62,8 @@ const char *container_owned_cgroup(const struct host *h, pid_t pid, bool vm,
 	const char *ctl = NULL;
 	const char *p = cgroup_primary_owned(h, cg, have_parent ? &parent : NULL, &ctl);
 	char dir[CG_PATH_MAX + 64];
-	if (p && vm && (cgroup_dir(h, cg, ctl, dir, sizeof(dir)) < 0 || !alone_in(h, dir, pid)))
+	if (p && vm &&
+	    (cgroup_dir(h, cg, ctl, dir, sizeof(dir)) < 0 || !cgroup_holds_only(h, dir, pid)))
 		p = NULL;
 	if (ret_ctl)
 		*ret_ctl = p ? ctl : NULL;

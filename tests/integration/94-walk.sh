@@ -67,12 +67,13 @@ WALK=(
 
 # type_line LINE: type it and wait until the log has one more record.
 records() { [[ -s $LOG ]] && wc -l <"$LOG" || echo 0; }
+BEFORE=0
+more_records() { (($(records) > BEFORE)); }
 type_line() {
-	local before
-	before=$(records)
+	BEFORE=$(records)
 	tm send-keys -t walk -l "$1"
 	tm send-keys -t walk Enter
-	wait_until 60 test "$(records)" -gt "$before" ||
+	wait_until 60 more_records ||
 		_t_fail "the log records '$1'" "one more record" "$(records) (screen: $(tmux_screen walk | tail -n 5 | tr '\n' '|'))"
 }
 # rec N FIELD: field of the log's Nth record (1-based).
@@ -89,7 +90,8 @@ for line in "${WALK[@]}"; do
 done
 tm send-keys -t walk exit Enter
 tmux_wait_for walk '^NSH-EXIT=0' 15 || _t_fail "exit leaves the REPL" "NSH-EXIT=0" "$(tmux_screen walk | tail -n 3)"
-assert_eq "${#WALK[@]}" "$(records)" "one log record per command typed"
+assert_eq "$((${#WALK[@]} + 1))" "$(records)" "one log record per command typed, exit included"
+assert_eq exit "$(rec $((${#WALK[@]} + 1)) command)" "the last record"
 for i in "${!WALK[@]}"; do
 	[[ $(rec $((i + 1)) command) == "${WALK[$i]}" ]] ||
 		_t_fail "log record $((i + 1))" "${WALK[$i]}" "$(rec $((i + 1)) command)"

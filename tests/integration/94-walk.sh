@@ -164,11 +164,12 @@ t_begin "walk 9: a command in the container's namespaces"
 assert_eq 0 "$(rec 13 status)" "status"
 assert_eq "$(cat "/proc/$QPID/comm")" "$(rec 13 stdout | tr -d '\r\n')" "its PID 1's comm, from inside"
 
-t_begin "walk: the man page's WALKTHROUGH types these commands"
-man=$T_REPO/doc/nsh.1.scd
-for line in "${WALK[@]}"; do
-	generic=${line//$VM1/node1}
-	generic=${generic//$IO/web-io}
-	generic=${generic//$QUOTA/web}
-	grep -qF -- "$generic" "$man" || _t_fail "WALKTHROUGH in doc/nsh.1.scd" "the command '$generic'" "missing"
+t_begin "walk: the man page's and the README's WALKTHROUGH type these commands"
+for doc in doc/nsh.1.scd README.md; do
+	for line in "${WALK[@]}"; do
+		generic=${line//$VM1/node1}
+		generic=${generic//$IO/web-io}
+		generic=${generic//$QUOTA/web}
+		grep -qF -- "$generic" "$T_REPO/$doc" || _t_fail "WALKTHROUGH in $doc" "the command '$generic'" "missing"
+	done
 done

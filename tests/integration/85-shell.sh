@@ -121,9 +121,11 @@ assert_exit 1 nsh -c "log /proc/nonexistent/dir/file"
 assert_contains "$T_ERR" "nsh: log: /proc/nonexistent/dir/file:"
 
 # ---------------------------------------------------------------- the REPL
+# tmux is the suite's own dependency (scripts/packages-test.txt, installed
+# by scripts/test.sh): without it the environment is broken, not the host.
 if ! command -v tmux >/dev/null; then
 	t_begin "repl: tmux present"
-	skip "tmux is not installed (scripts/packages-test.txt)"
+	_t_fail "tmux, which scripts/test.sh installs (scripts/packages-test.txt)" "installed" "not found"
 	exit 0
 fi
 TMUX_SOCK=nsht-$$

@@ -53,7 +53,7 @@ assert_eq yes "$([[ -s $MAN_PAGE ]] && echo yes || echo no)" "$MAN_PAGE exists (
 
 t_begin "man: renders with its sections, commands and exec options"
 if ! command -v man >/dev/null; then
-	skip "man not installed (man-db, scripts/packages-test.txt)"
+	_t_fail "man, which scripts/test.sh installs (man-db, scripts/packages-test.txt)" "installed" "not found"
 elif [[ ! -s $MAN_PAGE ]]; then
 	_t_fail "no man page to render" "$MAN_PAGE" "missing"
 else
@@ -200,7 +200,7 @@ zsh_complete() {
 
 t_begin "complete: zsh"
 if ! command -v zsh >/dev/null; then
-	skip "zsh not installed (scripts/packages-test.txt)"
+	_t_fail "zsh, which scripts/test.sh installs (scripts/packages-test.txt)" "installed" "not found"
 else
 	out=$(zsh_complete 2 nsh ex)
 	assert_line "$out" exec "zsh: nsh ex"

@@ -212,19 +212,24 @@ static unsigned unowned_fields(const struct host *h, const struct cgroup_paths *
 
 /* trusted: the host's root cgroup, or a container cgroup its runtime made
  * (cgv_payload_cgroup): its own by construction. */
-void cgv_owner_init(const struct host *h, pid_t pid, bool trusted, const struct cgroup_paths *mine,
-		    struct cgv_owner *o)
+/* Whose fields are whose, against the init's parent's paths pp (NULL
+ * unknown). */
+static void owner_from(const struct host *h, const struct cgroup_paths *mine,
+		       const struct cgroup_paths *pp, struct cgv_owner *o)
 {
-	o->unowned = 0;
-	o->primary_owned = true;
-	if (trusted)
-		return;
-	struct cgroup_paths *parent = malloc(sizeof(*parent));
-	bool have_parent = parent && cgroup_read_parent(h, pid, parent) == 0;
-	const struct cgroup_paths *pp = have_parent ? parent : NULL;
 	o->unowned = unowned_fields(h, mine, pp);
 	o->primary_owned = cgroup_primary_owned(h, mine, pp, NULL) != NULL;
-	free(parent);
+}
+
+/* The init's parent's cgroup paths, or NULL (free it): big, so on the heap. */
+static struct cgroup_paths *read_parent(const struct host *h, pid_t pid)
+{
+	struct cgroup_paths *parent = malloc(sizeof(*parent));
+	if (parent && cgroup_read_parent(h, pid, parent) < 0) {
+		free(parent);
+		parent = NULL;
+	}
+	return parent;
 }
 
 static int acct_by_procs(const struct target *t, struct cgv_acct *a)
@@ -239,21 +244,42 @@ static int acct_by_procs(const struct target *t, struct cgv_acct *a)
  * there are everyone's, so it is accounted by its processes. */
 #define ACCT_FIELDS (CG_WANT(CG_F_CPU) | CG_WANT(CG_F_MEM))
 
+/* The decision alone: true when t is accounted by its processes; *cg and
+ * *path get the cgroup whose limits apply (a shared one's bind it too). */
+static bool target_by_procs(const struct target *t, struct cgroup_paths *cg, const char **path,
+			    struct cgv_owner *own)
+{
+	bool trusted;
+	*own = (struct cgv_owner){ 0 };
+	if (cgv_target_cgroup(t, cg, path, &trusted) < 0) {
+		*cg = t->cg;
+		*path = t->cgroup;
+		return true;
+	}
+	if (!trusted) {
+		_cleanup_free_ struct cgroup_paths *parent = read_parent(t->host, t->pid);
+		owner_from(t->host, cg, parent, own);
+	}
+	return own->unowned & ACCT_FIELDS;
+}
+
 int cgv_acct_target(const struct target *t, struct cgroup_paths *cg, const char **path,
 		    struct cgv_acct *a)
 {
 	memset(a, 0, sizeof(*a));
-	bool trusted;
-	if (cgv_target_cgroup(t, cg, path, &trusted) < 0) {
-		/* Its limits are the shared cgroup's: they bind it too. */
-		*cg = t->cg;
-		*path = t->cgroup;
-		return acct_by_procs(t, a);
-	}
-	cgv_owner_init(t->host, t->pid, trusted, cg, &a->own);
-	if (a->own.unowned & ACCT_FIELDS)
+	if (target_by_procs(t, cg, path, &a->own))
 		return acct_by_procs(t, a);
 	return cg_reader_init(&a->rd, t->host, cg);
+}
+
+const char *cgv_target_accounted_by(const struct target *t)
+{
+	_cleanup_free_ struct cgroup_paths *cg = malloc(sizeof(*cg));
+	const char *path;
+	struct cgv_owner own;
+	if (!cg)
+		return NULL;
+	return target_by_procs(t, cg, &path, &own) ? "processes" : "cgroup";
 }
 
 int cgv_acct_container(const struct host *h, const struct container *c, struct cgroup_paths *cg,
@@ -261,12 +287,15 @@ int cgv_acct_container(const struct host *h, const struct container *c, struct c
 {
 	memset(a, 0, sizeof(*a));
 	bool trusted = cgv_payload_cgroup(h, c, cg);
+	a->path = c->cgroup;
 	if (!trusted) {
 		int r = cgroup_read_proc(h, c->pid, cg);
 		if (r < 0)
 			return r;
-		if (container_owned_cgroup(h, c->pid, c->kind == KIND_VM, cg, NULL))
-			cgv_owner_init(h, c->pid, trusted, cg, &a->own);
+		_cleanup_free_ struct cgroup_paths *parent = read_parent(h, c->pid);
+		a->path = cgroup_primary_owned(h, cg, parent, &a->ctl);
+		if (container_owned_cgroup(h, c->pid, c->kind == KIND_VM, cg, parent, NULL))
+			owner_from(h, cg, parent, &a->own);
 		else
 			a->own.unowned = CG_WANT_ALL;
 	}

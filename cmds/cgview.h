@@ -43,8 +43,6 @@ struct cgv_owner {
 	unsigned unowned;   /* CG_WANT bits of fields from hierarchies it shares */
 	bool primary_owned; /* it owns one hierarchy at least (cgroup_primary_owned) */
 };
-void cgv_owner_init(const struct host *h, pid_t pid, bool trusted, const struct cgroup_paths *mine,
-		    struct cgv_owner *o);
 /* A reading with the fields of hierarchies it does not own marked so. */
 int cgv_sample(struct cg_reader *rd, const struct cgv_owner *o, unsigned want, struct cg_sample *s);
 /* LXC: the payload cgroup the adapter found (holds the whole container). */
@@ -66,12 +64,19 @@ struct cgv_acct {
 	const struct target *t; /* by_procs: whose processes */
 	size_t n_procs;         /* by_procs: how many, at the last sample */
 	struct member_cache mc; /* by_procs: verdicts kept between samples */
-	struct target *made;    /* ... when made here (freed by close) */
+	/* cgv_acct_container: its first hierarchy not its parent's (a path
+	 * in the caller's paths, or the LXC payload's), NULL none; its v1
+	 * controller. What ls shows and counts PROCS in. */
+	const char *path, *ctl;
+	struct target *made; /* ... when made here (freed by close) */
 };
 /* For a resolved target (cgstat TARGET, top TARGET); *cg gets the cgroup
  * whose limits apply (a shared one's too), *path the one shown. */
 int cgv_acct_target(const struct target *t, struct cgroup_paths *cg, const char **path,
 		    struct cgv_acct *a);
+/* How cgv_acct_target would account t ("cgroup" or "processes"), without
+ * opening anything to read (info); NULL when out of memory. */
+const char *cgv_target_accounted_by(const struct target *t);
 /* For a listed container (cgstat --all, top, ls). */
 int cgv_acct_container(const struct host *h, const struct container *c, struct cgroup_paths *cg,
 		       struct cgv_acct *a);

@@ -188,15 +188,9 @@ static struct json_object *build(const struct host *h, const struct target *t)
 	json_object_object_add(o, "limits", limits(h, t));
 	/* How cgstat, top and ls account it (cgv_acct): by its own cgroup,
 	 * or by its processes. */
-	if (strcmp(t->kind, "host") != 0) {
-		struct cgroup_paths acg;
-		const char *path;
-		struct cgv_acct a;
-		if (cgv_acct_target(t, &acg, &path, &a) == 0)
-			json_object_object_add(o, "accounted_by",
-					       json_object_new_string(cgv_acct_name(&a)));
-		cgv_acct_close(&a);
-	}
+	const char *acct = strcmp(t->kind, "host") != 0 ? cgv_target_accounted_by(t) : NULL;
+	if (acct)
+		json_object_object_add(o, "accounted_by", json_object_new_string(acct));
 	if (strcmp(t->kind, "vm") == 0)
 		json_object_object_add(o, "vm", vm_info(h, t->pid));
 	return o;

@@ -165,12 +165,8 @@ static void add_usage(struct out_table *t, int row, struct ls_state *s, const st
 	if (c->pid <= 0 || cgv_acct_container(h, c, &cg, &a) < 0)
 		return;
 	out_set_str(t, row, COL_ACCT, cgv_acct_name(&a));
-
-	struct cgroup_paths parent;
-	bool have_parent = cgroup_read_parent(h, c->pid, &parent) == 0;
-	const struct cgroup_paths *pp = have_parent ? &parent : NULL;
-	const char *ctl = NULL;
-	const char *path = cgroup_primary_owned(h, &cg, pp, &ctl);
+	/* The cgroup it owns, as cgv_acct found it (one read of its parent's). */
+	const char *path = a.path, *ctl = a.ctl;
 	out_set_str(t, row, COL_CGROUP, path ? path : cgroup_primary(&cg, h->cgroup_version, NULL));
 
 	struct cg_sample now;

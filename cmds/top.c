@@ -332,7 +332,9 @@ void top_header_text(const struct top_view *v, FILE *f)
 		const struct cg_sample *s = &v->cga;
 		const struct cg_rates *r = &v->cgr;
 		const char *label = strcmp(t->kind, "vm") == 0 ? "VM" : "Container";
-		if (!v->have_cg || !v->cg_rated) {
+		if (!v->have_cg) {
+			fprintf(f, "%-11scannot read its cgroup or its processes\n", label);
+		} else if (!v->cg_rated) {
 			fprintf(f, "%-11s(no rate yet)\n", label);
 		} else {
 			fprintf(f, "%-11sCPU %.2f cores", label, r->cpu_ok ? r->cores : 0.0);

@@ -55,12 +55,11 @@ static int pidfd_open_pid(pid_t pid)
  * starter's: a VM owns its cgroup only when nothing else is in it (a
  * libvirt machine scope), else its numbers are its neighbours' too. */
 const char *container_owned_cgroup(const struct host *h, pid_t pid, bool vm,
-				   const struct cgroup_paths *cg, const char **ret_ctl)
+				   const struct cgroup_paths *cg, const struct cgroup_paths *parent,
+				   const char **ret_ctl)
 {
-	struct cgroup_paths parent;
-	bool have_parent = cgroup_read_parent(h, pid, &parent) == 0;
 	const char *ctl = NULL;
-	const char *p = cgroup_primary_owned(h, cg, have_parent ? &parent : NULL, &ctl);
+	const char *p = cgroup_primary_owned(h, cg, parent, &ctl);
 	char dir[CG_PATH_MAX + 64];
 	if (p && vm &&
 	    (cgroup_dir(h, cg, ctl, dir, sizeof(dir)) < 0 || !cgroup_holds_only(h, dir, pid)))
@@ -127,8 +126,12 @@ int target_fill(const struct host *h, struct target *t)
 	 * shared cgroup and is counted by its pid namespace. */
 	const char *ctl = NULL;
 	const char *p = NULL;
-	if (strcmp(t->kind, "host") != 0)
-		p = container_owned_cgroup(h, t->pid, strcmp(t->kind, "vm") == 0, &t->cg, &ctl);
+	if (strcmp(t->kind, "host") != 0) {
+		struct cgroup_paths parent;
+		bool have_parent = cgroup_read_parent(h, t->pid, &parent) == 0;
+		p = container_owned_cgroup(h, t->pid, strcmp(t->kind, "vm") == 0, &t->cg,
+					   have_parent ? &parent : NULL, &ctl);
+	}
 	t->own_cgroup = p != NULL || strcmp(t->kind, "cgroup") == 0;
 	if (!p)
 		p = cgroup_primary(&t->cg, h->cgroup_version, &ctl);

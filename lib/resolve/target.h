@@ -85,9 +85,11 @@ int target_list_all(const struct host *h, unsigned flags, struct container_list 
  * parent is init). NULL: none of its own, so every view accounts it by its
  * processes (target_members, cg_sample_from_procs). The one verdict: the
  * target's own_cgroup, ls, cgstat and top all take it from here.
+ * parent: the init's parent's paths (cgroup_read_parent), NULL unknown.
  * *ret_ctl: that hierarchy's v1 controller (NULL on v2). */
 const char *container_owned_cgroup(const struct host *h, pid_t pid, bool vm,
-				   const struct cgroup_paths *cg, const char **ret_ctl);
+				   const struct cgroup_paths *cg, const struct cgroup_paths *parent,
+				   const char **ret_ctl);
 
 /* A target made from a listed container (a row of ls, cgstat --all, top),
  * as target_resolve would make it. Release it with target_release. */

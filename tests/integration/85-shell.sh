@@ -133,6 +133,11 @@ tm() { tmux -L "$TMUX_SOCK" "$@"; }
 screen() { tmux_screen repl; }
 # wait_for REGEX [SECS]: until the screen matches (grep -E), or fail.
 wait_for() { tmux_wait_for repl "$@"; }
+# at_prompt: until readline waits for a line again (the prompt is the last
+# line). A key sent earlier reaches the terminal while it is still cooked
+# for the command: a Ctrl-D there is an end-of-file that readline, once it
+# has the terminal, reads as a NUL byte, and the key is lost.
+at_prompt() { tmux_wait_for repl '^nsh [^>]*> ?$' 10 last; }
 keys() { tm send-keys -t repl "$@"; }
 # A fresh server socket each time: a dying one must not take the next session.
 tm_reset() {
@@ -159,6 +164,7 @@ keys 'hel' Tab
 wait_for '^nsh host> help ?$'
 keys Enter
 wait_for '^  pidmap +container PID to host PID'
+at_prompt
 
 t_begin "repl: attach with a Tab-completed container name; the prompt names it"
 keys "attach ${WEB:0:$((${#WEB} - 1))}" Tab
@@ -171,6 +177,7 @@ keys 'ps --tr' Tab
 wait_for "> ps --tree ?\$"
 keys Enter
 wait_for "^ +$DOCKER_WEB1_PID +1 "
+at_prompt
 
 t_begin "repl: Tab completes a PID of the attached target"
 pids=$(expected_pids web1 | sorted)
@@ -185,12 +192,15 @@ keys "pidmap --host $prefix" Tab
 wait_for "> pidmap --host $child ?\$"
 keys Enter
 wait_for "^ +$child "
+at_prompt
 
 t_begin "repl: a pipe and a host command"
 keys 'ps -o PID | grep -c .' Enter
 wait_for "^$(($(wc -w <<<"$pids") + 1))\$"
+at_prompt
 keys '!echo from-the-$((40 + 2))-host' Enter
 wait_for '^from-the-42-host$'
+at_prompt
 
 t_begin "repl: Ctrl-C inside a running command returns to the prompt"
 # The command is the sleep 300 that was not there before (another test may
@@ -210,6 +220,7 @@ keys C-c
 wait_for "^nsh $WEB\\(docker $SHORT\\)> ?\$" 5
 keys 'info --json | jq -r .pid' Enter
 wait_for "^$DOCKER_WEB1_PID\$"
+at_prompt
 assert_eq no "$([[ -e /proc/$cmd_pid ]] && echo yes || echo no)" "the command (PID $cmd_pid) is gone"
 
 t_begin "repl: Ctrl-C at the prompt drops the line"
@@ -222,6 +233,7 @@ sleep 0.3
 assert_eq "" "$(screen | grep -- "unknown option '--this-is-never-run'" || true)" "the dropped line never ran"
 
 t_begin "repl: Ctrl-D leaves with the last status; the history was kept"
+at_prompt
 keys C-d
 wait_for '^NSH-EXIT=0$'
 assert_eq 600 "$(stat -c %a "$HIST" 2>/dev/null)" "history file mode"
@@ -239,8 +251,9 @@ keys Enter
 wait_for "^nsh nsht-repl-victim\\(docker ${vid:0:12}, exited\\)> ?\$"
 keys 'ps' Enter
 wait_for '^nsh: nsht-repl-victim: target exited$'
+at_prompt
 keys 'detach' Enter
-wait_for '^nsh host>\s*$'
+at_prompt
 keys 'exit 5' Enter
 wait_for '^NSH-EXIT=5$'
 
@@ -250,6 +263,7 @@ repl_start --log "$log3" "$WEB"
 wait_for "^nsh $WEB\\(docker $SHORT\\)> ?\$"
 keys 'pidmap 1' Enter
 wait_for "^ +$DOCKER_WEB1_PID "
+at_prompt
 keys C-d
 wait_for '^NSH-EXIT=0$'
 assert_eq "pidmap 1|$WEB|0" "$(jq -r '"\(.line)|\(.target)|\(.status)"' "$log3" 2>/dev/null)"

@@ -160,9 +160,13 @@ host_cgroup_version() { [[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]] && ec
 # A suite's terminal (tmux; the suite defines tm() for its own server):
 # what SESSION shows, and waiting until it shows a line matching REGEX.
 tmux_screen() { tm capture-pane -p -t "$1" -S -200 2>/dev/null || true; }
+tmux_last_line() { tmux_screen "$1" | grep -v '^$' | tail -n 1; }
+# tmux_wait_for SESSION REGEX [SECS] [last]: until a line of the screen (with
+# "last": its last non-empty line) matches.
 tmux_wait_for() {
-	local session=$1 re=$2 deadline=$((SECONDS + ${3:-10}))
-	until tmux_screen "$session" | grep -Eq -- "$re"; do
+	local session=$1 re=$2 deadline=$((SECONDS + ${3:-10})) view=tmux_screen
+	[[ ${4:-} == last ]] && view=tmux_last_line
+	until "$view" "$session" | grep -Eq -- "$re"; do
 		if ((SECONDS >= deadline)); then
 			_t_fail "the terminal never showed /$re/" "$re" "$(tmux_screen "$session" | grep -v '^$' | tail -n 8)"
 			return 0

@@ -208,10 +208,9 @@ static void on_sigterm(int sig)
 }
 
 /* The kernel-side filter for the target. */
-static int target_filter(struct cmd_ctx *ctx, struct biosnoop_config *cfg,
-			 struct cgroup_ids *ret_ids)
+int biosnoop_target_filter(const struct target *t, struct biosnoop_config *cfg,
+			   struct cgroup_ids *ret_ids)
 {
-	const struct target *t = ctx->target;
 	struct cgroup_paths cg;
 	const char *path;
 	bool trusted;
@@ -233,14 +232,10 @@ static int target_filter(struct cmd_ctx *ctx, struct biosnoop_config *cfg,
 		}
 	}
 	if (!cfg->cgroup_id && !cfg->blkcg_id &&
-	    (!cfg->pidns_ino || cfg->pidns_ino == t->host_ns[NS_PID])) {
-		out_error("biosnoop",
-			  "%s has neither a cgroup nor a pid namespace of its own: nothing to "
-			  "filter on",
-			  ctx->target_spec);
+	    (!cfg->pidns_ino || cfg->pidns_ino == t->host_ns[NS_PID]))
 		return -ENOENT;
-	}
-	*ret_ids = ids;
+	if (ret_ids)
+		*ret_ids = ids;
 	return 0;
 }
 
@@ -393,8 +388,13 @@ int cmd_biosnoop(struct cmd_ctx *ctx)
 	}
 	s.target = !host;
 	if (s.target) {
-		if (target_filter(ctx, &cfg, &ids) < 0)
+		if (biosnoop_target_filter(ctx->target, &cfg, &ids) < 0) {
+			out_error("biosnoop",
+				  "%s has neither a cgroup nor a pid namespace of its own: nothing "
+				  "to filter on",
+				  ctx->target_spec);
 			return EXIT_FAIL;
+		}
 		s.target_pidns = ctx->target->ns[NS_PID];
 	} else {
 		/* Only to say where writeback is charged. */

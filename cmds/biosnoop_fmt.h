@@ -23,3 +23,11 @@ void bio_top_add(struct bio_top *t, const struct bio_event *e);
 /* Sort slowest first (the heap is gone after). */
 void bio_top_sort(struct bio_top *t);
 void bio_top_free(struct bio_top *t);
+
+struct target;
+struct cgroup_ids;
+/* The kernel-side filter for a target's I/O (its cgroup in the unified and
+ * blkcg trees, else its pid namespace): biosnoop TARGET's, and triage's
+ * io.latency. -ENOENT when it has neither of its own. */
+int biosnoop_target_filter(const struct target *t, struct biosnoop_config *cfg,
+			   struct cgroup_ids *ret_ids);

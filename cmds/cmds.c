@@ -82,6 +82,11 @@ const struct cmd cmds[] = {
 	  "against its limit) "
 	  "and the host's; without a target every container, Enter drills in",
 	  CMD_HOST_OK, 0, 0, top_options, top_columns, cmd_top },
+	{ "triage", "",
+	  "the on-call checklist: two samples -d SECS apart (default 10), a verdict per check (OK, "
+	  "WARN, CRIT, N/A and why), where it comes from and the command to run next; exit 3 WARN, "
+	  "4 CRIT; without a target the host and every container ranked",
+	  CMD_HOST_OK, 0, 0, triage_options, triage_columns, cmd_triage },
 };
 
 const size_t n_cmds = ARRAY_SIZE(cmds);

@@ -168,6 +168,7 @@ int cmd_shell_only(struct cmd_ctx *ctx);
  * "docker's state (permission denied)"), or "cannot read" when root was. */
 const char *cmd_denied_verb(void);
 int cmd_top(struct cmd_ctx *ctx);
+int cmd_triage(struct cmd_ctx *ctx);
 
 /* Each command's options, declared beside it; exec's and enter's are in
  * cmds.c. */
@@ -182,6 +183,7 @@ extern const struct cmd_option pidmap_options[];
 extern const struct cmd_option pidstat_options[];
 extern const struct cmd_option ps_options[];
 extern const struct cmd_option top_options[];
+extern const struct cmd_option triage_options[];
 
 extern const struct out_column biosnoop_columns[];
 extern const struct out_column kvmexits_columns[];
@@ -193,3 +195,4 @@ extern const struct out_column pidmap_columns[];
 extern const struct out_column pidstat_columns[];
 extern const struct out_column ps_columns[];
 extern const struct out_column top_columns[];
+extern const struct out_column triage_columns[];

@@ -104,8 +104,9 @@ void tri_next(const struct tri_run *run, struct tri_result *r, const char *fmt, 
 	/* A spec with a shell metacharacter (a k8s: spec has none; a name
 	 * could) is quoted, so NEXT pastes as it is. */
 	const char *spec = run->spec;
-	bool quote = spec && spec[strspn(spec, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					       "0123456789-_.:/@=+,")];
+	bool quote = spec &&
+		     spec[strspn(spec, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       "0123456789-_.:/@=+,")];
 	snprintf(r->next, sizeof(r->next), "nsh %s%s%s%s%s", quote ? "'" : "", spec ? spec : "",
 		 quote ? "'" : "", spec ? " " : "", rest);
 }
@@ -197,7 +198,9 @@ static void bpf_probe(struct tri_run *run, struct cmd_ctx *ctx)
 #ifdef NSH_HAVE_BPF
 	int r = bpf_preflight();
 	run->bpf = r == 0;
-	run->bpf_why = r == -ENOENT ? "the kernel has no BTF" : r < 0 ? "needs CAP_BPF and CAP_PERFMON" : NULL;
+	run->bpf_why = r == -ENOENT ? "the kernel has no BTF"
+		       : r < 0      ? "needs CAP_BPF and CAP_PERFMON"
+				    : NULL;
 #else
 	run->bpf_why = "built without eBPF support";
 #endif
@@ -322,8 +325,9 @@ static int triage_target(struct cmd_ctx *ctx, struct tri_run *run)
 	tri_target_free(tt);
 	tri_host_free(&hs);
 	if (!ctx->out.json)
-		fprintf(ctx->out.out, "triage of %s (%s %s, PID %d) over %.1f s\n", ctx->target_spec,
-			t->c.runtime[0] ? t->c.runtime : t->kind, t->kind, t->pid, run->window);
+		fprintf(ctx->out.out, "triage of %s (%s %s, PID %d) over %.1f s\n",
+			ctx->target_spec, t->c.runtime[0] ? t->c.runtime : t->kind, t->kind, t->pid,
+			run->window);
 	if (print_results(ctx, run, ctx->target_spec, NULL) < 0)
 		return EXIT_USAGE;
 	return exit_of(worst_of(run));

@@ -20,9 +20,9 @@ struct tri_run {
 	const struct host *h;
 	const char *spec; /* the target as typed, for NEXT; NULL: the host */
 	struct tri_limits lim;
-	uint32_t only; /* 1 << check id; 0: all */
-	double window; /* -d seconds */
-	bool bpf;      /* eBPF usable: the io.latency and vm.exits probes */
+	uint32_t only;       /* 1 << check id; 0: all */
+	double window;       /* -d seconds */
+	bool bpf;            /* eBPF usable: the io.latency and vm.exits probes */
 	const char *bpf_why; /* else why not */
 	char swap_note[128]; /* a target's own swap use, for mem.swap's note */
 	struct tri_result *res;

@@ -93,8 +93,12 @@ static int cmp_rows(const void *x, const void *y)
 /* Judge one row into its own run (its NEXT names it). */
 static void judge(struct tri_run *run, struct all_row *w, bool json)
 {
-	struct tri_run sub = { .ctx = run->ctx, .h = run->h, .lim = run->lim, .only = run->only,
-			       .window = run->window, .spec = w->spec };
+	struct tri_run sub = { .ctx = run->ctx,
+			       .h = run->h,
+			       .lim = run->lim,
+			       .only = run->only,
+			       .window = run->window,
+			       .spec = w->spec };
 	tri_row_end(&sub, w->tt);
 	w->worst = TRI_NA;
 	size_t len = 0;
@@ -115,9 +119,11 @@ static void judge(struct tri_run *run, struct all_row *w, bool json)
 			struct json_object *o = json_object_new_object();
 			json_object_object_add(o, "name", json_object_new_string(r->label));
 			json_object_object_add(o, "verdict",
-					       json_object_new_string(tri_verdict_name(r->verdict)));
+					       json_object_new_string(
+						       tri_verdict_name(r->verdict)));
 			json_object_object_add(o, "value",
-					       json_object_new_double(round(r->value * 1000) / 1000));
+					       json_object_new_double(round(r->value * 1000) /
+								      1000));
 			json_object_object_add(o, "next", json_object_new_string(r->next));
 			json_object_array_add(w->checks, o);
 		}

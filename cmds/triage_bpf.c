@@ -43,7 +43,8 @@ struct tri_bio *tri_bio_open(struct tri_run *run, const struct target *t)
 	}
 	struct biosnoop_config cfg = { .pidns_level = -1, .mode = BPF_MODE_AUTO };
 	if (t && biosnoop_target_filter(t, &cfg, NULL) < 0) {
-		snprintf(tb->why, sizeof(tb->why), "no cgroup or pid namespace of its own to filter on");
+		snprintf(tb->why, sizeof(tb->why),
+			 "no cgroup or pid namespace of its own to filter on");
 		return tb;
 	}
 	struct bpf_load_error err;
@@ -75,7 +76,8 @@ void tri_bio_wait(struct tri_bio *tb, int ms)
 	end.tv_nsec %= 1000000000L;
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		long left = (end.tv_sec - now.tv_sec) * 1000 + (end.tv_nsec - now.tv_nsec) / 1000000;
+		long left = (end.tv_sec - now.tv_sec) * 1000 +
+			    (end.tv_nsec - now.tv_nsec) / 1000000;
 		if (left <= 0 || cmd_interrupted)
 			return;
 		if (biosnoop_poll(tb->b, (int)left) == -EINTR && cmd_interrupted)

@@ -41,7 +41,8 @@ void tri_host_begin(struct tri_run *run, struct tri_host *hs)
 {
 	memset(hs, 0, sizeof(*hs));
 	tri_steal_init(&hs->steal, run->lim.crit[TRI_CPU_STEAL]);
-	hs->cs_ok = cpustat_read(run->h, &hs->cs0) == 0 && cpustat_copy(&hs->cs0, &hs->cs_prev) == 0;
+	hs->cs_ok = cpustat_read(run->h, &hs->cs0) == 0 &&
+		    cpustat_copy(&hs->cs0, &hs->cs_prev) == 0;
 	hs->vm_ok = read_swapins(run->h, &hs->pswpin0, &hs->pswpout0) == 0;
 	struct disk_window *w = calloc(1, sizeof(*w));
 	if (w && diskstats_read(run->h, &w->d, &w->n) < 0)
@@ -86,8 +87,8 @@ static void steal_result(struct tri_run *run, struct tri_host *hs)
 	}
 	char note[160];
 	double mean;
-	enum tri_verdict v =
-		tri_steal_verdict(&hs->steal, run->lim.warn[TRI_CPU_STEAL], &mean, note, sizeof(note));
+	enum tri_verdict v = tri_steal_verdict(&hs->steal, run->lim.warn[TRI_CPU_STEAL], &mean,
+					       note, sizeof(note));
 	tri_result_set(r, TRI_CPU_STEAL, &run->lim, mean, note);
 	r->verdict = v;
 	if (v != TRI_NA)
@@ -104,7 +105,8 @@ static void swap_result(struct tri_run *run, struct tri_host *hs, const struct h
 	tri_next(run, r, run->spec ? "cgstat 1 5" : "top");
 	uint64_t in, out;
 	if (have_mem && m->swap_total == 0) {
-		tri_result_set(r, TRI_MEM_SWAP, &run->lim, NAN, "the host has no swap (SwapTotal 0)");
+		tri_result_set(r, TRI_MEM_SWAP, &run->lim, NAN,
+			       "the host has no swap (SwapTotal 0)");
 		return;
 	}
 	if (!hs->vm_ok || read_swapins(run->h, &in, &out) < 0) {
@@ -262,7 +264,8 @@ void tri_disk_latency(struct tri_run *run, struct tri_host *hs, const uint32_t *
 				ios += di - da;
 				ms += mi - ma;
 				size_t l = strlen(names);
-				snprintf(names + l, sizeof(names) - l, "%s%s", l ? "," : "", b->name);
+				snprintf(names + l, sizeof(names) - l, "%s%s", l ? "," : "",
+					 b->name);
 			}
 		}
 	}
@@ -274,7 +277,7 @@ void tri_disk_latency(struct tri_run *run, struct tri_host *hs, const uint32_t *
 		return;
 	}
 	tri_result_set(r, TRI_IO_LATENCY, &run->lim, (double)ms / (double)ios, NULL);
-	snprintf(r->reason, sizeof(r->reason), "mean await of %llu I/Os on %s (not p99: no eBPF%s%s)",
-		 (unsigned long long)ios, names, run->bpf_why ? ": " : "",
-		 run->bpf_why ? run->bpf_why : "");
+	snprintf(r->reason, sizeof(r->reason),
+		 "mean await of %llu I/Os on %s (not p99: no eBPF%s%s)", (unsigned long long)ios,
+		 names, run->bpf_why ? ": " : "", run->bpf_why ? run->bpf_why : "");
 }

@@ -151,8 +151,9 @@ static void cpu_checks(struct tri_run *run, struct tri_target *tt, const struct 
 	const char *why;
 	struct tri_result *r = tri_add(run, TRI_CPU_THROTTLED);
 	if (r) {
-		cg_source(tt, r, tt->b.version == 2 ? "cpu.stat nr_throttled/nr_periods"
-						    : "cpu.stat nr_throttled/nr_periods (v1)");
+		cg_source(tt, r,
+			  tt->b.version == 2 ? "cpu.stat nr_throttled/nr_periods"
+					     : "cpu.stat nr_throttled/nr_periods (v1)");
 		tri_next(run, r, "cgstat 1 5");
 		double v = NAN;
 		if (!(why = missing(tt, CG_F_THROTTLE)))
@@ -162,7 +163,8 @@ static void cpu_checks(struct tri_run *run, struct tri_target *tt, const struct 
 			why = "no CPU quota on it or its ancestors: nothing throttles it";
 		tri_result_set(r, TRI_CPU_THROTTLED, &run->lim, v, why);
 		if (!isnan(v))
-			snprintf(r->reason, sizeof(r->reason), "%llu of %llu periods, %.2f s throttled",
+			snprintf(r->reason, sizeof(r->reason),
+				 "%llu of %llu periods, %.2f s throttled",
 				 (unsigned long long)(tt->b.nr_throttled - tt->a.nr_throttled),
 				 (unsigned long long)(tt->b.nr_periods - tt->a.nr_periods),
 				 (double)(tt->b.throttled_ns - tt->a.throttled_ns) / 1e9);
@@ -203,10 +205,12 @@ static void mem_checks(struct tri_run *run, struct tri_target *tt)
 		double v = NAN;
 		why = !tt->acct_ok ? tt->acct_why
 		      : !cg_has_working_set(&tt->b)
-			      ? (tt->b.why[CG_F_MEM] ? tt->b.why[CG_F_MEM] : tt->b.why[CG_F_MEM_STAT])
+			      ? (tt->b.why[CG_F_MEM] ? tt->b.why[CG_F_MEM]
+						     : tt->b.why[CG_F_MEM_STAT])
 			      : NULL;
 		if (!why)
-			v = tri_usage_pct((double)tt->b.working_set, (double)tt->eff.mem_limit, &why);
+			v = tri_usage_pct((double)tt->b.working_set, (double)tt->eff.mem_limit,
+					  &why);
 		if (isnan(v) && why && strcmp(why, "no limit set") == 0)
 			why = "no memory limit on it or its ancestors";
 		tri_result_set(r, TRI_MEM_WORKINGSET, &run->lim, v, why);
@@ -218,13 +222,15 @@ static void mem_checks(struct tri_run *run, struct tri_target *tt)
 	}
 	r = tri_add(run, TRI_MEM_OOM);
 	if (r) {
-		cg_source(tt, r, tt->b.version == 2 ? "memory.events oom_kill"
-						    : "memory.oom_control oom_kill");
+		cg_source(tt, r,
+			  tt->b.version == 2 ? "memory.events oom_kill"
+					     : "memory.oom_control oom_kill");
 		tri_next(run, r, "cgstat 1 5");
 		why = missing(tt, CG_F_MEM_EVENTS);
 		tri_result_set(r, TRI_MEM_OOM, &run->lim, why ? NAN : (double)tt->b.oom_kill, why);
 		if (!why)
-			snprintf(r->reason, sizeof(r->reason), "since its cgroup was made; %llu in the window",
+			snprintf(r->reason, sizeof(r->reason),
+				 "since its cgroup was made; %llu in the window",
 				 (unsigned long long)(tt->b.oom_kill >= tt->a.oom_kill
 							      ? tt->b.oom_kill - tt->a.oom_kill
 							      : 0));
@@ -244,7 +250,8 @@ static void mem_checks(struct tri_run *run, struct tri_target *tt)
 		double v = NAN;
 		why = missing(tt, CG_F_PIDS);
 		if (!why)
-			v = tri_usage_pct((double)tt->b.pids_current, (double)tt->eff.pids_max, &why);
+			v = tri_usage_pct((double)tt->b.pids_current, (double)tt->eff.pids_max,
+					  &why);
 		if (isnan(v) && why && strcmp(why, "no limit set") == 0)
 			why = "no pids limit on it or its ancestors";
 		tri_result_set(r, TRI_PIDS, &run->lim, v, why);
@@ -311,8 +318,8 @@ static void vcpu_lines(struct tri_run *run, struct tri_target *tt, double dt)
 			continue;
 		}
 		double wait = 100.0 * (double)(b->wait_ns - a->wait_ns) / (dt * 1e9);
-		double guest =
-			100.0 * (double)(b->st.guest_time - a->st.guest_time) / (dt * (double)hz);
+		double guest = 100.0 * (double)(b->st.guest_time - a->st.guest_time) /
+			       (dt * (double)hz);
 		tri_result_set(vr, TRI_VM_VCPU, &run->lim, wait, NULL);
 		snprintf(vr->shown, sizeof(vr->shown), "wait %.1f%%", wait);
 		snprintf(vr->reason, sizeof(vr->reason), "TID %d: guest %.1f%%%s", b->tid, guest,
@@ -342,7 +349,8 @@ static void task_checks(struct tri_run *run, struct tri_target *tt)
 		if (!b->thread || !(b->have & SAMPLE_SCHEDSTAT))
 			continue;
 		const struct task *a = snapshot_find(&tt->s0, b->tgid, true, b->tid);
-		if (!a || !task_same(a, b) || !(a->have & SAMPLE_SCHEDSTAT) || b->wait_ns < a->wait_ns)
+		if (!a || !task_same(a, b) || !(a->have & SAMPLE_SCHEDSTAT) ||
+		    b->wait_ns < a->wait_ns)
 			continue;
 		double ms = (double)(b->wait_ns - a->wait_ns) / 1e6 / dt;
 		total += ms;
@@ -372,11 +380,12 @@ static void task_checks(struct tri_run *run, struct tri_target *tt)
 		snprintf(xr->source, sizeof(xr->source), "/proc/%d/fd: no anon_inode:kvm-vm",
 			 tt->t->pid);
 		tri_next(run, xr, "kvmexits 10");
-		tri_result_set(xr, TRI_VM_EXITS, &run->lim, NAN,
-			       vm_host_has_kvm(run->h)
-				       ? "the guest runs under TCG, not KVM: it has no VM exits"
-				       : "the guest runs under TCG (no KVM on this host): it has no VM "
-					 "exits");
+		tri_result_set(
+			xr, TRI_VM_EXITS, &run->lim, NAN,
+			vm_host_has_kvm(run->h)
+				? "the guest runs under TCG, not KVM: it has no VM exits"
+				: "the guest runs under TCG (no KVM on this host): it has no VM "
+				  "exits");
 	} else if (tt->n_vcpus == 0) {
 		tri_next(run, xr, "kvmexits 10");
 		tri_result_set(xr, TRI_VM_EXITS, &run->lim, NAN, "no vCPU threads found by name");
@@ -449,7 +458,8 @@ static void fd_check(struct tri_run *run, struct tri_target *tt)
 	tri_result_set(r, TRI_FD, &run->lim, worst,
 		       "no process whose fds and limits could be read");
 	if (who) {
-		snprintf(r->reason, sizeof(r->reason), "the most: PID %d, %llu of %llu", who, wn, wl);
+		snprintf(r->reason, sizeof(r->reason), "the most: PID %d, %llu of %llu", who, wn,
+			 wl);
 		/* The PID as the target's own /proc numbers it. */
 		tri_next(run, r, "exec -- ls /proc/%d/fd", who_ct ? who_ct : who);
 	}
@@ -511,8 +521,9 @@ static void io_check(struct tri_run *run, struct tri_target *tt, struct tri_host
 	if (n == 0) {
 		snprintf(r->source, sizeof(r->source), "/proc/diskstats await");
 		tri_result_set(r, TRI_IO_LATENCY, &run->lim, NAN,
-			       tt->acct_ok && tt->b.why[CG_F_IO] ? tt->b.why[CG_F_IO]
-								 : "its io accounting names no disk");
+			       tt->acct_ok && tt->b.why[CG_F_IO]
+				       ? tt->b.why[CG_F_IO]
+				       : "its io accounting names no disk");
 		return;
 	}
 	const char *save = run->bpf_why;

@@ -76,8 +76,8 @@ static int set_one(struct tri_limits *l, const char *s, size_t len, const char *
 	const char *eq = memchr(s, '=', len);
 	const char *dot = eq ? memrchr(s, '.', (size_t)(eq - s)) : NULL;
 	if (!eq || !dot)
-		return fail(why, wsize, "%s'%.*s': not CHECK.warn=VALUE or CHECK.crit=VALUE", prefix,
-			    (int)len, s);
+		return fail(why, wsize, "%s'%.*s': not CHECK.warn=VALUE or CHECK.crit=VALUE",
+			    prefix, (int)len, s);
 	int id = tri_check_lookup(s, (size_t)(dot - s));
 	if (id < 0)
 		return fail(why, wsize, "%sno check is called '%.*s' (see 'nsh help triage')",
@@ -251,7 +251,8 @@ enum tri_verdict tri_steal_verdict(const struct tri_steal *s, double warn, doubl
 		return TRI_OK;
 	if (s->window_s < TRI_STEAL_SUSTAIN_S * (1 - 1e-4))
 		snprintf(note, nsize,
-			 "above %g%% over a %.0f s window; a busy neighbour is %.0f s of it (-d %.0f)",
+			 "above %g%% over a %.0f s window; a busy neighbour is %.0f s of it (-d "
+			 "%.0f)",
 			 warn, s->window_s, TRI_STEAL_SUSTAIN_S, TRI_STEAL_SUSTAIN_S);
 	else
 		snprintf(note, nsize, "above %g%% on average, not for %.0f s in a row", warn,
@@ -279,7 +280,8 @@ void tri_threshold_text(const struct tri_result *r, char *buf, size_t size)
 	}
 	fmt_level(r->warn, unit, w, sizeof(w));
 	fmt_level(r->crit, unit, c, sizeof(c));
-	bool suffix = unit[0] && strcmp(unit, "%") && strcmp(unit, "kills") && strcmp(unit, "pages");
+	bool suffix = unit[0] && strcmp(unit, "%") && strcmp(unit, "kills") &&
+		      strcmp(unit, "pages");
 	snprintf(buf, size, "%s/%s%s%s%s", w, c, suffix ? " " : "", suffix ? unit : "",
 		 r->id == TRI_CPU_STEAL ? " 60s" : "");
 }

@@ -38,8 +38,8 @@ enum tri_check_id {
 };
 
 struct tri_check_def {
-	const char *name; /* "cpu.throttled": CHECK, --only and --set name it */
-	const char *unit; /* "%", "ms/s", "ms", "kills", "pages", "x nCPU", "" */
+	const char *name;  /* "cpu.throttled": CHECK, --only and --set name it */
+	const char *unit;  /* "%", "ms/s", "ms", "kills", "pages", "x nCPU", "" */
 	double warn, crit; /* defaults; NAN: no such level */
 };
 extern const struct tri_check_def tri_checks[TRI_CHECK_COUNT];

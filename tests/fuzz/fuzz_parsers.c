@@ -12,7 +12,9 @@
  * /proc/PID/cmdline; lib/resolve/runtime/vm.h) as each hypervisor, and the same text
  * as a cgroup path (libvirt scopes) and a thread name. Selector 12 parses a
  * user namespace's uid_map/gid_map (lib/enter/userns.h) and checks that every id
- * it maps goes there and back. Run by
+ * it maps goes there and back. Selector 13 reads the text as triage's
+ * thresholds (triage.conf, --set, --only: lib/triage/triage.h) and as
+ * /proc/diskstats (lib/proc/diskstats.h), and checks what they keep. Run by
  * scripts/test.sh for a bounded time; crashes and sanitizer reports fail. */
 #include <errno.h>
 #include <stdbool.h>
@@ -23,6 +25,8 @@
 #include "lib/cgroup/cgacct.h"
 #include "lib/cgroup/cgroup.h"
 #include "lib/proc/cpustat.h"
+#include "lib/proc/diskstats.h"
+#include "lib/triage/triage.h"
 #include "lib/base/json_pick.h"
 #include "lib/base/json_util.h"
 #include "lib/resolve/ns.h"
@@ -194,7 +198,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
 
-	switch (data[0] % 13) {
+	switch (data[0] % 14) {
 	case 0: {
 		/* Every file of a task the sampler reads, and meminfo. */
 		struct proc_stat st;
@@ -313,6 +317,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (id_map_to_inside(&m, m.e[i].lower + (m.e[i].count - 1), &in) < 0)
 				abort();
 		}
+		break;
+	}
+	case 13: {
+		struct tri_limits l;
+		char why[160];
+		uint32_t mask;
+		tri_limits_default(&l);
+		/* A level kept is a number of 0 and up, or none (NAN). */
+		if (tri_limits_conf(&l, s, why, sizeof(why)) == 0 ||
+		    tri_limits_set(&l, s, why, sizeof(why)) == 0)
+			for (int i = 0; i < TRI_CHECK_COUNT; i++)
+				if (l.warn[i] < 0 || l.crit[i] < 0)
+					abort();
+		if (tri_only_parse(s, &mask, why, sizeof(why)) == 0 &&
+		    (mask == 0 || mask >> TRI_CHECK_COUNT))
+			abort();
+		static struct disk_stat d[64];
+		size_t n = 0;
+		if (diskstats_parse(s, d, 64, &n) == 0)
+			for (size_t i = 0; i < n; i++)
+				if (d[i].major > 0xfff || !d[i].name[0] || strlen(d[i].name) >= 32)
+					abort();
 		break;
 	}
 	}

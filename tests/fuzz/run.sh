@@ -74,6 +74,12 @@ printf '\x0c         0     100000      65536\n' >"$out/corpus/seed-userns-0"
 printf '\x0c         0          0 4294967295\n' >"$out/corpus/seed-userns-1"
 printf '\x0c         0       1000          1\n         1     100000      65535\n' >"$out/corpus/seed-userns-2"
 
+# Selector 13: triage's thresholds and /proc/diskstats.
+printf '\x0d# levels\ncpu.throttled.warn = 30\nmem.oom.crit=none\n' >"$out/corpus/seed-triage-0"
+printf '\x0dcpu.steal.warn=5,fd.crit=80' >"$out/corpus/seed-triage-1"
+printf '\x0dcpu.throttled,mem.oom,vm.vcpu' >"$out/corpus/seed-triage-2"
+printf '\x0d 253       0 vda 1000 5 80000 2500 400 9 32000 1600 0 3000 4100 0 0 0 0 0 0\n   7 0 loop0 1 0 8 0 0 0 0 0 0 0 0\n' >"$out/corpus/seed-triage-3"
+
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -std=gnu11
 	-I. $(pkg-config --cflags json-c smartcols))
 libs=$(pkg-config --libs json-c smartcols libcap libseccomp)

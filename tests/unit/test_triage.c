@@ -132,7 +132,7 @@ static void set_and_conf(void **state)
 	assert_true(isnan(l.warn[TRI_MEM_OOM]));
 
 	assert_int_equal(tri_limits_set(&l, "cpu.throttled.warn=5,mem.workingset.crit=99.5", why,
-					 sizeof(why)),
+					sizeof(why)),
 			 0);
 	assert_float_equal(l.warn[TRI_CPU_THROTTLED], 5, 0);
 	assert_float_equal(l.crit[TRI_CPU_THROTTLED], 50, 0);
@@ -182,7 +182,8 @@ static void only_list(void **state)
 	assert_int_equal(tri_only_parse("", &mask, why, sizeof(why)), -EINVAL);
 	/* Every check's name is found by lookup. */
 	for (int i = 0; i < TRI_CHECK_COUNT; i++)
-		assert_int_equal(tri_check_lookup(tri_checks[i].name, strlen(tri_checks[i].name)), i);
+		assert_int_equal(tri_check_lookup(tri_checks[i].name, strlen(tri_checks[i].name)),
+				 i);
 }
 
 static void results_and_thresholds(void **state)
@@ -251,10 +252,12 @@ static void diskstats(void **state)
 	assert_int_equal(diskstats_parse("8 0 sda 1 2 3\n", d, 4, &n), -EINVAL);
 	assert_int_equal(diskstats_parse("8 0 sda 1 2 3 x 5 6 7 8 9 10 11\n", d, 4, &n), -EINVAL);
 	assert_int_equal(
-		diskstats_parse("8 0 a-name-that-is-far-too-long-for-a-disk 1 2 3 4 5 6 7 8 9 10 11\n",
-				d, 4, &n),
+		diskstats_parse(
+			"8 0 a-name-that-is-far-too-long-for-a-disk 1 2 3 4 5 6 7 8 9 10 11\n", d,
+			4, &n),
 		-EINVAL);
-	assert_int_equal(diskstats_parse("99999 0 sda 1 2 3 4 5 6 7 8 9 10 11\n", d, 4, &n), -EINVAL);
+	assert_int_equal(diskstats_parse("99999 0 sda 1 2 3 4 5 6 7 8 9 10 11\n", d, 4, &n),
+			 -EINVAL);
 	assert_int_equal(diskstats_parse("", d, 4, &n), 0);
 	assert_int_equal(n, 0);
 }

@@ -148,6 +148,9 @@ bench_median() {
 	# BENCH_PREPARE: a command hyperfine runs before each timed run.
 	local prepare=()
 	[[ -z ${BENCH_PREPARE:-} ]] || prepare=(--prepare "$BENCH_PREPARE")
+	# BENCH_IGNORE_STATUS: a status that is an answer, not a failure
+	# (triage's 3 WARN and 4 CRIT).
+	[[ -z ${BENCH_IGNORE_STATUS:-} ]] || prepare+=(--ignore-failure)
 	if ! hyperfine -N --style none --warmup "$BENCH_WARMUP" --runs "$BENCH_RUNS" "${prepare[@]}" \
 		--export-json "$json" "$cmd" >"$json.log" 2>&1; then
 		cat "$json.log" >&2

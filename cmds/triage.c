@@ -111,6 +111,20 @@ void tri_next(const struct tri_run *run, struct tri_result *r, const char *fmt, 
 		 quote ? "'" : "", spec ? " " : "", rest);
 }
 
+const struct kmsg_oom_list *tri_ooms(struct tri_run *run)
+{
+	static struct kmsg_oom_list list;
+	if (run->ooms || run->ooms_why)
+		return run->ooms;
+	int r = kmsg_oom_read(run->h, &list);
+	if (r < 0)
+		run->ooms_why = r == -EOPNOTSUPP ? "--host-root: not this kernel's log"
+						 : "cannot read /dev/kmsg";
+	else
+		run->ooms = &list;
+	return run->ooms;
+}
+
 bool tri_sleep(int ms)
 {
 	return sampling_pause(ms / 1000.0);
@@ -416,6 +430,8 @@ int cmd_triage(struct cmd_ctx *ctx)
 	sampling_catch_sigint(&old);
 	int rc = host ? triage_host(ctx, &run, all) : triage_target(ctx, &run);
 	sampling_release_sigint(&old);
+	if (run.ooms)
+		kmsg_oom_free(run.ooms);
 	free(run.res);
 	return rc;
 }

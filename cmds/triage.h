@@ -13,6 +13,7 @@
 #include "cmds.h"
 #include "lib/cgroup/cgacct.h"
 #include "lib/proc/cpustat.h"
+#include "lib/proc/kmsg_oom.h"
 #include "lib/triage/triage.h"
 
 struct tri_run {
@@ -25,6 +26,9 @@ struct tri_run {
 	bool bpf;            /* eBPF usable: the io.latency and vm.exits probes */
 	const char *bpf_why; /* else why not */
 	char swap_note[128]; /* a target's own swap use, for mem.swap's note */
+	/* The kernel log's OOM kills, read once (tri_ooms); NULL until then. */
+	struct kmsg_oom_list *ooms;
+	const char *ooms_why;
 	struct tri_result *res;
 	size_t n, cap;
 };
@@ -83,6 +87,10 @@ int tri_all_begin(struct tri_run *run, struct tri_all **ret);
 int tri_all_print(struct cmd_ctx *ctx, struct tri_run *run, struct tri_all *a,
 		  enum tri_verdict *ret_worst, struct json_object **ret_json);
 void tri_all_free(struct tri_all *a);
+
+/* The kernel log's OOM kills, read the first time they are asked for
+ * (NULL with run->ooms_why when they cannot be read). */
+const struct kmsg_oom_list *tri_ooms(struct tri_run *run);
 
 /* Sleep ms, waking for Ctrl-C: false when interrupted. */
 bool tri_sleep(int ms);

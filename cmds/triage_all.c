@@ -98,7 +98,9 @@ static void judge(struct tri_run *run, struct all_row *w, bool json)
 			       .lim = run->lim,
 			       .only = run->only,
 			       .window = run->window,
-			       .spec = w->spec };
+			       .spec = w->spec,
+			       .ooms = run->ooms,
+			       .ooms_why = run->ooms_why };
 	tri_row_end(&sub, w->tt);
 	w->worst = TRI_NA;
 	size_t len = 0;
@@ -145,6 +147,8 @@ static const struct out_column all_columns[] = {
 int tri_all_print(struct cmd_ctx *ctx, struct tri_run *run, struct tri_all *a,
 		  enum tri_verdict *ret_worst, struct json_object **ret_json)
 {
+	if (tri_wanted(run, TRI_MEM_OOM))
+		tri_ooms(run);
 	for (size_t i = 0; i < a->n; i++)
 		judge(run, &a->rows[i], ret_json != NULL);
 	qsort(a->rows, a->n, sizeof(*a->rows), cmp_rows);

@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgview.h"
 #include "lib/base/util.h"
 #include "lib/cgroup/cgacct.h"
 #include "lib/proc/hostmem.h"
+#include "lib/proc/kmsg_oom.h"
 #include "lib/proc/proc.h"
 #include "lib/proc/sample.h"
 #include "lib/resolve/runtime/vm.h"
@@ -192,6 +194,54 @@ static void cpu_checks(struct tri_run *run, struct tri_target *tt, const struct 
 	}
 }
 
+/* OOM kills: memory.events counts them since the cgroup was made; the
+ * kernel log keeps them by the cgroup's path, so a container killed and
+ * restarted (a new cgroup, the same path) still shows them. The larger
+ * count is the value. */
+static void oom_check(struct tri_run *run, struct tri_target *tt, struct tri_result *r)
+{
+	snprintf(r->source, sizeof(r->source), "%s oom_kill; /dev/kmsg oom-kill lines",
+		 tt->b.version == 2 ? "memory.events" : "memory.oom_control");
+	tri_next(run, r, "cgstat 1 5");
+	const char *why = missing(tt, CG_F_MEM_EVENTS);
+	const char *memcg = NULL;
+	if (tt->acct_ok && !tt->b.by_procs)
+		memcg = tt->b.version == 1   ? cgroup_v1_path(&tt->cg, "memory")
+			: tt->cg.has_unified ? tt->cg.unified
+					     : NULL;
+	const struct kmsg_oom_list *log = memcg ? tri_ooms(run) : NULL;
+	uint64_t last = 0;
+	unsigned logged = log ? kmsg_oom_count(log, memcg, &last) : 0;
+	if (why && !log) {
+		tri_result_set(r, TRI_MEM_OOM, &run->lim, NAN, why);
+		return;
+	}
+	uint64_t events = why ? 0 : tt->b.oom_kill;
+	tri_result_set(r, TRI_MEM_OOM, &run->lim, (double)(events > logged ? events : logged),
+		       NULL);
+	size_t n = (size_t)snprintf(r->reason, sizeof(r->reason), "%llu by its cgroup's counter",
+				    (unsigned long long)events);
+	if (why)
+		n = (size_t)snprintf(r->reason, sizeof(r->reason), "its counter: %s", why);
+	if (n >= sizeof(r->reason))
+		return;
+	if (!log) {
+		if (run->ooms_why)
+			snprintf(r->reason + n, sizeof(r->reason) - n, "; kernel log: %s",
+				 run->ooms_why);
+		return;
+	}
+	char when[32] = "";
+	if (logged) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		cgv_human_age((double)now.tv_sec + (double)now.tv_nsec / 1e9 - (double)last / 1e6,
+			      when, sizeof(when));
+	}
+	snprintf(r->reason + n, sizeof(r->reason) - n, "; %u in the kernel log%s%s%s", logged,
+		 logged ? ", the last " : "", when, logged ? " ago" : "");
+}
+
 static void mem_checks(struct tri_run *run, struct tri_target *tt)
 {
 	char used[16], lim[16];
@@ -221,20 +271,8 @@ static void mem_checks(struct tri_run *run, struct tri_target *tt)
 		}
 	}
 	r = tri_add(run, TRI_MEM_OOM);
-	if (r) {
-		cg_source(tt, r,
-			  tt->b.version == 2 ? "memory.events oom_kill"
-					     : "memory.oom_control oom_kill");
-		tri_next(run, r, "cgstat 1 5");
-		why = missing(tt, CG_F_MEM_EVENTS);
-		tri_result_set(r, TRI_MEM_OOM, &run->lim, why ? NAN : (double)tt->b.oom_kill, why);
-		if (!why)
-			snprintf(r->reason, sizeof(r->reason),
-				 "since its cgroup was made; %llu in the window",
-				 (unsigned long long)(tt->b.oom_kill >= tt->a.oom_kill
-							      ? tt->b.oom_kill - tt->a.oom_kill
-							      : 0));
-	}
+	if (r)
+		oom_check(run, tt, r);
 	/* mem.swap is the host's swap-in (tri_host_end); its own use goes in
 	 * the note. */
 	if (!missing(tt, CG_F_SWAP)) {

@@ -14,7 +14,8 @@
  * user namespace's uid_map/gid_map (lib/enter/userns.h) and checks that every id
  * it maps goes there and back. Selector 13 reads the text as triage's
  * thresholds (triage.conf, --set, --only: lib/triage/triage.h) and as
- * /proc/diskstats (lib/proc/diskstats.h), and checks what they keep. Run by
+ * /proc/diskstats (lib/proc/diskstats.h) and a kernel log record
+ * (lib/proc/kmsg_oom.h), and checks what they keep. Run by
  * scripts/test.sh for a bounded time; crashes and sanitizer reports fail. */
 #include <errno.h>
 #include <stdbool.h>
@@ -26,6 +27,7 @@
 #include "lib/cgroup/cgroup.h"
 #include "lib/proc/cpustat.h"
 #include "lib/proc/diskstats.h"
+#include "lib/proc/kmsg_oom.h"
 #include "lib/triage/triage.h"
 #include "lib/base/json_pick.h"
 #include "lib/base/json_util.h"
@@ -332,6 +334,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					abort();
 		if (tri_only_parse(s, &mask, why, sizeof(why)) == 0 &&
 		    (mask == 0 || mask >> TRI_CHECK_COUNT))
+			abort();
+		char memcg[512];
+		uint64_t usec;
+		if (kmsg_oom_parse(s, size - 1, memcg, sizeof(memcg), &usec) == 1 &&
+		    (memcg[0] != '/' || strlen(memcg) >= sizeof(memcg)))
 			abort();
 		static struct disk_stat d[64];
 		size_t n = 0;

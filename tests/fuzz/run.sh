@@ -78,6 +78,7 @@ printf '\x0c         0       1000          1\n         1     100000      65535\n
 printf '\x0d# levels\ncpu.throttled.warn = 30\nmem.oom.crit=none\n' >"$out/corpus/seed-triage-0"
 printf '\x0dcpu.steal.warn=5,fd.crit=80' >"$out/corpus/seed-triage-1"
 printf '\x0dcpu.throttled,mem.oom,vm.vcpu' >"$out/corpus/seed-triage-2"
+printf '\x0d6,2817,22880480966,-;oom-kill:constraint=CONSTRAINT_MEMCG,oom_memcg=/docker/a,task_memcg=/docker/a,task=tail,pid=1,uid=0' >"$out/corpus/seed-triage-4"
 printf '\x0d 253       0 vda 1000 5 80000 2500 400 9 32000 1600 0 3000 4100 0 0 0 0 0 0\n   7 0 loop0 1 0 8 0 0 0 0 0 0 0 0\n' >"$out/corpus/seed-triage-3"
 
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -std=gnu11

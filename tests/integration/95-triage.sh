@@ -17,8 +17,9 @@ BURN=nsht-tri-burn
 HOG=nsht-tri-hog
 PIDS=nsht-tri-pids
 OOM=nsht-tri-oom
+RESTART=nsht-tri-restart
 cleanup() {
-	docker rm -f "$BURN" "$HOG" "$PIDS" "$OOM" >/dev/null 2>&1 || true
+	docker rm -f "$BURN" "$HOG" "$PIDS" "$OOM" "$RESTART" >/dev/null 2>&1 || true
 	[[ -z ${STEAL_WRITER:-} ]] || kill "$STEAL_WRITER" 2>/dev/null || true
 }
 trap 'T_RC_SAVE=$?; set +e; cleanup; (exit "$T_RC_SAVE"); _t_exit' EXIT
@@ -200,7 +201,30 @@ wait_until 30 killed || _t_fail "tail OOM-killed in 30 s" "oom_kill >= 1" "$(oom
 assert_exit 4 nsh "$OOM" triage -d 1 --only mem.oom --json
 J=$T_OUT
 assert_eq "CRIT $(oom_kills)" "$(field mem.oom verdict) $(field mem.oom value)"
-assert_eq "$(v1 && echo memory.oom_control || echo memory.events) oom_kill" "$(field mem.oom source)"
+assert_eq "$(v1 && echo memory.oom_control || echo memory.events) oom_kill; /dev/kmsg oom-kill lines" "$(field mem.oom source)"
+
+t_begin "triage: a container OOM-killed and restarted: mem.oom CRIT from the kernel log, its new cgroup counting 0"
+# Its init is the hog the first time: killed, docker starts it again (the
+# same ID, a new cgroup at the same path), and it sleeps from then on.
+docker run -d --name "$RESTART" --restart on-failure --memory 32m --memory-swap 32m "$NSHT_IMAGE" \
+	sh -c 'if [ -e /ran ]; then exec sleep 100000; fi; touch /ran; exec tail /dev/zero' >/dev/null
+restarted() {
+	[[ $(docker inspect -f '{{.RestartCount}} {{.State.Running}}' "$RESTART") == "1 true" ]] &&
+		[[ $(cat "/proc/$(docker inspect -f '{{.State.Pid}}' "$RESTART")/comm") == sleep ]]
+}
+wait_until 60 restarted || _t_fail "restarted once after its OOM kill" "1 true, sleeping" \
+	"$(docker inspect -f '{{.RestartCount}} {{.State.Running}}' "$RESTART")"
+assert_exit 4 nsh "$RESTART" triage -d 0.5 --only mem.oom --json
+J=$T_OUT
+rpid=$(docker inspect -f '{{.State.Pid}}' "$RESTART")
+if v1; then
+	memcg=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' "/proc/$rpid/cgroup")
+else
+	memcg=$(awk -F: '$1 == "0" { print $3 }' "/proc/$rpid/cgroup")
+fi
+logged=$(dmesg | grep -c "oom-kill:.*,task_memcg=$memcg," || true)
+assert_eq "CRIT $logged" "$(field mem.oom verdict) $(field mem.oom value)" "kills: the kernel log's for $memcg"
+assert_contains "$(field mem.oom reason)" "0 by its cgroup's counter; $logged in the kernel log, the last "
 
 t_begin "triage: a VM: one vm.vcpu line per vCPU thread, its exits (or why not)"
 # nsht-vm1 names its threads (debug-threads=on): "CPU N/KVM", or /TCG.

@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "lib/proc/diskstats.h"
+#include "lib/proc/kmsg_oom.h"
 #include "lib/triage/triage.h"
 
 static void judge_boundaries(void **state)
@@ -262,13 +263,61 @@ static void diskstats(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* The kernel's oom-kill line, as this kernel writes it (dmesg on the test
+ * machine), in /dev/kmsg's record form. */
+static void kmsg_oom_lines(void **state)
+{
+	(void)state;
+	char memcg[512];
+	uint64_t usec = 0;
+	const char *rec =
+		"6,2817,22880480966,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset="
+		"8b2d,"
+		"mems_allowed=0,oom_memcg=/docker/8b2d,task_memcg=/docker/8b2d/inner,task=tail,"
+		"pid=24937,uid=0\n SUBSYSTEM=memcg\n";
+	assert_int_equal(kmsg_oom_parse(rec, strlen(rec), memcg, sizeof(memcg), &usec), 1);
+	assert_string_equal(memcg, "/docker/8b2d/inner");
+	assert_int_equal(usec, 22880480966ull);
+	/* The text alone (no record header) parses too. */
+	const char *bare = "oom-kill:constraint=CONSTRAINT_NONE,task_memcg=/,task=x,pid=1,uid=0";
+	assert_int_equal(kmsg_oom_parse(bare, strlen(bare), memcg, sizeof(memcg), &usec), 1);
+	assert_string_equal(memcg, "/");
+	/* Other lines are not kills; oom_memcg= alone is not the task's cgroup. */
+	const char *other = "6,1,2,-;Memory cgroup out of memory: Killed process 24937 (tail)";
+	assert_int_equal(kmsg_oom_parse(other, strlen(other), memcg, sizeof(memcg), &usec), 0);
+	const char *no_task = "6,1,2,-;oom-kill:constraint=CONSTRAINT_MEMCG,oom_memcg=/a,task=x";
+	assert_int_equal(kmsg_oom_parse(no_task, strlen(no_task), memcg, sizeof(memcg), &usec),
+			 -EINVAL);
+	/* A path with a control character, relative, or too long: refused. */
+	const char *ctl = "oom-kill:c=x,task_memcg=/a\x1b"
+			  "b,task=x";
+	assert_int_equal(kmsg_oom_parse(ctl, strlen(ctl), memcg, sizeof(memcg), &usec), -EINVAL);
+	const char *rel = "oom-kill:c=x,task_memcg=docker/a,task=x";
+	assert_int_equal(kmsg_oom_parse(rel, strlen(rel), memcg, sizeof(memcg), &usec), -EINVAL);
+	assert_int_equal(kmsg_oom_parse(rec, strlen(rec), memcg, 8, &usec), -EINVAL);
+
+	/* Counting by path: the cgroup and those below it, not a sibling
+	 * that shares a prefix. */
+	struct kmsg_oom v[] = { { "/docker/ab", 10 },
+				{ "/docker/ab/x", 30 },
+				{ "/docker/abc", 20 } };
+	struct kmsg_oom_list l = { v, 3 };
+	uint64_t last;
+	assert_int_equal(kmsg_oom_count(&l, "/docker/ab", &last), 2);
+	assert_int_equal(last, 30);
+	assert_int_equal(kmsg_oom_count(&l, "/docker/abc", &last), 1);
+	assert_int_equal(kmsg_oom_count(&l, "/", &last), 3);
+	assert_int_equal(kmsg_oom_count(&l, "/docker/none", &last), 0);
+	assert_int_equal(last, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(judge_boundaries), cmocka_unit_test(ratios_and_rates),
 		cmocka_unit_test(steal_window),     cmocka_unit_test(set_and_conf),
 		cmocka_unit_test(only_list),        cmocka_unit_test(results_and_thresholds),
-		cmocka_unit_test(diskstats),
+		cmocka_unit_test(diskstats),        cmocka_unit_test(kmsg_oom_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

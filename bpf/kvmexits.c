@@ -9,6 +9,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +69,10 @@ int kvmexits_open(const struct kvmexits_config *cfg, struct kvmexits **ret,
 	/* sys_enter_ioctl is a syscall event, not a btf_trace_ type: always there. */
 	for (size_t i = 0; i < n; i++) {
 		bool on = strcmp(progs[i].tp, "sys_enter_ioctl") == 0 || have_tp(progs[i].tp);
+		/* Exits only: the exit and its end (entry, the run ioctl). */
+		if (cfg->exits_only && progs[i].src != KVX_SRC_EXIT &&
+		    progs[i].src != KVX_SRC_USERSPACE && progs[i].src != -1)
+			on = false;
 		bpf_program__set_autoload(progs[i].prog, on);
 		if (on && progs[i].src >= 0)
 			k->has[progs[i].src] = true;
@@ -149,13 +155,31 @@ uint64_t kvmexits_dropped(const struct kvmexits *k)
 	return k->skel->bss->dropped;
 }
 
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
 void kvmexits_close(struct kvmexits *k)
 {
 	if (!k)
 		return;
-	/* Detach before the programs go: the shell lives on after the command. */
+	/* Detach before the programs go: the shell lives on after the command.
+	 * Closing a classic tracepoint's perf event waits out an RCU grace
+	 * period (tracepoint_synchronize_unregister), ~100 ms here: one after
+	 * the other, nine of them took a second. Each from its own thread, the
+	 * waits overlap. */
+	pthread_t th[sizeof(k->links) / sizeof(k->links[0])];
+	bool started[sizeof(k->links) / sizeof(k->links[0])] = { false };
 	for (size_t i = 0; i < k->n_links; i++)
-		bpf_link__destroy(k->links[i]);
+		started[i] = pthread_create(&th[i], NULL, destroy_link, k->links[i]) == 0;
+	for (size_t i = 0; i < k->n_links; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			bpf_link__destroy(k->links[i]);
+	}
 	kvmexits_bpf__destroy(k->skel);
 	free(k);
 }

@@ -63,6 +63,9 @@ struct kvmexits_config {
 	pid_t tgid;             /* the VM's hypervisor process */
 	const pid_t *vcpu_tids; /* its vCPU threads, index = vCPU */
 	size_t n_vcpus;
+	/* Only the exits and their ends (triage's exit mix): fewer tracepoints,
+	 * each of which costs an RCU grace period to detach. */
+	bool exits_only;
 };
 
 struct kvmexits;

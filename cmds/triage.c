@@ -306,7 +306,7 @@ static void run_window(struct tri_run *run, struct tri_host *hs, struct tri_targ
 			break;
 		int ms = (int)(fmin(left, 1.0) * 1000 + 0.5);
 		if (tt)
-			tri_target_wait(tt, ms);
+			tri_target_wait(tt, ms, left);
 		else
 			tri_bio_wait(bio, ms);
 		if (cmd_interrupted)

@@ -67,8 +67,9 @@ void tri_disk_latency(struct tri_run *run, struct tri_host *hs, const uint32_t *
 /* A target (a container, a VM, a process). */
 struct tri_target;
 int tri_target_begin(struct tri_run *run, const struct target *t, struct tri_target **ret);
-/* Wait up to ms for its BPF events (or just sleep). */
-void tri_target_wait(struct tri_target *tt, int ms);
+/* Wait ms for its BPF events (or just sleep); left: seconds of the window
+ * left before this wait. */
+void tri_target_wait(struct tri_target *tt, int ms, double left);
 void tri_target_end(struct tri_run *run, struct tri_target *tt, struct tri_host *hs);
 void tri_target_free(struct tri_target *tt);
 

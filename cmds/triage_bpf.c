@@ -19,6 +19,10 @@
 #include "kvmexits_agg.h"
 #include "lib/cgroup/cgroup.h"
 #include "lib/proc/lathist.h"
+#include "sampling.h"
+
+#include <pthread.h>
+#include <time.h>
 
 struct tri_bio {
 	struct biosnoop *b;
@@ -124,6 +128,13 @@ void tri_bio_close(struct tri_bio *tb)
 
 struct tri_kvm {
 	struct kvmexits *k;
+	struct timespec opened;
+	/* Settled: the counters read, the programs detaching in a thread
+	 * (each classic tracepoint waits out an RCU grace period to detach:
+	 * done during the window's last moments, not after it). */
+	bool settled, read_ok, closing;
+	double secs;
+	pthread_t closer;
 	struct kvx_agg agg;
 	char why[160];
 };
@@ -137,7 +148,9 @@ struct tri_kvm *tri_kvm_open(struct tri_run *run, pid_t tgid, const pid_t *tids,
 		snprintf(tk->why, sizeof(tk->why), "%s", run->bpf_why);
 		return tk;
 	}
-	struct kvmexits_config cfg = { .tgid = tgid, .vcpu_tids = tids, .n_vcpus = n };
+	struct kvmexits_config cfg = {
+		.tgid = tgid, .vcpu_tids = tids, .n_vcpus = n, .exits_only = true
+	};
 	struct bpf_load_error err;
 	bpf_log_route(NULL, 0);
 	int r = kvmexits_open(&cfg, &tk->k, &err);
@@ -148,6 +161,7 @@ struct tri_kvm *tri_kvm_open(struct tri_run *run, pid_t tgid, const pid_t *tids,
 					  : bpf_load_strerror(&err, buf, sizeof(buf)));
 		tk->k = NULL;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &tk->opened);
 	return tk;
 }
 
@@ -156,24 +170,47 @@ static void collect(void *ctx, const struct kvx_key *key, const struct kvx_stat 
 	kvx_agg_add(ctx, key, st);
 }
 
-void tri_kvm_result(struct tri_run *run, struct tri_kvm *tk, double secs, struct tri_result *r)
+static void *close_kvm(void *k)
+{
+	kvmexits_close(k);
+	return NULL;
+}
+
+void tri_kvm_settle(struct tri_kvm *tk)
+{
+	if (!tk || !tk->k || tk->settled)
+		return;
+	struct timespec now;
+	tk->read_ok = kvmexits_read(tk->k, collect, &tk->agg) == 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	tk->secs = sampling_seconds(&tk->opened, &now);
+	tk->settled = true;
+	tk->closing = pthread_create(&tk->closer, NULL, close_kvm, tk->k) == 0;
+	if (!tk->closing)
+		kvmexits_close(tk->k);
+	tk->k = NULL;
+}
+
+void tri_kvm_result(struct tri_run *run, struct tri_kvm *tk, struct tri_result *r)
 {
 	tri_next(run, r, "kvmexits 10");
-	if (!tk || !tk->k) {
+	tri_kvm_settle(tk);
+	if (!tk || !tk->settled) {
 		snprintf(r->source, sizeof(r->source), "eBPF kvm tracepoints");
 		tri_result_set(r, TRI_VM_EXITS, &run->lim, NAN,
 			       tk && tk->why[0] ? tk->why : "out of memory");
 		return;
 	}
 	struct kvx_agg *a = &tk->agg;
-	if (kvmexits_read(tk->k, collect, a) < 0) {
+	if (!tk->read_ok) {
 		tri_result_set(r, TRI_VM_EXITS, &run->lim, NAN, "cannot read the counters");
 		return;
 	}
 	kvx_agg_sort(a);
 	enum kvx_source src = kvx_agg_primary(a);
-	snprintf(r->source, sizeof(r->source), "eBPF %s", kvx_source_name(src));
-	double total = secs > 0 ? (double)a->total[src] / secs : NAN;
+	snprintf(r->source, sizeof(r->source), "eBPF %s, over %.1f s", kvx_source_name(src),
+		 tk->secs);
+	double total = tk->secs > 0 ? (double)a->total[src] / tk->secs : NAN;
 	tri_result_set(r, TRI_VM_EXITS, &run->lim, total, "no time measured");
 	/* The mix: the three most frequent reasons of that source. */
 	enum kvx_arch arch = kvx_arch_detect(NULL);
@@ -200,6 +237,8 @@ void tri_kvm_close(struct tri_kvm *tk)
 		return;
 	if (tk->k)
 		kvmexits_close(tk->k);
+	if (tk->closing)
+		pthread_join(tk->closer, NULL);
 	kvx_agg_free(&tk->agg);
 	free(tk);
 }
@@ -246,9 +285,13 @@ struct tri_kvm *tri_kvm_open(struct tri_run *run, pid_t tgid, const pid_t *tids,
 	(void)run, (void)tgid, (void)tids, (void)n;
 	return NULL;
 }
-void tri_kvm_result(struct tri_run *run, struct tri_kvm *tk, double secs, struct tri_result *r)
+void tri_kvm_settle(struct tri_kvm *tk)
 {
-	(void)tk, (void)secs;
+	(void)tk;
+}
+void tri_kvm_result(struct tri_run *run, struct tri_kvm *tk, struct tri_result *r)
+{
+	(void)tk;
 	tri_next(run, r, "kvmexits 10");
 	snprintf(r->source, sizeof(r->source), "eBPF kvm tracepoints");
 	tri_result_set(r, TRI_VM_EXITS, &run->lim, NAN, "built without eBPF support");

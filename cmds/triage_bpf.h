@@ -25,5 +25,9 @@ void tri_bio_close(struct tri_bio *tb);
 /* vm.exits: kvmexits' counters for the VM tgid's vCPU threads. */
 struct tri_kvm;
 struct tri_kvm *tri_kvm_open(struct tri_run *run, pid_t tgid, const pid_t *tids, size_t n);
-void tri_kvm_result(struct tri_run *run, struct tri_kvm *tk, double secs, struct tri_result *r);
+/* Read the counters and start detaching (in a thread): called just before
+ * the window ends, so the detach overlaps it. The rate is over the time
+ * the counters ran, said in the SOURCE. */
+void tri_kvm_settle(struct tri_kvm *tk);
+void tri_kvm_result(struct tri_run *run, struct tri_kvm *tk, struct tri_result *r);
 void tri_kvm_close(struct tri_kvm *tk);

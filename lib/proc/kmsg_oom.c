@@ -121,8 +121,8 @@ unsigned kmsg_oom_count(const struct kmsg_oom_list *l, const char *memcg, uint64
 	for (size_t i = 0; i < l->n; i++) {
 		const char *m = l->v[i].memcg;
 		/* the cgroup itself, or one below it ("/" holds everything) */
-		bool in = strcmp(m, memcg) == 0 ||
-			  (strncmp(m, memcg, ml) == 0 && (m[ml] == '/' || (ml == 1 && memcg[0] == '/')));
+		bool in = strcmp(m, memcg) == 0 || (strncmp(m, memcg, ml) == 0 &&
+						    (m[ml] == '/' || (ml == 1 && memcg[0] == '/')));
 		if (!in)
 			continue;
 		n++;

@@ -66,6 +66,11 @@ const struct cmd cmds[] = {
 	  "busy-neighbour warning "
 	  "when %steal stays high. INTERVAL 0 or none: since boot",
 	  CMD_HOST_OK, 0, 2, mpstat_options, mpstat_columns, cmd_mpstat },
+	{ "net", "[INTERVAL [COUNT]]",
+	  "the target's interfaces next to their host side (veth peer, bridge; a VM's taps), rates "
+	  "on both ends, and its stack: TCP retransmits, listen overflows, sockets by state, UDP "
+	  "buffer errors, conntrack; --all: one row per container and VM, by traffic",
+	  CMD_HOST_OK, 0, 2, net_options, net_columns, cmd_net },
 	{ "ns", "", "each namespace of the target next to the host's", CMD_HOST_OK, 0, 0, none,
 	  ns_columns, cmd_ns },
 	{ "pidmap", "[PID..]",

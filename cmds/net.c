@@ -48,7 +48,8 @@ enum {
 };
 
 const struct out_column net_columns[] = {
-	[NC_IFACE] = { "IFACE", "iface", OUT_STR, 10, 0, "the interface in the target's namespace" },
+	[NC_IFACE] = { "IFACE", "iface", OUT_STR, 10, 0,
+		       "the interface in the target's namespace" },
 	[NC_STATE] = { "STATE", "state", OUT_STR, 5, 0, "operational state (UP, DOWN, ...)" },
 	[NC_MTU] = { "MTU", "mtu", OUT_INT, 5, OUT_RIGHT, "MTU" },
 	[NC_ADDR] = { "ADDR", "addrs", OUT_OBJECT, 18, 0, "its addresses (the first in text)" },
@@ -173,10 +174,12 @@ static struct json_object *stack_json(const struct net_reading *a, const struct 
 	double rcv = x->have_udp ? rate(x->udp_rcvbuf_errors, y->udp_rcvbuf_errors, dt) : NAN;
 	struct json_object *tcp = json_object_new_object();
 	json_object_object_add(tcp, "retrans_s", isnan(retr) ? NULL : json_object_new_double(retr));
-	json_object_object_add(tcp, "out_segs_s", isnan(outs) ? NULL : json_object_new_double(outs));
+	json_object_object_add(tcp, "out_segs_s",
+			       isnan(outs) ? NULL : json_object_new_double(outs));
 	json_object_object_add(tcp, "listen_overflows_s",
 			       isnan(ovf) ? NULL : json_object_new_double(ovf));
-	json_object_object_add(tcp, "listen_drops_s", isnan(ldr) ? NULL : json_object_new_double(ldr));
+	json_object_object_add(tcp, "listen_drops_s",
+			       isnan(ldr) ? NULL : json_object_new_double(ldr));
 	json_object_object_add(o, "tcp", tcp);
 	struct json_object *socks = json_object_new_object();
 	uint64_t total = 0;
@@ -199,20 +202,24 @@ static struct json_object *stack_json(const struct net_reading *a, const struct 
 	struct json_object *ct = NULL;
 	if (y->have_ct) {
 		ct = json_object_new_object();
-		json_object_object_add(ct, "entries", json_object_new_int64((int64_t)y->ct_entries));
-		json_object_object_add(ct, "max", ct_max ? json_object_new_int64((int64_t)ct_max) : NULL);
+		json_object_object_add(ct, "entries",
+				       json_object_new_int64((int64_t)y->ct_entries));
+		json_object_object_add(ct, "max",
+				       ct_max ? json_object_new_int64((int64_t)ct_max) : NULL);
 	}
 	json_object_object_add(o, "conntrack", ct);
 	if (!text)
 		return o;
-	fprintf(text, "TCP        retransmits %.1f/s of %.1f segments/s sent, listen overflows %.1f/s, drops %.1f/s\n",
+	fprintf(text,
+		"TCP        retransmits %.1f/s of %.1f segments/s sent, listen overflows %.1f/s, "
+		"drops %.1f/s\n",
 		retr, outs, ovf, ldr);
 	fprintf(text, "SOCKETS    tcp %llu (%s), udp %llu\n", (unsigned long long)total,
 		states[0] ? states : "none", (unsigned long long)y->udp_sockets);
 	fprintf(text, "UDP        receive-buffer errors %.1f/s\n", rcv);
 	if (y->have_ct)
-		fprintf(text, "CONNTRACK  %llu entries of %llu\n", (unsigned long long)y->ct_entries,
-			(unsigned long long)ct_max);
+		fprintf(text, "CONNTRACK  %llu entries of %llu\n",
+			(unsigned long long)y->ct_entries, (unsigned long long)ct_max);
 	else
 		fprintf(text, "CONNTRACK  none in this namespace (nf_conntrack not loaded)\n");
 	return o;
@@ -251,11 +258,13 @@ static int report(struct cmd_ctx *ctx, const struct net_reading *a, const struct
 				link_row(tb, a, b, l, true);
 		}
 		if (!vm->ntaps) {
-			const char *why = "it has no tap: no network device on its command line, no "
-					  "/dev/net/tun open";
+			const char *why =
+				"it has no tap: no network device on its command line, no "
+				"/dev/net/tun open";
 			out_table_field(tb, "note", json_object_new_string(why));
 			if (text)
-				fprintf(f, "%s: %s\n", t->c.name[0] ? t->c.name : ctx->target_spec, why);
+				fprintf(f, "%s: %s\n", t->c.name[0] ? t->c.name : ctx->target_spec,
+					why);
 		}
 	} else {
 		for (size_t i = 0; i < b->mine.n; i++)

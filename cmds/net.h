@@ -16,7 +16,7 @@
 struct net_reading {
 	struct timespec when;
 	struct net_links mine, host;
-	bool have_links; /* rtnetlink answered (else mine comes from /proc/PID/net/dev) */
+	bool have_links;  /* rtnetlink answered (else mine comes from /proc/PID/net/dev) */
 	bool shares_host; /* the target is in the host's network namespace */
 	struct net_ns_sample stack;
 	bool have_stack;

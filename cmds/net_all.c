@@ -22,7 +22,7 @@ struct all_row {
 	char spec[800];
 	bool vm, shares_host, ok;
 	struct vm_config *taps; /* VMs */
-	struct net_stats st;     /* summed over its interfaces but lo */
+	struct net_stats st;    /* summed over its interfaces but lo */
 	struct net_ns_sample ns;
 	double rx, tx, drops, retrans;
 	uint64_t sockets;
@@ -105,7 +105,8 @@ static const struct out_column all_columns[] = {
 	[NA_TARGET] = { "TARGET", "target", OUT_STR, 20, 0, "container or VM as nsh names it" },
 	[NA_RUNTIME] = { "RUNTIME", "runtime", OUT_STR, 10, 0, "runtime or hypervisor" },
 	[NA_PID] = { "PID", "pid", OUT_INT, 7, OUT_RIGHT, "init host PID" },
-	[NA_RX] = { "RX/s", "rx_bytes_s", OUT_FLOAT, 8, OUT_RIGHT, "bytes received/s, lo left out" },
+	[NA_RX] = { "RX/s", "rx_bytes_s", OUT_FLOAT, 8, OUT_RIGHT,
+		    "bytes received/s, lo left out" },
 	[NA_TX] = { "TX/s", "tx_bytes_s", OUT_FLOAT, 8, OUT_RIGHT, "bytes sent/s" },
 	[NA_DROPS] = { "DROPS/s", "drops_s", OUT_FLOAT, 7, OUT_RIGHT, "rx + tx drops per second" },
 	[NA_RETRANS] = { "RETRANS/s", "retrans_s", OUT_FLOAT, 9, OUT_RIGHT,
@@ -141,7 +142,8 @@ int net_all(struct cmd_ctx *ctx, double interval, long count)
 	}
 	struct all_row *rows = calloc(l.n ? l.n : 1, sizeof(*rows));
 	struct all_row *prev = calloc(l.n ? l.n : 1, sizeof(*prev));
-	struct net_dev *host = calloc(DEVS_MAX, sizeof(*host)), *buf = calloc(DEVS_MAX, sizeof(*buf));
+	struct net_dev *host = calloc(DEVS_MAX, sizeof(*host)),
+		       *buf = calloc(DEVS_MAX, sizeof(*buf));
 	int status = rows && prev && host && buf ? EXIT_OK : EXIT_FAIL;
 	size_t n = 0, n_host = 0;
 	/* PID 1's namespace; nsh's own where PID 1 refuses (as net_read). */
@@ -229,7 +231,10 @@ int net_all(struct cmd_ctx *ctx, double interval, long count)
 				out_set_null(t, row, NA_SOCKETS, "-");
 			else
 				out_set_int(t, row, NA_SOCKETS, (int64_t)w->sockets);
-			out_set_str(t, row, NA_NETNS, w->vm ? "taps" : w->shares_host ? "host" : "own");
+			out_set_str(t, row, NA_NETNS,
+				    w->vm            ? "taps"
+				    : w->shares_host ? "host"
+						     : "own");
 		}
 		if (it && !ctx->out.json)
 			fputc('\n', ctx->out.out);

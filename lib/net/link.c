@@ -132,8 +132,9 @@ int net_link_parse(const void *msg, size_t len, struct net_link *ret)
 			if (attr_len(a) >= sizeof(struct rtnl_link_stats64)) {
 				struct rtnl_link_stats64 s;
 				memcpy(&s, attr_data(a), sizeof(s));
-				ret->st = (struct net_stats){ s.rx_bytes,   s.tx_bytes,   s.rx_packets,
-							      s.tx_packets, s.rx_dropped, s.tx_dropped,
+				ret->st = (struct net_stats){ s.rx_bytes,   s.tx_bytes,
+							      s.rx_packets, s.tx_packets,
+							      s.rx_dropped, s.tx_dropped,
 							      s.rx_errors,  s.tx_errors };
 				ret->have_stats = true;
 			}
@@ -191,8 +192,7 @@ int net_addr_parse(const void *msg, size_t len, struct net_links *l)
 	char text[INET6_ADDRSTRLEN];
 	if (!inet_ntop(ifa->ifa_family, attr_data(use), text, sizeof(text)))
 		return -EINVAL;
-	snprintf(lk->addrs[lk->n_addrs++], sizeof(lk->addrs[0]), "%s/%u", text,
-		 ifa->ifa_prefixlen);
+	snprintf(lk->addrs[lk->n_addrs++], sizeof(lk->addrs[0]), "%s/%u", text, ifa->ifa_prefixlen);
 	return 1;
 }
 
@@ -218,8 +218,10 @@ static int dump(int fd, int type, int family, int (*fn)(const void *, size_t, vo
 	struct {
 		struct nlmsghdr h;
 		struct rtgenmsg g;
-	} req = { .h = { .nlmsg_len = sizeof(req), .nlmsg_type = (unsigned short)type,
-			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+	} req = { .h = { .nlmsg_len = sizeof(req),
+			 .nlmsg_type = (unsigned short)type,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			 .nlmsg_seq = 1 },
 		  .g = { .rtgen_family = (unsigned char)family } };
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
@@ -239,8 +241,9 @@ static int dump(int fd, int type, int family, int (*fn)(const void *, size_t, vo
 				return 0;
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = NLMSG_DATA(h);
-				return h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error
-											 : -EIO;
+				return h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error
+					       ? e->error
+					       : -EIO;
 			}
 			int r = fn(h, h->nlmsg_len, ctx);
 			if (r < 0 && r != -EINVAL)
@@ -300,8 +303,7 @@ void net_links_free(struct net_links *l)
 
 const char *net_operstate_name(unsigned char s)
 {
-	static const char *const names[] = { "UNKNOWN",        "NOTPRESENT", "DOWN",
-					     "LOWERLAYERDOWN", "TESTING",    "DORMANT",
-					     "UP" };
+	static const char *const names[] = { "UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN",
+					     "TESTING", "DORMANT",    "UP" };
 	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "UNKNOWN";
 }

@@ -22,13 +22,13 @@ struct net_stats {
 struct net_link {
 	int ifindex;
 	char name[NET_IFNAME_MAX];
-	char kind[16];      /* "veth", "bridge", "tun", "" (IFLA_INFO_KIND) */
+	char kind[16]; /* "veth", "bridge", "tun", "" (IFLA_INFO_KIND) */
 	unsigned mtu;
-	unsigned flags;     /* IFF_* */
+	unsigned flags;          /* IFF_* */
 	unsigned char operstate; /* IF_OPER_* */
-	int link;           /* IFLA_LINK: the peer's index (a veth's), 0 none */
-	int link_netnsid;   /* IFLA_LINK_NETNSID: the peer's namespace, -1 this one */
-	int master;         /* IFLA_MASTER: the bridge's index, 0 none */
+	int link;                /* IFLA_LINK: the peer's index (a veth's), 0 none */
+	int link_netnsid;        /* IFLA_LINK_NETNSID: the peer's namespace, -1 this one */
+	int master;              /* IFLA_MASTER: the bridge's index, 0 none */
 	bool have_stats;
 	struct net_stats st;
 	char addrs[NET_ADDRS_MAX][56]; /* "10.0.0.2/24", "fe80::1/64" */

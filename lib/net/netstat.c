@@ -54,10 +54,14 @@ int net_dev_parse(const char *text, struct net_dev *out, size_t max, size_t *ret
 		if (n < max) {
 			struct net_dev *d = &out[n++];
 			memcpy(d->name, name, nl + 1);
-			d->st = (struct net_stats){ .rx_bytes = v[0],   .rx_packets = v[1],
-						    .rx_errors = v[2],  .rx_dropped = v[3],
-						    .tx_bytes = v[8],   .tx_packets = v[9],
-						    .tx_errors = v[10], .tx_dropped = v[11] };
+			d->st = (struct net_stats){ .rx_bytes = v[0],
+						    .rx_packets = v[1],
+						    .rx_errors = v[2],
+						    .rx_dropped = v[3],
+						    .tx_bytes = v[8],
+						    .tx_packets = v[9],
+						    .tx_errors = v[10],
+						    .tx_dropped = v[11] };
 		}
 	}
 	*ret_n = n;
@@ -111,8 +115,8 @@ int net_tcp_states(const char *text, uint64_t counts[NET_TCP_STATES])
 const char *net_tcp_state_name(int state)
 {
 	static const char *const names[NET_TCP_STATES] = {
-		"?",	     "estab",	  "syn-sent", "syn-recv", "fin-wait-1", "fin-wait-2",
-		"time-wait", "close", "close-wait", "last-ack", "listen",	  "closing",
+		"?",         "estab", "syn-sent",   "syn-recv", "fin-wait-1", "fin-wait-2",
+		"time-wait", "close", "close-wait", "last-ack", "listen",     "closing",
 	};
 	return state >= 0 && state < NET_TCP_STATES ? names[state] : "?";
 }
@@ -134,8 +138,8 @@ int net_conntrack_entries(const char *text, uint64_t *ret)
 	return 0;
 }
 
-#define NET_FILE_MAX   (256 * 1024)
-#define NET_TCP_MAX    (16 * 1024 * 1024)
+#define NET_FILE_MAX (256 * 1024)
+#define NET_TCP_MAX  (16 * 1024 * 1024)
 
 static char *read_net(const struct host *h, int pid, const char *file, size_t max)
 {
@@ -158,7 +162,8 @@ int net_ns_sample_read(const struct host *h, int pid, bool states, struct net_ns
 			net_snmp_get(snmp, "Udp", "InErrors", &ret->udp_in_errors) == 0;
 	_cleanup_free_ char *ext = read_net(h, pid, "netstat", NET_FILE_MAX);
 	ret->have_ext = ext &&
-			net_snmp_get(ext, "TcpExt", "ListenOverflows", &ret->listen_overflows) == 0 &&
+			net_snmp_get(ext, "TcpExt", "ListenOverflows", &ret->listen_overflows) ==
+				0 &&
 			net_snmp_get(ext, "TcpExt", "ListenDrops", &ret->listen_drops) == 0;
 	_cleanup_free_ char *ss = read_net(h, pid, "sockstat", NET_FILE_MAX);
 	const char *tc = ss ? strstr(ss, "\nTCP: inuse ") : NULL;

@@ -39,8 +39,8 @@ int net_conntrack_entries(const char *text, uint64_t *ret);
 /* A namespace's counters at one moment. */
 struct net_ns_sample {
 	bool have_tcp, have_udp, have_ext, have_states, have_ct;
-	uint64_t retrans_segs, out_segs;          /* Tcp: RetransSegs OutSegs */
-	uint64_t listen_overflows, listen_drops;  /* TcpExt: */
+	uint64_t retrans_segs, out_segs;           /* Tcp: RetransSegs OutSegs */
+	uint64_t listen_overflows, listen_drops;   /* TcpExt: */
 	uint64_t udp_rcvbuf_errors, udp_in_errors; /* Udp: RcvbufErrors InErrors */
 	uint64_t tcp_states[NET_TCP_STATES];
 	uint64_t tcp_inuse, udp_sockets; /* sockstat TCP inuse, UDP inuse (+ the v6 ones) */

@@ -15,7 +15,9 @@
  * it maps goes there and back. Selector 13 reads the text as triage's
  * thresholds (triage.conf, --set, --only: lib/triage/triage.h) and as
  * /proc/diskstats (lib/proc/diskstats.h) and a kernel log record
- * (lib/proc/kmsg_oom.h), and checks what they keep. Run by
+ * (lib/proc/kmsg_oom.h), and checks what they keep. Selector 14 feeds
+ * lib/net's parsers: the bytes as rtnetlink link and address messages, the
+ * text as /proc/PID/net/dev, snmp, tcp and stat/nf_conntrack. Run by
  * scripts/test.sh for a bounded time; crashes and sanitizer reports fail. */
 #include <errno.h>
 #include <stdbool.h>
@@ -28,6 +30,8 @@
 #include "lib/proc/cpustat.h"
 #include "lib/proc/diskstats.h"
 #include "lib/proc/kmsg_oom.h"
+#include "lib/net/link.h"
+#include "lib/net/netstat.h"
 #include "lib/triage/triage.h"
 #include "lib/base/json_pick.h"
 #include "lib/base/json_util.h"
@@ -200,7 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
 
-	switch (data[0] % 14) {
+	switch (data[0] % 15) {
 	case 0: {
 		/* Every file of a task the sampler reads, and meminfo. */
 		struct proc_stat st;
@@ -346,6 +350,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (size_t i = 0; i < n; i++)
 				if (d[i].major > 0xfff || !d[i].name[0] || strlen(d[i].name) >= 32)
 					abort();
+		break;
+	}
+	case 14: {
+		/* The raw bytes after the selector as one netlink message, aligned. */
+		static unsigned char msg[65536];
+		size_t n = size - 1 < sizeof(msg) ? size - 1 : sizeof(msg);
+		memcpy(msg, data + 1, n);
+		struct net_link l;
+		if (net_link_parse(msg, n, &l) == 1 &&
+		    (!l.name[0] || strlen(l.name) >= NET_IFNAME_MAX || l.ifindex <= 0))
+			abort();
+		static struct net_link one[1];
+		struct net_links ls = { one, 1, 1 };
+		one[0] = (struct net_link){ .ifindex = 1, .name = "x" };
+		net_addr_parse(msg, n, &ls);
+		if (one[0].n_addrs > NET_ADDRS_MAX)
+			abort();
+		static struct net_dev d[32];
+		size_t nd;
+		net_dev_parse(s, d, 32, &nd);
+		uint64_t v, c[NET_TCP_STATES] = { 0 };
+		net_snmp_get(s, "Tcp", "RetransSegs", &v);
+		net_tcp_states(s, c);
+		net_conntrack_entries(s, &v);
 		break;
 	}
 	}

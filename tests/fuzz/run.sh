@@ -81,6 +81,12 @@ printf '\x0dcpu.throttled,mem.oom,vm.vcpu' >"$out/corpus/seed-triage-2"
 printf '\x0d6,2817,22880480966,-;oom-kill:constraint=CONSTRAINT_MEMCG,oom_memcg=/docker/a,task_memcg=/docker/a,task=tail,pid=1,uid=0' >"$out/corpus/seed-triage-4"
 printf '\x0d 253       0 vda 1000 5 80000 2500 400 9 32000 1600 0 3000 4100 0 0 0 0 0 0\n   7 0 loop0 1 0 8 0 0 0 0 0 0 0 0\n' >"$out/corpus/seed-triage-3"
 
+# Selector 14: lib/net's text parsers (the binary messages start from
+# what the fuzzer makes of these).
+printf '\x0eInter-|\n face |\n  eth0:   57616     826    0    0    0     0          0         0  7826464     828    0    4    0     0       0          0\n' >"$out/corpus/seed-net-0"
+printf '\x0eTcp: RtoAlgorithm OutSegs RetransSegs\nTcp: 1 658 104\n' >"$out/corpus/seed-net-1"
+printf '\x0eentries  clashres\n0000002a  00000000\n' >"$out/corpus/seed-net-2"
+
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -std=gnu11
 	-I. $(pkg-config --cflags json-c smartcols))
 libs=$(pkg-config --libs json-c smartcols libcap libseccomp)

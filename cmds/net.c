@@ -225,16 +225,6 @@ static struct json_object *stack_json(const struct net_reading *a, const struct 
 	return o;
 }
 
-uint64_t net_conntrack_max(const struct host *h)
-{
-	char buf[32];
-	uint64_t v;
-	if (host_read_small(h, "/proc/sys/net/netfilter/nf_conntrack_max", buf, sizeof(buf)) < 0)
-		return 0;
-	buf[strcspn(buf, "\n")] = '\0';
-	return parse_u64(buf, &v) == 0 ? v : 0;
-}
-
 static int report(struct cmd_ctx *ctx, const struct net_reading *a, const struct net_reading *b,
 		  const struct vm_config *vm, bool first)
 {
@@ -294,8 +284,6 @@ static int report(struct cmd_ctx *ctx, const struct net_reading *a, const struct
 	fflush(f);
 	return r;
 }
-
-int net_all(struct cmd_ctx *ctx, double interval, long count);
 
 static int run_one(struct cmd_ctx *ctx, double interval, long count)
 {

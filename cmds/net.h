@@ -29,3 +29,7 @@ int net_read(const struct target *t, bool states, struct net_reading *ret);
 /* The host's links: its own dump, or mine when the target shares them. */
 const struct net_links *net_host_links(const struct net_reading *r);
 void net_reading_free(struct net_reading *r);
+
+struct cmd_ctx;
+/* net --all (net_all.c). */
+int net_all(struct cmd_ctx *ctx, double interval, long count);

@@ -15,6 +15,7 @@
 #include "lib/base/util.h"
 #include "lib/net/netstat.h"
 #include "lib/resolve/runtime/vm.h"
+#include "net.h"
 #include "sampling.h"
 
 struct all_row {
@@ -58,12 +59,11 @@ static unsigned long ns_ino(const struct host *h, int pid)
 
 /* One reading of every row; the host's interfaces once, for the taps. */
 static void read_all(const struct host *h, struct all_row *rows, size_t n, struct net_dev *host,
-		     size_t n_host, struct net_dev *buf)
+		     size_t n_host)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct all_row *w = &rows[i];
 		memset(&w->st, 0, sizeof(w->st));
-		size_t nd = 0;
 		if (w->vm) {
 			for (size_t k = 0; w->taps && k < w->taps->ntaps; k++)
 				for (size_t j = 0; j < n_host; j++)
@@ -77,11 +77,8 @@ static void read_all(const struct host *h, struct all_row *rows, size_t n, struc
 			w->ok = true;
 			continue;
 		}
-		w->ok = read_devs(h, w->c->pid, buf, &nd) == 0 &&
+		w->ok = net_dev_sum(h, w->c->pid, &w->st) == 0 &&
 			net_ns_sample_read(h, w->c->pid, false, &w->ns) == 0;
-		for (size_t j = 0; w->ok && j < nd; j++)
-			if (strcmp(buf[j].name, "lo") != 0)
-				add(&w->st, &buf[j].st);
 	}
 }
 
@@ -147,10 +144,8 @@ int net_all(struct cmd_ctx *ctx, double interval, long count)
 	int status = rows && prev && host && buf ? EXIT_OK : EXIT_FAIL;
 	size_t n = 0, n_host = 0;
 	/* PID 1's namespace; nsh's own where PID 1 refuses (as net_read). */
-	int host_pid = 1;
-	unsigned long host_ino = ns_ino(h, 1);
-	if (!host_ino && !h->root[0])
-		host_ino = ns_ino(h, host_pid = getpid());
+	unsigned long host_ino;
+	int host_pid = net_host_pid(h, &host_ino);
 	for (size_t i = 0; status == EXIT_OK && i < l.n; i++) {
 		const struct container *c = &l.items[i];
 		if (c->pid <= 0 || c->sandbox)
@@ -173,7 +168,7 @@ int net_all(struct cmd_ctx *ctx, double interval, long count)
 		clock_gettime(CLOCK_MONOTONIC, &ta);
 		if (read_devs(h, host_pid, host, &n_host) < 0)
 			n_host = 0;
-		read_all(h, rows, n, host, n_host, buf);
+		read_all(h, rows, n, host, n_host);
 	}
 	for (long it = 0; status == EXIT_OK && (count < 0 || it < count); it++) {
 		memcpy(prev, rows, n * sizeof(*rows));
@@ -182,7 +177,7 @@ int net_all(struct cmd_ctx *ctx, double interval, long count)
 		clock_gettime(CLOCK_MONOTONIC, &tb);
 		if (read_devs(h, host_pid, host, &n_host) < 0)
 			n_host = 0;
-		read_all(h, rows, n, host, n_host, buf);
+		read_all(h, rows, n, host, n_host);
 		double dt = sampling_seconds(&ta, &tb);
 		ta = tb;
 		struct all_row *sorted = malloc((n ? n : 1) * sizeof(*sorted));
@@ -248,7 +243,6 @@ int net_all(struct cmd_ctx *ctx, double interval, long count)
 	free(rows);
 	free(prev);
 	free(host);
-	free(buf);
 	container_list_free(&l);
 	return status;
 }

@@ -101,11 +101,8 @@ int net_read(const struct target *t, bool states, struct net_reading *ret)
 	 * when nsh runs on it. The host target is then read through nsh. */
 	bool live = !h->root[0];
 	unsigned long mine = 0, host = 0;
-	if (ns_inode(h, 1, &host) < 0)
-		host = live ? own_ns() : 0;
-	int pid = t->pid;
-	if (strcmp(t->kind, "host") == 0 && live && host == own_ns())
-		pid = getpid();
+	int host_pid = net_host_pid(h, &host);
+	int pid = strcmp(t->kind, "host") == 0 ? host_pid : t->pid;
 	if (ns_inode(h, pid, &mine) < 0)
 		return -ESRCH;
 	ret->shares_host = mine == host;

@@ -327,6 +327,8 @@ static int triage_target(struct cmd_ctx *ctx, struct tri_run *run)
 		out_error("triage", "%s: %s", ctx->target_spec, target_strerror(r));
 		return EXIT_FAIL;
 	}
+	struct tri_net net;
+	tri_net_begin(run, t, &net);
 	tri_host_begin(run, &hs);
 	run_window(run, &hs, tt, NULL);
 	if (target_check(t) < 0) {
@@ -335,6 +337,7 @@ static int triage_target(struct cmd_ctx *ctx, struct tri_run *run)
 		return cmd_target_error(ctx->target_spec, -TARGET_EEXITED);
 	}
 	tri_target_end(run, tt, &hs);
+	tri_net_end(run, &net);
 	tri_host_end(run, &hs, false);
 	tri_target_free(tt);
 	tri_host_free(&hs);
@@ -357,6 +360,8 @@ static int triage_host(struct cmd_ctx *ctx, struct tri_run *run, bool all_only)
 		out_error("triage", "cannot list containers: %s", target_strerror(r));
 		return EXIT_FAIL;
 	}
+	struct tri_net net;
+	tri_net_begin(run, NULL, &net);
 	tri_host_begin(run, &hs);
 	if (!all_only && tri_wanted(run, TRI_IO_LATENCY))
 		bio = tri_bio_open(run, NULL);
@@ -364,6 +369,7 @@ static int triage_host(struct cmd_ctx *ctx, struct tri_run *run, bool all_only)
 	enum tri_verdict worst = TRI_NA;
 	if (!all_only) {
 		tri_host_end(run, &hs, true);
+		tri_net_end(run, &net);
 		struct tri_result *io = tri_add(run, TRI_IO_LATENCY);
 		if (io) {
 			tri_next(run, io, "biosnoop --hist 10");

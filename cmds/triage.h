@@ -13,6 +13,7 @@
 #include "cmds.h"
 #include "lib/cgroup/cgacct.h"
 #include "lib/proc/cpustat.h"
+#include "lib/net/netstat.h"
 #include "lib/proc/kmsg_oom.h"
 #include "lib/triage/triage.h"
 
@@ -79,6 +80,18 @@ void tri_target_free(struct tri_target *tt);
 int tri_row_begin(struct tri_run *run, const struct container *c, struct cg_memo **memo,
 		  struct tri_target **ret);
 void tri_row_end(struct tri_run *run, struct tri_target *tt);
+
+/* The network checks (triage_net.c): the namespace of t (NULL: the
+ * host's) at both ends of the window. */
+struct tri_net {
+	int pid;
+	bool ok;
+	const char *why;
+	struct net_stats dev;
+	struct net_ns_sample ns;
+};
+void tri_net_begin(struct tri_run *run, const struct target *t, struct tri_net *n);
+void tri_net_end(struct tri_run *run, struct tri_net *n);
 
 /* Every container and VM: one summary row each, worst first, printed as
  * a table, or with ret_json (--json) returned as a "targets" array. */

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/base/util.h"
 
@@ -188,4 +190,59 @@ int net_ns_sample_read(const struct host *h, int pid, bool states, struct net_ns
 	_cleanup_free_ char *ct = read_net(h, pid, "stat/nf_conntrack", NET_FILE_MAX);
 	ret->have_ct = ct && net_conntrack_entries(ct, &ret->ct_entries) == 0;
 	return 0;
+}
+
+#define NET_DEVS_MAX 512
+
+int net_dev_sum(const struct host *h, int pid, struct net_stats *ret)
+{
+	_cleanup_free_ char *text = read_net(h, pid, "dev", NET_FILE_MAX);
+	if (!text)
+		return -ESRCH;
+	_cleanup_free_ struct net_dev *d = calloc(NET_DEVS_MAX, sizeof(*d));
+	size_t n;
+	if (!d)
+		return -ENOMEM;
+	int r = net_dev_parse(text, d, NET_DEVS_MAX, &n);
+	if (r < 0)
+		return r;
+	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(d[i].name, "lo") == 0)
+			continue;
+		ret->rx_bytes += d[i].st.rx_bytes, ret->tx_bytes += d[i].st.tx_bytes;
+		ret->rx_packets += d[i].st.rx_packets, ret->tx_packets += d[i].st.tx_packets;
+		ret->rx_dropped += d[i].st.rx_dropped, ret->tx_dropped += d[i].st.tx_dropped;
+		ret->rx_errors += d[i].st.rx_errors, ret->tx_errors += d[i].st.tx_errors;
+	}
+	return 0;
+}
+
+static unsigned long ns_ino(const struct host *h, int pid)
+{
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	return host_stat(h, path, &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
+
+int net_host_pid(const struct host *h, unsigned long *ret_ino)
+{
+	unsigned long ino = ns_ino(h, 1);
+	int pid = 1;
+	if (!ino && !h->root[0])
+		ino = ns_ino(h, pid = getpid());
+	if (ret_ino)
+		*ret_ino = ino;
+	return pid;
+}
+
+uint64_t net_conntrack_max(const struct host *h)
+{
+	char buf[32];
+	uint64_t v;
+	if (host_read_small(h, "/proc/sys/net/netfilter/nf_conntrack_max", buf, sizeof(buf)) < 0)
+		return 0;
+	buf[strcspn(buf, "\n")] = '\0';
+	return parse_u64(buf, &v) == 0 ? v : 0;
 }

@@ -49,3 +49,15 @@ struct net_ns_sample {
 /* Read PID's namespace's counters through the host root; what cannot be
  * read stays unset (have_*). -ESRCH when the process is gone. */
 int net_ns_sample_read(const struct host *h, int pid, bool states, struct net_ns_sample *ret);
+
+/* The interfaces of PID's namespace but lo, summed (/proc/PID/net/dev). */
+int net_dev_sum(const struct host *h, int pid, struct net_stats *ret);
+
+/* A process whose /proc/PID/net is the host's namespace: PID 1, or nsh
+ * itself where PID 1 refuses access to its /proc entries (an init that
+ * does), nsh then running on the host. *ret_ino: that namespace's inode
+ * (0 unknown). */
+int net_host_pid(const struct host *h, unsigned long *ret_ino);
+
+/* nf_conntrack_max (/proc/sys/net/netfilter), 0 unknown. */
+uint64_t net_conntrack_max(const struct host *h);

@@ -28,6 +28,10 @@ const struct tri_check_def tri_checks[TRI_CHECK_COUNT] = {
 	[TRI_VM_VCPU] = { "vm.vcpu", "%", 10, 25 },
 	[TRI_VM_EXITS] = { "vm.exits", "exits/s", NAN, NAN },
 	[TRI_HOST_VIEW] = { "host.view", "", NAN, NAN },
+	[TRI_NET_DROPS] = { "net.drops", "%", 1, 5 },
+	[TRI_NET_RETRANS] = { "net.retrans", "%", 1, 5 },
+	[TRI_NET_LISTEN] = { "net.listen", "overflows", 1, NAN },
+	[TRI_NET_CONNTRACK] = { "net.conntrack", "%", 75, 90 },
 };
 
 static const char *const verdict_names[TRI_VERDICT_COUNT] = {
@@ -264,7 +268,8 @@ static void fmt_level(double v, const char *unit, char *buf, size_t size)
 {
 	if (isnan(v))
 		snprintf(buf, size, "-");
-	else if (strcmp(unit, "kills") == 0 || strcmp(unit, "pages") == 0)
+	else if (strcmp(unit, "kills") == 0 || strcmp(unit, "pages") == 0 ||
+		 strcmp(unit, "overflows") == 0)
 		snprintf(buf, size, v <= 1 ? "any" : "%g", v);
 	else
 		snprintf(buf, size, "%g%s", v, strcmp(unit, "%") == 0 ? "%" : "");
@@ -281,7 +286,7 @@ void tri_threshold_text(const struct tri_result *r, char *buf, size_t size)
 	fmt_level(r->warn, unit, w, sizeof(w));
 	fmt_level(r->crit, unit, c, sizeof(c));
 	bool suffix = unit[0] && strcmp(unit, "%") && strcmp(unit, "kills") &&
-		      strcmp(unit, "pages");
+		      strcmp(unit, "pages") && strcmp(unit, "overflows");
 	snprintf(buf, size, "%s/%s%s%s%s", w, c, suffix ? " " : "", suffix ? unit : "",
 		 r->id == TRI_CPU_STEAL ? " 60s" : "");
 }

@@ -113,7 +113,7 @@ J=$T_OUT
 assert_eq "" "$(q -r '.checks[] | select(.verdict != "OK" and .verdict != "N/A") | .name')" "checks above OK"
 assert_eq "" "$(q -r '.checks[] | select(.verdict == "N/A" and ((.reason // "") == "")) | .name')" \
 	"N/A without a reason"
-assert_eq "cpu.throttled cpu.quota mem.workingset mem.oom pids psi.memory psi.cpu psi.io cpu.runqueue fd io.latency host.view cpu.steal mem.swap" \
+assert_eq "cpu.throttled cpu.quota mem.workingset mem.oom pids psi.memory psi.cpu psi.io cpu.runqueue fd io.latency host.view net.drops net.retrans net.listen net.conntrack cpu.steal mem.swap" \
 	"$(q -r '.checks[].name' | tr '\n' ' ' | sed 's/ $//')" "the container's checks, in order"
 assert_eq "no CPU quota on it or its ancestors: nothing throttles it" "$(field cpu.throttled reason)"
 assert_eq "no memory limit on it or its ancestors" "$(field mem.workingset reason)"

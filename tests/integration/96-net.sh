@@ -82,6 +82,16 @@ r1=$(awk '$1 == "Tcp:" && $2 ~ /^[0-9]/ { print $13 }' "/proc/$PA/net/snmp")
 got=$(q -r .stack.tcp.retrans_s)
 awk -v g="$got" -v d="$((r1 - r0))" 'BEGIN { exit !(g > 0 && g * 2 <= d + 0.5) }' ||
 	_t_fail "retransmits/s over 2 s, against RetransSegs read around it" "> 0 and <= $((r1 - r0)) / 2" "$got"
+
+t_begin "triage: net.retrans from the same retransmits, its NEXT nsh net"
+nsh "$A" triage -d 2 --only net.retrans,net.drops --json >"$T_TMP/tri.json" || true
+J=$(cat "$T_TMP/tri.json")
+v=$(q -r '.checks[] | select(.name == "net.retrans") | .value')
+verdict=$(q -r '.checks[] | select(.name == "net.retrans") | .verdict')
+awk -v v="$v" 'BEGIN { exit !(v >= 1) }' || _t_fail "retransmitted % of segments sent" ">= 1" "$v"
+[[ $verdict == WARN || $verdict == CRIT ]] || _t_fail "net.retrans verdict" "WARN or CRIT" "$verdict"
+assert_eq "nsh $A net 1 5" "$(q -r '.checks[] | select(.name == "net.retrans") | .next')"
+assert_eq "/proc/PID/net/snmp Tcp RetransSegs over OutSegs+RetransSegs" "$(q -r '.checks[] | select(.name == "net.retrans") | .source')"
 docker exec "$A" pkill nc >/dev/null 2>&1 || true
 tc qdisc del dev nsht-hb root 2>/dev/null || true
 

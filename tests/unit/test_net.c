@@ -62,8 +62,12 @@ static void link_msg(struct msg *m, const char *name)
 	memcpy(nest, &k, sizeof(k));
 	memcpy(nest + sizeof(k), "veth", 5);
 	attr(m, IFLA_LINKINFO, nest, RTA_ALIGN(RTA_LENGTH(5)));
-	struct rtnl_link_stats64 st = { .rx_bytes = 1000, .tx_bytes = 2000, .rx_packets = 10,
-					.tx_packets = 20, .rx_dropped = 1, .tx_dropped = 2 };
+	struct rtnl_link_stats64 st = { .rx_bytes = 1000,
+					.tx_bytes = 2000,
+					.rx_packets = 10,
+					.tx_packets = 20,
+					.rx_dropped = 1,
+					.tx_dropped = 2 };
 	attr(m, IFLA_STATS64, &st, sizeof(st));
 	finish(m, RTM_NEWLINK);
 }
@@ -152,11 +156,14 @@ static void proc_dev(void **state)
 	(void)state;
 	const char *text =
 		"Inter-|   Receive                                                |  Transmit\n"
-		" face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets "
+		" face |bytes    packets errs drop fifo frame compressed multicast|bytes    "
+		"packets "
 		"errs drop fifo colls carrier compressed\n"
-		"    lo:     120       2    0    0    0     0          0         0      120       2  "
+		"    lo:     120       2    0    0    0     0          0         0      120       "
+		"2  "
 		"  0    0    0     0       0          0\n"
-		"  eth0:   57616     826    1    3    0     0          0         0  7826464     828  "
+		"  eth0:   57616     826    1    3    0     0          0         0  7826464     "
+		"828  "
 		"  2    6    0     0       0          0\n";
 	struct net_dev d[4];
 	size_t n;
@@ -171,8 +178,8 @@ static void proc_dev(void **state)
 	assert_int_equal(d[1].st.tx_dropped, 6);
 	assert_int_equal(net_dev_parse("h\nh\n  eth0: 1 2 3\n", d, 4, &n), -EINVAL);
 	assert_int_equal(net_dev_parse("h\nh\n  eth0 1 2 3\n", d, 4, &n), -EINVAL);
-	assert_int_equal(net_dev_parse("h\nh\n  eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 x\n", d, 4,
-				       &n),
+	assert_int_equal(net_dev_parse("h\nh\n  eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 x\n", d,
+				       4, &n),
 			 -EINVAL);
 }
 
@@ -199,11 +206,14 @@ static void snmp_tables(void **state)
 static void tcp_states(void **state)
 {
 	(void)state;
-	const char *tcp =
-		"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid\n"
-		"   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0\n"
-		"   1: 0200004D:1388 0100004D:A1B2 01 00000000:00000000 00:00000000 00000000     0\n"
-		"   2: 0200004D:1388 0100004D:A1B3 06 00000000:00000000 00:00000000 00000000     0\n";
+	const char *tcp = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when "
+			  "retrnsmt   uid\n"
+			  "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 "
+			  "00000000     0\n"
+			  "   1: 0200004D:1388 0100004D:A1B2 01 00000000:00000000 00:00000000 "
+			  "00000000     0\n"
+			  "   2: 0200004D:1388 0100004D:A1B3 06 00000000:00000000 00:00000000 "
+			  "00000000     0\n";
 	uint64_t c[NET_TCP_STATES] = { 0 };
 	assert_int_equal(net_tcp_states(tcp, c), 0);
 	assert_int_equal(c[1], 1);
@@ -216,9 +226,9 @@ static void tcp_states(void **state)
 	assert_int_equal(net_tcp_states("h\n 0: a\n", c), -EINVAL);
 
 	uint64_t e;
-	assert_int_equal(net_conntrack_entries("entries  clashres found\n0000002a  00000000 00000000\n",
-					       &e),
-			 0);
+	assert_int_equal(
+		net_conntrack_entries("entries  clashres found\n0000002a  00000000 00000000\n", &e),
+		0);
 	assert_int_equal(e, 42);
 	assert_int_equal(net_conntrack_entries("something else\n1\n", &e), -EINVAL);
 	assert_int_equal(net_conntrack_entries("entries\nxyz\n", &e), -EINVAL);
@@ -227,8 +237,9 @@ static void tcp_states(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(links),      cmocka_unit_test(addrs),      cmocka_unit_test(proc_dev),
-		cmocka_unit_test(snmp_tables), cmocka_unit_test(tcp_states),
+		cmocka_unit_test(links),      cmocka_unit_test(addrs),
+		cmocka_unit_test(proc_dev),   cmocka_unit_test(snmp_tables),
+		cmocka_unit_test(tcp_states),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,9 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cmds.h"
 #include "lib/base/util.h"
+#include "lib/proc/proc.h"
 #include "lib/resolve/runtime/vm.h"
 #include "net.h"
 #include "sampling.h"
@@ -225,8 +228,88 @@ static struct json_object *stack_json(const struct net_reading *a, const struct 
 	return o;
 }
 
+/* A VM's vCPU and vhost threads (vhost tasks live in the hypervisor's
+ * process since Linux 6.4), with their CPU ticks: its taps' rates next to
+ * what its vCPUs and vhost workers spent. */
+#define VM_THREADS_MAX 64
+struct vm_threads {
+	struct timespec when;
+	size_t n;
+	struct {
+		pid_t tid;
+		int vcpu; /* -1: a vhost worker */
+		uint64_t ticks;
+	} t[VM_THREADS_MAX];
+};
+
+static void vm_threads_read(const struct target *t, enum vm_hypervisor hv, struct vm_threads *ret)
+{
+	_cleanup_free_ pid_t *tids = NULL;
+	size_t n = 0;
+	ret->n = 0;
+	clock_gettime(CLOCK_MONOTONIC, &ret->when);
+	if (proc_list_tids(t->host, t->pid, &tids, &n) < 0)
+		return;
+	for (size_t i = 0; i < n && ret->n < VM_THREADS_MAX; i++) {
+		struct proc_stat st;
+		int vcpu;
+		if (proc_read_task_stat(t->host, t->pid, tids[i], &st) < 0)
+			continue;
+		const char *label = vm_thread_label(hv, st.comm, tids[i] == t->pid, &vcpu);
+		if (vcpu < 0 && strcmp(label, "vhost") != 0)
+			continue;
+		ret->t[ret->n].tid = tids[i];
+		ret->t[ret->n].vcpu = vcpu;
+		ret->t[ret->n].ticks = st.utime + st.stime;
+		ret->n++;
+	}
+}
+
+/* "vCPU 0 (TID 12) 97.0%, vhost (TID 14) 3.1%"; JSON beside it. */
+static struct json_object *vm_threads_report(const struct vm_threads *a, const struct vm_threads *b,
+					     FILE *text)
+{
+	double dt = sampling_seconds(&a->when, &b->when);
+	long hz = sysconf(_SC_CLK_TCK);
+	struct json_object *arr = json_object_new_array();
+	if (text)
+		fprintf(text, "threads   ");
+	for (size_t i = 0; i < b->n; i++) {
+		double pct = NAN;
+		for (size_t j = 0; j < a->n; j++)
+			if (a->t[j].tid == b->t[i].tid && b->t[i].ticks >= a->t[j].ticks && dt > 0)
+				pct = 100.0 * (double)(b->t[i].ticks - a->t[j].ticks) /
+				      (dt * (double)hz);
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "thread",
+				       json_object_new_string(b->t[i].vcpu >= 0 ? "vcpu"
+										: "vhost"));
+		json_object_object_add(o, "vcpu",
+				       b->t[i].vcpu >= 0 ? json_object_new_int(b->t[i].vcpu)
+							 : NULL);
+		json_object_object_add(o, "tid", json_object_new_int(b->t[i].tid));
+		json_object_object_add(o, "cpu_pct",
+				       isnan(pct) ? NULL
+						  : json_object_new_double(round(pct * 10) / 10));
+		json_object_array_add(arr, o);
+		if (!text)
+			continue;
+		if (b->t[i].vcpu >= 0)
+			fprintf(text, "%svCPU %d (TID %d) %.1f%%", i ? ", " : "", b->t[i].vcpu,
+				b->t[i].tid, pct);
+		else
+			fprintf(text, "%svhost (TID %d) %.1f%%", i ? ", " : "", b->t[i].tid, pct);
+	}
+	if (text)
+		fprintf(text, "%s\n",
+			b->n ? ""
+			     : "no vCPU or vhost thread named (qemu -name NAME,debug-threads=on)");
+	return arr;
+}
+
 static int report(struct cmd_ctx *ctx, const struct net_reading *a, const struct net_reading *b,
-		  const struct vm_config *vm, bool first)
+		  const struct vm_config *vm, const struct vm_threads *va,
+		  const struct vm_threads *vb, bool first)
 {
 	const struct target *t = ctx->target;
 	struct out_table *tb;
@@ -271,6 +354,8 @@ static int report(struct cmd_ctx *ctx, const struct net_reading *a, const struct
 	bool stack = !vm && !(b->shares_host && strcmp(t->kind, "host") != 0);
 	if (ctx->out.json)
 		out_table_field(tb, "stack", stack ? stack_json(a, b, ct_max, NULL) : NULL);
+	if (ctx->out.json && vm)
+		out_table_field(tb, "threads", vm_threads_report(va, vb, NULL));
 	int r = out_table_print(tb);
 	if (text && stack) {
 		fputc('\n', f);
@@ -280,6 +365,8 @@ static int report(struct cmd_ctx *ctx, const struct net_reading *a, const struct
 			vm ? "the guest's own, which the host does not see"
 			   : "the host's: it shares the host's network namespace (nsh net)");
 	}
+	if (text && vm)
+		json_object_put(vm_threads_report(va, vb, f));
 	out_table_free(tb);
 	fflush(f);
 	return r;
@@ -290,12 +377,19 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 	const struct target *t = ctx->target;
 	bool is_vm = strcmp(t->kind, "vm") == 0, host = strcmp(t->kind, "host") == 0;
 	struct vm_config vm;
-	if (is_vm)
+	struct vm_threads *va = calloc(2, sizeof(*va)), *vb = va ? va + 1 : NULL;
+	if (!va)
+		return EXIT_FAIL;
+	if (is_vm) {
 		vm_taps(t, &vm);
+		vm_threads_read(t, vm.hv, va);
+	}
 	struct net_reading a, b;
 	int r = net_read(t, false, &a);
-	if (r < 0)
+	if (r < 0) {
+		free(va);
 		return cmd_target_error(ctx->target_spec, -TARGET_EEXITED);
+	}
 	int status = EXIT_OK;
 	for (long it = 0; count < 0 || it < count; it++) {
 		if (!sampling_pause(interval))
@@ -304,15 +398,19 @@ static int run_one(struct cmd_ctx *ctx, double interval, long count)
 			status = cmd_target_error(ctx->target_spec, -TARGET_EEXITED);
 			break;
 		}
-		if (report(ctx, &a, &b, is_vm ? &vm : NULL, it == 0) < 0) {
+		if (is_vm)
+			vm_threads_read(t, vm.hv, vb);
+		if (report(ctx, &a, &b, is_vm ? &vm : NULL, va, vb, it == 0) < 0) {
 			net_reading_free(&b);
 			status = EXIT_USAGE;
 			break;
 		}
 		net_reading_free(&a);
 		a = b;
+		*va = *vb;
 	}
 	net_reading_free(&a);
+	free(va);
 	return status;
 }
 

@@ -19,9 +19,10 @@ void tri_net_begin(struct tri_run *run, const struct target *t, struct tri_net *
 	int host_pid = net_host_pid(run->h, &host_ino);
 	n->pid = t ? t->pid : host_pid;
 	if (t && host_ino && t->ns[NS_NET] == host_ino) {
-		n->why = strcmp(t->kind, "vm") == 0
-				 ? "a VM's network is its guest's (its taps: nsh net)"
-				 : "it runs in the host's network namespace (see the host's triage)";
+		n->why =
+			strcmp(t->kind, "vm") == 0
+				? "a VM's network is its guest's (its taps: nsh net)"
+				: "it runs in the host's network namespace (see the host's triage)";
 		return;
 	}
 	n->ok = net_dev_sum(run->h, n->pid, &n->dev) == 0 &&
@@ -81,7 +82,8 @@ void tri_net_end(struct tri_run *run, struct tri_net *n)
 			v = 100.0 * (double)(bad1 - bad0) / (double)(pk1 - pk0 + bad1 - bad0);
 		tri_result_set(r, TRI_NET_DROPS, &run->lim, v, why);
 		if (!isnan(v))
-			snprintf(r->reason, sizeof(r->reason), "%llu dropped or bad of %llu packets",
+			snprintf(r->reason, sizeof(r->reason),
+				 "%llu dropped or bad of %llu packets",
 				 (unsigned long long)(bad1 - bad0),
 				 (unsigned long long)(pk1 - pk0 + bad1 - bad0));
 	}
@@ -94,13 +96,14 @@ void tri_net_end(struct tri_run *run, struct tri_net *n)
 		/* OutSegs leaves retransmissions out: the segments sent are both. */
 		if (!why)
 			v = tri_ratio_pct(n->ns.retrans_segs, s.retrans_segs,
-					  n->ns.out_segs + n->ns.retrans_segs, s.out_segs + s.retrans_segs,
-					  &why);
+					  n->ns.out_segs + n->ns.retrans_segs,
+					  s.out_segs + s.retrans_segs, &why);
 		if (isnan(v) && why && strstr(why, "no CPU period"))
 			why = "no TCP segment sent in the window";
 		tri_result_set(r, TRI_NET_RETRANS, &run->lim, v, why);
 		if (!isnan(v))
-			snprintf(r->reason, sizeof(r->reason), "%llu of %llu segments sent were again",
+			snprintf(r->reason, sizeof(r->reason),
+				 "%llu of %llu segments sent were again",
 				 (unsigned long long)(s.retrans_segs - n->ns.retrans_segs),
 				 (unsigned long long)(s.out_segs + s.retrans_segs - n->ns.out_segs -
 						      n->ns.retrans_segs));
@@ -120,7 +123,8 @@ void tri_net_end(struct tri_run *run, struct tri_net *n)
 		tri_next(run, r, "net 1 5");
 		uint64_t max = net_conntrack_max(run->h);
 		double v = NAN;
-		why = !s.have_ct ? "no conntrack in this namespace (nf_conntrack not loaded)" : NULL;
+		why = !s.have_ct ? "no conntrack in this namespace (nf_conntrack not loaded)"
+				 : NULL;
 		if (!why)
 			v = tri_usage_pct((double)s.ct_entries, (double)max, &why);
 		tri_result_set(r, TRI_NET_CONNTRACK, &run->lim, v, why);

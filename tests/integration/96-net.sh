@@ -121,12 +121,18 @@ assert_contains "$T_OUT" "TCP        retransmits "
 assert_contains "$T_OUT" "CONNTRACK  "
 
 t_begin "net: a VM's tap is named, with its state (nothing brought it up)"
-qemu-system-x86_64 -accel tcg -name guest=nsht-net-vm -m 32 -nodefaults -nographic -daemonize \
+qemu-system-x86_64 -accel tcg -name guest=nsht-net-vm,debug-threads=on -m 32 -nodefaults -nographic -daemonize \
 	-pidfile "$VMPID" -netdev tap,id=n0,ifname=nsht-tap0,script=no,downscript=no \
 	-device virtio-net-pci,netdev=n0
 run_json nsht-net-vm net 0.3 1 --json
 assert_eq "nsht-tap0 (tap) DOWN 0" "$(q -r '.interfaces[0] | "\(.iface) \(.peer) \(.state) \(.rx_bytes_s)"')"
 assert_eq null "$(q -r .stack)" "a guest's stack is not the host's to show"
+# Its vCPU thread's CPU beside the tap, the thread the test finds by name.
+vmpid=$(cat "$VMPID")
+tid=$(grep -lx 'CPU 0/TCG' /proc/"$vmpid"/task/*/comm 2>/dev/null | head -n 1 | cut -d/ -f5 || true)
+assert_eq "vcpu 0 $tid" "$(q -r '.threads[0] | "\(.thread) \(.vcpu) \(.tid)"')"
+assert_exit 0 nsh nsht-net-vm net 0.2 1
+assert_contains "$T_OUT" "threads   vCPU 0 (TID $tid) "
 run_json "$NSHT_VM2_NAME" net 0.2 1 --json
 assert_eq "it has no tap: no network device on its command line, no /dev/net/tun open" "$(q -r .note)"
 

@@ -37,6 +37,7 @@
 #include "lib/enter/seccomp_policy.h"
 #include "lib/enter/stdio_proxy.h"
 #include "lib/enter/userns.h"
+#include "lib/base/fdpass.h"
 #include "lib/base/util.h"
 
 /* The status channel is a SOCK_SEQPACKET socket: one record a message.
@@ -279,27 +280,6 @@ static bool is_ptmx(const struct stat *st)
 	return S_ISCHR(st->st_mode) && major(st->st_rdev) == 5 && minor(st->st_rdev) == 2;
 }
 
-/* One message of len bytes carrying fd (SCM_RIGHTS). */
-static ssize_t send_with_fd(int sock, const void *data, size_t len, int fd, int flags)
-{
-	struct iovec iov = { (void *)data, len };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &msg, flags | MSG_NOSIGNAL);
-}
-
 /* Open the container's /dev/ptmx (after the mount namespace join): it must
  * be the real ptmx character device (5:2), not whatever the container put
  * there, and it is looked at before it is opened: an O_PATH open runs no
@@ -335,7 +315,7 @@ static int container_pty(int sock, int *ret_slave)
 		return -errno;
 	}
 	char one = 1;
-	ssize_t n = send_with_fd(sock, &one, 1, m, 0);
+	ssize_t n = fd_send(sock, &one, 1, m, 0);
 	close(m);
 	if (n != 1) {
 		close(s);
@@ -511,8 +491,7 @@ static pid_t clone_b(int *ret_pidfd)
 static int send_pidfd(int sock, pid_t b, int pidfd)
 {
 	struct child_error e = { STEP_PID, b };
-	return send_with_fd(sock, &e, sizeof(e), pidfd, MSG_DONTWAIT) == (ssize_t)sizeof(e) ? 0
-											    : -EIO;
+	return fd_send(sock, &e, sizeof(e), pidfd, MSG_DONTWAIT) == (ssize_t)sizeof(e) ? 0 : -EIO;
 }
 
 /* A joins and confines itself step by step, then execs (born inside the

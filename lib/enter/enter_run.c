@@ -24,6 +24,7 @@
 #include "lib/enter/enter_helper.h"
 #include "lib/enter/pty.h"
 #include "lib/enter/stdio_proxy.h"
+#include "lib/base/fdpass.h"
 #include "lib/base/util.h"
 
 /* How long nsh waits for the joining process to exec or fail. */
@@ -65,28 +66,17 @@ const int *enter_forwardable(size_t *ret_n)
 static int receive_pty(int sock)
 {
 	char b = 0;
-	struct iovec iov = { &b, 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
+	int fd;
 	ssize_t n;
 	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+		n = fd_recv(sock, &b, 1, &fd, 0);
 	while (n < 0 && errno == EINTR);
-	if (n != 1 || !b)
+	if (n != 1 || !b) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-			return fd;
-		}
-	return -1;
+	}
+	return fd;
 }
 
 /* One record off the status channel, never waiting; *ret_fd a descriptor
@@ -95,39 +85,16 @@ static int receive_pty(int sock)
 static ssize_t recv_record(int sock, struct child_error *e, int *ret_fd)
 {
 	char data[sizeof(*e) + 1];
-	struct iovec iov = { data, sizeof(data) };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(4 * sizeof(int))];
-	} u;
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	*ret_fd = -1;
-	ssize_t n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	ssize_t n = fd_recv(sock, data, sizeof(data), ret_fd, MSG_DONTWAIT);
 	if (n < 0)
 		return -1;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < nfd; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (*ret_fd < 0 && nfd == 1)
-				*ret_fd = fd;
-			else
-				close(fd);
-		}
-	}
-	if (n == (ssize_t)sizeof(*e) && !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+	if (n == (ssize_t)sizeof(*e))
 		memcpy(e, data, sizeof(*e));
 	else if (*ret_fd >= 0) {
 		close(*ret_fd);
 		*ret_fd = -1;
 	}
-	return !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ? n : 0;
+	return n;
 }
 
 /* Is pidfd B: a process of nsh's own (CLONE_PARENT made it so), not A, in

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/base/fdpass.h"
+
 static int route_socket(void)
 {
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -20,53 +22,6 @@ static int route_socket(void)
 	int sz = 1 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	return fd;
-}
-
-static int send_fd(int sock, int fd)
-{
-	char c = 0;
-	struct iovec iov = { &c, 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct msghdr m = { .msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = u.buf,
-			    .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &m, MSG_NOSIGNAL) == 1 ? 0 : -errno;
-}
-
-/* The fd, or -errno the child sent instead (one int, no fd). */
-static int recv_fd(int sock)
-{
-	int err = 0;
-	struct iovec iov = { &err, sizeof(err) };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr m = { .msg_iov = &iov,
-			    .msg_iovlen = 1,
-			    .msg_control = u.buf,
-			    .msg_controllen = sizeof(u.buf) };
-	ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	if (n < 0)
-		return -errno;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int))) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-			return fd;
-		}
-	return n == (ssize_t)sizeof(err) && err < 0 ? err : -EIO;
 }
 
 int netns_route_socket(int pidfd, int same_ns, int *ret_fd)
@@ -94,7 +49,8 @@ int netns_route_socket(int pidfd, int same_ns, int *ret_fd)
 		/* The child: the network namespace only, then the socket. */
 		close(sp[0]);
 		int r = setns(pidfd, CLONE_NEWNET) < 0 ? -errno : route_socket();
-		if (r >= 0 && send_fd(sp[1], r) == 0)
+		char ok = 0;
+		if (r >= 0 && fd_send(sp[1], &ok, 1, r, 0) == 1)
 			_exit(0);
 		if (r >= 0)
 			r = -EIO;
@@ -102,7 +58,14 @@ int netns_route_socket(int pidfd, int same_ns, int *ret_fd)
 		_exit(w == (ssize_t)sizeof(r) ? 1 : 2);
 	}
 	close(sp[1]);
-	int fd = recv_fd(sp[0]);
+	/* The socket, or the child's -errno in place of the byte. */
+	int err = 0, fd;
+	ssize_t n;
+	do
+		n = fd_recv(sp[0], &err, sizeof(err), &fd, 0);
+	while (n < 0 && errno == EINTR);
+	if (fd < 0)
+		fd = n == (ssize_t)sizeof(err) && err < 0 ? err : -EIO;
 	close(sp[0]);
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)

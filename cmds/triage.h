@@ -60,6 +60,10 @@ void tri_host_step(struct tri_run *run, struct tri_host *hs);
  * of the host itself). */
 void tri_host_end(struct tri_run *run, struct tri_host *hs, bool host_checks);
 void tri_host_free(struct tri_host *hs);
+/* psi.memory, psi.cpu, psi.io from psi (why: unavailable); where: the
+ * source's prefix ("/proc/pressure/"), NULL for a cgroup's files. */
+void tri_psi(struct tri_run *run, const struct cg_psi psi[CG_PSI_COUNT], const char *why,
+	     const char *where);
 /* io.latency from /proc/diskstats over the window: the disks named in
  * devs (major << 20 | minor, n 0: every disk), their await. */
 void tri_disk_latency(struct tri_run *run, struct tri_host *hs, const uint32_t *devs, size_t n,

@@ -124,31 +124,40 @@ static void swap_result(struct tri_run *run, struct tri_host *hs, const struct h
 			 run->swap_note);
 }
 
-static void host_psi(struct tri_run *run)
+void tri_psi(struct tri_run *run, const struct cg_psi psi[CG_PSI_COUNT], const char *why,
+	     const char *where)
 {
-	struct cg_psi psi[CG_PSI_COUNT];
-	const char *why = NULL;
-	bool ok = cg_host_psi(run->h, psi, &why) == 0;
 	static const struct {
 		enum tri_check_id id;
 		enum cg_psi_res res;
 		bool full;
-		const char *src;
+		const char *file;
 	} map[] = {
-		{ TRI_PSI_MEMORY, CG_PSI_MEMORY, true, "/proc/pressure/memory full avg10" },
-		{ TRI_PSI_CPU, CG_PSI_CPU, false, "/proc/pressure/cpu some avg60" },
-		{ TRI_PSI_IO, CG_PSI_IO, false, "/proc/pressure/io some avg60" },
+		{ TRI_PSI_MEMORY, CG_PSI_MEMORY, true, "memory" },
+		{ TRI_PSI_CPU, CG_PSI_CPU, false, "cpu" },
+		{ TRI_PSI_IO, CG_PSI_IO, false, "io" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
 		struct tri_result *r = tri_add(run, map[i].id);
 		if (!r)
 			continue;
-		snprintf(r->source, sizeof(r->source), "%s", map[i].src);
+		/* "/proc/pressure/memory full avg10", "memory.pressure full avg10" */
+		snprintf(r->source, sizeof(r->source), "%s%s%s %s", where ? where : "", map[i].file,
+			 where ? "" : ".pressure", map[i].full ? "full avg10" : "some avg60");
 		tri_next(run, r, "cgstat 1 5");
 		const struct cg_psi *p = &psi[map[i].res];
-		double v = !ok ? NAN : map[i].full ? p->full.avg10 : p->some.avg60;
-		tri_result_set(r, map[i].id, &run->lim, v, why ? why : "PSI unavailable");
+		double v = why ? NAN : map[i].full ? p->full.avg10 : p->some.avg60;
+		tri_result_set(r, map[i].id, &run->lim, v, why);
 	}
+}
+
+static void host_psi(struct tri_run *run)
+{
+	struct cg_psi psi[CG_PSI_COUNT];
+	const char *why = NULL;
+	if (cg_host_psi(run->h, psi, &why) < 0 && !why)
+		why = "PSI unavailable";
+	tri_psi(run, psi, why, "/proc/pressure/");
 }
 
 static void host_fd(struct tri_run *run)

@@ -312,27 +312,11 @@ static void mem_checks(struct tri_run *run, struct tri_target *tt)
 
 static void psi_checks(struct tri_run *run, struct tri_target *tt)
 {
-	static const struct {
-		enum tri_check_id id;
-		enum cg_psi_res res;
-		bool full;
-		const char *file;
-	} map[] = {
-		{ TRI_PSI_MEMORY, CG_PSI_MEMORY, true, "memory.pressure full avg10" },
-		{ TRI_PSI_CPU, CG_PSI_CPU, false, "cpu.pressure some avg60" },
-		{ TRI_PSI_IO, CG_PSI_IO, false, "io.pressure some avg60" },
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
-		struct tri_result *r = tri_add(run, map[i].id);
-		if (!r)
-			continue;
-		cg_source(tt, r, map[i].file);
-		tri_next(run, r, "cgstat 1 5");
-		const char *why = missing(tt, CG_F_PSI);
-		const struct cg_psi *p = &tt->b.psi[map[i].res];
-		double v = why ? NAN : map[i].full ? p->full.avg10 : p->some.avg60;
-		tri_result_set(r, map[i].id, &run->lim, v, why);
-	}
+	size_t first = run->n;
+	tri_psi(run, tt->b.psi, missing(tt, CG_F_PSI), NULL);
+	/* Accounted by its processes: no pressure files to name. */
+	for (size_t i = first; tt->b.by_procs && i < run->n; i++)
+		cg_source(tt, &run->res[i], "");
 }
 
 /* One vm.vcpu line per vCPU thread: its run delay judged, its guest time

@@ -16,8 +16,14 @@ for s in "${sets[@]}"; do
 	done <"$f"
 done
 
+# "PKG@CMD": PKG only where no CMD is on the PATH yet (kubectl may come
+# from another package, which Debian's would conflict with).
 missing=()
 for p in "${want[@]}"; do
+	if [ "${p#*@}" != "$p" ]; then
+		command -v "${p#*@}" >/dev/null 2>&1 && continue
+		p=${p%@*}
+	fi
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

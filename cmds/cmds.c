@@ -73,6 +73,10 @@ const struct cmd cmds[] = {
 	  CMD_HOST_OK, 0, 2, net_options, net_columns, cmd_net },
 	{ "ns", "", "each namespace of the target next to the host's", CMD_HOST_OK, 0, 0, none,
 	  ns_columns, cmd_ns },
+	{ "pause", "",
+	  "wait for SIGTERM doing nothing (the entrypoint of nsh's image: kubectl-nsh's pod "
+	  "idles on it)",
+	  CMD_NO_TARGET, 0, 0, none, NULL, cmd_pause },
 	{ "pidmap", "[PID..]",
 	  "container PID to host PID (--host: the other way), every nesting level",
 	  CMD_NEEDS_TARGET, 0, -1, pidmap_options, pidmap_columns, cmd_pidmap },

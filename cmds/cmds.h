@@ -161,6 +161,7 @@ int cmd_ls(struct cmd_ctx *ctx);
 int cmd_mpstat(struct cmd_ctx *ctx);
 int cmd_net(struct cmd_ctx *ctx);
 int cmd_ns(struct cmd_ctx *ctx);
+int cmd_pause(struct cmd_ctx *ctx);
 int cmd_pidmap(struct cmd_ctx *ctx);
 int cmd_pidstat(struct cmd_ctx *ctx);
 int cmd_ps(struct cmd_ctx *ctx);

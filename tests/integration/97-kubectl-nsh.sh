@@ -138,3 +138,23 @@ plugin web other
 assert_eq 2 "$T_RC"
 plugin web --bogus
 assert_contains "$T_ERR" "unknown option '--bogus'"
+
+t_begin "nsh pause: sleeps (no CPU) until SIGTERM, then exits 0; also as PID 1 of a pid namespace"
+"$NSH" pause &
+pp=$!
+sleep 0.5
+assert_eq "S 0" "$(awk '{ print $3, $14 + $15 }' "/proc/$pp/stat")" "state and CPU ticks while it waits"
+kill -TERM "$pp"
+rc=0
+wait "$pp" || rc=$?
+assert_eq 0 "$rc" "status after SIGTERM"
+unshare -p -f "$NSH" pause &
+up=$!
+inner() { pgrep -P "$up" -x nsh; }
+wait_until 10 inner || true
+ipid=$(inner || true)
+assert_eq 1 "$(awk '/^NSpid:/ { print $NF }' "/proc/$ipid/status" 2>/dev/null)" "PID 1 inside"
+kill -TERM "$ipid" 2>/dev/null || true
+rc=0
+wait "$up" || rc=$?
+assert_eq 0 "$rc" "as PID 1: SIGTERM still ends it"

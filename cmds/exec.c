@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -304,6 +305,13 @@ static int run(struct cmd_ctx *ctx, struct exec_args *a)
 		fprintf(stderr,
 			"nsh: %s: %s: running with nsh's own credentials, not the container's\n",
 			name, a->o.host_tools ? "--host-tools" : "--privileged");
+	else if (!plan.no_new_privs && prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+		/* A flag no process can clear: nsh's own container set it (a pod
+		 * with allowPrivilegeEscalation: false), and the command gets it. */
+		fprintf(stderr,
+			"nsh: %s: warning: nsh runs with no_new_privs (its own container set it): "
+			"the command has it too, the target's init has not\n",
+			name);
 	if (ctx->g->verbose) {
 		char desc[1024];
 		enter_describe(&plan, desc, sizeof(desc));

@@ -86,7 +86,7 @@ P=$(posted)
 chk '.spec.containers[0].securityContext.privileged' false
 chk '.spec.containers[0].securityContext.capabilities.drop' '["ALL"]'
 chk '.spec.containers[0].securityContext.capabilities.add' \
-	'["SYS_ADMIN","SYS_PTRACE","DAC_READ_SEARCH","DAC_OVERRIDE","FOWNER","SETUID","SETGID","SETPCAP","CHOWN","SYS_RESOURCE","KILL","BPF","PERFMON"]'
+	'["SYS_ADMIN","SYS_CHROOT","SYS_PTRACE","DAC_READ_SEARCH","DAC_OVERRIDE","FOWNER","SETUID","SETGID","SETPCAP","SYS_RESOURCE","KILL","BPF","PERFMON","CHOWN","FSETID","MKNOD","NET_RAW","NET_BIND_SERVICE","SETFCAP","AUDIT_WRITE"]'
 chk '.spec.containers[0].securityContext.seccompProfile' '{"type":"Unconfined"}'
 assert_eq '["nsh","--host-root","/host","k8s:shop/web/sidecar"]' \
 	"$(jq -c 'select(.path | endswith("/exec")) | .query.command' "$LOG" | tail -n 1)" "no NSH-ARGS: the shell on the target"

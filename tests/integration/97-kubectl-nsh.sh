@@ -158,3 +158,8 @@ kill -TERM "$ipid" 2>/dev/null || true
 rc=0
 wait "$up" || rc=$?
 assert_eq 0 "$rc" "as PID 1: SIGTERM still ends it"
+
+t_begin "krew: plugins/nsh.yaml names the archive of kubectl-nsh as it is (scripts/krew.sh, reproducible)"
+assert_exit 0 env KREW_MANIFEST="$T_TMP/nsh.yaml" "$T_REPO/scripts/krew.sh" "$T_TMP/krew"
+assert_eq "" "$(diff "$T_REPO/plugins/nsh.yaml" "$T_TMP/nsh.yaml" || true)" "the committed manifest (rerun scripts/krew.sh after changing the plugin)"
+assert_eq "kubectl-nsh LICENSE" "$(tar -tzf "$T_TMP"/krew/kubectl-nsh-*.tar.gz | sort -r | tr '\n' ' ' | sed 's/ $//')"

@@ -37,7 +37,6 @@ for x in a b; do
 	nsenter -t "$pid" -n ip link set lo up
 done
 PA=$(docker inspect -f '{{.State.Pid}}' "$A")
-PB=$(docker inspect -f '{{.State.Pid}}' "$B")
 # iface NAME: the object of interface NAME in $J.
 iface() { q --arg n "$1" '.interfaces[] | select(.iface == $n)'; }
 # dev_col PID IFACE N: column N of IFACE's line in the namespace's /proc/net/dev.

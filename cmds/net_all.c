@@ -139,9 +139,8 @@ int net_all(struct cmd_ctx *ctx, double interval, long count)
 	}
 	struct all_row *rows = calloc(l.n ? l.n : 1, sizeof(*rows));
 	struct all_row *prev = calloc(l.n ? l.n : 1, sizeof(*prev));
-	struct net_dev *host = calloc(DEVS_MAX, sizeof(*host)),
-		       *buf = calloc(DEVS_MAX, sizeof(*buf));
-	int status = rows && prev && host && buf ? EXIT_OK : EXIT_FAIL;
+	struct net_dev *host = calloc(DEVS_MAX, sizeof(*host));
+	int status = rows && prev && host ? EXIT_OK : EXIT_FAIL;
 	size_t n = 0, n_host = 0;
 	/* PID 1's namespace; nsh's own where PID 1 refuses (as net_read). */
 	unsigned long host_ino;

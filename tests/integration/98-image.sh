@@ -101,6 +101,8 @@ same() {
 t_begin "image under docker, as the pod: the same views as the host's run, exec confined"
 assert_exit 0 docker run -d --name "$POD" --pid host --network none --cap-drop ALL "${docker_caps[@]}" \
 	--security-opt seccomp=unconfined --security-opt apparmor=unconfined "${vols[@]}" "$TAG"
+ready_docker() { [[ $(docker exec "$POD" /usr/bin/nsh --version 2>/dev/null) == nsh* ]]; }
+wait_until 60 ready_docker || _t_fail "the docker container runs nsh" "nsh --version answering" "$(docker ps -a --filter "name=$POD")"
 assert_eq "nsh pause" "$(ps -o args= -p "$(docker inspect -f '{{.State.Pid}}' "$POD")" | sed 's|^/usr/bin/||')" "the entrypoint idles"
 same inside docker
 assert_exit 0 docker stop -t 5 "$POD"
@@ -111,4 +113,8 @@ t_begin "image under containerd, as the pod: the same views as the host's run, e
 # The host's pid namespace: nsh's own (PID 1 here may refuse its ns link).
 assert_exit 0 "${CTR[@]}" run -d --with-ns "pid:/proc/$$/ns/pid" "${ctr_caps[@]}" "${ctr_mounts[@]}" \
 	"docker.io/library/$TAG" "$POD"
+# ctr run -d returns before the task runs (on a loaded machine, an exec
+# then finds none): until it runs and nsh answers in it.
+ready() { [[ $(inside_ctr --version 2>/dev/null) == nsh* ]]; }
+wait_until 60 ready || _t_fail "the containerd task runs nsh" "nsh --version answering" "$("${CTR[@]}" task ls 2>&1 | tail -n +2)"
 same inside_ctr containerd

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,14 +46,6 @@ static void add(struct net_stats *s, const struct net_stats *x)
 	s->rx_bytes += x->rx_bytes, s->tx_bytes += x->tx_bytes;
 	s->rx_packets += x->rx_packets, s->tx_packets += x->tx_packets;
 	s->rx_dropped += x->rx_dropped, s->tx_dropped += x->tx_dropped;
-}
-
-static unsigned long ns_ino(const struct host *h, int pid)
-{
-	char path[64];
-	struct stat st;
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	return host_stat(h, path, &st) == 0 ? (unsigned long)st.st_ino : 0;
 }
 
 /* One reading of every row; the host's interfaces once, for the taps. */
@@ -152,7 +143,7 @@ int net_all(struct cmd_ctx *ctx, double interval, long count)
 		struct all_row *w = &rows[n++];
 		w->c = c;
 		w->vm = c->kind == KIND_VM;
-		w->shares_host = ns_ino(h, c->pid) == host_ino;
+		w->shares_host = net_ns_ino(h, c->pid) == host_ino;
 		if (c->pod_name[0])
 			snprintf(w->spec, sizeof(w->spec), "k8s:%s/%s/%s", c->pod_namespace,
 				 c->pod_name, c->pod_container);

@@ -17,17 +17,6 @@
 #include "lib/net/netns.h"
 #include "net.h"
 
-static int ns_inode(const struct host *h, int pid, unsigned long *ret)
-{
-	char path[64];
-	struct stat st;
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	if (host_stat(h, path, &st) < 0)
-		return -errno;
-	*ret = (unsigned long)st.st_ino;
-	return 0;
-}
-
 static unsigned long own_ns(void)
 {
 	struct stat st;
@@ -103,7 +92,7 @@ int net_read(const struct target *t, bool states, struct net_reading *ret)
 	unsigned long mine = 0, host = 0;
 	int host_pid = net_host_pid(h, &host);
 	int pid = strcmp(t->kind, "host") == 0 ? host_pid : t->pid;
-	if (ns_inode(h, pid, &mine) < 0)
+	if (!(mine = net_ns_ino(h, pid)))
 		return -ESRCH;
 	ret->shares_host = mine == host;
 	ret->have_stack = net_ns_sample_read(h, pid, states, &ret->stack) == 0;

@@ -218,7 +218,7 @@ int net_dev_sum(const struct host *h, int pid, struct net_stats *ret)
 	return 0;
 }
 
-static unsigned long ns_ino(const struct host *h, int pid)
+unsigned long net_ns_ino(const struct host *h, int pid)
 {
 	char path[64];
 	struct stat st;
@@ -228,10 +228,10 @@ static unsigned long ns_ino(const struct host *h, int pid)
 
 int net_host_pid(const struct host *h, unsigned long *ret_ino)
 {
-	unsigned long ino = ns_ino(h, 1);
+	unsigned long ino = net_ns_ino(h, 1);
 	int pid = 1;
 	if (!ino && !h->root[0])
-		ino = ns_ino(h, pid = getpid());
+		ino = net_ns_ino(h, pid = getpid());
 	if (ret_ino)
 		*ret_ino = ino;
 	return pid;

@@ -58,6 +58,8 @@ int net_dev_sum(const struct host *h, int pid, struct net_stats *ret);
  * does), nsh then running on the host. *ret_ino: that namespace's inode
  * (0 unknown). */
 int net_host_pid(const struct host *h, unsigned long *ret_ino);
+/* The inode of PID's network namespace (through the host root), 0 unknown. */
+unsigned long net_ns_ino(const struct host *h, int pid);
 
 /* nf_conntrack_max (/proc/sys/net/netfilter), 0 unknown. */
 uint64_t net_conntrack_max(const struct host *h);

@@ -6,8 +6,9 @@
 # top on the hypervisor to a shell in a container. The test bed's busy
 # guest (nsht-vm1, a core burning), a container writing with O_DIRECT and a
 # container burning under a 0.5-core quota are the incident.
-#   1  top -b -n 1 -d 1             the busiest target is the busy guest,
-#                                   accounted by its process
+#   1  top -b -n 1 -d 1             the busiest target is the busy guest
+#                                   (where the truth says so), accounted by
+#                                   its process
 #   2  attach vm:nsht-vm1
 #      pidstat -t 1 1               its vCPU thread (CPU 0/KVM, or /TCG)
 #   3  kvmexits 2                   its exits by reason (under TCG: why not)
@@ -83,9 +84,13 @@ t_begin "walk: one REPL session on a terminal, with --log"
 tm new-session -d -s walk -x 220 -y 60 \
 	"env HOME='$T_TMP' XDG_STATE_HOME= TERM=xterm NO_COLOR=1 '$NSH' --log '$LOG'; echo NSH-EXIT=\$?; sleep 60"
 tmux_wait_for walk '^nsh host>' 15 || _t_fail "the REPL prompt" "nsh host>" "$(tmux_screen walk | tail -n 3)"
-# The truth of step 1's window: the guest's CPU over it.
-t0=$(cut -d' ' -f1 /proc/uptime) v0=$(sed 's/^.*) //' "/proc/$VPID/stat" | awk '{ print $12 + $13 }')
-for line in "${WALK[@]}"; do
+# The truth of step 1's window: the CPU ticks of the guest's qemu and of the
+# quota container's burner (its sh is the loop) over it.
+ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+t0=$(cut -d' ' -f1 /proc/uptime) v0=$(ticks "$VPID") q0=$(ticks "$QPID")
+type_line "${WALK[0]}"
+t1=$(cut -d' ' -f1 /proc/uptime) v1=$(ticks "$VPID") q1=$(ticks "$QPID")
+for line in "${WALK[@]:1}"; do
 	type_line "$line"
 done
 tm send-keys -t walk exit Enter
@@ -101,10 +106,24 @@ t_begin "walk 1: top on the hypervisor: the busy guest is the busiest target, by
 out=$(rec 1 stdout)
 assert_eq 0 "$(rec 1 status)" "status"
 first=$(awk '/^NAME +RUNTIME/ { getline; print $1, $2, $NF; exit }' <<<"$out")
-assert_eq "$VM1 qemu processes" "$first" "first row: name, runtime, ACCT"
-cores=$(awk -v v0="$v0" -v t0="$t0" -v v1="$(sed 's/^.*) //' "/proc/$VPID/stat" | awk '{ print $12 + $13 }')" \
-	-v hz="$(getconf CLK_TCK)" -v t1="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.2f", (v1 - v0) / hz / (t1 - t0) }')
-awk -v c="$cores" 'BEGIN { exit !(c > 0.5) }' || _t_fail "the guest's qemu burned (truth: its ticks)" "> 0.5 core" "$cores"
+# The guest burns a core, the quota container half of one: the guest leads,
+# unless the machine is so loaded that the guest got no more than the
+# quota's half core (CI under load): then the truth decides, and within
+# 20% of each other either may lead.
+hz=$(getconf CLK_TCK)
+vcores=$(awk -v a="$v0" -v b="$v1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz / (t1 - t0) }')
+qcores=$(awk -v a="$q0" -v b="$q1" -v t0="$t0" -v t1="$t1" -v hz="$hz" 'BEGIN { printf "%.2f", (b - a) / hz / (t1 - t0) }')
+awk -v c="$vcores" 'BEGIN { exit !(c > 0.2) }' || _t_fail "the guest's qemu burned (truth: its ticks)" "> 0.2 core" "$vcores"
+if awk -v v="$vcores" -v q="$qcores" 'BEGIN { exit !(v > 1.2 * q) }'; then
+	assert_eq "$VM1 qemu processes" "$first" "first row: name, runtime, ACCT (truth: guest $vcores, quota $qcores cores)"
+elif awk -v v="$vcores" -v q="$qcores" 'BEGIN { exit !(q > 1.2 * v) }'; then
+	assert_eq "$QUOTA docker cgroup" "$first" "first row: name, runtime, ACCT (truth: guest $vcores, quota $qcores cores)"
+else
+	[[ $first == "$VM1 qemu processes" || $first == "$QUOTA docker cgroup" ]] ||
+		_t_fail "first row (truth: guest $vcores, quota $qcores cores: either)" "$VM1 or $QUOTA" "$first"
+fi
+assert_contains "$out" "$VM1 " "the guest has its row"
+assert_eq "qemu processes" "$(awk -v n="$VM1" '$1 == n { print $2, $NF; exit }' <<<"$out")" "the guest: runtime, ACCT"
 
 t_begin "walk 2: the guest's vCPU thread, by its TID"
 out=$(rec 3 stdout)

@@ -4,8 +4,8 @@
 # scripts/image.sh [NSH] [OUT] [TAG]: an image of nsh from a local build,
 # as a docker-archive tarball that `docker load -i` and `ctr image import`
 # both take. Inside: nsh, the shared libraries it links and their loader
-# (ldd's list), a root-only /etc/passwd and /etc/group, empty /host and
-# /tmp: no shell, nothing else. Entrypoint `nsh`, command `pause` (it idles
+# (ldd's list; none for the self-contained build-static/nsh), a root-only
+# /etc/passwd and /etc/group, empty /host and /tmp: no shell, nothing else. Entrypoint `nsh`, command `pause` (it idles
 # until SIGTERM); kubectl-nsh execs `nsh --host-root /host ...` in it.
 # Reproducible: files and the tar are dated at the epoch, owned by root.
 #
@@ -23,12 +23,14 @@ root=$work/rootfs
 mkdir -p "$root/usr/bin" "$root/etc" "$root/host" "$root/tmp" "$work/image"
 chmod 1777 "$root/tmp"
 install -m 0755 "$nsh" "$root/usr/bin/nsh"
-# The libraries and the loader, at the paths the binary names them by.
-ldd "$nsh" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u |
-	while read -r lib; do
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
+# The libraries and the loader, at the paths the binary names them by; a
+# self-contained nsh (-Dstatic=true: ldd says "not a dynamic executable")
+# needs none.
+libs=$(ldd "$nsh" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u) || libs=
+for lib in $libs; do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
 printf 'root:x:0:0:root:/root:/usr/bin/nsh\n' >"$root/etc/passwd"
 printf 'root:x:0:\n' >"$root/etc/group"
 find "$root" -exec touch -h -d @0 {} +
@@ -52,4 +54,4 @@ jq -n --arg c "$config_sha.json" --arg t "$tag" --arg l "$layer_sha/layer.tar" \
 	'[{ Config: $c, RepoTags: [$t], Layers: [$l] }]' >"$work/image/manifest.json"
 mkdir -p "$(dirname "$out")"
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$work/image" -cf "$out" .
-echo "image.sh: $out ($tag, $(du -k "$out" | cut -f1) KiB, $(ldd "$nsh" | grep -c '=> /') libraries)"
+echo "image.sh: $out ($tag, $(du -k "$out" | cut -f1) KiB, $(wc -w <<<"$libs") libraries and loader)"

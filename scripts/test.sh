@@ -96,6 +96,18 @@ no_hooks() { ! strings "$1" | grep -q NSH_TEST_; }
 step "release build" scripts/build.sh build-release --buildtype=release -Dtests=disabled
 step "release build has no NSH_TEST_* hook" no_hooks build-release/nsh
 
+note "build (self-contained: -Dstatic=true)"
+# The binary of the image and of nodes without Debian's libraries;
+# tests/integration/98-image runs it in an image that holds nothing else.
+no_needed() { ! readelf -d "$1" | grep -q NEEDED; }
+step "self-contained build" scripts/build.sh build-static --buildtype=release -Dtests=disabled -Dstatic=true
+step "self-contained build needs no shared library" no_needed build-static/nsh
+step "self-contained build has no NSH_TEST_* hook" no_hooks build-static/nsh
+# Readline's passwd look-ups are shell/static_nss.c's: glibc's NSS, which
+# would dlopen() modules from whatever root nsh runs in, is not linked.
+no_nss() { ! strings "$1" | grep -q nsswitch.conf; }
+step "self-contained build has no NSS" no_nss build-static/nsh
+
 note "unit tests"
 unit build
 

@@ -2,20 +2,23 @@
 # SPDX-License-Identifier: MIT
 #
 # The image (scripts/image.sh, built here from the nsh under test) run the
-# way kubectl-nsh's pod runs it, under docker: the securityContext and
-# mounts come from the manifest the plugin prints (--caps), translated to
-# docker's flags. (containerd imports the image; its run is not here yet:
-# on a loaded machine its task exec answered empty, cause not found.) Inside, `nsh --host-root
+# way kubectl-nsh's pod runs it, under docker and under containerd: the
+# securityContext and mounts come from the manifest the plugin prints
+# (--caps), translated to each runtime's flags. Inside, `nsh --host-root
 # /host` lists the test bed's containers with their Kubernetes names,
 # resolves targets to the host PIDs the host run gives, shows the same
 # pidmap, cgstat limits and processes, and execs into a target confined
-# as its init (uid, capabilities, seccomp).
+# as its init (uid, capabilities, seccomp). Then the same for the
+# self-contained binary (build-static/, -Dstatic=true) in an image with
+# nothing but nsh: no loader, no library.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 TAG=nsh:nsht-test
+STATIC_TAG=nsh:nsht-static
 POD=nsht-nshpod
+NSH_STATIC=${NSH_STATIC:-$T_REPO/build-static/nsh}
 CTR=(ctr --address "$NSHT_CTRD_SOCK" -n nsht)
 cleanup() {
 	docker rm -f "$POD" >/dev/null 2>&1 || true
@@ -44,26 +47,32 @@ manifest=$(KUBECTL_NSH_IMAGE=$TAG "$T_REPO/plugins/kubectl-nsh" node here --caps
 caps=$(sed -nE 's/^ *add: \[(.*)\]$/\1/p' <<<"$manifest" | tr -d ' ' | tr ',' ' ')
 mounts=$(sed -nE 's/.*mountPath: (\/host\/[a-z]+), readOnly: true.*/\1/p' <<<"$manifest")
 bnd=$(capsh --decode="$(awk '/^CapBnd/ { print $2 }' /proc/self/status)" | tr ',' '\n' | sed 's/^.*=//; s/^cap_//' | tr a-z A-Z)
-docker_caps=() left_out=()
+docker_caps=() ctr_caps=() left_out=()
 for c in $caps; do
 	if ! grep -qx "$c" <<<"$bnd"; then
 		left_out+=("$c (not in this host's bounding set)")
 		continue
 	fi
+	ctr_caps+=(--cap-add "CAP_$c")
 	if docker run --rm --network none --cap-drop ALL --cap-add "$c" "$NSHT_IMAGE" true >/dev/null 2>&1; then
 		docker_caps+=(--cap-add "$c")
 	else
 		left_out+=("$c (unknown to this docker)")
 	fi
 done
-vols=()
+vols=() ctr_mounts=()
 for m in $mounts; do
 	vols+=(-v "${m#/host}:$m:ro")
+	ctr_mounts+=(--mount "type=bind,src=${m#/host},dst=$m,options=rbind:ro")
 done
 echo "  left out of the pod's capabilities here: ${left_out[*]:-none}"
 
 # inside CMD..: nsh in the pod, --host-root /host.
 inside() { docker exec "$POD" /usr/bin/nsh --host-root /host "$@"; }
+# In containerd's task, through the runc that runs it (ctr task exec's own
+# stdio copy lost whole outputs on a loaded machine, 2 runs in 10): the
+# process joins the container containerd made, with its config.
+inside_ctr() { runc --root /run/containerd/runc/nsht exec "$POD" /usr/bin/nsh --host-root /host "$@"; }
 K8S=k8s:$K8S_POD_NAMESPACE/$K8S_POD_NAME/$K8S_CONTAINER_NAME
 
 # same VIEW: what the pod shows equals the host's run (the part of it that
@@ -96,13 +105,48 @@ same() {
 	fi
 }
 
+# as_docker TAG: the pod, as docker runs it; its entrypoint idles.
+as_docker() {
+	assert_exit 0 docker run -d --name "$POD" --pid host --network none --cap-drop ALL "${docker_caps[@]}" \
+		--security-opt seccomp=unconfined --security-opt apparmor=unconfined "${vols[@]}" "$1"
+	ready_docker() { [[ $(docker exec "$POD" /usr/bin/nsh --version 2>/dev/null) == nsh* ]]; }
+	wait_until 60 ready_docker || _t_fail "the docker container runs nsh" "nsh --version answering" "$(docker ps -a --filter "name=$POD")"
+	assert_eq "nsh pause" "$(ps -o args= -p "$(docker inspect -f '{{.State.Pid}}' "$POD")" | sed 's|^/usr/bin/||')" "the entrypoint idles"
+}
+stop_docker() {
+	assert_exit 0 docker stop -t 5 "$POD"
+	assert_eq 0 "$(docker inspect -f '{{.State.ExitCode}}' "$POD")" "nsh pause ends at SIGTERM with 0"
+	docker rm -f "$POD" >/dev/null
+}
+
 t_begin "image under docker, as the pod: the same views as the host's run, exec confined"
-assert_exit 0 docker run -d --name "$POD" --pid host --network none --cap-drop ALL "${docker_caps[@]}" \
-	--security-opt seccomp=unconfined --security-opt apparmor=unconfined "${vols[@]}" "$TAG"
-ready_docker() { [[ $(docker exec "$POD" /usr/bin/nsh --version 2>/dev/null) == nsh* ]]; }
-wait_until 60 ready_docker || _t_fail "the docker container runs nsh" "nsh --version answering" "$(docker ps -a --filter "name=$POD")"
-assert_eq "nsh pause" "$(ps -o args= -p "$(docker inspect -f '{{.State.Pid}}' "$POD")" | sed 's|^/usr/bin/||')" "the entrypoint idles"
+as_docker "$TAG"
 same inside docker
-assert_exit 0 docker stop -t 5 "$POD"
-assert_eq 0 "$(docker inspect -f '{{.State.ExitCode}}' "$POD")" "nsh pause ends at SIGTERM with 0"
-docker rm -f "$POD" >/dev/null
+stop_docker
+
+t_begin "image under containerd, as the pod: the same views as the host's run, exec confined"
+# The host's pid namespace: nsh's own (PID 1 here may refuse its ns link).
+assert_exit 0 "${CTR[@]}" run -d --with-ns "pid:/proc/$$/ns/pid" "${ctr_caps[@]}" "${ctr_mounts[@]}" \
+	"docker.io/library/$TAG" "$POD"
+# ctr run -d returns before the task runs: until it runs and nsh answers.
+ready_ctr() { [[ $(inside_ctr --version 2>/dev/null) == nsh* ]]; }
+wait_until 60 ready_ctr || _t_fail "the containerd task runs nsh" "nsh --version answering" "$("${CTR[@]}" task ls 2>&1 | tail -n +2)"
+assert_eq "nsh pause" "$(ps -o args= -p "$("${CTR[@]}" task ls | awk -v p="$POD" '$1 == p { print $2 }')" | sed 's|^/usr/bin/||')" \
+	"the entrypoint idles under containerd"
+same inside_ctr containerd
+cleanup
+
+t_begin "self-contained binary: an image of nsh alone runs as the pod"
+[[ -x $NSH_STATIC ]] || _t_fail "a self-contained nsh to test" "$NSH_STATIC" \
+	"none: scripts/build.sh build-static --buildtype=release -Dtests=disabled -Dstatic=true"
+assert_contains "$(file -L "$NSH_STATIC")" "statically linked" "build-static/nsh is static"
+assert_eq "" "$(readelf -d "$NSH_STATIC" 2>&1 | grep NEEDED || true)" "it needs no shared library"
+assert_exit 0 "$T_REPO/scripts/image.sh" "$NSH_STATIC" "$T_TMP/static.tar" "$STATIC_TAG"
+assert_eq "./etc/group ./etc/passwd ./usr/bin/nsh" \
+	"$(tar -xOf "$T_TMP/static.tar" --wildcards '*/layer.tar' | tar -t | grep -v '/$' | sort | xargs)" \
+	"the image holds nsh and nothing else: no loader, no library, no shell"
+assert_exit 0 docker load -i "$T_TMP/static.tar"
+as_docker "$STATIC_TAG"
+assert_contains "$(inside ls)" "nsht-web1" "nsh --host-root /host ls lists the test bed's containers"
+same inside static
+stop_docker

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -228,9 +229,10 @@ static struct json_object *stack_json(const struct net_reading *a, const struct 
 	return o;
 }
 
-/* A VM's vCPU and vhost threads (vhost tasks live in the hypervisor's
- * process since Linux 6.4), with their CPU ticks: its taps' rates next to
- * what its vCPUs and vhost workers spent. */
+/* A VM's vCPU and vhost threads, with their CPU ticks: its taps' rates
+ * next to what its vCPUs and vhost workers spent. A vhost worker is a task
+ * of the hypervisor's process since Linux 6.4, a kernel thread named
+ * vhost-PID before: target_members finds those. */
 #define VM_THREADS_MAX 64
 struct vm_threads {
 	struct timespec when;
@@ -263,6 +265,37 @@ static void vm_threads_read(const struct target *t, enum vm_hypervisor hv, struc
 		ret->t[ret->n].ticks = st.utime + st.stime;
 		ret->n++;
 	}
+	_cleanup_free_ pid_t *kthreads = NULL;
+	if (target_members(t, &kthreads, &n) < 0)
+		return;
+	for (size_t i = 0; i < n && ret->n < VM_THREADS_MAX; i++) {
+		struct proc_stat st;
+		if (kthreads[i] == t->pid || proc_read_stat(t->host, kthreads[i], &st) < 0)
+			continue;
+		ret->t[ret->n].tid = kthreads[i];
+		ret->t[ret->n].vcpu = -1;
+		ret->t[ret->n].ticks = st.utime + st.stime;
+		ret->n++;
+	}
+}
+
+/* Why a VM with taps shows no vhost worker, or NULL when it shows one. */
+static const char *vhost_note(const struct host *h, const struct vm_config *vm,
+			      const struct vm_threads *th)
+{
+	size_t workers = 0;
+	for (size_t i = 0; i < th->n; i++)
+		workers += th->t[i].vcpu < 0;
+	if (!vm->ntaps || workers)
+		return NULL;
+	if (vm->vhost_fds)
+		return "no vhost worker found for its open /dev/vhost-net";
+	struct stat st;
+	if (host_stat(h, "/dev/vhost-net", &st) < 0 || !S_ISCHR(st.st_mode))
+		return "no vhost worker: this host has no /dev/vhost-net (its kernel has no "
+		       "vhost-net): the hypervisor's own threads move the taps' packets";
+	return "no vhost worker: the hypervisor holds no /dev/vhost-net (vhost=off): its own "
+	       "threads move the taps' packets";
 }
 
 /* "vCPU 0 (TID 12) 97.0%, vhost (TID 14) 3.1%"; JSON beside it. */
@@ -354,8 +387,13 @@ static int report(struct cmd_ctx *ctx, const struct net_reading *a, const struct
 	bool stack = !vm && !(b->shares_host && strcmp(t->kind, "host") != 0);
 	if (ctx->out.json)
 		out_table_field(tb, "stack", stack ? stack_json(a, b, ct_max, NULL) : NULL);
-	if (ctx->out.json && vm)
+	const char *vhost_why = vm ? vhost_note(t->host, vm, vb) : NULL;
+	if (ctx->out.json && vm) {
 		out_table_field(tb, "threads", vm_threads_report(va, vb, NULL));
+		out_table_field(tb, "vhost_net", json_object_new_int((int)vm->vhost_fds));
+		if (vhost_why)
+			out_table_field(tb, "vhost_note", json_object_new_string(vhost_why));
+	}
 	int r = out_table_print(tb);
 	if (text && stack) {
 		fputc('\n', f);
@@ -367,6 +405,8 @@ static int report(struct cmd_ctx *ctx, const struct net_reading *a, const struct
 	}
 	if (text && vm)
 		json_object_put(vm_threads_report(va, vb, f));
+	if (text && vhost_why)
+		fprintf(f, "vhost     %s\n", vhost_why);
 	out_table_free(tb);
 	fflush(f);
 	return r;

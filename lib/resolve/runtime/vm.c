@@ -263,6 +263,10 @@ int vm_read_open_devices(const struct host *h, pid_t pid, struct vm_config *cfg)
 			tap_of_fd(h, pid, de->d_name, cfg);
 			continue;
 		}
+		if (strcmp(target, "/dev/vhost-net") == 0) {
+			cfg->vhost_fds++;
+			continue;
+		}
 		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !is_disk(target, &st) ||
 		    have_dev(cfg->disks, cfg->ndisks, target))
 			continue;

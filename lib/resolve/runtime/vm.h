@@ -31,9 +31,10 @@ struct vm_config {
 	size_t ndisks;
 	char taps[VM_MAX_DEVS][16]; /* IFNAMSIZ */
 	size_t ntaps;
-	bool tcg;      /* qemu -accel tcg (or no KVM asked for) */
-	bool fds_read; /* vm_read_open_devices ran: kvm_fd is known */
-	bool kvm_fd;   /* the hypervisor holds a KVM VM (anon_inode:kvm-vm) */
+	bool tcg;           /* qemu -accel tcg (or no KVM asked for) */
+	bool fds_read;      /* vm_read_open_devices ran: kvm_fd is known */
+	bool kvm_fd;        /* the hypervisor holds a KVM VM (anon_inode:kvm-vm) */
+	unsigned vhost_fds; /* /dev/vhost-net fds it holds: one vhost worker each */
 };
 
 /* The hypervisor of a process from its argv[0] or comm (comm is 15 bytes:

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/base/sha256_internal.h"
+
 /* The first 32 bits of the fractional parts of the cube roots of the first
  * 64 primes. */
 static const uint32_t K[64] = {
@@ -26,7 +28,7 @@ static uint32_t ror(uint32_t x, unsigned n)
 	return (x >> n) | (x << (32 - n));
 }
 
-static void block(struct sha256 *s, const unsigned char *p)
+static void block(uint32_t hs[8], const unsigned char *p)
 {
 	uint32_t w[64];
 	for (int t = 0; t < 16; t++)
@@ -37,8 +39,8 @@ static void block(struct sha256 *s, const unsigned char *p)
 		uint32_t s1 = ror(w[t - 2], 17) ^ ror(w[t - 2], 19) ^ (w[t - 2] >> 10);
 		w[t] = w[t - 16] + s0 + w[t - 7] + s1;
 	}
-	uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
-	uint32_t e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+	uint32_t a = hs[0], b = hs[1], c = hs[2], d = hs[3];
+	uint32_t e = hs[4], f = hs[5], g = hs[6], h = hs[7];
 	for (int t = 0; t < 64; t++) {
 		uint32_t t1 = h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) +
 			      K[t] + w[t];
@@ -52,8 +54,32 @@ static void block(struct sha256 *s, const unsigned char *p)
 		b = a;
 		a = t1 + t2;
 	}
-	s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d;
-	s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
+	hs[0] += a, hs[1] += b, hs[2] += c, hs[3] += d;
+	hs[4] += e, hs[5] += f, hs[6] += g, hs[7] += h;
+}
+
+static void portable_blocks(uint32_t h[8], const unsigned char *p, size_t n)
+{
+	for (; n; n--, p += 64)
+		block(h, p);
+}
+
+/* -1: not chosen yet, 0: portable, 1: SHA-NI. */
+static int use_x86 = -1;
+
+void sha256_force_portable(bool portable)
+{
+	use_x86 = portable ? 0 : -1;
+}
+
+static void blocks(uint32_t h[8], const unsigned char *p, size_t n)
+{
+	if (use_x86 < 0)
+		use_x86 = sha256_x86_usable();
+	if (use_x86)
+		sha256_x86_blocks(h, p, n, K);
+	else
+		portable_blocks(h, p, n);
 }
 
 void sha256_init(struct sha256 *s)
@@ -70,17 +96,25 @@ void sha256_update(struct sha256 *s, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	s->total += len;
-	while (len) {
+	/* Top up a partial block first; whole blocks straight from data. */
+	if (s->n) {
 		size_t k = sizeof(s->buf) - s->n;
 		if (k > len)
 			k = len;
 		memcpy(s->buf + s->n, p, k);
 		s->n += k, p += k, len -= k;
-		if (s->n == sizeof(s->buf)) {
-			block(s, s->buf);
-			s->n = 0;
-		}
+		if (s->n < sizeof(s->buf))
+			return;
+		blocks(s->h, s->buf, 1);
+		s->n = 0;
 	}
+	if (len >= 64) {
+		blocks(s->h, p, len / 64);
+		p += len / 64 * 64;
+		len %= 64;
+	}
+	memcpy(s->buf, p, len);
+	s->n = len;
 }
 
 void sha256_final(struct sha256 *s, unsigned char out[SHA256_BYTES])

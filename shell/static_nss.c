@@ -21,9 +21,9 @@
 
 #define PASSWD_MAX (4u << 20)
 
-static char *db;	   /* /etc/passwd as read, split in place */
+static char *db; /* /etc/passwd as read, split in place */
 static size_t db_len;
-static size_t cursor;	   /* getpwent's offset in db */
+static size_t cursor; /* getpwent's offset in db */
 static struct passwd entry;
 
 static void db_load(void)
@@ -63,7 +63,8 @@ static bool next_line(size_t *off)
 		p = i < 6 ? strchr(p, ':') : NULL;
 		if (i < 6 && !p) {
 			memset(&entry, 0, sizeof(entry));
-			entry.pw_name = entry.pw_passwd = entry.pw_gecos = entry.pw_dir = entry.pw_shell = (char *)"";
+			entry.pw_name = entry.pw_passwd = entry.pw_gecos = entry.pw_dir =
+				entry.pw_shell = (char *)"";
 			return true;
 		}
 		if (p)

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Install everything, build, bring up the real-runtime test bed and run every
-# suite: unit (cmocka), a libFuzzer run over the parsers, integration (real
-# runtimes) and security (hostile containers), both again under
-# AddressSanitizer + UBSan, and a clang -Werror build. Prints one closing line
+# suite: unit (cmocka), a libFuzzer run over the parsers, the Debian package
+# (tests/package), integration (real runtimes) and security (hostile
+# containers), both again under AddressSanitizer + UBSan, and a clang
+# -Werror build. Prints one closing line
 # "N passed, N failed, N skipped"; under CI=true a skip is a failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 
 pass=0 fail=0 skip=0
 log=$(mktemp -d /tmp/nsh-ci.XXXXXX)
@@ -78,7 +79,7 @@ suite() {
 }
 
 note "dependencies"
-step "install dependencies" scripts/deps.sh build test
+step "install dependencies" scripts/deps.sh build test deb
 
 note "build (gcc)"
 step "gcc -Werror build" scripts/build.sh build -Dtest_hooks=true
@@ -93,7 +94,9 @@ note "build (release: -O3, no test hooks)"
 # What a user builds: it must compile at -O3 under -Werror, and hold none
 # of the NSH_TEST_* hooks the test builds above have.
 no_hooks() { ! strings "$1" | grep -q NSH_TEST_; }
-step "release build" scripts/build.sh build-release --buildtype=release -Dtests=disabled
+# Prefixed /usr with its man page, as a distribution builds it: the package
+# section installs this build (meson install --destdir).
+step "release build" scripts/build.sh build-release --buildtype=release -Dtests=disabled --prefix=/usr -Dman=enabled
 step "release build has no NSH_TEST_* hook" no_hooks build-release/nsh
 
 note "build (self-contained: -Dstatic=true)"
@@ -122,6 +125,11 @@ unit build-asan bpf
 
 note "fuzzing the parsers (libFuzzer, ASan + UBSan)"
 suite tests/fuzz/run.sh none
+
+note "Debian package: meson install, scripts/deb.sh, apt-get install in a clean rootfs"
+# tests/package: the release build's meson install, then the .deb built and
+# installed into a bookworm rootfs (cached in /var/cache/nsh-testbed).
+suite tests/package/run.sh none
 
 note "test bed"
 # NSHT_KEEP_TESTBED=1 leaves the test bed up afterwards (for a developer who

@@ -36,6 +36,14 @@ for ctr in "$NSHT_SEC_NNP_NAME" "$NSHT_SEC_PLAIN_NAME"; do
 	t_begin "creds: exec'd process on $ctr has the init's credentials"
 	probe_start "$ctr"
 	probe_up || continue
+	# The init must outlive the probe's start: if it does not, say what
+	# docker saw (one loaded CI run lost nsht-sec-plain's init here).
+	if [[ ! -e /proc/$init/status ]]; then
+		probe_finish
+		_t_fail "init $init of $ctr alive while the probe runs" "alive" \
+			"gone; docker: $(docker inspect -f '{{.State.Status}} pid={{.State.Pid}} exit={{.State.ExitCode}} oom={{.State.OOMKilled}} finished={{.State.FinishedAt}} error={{.State.Error}}' "$ctr" 2>&1); nsh status $T_RC, stderr: ${T_ERR:0:300}"
+		continue
+	fi
 	want=$(status_of "$init" "${KEYS[@]}")
 	got=$(status_of "$PROBE_PID" "${KEYS[@]}")
 	env_raw=$(tr '\0' '\n' <"/proc/$PROBE_PID/environ")

@@ -9,16 +9,23 @@
 #include "lib/base/sha256_internal.h"
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 
+/* Two CPUID leaves, asked only when a hash is first computed: not
+ * __builtin_cpu_supports, whose libgcc constructor runs a dozen CPUIDs at
+ * every start of nsh, and a CPUID is a VM exit on a virtual machine (the
+ * kind of node nsh runs on; here it cost more than the hash saves). */
 bool sha256_x86_usable(void)
 {
-	__builtin_cpu_init();
-	return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+	unsigned a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1))
+		return false;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
 }
 
 __attribute__((target("sha,sse4.1"))) void sha256_x86_blocks(uint32_t h[8], const unsigned char *p,
-							       size_t nblocks, const uint32_t k[64])
+							     size_t nblocks, const uint32_t k[64])
 {
 	/* Big-endian message words: swap the bytes of each 32-bit lane. */
 	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
@@ -37,7 +44,8 @@ __attribute__((target("sha,sse4.1"))) void sha256_x86_blocks(uint32_t h[8], cons
 		__m128i w[16];
 		for (int i = 0; i < 16; i++) {
 			if (i < 4) {
-				w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)),
+				w[i] = _mm_shuffle_epi8(_mm_loadu_si128(
+								(const __m128i *)(p + 16 * i)),
 							bswap);
 			} else {
 				/* W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16],
@@ -47,7 +55,8 @@ __attribute__((target("sha,sse4.1"))) void sha256_x86_blocks(uint32_t h[8], cons
 				t = _mm_add_epi32(t, _mm_alignr_epi8(w[i - 1], w[i - 2], 4));
 				w[i] = _mm_sha256msg2_epu32(t, w[i - 1]);
 			}
-			__m128i m = _mm_add_epi32(w[i], _mm_loadu_si128((const __m128i *)&k[4 * i]));
+			__m128i m =
+				_mm_add_epi32(w[i], _mm_loadu_si128((const __m128i *)&k[4 * i]));
 			/* Two rounds on the low two words, two on the high. */
 			cdgh = _mm_sha256rnds2_epu32(cdgh, abef, m);
 			abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(m, 0x0E));

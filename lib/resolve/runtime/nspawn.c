@@ -14,11 +14,13 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "lib/cgroup/cgroup.h"
 #include "lib/resolve/hostbin.h"
+#include "lib/proc/comm_scan.h"
 #include "lib/proc/proc.h"
 #include "lib/base/util.h"
 
@@ -161,11 +163,6 @@ static int scan_mount(const struct host *h, const char *mount, size_t first,
 	return r;
 }
 
-struct proc_entry {
-	pid_t pid, ppid;
-	bool nspawn;
-};
-
 /* A real supervisor is the host's systemd-nspawn, running as root: its
  * executable is the host's binary of that name (device and inode, in the
  * host's pid namespace; hostbin_of_pid). The comm, and the name of the
@@ -208,8 +205,58 @@ static int supervisor_machine(const struct host *h, pid_t sup, struct proc_statu
 	return 0;
 }
 
-static int add_supervisor(const struct host *h, const struct proc_entry *procs, size_t nprocs,
-			  pid_t sup, size_t first, struct container_list *out)
+struct pid_vec {
+	pid_t *v;
+	size_t n, cap;
+};
+
+static int pid_vec_push(struct pid_vec *pv, pid_t pid)
+{
+	if (pv->n == pv->cap) {
+		size_t cap = pv->cap ? 2 * pv->cap : 16;
+		pid_t *nv = realloc(pv->v, cap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		pv->v = nv, pv->cap = cap;
+	}
+	pv->v[pv->n++] = pid;
+	return 0;
+}
+
+/* The children of sup by its /proc/SUP/task/SUP/children (one read: the
+ * children its main thread forked, as nspawn forks its payload), or with
+ * by_stat, where the kernel has no such file (CONFIG_PROC_CHILDREN), a
+ * tree lacks it, or it named none that fits, by the parent PID in every
+ * process's stat. */
+static int children_of(const struct host *h, pid_t sup, bool by_stat, struct pid_vec *ret)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", sup, sup);
+	if (!by_stat && host_read_small(h, path, buf, sizeof(buf)) == 0) {
+		char *save = NULL;
+		for (char *tok = strtok_r(buf, " \n", &save); tok;
+		     tok = strtok_r(NULL, " \n", &save)) {
+			pid_t pid;
+			if (parse_pid(tok, &pid) == 0 && pid_vec_push(ret, pid) < 0)
+				return -ENOMEM;
+		}
+		return 0;
+	}
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t npids;
+	int r = proc_list_pids(h, &pids, &npids);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < npids; i++) {
+		struct proc_stat st;
+		if (proc_read_stat(h, pids[i], &st) == 0 && st.ppid == sup &&
+		    pid_vec_push(ret, pids[i]) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_supervisor(const struct host *h, pid_t sup, size_t first, struct container_list *out)
 {
 	char name[256], bundle[PATH_MAX];
 	struct proc_status sst;
@@ -218,16 +265,28 @@ static int add_supervisor(const struct host *h, const struct proc_entry *procs, 
 		return 0;
 
 	/* Its child in a pid namespace below its own is the container's init. */
-	for (size_t i = 0; i < nprocs; i++) {
-		struct proc_status cst;
+	for (int by_stat = 0; by_stat < 2; by_stat++) {
+		struct pid_vec kids = { 0 };
+		int r = children_of(h, sup, by_stat, &kids);
+		if (r < 0) {
+			free(kids.v);
+			return r == -ENOMEM ? r : 0;
+		}
+		for (size_t i = 0; i < kids.n; i++) {
+			struct proc_status cst;
 
-		if (procs[i].ppid != sup || proc_read_status(h, procs[i].pid, &cst) < 0)
-			continue;
-		if (cst.nspid_levels <= sst.nspid_levels || cst.nspid[cst.nspid_levels - 1] != 1)
-			continue;
-		if (have_container(out, first, NULL, procs[i].pid))
-			return 0;
-		return add_machine(h, name, procs[i].pid, NULL, bundle[0] ? bundle : NULL, out);
+			if (proc_read_status(h, kids.v[i], &cst) < 0 || cst.ppid != sup)
+				continue;
+			if (cst.nspid_levels <= sst.nspid_levels ||
+			    cst.nspid[cst.nspid_levels - 1] != 1)
+				continue;
+			pid_t init = kids.v[i];
+			free(kids.v);
+			if (have_container(out, first, NULL, init))
+				return 0;
+			return add_machine(h, name, init, NULL, bundle[0] ? bundle : NULL, out);
+		}
+		free(kids.v);
 	}
 	return 0;
 }
@@ -322,35 +381,21 @@ static int walk_split(const struct host *h, const char *dir, int depth, size_t *
 	return r;
 }
 
+/* Supervisors by their comm, from the listing's one pass over /proc
+ * (lib/proc/comm_scan.h); each is checked by its executable before its
+ * command line names a machine. */
 static int scan_proc(const struct host *h, size_t first, struct container_list *out)
 {
-	_cleanup_free_ pid_t *pids = NULL;
-	_cleanup_free_ struct proc_entry *procs = NULL;
-	size_t npids, n = 0;
-
-	int r = proc_list_pids(h, &pids, &npids);
+	struct proc_comms own;
+	const struct proc_comms *pc;
+	int r = proc_comms_get(h, &own, &pc);
 	if (r < 0)
 		return r == -ENOMEM ? r : 0;
-	procs = calloc(npids ? npids : 1, sizeof(*procs));
-	if (!procs)
-		return -ENOMEM;
-	for (size_t i = 0; i < npids; i++) {
-		struct proc_stat st;
-		if (proc_read_stat(h, pids[i], &st) < 0)
-			continue;
-		procs[n].pid = pids[i];
-		procs[n].ppid = st.ppid;
-		procs[n].nspawn = strcmp(st.comm, "systemd-nspawn") == 0;
-		n++;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!procs[i].nspawn)
-			continue;
-		r = add_supervisor(h, procs, n, procs[i].pid, first, out);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	for (size_t i = 0; i < pc->n && r >= 0; i++)
+		if (strcmp(pc->v[i].comm, "systemd-nspawn") == 0)
+			r = add_supervisor(h, pc->v[i].pid, first, out);
+	proc_comms_free(&own);
+	return r < 0 ? r : 0;
 }
 
 static int nspawn_list(const struct host *h, unsigned flags, struct container_list *out)

@@ -18,6 +18,7 @@
 
 #include "lib/cgroup/cgroup.h"
 #include "lib/resolve/hostbin.h"
+#include "lib/proc/comm_scan.h"
 #include "lib/proc/proc.h"
 #include "lib/base/util.h"
 
@@ -146,24 +147,19 @@ static int list_libvirt(const struct host *h, size_t first, struct container_lis
 	return r < 0 ? r : 0;
 }
 
+/* Hypervisors by their comm (16 bytes, where stat and cmdline are many
+ * more), from the listing's one pass over /proc (lib/proc/comm_scan.h). */
 static int scan_proc(const struct host *h, size_t first, struct container_list *out)
 {
-	_cleanup_free_ pid_t *pids = NULL;
-	size_t n;
-
-	int r = proc_list_pids(h, &pids, &n);
+	struct proc_comms own;
+	const struct proc_comms *pc;
+	int r = proc_comms_get(h, &own, &pc);
 	if (r < 0)
 		return r == -ENOMEM ? r : 0;
-	for (size_t i = 0; i < n && r >= 0; i++) {
-		char path[64], comm[64];
-		/* comm first: 16 bytes, where stat and cmdline are many more */
-		snprintf(path, sizeof(path), "/proc/%d/comm", pids[i]);
-		if (host_read_small(h, path, comm, sizeof(comm)) < 0)
-			continue;
-		comm[strcspn(comm, "\n")] = '\0';
-		if (vm_hypervisor_of(NULL, comm) != VM_NONE)
-			r = add_vm(h, out, first, pids[i], NULL, NULL);
-	}
+	for (size_t i = 0; i < pc->n && r >= 0; i++)
+		if (vm_hypervisor_of(NULL, pc->v[i].comm) != VM_NONE)
+			r = add_vm(h, out, first, pc->v[i].pid, NULL, NULL);
+	proc_comms_free(&own);
 	return r;
 }
 

@@ -17,8 +17,13 @@
  * /proc/diskstats (lib/proc/diskstats.h) and a kernel log record
  * (lib/proc/kmsg_oom.h), and checks what they keep. Selector 14 feeds
  * lib/net's parsers: the bytes as rtnetlink link and address messages, the
- * text as /proc/PID/net/dev, snmp, tcp and stat/nf_conntrack. Run by
- * scripts/test.sh for a bounded time; crashes and sanitizer reports fail. */
+ * text as /proc/PID/net/dev, snmp, tcp and stat/nf_conntrack. Selector 15
+ * reads the bytes as an `nsh record` file (lib/record/recfile.h) and loads
+ * every frame forwards and backwards; the same again with every CRC made
+ * right (so that mutations reach the payloads), and bytes that are not a
+ * recording as raw payloads joined by "NSHP", each deflated into a frame
+ * (so that they reach the entry parser). Run by scripts/test.sh for a
+ * bounded time; crashes and sanitizer reports fail. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -43,6 +48,8 @@
 #include "lib/enter/userns.h"
 #include "lib/resolve/runtime/vm.h"
 #include "lib/proc/sample.h"
+#include "lib/record/recfile.h"
+#include "lib/record/recfile_internal.h"
 #include "shell/shell_lex.h"
 #include "lib/resolve/target.h"
 
@@ -194,6 +201,137 @@ static void cpustat_parsers(const char *s, size_t len)
 	cpustat_free(&a);
 }
 
+/* What rec_load promises of a snapshot: sorted, valid names, bounded. */
+static uint32_t rec_snapshot_check(const struct rec_snapshot *s)
+{
+	uLong c = crc32(0L, Z_NULL, 0);
+	if (s->n > REC_BLOBS_MAX)
+		abort();
+	for (size_t i = 0; i < s->n; i++) {
+		const struct rec_blob *b = &s->v[i];
+		size_t nlen = strlen(b->name);
+		if (!rec_name_valid(b->name, nlen) || b->len > REC_BLOB_MAX || b->data[b->len] ||
+		    (i && strcmp(s->v[i - 1].name, b->name) >= 0))
+			abort();
+		c = crc32(c, (const unsigned char *)b->name, (uInt)nlen + 1);
+		c = crc32(c, b->data, b->len);
+	}
+	return (uint32_t)c;
+}
+
+/* Open a recording, load every frame forwards, then backwards from the
+ * caches: both must give the same snapshots. */
+static void rec_check(const unsigned char *buf, size_t len)
+{
+	struct rec_reader *r = NULL;
+	char why[256];
+	if (rec_open_mem(buf, len, &r, why, sizeof(why)) < 0) {
+		if (!why[0])
+			abort();
+		return;
+	}
+	const char *const *notes;
+	size_t nn = rec_notes(r, &notes);
+	for (size_t i = 0; i < nn; i++)
+		if (!notes[i] || !notes[i][0] || strchr(notes[i], '\n'))
+			abort();
+	size_t n = rec_frames(r);
+	static uint32_t sum[8192];
+	static bool ok[8192];
+	for (size_t k = 0; k < 2 * n && n <= 8192; k++) {
+		size_t i = k < n ? k : 2 * n - 1 - k;
+		struct rec_snapshot s;
+		why[0] = '\0';
+		if (rec_load(r, i, &s, why, sizeof(why)) < 0) {
+			if (!why[0] || s.n || (k >= n && ok[i]))
+				abort();
+			ok[i] = false;
+			continue;
+		}
+		uint32_t c = rec_snapshot_check(&s);
+		if (k >= n && c != sum[i])
+			abort();
+		sum[i] = c;
+		ok[i] = true;
+		if (s.realtime_ns != rec_frame_time(r, i) || rec_frame_at(r, s.realtime_ns) >= n)
+			abort();
+		rec_snapshot_free(&s);
+	}
+	rec_reader_close(r);
+}
+
+/* buf as it is, and again with the header's and every frame's CRC made
+ * right, following the frames' own lengths. */
+static void rec_fix_crcs(unsigned char *buf, size_t len)
+{
+	if (len < REC_HDR_FIXED)
+		return;
+	uint32_t jlen = rec_get32(buf + 12);
+	if (jlen > len - REC_HDR_FIXED || len - REC_HDR_FIXED - jlen < 4)
+		return;
+	rec_put32(buf + REC_HDR_FIXED + jlen, (uint32_t)crc32(0L, buf + 8, 8 + jlen));
+	size_t pos = REC_HDR_FIXED + jlen + 4;
+	while (len - pos >= REC_FRAME_HDR && memcmp(buf + pos, REC_FRAME_SYNC, 4) == 0) {
+		uint32_t plen = rec_get32(buf + pos + RF_PLEN);
+		if (plen > len - pos - REC_FRAME_HDR)
+			break;
+		rec_put32(buf + pos + RF_CRC,
+			  rec_frame_crc(buf + pos, buf + pos + REC_FRAME_HDR, plen));
+		pos += REC_FRAME_HDR + plen;
+	}
+}
+
+/* A recording whose frames' raw payloads are the pieces of in between
+ * "NSHP" markers: the first a KEY frame, the others deltas. */
+static void rec_from_payloads(const unsigned char *in, size_t len)
+{
+	static unsigned char out[1 << 20];
+	static const char json[] = "{\"host\":\"fuzz\"}";
+	size_t o = REC_HDR_FIXED + sizeof(json) - 1 + 4;
+	memcpy(out, REC_MAGIC, REC_MAGIC_LEN);
+	rec_put32(out + 8, REC_VERSION);
+	rec_put32(out + 12, sizeof(json) - 1);
+	memcpy(out + REC_HDR_FIXED, json, sizeof(json) - 1);
+	rec_put32(out + o - 4, (uint32_t)crc32(0L, out + 8, 8 + sizeof(json) - 1));
+	for (size_t i = 0, at = 0; at <= len; i++) {
+		const unsigned char *m = memmem(in + at, len - at, "NSHP", 4);
+		size_t plen = m ? (size_t)(m - in) - at : len - at;
+		uLongf zlen = compressBound(plen);
+		if (o + REC_FRAME_HDR + zlen > sizeof(out))
+			break;
+		unsigned char *f = out + o;
+		if (compress2(f + REC_FRAME_HDR, &zlen, in + at, plen, 9) != Z_OK)
+			break;
+		memcpy(f, REC_FRAME_SYNC, 4);
+		rec_put32(f + RF_PLEN, (uint32_t)zlen);
+		rec_put32(f + RF_RLEN, (uint32_t)plen);
+		memset(f + RF_FLAGS, 0, 4);
+		f[RF_FLAGS] = i == 0 ? REC_FLAG_KEY : 0;
+		rec_put64(f + RF_REALTIME, i * 1000000000ull);
+		rec_put64(f + RF_MONOTONIC, i * 1000000000ull);
+		rec_put32(f + RF_CRC, rec_frame_crc(f, f + REC_FRAME_HDR, (uint32_t)zlen));
+		o += REC_FRAME_HDR + zlen;
+		at += plen + 4;
+	}
+	rec_check(out, o);
+}
+
+static void rec_fuzz(const uint8_t *in, size_t len)
+{
+	rec_check(in, len);
+	if (len >= REC_MAGIC_LEN && memcmp(in, REC_MAGIC, REC_MAGIC_LEN) == 0) {
+		unsigned char *copy = malloc(len);
+		if (!copy)
+			return;
+		memcpy(copy, in, len);
+		rec_fix_crcs(copy, len);
+		rec_check(copy, len);
+		free(copy);
+	} else {
+		rec_from_payloads(in, len);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1 || size > 65536)
@@ -204,7 +342,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
 
-	switch (data[0] % 15) {
+	/* -DFUZZ_SELECTOR=N (run.sh's FUZZ_SELECTOR): one parser only, its
+	 * seeds' first byte still skipped. */
+#ifdef FUZZ_SELECTOR
+	switch (FUZZ_SELECTOR) {
+#else
+	switch (data[0] % 16) {
+#endif
 	case 0: {
 		/* Every file of a task the sampler reads, and meminfo. */
 		struct proc_stat st;
@@ -376,6 +520,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		net_conntrack_entries(s, &v);
 		break;
 	}
+	case 15:
+		rec_fuzz(data + 1, size - 1);
+		break;
 	}
 	free(s);
 	return 0;

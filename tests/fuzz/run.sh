@@ -3,6 +3,8 @@
 # Build the parser fuzzer with clang (libFuzzer + ASan + UBSan) against the
 # core library sources and run it for FUZZ_SECONDS (default 60) from a seed
 # corpus of the fixture files. Last line: "N passed, N failed".
+# FUZZ_SELECTOR=N builds it for the one parser of selector N (the first byte
+# of each input is then ignored), e.g. FUZZ_SELECTOR=15 for recordings.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -89,7 +91,21 @@ printf '\x0eentries  clashres\n0000002a  00000000\n' >"$out/corpus/seed-net-2"
 
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -std=gnu11
 	-I. $(pkg-config --cflags json-c smartcols))
-libs=$(pkg-config --libs json-c smartcols libcap libseccomp)
+if [ -n "${FUZZ_SELECTOR:-}" ]; then
+	flags+=("-DFUZZ_SELECTOR=$FUZZ_SELECTOR")
+fi
+libs=$(pkg-config --libs json-c smartcols libcap libseccomp zlib)
+
+# Selector 15: `nsh record` files, written by lib/record itself
+# (tests/fuzz/rec_seed.c), so that the seeds follow the format as it is.
+# shellcheck disable=SC2086 # pkg-config output is a word list
+if ! clang -g -O1 -D_GNU_SOURCE -std=gnu11 -I. $(pkg-config --cflags json-c) \
+	tests/fuzz/rec_seed.c lib/record/*.c lib/base/util.c lib/base/json_util.c lib/base/host.c $(pkg-config --libs json-c zlib) \
+	-o "$out/rec_seed" 2>"$out/build.log" || ! "$out/rec_seed" "$out/corpus" 2>>"$out/build.log"; then
+	cat "$out/build.log"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 # shellcheck disable=SC2086 # pkg-config output is a word list
 if ! clang "${flags[@]}" tests/fuzz/fuzz_parsers.c lib/*/*.c lib/resolve/runtime/*.c shell/shell_lex.c $libs -o "$out/fuzz_parsers" 2>"$out/build.log"; then
 	cat "$out/build.log"

@@ -7,7 +7,7 @@
 # of each input is then ignored), e.g. FUZZ_SELECTOR=15 for recordings.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit 1
 out=${FUZZ_OUT:-build-fuzz}
 secs=${FUZZ_SECONDS:-60}
 mkdir -p "$out/corpus"

@@ -27,11 +27,25 @@ struct seen {
 	uint32_t dev;
 	int mine, mine_bytes_ok;
 	uint64_t mine_write_bytes;
+	/* Every write on the file's disk, whoever's: printed when this
+	 * process's bytes fall short, to tell whose they became. */
+	struct {
+		uint32_t pid, bytes;
+		char comm[16];
+	} others[32];
+	int n_others;
 };
 
 static int on_event(void *ctx, const struct bio_event *e)
 {
 	struct seen *s = ctx;
+	if (e->op == BIO_OP_WRITE && e->dev == s->dev && s->n_others < 32) {
+		s->others[s->n_others].pid = e->pid;
+		s->others[s->n_others].bytes = e->bytes;
+		memcpy(s->others[s->n_others].comm, e->comm, sizeof(s->others[0].comm));
+		s->others[s->n_others].comm[15] = '\0';
+		s->n_others++;
+	}
 	if (e->pid != (uint32_t)getpid())
 		return 0;
 	s->mine++;
@@ -116,6 +130,14 @@ static void run(const char *what, struct biosnoop_config *cfg, const char *dir, 
 		      "%s: %d O_DIRECT 4 KiB writes of this process seen as W bytes on the file's "
 		      "disk: %llu",
 		      what, BLOCKS, (unsigned long long)s.mine_write_bytes);
+		if (s.mine_write_bytes < BLOCKS * 4096) {
+			printf("#   untracked requests: %llu; writes on the disk:",
+			       (unsigned long long)biosnoop_untracked(b));
+			for (int i = 0; i < s.n_others; i++)
+				printf(" %s%u:%u", s.others[i].pid == (uint32_t)getpid() ? "*" : "",
+				       s.others[i].pid, s.others[i].bytes);
+			printf(" (* this test)\n");
+		}
 		CHECK(s.mine_bytes_ok == s.mine, "%s: sizes and owners set", what);
 	} else {
 		CHECK(s.mine == 0, "%s: the filter keeps this process's I/O out: %d seen", what,

@@ -68,8 +68,13 @@ for k in rx_bytes_s peer_tx_bytes_s; do
 	awk -v g="$got" -v w="$want" 'BEGIN { exit !(w > 500000 && g > 0.9 * w && g < 1.1 * w) }' ||
 		_t_fail "$k against nsht-hb's tx_bytes over the run" "$want +- 10%" "$got"
 done
-assert_eq "$(iface eth0 | jq -r .peer_tx_bytes_s)" "$(iface eth0 | jq -r .rx_bytes_s)" \
-	"B's eth0 received what its peer sent (nothing dropped on a veth)"
+# In each reading nsh reads the two ends one after the other (the
+# container's in its namespace, the host's here): on a loaded machine the
+# moments differ by milliseconds while the stream flows, so the two rates
+# agree within 2%, not to the byte.
+rx=$(iface eth0 | jq -r .rx_bytes_s) ptx=$(iface eth0 | jq -r .peer_tx_bytes_s)
+awk -v a="$rx" -v b="$ptx" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(b > 0 && d <= 0.02 * b) }' ||
+	_t_fail "B's eth0 received what its peer sent (nothing dropped on a veth)" "$ptx +- 2%" "$rx"
 assert_eq 1 "$(q -r '.stack.sockets.estab')" "the stream's socket"
 
 t_begin "net: retransmits when the shaper's queue is too short for the stream"

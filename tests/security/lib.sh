@@ -73,12 +73,15 @@ init_pid() { docker inspect -f '{{.State.Pid}}' "$1"; }
 # pid_by_tag TAG [SECS]: host PID of the process (not nsh) whose argv holds
 # TAG and whose argv[0] is not nsh; waits up to SECS (default 10).
 pid_by_tag() {
-	local tag=$1 deadline=$((SECONDS + ${2:-10})) p a0
+	local tag=$1 deadline=$((SECONDS + ${2:-10})) p a0 args
 	while ((SECONDS < deadline)); do
+		# Builtins only in the scan (mapfile, no grep per process): on a
+		# loaded machine a fork per process made one pass longer than
+		# the probe lingers (a loaded CI run missed it).
 		for p in /proc/[0-9]*; do
-			[[ -r $p/cmdline ]] || continue
-			grep -qaF -- "$tag" "$p/cmdline" 2>/dev/null || continue
-			a0=$(tr '\0' '\n' <"$p/cmdline" 2>/dev/null | head -n 1)
+			mapfile -d '' args <"$p/cmdline" 2>/dev/null || continue
+			[[ ${#args[@]} -gt 0 && " ${args[*]} " == *"$tag"* ]] || continue
+			a0=${args[0]}
 			[[ $a0 == "$NSH" || $a0 == */nsh || $a0 == timeout ]] && continue
 			# The probe, once exec'd: its exe is the container's file.
 			[[ $(readlink "$p/exe" 2>/dev/null) == */probe ]] || continue

@@ -34,8 +34,12 @@ const volatile bool have_io_start = true;
 /* Wake user space only when this much is waiting; it also polls. */
 const volatile __u64 wakeup_bytes = 256 * 1024;
 
-__u64 drops = 0;     /* ring buffer full */
-__u64 untracked = 0; /* the in-flight map was full */
+__u64 drops = 0;       /* ring buffer full */
+__u64 untracked = 0;   /* the in-flight map was full */
+__u64 late_starts = 0; /* block_io_start ran after block_rq_issue (kept) */
+__u64 unowned = 0;     /* completed, issued, but no block_io_start seen */
+__u64 unissued = 0;    /* data completed with no block_rq_issue seen (shown) */
+__u64 uncompleted = 0; /* issued, no block_rq_complete seen (shown, no latency) */
 
 struct stage {
 	__u64 start_ns;
@@ -46,8 +50,15 @@ struct stage {
 	__u32 pidns_ino;
 	__u32 pid;
 	__u32 ctpid;
-	__u8 owner;
+	__u8 owner; /* 0: issued, whose start is not seen yet */
 	__u8 pad[3];
+	/* The request at issue: tells it from a stale entry, and describes it
+	 * if its completion never shows (see record_start). */
+	__u64 sector;
+	__u32 bytes;
+	__u32 dev;
+	__u32 cmd_flags;
+	__u32 pad2;
 	char comm[BIO_COMM_LEN];
 };
 
@@ -157,87 +168,8 @@ static __always_inline void task_nspid(struct task_struct *task, int lvl, __u32 
 	*ret_ino = BPF_CORE_READ(up.ns, ns.inum);
 }
 
-/* Record who started rq, if it passes the filter. */
-static __always_inline int record_start(struct request *rq, __u64 ts, bool insert)
+static __always_inline void rq_type(__u32 opf, struct bio_event *e)
 {
-	struct stage st = {};
-	struct cgroup *blkcg;
-	struct task_struct *task;
-
-	if (filter_dev && rq_dev(rq) != filter_dev)
-		return 0;
-	task = (struct task_struct *)bpf_get_current_task();
-	blkcg = rq_blkcg(rq);
-	st.cgroup_id = bpf_get_current_cgroup_id();
-	task_nspid(task, pidns_level, &st.ctpid, &st.pidns_ino);
-	if (blkcg) {
-		st.blkcg_id = cgrp_id(blkcg);
-		st.owner = BIO_OWNER_BLKCG;
-	} else {
-		st.owner = BIO_OWNER_TASK;
-	}
-	if (filter_on) {
-		bool match;
-
-		if (blkcg && filter_blkcg_id)
-			match = cgrp_within(blkcg, filter_blkcg_id, filter_blkcg_level);
-		else if (filter_cgid)
-			match = cgrp_within(BPF_CORE_READ(task, cgroups, dfl_cgrp), filter_cgid,
-					    filter_cg_level);
-		else
-			match = st.pidns_ino == filter_pidns;
-		if (!match)
-			return 0;
-	}
-	st.pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(st.comm, sizeof(st.comm));
-	st.start_ns = ts;
-	if (insert)
-		st.insert_ns = ts;
-	if (bpf_map_update_elem(&inflight, &rq, &st, BPF_ANY))
-		__sync_fetch_and_add(&untracked, 1);
-	return 0;
-}
-
-static __always_inline int on_io_start(struct request *rq)
-{
-	return record_start(rq, bpf_ktime_get_ns(), false);
-}
-
-static __always_inline int on_insert(struct request *rq)
-{
-	__u64 ts = bpf_ktime_get_ns();
-	struct stage *st = bpf_map_lookup_elem(&inflight, &rq);
-
-	if (!st) {
-		if (!have_io_start)
-			return record_start(rq, ts, true);
-		return 0;
-	}
-	st->insert_ns = ts;
-	return 0;
-}
-
-static __always_inline int on_issue(struct request *rq)
-{
-	__u64 ts = bpf_ktime_get_ns();
-	struct stage *st = bpf_map_lookup_elem(&inflight, &rq);
-
-	if (!st) {
-		if (have_io_start)
-			return 0;
-		record_start(rq, ts, false);
-		st = bpf_map_lookup_elem(&inflight, &rq);
-		if (!st)
-			return 0;
-	}
-	st->issue_ns = ts;
-	return 0;
-}
-
-static __always_inline void rq_type(struct request *rq, struct bio_event *e)
-{
-	__u32 opf = BPF_CORE_READ(rq, cmd_flags);
 	__u32 op = opf & 0xff; /* REQ_OP_MASK since 4.10 */
 	__u8 f = 0;
 
@@ -273,33 +205,32 @@ static __always_inline void rq_type(struct request *rq, struct bio_event *e)
 	e->flags = f;
 }
 
-static __always_inline int on_complete(struct request *rq)
+/* One event for a finished request, described by st (the owner) and the
+ * request's own fields; lat_ns BIO_LAT_UNKNOWN when its end was not seen. */
+static __always_inline void emit(struct stage *st, __u64 ts, __u64 lat_ns, __u64 sector,
+				 __u32 bytes, __u32 dev, __u32 opf)
 {
-	__u64 ts = bpf_ktime_get_ns();
-	struct stage *st = bpf_map_lookup_elem(&inflight, &rq);
 	struct bio_event *e;
-	__u64 flags = 0;
+	__u64 flags;
 
-	if (!st)
-		return 0;
-	if (!st->issue_ns)
-		goto out; /* not issued: a merged or requeued request */
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		__sync_fetch_and_add(&drops, 1);
-		goto out;
+		return;
 	}
 	e->ts_ns = ts;
-	e->lat_ns = ts - st->issue_ns;
-	if (st->insert_ns)
+	e->lat_ns = lat_ns;
+	if (!st->issue_ns)
+		e->queue_ns = BIO_QUEUE_UNKNOWN;
+	else if (st->insert_ns)
 		e->queue_ns = st->issue_ns - st->insert_ns;
 	else if (st->start_ns)
 		e->queue_ns = st->issue_ns - st->start_ns;
 	else
 		e->queue_ns = BIO_QUEUE_UNKNOWN;
-	e->sector = BPF_CORE_READ(rq, __sector);
-	e->bytes = BPF_CORE_READ(rq, __data_len);
-	e->dev = rq_dev(rq);
+	e->sector = sector;
+	e->bytes = bytes;
+	e->dev = dev;
 	e->cgroup_id = st->cgroup_id;
 	e->blkcg_id = st->blkcg_id;
 	e->pidns_ino = st->pidns_ino;
@@ -308,12 +239,179 @@ static __always_inline int on_complete(struct request *rq)
 	e->owner = st->owner;
 	e->pad = 0;
 	__builtin_memcpy(e->comm, st->comm, sizeof(e->comm));
-	rq_type(rq, e);
+	rq_type(opf, e);
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	else
 		flags = BPF_RB_NO_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
+}
+
+/* An entry made at issue, before block_io_start ran for this request: the
+ * submitter can be preempted between handing the request to the queue and
+ * the start tracepoint, and another CPU may issue it meanwhile (seen under
+ * load). The sector tells it from a stale entry of an earlier request that
+ * had the same address and never completed (merged away). */
+static __always_inline struct stage *early_issue(struct request *rq)
+{
+	struct stage *st = bpf_map_lookup_elem(&inflight, &rq);
+
+	if (st && !st->owner && st->issue_ns && st->sector == BPF_CORE_READ(rq, __sector))
+		return st;
+	return NULL;
+}
+
+/* Record who started rq, if it passes the filter. */
+static __always_inline int record_start(struct request *rq, __u64 ts, bool insert)
+{
+	struct stage st = {};
+	struct stage *early;
+	struct cgroup *blkcg;
+	struct task_struct *task;
+
+	if (filter_dev && rq_dev(rq) != filter_dev)
+		return 0;
+	early = early_issue(rq);
+	if (!early) {
+		struct stage *old = bpf_map_lookup_elem(&inflight, &rq);
+
+		/* An earlier request at this address was issued and has ended
+		 * (its memory is being reused), but block_rq_complete never
+		 * fired for it: under load the kernel (6.18) ends a few
+		 * requests without it (bpftrace sees the same). Show it,
+		 * without a latency, rather than lose it. */
+		if (old && old->owner && old->issue_ns) {
+			emit(old, old->issue_ns, BIO_LAT_UNKNOWN, old->sector, old->bytes, old->dev,
+			     old->cmd_flags);
+			__sync_fetch_and_add(&uncompleted, 1);
+		}
+	}
+	task = (struct task_struct *)bpf_get_current_task();
+	blkcg = rq_blkcg(rq);
+	st.cgroup_id = bpf_get_current_cgroup_id();
+	task_nspid(task, pidns_level, &st.ctpid, &st.pidns_ino);
+	if (blkcg) {
+		st.blkcg_id = cgrp_id(blkcg);
+		st.owner = BIO_OWNER_BLKCG;
+	} else {
+		st.owner = BIO_OWNER_TASK;
+	}
+	if (filter_on) {
+		bool match;
+
+		if (blkcg && filter_blkcg_id)
+			match = cgrp_within(blkcg, filter_blkcg_id, filter_blkcg_level);
+		else if (filter_cgid)
+			match = cgrp_within(BPF_CORE_READ(task, cgroups, dfl_cgrp), filter_cgid,
+					    filter_cg_level);
+		else
+			match = st.pidns_ino == filter_pidns;
+		if (!match) {
+			if (early)
+				bpf_map_delete_elem(&inflight, &rq);
+			return 0;
+		}
+	}
+	st.pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(st.comm, sizeof(st.comm));
+	if (early) {
+		/* Issued already: its queue time is unknown (start_ns 0). */
+		st.issue_ns = early->issue_ns;
+		st.insert_ns = early->insert_ns;
+		st.sector = early->sector;
+		st.bytes = early->bytes;
+		st.dev = early->dev;
+		st.cmd_flags = early->cmd_flags;
+		__sync_fetch_and_add(&late_starts, 1);
+	} else {
+		st.start_ns = ts;
+		if (insert)
+			st.insert_ns = ts;
+	}
+	if (bpf_map_update_elem(&inflight, &rq, &st, BPF_ANY))
+		__sync_fetch_and_add(&untracked, 1);
+	return 0;
+}
+
+static __always_inline int on_io_start(struct request *rq)
+{
+	return record_start(rq, bpf_ktime_get_ns(), false);
+}
+
+static __always_inline int on_insert(struct request *rq)
+{
+	__u64 ts = bpf_ktime_get_ns();
+	struct stage *st = bpf_map_lookup_elem(&inflight, &rq);
+
+	if (!st) {
+		if (!have_io_start)
+			return record_start(rq, ts, true);
+		return 0;
+	}
+	st->insert_ns = ts;
+	return 0;
+}
+
+static __always_inline int on_issue(struct request *rq)
+{
+	__u64 ts = bpf_ktime_get_ns();
+	struct stage *st = bpf_map_lookup_elem(&inflight, &rq);
+
+	if (!st) {
+		if (have_io_start) {
+			/* Not started yet (or filtered out, or a flush the
+			 * block layer made): keep the issue time until its
+			 * start shows or it completes. */
+			struct stage early = {};
+
+			early.issue_ns = ts;
+			early.sector = BPF_CORE_READ(rq, __sector);
+			early.bytes = BPF_CORE_READ(rq, __data_len);
+			early.dev = rq_dev(rq);
+			early.cmd_flags = BPF_CORE_READ(rq, cmd_flags);
+			if (bpf_map_update_elem(&inflight, &rq, &early, BPF_ANY))
+				__sync_fetch_and_add(&untracked, 1);
+			return 0;
+		}
+		record_start(rq, ts, false);
+		st = bpf_map_lookup_elem(&inflight, &rq);
+		if (!st)
+			return 0;
+	}
+	st->issue_ns = ts;
+	st->sector = BPF_CORE_READ(rq, __sector);
+	st->bytes = BPF_CORE_READ(rq, __data_len);
+	st->dev = rq_dev(rq);
+	st->cmd_flags = BPF_CORE_READ(rq, cmd_flags);
+	return 0;
+}
+
+static __always_inline int on_complete(struct request *rq)
+{
+	__u64 ts = bpf_ktime_get_ns();
+	struct stage *st = bpf_map_lookup_elem(&inflight, &rq);
+
+	if (!st)
+		return 0;
+	if (!st->issue_ns) {
+		/* Completed with no issue seen: the flush machinery ends the
+		 * request that asked for a flush without issuing it (no data:
+		 * nothing to show); under load a data request can also come
+		 * here (seen on 6.18), and it is shown, timed from its start. */
+		if (!BPF_CORE_READ(rq, __data_len) || !st->start_ns)
+			goto out;
+		__sync_fetch_and_add(&unissued, 1);
+	}
+	if (!st->owner) {
+		/* Issued, never started: a flush the block layer made, a
+		 * request the filter keeps out, or one whose start is still
+		 * to come. Nobody to charge it to. */
+		if (!filter_on && BPF_CORE_READ(rq, __data_len))
+			__sync_fetch_and_add(&unowned, 1);
+		goto out;
+	}
+	emit(st, ts, ts - (st->issue_ns ? st->issue_ns : st->start_ns), BPF_CORE_READ(rq, __sector),
+	     BPF_CORE_READ(rq, __data_len), rq_dev(rq), BPF_CORE_READ(rq, cmd_flags));
 out:
 	bpf_map_delete_elem(&inflight, &rq);
 	return 0;

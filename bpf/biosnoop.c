@@ -6,6 +6,7 @@
  * loads, attaches and hands ring-buffer events to the caller. Never prints. */
 #include "biosnoop.h"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -184,6 +185,43 @@ uint64_t biosnoop_drops(const struct biosnoop *b)
 uint64_t biosnoop_untracked(const struct biosnoop *b)
 {
 	return b->skel->bss->untracked;
+}
+
+uint64_t biosnoop_late_starts(const struct biosnoop *b)
+{
+	return b->skel->bss->late_starts;
+}
+
+uint64_t biosnoop_unowned(const struct biosnoop *b)
+{
+	return b->skel->bss->unowned;
+}
+
+uint64_t biosnoop_unissued(const struct biosnoop *b)
+{
+	return b->skel->bss->unissued;
+}
+
+uint64_t biosnoop_uncompleted(const struct biosnoop *b)
+{
+	return b->skel->bss->uncompleted;
+}
+
+uint64_t biosnoop_missed(const struct biosnoop *b)
+{
+	struct bpf_program *prog;
+	uint64_t n = 0;
+
+	bpf_object__for_each_program(prog, b->skel->obj)
+	{
+		struct bpf_prog_info info = { 0 };
+		uint32_t len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			n += info.recursion_misses;
+	}
+	return n;
 }
 
 void biosnoop_close(struct biosnoop *b)

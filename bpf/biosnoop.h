@@ -37,7 +37,7 @@ enum bio_owner {
 
 struct bio_event {
 	__u64 ts_ns;    /* completion, bpf_ktime_get_ns (CLOCK_MONOTONIC) */
-	__u64 lat_ns;   /* issue -> completion: the device */
+	__u64 lat_ns;   /* issue -> completion: the device; BIO_LAT_UNKNOWN */
 	__u64 queue_ns; /* start (or insert) -> issue; ~0 when the start was not seen */
 	__u64 sector;
 	__u64 cgroup_id; /* the starting task's cgroup (the v2 or hybrid unified tree) */
@@ -57,6 +57,8 @@ struct bio_event {
 #define BIO_DEV_MAJOR(d)  ((d) >> 20)
 #define BIO_DEV_MINOR(d)  ((d) & ((1u << 20) - 1))
 #define BIO_QUEUE_UNKNOWN (~0ull)
+/* lat_ns of a request whose completion the kernel did not report. */
+#define BIO_LAT_UNKNOWN   (~0ull)
 
 #ifndef __bpf__
 #include <stdbool.h>
@@ -95,5 +97,19 @@ int biosnoop_poll(struct biosnoop *b, int timeout_ms);
 /* I/Os lost: the ring buffer was full, or too many were in flight to track. */
 uint64_t biosnoop_drops(const struct biosnoop *b);
 uint64_t biosnoop_untracked(const struct biosnoop *b);
+/* Requests issued before their block_io_start ran (still charged to their
+ * starter), and data requests that completed with no start seen at all
+ * (not shown: nobody to charge them to). */
+uint64_t biosnoop_late_starts(const struct biosnoop *b);
+uint64_t biosnoop_unowned(const struct biosnoop *b);
+/* Data requests that completed with no block_rq_issue seen: shown, their
+ * latency taken from their start. */
+uint64_t biosnoop_unissued(const struct biosnoop *b);
+/* Runs the kernel skipped because the same program was already running on
+ * that CPU (a completion interrupting a completion): events lost. */
+uint64_t biosnoop_missed(const struct biosnoop *b);
+/* Issued requests whose block_rq_complete never fired, found when their
+ * memory was reused: shown with lat_ns BIO_LAT_UNKNOWN. */
+uint64_t biosnoop_uncompleted(const struct biosnoop *b);
 void biosnoop_close(struct biosnoop *b);
 #endif

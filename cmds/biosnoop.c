@@ -114,6 +114,9 @@ struct snoop {
 	uint64_t first_ts;
 	double min_ms; /* < 0: p99 */
 	uint64_t over_min;
+	/* Every event; the histogram holds those with a latency (not those
+	 * whose completion the kernel did not report). */
+	uint64_t rows_seen;
 	int write_err;
 	struct {
 		uint32_t dev;
@@ -165,7 +168,10 @@ static void fill_row(struct snoop *s, const struct bio_event *e)
 		out_stream_float(o, BS_QUE, (double)e->queue_ns / 1e6, 3);
 	else
 		out_stream_str(o, BS_QUE, NULL);
-	out_stream_float(o, BS_LAT, (double)e->lat_ns / 1e6, 3);
+	if (e->lat_ns != BIO_LAT_UNKNOWN)
+		out_stream_float(o, BS_LAT, (double)e->lat_ns / 1e6, 3);
+	else
+		out_stream_str(o, BS_LAT, NULL);
 	if (out_stream_wants(o, BS_CONTAINER)) {
 		const char *name = NULL;
 		if (s->all)
@@ -184,10 +190,13 @@ static int on_event(void *ctx, const struct bio_event *e)
 	struct snoop *s = ctx;
 	if (!s->first_ts)
 		s->first_ts = e->ts_ns;
-	lathist_add(&s->hist, e->lat_ns);
-	bio_top_add(&s->top, e);
-	if (s->min_ms >= 0 && (double)e->lat_ns / 1e6 > s->min_ms)
-		s->over_min++;
+	s->rows_seen++;
+	if (e->lat_ns != BIO_LAT_UNKNOWN) {
+		lathist_add(&s->hist, e->lat_ns);
+		bio_top_add(&s->top, e);
+		if (s->min_ms >= 0 && (double)e->lat_ns / 1e6 > s->min_ms)
+			s->over_min++;
+	}
 	if (!s->show_rows || s->write_err)
 		return 0;
 	fill_row(s, e);
@@ -275,7 +284,9 @@ static int print_summary(struct snoop *s, struct biosnoop *b)
 
 	if (s->ctx->out.json) {
 		struct json_object *sum = json_object_new_object(), *hist = json_object_new_array();
-		json_object_object_add(sum, "count", json_object_new_int64((int64_t)h->count));
+		json_object_object_add(sum, "count", json_object_new_int64((int64_t)s->rows_seen));
+		json_object_object_add(sum, "no_latency",
+				       json_object_new_int64((int64_t)(s->rows_seen - h->count)));
 		json_object_object_add(sum, "drops", json_object_new_int64((int64_t)drops));
 		json_object_object_add(sum, "untracked", json_object_new_int64((int64_t)untracked));
 		for (int i = 0; i < lathist_used(h); i++) {
@@ -306,10 +317,13 @@ static int print_summary(struct snoop *s, struct biosnoop *b)
 	}
 
 	fprintf(f,
-		"\n%llu I/Os, %llu dropped (ring buffer full), %llu untracked (too many in "
-		"flight)\n",
-		(unsigned long long)h->count, (unsigned long long)drops,
+		"\n%llu I/Os, %llu dropped (ring buffer full), %llu untracked (too many in flight)",
+		(unsigned long long)s->rows_seen, (unsigned long long)drops,
 		(unsigned long long)untracked);
+	if (s->rows_seen > h->count)
+		fprintf(f, ", %llu without a latency (the kernel did not report their completion)",
+			(unsigned long long)(s->rows_seen - h->count));
+	fputc('\n', f);
 	if (h->count)
 		print_hist(f, h);
 	fprintf(f, "%llu outliers above %.3f ms (%s)", (unsigned long long)n_out, thr_ms,

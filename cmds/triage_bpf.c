@@ -32,7 +32,8 @@ struct tri_bio {
 
 static int on_bio(void *ctx, const struct bio_event *e)
 {
-	lathist_add(&((struct tri_bio *)ctx)->hist, e->lat_ns);
+	if (e->lat_ns != BIO_LAT_UNKNOWN) /* its completion was not reported */
+		lathist_add(&((struct tri_bio *)ctx)->hist, e->lat_ns);
 	return 0;
 }
 

@@ -6,11 +6,15 @@
  * Runs as root (scripts/test.sh's precondition) on a kernel with BTF (every
  * machine of this kind): without them it fails, naming which is missing. */
 #include <errno.h>
+#include <inttypes.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -18,33 +22,45 @@
 #include "bpf/biosnoop.h"
 #include "check.h"
 
-/* What arrived of this process's I/O. Requests are counted in bytes: the
- * block layer may merge this test's 4 KiB writes into fewer requests (or
- * ext4 may write them through the page cache and flush them as one on
- * fsync), so the number of W events is not the number of write() calls;
- * the bytes written on the file's disk are. */
+/* What arrived: every W request on the file's disk, whoever's. The test
+ * checks the file's own blocks (FIEMAP) against them: each block must lie
+ * in some W request (nothing lost), and the requests this process started
+ * carry its PID. Requests are compared by sector, not counted: the block
+ * layer may merge this test's 4 KiB writes, or one of them into another
+ * task's adjacent request (which is then that task's I/O: the request is
+ * charged to whoever started it, as biosnoop documents). */
+struct wreq {
+	uint64_t sector;
+	uint32_t pid, bytes;
+	char comm[16];
+};
+
 struct seen {
 	uint32_t dev;
 	int mine, mine_bytes_ok;
 	uint64_t mine_write_bytes;
-	/* Every write on the file's disk, whoever's: printed when this
-	 * process's bytes fall short, to tell whose they became. */
-	struct {
-		uint32_t pid, bytes;
-		char comm[16];
-	} others[32];
-	int n_others;
+	struct wreq *w;
+	size_t nw, cap;
 };
 
 static int on_event(void *ctx, const struct bio_event *e)
 {
 	struct seen *s = ctx;
-	if (e->op == BIO_OP_WRITE && e->dev == s->dev && s->n_others < 32) {
-		s->others[s->n_others].pid = e->pid;
-		s->others[s->n_others].bytes = e->bytes;
-		memcpy(s->others[s->n_others].comm, e->comm, sizeof(s->others[0].comm));
-		s->others[s->n_others].comm[15] = '\0';
-		s->n_others++;
+	if (e->op == BIO_OP_WRITE && e->dev == s->dev) {
+		if (s->nw == s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 256;
+			struct wreq *w = realloc(s->w, cap * sizeof(*w));
+			if (!w)
+				return -ENOMEM;
+			s->w = w;
+			s->cap = cap;
+		}
+		struct wreq *r = &s->w[s->nw++];
+		r->sector = e->sector;
+		r->pid = e->pid;
+		r->bytes = e->bytes;
+		memcpy(r->comm, e->comm, sizeof(r->comm));
+		r->comm[15] = '\0';
 	}
 	if (e->pid != (uint32_t)getpid())
 		return 0;
@@ -54,6 +70,52 @@ static int on_event(void *ctx, const struct bio_event *e)
 	if (e->bytes % 4096 == 0 && e->bytes > 0 && e->owner)
 		s->mine_bytes_ok++;
 	return 0;
+}
+
+/* The file's blocks as 512-byte sectors of its disk: FIEMAP's physical
+ * offsets are the file system device's, plus the partition's start. */
+#define BLOCKS 8
+struct blocks {
+	uint64_t sector[BLOCKS];
+	int n;
+};
+
+static void file_blocks(int fd, const char *dir, struct blocks *b)
+{
+	struct {
+		struct fiemap fm;
+		struct fiemap_extent ext[BLOCKS];
+	} q = { .fm = { .fm_length = FIEMAP_MAX_OFFSET,
+			.fm_flags = FIEMAP_FLAG_SYNC,
+			.fm_extent_count = BLOCKS } };
+	b->n = 0;
+	if (ioctl(fd, FS_IOC_FIEMAP, &q) < 0)
+		return;
+	uint64_t part_start = 0;
+	struct stat st;
+	if (stat(dir, &st) == 0) {
+		char path[128];
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/start", major(st.st_dev),
+			 minor(st.st_dev));
+		FILE *f = fopen(path, "re");
+		if (f) {
+			if (fscanf(f, "%" SCNu64, &part_start) != 1)
+				part_start = 0;
+			fclose(f);
+		}
+	}
+	for (unsigned i = 0; i < q.fm.fm_mapped_extents && i < BLOCKS; i++)
+		for (uint64_t off = 0; off < q.ext[i].fe_length && b->n < BLOCKS; off += 4096)
+			b->sector[b->n++] = part_start + (q.ext[i].fe_physical + off) / 512;
+}
+
+/* The W request holding the 4 KiB block at sector, NULL for none. */
+static const struct wreq *holder(const struct seen *s, uint64_t sector)
+{
+	for (size_t i = 0; i < s->nw; i++)
+		if (sector >= s->w[i].sector && sector + 8 <= s->w[i].sector + s->w[i].bytes / 512)
+			return &s->w[i];
+	return NULL;
 }
 
 /* The whole disk of the file system under dir (major << 20 | first minor). */
@@ -81,9 +143,16 @@ static uint32_t disk_of(const char *dir)
 	return maj << 20 | min;
 }
 
-#define BLOCKS 8
+static bool all_held(const struct seen *s, const struct blocks *where)
+{
+	for (int i = 0; i < where->n; i++)
+		if (!holder(s, where->sector[i]))
+			return false;
+	return where->n > 0;
+}
 
-static void write_direct(const char *path, int blocks)
+/* Writes blocks O_DIRECT, and tells where they landed (before the unlink). */
+static void write_direct(const char *path, const char *dir, int blocks, struct blocks *where)
 {
 	void *buf;
 	if (posix_memalign(&buf, 4096, 4096))
@@ -98,6 +167,7 @@ static void write_direct(const char *path, int blocks)
 		if (write(fd, buf, 4096) != 4096)
 			break;
 	fsync(fd);
+	file_blocks(fd, dir, where);
 	close(fd);
 	free(buf);
 }
@@ -119,25 +189,48 @@ static void run(const char *what, struct biosnoop_config *cfg, const char *dir, 
 	printf("# %s: %s\n", what, biosnoop_attach_points(b));
 	char file[PATH_MAX];
 	snprintf(file, sizeof(file), "%s/nsh-bpf-test.%d", dir, getpid());
-	write_direct(file, BLOCKS);
+	struct blocks where = { 0 };
+	write_direct(file, dir, BLOCKS, &where);
 	unlink(file);
 	/* Events come through a ring buffer: wait until all have arrived, at
 	 * most 5 s (a loaded machine), or 1 s where none should. */
-	for (int i = 0; i < (expect_events ? 50 : 10) && s.mine_write_bytes < BLOCKS * 4096; i++)
+	for (int i = 0; i < (expect_events ? 50 : 10) && !all_held(&s, &where); i++)
 		biosnoop_poll(b, 100);
 	if (expect_events) {
-		CHECK(s.mine_write_bytes >= BLOCKS * 4096,
-		      "%s: %d O_DIRECT 4 KiB writes of this process seen as W bytes on the file's "
-		      "disk: %llu",
-		      what, BLOCKS, (unsigned long long)s.mine_write_bytes);
-		if (s.mine_write_bytes < BLOCKS * 4096) {
-			printf("#   untracked requests: %llu; writes on the disk:",
-			       (unsigned long long)biosnoop_untracked(b));
-			for (int i = 0; i < s.n_others; i++)
-				printf(" %s%u:%u", s.others[i].pid == (uint32_t)getpid() ? "*" : "",
-				       s.others[i].pid, s.others[i].bytes);
-			printf(" (* this test)\n");
+		CHECK(where.n == BLOCKS, "%s: FIEMAP maps the file's %d blocks: %d", what, BLOCKS,
+		      where.n);
+		int lost = 0, merged = 0;
+		for (int i = 0; i < where.n; i++) {
+			const struct wreq *req = holder(&s, where.sector[i]);
+			if (!req) {
+				lost++;
+				printf("#   block %d (sector %" PRIu64 "): in no W request\n", i,
+				       where.sector[i]);
+			} else if (req->pid != (uint32_t)getpid()) {
+				merged++;
+				printf("#   block %d (sector %" PRIu64 "): merged into %s[%u]'s "
+				       "request at %" PRIu64 " (%u bytes)\n",
+				       i, where.sector[i], req->comm, req->pid, req->sector,
+				       req->bytes);
+			}
 		}
+		CHECK(lost == 0,
+		      "%s: each of the file's %d blocks is in a W request on its disk: %d not",
+		      what, where.n, lost);
+		CHECK(s.mine_write_bytes + merged * 4096ull >= BLOCKS * 4096,
+		      "%s: %d O_DIRECT 4 KiB writes seen as W bytes of this process (%llu) or "
+		      "merged "
+		      "into another's request (%d)",
+		      what, BLOCKS, (unsigned long long)s.mine_write_bytes, merged);
+		printf("#   requests issued before their start: %llu; never started: %llu; "
+		       "never issued: %llu; completion not seen: %llu; untracked: %llu; "
+		       "missed runs: %llu\n",
+		       (unsigned long long)biosnoop_late_starts(b),
+		       (unsigned long long)biosnoop_unowned(b),
+		       (unsigned long long)biosnoop_unissued(b),
+		       (unsigned long long)biosnoop_uncompleted(b),
+		       (unsigned long long)biosnoop_untracked(b),
+		       (unsigned long long)biosnoop_missed(b));
 		CHECK(s.mine_bytes_ok == s.mine, "%s: sizes and owners set", what);
 	} else {
 		CHECK(s.mine == 0, "%s: the filter keeps this process's I/O out: %d seen", what,
@@ -145,6 +238,7 @@ static void run(const char *what, struct biosnoop_config *cfg, const char *dir, 
 	}
 	CHECK(biosnoop_drops(b) == 0, "%s: no drops", what);
 	biosnoop_close(b);
+	free(s.w);
 	if (!failures)
 		printf("ok: %s\n", what);
 }

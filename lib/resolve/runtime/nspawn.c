@@ -223,12 +223,54 @@ static int pid_vec_push(struct pid_vec *pv, pid_t pid)
 	return 0;
 }
 
+/* Every process's parent, read once per scan_proc and only when some
+ * supervisor needs it: the stat fallback below, which otherwise reread
+ * every process's stat once per supervisor. */
+struct ppids {
+	bool loaded;
+	pid_t *pid, *ppid;
+	size_t n;
+};
+
+static void ppids_free(struct ppids *p)
+{
+	free(p->pid);
+	free(p->ppid);
+	*p = (struct ppids){ 0 };
+}
+
+static int ppids_load(const struct host *h, struct ppids *p)
+{
+	if (p->loaded)
+		return 0;
+	ppids_free(p); /* what a failed load left */
+	size_t npids;
+	int r = proc_list_pids(h, &p->pid, &npids);
+	if (r < 0)
+		return r;
+	p->ppid = calloc(npids ? npids : 1, sizeof(*p->ppid));
+	if (!p->ppid)
+		return -ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < npids; i++) {
+		struct proc_stat st;
+		if (proc_read_stat(h, p->pid[i], &st) < 0)
+			continue; /* gone meanwhile */
+		p->pid[k] = p->pid[i];
+		p->ppid[k++] = st.ppid;
+	}
+	p->n = k;
+	p->loaded = true;
+	return 0;
+}
+
 /* The children of sup by its /proc/SUP/task/SUP/children (one read: the
  * children its main thread forked, as nspawn forks its payload), or with
  * by_stat, where the kernel has no such file (CONFIG_PROC_CHILDREN), a
  * tree lacks it, or it named none that fits, by the parent PID in every
- * process's stat. */
-static int children_of(const struct host *h, pid_t sup, bool by_stat, struct pid_vec *ret)
+ * process's stat (pp, loaded on first use). */
+static int children_of(const struct host *h, pid_t sup, bool by_stat, struct ppids *pp,
+		       struct pid_vec *ret)
 {
 	char path[64], buf[4096];
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", sup, sup);
@@ -242,21 +284,17 @@ static int children_of(const struct host *h, pid_t sup, bool by_stat, struct pid
 		}
 		return 0;
 	}
-	_cleanup_free_ pid_t *pids = NULL;
-	size_t npids;
-	int r = proc_list_pids(h, &pids, &npids);
+	int r = ppids_load(h, pp);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < npids; i++) {
-		struct proc_stat st;
-		if (proc_read_stat(h, pids[i], &st) == 0 && st.ppid == sup &&
-		    pid_vec_push(ret, pids[i]) < 0)
+	for (size_t i = 0; i < pp->n; i++)
+		if (pp->ppid[i] == sup && pid_vec_push(ret, pp->pid[i]) < 0)
 			return -ENOMEM;
-	}
 	return 0;
 }
 
-static int add_supervisor(const struct host *h, pid_t sup, size_t first, struct container_list *out)
+static int add_supervisor(const struct host *h, pid_t sup, struct ppids *pp, size_t first,
+			  struct container_list *out)
 {
 	char name[256], bundle[PATH_MAX];
 	struct proc_status sst;
@@ -267,7 +305,7 @@ static int add_supervisor(const struct host *h, pid_t sup, size_t first, struct 
 	/* Its child in a pid namespace below its own is the container's init. */
 	for (int by_stat = 0; by_stat < 2; by_stat++) {
 		struct pid_vec kids = { 0 };
-		int r = children_of(h, sup, by_stat, &kids);
+		int r = children_of(h, sup, by_stat, pp, &kids);
 		if (r < 0) {
 			free(kids.v);
 			return r == -ENOMEM ? r : 0;
@@ -391,9 +429,11 @@ static int scan_proc(const struct host *h, size_t first, struct container_list *
 	int r = proc_comms_get(h, &own, &pc);
 	if (r < 0)
 		return r == -ENOMEM ? r : 0;
+	struct ppids pp = { 0 };
 	for (size_t i = 0; i < pc->n && r >= 0; i++)
 		if (strcmp(pc->v[i].comm, "systemd-nspawn") == 0)
-			r = add_supervisor(h, pc->v[i].pid, first, out);
+			r = add_supervisor(h, pc->v[i].pid, &pp, first, out);
+	ppids_free(&pp);
 	proc_comms_free(&own);
 	return r < 0 ? r : 0;
 }

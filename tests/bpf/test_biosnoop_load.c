@@ -82,14 +82,16 @@ struct blocks {
 
 static void file_blocks(int fd, const char *dir, struct blocks *b)
 {
-	struct {
-		struct fiemap fm;
-		struct fiemap_extent ext[BLOCKS];
-	} q = { .fm = { .fm_length = FIEMAP_MAX_OFFSET,
-			.fm_flags = FIEMAP_FLAG_SYNC,
-			.fm_extent_count = BLOCKS } };
+	/* struct fiemap ends in its extents: room for BLOCKS of them. */
+	_Alignas(struct fiemap) char
+		qbuf[sizeof(struct fiemap) + BLOCKS * sizeof(struct fiemap_extent)];
+	struct fiemap *fm = (struct fiemap *)qbuf;
+	memset(qbuf, 0, sizeof(qbuf));
+	fm->fm_length = FIEMAP_MAX_OFFSET;
+	fm->fm_flags = FIEMAP_FLAG_SYNC;
+	fm->fm_extent_count = BLOCKS;
 	b->n = 0;
-	if (ioctl(fd, FS_IOC_FIEMAP, &q) < 0)
+	if (ioctl(fd, FS_IOC_FIEMAP, fm) < 0)
 		return;
 	uint64_t part_start = 0;
 	struct stat st;
@@ -104,9 +106,11 @@ static void file_blocks(int fd, const char *dir, struct blocks *b)
 			fclose(f);
 		}
 	}
-	for (unsigned i = 0; i < q.fm.fm_mapped_extents && i < BLOCKS; i++)
-		for (uint64_t off = 0; off < q.ext[i].fe_length && b->n < BLOCKS; off += 4096)
-			b->sector[b->n++] = part_start + (q.ext[i].fe_physical + off) / 512;
+	for (unsigned i = 0; i < fm->fm_mapped_extents && i < BLOCKS; i++)
+		for (uint64_t off = 0; off < fm->fm_extents[i].fe_length && b->n < BLOCKS;
+		     off += 4096)
+			b->sector[b->n++] = part_start +
+					    (fm->fm_extents[i].fe_physical + off) / 512;
 }
 
 /* The W request holding the 4 KiB block at sector, NULL for none. */

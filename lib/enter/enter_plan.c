@@ -279,8 +279,11 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 	/* Namespaces: the ones asked for (or all), less those we already share
 	 * (setns into one's own user namespace is EINVAL). */
 	uint64_t self[NS_TYPE_MAX];
-	struct host live;
-	host_init(&live, NULL);
+	/* nsh's own, in the real /proc whatever the host root is: no probing
+	 * of the root (host_init) is needed to read them. */
+	struct host live = { .live_proc = true,
+			     .cgroup_version = t->host->cgroup_version,
+			     .ns_ref_pid = t->host->ns_ref_pid };
 	if (ns_read_all(&live, getpid(), self) < 0)
 		memset(self, 0, sizeof(self));
 	int want = o->ns_mask;

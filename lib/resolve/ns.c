@@ -82,8 +82,25 @@ int ns_read_inode(const struct host *h, pid_t pid, enum ns_type t, uint64_t *ret
 
 int ns_read_all(const struct host *h, pid_t pid, uint64_t ret[NS_TYPE_MAX])
 {
+	/* From the ns directory, so each link is one lookup, not a walk of
+	 * /proc/PID/ns/ again (a run of exec reads three processes' sets). */
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns", pid);
+	_cleanup_close_ int dir = host_open(h, path, O_PATH | O_DIRECTORY);
 	for (int t = 0; t < NS_TYPE_MAX; t++) {
-		int r = ns_read_inode(h, pid, (enum ns_type)t, &ret[t]);
+		char link[64];
+		ssize_t n = dir >= 0 ? readlinkat(dir, ns_type_name((enum ns_type)t), link,
+						  sizeof(link) - 1)
+				     : -1;
+		if (n < 0) {
+			/* Whatever failed, the path-by-path read says why. */
+			int r = ns_read_inode(h, pid, (enum ns_type)t, &ret[t]);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		link[n] = '\0';
+		int r = ns_parse_link(link, ns_type_name((enum ns_type)t), &ret[t]);
 		if (r < 0)
 			return r;
 	}

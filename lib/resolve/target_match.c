@@ -15,6 +15,7 @@
 
 #include "lib/base/util.h"
 #include "lib/proc/comm_scan.h"
+#include "lib/resolve/runtime/kubepods.h"
 #include "lib/resolve/target_internal.h"
 
 static bool is_long_hex(const char *id)
@@ -77,8 +78,10 @@ static void dedupe(struct container_list *l)
 static int list_containers(const struct host *h, const char *only_runtime, unsigned flags,
 			   bool only_scanners, struct container_list *out)
 {
-	/* One pass over /proc's comms for all the runtimes that scan it. */
+	/* One pass over /proc's comms for all the runtimes that scan it, one
+	 * walk of the kubepods cgroups for all the CRI runtimes. */
 	proc_comms_hold(h);
+	kubepods_hold(h);
 	for (size_t i = 0; runtimes[i]; i++) {
 		if (only_runtime && strcmp(runtimes[i]->name, only_runtime) != 0)
 			continue;
@@ -87,10 +90,12 @@ static int list_containers(const struct host *h, const char *only_runtime, unsig
 		int r = runtimes[i]->list(h, flags, out);
 		/* One runtime's broken state dir must not hide the others. */
 		if (r == -ENOMEM) {
+			kubepods_release();
 			proc_comms_release();
 			return r;
 		}
 	}
+	kubepods_release();
 	proc_comms_release();
 	dedupe(out);
 	/* A Kubernetes container is known by its container name (as crictl

@@ -163,6 +163,17 @@ bool container_hint_allows(const struct container_list *l, const char *id, const
 	return false;
 }
 
+bool container_hint_excludes_ids(const struct container_list *l)
+{
+	const char *hint = l->hint;
+	if (!hint || !*hint || !hint_searchable(hint) || strchr(hint, '/'))
+		return false;
+	for (const char *p = hint; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return true;
+	return false;
+}
+
 int container_load_json(const struct container_list *l, const struct host *h, const char *path,
 			bool id_allowed, struct json_object **ret)
 {

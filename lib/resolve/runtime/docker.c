@@ -255,6 +255,9 @@ static int docker_list(const struct host *h, unsigned flags, struct container_li
 		closedir(d);
 	}
 
+	/* The cgroups name containers by ID only (cgroup_found). */
+	if (container_hint_excludes_ids(out))
+		return 0;
 	r = cgroup_scan_containers(h, "/docker", "", "", cgroup_found, &x);
 	if (r < 0)
 		return r;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -304,7 +305,64 @@ static int walk_mount(struct walk *w, const char *mount)
 	return found;
 }
 
+/* One walk per hold (kubepods_hold): containerd and CRI-O both read it. */
+static struct {
+	const struct host *h;
+	unsigned depth;
+	bool walked;
+	int r;
+	struct kubepods_list list;
+} held;
+
+void kubepods_hold(const struct host *h)
+{
+	if (held.depth++ == 0) {
+		held.h = h;
+		held.walked = false;
+	}
+}
+
+void kubepods_release(void)
+{
+	if (held.depth == 0 || --held.depth > 0)
+		return;
+	kubepods_list_free(&held.list);
+	held.walked = false;
+	held.h = NULL;
+}
+
+static int list_copy(const struct kubepods_list *from, struct kubepods_list *to)
+{
+	*to = (struct kubepods_list){ 0 };
+	if (!from->n)
+		return 0;
+	to->items = malloc(from->n * sizeof(*to->items));
+	if (!to->items)
+		return -ENOMEM;
+	memcpy(to->items, from->items, from->n * sizeof(*to->items));
+	to->n = to->cap = from->n;
+	return 0;
+}
+
+static int walk_now(const struct host *h, struct kubepods_list *out);
+
 int kubepods_walk(const struct host *h, struct kubepods_list *out)
+{
+	if (!held.depth || held.h != h)
+		return walk_now(h, out);
+	if (!held.walked) {
+		held.r = walk_now(h, &held.list);
+		held.walked = true;
+	}
+	if (held.r < 0) {
+		*out = (struct kubepods_list){ 0 };
+		return held.r;
+	}
+	int r = list_copy(&held.list, out);
+	return r < 0 ? r : held.r;
+}
+
+static int walk_now(const struct host *h, struct kubepods_list *out)
 {
 	struct walk w = { .h = h, .out = out, .budget = KUBEPODS_WALK_BUDGET };
 

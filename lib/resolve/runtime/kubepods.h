@@ -72,4 +72,8 @@ struct kubepods_list {
  * of cgroup_v1_hierarchies (cgroup.h) that has one.
  * Bounded in depth and entries. No kubepods hierarchy: 0 and an empty list. */
 int kubepods_walk(const struct host *h, struct kubepods_list *out);
+/* Between hold and release (nestable), kubepods_walk walks once and hands
+ * each caller a copy: one container listing asks for it once per adapter. */
+void kubepods_hold(const struct host *h);
+void kubepods_release(void);
 void kubepods_list_free(struct kubepods_list *l);

@@ -248,6 +248,11 @@ static int podman_list(const struct host *h, unsigned flags, struct container_li
 			return r;
 	}
 
+	/* The cgroups complete the containers listed above, and find others
+	 * by ID only (cgroup_found): with none listed and a hint that no ID
+	 * can start with, they have nothing to add. */
+	if (out->n == x.first && container_hint_excludes_ids(out))
+		return 0;
 	/* "libpod-conmon-<id>" never passes: the ID must be 64 hex digits. */
 	r = cgroup_scan_containers(h, "/libpod_parent", "libpod-", "", cgroup_found, &x);
 	if (r < 0)

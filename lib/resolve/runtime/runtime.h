@@ -220,6 +220,12 @@ int cgroup_tree_init_pid(const struct host *h, const char *dir, int max_depth, p
 bool container_hint_allows(const struct container_list *l, const char *id, const char *name,
 			   const char *ns);
 
+/* True when the hint rules out every container ID (it holds a character
+ * that is not a lowercase hex digit, and no containerd NS/): then a scan
+ * that can only find containers by ID (their cgroups) would list nothing
+ * the hint allows, and is skipped. The same answer, without the listing. */
+bool container_hint_excludes_ids(const struct container_list *l);
+
 /* Load a runtime JSON file for container id, unless the hint rules it out:
  * when the ID alone cannot match, the raw text must at least contain the
  * hint (a name, a pod container name) before it is parsed. Returns 0 with

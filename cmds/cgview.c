@@ -34,8 +34,9 @@ bool cgv_birth_sample(bool host, uint64_t start_ticks, const struct cg_sample *n
 		      struct cg_sample *ret)
 {
 	struct timespec boot;
-	if ((!host && !start_ticks) || clock_gettime(CLOCK_BOOTTIME, &boot) < 0)
+	if (!host && !start_ticks)
 		return false;
+	clock_now(CLOCK_BOOTTIME, &boot);
 	double age = (double)boot.tv_sec + (double)boot.tv_nsec / 1e9;
 	if (!host)
 		age -= (double)start_ticks / (double)clock_ticks();
@@ -71,7 +72,7 @@ long cgv_host_cpus(void)
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (n <= 0 || now.tv_sec != asked.tv_sec) {
-		n = sysconf(_SC_NPROCESSORS_ONLN);
+		n = clock_sysconf(_SC_NPROCESSORS_ONLN);
 		asked = now;
 	}
 	return n > 0 ? n : 1;

@@ -86,6 +86,15 @@ const struct cmd cmds[] = {
 	  CMD_HOST_OK, 0, 2, pidstat_options, pidstat_columns, cmd_pidstat },
 	{ "ps", "", "the target's processes, host PID next to container PID", CMD_HOST_OK, 0, 0,
 	  ps_options, ps_columns, cmd_ps },
+	{ "record", "",
+	  "keep the views' samples in a file for 'nsh replay': every container and process "
+	  "(or the target's), the host's counters, each -d SECS (default 1), until Ctrl-C, "
+	  "--duration or --max-size",
+	  CMD_HOST_OK, 0, 0, record_options, NULL, cmd_record },
+	{ "replay", "FILE [--at TIME] [info | [TARGET] COMMAND [ARG..]]",
+	  "the views (top, cgstat, pidstat, mpstat, ps, ls, triage) over a recording of 'nsh "
+	  "record' instead of the live host; info: its span, samples and targets",
+	  CMD_NO_TARGET | CMD_RAW_ARGS, 1, -1, none, NULL, cmd_replay },
 	{ "top", "",
 	  "the target's processes under its container header (CPU against its quota, memory "
 	  "against its limit) "

@@ -58,6 +58,10 @@ struct nsh_globals {
 	bool exec_failed_early; /* set by the dispatcher until the command itself runs */
 	char **argv;            /* nsh's own argv, for a re-exec from a sealed copy */
 	bool in_shell;          /* the REPL or a script: never re-executed mid-session */
+	/* [TARGET] COMMAND [ARGS] as on the command line (shell/dispatch.c's
+	 * dispatch_words): how replay runs the views it replays. */
+	int (*dispatch)(struct nsh_globals *g, int argc, char **argv);
+	const char *version; /* nsh --version's, for what nsh writes (a recording's header) */
 };
 
 struct cmd_ctx {
@@ -165,6 +169,8 @@ int cmd_pause(struct cmd_ctx *ctx);
 int cmd_pidmap(struct cmd_ctx *ctx);
 int cmd_pidstat(struct cmd_ctx *ctx);
 int cmd_ps(struct cmd_ctx *ctx);
+int cmd_record(struct cmd_ctx *ctx);
+int cmd_replay(struct cmd_ctx *ctx);
 int cmd_shell_only(struct cmd_ctx *ctx);
 /* How to say a runtime's state was refused: "needs root to read" (then
  * "docker's state (permission denied)"), or "cannot read" when root was. */
@@ -185,6 +191,7 @@ extern const struct cmd_option net_options[];
 extern const struct cmd_option pidmap_options[];
 extern const struct cmd_option pidstat_options[];
 extern const struct cmd_option ps_options[];
+extern const struct cmd_option record_options[];
 extern const struct cmd_option top_options[];
 extern const struct cmd_option triage_options[];
 

@@ -20,6 +20,7 @@
 #include "lib/proc/steal_watch.h"
 #include "lib/base/util.h"
 #include "sampling.h"
+#include "lib/base/clock.h"
 
 enum { OPT_CPUS = 'P', OPT_STEAL_THRESHOLD = OPT_KEY_LONG, OPT_STEAL_WINDOW };
 
@@ -113,7 +114,7 @@ static int read_sample(const struct host *h, struct sample *ret)
 	int r = cpustat_read(h, &x.s);
 	if (r < 0)
 		return r;
-	clock_gettime(CLOCK_REALTIME, &x.wall);
+	clock_now(CLOCK_REALTIME, &x.wall);
 	*ret = x;
 	return 0;
 }

@@ -261,7 +261,7 @@ static int setup(struct view *v, struct cmd_ctx *ctx)
 	if ((v->reports & (1u << PR_MEM)) && proc_read_mem_total(v->h, &v->mem_total_kb) < 0)
 		v->mem_total_kb = 0; /* %MEM shows "-" */
 	v->hz = clock_ticks();
-	v->page_kb = sysconf(_SC_PAGESIZE) / 1024;
+	v->page_kb = clock_sysconf(_SC_PAGESIZE) / 1024;
 
 	unsigned flags = 0;
 	if (v->reports & (1u << PR_CPU))
@@ -397,7 +397,7 @@ static void banner(FILE *f, const struct timespec *now)
 	/* sysstat's %x in the C locale: MM/DD/YY. */
 	localtime_r(&now->tv_sec, &tm);
 	snprintf(date, sizeof(date), "%02d/%02d/%02d", tm.tm_mon + 1, tm.tm_mday, tm.tm_year % 100);
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	long ncpu = clock_sysconf(_SC_NPROCESSORS_CONF);
 	fprintf(f, "%s %s (%s) \t%s \t_%s_\t(%ld CPU)\n", u.sysname, u.release, u.nodename, date,
 		u.machine, ncpu > 0 ? ncpu : 1);
 }
@@ -472,7 +472,7 @@ static int print_reports(struct view *v, const struct report_out *ro, const stru
 static int run_since_start(struct view *v)
 {
 	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
+	clock_now(CLOCK_REALTIME, &now);
 	double uptime;
 	int r = clock_uptime(v->h, &uptime);
 	if (r == 0)
@@ -503,7 +503,7 @@ static bool list_alive(const struct view *v)
 static int run_intervals(struct view *v, double interval, long count)
 {
 	struct timespec first, prev_wall, now;
-	clock_gettime(CLOCK_REALTIME, &first);
+	clock_now(CLOCK_REALTIME, &first);
 	int r = take(v, NULL, &v->prev);
 	if (r < 0)
 		return r;
@@ -519,7 +519,7 @@ static int run_intervals(struct view *v, double interval, long count)
 	while (count < 0 || done < count) {
 		if (!sampling_pause(interval))
 			break;
-		clock_gettime(CLOCK_REALTIME, &now);
+		clock_now(CLOCK_REALTIME, &now);
 		if ((r = take(v, &v->prev, &v->curr)) < 0 || (r = account(v)) < 0)
 			return r;
 		/* A container that went away leaves no tasks, not empty reports. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "lib/base/util.h"
+#include "lib/base/clock.h"
 
 #define DEFAULT_INTERVAL 1.0
 
@@ -72,8 +73,12 @@ double sampling_seconds(const struct timespec *a, const struct timespec *b)
 	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
+bool (*sampling_replay_step)(double interval);
+
 bool sampling_pause(double interval)
 {
+	if (sampling_replay_step)
+		return sampling_replay_step(interval);
 	struct timespec end, now;
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += (time_t)interval;
@@ -101,7 +106,7 @@ void sampling_utc(const struct timespec *when, char *buf, size_t size)
 	if (when)
 		ts = *when;
 	else
-		clock_gettime(CLOCK_REALTIME, &ts);
+		clock_now(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

@@ -23,6 +23,9 @@ int sampling_parse_args(const struct cmd_ctx *ctx, double *ret_interval, long *r
 /* Sleep interval seconds, waking early for Ctrl-C (cmd_interrupted):
  * false when interrupted. */
 bool sampling_pause(double interval);
+/* Set while `nsh replay` runs: a pause steps through the recording instead
+ * (at least interval seconds of it); false at its end. */
+extern bool (*sampling_replay_step)(double interval);
 
 /* b - a in seconds. */
 double sampling_seconds(const struct timespec *a, const struct timespec *b);

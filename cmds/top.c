@@ -194,7 +194,7 @@ int top_view_open(struct cmd_ctx *ctx, const struct target *t, struct top_view *
 	v->h = t->host;
 	v->t = t;
 	v->hz = clock_ticks();
-	v->pagekb = sysconf(_SC_PAGESIZE) / 1024;
+	v->pagekb = clock_sysconf(_SC_PAGESIZE) / 1024;
 	v->host_target = strcmp(t->kind, "host") == 0;
 	v->eff.mem_limit = CG_NONE;
 	v->eff.pids_max = CG_NONE;
@@ -313,7 +313,9 @@ int top_view_refresh(struct top_view *v, bool threads, bool host_block)
 void top_header_text(const struct top_view *v, FILE *f)
 {
 	char when[32], a[32], b[32], c[32];
-	time_t now = time(NULL);
+	struct timespec ts;
+	clock_now(CLOCK_REALTIME, &ts);
+	time_t now = ts.tv_sec;
 	struct tm tm;
 	localtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%H:%M:%S", &tm);

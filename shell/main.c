@@ -140,6 +140,8 @@ int main(int argc, char **argv)
 	struct shell_opts so = { 0 };
 	int so_r;
 	g.argv = argv;
+	g.dispatch = dispatch_words;
+	g.version = NSH_VERSION;
 	g.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 
 	int i = 1;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
+#include "lib/base/capture.h"
 #include "lib/base/util.h"
 
 int host_init(struct host *h, const char *root)
@@ -162,7 +163,14 @@ int host_read_file(const struct host *h, const char *path, size_t max, char **re
 	_cleanup_close_ int fd = host_open(h, path, O_RDONLY);
 	if (fd < 0)
 		return fd;
-	return read_fd_all(fd, max, ret, ret_len);
+	size_t len;
+	int r = read_fd_all(fd, max, ret, &len);
+	if (r < 0)
+		return r;
+	host_capture_note(h, path, *ret, len);
+	if (ret_len)
+		*ret_len = len;
+	return r;
 }
 
 int host_read_small(const struct host *h, const char *path, char *buf, size_t size)
@@ -170,5 +178,9 @@ int host_read_small(const struct host *h, const char *path, char *buf, size_t si
 	_cleanup_close_ int fd = host_open(h, path, O_RDONLY);
 	if (fd < 0)
 		return fd;
-	return read_small_fd(fd, buf, size, NULL);
+	size_t len;
+	int r = read_small_fd(fd, buf, size, &len);
+	if (r == 0)
+		host_capture_note(h, path, buf, len);
+	return r;
 }

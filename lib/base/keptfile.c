@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "lib/base/capture.h"
 #include "lib/base/host.h"
 #include "lib/base/util.h"
 
@@ -18,11 +19,19 @@ struct kept_file {
 };
 
 static size_t kept_total;
+static bool kept_off;
+
+void kept_files_disable(bool off)
+{
+	kept_off = off;
+}
 
 /* Keep at most half of the file limit: the rest is for everything else
  * nsh opens (pidfds, namespaces, the command's own files). */
 static bool may_keep(void)
 {
+	if (kept_off)
+		return false;
 	/* Asked again whenever nothing is kept (a new round of readers). */
 	static rlim_t budget;
 	if (kept_total == 0 || budget == 0) {
@@ -126,6 +135,7 @@ int kept_read_small(struct kept_set *ks, const struct host *h, const char *path,
 	if (r < 0)
 		return r;
 	buf[n] = '\0';
+	host_capture_note(h, path, buf, (size_t)n);
 	return 0;
 }
 
@@ -173,6 +183,7 @@ int kept_read_all(struct kept_set *ks, const struct host *h, const char *path, s
 		return r;
 	}
 	buf[len] = '\0';
+	host_capture_note(h, path, buf, len);
 	*ret = buf;
 	if (ret_len)
 		*ret_len = len;

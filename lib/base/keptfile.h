@@ -47,4 +47,7 @@ size_t kept_open_count(void);
  * files in its snapshot): may one more file stay open? true counts it;
  * kept_budget_return gives n back when they are closed. */
 bool kept_budget_take(void);
+/* Keep nothing from now on (true) or again (false): a replay rewrites its
+ * tree's files, and removes and remakes them, between two reads. */
+void kept_files_disable(bool off);
 void kept_budget_return(size_t n);

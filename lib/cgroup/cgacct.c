@@ -7,6 +7,7 @@
  * parsers, the reasons, a cgroup directory's files and the effective
  * limits have files of their own (cgacct_internal.h). */
 #include "lib/cgroup/cgacct_internal.h"
+#include "lib/base/clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -184,7 +185,7 @@ int cg_reader_sample(struct cg_reader *rd, unsigned wanted, struct cg_sample *re
 	struct cg_sample s;
 	memset(&s, 0, sizeof(s));
 	s.want = wanted;
-	clock_gettime(CLOCK_MONOTONIC, &s.when);
+	clock_now(CLOCK_MONOTONIC, &s.when);
 
 	if (rd->v2) {
 		const struct cg_place *pl = &rd->place[CG_PLACE_UNIFIED];

@@ -17,13 +17,14 @@
 #include <unistd.h>
 
 #include "lib/proc/proc.h"
+#include "lib/base/clock.h"
 
 const char CG_WHY_BY_PROCS[] = "accounted by its processes: it has no cgroup of its own";
 
 int cg_sample_from_procs(const struct host *h, const pid_t *pids, size_t n, struct cg_sample *s)
 {
 	memset(s, 0, sizeof(*s));
-	clock_gettime(CLOCK_MONOTONIC, &s->when);
+	clock_now(CLOCK_MONOTONIC, &s->when);
 	s->want = CG_WANT_ALL;
 	s->version = h->cgroup_version;
 	for (int f = 0; f < CG_F_COUNT; f++)
@@ -31,8 +32,8 @@ int cg_sample_from_procs(const struct host *h, const pid_t *pids, size_t n, stru
 	s->why[CG_F_CPU] = s->why[CG_F_CPU_SPLIT] = s->why[CG_F_MEM] = s->why[CG_F_PIDS] = NULL;
 	s->quota_us = s->mem_limit = s->mem_high = s->pids_max = CG_NONE;
 
-	const double ns_per_tick = 1e9 / (double)sysconf(_SC_CLK_TCK);
-	const uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	const double ns_per_tick = 1e9 / (double)clock_sysconf(_SC_CLK_TCK);
+	const uint64_t page = (uint64_t)clock_sysconf(_SC_PAGESIZE);
 	size_t seen = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct proc_stat st;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/base/capture.h"
 #include "lib/proc/proc.h"
 #include "lib/base/util.h"
 
@@ -292,15 +293,18 @@ static int pid_vec_push(struct pid_vec *pv, pid_t pid)
 	return 0;
 }
 
-static int collect_procs(const char *full, bool recursive, int depth, struct pid_vec *pv)
+static int collect_procs(const struct host *h, const char *full, bool recursive, int depth,
+			 struct pid_vec *pv)
 {
 	char path[PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s/cgroup.procs", full) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	_cleanup_free_ char *buf = NULL;
-	int r = read_file_at(AT_FDCWD, path, 16u << 20, &buf, NULL);
+	size_t len;
+	int r = read_file_at(AT_FDCWD, path, 16u << 20, &buf, &len);
 	if (r < 0)
 		return r;
+	host_capture_note(h, path, buf, len);
 	char *save = NULL;
 	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		int pid;
@@ -320,7 +324,7 @@ static int collect_procs(const char *full, bool recursive, int depth, struct pid
 		char sub[PATH_MAX];
 		if (snprintf(sub, sizeof(sub), "%s/%s", full, de->d_name) >= (int)sizeof(sub))
 			continue;
-		r = collect_procs(sub, true, depth + 1, pv);
+		r = collect_procs(h, sub, true, depth + 1, pv);
 		if (r < 0 && r != -ENOENT) {
 			closedir(d);
 			return r;
@@ -334,47 +338,46 @@ static int collect_procs(const char *full, bool recursive, int depth, struct pid
  * than once, so every line is read, but a shared cgroup of ten thousand
  * processes is given up at its first other PID: the kernel lists them as
  * the file is read, so the rest is never made. */
-static bool lists_only(int fd, pid_t pid)
+/* Does a cgroup.procs text list pid alone (or nothing)? */
+static bool lists_only(const char *text, pid_t pid)
 {
-	char buf[256], line[16];
-	size_t have = 0;
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] != '\n') {
-				if (have + 1 >= sizeof(line))
-					return false;
-				line[have++] = buf[i];
-				continue;
-			}
-			line[have] = '\0';
-			int got;
-			if (parse_pid(line, &got) < 0 || got != pid)
-				return false;
-			have = 0;
-		}
+	for (const char *l = text; *l;) {
+		const char *nl = strchr(l, '\n');
+		if (!nl)
+			return false; /* every line ends in a newline */
+		char line[16];
+		size_t n = (size_t)(nl - l);
+		int got;
+		if (n >= sizeof(line))
+			return false;
+		memcpy(line, l, n);
+		line[n] = '\0';
+		if (parse_pid(line, &got) < 0 || got != pid)
+			return false;
+		l = nl + 1;
 	}
-	return n == 0 && have == 0;
+	return true;
 }
 
 /* Only pid (or nothing) in full/cgroup.procs and in every cgroup below? */
-static bool only_proc(const char *full, pid_t pid, int depth)
+static bool only_proc(const struct host *h, const char *full, pid_t pid, int depth)
 {
 	char path[PATH_MAX];
 	if (depth > 32 ||
 	    snprintf(path, sizeof(path), "%s/cgroup.procs", full) >= (int)sizeof(path))
 		return false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	/* Read whole, bounded: more than a megabyte of PIDs is not one. */
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	if (read_file_at(AT_FDCWD, path, 1u << 20, &buf, &len) < 0)
 		return false;
-	bool only = lists_only(fd, pid);
-	close(fd);
-	if (!only)
+	host_capture_note(h, path, buf, len);
+	if (!lists_only(buf, pid))
 		return false;
 	DIR *d = opendir(full);
 	if (!d)
 		return false;
-	only = true;
+	bool only = true;
 	struct dirent *de;
 	while (only && (de = readdir(d))) {
 		if (de->d_name[0] == '.' || !dirent_is_dir(dirfd(d), de))
@@ -383,7 +386,7 @@ static bool only_proc(const char *full, pid_t pid, int depth)
 		if (snprintf(subdir, sizeof(subdir), "%s/%s", full, de->d_name) >=
 		    (int)sizeof(subdir))
 			continue;
-		only = only_proc(subdir, pid, depth + 1);
+		only = only_proc(h, subdir, pid, depth + 1);
 	}
 	closedir(d);
 	return only;
@@ -392,7 +395,7 @@ static bool only_proc(const char *full, pid_t pid, int depth)
 bool cgroup_holds_only(const struct host *h, const char *dir, pid_t pid)
 {
 	char full[PATH_MAX];
-	return host_path(h, full, sizeof(full), "%s", dir) == 0 && only_proc(full, pid, 0);
+	return host_path(h, full, sizeof(full), "%s", dir) == 0 && only_proc(h, full, pid, 0);
 }
 
 int cgroup_list_procs(const struct host *h, const char *dir, bool recursive, pid_t **ret,
@@ -403,7 +406,7 @@ int cgroup_list_procs(const struct host *h, const char *dir, bool recursive, pid
 	if (r < 0)
 		return r;
 	struct pid_vec pv = { 0 };
-	r = collect_procs(full, recursive, 0, &pv);
+	r = collect_procs(h, full, recursive, 0, &pv);
 	if (r < 0) {
 		free(pv.v);
 		return r;

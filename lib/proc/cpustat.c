@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "lib/base/util.h"
+#include "lib/base/capture.h"
+#include "lib/base/clock.h"
 
 /* The cpu lines of a machine with CPUSTAT_MAX_CPUS CPUs fit in well under
  * this; the rest of /proc/stat (intr, softirq) is never read. */
@@ -249,7 +251,7 @@ static int read_cpu_lines(int fd, char **ret)
 int cpustat_read(const struct host *h, struct cpustat *ret)
 {
 	struct timespec when;
-	clock_gettime(CLOCK_MONOTONIC, &when);
+	clock_now(CLOCK_MONOTONIC, &when);
 	_cleanup_close_ int fd = host_open(h, "/proc/stat", O_RDONLY);
 	if (fd < 0)
 		return fd;
@@ -257,6 +259,7 @@ int cpustat_read(const struct host *h, struct cpustat *ret)
 	int r = read_cpu_lines(fd, &text);
 	if (r < 0)
 		return r;
+	host_capture_note(h, "/proc/stat", text, strlen(text));
 	struct cpustat s;
 	r = cpustat_parse(text, &s);
 	if (r < 0)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/base/capture.h"
 #include "lib/base/util.h"
 
 int proc_stat_parse(const char *buf, struct proc_stat *ret)
@@ -334,6 +335,7 @@ int proc_read_cmdline(const struct host *h, pid_t pid, char *buf, size_t size)
 	ssize_t n = read(fd, buf, size - 1);
 	if (n < 0)
 		return -errno;
+	host_capture_note(h, path, buf, (size_t)n);
 	while (n > 0 && buf[n - 1] == '\0')
 		n--;
 	for (ssize_t i = 0; i < n; i++)

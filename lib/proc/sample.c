@@ -9,8 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/base/capture.h"
 #include "lib/base/keptfile.h"
 #include "lib/base/util.h"
+#include "lib/base/clock.h"
 
 static const char *const task_file_name[TF_COUNT] = { "stat", "status", "schedstat", "io" };
 
@@ -152,26 +154,32 @@ static void task_close(struct task *t)
  * the task's kept fd, else opened now (and kept if the budget allows). A
  * kept fd of a process that has exited answers ESRCH: reopened once by
  * path, which may find a new process on the same PID (task_same tells). */
+static void task_path(const struct task *t, enum task_file f, char *path, size_t size)
+{
+	if (!t->thread)
+		snprintf(path, size, "/proc/%d/%s", t->tgid, task_file_name[f]);
+	else
+		snprintf(path, size, "/proc/%d/task/%d/%s", t->tgid, t->tid, task_file_name[f]);
+}
+
 static int task_read(const struct sampler *s, struct task *t, enum task_file f, char *buf,
 		     size_t size)
 {
+	char path[64];
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (t->fd[f] < 0) {
-			char path[64];
-			if (!t->thread)
-				snprintf(path, sizeof(path), "/proc/%d/%s", t->tgid,
-					 task_file_name[f]);
-			else
-				snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", t->tgid, t->tid,
-					 task_file_name[f]);
+			task_path(t, f, path, sizeof(path));
 			int fd = host_open(s->h, path, O_RDONLY);
 			if (fd < 0)
 				return fd;
 			if (kept_budget_take()) {
 				t->fd[f] = fd;
 			} else {
-				int r = read_small_fd(fd, buf, size, NULL);
+				size_t len;
+				int r = read_small_fd(fd, buf, size, &len);
 				close(fd);
+				if (r == 0)
+					host_capture_note(s->h, path, buf, len);
 				return r;
 			}
 		}
@@ -181,6 +189,10 @@ static int task_read(const struct sampler *s, struct task *t, enum task_file f, 
 		while (n < 0 && errno == EINTR);
 		if (n >= 0 && (size_t)n < size - 1) {
 			buf[n] = '\0';
+			if (host_capture_fn_now) {
+				task_path(t, f, path, sizeof(path));
+				host_capture_note(s->h, path, buf, (size_t)n);
+			}
 			return 0;
 		}
 		int err = n < 0 ? -errno : -EFBIG;
@@ -316,7 +328,7 @@ int sampler_take(struct sampler *s, const pid_t *pids, size_t n, struct snapshot
 		 struct snapshot *ret)
 {
 	struct snapshot sn = { 0 };
-	clock_gettime(CLOCK_MONOTONIC, &sn.when);
+	clock_now(CLOCK_MONOTONIC, &sn.when);
 	int r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
 		size_t at = sn.n;

@@ -203,6 +203,27 @@ void rec_snapshot_sort(struct rec_snapshot *s)
 		qsort(s->v, s->n, sizeof(*s->v), blob_cmp);
 }
 
+void rec_snapshot_dedupe(struct rec_snapshot *s)
+{
+	rec_snapshot_sort(s);
+	size_t w = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		if (w && strcmp(s->v[w - 1].name, s->v[i].name) == 0) {
+			/* Two readers of one file in one round: the longer read
+			 * (cpustat reads /proc/stat only up to its cpu lines). */
+			if (s->v[i].len > s->v[w - 1].len) {
+				rec_blob_free(&s->v[w - 1]);
+				s->v[w - 1] = s->v[i];
+			} else {
+				rec_blob_free(&s->v[i]);
+			}
+			continue;
+		}
+		s->v[w++] = s->v[i];
+	}
+	s->n = w;
+}
+
 const struct rec_blob *rec_snapshot_find(const struct rec_snapshot *s, const char *name)
 {
 	struct rec_blob key = { .name = (char *)name };

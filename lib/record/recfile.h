@@ -56,6 +56,9 @@ bool rec_name_valid(const char *name, size_t len);
  * in any order: rec_snapshot_sort before rec_append or rec_snapshot_find. */
 int rec_snapshot_add(struct rec_snapshot *s, const char *name, const void *data, size_t len);
 void rec_snapshot_sort(struct rec_snapshot *s);
+/* Sort, and keep one blob per name: of two, the longer (two readers of a
+ * file in one round, one of which stopped early). */
+void rec_snapshot_dedupe(struct rec_snapshot *s);
 /* The blob named name in a sorted snapshot, or NULL. */
 const struct rec_blob *rec_snapshot_find(const struct rec_snapshot *s, const char *name);
 void rec_snapshot_free(struct rec_snapshot *s);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/base/capture.h"
 #include "lib/base/util.h"
 
 #ifndef CLONE_NEWTIME
@@ -77,6 +78,7 @@ int ns_read_inode(const struct host *h, pid_t pid, enum ns_type t, uint64_t *ret
 		return -errno;
 	}
 	link[n] = '\0';
+	host_capture_link(h, path, link, (size_t)n);
 	return ns_parse_link(link, ns_type_name(t), ret);
 }
 
@@ -100,6 +102,11 @@ int ns_read_all(const struct host *h, pid_t pid, uint64_t ret[NS_TYPE_MAX])
 			continue;
 		}
 		link[n] = '\0';
+		if (host_capture_fn_now) {
+			char lp[96];
+			snprintf(lp, sizeof(lp), "%s/%s", path, ns_type_name((enum ns_type)t));
+			host_capture_link(h, lp, link, (size_t)n);
+		}
 		int r = ns_parse_link(link, ns_type_name((enum ns_type)t), &ret[t]);
 		if (r < 0)
 			return r;
@@ -109,6 +116,13 @@ int ns_read_all(const struct host *h, pid_t pid, uint64_t ret[NS_TYPE_MAX])
 
 bool ns_pid_within(const struct host *h, pid_t pid, uint64_t ns_ino)
 {
+	/* A recording (capture on) keeps each process's own pid namespace
+	 * link; a replay's tree (no live /proc) has only those links: there,
+	 * within means in that very namespace, not in one nested below it. */
+	uint64_t own;
+	if ((host_capture_fn_now || !h->live_proc) && ns_read_inode(h, pid, NS_PID, &own) == 0 &&
+	    !h->live_proc)
+		return own == ns_ino;
 	char path[PATH_MAX];
 	if (host_path(h, path, sizeof(path), "/proc/%d/ns/pid", pid) < 0)
 		return false;

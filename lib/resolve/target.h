@@ -77,6 +77,10 @@ int target_resolve(const struct host *h, const char *spec, struct target *ret,
 /* Every container on the host (ls): all adapters (flags: LIST_SCAN_PROC or
  * 0), duplicates merged, sandboxes and stopped containers included. */
 int target_list_all(const struct host *h, unsigned flags, struct container_list *ret);
+/* From now on, list (and resolve against) l instead of asking the runtime
+ * adapters: `nsh replay`, with the containers a recording listed. NULL:
+ * the adapters again. l must outlive its use. */
+void target_use_list(const struct container_list *l);
 
 /* The cgroup to account a container by, when it has one of its own: the
  * first hierarchy its init owns (cgroup_primary_owned: not "/", not its

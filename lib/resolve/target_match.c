@@ -73,11 +73,39 @@ static void dedupe(struct container_list *l)
 	l->n = w;
 }
 
+/* During `nsh replay`, the containers the recording listed at the frame
+ * shown stand in for the adapters' answers (target_use_list). */
+static const struct container_list *recorded;
+
+void target_use_list(const struct container_list *l)
+{
+	recorded = l;
+}
+
+static int list_recorded(const char *only_runtime, bool only_scanners, struct container_list *out)
+{
+	if (only_scanners)
+		return 0; /* the recorded list is whole: a second pass finds nothing new */
+	for (size_t i = 0; i < recorded->n; i++) {
+		const struct container *c = &recorded->items[i];
+		struct container *d;
+		if (only_runtime && strcmp(c->runtime, only_runtime) != 0)
+			continue;
+		int r = container_list_add(out, &d);
+		if (r < 0)
+			return r;
+		*d = *c;
+	}
+	return 0;
+}
+
 /* Ask the adapters (one runtime, or all) for their containers. With
  * only_scanners, just those that find more by scanning /proc. */
 static int list_containers(const struct host *h, const char *only_runtime, unsigned flags,
 			   bool only_scanners, struct container_list *out)
 {
+	if (recorded)
+		return list_recorded(only_runtime, only_scanners, out);
 	/* One pass over /proc's comms for all the runtimes that scan it, one
 	 * walk of the kubepods cgroups for all the CRI runtimes. */
 	proc_comms_hold(h);

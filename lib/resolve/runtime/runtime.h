@@ -65,6 +65,11 @@ int container_list_add(struct container_list *l, struct container **ret);
  * items[first..], or NULL: an adapter's "did I list it already". */
 struct container *container_list_find(struct container_list *l, size_t first, const char *ns,
 				      const char *id);
+/* The list as a JSON array (nsh record's nsh/targets.json), and back: a
+ * member of the wrong type, out of range or failing the adapters' own
+ * validation makes the whole text -EINVAL. */
+int container_list_to_json(const struct container_list *l, char **ret, size_t *ret_len);
+int container_list_from_json(const char *text, size_t len, struct container_list *ret);
 /* One adapter's pass over the host: where it adds, and where its own
  * entries begin, so that "did I list it already" looks at its own only. */
 struct runtime_scan {

@@ -99,15 +99,68 @@ int record_parse_size(const char *s, uint64_t *ret)
 
 /* ---- one round ---- */
 
+/* A container followed from round to round while it is the same one (its
+ * runtime, ID, init PID and start): the target and its cgroup reader are
+ * made once (their reads recorded then and carried on: `sticky`), the
+ * counters read every round through kept files. */
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+struct followed {
+	struct container c;
+	struct target t;
+	struct cgroup_paths *cg;
+	struct cgv_acct acct;
+	bool acct_ok, seen;
+	struct names sticky; /* read when it was set up */
+	struct names limits; /* read with its limits, every SLOW_EVERY seconds */
+};
+
+/* The container list and each container's limits change seldom, and are
+ * the costly reads of a round: read again every SLOW_EVERY seconds of
+ * recording, and carried on between. */
+#define SLOW_EVERY 5.0
+
 struct recorder {
 	const struct host *h;
 	const struct target *only; /* a target's own processes and cgroup, NULL: all */
 	struct sampler smp;
 	struct snapshot tasks;     /* the last round's processes (kept files) */
 	struct rec_snapshot cur;   /* what this round captured */
-	struct rec_snapshot prev;  /* the last round's, sorted: cmdlines carried on */
+	struct rec_snapshot prev;  /* the last round's, sorted: carried on from it */
+	struct followed *fw;
+	size_t n_fw, cap_fw;
+	struct names *collect; /* where the names read now go too (NULL: nowhere) */
+	struct container_list list; /* the last listing */
+	double listed_at, limits_at; /* when, in seconds of the recording (-1: never) */
+	bool slow;                   /* this round reads the list and the limits */
 	int capture_err;
 };
+
+static void names_clear(struct names *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	*l = (struct names){ 0 };
+}
+
+static void names_add(struct names *l, const char *name)
+{
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 32;
+		char **nv = realloc(l->v, nc * sizeof(*nv));
+		if (!nv)
+			return;
+		l->v = nv;
+		l->cap = nc;
+	}
+	l->v[l->n] = strdup(name);
+	if (l->v[l->n])
+		l->n++;
+}
 
 static void on_capture(void *arg, const char *path, const void *data, size_t len, bool link)
 {
@@ -120,36 +173,144 @@ static void on_capture(void *arg, const char *path, const void *data, size_t len
 	int r = rec_snapshot_add(&rc->cur, name, data, len);
 	if (r < 0 && r != -EINVAL && !rc->capture_err)
 		rc->capture_err = r;
+	if (r == 0 && rc->collect)
+		names_add(rc->collect, name);
 }
 
-/* A container as cgstat, top and ls read it: the target (status, its
- * namespaces, cgroup paths), its accounting at full detail and the
- * effective limits above it; the listing's path decisions too. */
-static void round_container(struct recorder *rc, const struct container *c)
+static void followed_free(struct followed *f)
 {
-	struct target t;
-	if (c->pid <= 0 || target_from_container(rc->h, c, &t) < 0)
-		return;
-	struct cgroup_paths *cg = malloc(sizeof(*cg));
-	if (cg) {
-		struct cgv_acct a;
+	if (f->acct_ok)
+		cgv_acct_close(&f->acct);
+	target_release(&f->t);
+	free(f->cg);
+	names_clear(&f->sticky);
+	names_clear(&f->limits);
+	memset(f, 0, sizeof(*f));
+}
+
+static bool same_container(const struct container *a, const struct container *b)
+{
+	return a->pid == b->pid && a->start_time == b->start_time &&
+	       strcmp(a->runtime, b->runtime) == 0 && strcmp(a->id, b->id) == 0 &&
+	       strcmp(a->name, b->name) == 0;
+}
+
+/* Set a container up as cgstat, top and ls read it: the target (status,
+ * its namespaces, cgroup paths), its cgroup reader, the listing's path
+ * decisions. Every read now is sticky: carried on while it is followed. */
+static struct followed *follow(struct recorder *rc, const struct container *c)
+{
+	if (rc->n_fw == rc->cap_fw) {
+		size_t nc = rc->cap_fw ? rc->cap_fw * 2 : 16;
+		struct followed *nv = realloc(rc->fw, nc * sizeof(*nv));
+		if (!nv)
+			return NULL;
+		rc->fw = nv;
+		rc->cap_fw = nc;
+	}
+	struct followed *f = &rc->fw[rc->n_fw];
+	memset(f, 0, sizeof(*f));
+	f->c = *c;
+	rc->collect = &f->sticky;
+	int r = target_from_container(rc->h, c, &f->t);
+	f->cg = r == 0 ? malloc(sizeof(*f->cg)) : NULL;
+	if (f->cg) {
 		const char *path;
-		if (cgv_acct_target(&t, cg, &path, &a) == 0) {
-			struct cg_effective eff;
-			struct cg_sample s;
-			cg_effective_limits(rc->h, cg, &eff);
-			cgv_acct_sample(&a, CG_WANT_ALL, &s);
+		struct cgv_acct a;
+		f->acct_ok = cgv_acct_target(&f->t, f->cg, &path, &f->acct) == 0;
+		struct cgroup_paths *tmp = malloc(sizeof(*tmp));
+		if (tmp && cgv_acct_container(rc->h, c, tmp, &a) == 0)
 			cgv_acct_close(&a);
-		}
-		if (cgv_acct_container(rc->h, c, cg, &a) == 0)
-			cgv_acct_close(&a);
-		free(cg);
+		free(tmp);
+	}
+	rc->collect = NULL;
+	if (r < 0) {
+		followed_free(f);
+		return NULL;
+	}
+	rc->n_fw++;
+	return f;
+}
+
+/* Every round: the counters at full detail, the limits above, the cgroup's
+ * processes. */
+static void round_container(struct recorder *rc, struct followed *f, bool fresh)
+{
+	struct cg_sample smp;
+	if (f->acct_ok)
+		cgv_acct_sample(&f->acct, CG_WANT_ALL, &smp);
+	struct cg_effective eff;
+	if (f->cg && (rc->slow || fresh)) {
+		names_clear(&f->limits);
+		rc->collect = &f->limits;
+		cg_effective_limits(rc->h, f->cg, &eff);
+		rc->collect = NULL;
 	}
 	pid_t *pids = NULL;
 	size_t n = 0;
-	if (target_members(&t, &pids, &n) == 0)
+	if (f->t.own_cgroup && f->t.cgroup_dir[0] &&
+	    cgroup_list_procs(rc->h, f->t.cgroup_dir, true, &pids, &n) == 0)
 		free(pids);
-	target_release(&t);
+}
+
+static void round_containers(struct recorder *rc, const struct container_list *l)
+{
+	for (size_t k = 0; k < rc->n_fw; k++)
+		rc->fw[k].seen = false;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct container *c = &l->items[i];
+		if (c->pid <= 0 || (c->sandbox && !rc->only))
+			continue;
+		struct followed *f = NULL;
+		for (size_t k = 0; k < rc->n_fw && !f; k++)
+			if (!rc->fw[k].seen && same_container(&rc->fw[k].c, c))
+				f = &rc->fw[k];
+		bool fresh = !f;
+		if (!f && !(f = follow(rc, c)))
+			continue;
+		f->seen = true;
+		round_container(rc, f, fresh);
+	}
+	/* Gone, or another container on that name or PID now. */
+	size_t w = 0;
+	for (size_t k = 0; k < rc->n_fw; k++) {
+		if (!rc->fw[k].seen)
+			followed_free(&rc->fw[k]);
+		else
+			rc->fw[w++] = rc->fw[k];
+	}
+	rc->n_fw = w;
+}
+
+/* The sticky reads of the containers followed, from the last round when
+ * this one did not read them again. cur is sorted and deduplicated. */
+static int carry_names(struct recorder *rc, const struct names *l, size_t have)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct rec_snapshot view = { .v = rc->cur.v, .n = have };
+		if (rec_snapshot_find(&view, l->v[i]))
+			continue;
+		const struct rec_blob *b = rec_snapshot_find(&rc->prev, l->v[i]);
+		int r = b ? rec_snapshot_add(&rc->cur, b->name, b->data, b->len) : 0;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int carry_sticky(struct recorder *rc)
+{
+	size_t have = rc->cur.n;
+	for (size_t k = 0; k < rc->n_fw; k++) {
+		int r = carry_names(rc, &rc->fw[k].sticky, have);
+		if (r == 0)
+			r = carry_names(rc, &rc->fw[k].limits, have);
+		if (r < 0)
+			return r;
+	}
+	if (rc->cur.n != have)
+		rec_snapshot_dedupe(&rc->cur);
+	return 0;
 }
 
 static const char *const host_files[] = {
@@ -212,11 +373,15 @@ static void round_processes(struct recorder *rc)
 		for (size_t i = 0; i < now.n; i++) {
 			const struct task *t = &now.v[i];
 			const struct task *was = snapshot_find(&rc->tasks, t->tgid, false, t->tid);
-			char name[64], cmd[4096];
+			char name[64], link[80], cmd[4096];
 			snprintf(name, sizeof(name), "proc/%d/cmdline", t->tgid);
-			if (was && task_same(was, t) && carry(rc, name))
+			snprintf(link, sizeof(link), RECORD_LINK_PREFIX "proc/%d/ns/pid", t->tgid);
+			/* What cannot change for a process: read once, carried on. */
+			if (was && task_same(was, t) && carry(rc, name) && carry(rc, link))
 				continue;
 			proc_read_cmdline(rc->h, t->tgid, cmd, sizeof(cmd));
+			uint64_t ino;
+			ns_read_inode(rc->h, t->tgid, NS_PID, &ino);
 		}
 		snapshot_free(&rc->tasks);
 		rc->tasks = now;
@@ -235,20 +400,28 @@ static int round_targets(struct recorder *rc, struct container_list *l)
 }
 
 /* One frame: what the views would read now. */
-static int record_round(struct recorder *rc, struct rec_snapshot *ret)
+static int record_round(struct recorder *rc, double at, struct rec_snapshot *ret)
 {
-	struct container_list l = { 0 };
-	int r;
-	if (rc->only) {
-		struct container *c;
-		r = container_list_add(&l, &c);
-		if (r == 0)
-			*c = rc->only->c;
-	} else {
-		r = target_list_all(rc->h, LIST_NO_STATE, &l);
+	int r = 0;
+	rc->slow = rc->listed_at < 0 || at - rc->listed_at >= SLOW_EVERY - 1e-3;
+	if (rc->slow) {
+		struct container_list l = { 0 };
+		if (rc->only) {
+			struct container *c;
+			r = container_list_add(&l, &c);
+			if (r == 0)
+				*c = rc->only->c;
+		} else {
+			r = target_list_all(rc->h, LIST_NO_STATE, &l);
+		}
+		if (r < 0) {
+			container_list_free(&l);
+			return r;
+		}
+		container_list_free(&rc->list);
+		rc->list = l;
+		rc->listed_at = at;
 	}
-	if (r < 0)
-		return r;
 	struct timespec mono, real;
 	clock_now(CLOCK_MONOTONIC, &mono);
 	clock_now(CLOCK_REALTIME, &real);
@@ -256,18 +429,18 @@ static int record_round(struct recorder *rc, struct rec_snapshot *ret)
 	rc->capture_err = 0;
 	host_capture_set(on_capture, rc);
 	round_host(rc);
-	for (size_t i = 0; i < l.n; i++)
-		if (!l.items[i].sandbox || rc->only)
-			round_container(rc, &l.items[i]);
+	round_containers(rc, &rc->list);
 	round_processes(rc);
 	host_capture_set(NULL, NULL);
-	r = rc->capture_err ? rc->capture_err : round_targets(rc, &l);
-	container_list_free(&l);
+	r = rc->capture_err ? rc->capture_err : round_targets(rc, &rc->list);
+	if (r == 0) {
+		rec_snapshot_dedupe(&rc->cur);
+		r = carry_sticky(rc);
+	}
 	if (r < 0) {
 		rec_snapshot_free(&rc->cur);
 		return r;
 	}
-	rec_snapshot_dedupe(&rc->cur);
 	rc->cur.realtime_ns = (uint64_t)real.tv_sec * 1000000000u + (uint64_t)real.tv_nsec;
 	rc->cur.monotonic_ns = (uint64_t)mono.tv_sec * 1000000000u + (uint64_t)mono.tv_nsec;
 	*ret = rc->cur;
@@ -351,7 +524,7 @@ int cmd_record(struct cmd_ctx *ctx)
 		return EXIT_FAIL;
 	}
 
-	struct recorder rc = { .h = &ctx->g->host, .only = all ? NULL : ctx->target };
+	struct recorder rc = { .h = &ctx->g->host, .only = all ? NULL : ctx->target, .listed_at = -1 };
 	sampler_init(&rc.smp, rc.h, SAMPLE_STATUS | SAMPLE_SCHEDSTAT | SAMPLE_IO, 0);
 	struct sigaction sa = { 0 }, old_int, old_term;
 	sa.sa_handler = on_stop;
@@ -367,7 +540,8 @@ int cmd_record(struct cmd_ctx *ctx)
 	uint64_t frames = 0, bytes = 0;
 	for (;;) {
 		struct rec_snapshot s;
-		r = record_round(&rc, &s);
+		clock_now(CLOCK_MONOTONIC, &now);
+		r = record_round(&rc, sampling_seconds(&t0, &now), &s);
 		if (r < 0) {
 			out_error("record", "cannot sample: %s", strerror(-r));
 			status = EXIT_FAIL;
@@ -413,6 +587,10 @@ int cmd_record(struct cmd_ctx *ctx)
 	}
 	snapshot_free(&rc.tasks);
 	rec_snapshot_free(&rc.prev);
+	for (size_t k = 0; k < rc.n_fw; k++)
+		followed_free(&rc.fw[k]);
+	free(rc.fw);
+	container_list_free(&rc.list);
 	summary(ctx, file, frames, bytes, sampling_seconds(&t0, &now), stopped);
 	return status;
 }

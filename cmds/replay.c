@@ -367,8 +367,29 @@ int cmd_replay(struct cmd_ctx *ctx)
 		rec_reader_close(rp.rd);
 		return EXIT_FAIL;
 	}
-	/* [TARGET] COMMAND [ARGS]: only the views. */
-	const char *cname = nw == 0 ? "top" : cmd_lookup(w[0]) ? w[0] : nw > 1 ? w[1] : "info";
+	/* dump [--json|--csv], or [TARGET] COMMAND [ARGS]: only the views. */
+	bool dump = nw >= 1 && strcmp(w[0], "dump") == 0, csv = false;
+	if (dump) {
+		bool json = ctx->out.json;
+		for (int i = 1; i < nw; i++) {
+			if (strcmp(w[i], "--csv") == 0)
+				csv = true;
+			else if (strcmp(w[i], "--json") == 0)
+				json = true;
+			else
+				break;
+		}
+		if (csv == json || nw > 2 - (ctx->out.json && !csv)) {
+			out_error("replay", "dump takes --json or --csv (one of them)");
+			rec_reader_close(rp.rd);
+			return EXIT_USAGE;
+		}
+	}
+	const char *cname = dump	     ? "cgstat"
+			    : nw == 0	     ? "top"
+			    : cmd_lookup(w[0]) ? w[0]
+			    : nw > 1	     ? w[1]
+					     : "info";
 	if (!cmd_lookup(cname) || !is_replayable(cname)) {
 		out_error("replay", "%s: %s", cname,
 			  cmd_lookup(cname) ? "not in a replay: it needs the live host"
@@ -417,7 +438,9 @@ int cmd_replay(struct cmd_ctx *ctx)
 		g->host_root = rec_tree_path(rp.tree);
 		sampling_replay_step = step;
 		char *top[] = { (char *)"top", NULL };
-		status = nw == 0 ? g->dispatch(g, 1, top) : g->dispatch(g, nw, w);
+		status = dump	 ? replay_dump(ctx, csv)
+			 : nw == 0 ? g->dispatch(g, 1, top)
+				   : g->dispatch(g, nw, w);
 		sampling_replay_step = NULL;
 	}
 	target_use_list(NULL);

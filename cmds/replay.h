@@ -13,3 +13,8 @@ int replay_seek(long delta_frames, double delta_seconds);
 /* Show the frame before the one shown (a view's "before" sample for a
  * frame it jumped to); -ERANGE at the first. */
 int replay_seek_before(void);
+
+struct cmd_ctx;
+/* replay FILE dump: cgstat --all's rows of every sample, JSON lines or CSV
+ * (replay_dump.c); the replay is set up and at its first frame. */
+int replay_dump(struct cmd_ctx *ctx, bool csv);

@@ -318,7 +318,9 @@ void top_header_text(const struct top_view *v, FILE *f)
 	time_t now = ts.tv_sec;
 	struct tm tm;
 	localtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	/* A replay says so, with the recorded day: it is not now. */
+	strftime(when, sizeof(when), clock_replaying() ? "%Y-%m-%d %H:%M:%S (replay)" : "%H:%M:%S",
+		 &tm);
 	const struct target *t = v->t;
 	if (v->host_target) {
 		fprintf(f, "top - %s  host\n", when);

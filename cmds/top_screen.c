@@ -5,6 +5,8 @@
  * frame lists every container; the arrows (or j/k) choose one and Enter
  * drills into its own top, whose q comes back to the list. */
 #include "top.h"
+#include "replay.h"
+#include "sampling.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -180,6 +182,53 @@ static int sort_for_key(int key, int sort)
 	}
 }
 
+/* ---- replay: the keys that move through the recording ---- */
+
+/* t/T a sample on or back, j/J a minute on or back: the step for key, in
+ * frames or seconds; false for any other key or outside a replay. */
+static bool replay_key(int key, long *ret_frames, double *ret_secs)
+{
+	if (!replay_active())
+		return false;
+	*ret_frames = key == 't' ? 1 : key == 'T' ? -1 : 0;
+	*ret_secs = key == 'j' ? 60 : key == 'J' ? -60 : 0;
+	return *ret_frames || *ret_secs;
+}
+
+/* Move, and take the view's two samples there: the frame before the one
+ * shown, then that one, so its rates are of that very interval. refresh
+ * is the view's sampling. false when nothing moved (an end). */
+static bool replay_move(long frames, double secs, void (*refresh)(void *), void *arg)
+{
+	if (replay_seek(frames, secs) <= 0)
+		return false;
+	if (frames != 1 && replay_seek_before() == 0) {
+		refresh(arg);
+		replay_seek(1, 0);
+	}
+	refresh(arg);
+	return true;
+}
+
+struct target_refresh {
+	struct top_view *v;
+	bool threads, host_block;
+	int r;
+};
+
+static void refresh_target(void *arg)
+{
+	struct target_refresh *x = arg;
+	x->r = top_view_refresh(x->v, x->threads, x->host_block);
+}
+
+/* The pause between two frames: the live view waits for its deadline; a
+ * replay steps the recording on by the delay, and at its end stays. */
+static bool frame_due(double delay)
+{
+	return !replay_active() || sampling_pause(delay);
+}
+
 /* One target's frames until q; -TARGET_EEXITED when it went away. */
 static int target_loop(struct cmd_ctx *ctx, const struct target *t, double delay, bool threads,
 		       bool host_block, int sort)
@@ -194,22 +243,33 @@ static int target_loop(struct cmd_ctx *ctx, const struct target *t, double delay
 		int key = read_key(next);
 		if (key == 'q' || key == 'Q')
 			break;
-		if (key == 'H') {
+		long rf;
+		double rs;
+		if (replay_key(key, &rf, &rs)) {
+			struct target_refresh x = { &v, threads, host_block, 0 };
+			redraw = replay_move(rf, rs, refresh_target, &x);
+			r = x.r;
+			next = now_s() + delay;
+			if (r < 0)
+				break;
+		} else if (key == 'H') {
 			/* other tasks: start their rates afresh */
 			threads = !threads;
 			snapshot_free(&v.prev);
 			r = top_view_refresh(&v, threads, host_block);
 			next = now_s() + 0.5;
 			continue;
-		}
-		if (key != KEY_NONE) {
+		} else if (key != KEY_NONE) {
 			v.sort = sort_for_key(key, v.sort);
 			top_sort(v.rows, v.n_rows, v.sort);
 			redraw = true;
-		} else {
+		} else if (frame_due(delay)) {
 			r = top_view_refresh(&v, threads, host_block);
 			next = now_s() + delay;
 			redraw = r == 0;
+		} else {
+			next = now_s() + delay; /* a replay's end: the last frame stays */
+			redraw = false;
 		}
 		if (!redraw)
 			continue;
@@ -232,6 +292,19 @@ static void container_spec(const struct container *c, char *buf, size_t size)
 		snprintf(buf, size, "%s:%s", c->runtime, c->id);
 }
 
+struct containers_refresh {
+	struct ctable *ct;
+	struct top_view *v;
+	bool host_block;
+};
+
+static void refresh_containers(void *arg)
+{
+	struct containers_refresh *x = arg;
+	ctable_round(x->ct, false);
+	top_view_refresh(x->v, false, x->host_block);
+}
+
 static int containers_loop(struct cmd_ctx *ctx, double delay, bool host_block, int sort)
 {
 	struct ctable *ct;
@@ -245,18 +318,27 @@ static int containers_loop(struct cmd_ctx *ctx, double delay, bool host_block, i
 	size_t cursor = 0;
 	double next = now_s() + (delay > 0.5 ? 0.5 : delay);
 	bool fresh = false;
+	struct containers_refresh x = { ct, &v, host_block };
 	for (;;) {
 		int key = read_key(next);
 		if (key == 'q' || key == 'Q')
 			break;
-		if (key == KEY_NONE) {
-			ctable_round(ct, false);
-			top_view_refresh(&v, false, host_block);
+		long rf;
+		double rs;
+		if (replay_key(key, &rf, &rs)) {
+			if (replay_move(rf, rs, refresh_containers, &x))
+				fresh = true;
 			next = now_s() + delay;
-			fresh = true;
+		} else if (key == KEY_NONE) {
+			if (frame_due(delay)) {
+				refresh_containers(&x);
+				fresh = true;
+			}
+			next = now_s() + delay;
 		} else if ((key == KEY_UP || key == 'k') && cursor > 0) {
 			cursor--;
-		} else if ((key == KEY_DOWN || key == 'j') && cursor + 1 < ctable_count(ct)) {
+		} else if ((key == KEY_DOWN || (key == 'j' && !replay_active())) &&
+			   cursor + 1 < ctable_count(ct)) {
 			cursor++;
 		} else if (key == KEY_ENTER && fresh) {
 			const struct container *c = ctable_container(ct, cursor);

@@ -83,11 +83,28 @@ int record_parse_size(const char *s, uint64_t *ret)
 		return -EINVAL;
 	double unit = 1;
 	switch (*end) {
-	case 'K': case 'k': unit = 1024.0; end++; break;
-	case 'M': case 'm': unit = 1024.0 * 1024; end++; break;
-	case 'G': case 'g': unit = 1024.0 * 1024 * 1024; end++; break;
-	case 'T': case 't': unit = 1024.0 * 1024 * 1024 * 1024; end++; break;
-	default: break;
+	case 'K':
+	case 'k':
+		unit = 1024.0;
+		end++;
+		break;
+	case 'M':
+	case 'm':
+		unit = 1024.0 * 1024;
+		end++;
+		break;
+	case 'G':
+	case 'g':
+		unit = 1024.0 * 1024 * 1024;
+		end++;
+		break;
+	case 'T':
+	case 't':
+		unit = 1024.0 * 1024 * 1024 * 1024;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end == 'B' || *end == 'b')
 		end++;
@@ -127,13 +144,13 @@ struct recorder {
 	const struct host *h;
 	const struct target *only; /* a target's own processes and cgroup, NULL: all */
 	struct sampler smp;
-	struct snapshot tasks;     /* the last round's processes (kept files) */
-	struct rec_snapshot cur;   /* what this round captured */
-	struct rec_snapshot prev;  /* the last round's, sorted: carried on from it */
+	struct snapshot tasks;    /* the last round's processes (kept files) */
+	struct rec_snapshot cur;  /* what this round captured */
+	struct rec_snapshot prev; /* the last round's, sorted: carried on from it */
 	struct followed *fw;
 	size_t n_fw, cap_fw;
-	struct names *collect; /* where the names read now go too (NULL: nowhere) */
-	struct container_list list; /* the last listing */
+	struct names *collect;       /* where the names read now go too (NULL: nowhere) */
+	struct container_list list;  /* the last listing */
 	double listed_at, limits_at; /* when, in seconds of the recording (-1: never) */
 	bool slow;                   /* this round reads the list and the limits */
 	int capture_err;
@@ -465,7 +482,8 @@ static void summary(struct cmd_ctx *ctx, const char *file, uint64_t frames, uint
 	if (!ctx->out.json) {
 		fprintf(ctx->out.out,
 			"recorded %llu samples over %.1f s to %s: %.1f KB (%.1f KB/min), %s\n",
-			(unsigned long long)frames, secs, file, (double)bytes / 1024.0, kb_min, why);
+			(unsigned long long)frames, secs, file, (double)bytes / 1024.0, kb_min,
+			why);
 		return;
 	}
 	_cleanup_json_ struct json_object *o = json_object_new_object();
@@ -504,8 +522,8 @@ int cmd_record(struct cmd_ctx *ctx)
 		return EXIT_USAGE;
 	}
 	if (max && record_parse_size(max, &max_size) < 0) {
-		out_error("record", "--max-size '%s': a size of at least 4K, such as 500K, 100M, 2G",
-			  max);
+		out_error("record",
+			  "--max-size '%s': a size of at least 4K, such as 500K, 100M, 2G", max);
 		return EXIT_USAGE;
 	}
 	bool all = cmd_has(ctx, OPT_ALL) || strcmp(ctx->target->kind, "host") == 0;
@@ -524,7 +542,9 @@ int cmd_record(struct cmd_ctx *ctx)
 		return EXIT_FAIL;
 	}
 
-	struct recorder rc = { .h = &ctx->g->host, .only = all ? NULL : ctx->target, .listed_at = -1 };
+	struct recorder rc = { .h = &ctx->g->host,
+			       .only = all ? NULL : ctx->target,
+			       .listed_at = -1 };
 	sampler_init(&rc.smp, rc.h, SAMPLE_STATUS | SAMPLE_SCHEDSTAT | SAMPLE_IO, 0);
 	struct sigaction sa = { 0 }, old_int, old_term;
 	sa.sa_handler = on_stop;
@@ -571,7 +591,8 @@ int cmd_record(struct cmd_ctx *ctx)
 			break;
 		}
 		if (stop_signal || !sampling_pause(interval) || stop_signal) {
-			stopped = stop_signal == SIGTERM ? "stopped by SIGTERM" : "stopped by Ctrl-C";
+			stopped = stop_signal == SIGTERM ? "stopped by SIGTERM"
+							 : "stopped by Ctrl-C";
 			break;
 		}
 	}

@@ -8,7 +8,7 @@
 #include "lib/record/rectree.h"
 
 /* The container list of the frame (container_list_to_json). */
-#define RECORD_TARGETS "nsh/targets.json"
+#define RECORD_TARGETS     "nsh/targets.json"
 /* A namespace link: nsh/link/proc/1/ns/pid holds "pid:[4026531836]". */
 #define RECORD_LINK_PREFIX REC_TREE_LINK_PREFIX
 

@@ -65,7 +65,8 @@ static int show(struct replay *rp, size_t i)
 	rec_snapshot_free(&s);
 	if (r < 0) {
 		container_list_free(&l);
-		out_error("replay", "%s: cannot write frame %zu out: %s", rp->file, i, strerror(-r));
+		out_error("replay", "%s: cannot write frame %zu out: %s", rp->file, i,
+			  strerror(-r));
 		return r;
 	}
 	container_list_free(&rp->list);
@@ -277,7 +278,8 @@ static int replay_info(struct cmd_ctx *ctx, struct replay *rp, uint64_t file_siz
 			json_object_object_add(t, "from", json_object_new_string(from));
 			json_object_object_add(t, "to", json_object_new_string(to));
 			json_object_object_add(t, "samples",
-					       json_object_new_int64((int64_t)(v[k].last - v[k].first + 1)));
+					       json_object_new_int64(
+						       (int64_t)(v[k].last - v[k].first + 1)));
 			json_object_array_add(targets, t);
 		}
 		json_object_object_add(o, "targets", targets);
@@ -303,8 +305,8 @@ static int replay_info(struct cmd_ctx *ctx, struct replay *rp, uint64_t file_siz
 /* ---- the command ---- */
 
 /* The views a replay runs: they read files and clocks, nothing else. */
-static const char *const replayable[] = { "cgstat", "info", "ls", "mpstat", "pidstat",
-					   "ps",     "top",  "triage" };
+static const char *const replayable[] = { "cgstat",  "info", "ls",  "mpstat",
+					  "pidstat", "ps",   "top", "triage" };
 
 static bool is_replayable(const char *name)
 {
@@ -335,7 +337,8 @@ int cmd_replay(struct cmd_ctx *ctx)
 			at = ctx->argv[k] + 5;
 			k++;
 		} else {
-			out_error("replay", "unknown option %s (see 'nsh help replay')", ctx->argv[k]);
+			out_error("replay", "unknown option %s (see 'nsh help replay')",
+				  ctx->argv[k]);
 			return EXIT_USAGE;
 		}
 	}
@@ -385,11 +388,11 @@ int cmd_replay(struct cmd_ctx *ctx)
 			return EXIT_USAGE;
 		}
 	}
-	const char *cname = dump	     ? "cgstat"
-			    : nw == 0	     ? "top"
+	const char *cname = dump               ? "cgstat"
+			    : nw == 0          ? "top"
 			    : cmd_lookup(w[0]) ? w[0]
-			    : nw > 1	     ? w[1]
-					     : "info";
+			    : nw > 1           ? w[1]
+					       : "info";
 	if (!cmd_lookup(cname) || !is_replayable(cname)) {
 		out_error("replay", "%s: %s", cname,
 			  cmd_lookup(cname) ? "not in a replay: it needs the live host"
@@ -401,14 +404,16 @@ int cmd_replay(struct cmd_ctx *ctx)
 	if (at) {
 		uint64_t ns;
 		if (parse_at(at, rec_frame_time(rp.rd, 0), &ns) < 0) {
-			out_error("replay", "--at '%s': HH:MM[:SS] or YYYY-MM-DDTHH:MM[:SS] (UTC), or "
-					    "+SECS from the start",
+			out_error("replay",
+				  "--at '%s': HH:MM[:SS] or YYYY-MM-DDTHH:MM[:SS] (UTC), or "
+				  "+SECS from the start",
 				  at);
 			rec_reader_close(rp.rd);
 			return EXIT_USAGE;
 		}
 		size_t n = rec_frames(rp.rd);
-		if (ns < rec_frame_time(rp.rd, 0) || ns > rec_frame_time(rp.rd, n - 1) + 5000000000ull) {
+		if (ns < rec_frame_time(rp.rd, 0) ||
+		    ns > rec_frame_time(rp.rd, n - 1) + 5000000000ull) {
 			char a[32], b[32];
 			utc(rec_frame_time(rp.rd, 0), a, sizeof(a));
 			utc(rec_frame_time(rp.rd, n - 1), b, sizeof(b));
@@ -438,7 +443,7 @@ int cmd_replay(struct cmd_ctx *ctx)
 		g->host_root = rec_tree_path(rp.tree);
 		sampling_replay_step = step;
 		char *top[] = { (char *)"top", NULL };
-		status = dump	 ? replay_dump(ctx, csv)
+		status = dump      ? replay_dump(ctx, csv)
 			 : nw == 0 ? g->dispatch(g, 1, top)
 				   : g->dispatch(g, nw, w);
 		sampling_replay_step = NULL;

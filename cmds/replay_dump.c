@@ -59,8 +59,9 @@ static int csv_rows(FILE *f, const char *json, bool header)
 			fprintf(f, ",%s", cgstat_columns[c].json_key);
 		fputc('\n', f);
 	}
-	size_t n = rows && json_object_is_type(rows, json_type_array) ? json_object_array_length(rows)
-								       : 0;
+	size_t n = rows && json_object_is_type(rows, json_type_array)
+			   ? json_object_array_length(rows)
+			   : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *row = json_object_array_get_idx(rows, i);
 		csv_field(f, when ? when : "");

@@ -71,10 +71,11 @@ bool clock_replaying(void)
 long clock_sysconf(int name)
 {
 	if (replaying) {
-		long v = name == _SC_CLK_TCK				      ? replay.clk_tck
-			 : name == _SC_PAGESIZE				      ? replay.page_size
-			 : name == _SC_NPROCESSORS_CONF || name == _SC_NPROCESSORS_ONLN ? replay.ncpu
-											 : 0;
+		long v = name == _SC_CLK_TCK    ? replay.clk_tck
+			 : name == _SC_PAGESIZE ? replay.page_size
+			 : name == _SC_NPROCESSORS_CONF || name == _SC_NPROCESSORS_ONLN
+				 ? replay.ncpu
+				 : 0;
 		if (v > 0)
 			return v;
 	}

@@ -22,7 +22,9 @@
  * every frame forwards and backwards; the same again with every CRC made
  * right (so that mutations reach the payloads), and bytes that are not a
  * recording as raw payloads joined by "NSHP", each deflated into a frame
- * (so that they reach the entry parser). Run by scripts/test.sh for a
+ * (so that they reach the entry parser). Selector 16 reads the text as a
+ * recording's container list (nsh/targets.json) and checks that what it
+ * accepts round-trips. Run by scripts/test.sh for a
  * bounded time; crashes and sanitizer reports fail. */
 #include <errno.h>
 #include <stdbool.h>
@@ -347,7 +349,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef FUZZ_SELECTOR
 	switch (FUZZ_SELECTOR) {
 #else
-	switch (data[0] % 16) {
+	switch (data[0] % 17) {
 #endif
 	case 0: {
 		/* Every file of a task the sampler reads, and meminfo. */
@@ -523,6 +525,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 15:
 		rec_fuzz(data + 1, size - 1);
 		break;
+	case 16: {
+		/* A recording's container list (nsh/targets.json): what it
+		 * accepts writes back and reads again the same. */
+		struct container_list l = { 0 }, back = { 0 };
+		if (container_list_from_json(s, size - 1, &l) < 0)
+			break;
+		char *json;
+		size_t len;
+		if (container_list_to_json(&l, &json, &len) < 0)
+			abort();
+		if (container_list_from_json(json, len, &back) < 0 || back.n != l.n ||
+		    (l.n && memcmp(back.items, l.items, l.n * sizeof(*l.items)) != 0))
+			abort();
+		free(json);
+		container_list_free(&back);
+		container_list_free(&l);
+		break;
+	}
 	}
 	free(s);
 	return 0;

@@ -89,6 +89,10 @@ printf '\x0eInter-|\n face |\n  eth0:   57616     826    0    0    0     0      
 printf '\x0eTcp: RtoAlgorithm OutSegs RetransSegs\nTcp: 1 658 104\n' >"$out/corpus/seed-net-1"
 printf '\x0eentries  clashres\n0000002a  00000000\n' >"$out/corpus/seed-net-2"
 
+# Selector 16: a recording's container list, as nsh record writes it.
+printf '\x10[{"runtime":"docker","id":"bbd82a72cb8173128ed32cd23d287afef3565e729d6d920187d48bbeb2d33ad2","name":"web1","state":"running","pid":27453,"start_time":1734,"priority":90},{"runtime":"containerd","id":"343c5db58f1a","ns":"k8s.io","pod_namespace":"shop","pod_name":"web","pod_container":"app","pod_uid":"f65fadde-b998","cgroup":"/kubepods/besteffort/podf65/343c","sandbox":false,"pid":27652,"start_time":1,"priority":70},{"runtime":"qemu","name":"vm1","kind":"vm","pid":9,"start_time":0,"priority":50}]' >"$out/corpus/seed-targets-0"
+printf '\x10[]' >"$out/corpus/seed-targets-1"
+
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -std=gnu11
 	-I. $(pkg-config --cflags json-c smartcols))
 if [ -n "${FUZZ_SELECTOR:-}" ]; then
@@ -100,7 +104,7 @@ libs=$(pkg-config --libs json-c smartcols libcap libseccomp zlib)
 # (tests/fuzz/rec_seed.c), so that the seeds follow the format as it is.
 # shellcheck disable=SC2086 # pkg-config output is a word list
 if ! clang -g -O1 -D_GNU_SOURCE -std=gnu11 -I. $(pkg-config --cflags json-c) \
-	tests/fuzz/rec_seed.c lib/record/*.c lib/base/util.c lib/base/json_util.c lib/base/host.c $(pkg-config --libs json-c zlib) \
+	tests/fuzz/rec_seed.c lib/record/*.c lib/base/util.c lib/base/json_util.c lib/base/host.c lib/base/capture.c $(pkg-config --libs json-c zlib) \
 	-o "$out/rec_seed" 2>"$out/build.log" || ! "$out/rec_seed" "$out/corpus" 2>>"$out/build.log"; then
 	cat "$out/build.log"
 	echo "0 passed, 1 failed"

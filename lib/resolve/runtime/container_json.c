@@ -125,7 +125,7 @@ static bool is_runtime(const char *s)
 
 static bool is_state(const char *s)
 {
-	static const char *const names[] = { "running", "stopped", "paused", "created",
+	static const char *const names[] = { "running", "stopped",    "paused", "created",
 					     "unknown", "restarting", "exited" };
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (strcmp(s, names[i]) == 0)
@@ -171,11 +171,11 @@ static int one_from_json(struct json_object *o, struct container *c)
 	    !c->runtime[0] || get_str(o, "id", c->id, sizeof(c->id), valid_id) < 0 ||
 	    get_str(o, "name", c->name, sizeof(c->name), name_no_slash) < 0 ||
 	    get_str(o, "ns", c->ns, sizeof(c->ns), valid_id) < 0 ||
-	    get_str(o, "pod_namespace", c->pod_namespace, sizeof(c->pod_namespace),
-		    name_no_slash) < 0 ||
+	    get_str(o, "pod_namespace", c->pod_namespace, sizeof(c->pod_namespace), name_no_slash) <
+		    0 ||
 	    get_str(o, "pod_name", c->pod_name, sizeof(c->pod_name), name_no_slash) < 0 ||
-	    get_str(o, "pod_container", c->pod_container, sizeof(c->pod_container),
-		    name_no_slash) < 0 ||
+	    get_str(o, "pod_container", c->pod_container, sizeof(c->pod_container), name_no_slash) <
+		    0 ||
 	    get_str(o, "pod_uid", c->pod_uid, sizeof(c->pod_uid), valid_id) < 0 ||
 	    get_str(o, "state", c->state, sizeof(c->state), is_state) < 0 ||
 	    get_str(o, "bundle", c->bundle, sizeof(c->bundle), abs_path) < 0 ||

@@ -92,7 +92,7 @@ const struct cmd cmds[] = {
 	  "--duration or --max-size",
 	  CMD_HOST_OK, 0, 0, record_options, NULL, cmd_record },
 	{ "replay", "FILE [--at TIME] [info | [TARGET] COMMAND [ARG..]]",
-	  "the views (top, cgstat, pidstat, mpstat, ps, ls, triage) over a recording of 'nsh "
+	  "the views (top, cgstat, pidstat, mpstat, ps, ls, info, triage) over a recording of 'nsh "
 	  "record' instead of the live host; info: its span, samples and targets",
 	  CMD_NO_TARGET | CMD_RAW_ARGS, 1, -1, none, NULL, cmd_replay },
 	{ "top", "",

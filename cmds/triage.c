@@ -18,10 +18,12 @@
 #include "lib/base/util.h"
 #include "sampling.h"
 #include "triage.h"
+#include "replay.h"
 #include "triage_bpf.h"
 
 #ifdef NSH_HAVE_BPF
 #include "bpf/loader.h"
+#include "lib/base/clock.h"
 #endif
 
 enum {
@@ -116,9 +118,10 @@ const struct kmsg_oom_list *tri_ooms(struct tri_run *run)
 	static struct kmsg_oom_list list;
 	if (run->ooms || run->ooms_why)
 		return run->ooms;
-	int r = kmsg_oom_read(run->h, &list);
+	int r = replay_active() ? -EOPNOTSUPP : kmsg_oom_read(run->h, &list);
 	if (r < 0)
-		run->ooms_why = r == -EOPNOTSUPP ? "--host-root: not this kernel's log"
+		run->ooms_why = replay_active()	   ? "a replay: the kernel log is not recorded"
+				: r == -EOPNOTSUPP ? "--host-root: not this kernel's log"
 						 : "cannot read /dev/kmsg";
 	else
 		run->ooms = &list;
@@ -205,6 +208,10 @@ static int parse_options(struct cmd_ctx *ctx, struct tri_run *run)
 static void bpf_probe(struct tri_run *run, struct cmd_ctx *ctx)
 {
 	run->bpf = false;
+	if (replay_active()) {
+		run->bpf_why = "a replay: eBPF events are not recorded";
+		return;
+	}
 	if (ctx->g->host_root) {
 		run->bpf_why = "--host-root: the kernel here need not be that host's";
 		return;
@@ -298,22 +305,28 @@ static void run_window(struct tri_run *run, struct tri_host *hs, struct tri_targ
 		       struct tri_bio *bio)
 {
 	struct timespec start, now;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	clock_now(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
+		clock_now(CLOCK_MONOTONIC, &now);
 		double left = run->window - sampling_seconds(&start, &now);
 		if (left <= 0.001 || cmd_interrupted)
 			break;
 		int ms = (int)(fmin(left, 1.0) * 1000 + 0.5);
-		if (tt)
+		/* A replay has no events to wait for: it steps the recording on
+		 * (and ends the window at its last sample). */
+		if (replay_active()) {
+			if (!sampling_pause(fmin(left, 1.0)))
+				break;
+		} else if (tt) {
 			tri_target_wait(tt, ms, left);
-		else
+		} else {
 			tri_bio_wait(bio, ms);
+		}
 		if (cmd_interrupted)
 			break;
 		tri_host_step(run, hs);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	clock_now(CLOCK_MONOTONIC, &now);
 	run->window = sampling_seconds(&start, &now);
 }
 

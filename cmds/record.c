@@ -542,6 +542,9 @@ int cmd_record(struct cmd_ctx *ctx)
 		return EXIT_FAIL;
 	}
 
+	/* A KEY frame every 5 minutes of samples (at least 60): most of a
+	 * file is its KEY frames otherwise (doc/record-format.md, "Size"). */
+	rec_set_key_every(w, (unsigned)fmax(60, fmin(3600, 300 / interval)));
 	struct recorder rc = { .h = &ctx->g->host,
 			       .only = all ? NULL : ctx->target,
 			       .listed_at = -1 };

@@ -120,9 +120,9 @@ const struct kmsg_oom_list *tri_ooms(struct tri_run *run)
 		return run->ooms;
 	int r = replay_active() ? -EOPNOTSUPP : kmsg_oom_read(run->h, &list);
 	if (r < 0)
-		run->ooms_why = replay_active()	   ? "a replay: the kernel log is not recorded"
+		run->ooms_why = replay_active()    ? "a replay: the kernel log is not recorded"
 				: r == -EOPNOTSUPP ? "--host-root: not this kernel's log"
-						 : "cannot read /dev/kmsg";
+						   : "cannot read /dev/kmsg";
 	else
 		run->ooms = &list;
 	return run->ooms;

@@ -83,6 +83,10 @@ int rec_create(const char *path, const struct rec_header *h, struct rec_writer *
  * against the last snapshot appended. On a failed write the file is cut
  * back to its last whole frame and the next frame is a KEY frame. */
 int rec_append(struct rec_writer *w, const struct rec_snapshot *s, char *why, size_t wsize);
+/* A KEY frame every n frames from now on (default REC_KEY_EVERY): more
+ * is a smaller file, and costs a seek more deltas and a damaged frame more
+ * of the frames after it. n from 1 to 3600. */
+void rec_set_key_every(struct rec_writer *w, unsigned n);
 /* Frames appended and the file's size in bytes (header included). */
 void rec_stats(const struct rec_writer *w, uint64_t *frames, uint64_t *bytes);
 /* fsync and close; frees w (NULL: nothing to do). */

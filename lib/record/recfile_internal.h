@@ -25,7 +25,13 @@
 #define RF_REALTIME  20
 #define RF_MONOTONIC 28
 
-#define REC_FLAG_KEY 0x01
+#define REC_FLAG_KEY  0x01
+/* A delta deflated with the frame before it as zlib's preset dictionary:
+ * the tail of that frame's raw payload, at most REC_DICT_MAX bytes. The
+ * blobs that change from one second to the next are mostly the same ones,
+ * so a delta's names and offsets are mostly in the one before it. */
+#define REC_FLAG_DICT 0x02
+#define REC_DICT_MAX  32768
 
 /* Entry ops of a payload. */
 enum { REC_OP_SET = 1, REC_OP_PATCH = 2, REC_OP_DEL = 3 };
@@ -109,6 +115,7 @@ struct rec_frame {
 	uint64_t off; /* of its header in the file */
 	uint64_t realtime, monotonic;
 	uint32_t plen, rlen;
+	bool dict;     /* REC_FLAG_DICT */
 	size_t fileno; /* its number in file order, damaged frames counted */
 	size_t key;    /* the index of the KEY frame its chain starts from */
 };
@@ -129,4 +136,8 @@ struct rec_reader {
 	/* The last KEY frame loaded, and the last frame loaded. */
 	struct rec_snapshot keyc, cur;
 	size_t keyc_i, cur_i;
+	/* Dictionaries (REC_FLAG_DICT): the raw tail of frame dict_i, and of
+	 * the KEY frame keyc_i, for a walk that starts from the cached KEY. */
+	unsigned char dict[REC_DICT_MAX], keyc_dict[REC_DICT_MAX];
+	size_t dict_len, keyc_dict_len, dict_i;
 };

@@ -30,8 +30,9 @@ __attribute__((format(printf, 4, 5))) static int corrupt(char *why, size_t wsize
 			f->fileno, f->off, what);
 }
 
-static int inflate_frame(struct rec_reader *r, const struct rec_frame *f, char *why, size_t wsize)
+static int inflate_frame(struct rec_reader *r, size_t idx, char *why, size_t wsize)
 {
+	const struct rec_frame *f = &r->f[idx];
 	if (f->rlen > r->raw_cap) {
 		/* rlen is bounded by REC_RAW_MAX and by 1032 times the frame's
 		 * bytes in the file (frame_check). */
@@ -48,9 +49,25 @@ static int inflate_frame(struct rec_reader *r, const struct rec_frame *f, char *
 	r->z.next_out = r->raw;
 	r->z.avail_out = f->rlen;
 	int zr = inflate(&r->z, Z_FINISH);
+	if (zr == Z_NEED_DICT) {
+		/* Its dictionary is the frame before it, loaded just now. */
+		if (!f->dict || idx == 0 || r->dict_i != idx - 1)
+			return corrupt(why, wsize, f, "it needs a dictionary it does not announce");
+		if (inflateSetDictionary(&r->z, r->dict, (uInt)r->dict_len) != Z_OK)
+			return corrupt(why, wsize, f, "the frame before it is not its dictionary");
+		zr = inflate(&r->z, Z_FINISH);
+	}
 	if (zr != Z_STREAM_END || r->z.total_out != f->rlen || r->z.avail_in != 0)
 		return corrupt(why, wsize, f,
 			       "its payload does not inflate to its %" PRIu32 " bytes", f->rlen);
+	/* The next frame's dictionary, should it have one. */
+	r->dict_len = f->rlen < REC_DICT_MAX ? f->rlen : REC_DICT_MAX;
+	memcpy(r->dict, r->raw + f->rlen - r->dict_len, r->dict_len);
+	r->dict_i = idx;
+	if (f->key == idx) {
+		memcpy(r->keyc_dict, r->dict, r->dict_len);
+		r->keyc_dict_len = r->dict_len;
+	}
 	return 0;
 }
 
@@ -136,7 +153,7 @@ static int apply_frame(struct rec_reader *r, size_t idx, struct rec_snapshot *st
 {
 	const struct rec_frame *f = &r->f[idx];
 	bool key = f->key == idx;
-	int rc = inflate_frame(r, f, why, wsize);
+	int rc = inflate_frame(r, idx, why, wsize);
 	if (rc < 0) {
 		rec_snapshot_free(st);
 		return rc;
@@ -253,6 +270,10 @@ int rec_load(struct rec_reader *r, size_t i, struct rec_snapshot *ret, char *why
 		if (rec_snapshot_copy(&r->keyc, &r->cur) < 0)
 			return rec_fail(why, wsize, -ENOMEM, "out of memory");
 		r->cur_i = k;
+		/* The walk on from the cached KEY: its raw tail is the dictionary. */
+		memcpy(r->dict, r->keyc_dict, r->keyc_dict_len);
+		r->dict_len = r->keyc_dict_len;
+		r->dict_i = k;
 	}
 	while (r->cur_i < i) {
 		rc = apply_frame(r, r->cur_i + 1, &r->cur, why, wsize);

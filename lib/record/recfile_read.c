@@ -127,8 +127,9 @@ static enum fcheck frame_check(struct rec_reader *r, size_t pos)
 	size_t left = r->len - pos;
 	if (left < REC_FRAME_HDR)
 		return FR_SHORT;
-	if (memcmp(h, REC_FRAME_SYNC, 4) != 0 || (h[RF_FLAGS] & ~REC_FLAG_KEY) || h[RF_RESERVED] ||
-	    h[RF_RESERVED + 1] || h[RF_RESERVED + 2])
+	if (memcmp(h, REC_FRAME_SYNC, 4) != 0 || (h[RF_FLAGS] & ~(REC_FLAG_KEY | REC_FLAG_DICT)) ||
+	    (h[RF_FLAGS] & (REC_FLAG_KEY | REC_FLAG_DICT)) == (REC_FLAG_KEY | REC_FLAG_DICT) ||
+	    h[RF_RESERVED] || h[RF_RESERVED + 1] || h[RF_RESERVED + 2])
 		return FR_BAD;
 	uint32_t plen = rec_get32(h + RF_PLEN), rlen = rec_get32(h + RF_RLEN);
 	if (rlen < 4 || rlen > REC_RAW_MAX || plen > rec_deflate_bound(rlen) ||
@@ -172,6 +173,7 @@ static int add_frame(struct rec_reader *r, size_t pos, size_t fileno)
 		.rlen = rec_get32(h + RF_RLEN),
 		.fileno = fileno,
 		.key = (h[RF_FLAGS] & REC_FLAG_KEY) ? r->n : r->f[r->n - 1].key,
+		.dict = (h[RF_FLAGS] & REC_FLAG_DICT) != 0,
 	};
 	r->n++;
 	return 0;
@@ -297,7 +299,7 @@ static int reader_new(unsigned char *buf, size_t len, struct rec_reader **ret, c
 	}
 	r->buf = buf;
 	r->len = len;
-	r->keyc_i = r->cur_i = REC_NONE;
+	r->keyc_i = r->cur_i = r->dict_i = REC_NONE;
 	size_t pos = 0;
 	int rc = parse_header(r, &pos, why, wsize);
 	if (rc >= 0 && index_frames(r, pos) < 0)

@@ -26,6 +26,9 @@ struct rec_writer {
 	size_t raw_len, raw_cap;
 	unsigned char *frame; /* the frame as written: header, deflated payload */
 	size_t frame_cap;
+	unsigned char dict[REC_DICT_MAX]; /* the last frame's raw tail (REC_FLAG_DICT) */
+	size_t dict_len;
+	unsigned key_every; /* REC_KEY_EVERY, or rec_set_key_every's */
 };
 
 static uint64_t now_ns(clockid_t c)
@@ -115,6 +118,7 @@ int rec_create(const char *path, const struct rec_header *h, struct rec_writer *
 	}
 	w->fd = TAKE_FD(fd);
 	w->bytes = hlen;
+	w->key_every = REC_KEY_EVERY;
 	*ret = w;
 	return 0;
 }
@@ -264,6 +268,9 @@ static int make_frame(struct rec_writer *w, bool key, uint64_t rt, uint64_t mono
 	unsigned char *f = w->frame;
 	if (deflateReset(&w->z) != Z_OK)
 		return -EIO;
+	bool dict = !key && w->dict_len;
+	if (dict && deflateSetDictionary(&w->z, w->dict, (uInt)w->dict_len) != Z_OK)
+		return -EIO;
 	w->z.next_in = w->raw;
 	w->z.avail_in = (uInt)w->raw_len;
 	w->z.next_out = f + REC_FRAME_HDR;
@@ -274,7 +281,7 @@ static int make_frame(struct rec_writer *w, bool key, uint64_t rt, uint64_t mono
 	memcpy(f, REC_FRAME_SYNC, 4);
 	rec_put32(f + RF_PLEN, plen);
 	rec_put32(f + RF_RLEN, (uint32_t)w->raw_len);
-	f[RF_FLAGS] = key ? REC_FLAG_KEY : 0;
+	f[RF_FLAGS] = key ? REC_FLAG_KEY : dict ? REC_FLAG_DICT : 0;
 	memset(f + RF_RESERVED, 0, 3);
 	rec_put64(f + RF_REALTIME, rt);
 	rec_put64(f + RF_MONOTONIC, mono);
@@ -324,7 +331,7 @@ int rec_append(struct rec_writer *w, const struct rec_snapshot *s, char *why, si
 	uint64_t rt = s->realtime_ns ? s->realtime_ns : now_ns(CLOCK_REALTIME);
 	uint64_t mono = s->monotonic_ns ? s->monotonic_ns : now_ns(CLOCK_MONOTONIC);
 
-	bool key = w->force_key || w->frames % REC_KEY_EVERY == 0;
+	bool key = w->force_key || w->frames % w->key_every == 0;
 	r = build_payload(w, s, key, full);
 	if (r == -E2BIG && !key) {
 		/* The delta grew past the full frame: a KEY frame costs less. */
@@ -350,6 +357,9 @@ int rec_append(struct rec_writer *w, const struct rec_snapshot *s, char *why, si
 	w->frames++;
 	w->bytes += flen;
 	w->force_key = false;
+	/* The next delta's dictionary: this frame's raw tail. */
+	w->dict_len = w->raw_len < REC_DICT_MAX ? w->raw_len : REC_DICT_MAX;
+	memcpy(w->dict, w->raw + w->raw_len - w->dict_len, w->dict_len);
 	r = keep_prev(w, s);
 	if (r < 0) {
 		/* The frame is written; without the copy the next one is KEY. */
@@ -357,6 +367,12 @@ int rec_append(struct rec_writer *w, const struct rec_snapshot *s, char *why, si
 		rec_snapshot_free(&w->prev);
 	}
 	return 0;
+}
+
+void rec_set_key_every(struct rec_writer *w, unsigned n)
+{
+	if (w && n >= 1 && n <= 3600)
+		w->key_every = n;
 }
 
 void rec_stats(const struct rec_writer *w, uint64_t *frames, uint64_t *bytes)

@@ -6,6 +6,7 @@
  * frames (two KEY frames); the first cut inside its last frame; and the
  * first's raw payloads joined by "NSHP" (the fuzzer deflates them). */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,29 @@ static void tiny(size_t i, struct rec_snapshot *s)
 	add(s, "c/cpu.stat", t);
 }
 
+/* Inflate the frame at f into out (rlen bytes), with dict when it is one. */
+static int unpack(const unsigned char *f, uint32_t plen, unsigned char *out, uLongf rlen,
+		  const unsigned char *dict, size_t dict_len)
+{
+	z_stream z = { 0 };
+	if (inflateInit(&z) != Z_OK)
+		return -1;
+	z.next_in = (unsigned char *)f + REC_FRAME_HDR;
+	z.avail_in = plen;
+	z.next_out = out;
+	z.avail_out = (uInt)rlen;
+	int r = inflate(&z, Z_FINISH);
+	if (r == Z_NEED_DICT && dict) {
+		size_t n = dict_len < REC_DICT_MAX ? dict_len : REC_DICT_MAX;
+		r = inflateSetDictionary(&z, dict + dict_len - n, (uInt)n) == Z_OK
+			    ? inflate(&z, Z_FINISH)
+			    : Z_DATA_ERROR;
+	}
+	bool ok = r == Z_STREAM_END && z.total_out == rlen;
+	inflateEnd(&z);
+	return ok ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -102,6 +126,8 @@ int main(int argc, char **argv)
 
 	/* The raw payloads of a's frames, for the fuzzer to deflate again. */
 	unsigned char raw[8192];
+	const unsigned char *prev = NULL;
+	size_t prev_len = 0;
 	size_t o = 0, pos = REC_HDR_FIXED + rec_get32(a + 12) + 4;
 	while (pos + REC_FRAME_HDR <= len) {
 		uint32_t plen = rec_get32(a + pos + RF_PLEN);
@@ -111,8 +137,11 @@ int main(int argc, char **argv)
 			o += 4;
 		}
 		if (rlen > sizeof(raw) - o ||
-		    uncompress(raw + o, &rlen, a + pos + REC_FRAME_HDR, plen) != Z_OK)
+		    unpack(a + pos, plen, raw + o, rlen, prev, prev_len) < 0)
 			return 1;
+		/* A delta's dictionary is the raw payload before it (REC_FLAG_DICT). */
+		prev = raw + o;
+		prev_len = rlen;
 		o += rlen;
 		pos += REC_FRAME_HDR + plen;
 	}

@@ -511,6 +511,77 @@ static void key_cadence_and_seeking(void **state)
 	series_free(&sr);
 }
 
+/* Deltas are deflated with the frame before them as the dictionary
+ * (flag 0x02, doc/record-format.md): each names it, a KEY frame never, and
+ * a frame that claims both is damaged. rec_set_key_every moves the KEY
+ * frames. Loads in any order equal the snapshots written. */
+static void dictionary_frames(void **state)
+{
+	(void)state;
+	enum { N = 40, EVERY = 15 };
+	struct rec_snapshot *s = calloc(N, sizeof(*s));
+	uint64_t offs[N + 1];
+	assert_non_null(s);
+	small_series(s, N);
+	struct rec_writer *w = NULL;
+	char why[256] = "";
+	unlink(path_of("dict"));
+	assert_int_equal(rec_create(path_of("dict"), NULL, &w, why, sizeof(why)), 0);
+	rec_set_key_every(w, EVERY);
+	for (size_t i = 0; i < N; i++) {
+		rec_stats(w, NULL, &offs[i]);
+		assert_int_equal(rec_append(w, &s[i], why, sizeof(why)), 0);
+	}
+	assert_int_equal(rec_close(w), 0);
+	size_t len;
+	unsigned char *buf = slurp("dict", &len);
+	offs[N] = len;
+	for (size_t i = 0; i < N; i++) {
+		unsigned flags = buf[offs[i] + 16];
+		assert_int_equal(flags, i % EVERY == 0 ? 0x01 : 0x02);
+	}
+	struct rec_reader *r = NULL;
+	assert_int_equal(rec_open_mem(buf, len, &r, why, sizeof(why)), 0);
+	no_notes(r);
+	for (size_t k = 0; k < 3 * N; k++) {
+		size_t i = k < N ? N - 1 - k : (k * 7 + 3) % N;
+		struct rec_snapshot got;
+		assert_int_equal(rec_load(r, i, &got, why, sizeof(why)), 0);
+		snapshots_equal(&s[i], &got);
+		rec_snapshot_free(&got);
+	}
+	rec_reader_close(r);
+
+	/* KEY and dictionary at once: damaged, with the deltas that need it
+	 * (its CRC made right, so that only the flags are wrong). */
+	unsigned char *bad = malloc(len);
+	assert_non_null(bad);
+	memcpy(bad, buf, len);
+	unsigned char *f = bad + offs[EVERY];
+	f[16] = 0x03;
+	/* The CRC as doc/record-format.md defines it, little-endian. */
+	uint32_t plen = (uint32_t)f[4] | (uint32_t)f[5] << 8 | (uint32_t)f[6] << 16 |
+			(uint32_t)f[7] << 24;
+	uLong crc = crc32(0, f + 4, 8);
+	crc = crc32(crc, f + 16, 20);
+	crc = crc32(crc, f + 36, plen);
+	for (int b = 0; b < 4; b++)
+		f[12 + b] = (unsigned char)(crc >> (8 * b));
+	assert_int_equal(rec_open_mem(bad, len, &r, why, sizeof(why)), 0);
+	assert_int_equal(rec_frames(r), N - EVERY);
+	const char *const *notes;
+	assert_int_equal(rec_notes(r, &notes), 1);
+	assert_string_equal(notes[0],
+			    fmt("frame %d (at byte %zu) is damaged: frames %d..%d skipped "
+				"until the next full frame",
+				EVERY, (size_t)offs[EVERY], EVERY, 2 * EVERY - 1));
+	rec_reader_close(r);
+	free(bad);
+	free(buf);
+	free_all(s, N);
+	free(s);
+}
+
 static void torn_tail(void **state)
 {
 	(void)state;
@@ -881,7 +952,8 @@ int main(void)
 		cmocka_unit_test(header_damage),   cmocka_unit_test(key_cadence_and_seeking),
 		cmocka_unit_test(torn_tail),       cmocka_unit_test(damaged_frames),
 		cmocka_unit_test(many_damages),    cmocka_unit_test(write_failure_cuts_back),
-		cmocka_unit_test(size_per_minute), cmocka_unit_test(one_hour),
+		cmocka_unit_test(size_per_minute), cmocka_unit_test(dictionary_frames),
+		cmocka_unit_test(one_hour),
 	};
 	/* one_hour, last, is a measurement: run only when asked for. */
 	size_t n = sizeof(tests) / sizeof(tests[0]) - (getenv("NSH_RECFILE_BENCH") ? 0 : 1);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -133,6 +134,8 @@ struct followed {
 	bool acct_ok, seen;
 	struct names sticky; /* read when it was set up */
 	struct names limits; /* read with its limits, every SLOW_EVERY seconds */
+	struct names full;   /* read by its last full sample */
+	uint64_t cpu_ns;     /* its CPU time then: has it run since? */
 };
 
 /* The container list and each container's limits change seldom, and are
@@ -142,17 +145,16 @@ struct followed {
 
 struct recorder {
 	const struct host *h;
-	const struct target *only; /* a target's own processes and cgroup, NULL: all */
-	struct sampler smp;
-	struct snapshot tasks;    /* the last round's processes (kept files) */
-	struct rec_snapshot cur;  /* what this round captured */
-	struct rec_snapshot prev; /* the last round's, sorted: carried on from it */
+	const struct target *only;  /* a target's own processes and cgroup, NULL: all */
+	struct record_procs *procs; /* the processes followed (record_procs.c) */
+	struct rec_snapshot cur;    /* what this round captured */
+	struct rec_snapshot prev;   /* the last round's, sorted: carried on from it */
 	struct followed *fw;
 	size_t n_fw, cap_fw;
-	struct names *collect;       /* where the names read now go too (NULL: nowhere) */
-	struct container_list list;  /* the last listing */
-	double listed_at, limits_at; /* when, in seconds of the recording (-1: never) */
-	bool slow;                   /* this round reads the list and the limits */
+	struct names *collect;      /* where the names read now go too (NULL: nowhere) */
+	struct container_list list; /* the last listing */
+	double listed_at;           /* when, in seconds of the recording (-1: never) */
+	bool slow;                  /* this round reads the list and the limits */
 	int capture_err;
 };
 
@@ -202,6 +204,7 @@ static void followed_free(struct followed *f)
 	free(f->cg);
 	names_clear(&f->sticky);
 	names_clear(&f->limits);
+	names_clear(&f->full);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -253,9 +256,21 @@ static struct followed *follow(struct recorder *rc, const struct container *c)
  * processes. */
 static void round_container(struct recorder *rc, struct followed *f, bool fresh)
 {
+	/* A container that has used no CPU since the last full sample is
+	 * read for its CPU alone, the rest carried on (memory can still move
+	 * without it: every SLOW round reads all). */
 	struct cg_sample smp;
-	if (f->acct_ok)
-		cgv_acct_sample(&f->acct, CG_WANT_ALL, &smp);
+	if (f->acct_ok && !rc->slow && !fresh && f->full.n &&
+	    cgv_acct_sample(&f->acct, CG_WANT(CG_F_CPU), &smp) == 0 &&
+	    smp.cpu_usage_ns == f->cpu_ns) {
+		/* idle: its full names are carried (carry_sticky) */
+	} else if (f->acct_ok) {
+		names_clear(&f->full);
+		rc->collect = &f->full;
+		if (cgv_acct_sample(&f->acct, CG_WANT_ALL, &smp) == 0)
+			f->cpu_ns = smp.cpu_usage_ns;
+		rc->collect = NULL;
+	}
 	struct cg_effective eff;
 	if (f->cg && (rc->slow || fresh)) {
 		names_clear(&f->limits);
@@ -322,6 +337,8 @@ static int carry_sticky(struct recorder *rc)
 		int r = carry_names(rc, &rc->fw[k].sticky, have);
 		if (r == 0)
 			r = carry_names(rc, &rc->fw[k].limits, have);
+		if (r == 0)
+			r = carry_names(rc, &rc->fw[k].full, have);
 		if (r < 0)
 			return r;
 	}
@@ -370,14 +387,6 @@ static void round_host(struct recorder *rc)
 	ns_read_all(rc->h, rc->h->ns_ref_pid, ns);
 }
 
-/* Copy a blob of the last round into this one (a cmdline that cannot have
- * changed: the same process, by PID and start time). */
-static bool carry(struct recorder *rc, const char *name)
-{
-	const struct rec_blob *b = rec_snapshot_find(&rc->prev, name);
-	return b && rec_snapshot_add(&rc->cur, name, b->data, b->len) == 0;
-}
-
 static void round_processes(struct recorder *rc)
 {
 	pid_t *pids = NULL;
@@ -385,24 +394,9 @@ static void round_processes(struct recorder *rc)
 	int r = rc->only ? target_members(rc->only, &pids, &n) : proc_list_pids(rc->h, &pids, &n);
 	if (r < 0)
 		return;
-	struct snapshot now;
-	if (sampler_take(&rc->smp, pids, n, &rc->tasks, &now) == 0) {
-		for (size_t i = 0; i < now.n; i++) {
-			const struct task *t = &now.v[i];
-			const struct task *was = snapshot_find(&rc->tasks, t->tgid, false, t->tid);
-			char name[64], link[80], cmd[4096];
-			snprintf(name, sizeof(name), "proc/%d/cmdline", t->tgid);
-			snprintf(link, sizeof(link), RECORD_LINK_PREFIX "proc/%d/ns/pid", t->tgid);
-			/* What cannot change for a process: read once, carried on. */
-			if (was && task_same(was, t) && carry(rc, name) && carry(rc, link))
-				continue;
-			proc_read_cmdline(rc->h, t->tgid, cmd, sizeof(cmd));
-			uint64_t ino;
-			ns_read_inode(rc->h, t->tgid, NS_PID, &ino);
-		}
-		snapshot_free(&rc->tasks);
-		rc->tasks = now;
-	}
+	r = record_procs_round(&rc->procs, rc->h, pids, n, rc->slow, &rc->cur, &rc->prev);
+	if (r < 0 && !rc->capture_err)
+		rc->capture_err = r;
 	free(pids);
 }
 
@@ -545,10 +539,16 @@ int cmd_record(struct cmd_ctx *ctx)
 	/* A KEY frame every 5 minutes of samples (at least 60): most of a
 	 * file is its KEY frames otherwise (doc/record-format.md, "Size"). */
 	rec_set_key_every(w, (unsigned)fmax(60, fmin(3600, 300 / interval)));
+	/* A recorder keeps every process's files open between rounds: the
+	 * soft file limit up to the hard one (keptfile keeps half of it). */
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 	struct recorder rc = { .h = &ctx->g->host,
 			       .only = all ? NULL : ctx->target,
 			       .listed_at = -1 };
-	sampler_init(&rc.smp, rc.h, SAMPLE_STATUS | SAMPLE_SCHEDSTAT | SAMPLE_IO, 0);
 	struct sigaction sa = { 0 }, old_int, old_term;
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
@@ -609,7 +609,7 @@ int cmd_record(struct cmd_ctx *ctx)
 		out_error("record", "%s: %s", file, strerror(-cr));
 		status = EXIT_FAIL;
 	}
-	snapshot_free(&rc.tasks);
+	record_procs_free(rc.procs);
 	rec_snapshot_free(&rc.prev);
 	for (size_t k = 0; k < rc.n_fw; k++)
 		followed_free(&rc.fw[k]);

@@ -53,65 +53,52 @@ CMD_OPTIONS_FIT(record_options);
 
 /* ---- arguments ---- */
 
-int record_parse_duration(const char *s, double *ret)
+/* A positive number and at most one unit letter of units after it, as
+ * a value times scales[that letter's index]; *ret_end: what follows. */
+static int scaled(const char *s, const char *units, const double *scales, double *ret,
+		  const char **ret_end)
 {
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
 	if (errno || end == s || !(v > 0))
 		return -EINVAL;
-	double unit = 1;
-	if (*end == 's')
+	const char *u = *end ? strchr(units, *end) : NULL;
+	if (u) {
+		v *= scales[u - units];
 		end++;
-	else if (*end == 'm')
-		unit = 60, end++;
-	else if (*end == 'h')
-		unit = 3600, end++;
-	else if (*end == 'd')
-		unit = 86400, end++;
-	if (*end || v * unit > 366 * 86400.0)
+	}
+	*ret = v;
+	*ret_end = end;
+	return 0;
+}
+
+int record_parse_duration(const char *s, double *ret)
+{
+	static const double secs[] = { 1, 60, 3600, 86400 };
+	double v;
+	const char *end;
+	if (scaled(s, "smhd", secs, &v, &end) < 0 || *end || v > 366 * 86400.0)
 		return -EINVAL;
-	*ret = v * unit;
+	*ret = v;
 	return 0;
 }
 
 int record_parse_size(const char *s, uint64_t *ret)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || !(v > 0))
+	static const double bytes[] = {
+		1024.0,       1024.0,       1048576.0,       1048576.0,
+		1073741824.0, 1073741824.0, 1099511627776.0, 1099511627776.0
+	};
+	double v;
+	const char *end;
+	if (scaled(s, "KkMmGgTt", bytes, &v, &end) < 0)
 		return -EINVAL;
-	double unit = 1;
-	switch (*end) {
-	case 'K':
-	case 'k':
-		unit = 1024.0;
-		end++;
-		break;
-	case 'M':
-	case 'm':
-		unit = 1024.0 * 1024;
-		end++;
-		break;
-	case 'G':
-	case 'g':
-		unit = 1024.0 * 1024 * 1024;
-		end++;
-		break;
-	case 'T':
-	case 't':
-		unit = 1024.0 * 1024 * 1024 * 1024;
-		end++;
-		break;
-	default:
-		break;
-	}
 	if (*end == 'B' || *end == 'b')
 		end++;
-	if (*end || v * unit < 4096 || v * unit > 1e15)
+	if (*end || v < 4096 || v > 1e15)
 		return -EINVAL;
-	*ret = (uint64_t)(v * unit);
+	*ret = (uint64_t)v;
 	return 0;
 }
 
@@ -539,6 +526,7 @@ int cmd_record(struct cmd_ctx *ctx)
 	/* A KEY frame every 5 minutes of samples (at least 60): most of a
 	 * file is its KEY frames otherwise (doc/record-format.md, "Size"). */
 	rec_set_key_every(w, (unsigned)fmax(60, fmin(3600, 300 / interval)));
+	rec_set_max_bytes(w, max_size);
 	/* A recorder keeps every process's files open between rounds: the
 	 * soft file limit up to the hard one (keptfile keeps half of it). */
 	struct rlimit nofile;
@@ -574,6 +562,17 @@ int cmd_record(struct cmd_ctx *ctx)
 		r = rec_append(w, &s, why, sizeof(why));
 		rec_snapshot_free(&rc.prev);
 		rc.prev = s;
+		if (r == -EFBIG && max_size) {
+			/* --max-size: the frame that would pass it is not written. */
+			rec_stats(w, &frames, &bytes);
+			if (!frames) {
+				out_error("record", "%s: --max-size %s is less than one sample: %s",
+					  file, max, why);
+				status = EXIT_FAIL;
+			}
+			stopped = "its size limit reached";
+			break;
+		}
 		if (r < 0) {
 			out_error("record", "%s: %s", file, why[0] ? why : strerror(-r));
 			status = EXIT_FAIL;
@@ -585,12 +584,6 @@ int cmd_record(struct cmd_ctx *ctx)
 		double elapsed = sampling_seconds(&t0, &now);
 		if (duration > 0 && elapsed + interval > duration + 1e-6) {
 			stopped = "its duration reached";
-			break;
-		}
-		/* Stop before the next frame could pass the size: the frames so
-		 * far, averaged, and the last one's share. */
-		if (max_size && bytes + (frames ? bytes / frames : 0) * 2 > max_size) {
-			stopped = "its size limit reached";
 			break;
 		}
 		if (stop_signal || !sampling_pause(interval) || stop_signal) {

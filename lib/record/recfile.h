@@ -87,6 +87,9 @@ int rec_append(struct rec_writer *w, const struct rec_snapshot *s, char *why, si
  * is a smaller file, and costs a seek more deltas and a damaged frame more
  * of the frames after it. n from 1 to 3600. */
 void rec_set_key_every(struct rec_writer *w, unsigned n);
+/* The file never passes max bytes (0: no limit): a frame that would is
+ * not written, and rec_append says -EFBIG with its size. */
+void rec_set_max_bytes(struct rec_writer *w, uint64_t max);
 /* Frames appended and the file's size in bytes (header included). */
 void rec_stats(const struct rec_writer *w, uint64_t *frames, uint64_t *bytes);
 /* fsync and close; frees w (NULL: nothing to do). */

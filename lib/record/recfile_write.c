@@ -29,6 +29,7 @@ struct rec_writer {
 	unsigned char dict[REC_DICT_MAX]; /* the last frame's raw tail (REC_FLAG_DICT) */
 	size_t dict_len;
 	unsigned key_every; /* REC_KEY_EVERY, or rec_set_key_every's */
+	uint64_t max_bytes; /* rec_set_max_bytes, 0: none */
 };
 
 static uint64_t now_ns(clockid_t c)
@@ -344,6 +345,13 @@ int rec_append(struct rec_writer *w, const struct rec_snapshot *s, char *why, si
 	if (r < 0)
 		return rec_fail(why, wsize, r, "building frame %" PRIu64 ": %s", w->frames,
 				strerror(-r));
+	if (w->max_bytes && w->bytes + flen > w->max_bytes) {
+		/* Not written: the chain goes on from the frame before. */
+		return rec_fail(why, wsize, -EFBIG,
+				"the next sample (%zu bytes) would take the file past %" PRIu64
+				" bytes",
+				flen, w->max_bytes);
+	}
 	r = write_all(w->fd, w->frame, flen);
 	if (r < 0) {
 		/* Cut the torn frame off so that the next one lands on a frame
@@ -373,6 +381,12 @@ void rec_set_key_every(struct rec_writer *w, unsigned n)
 {
 	if (w && n >= 1 && n <= 3600)
 		w->key_every = n;
+}
+
+void rec_set_max_bytes(struct rec_writer *w, uint64_t max)
+{
+	if (w)
+		w->max_bytes = max;
 }
 
 void rec_stats(const struct rec_writer *w, uint64_t *frames, uint64_t *bytes)

@@ -582,6 +582,51 @@ static void dictionary_frames(void **state)
 	free(s);
 }
 
+/* rec_set_max_bytes: the frame that would pass the limit is not written,
+ * rec_append says -EFBIG, and the file is what was written before it. */
+static void max_bytes(void **state)
+{
+	(void)state;
+	enum { N = 30 };
+	struct rec_snapshot *s = calloc(N, sizeof(*s));
+	assert_non_null(s);
+	small_series(s, N);
+	struct rec_writer *w = NULL;
+	char why[256] = "";
+	unlink(path_of("max"));
+	assert_int_equal(rec_create(path_of("max"), NULL, &w, why, sizeof(why)), 0);
+	uint64_t first, bytes, frames;
+	assert_int_equal(rec_append(w, &s[0], why, sizeof(why)), 0);
+	rec_stats(w, NULL, &first);
+	/* Room for the KEY frame and a little: a few deltas, not all. */
+	const uint64_t max = first + 300;
+	rec_set_max_bytes(w, max);
+	size_t i = 1;
+	int r = 0;
+	for (; i < N && (r = rec_append(w, &s[i], why, sizeof(why))) == 0; i++)
+		;
+	assert_int_equal(r, -EFBIG);
+	assert_true(i > 1 && i < N);
+	rec_stats(w, &frames, &bytes);
+	assert_int_equal(frames, i);
+	assert_true(bytes <= max);
+	assert_int_equal(rec_close(w), 0);
+	struct stat st;
+	assert_int_equal(stat(path_of("max"), &st), 0);
+	assert_int_equal((uint64_t)st.st_size, bytes);
+	struct rec_reader *rd = NULL;
+	assert_int_equal(rec_open(path_of("max"), &rd, why, sizeof(why)), 0);
+	no_notes(rd);
+	assert_int_equal(rec_frames(rd), i);
+	struct rec_snapshot got;
+	assert_int_equal(rec_load(rd, i - 1, &got, why, sizeof(why)), 0);
+	snapshots_equal(&s[i - 1], &got);
+	rec_snapshot_free(&got);
+	rec_reader_close(rd);
+	free_all(s, N);
+	free(s);
+}
+
 static void torn_tail(void **state)
 {
 	(void)state;
@@ -953,7 +998,7 @@ int main(void)
 		cmocka_unit_test(torn_tail),       cmocka_unit_test(damaged_frames),
 		cmocka_unit_test(many_damages),    cmocka_unit_test(write_failure_cuts_back),
 		cmocka_unit_test(size_per_minute), cmocka_unit_test(dictionary_frames),
-		cmocka_unit_test(one_hour),
+		cmocka_unit_test(max_bytes),       cmocka_unit_test(one_hour),
 	};
 	/* one_hour, last, is a measurement: run only when asked for. */
 	size_t n = sizeof(tests) / sizeof(tests[0]) - (getenv("NSH_RECFILE_BENCH") ? 0 : 1);

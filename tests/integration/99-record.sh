@@ -1,0 +1,474 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# record and replay on the test bed: a --cpus 0.5 --memory 64m burner is
+# recorded while the live cgstat and pidstat watch it over the same seconds,
+# and the replay must print what they printed (the limits exactly, the
+# rates within the jitter of sampling a few ms apart); a container removed
+# mid-recording is in the early frames and not in the late ones; damaged
+# files (a torn tail, a flipped byte, another version, no bytes) each get
+# their one line and replay what is intact; the file is 0600 and never
+# written over or through a symlink; Ctrl-C, SIGTERM, --duration and
+# --max-size each stop it with their reason. What is expected comes from
+# the runtimes, the kernel, the LIVE commands' JSON and the file's own bytes
+# walked here per doc/record-format.md, never from the replay's output.
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+BURN=nsht-rec-burn
+GONE=nsht-rec-gone
+t_containers "$BURN" "$GONE"
+# Recorders started in the background with "$NSH" itself (to signal it as
+# Ctrl-C would): stopped when the suite ends, whatever happened.
+T_BG=()
+cleanup() {
+	busy_guest_release
+	local p
+	for p in "${T_BG[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+	_t_rm_containers
+}
+trap 'T_RC_SAVE=$?; set +e; cleanup; (exit "$T_RC_SAVE"); _t_exit' EXIT
+
+# close A B TOL: |A - B| <= TOL (floats)
+close() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+
+# The file format read and damaged here, from doc/record-format.md, not by
+# nsh: the header is 16 + L + 4 bytes, each frame 36 + P bytes.
+#   frames FILE           one line a frame: INDEX OFFSET P KEY REALTIME_NS MONOTONIC_NS
+#   flip FILE OUT I       OUT is FILE with a byte in the middle of frame I's payload flipped
+#   cut FILE OUT N        OUT is FILE cut N bytes into its last frame
+#   version FILE OUT V    OUT is FILE with V as its format version
+#   hdrflip FILE OUT      OUT is FILE with a byte of the header's JSON flipped
+cat >"$T_TMP/recfile.py" <<'EOF'
+import struct, sys
+
+def walk(b):
+    (L,) = struct.unpack_from("<I", b, 12)
+    off, fr = 16 + L + 4, []
+    while off + 36 <= len(b) and b[off:off + 4] == b"NSHF":
+        (P,) = struct.unpack_from("<I", b, off + 4)
+        if off + 36 + P > len(b):
+            break
+        rt, mono = struct.unpack_from("<QQ", b, off + 20)
+        fr.append((off, P, b[off + 16] & 1, rt, mono))
+        off += 36 + P
+    return fr
+
+op, src = sys.argv[1], sys.argv[2]
+b = bytearray(open(src, "rb").read())
+fr = walk(b)
+if op == "frames":
+    for i, (off, P, key, rt, mono) in enumerate(fr):
+        print(i, off, P, key, rt, mono)
+    sys.exit(0)
+out = sys.argv[3]
+if op == "flip":
+    off, P = fr[int(sys.argv[4])][:2]
+    b[off + 36 + P // 2] ^= 0x10
+elif op == "cut":
+    b = b[:fr[-1][0] + int(sys.argv[4])]
+elif op == "version":
+    struct.pack_into("<I", b, 8, int(sys.argv[4]))
+elif op == "hdrflip":
+    b[20] ^= 0x20
+open(out, "wb").write(b)
+EOF
+recfile() { python3 "$T_TMP/recfile.py" "$@"; }
+# ended PID: the process has exited (a zombie not yet waited for counts).
+ended() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	s=${s##*) }
+	[[ ${s%% *} == Z ]]
+}
+# Whole frames in FILE: at least N.
+has_frames() { (($(recfile frames "$1" 2>/dev/null | wc -l) >= $2)); }
+# UTC of a realtime in ns, as nsh prints times.
+utc() { date -u -d "@$(($1 / 1000000000))" +%Y-%m-%dT%H:%M:%SZ; }
+
+# near_check LIVE LIVE_EXPR REPLAY REPLAY_EXPR TOL [%]: each report of
+# REPLAY (JSON lines, Average lines apart) against the LIVE report nearest
+# in time. The times have a one-second resolution, so every live report as
+# near as the nearest counts and any of them may match; a replay report
+# with no live one within 1 s is not compared. With %, TOL is a percentage
+# of the live value. Prints "compared N", then one line per mismatch.
+near_check() {
+	jq -rn --slurpfile l "$1" --slurpfile r "$3" --argjson tol "$5" --arg rel "${6:-}" '
+		def t: .time | fromdateiso8601;
+		def lv: '"$2"';
+		def rv: '"$4"';
+		[$l[] | select(.average != true and .time != null)] as $live
+		| [$r[] | select(.average != true and .time != null) | (t) as $tx | (rv) as $got
+		   | ($live | map((t - $tx) | fabs) | min) as $d
+		   | select($d <= 1)
+		   | [$live[] | select(((t - $tx) | fabs) == $d) | lv] as $near
+		   | {time, $got, $near,
+		      ok: any($near[]; (. - $got | fabs) <= (if $rel == "%" then . * $tol / 100 else $tol end))}]
+		| "compared \(length)", (.[] | select(.ok | not) | "\(.time): replay \(.got), live nearest \(.near)")'
+}
+
+# check_near WHAT LIVE LIVE_EXPR REPLAY REPLAY_EXPR TOL [%]: near_check,
+# every report within TOL, and all but at most one compared.
+check_near() {
+	local what=$1 out n want
+	shift
+	out=$(near_check "$@")
+	n=$(head -n 1 <<<"$out")
+	want=$(grep -vc '"average":true' "$3" || true)
+	assert_eq "" "$(tail -n +2 <<<"$out")" "$what: replay against the live value nearest in time (+-$5${6:-})"
+	((${n#compared } >= want - 1)) || _t_fail "$what: replay reports with a live one within 1 s" ">= $((want - 1))" "$n"
+}
+
+t_begin "record: a --cpus 0.5 --memory 64m burner; replay cgstat and pidstat print what the live ones did over the same seconds"
+docker run -d --name "$BURN" --network none --cpus 0.5 --memory 64m "$NSHT_IMAGE" sh -c 'while :; do :; done' >/dev/null
+bpid=$(docker inspect -f '{{.State.Pid}}' "$BURN")
+want_limit=$(docker inspect -f '{{.HostConfig.Memory}}' "$BURN")
+want_quota=$(awk -v n="$(docker inspect -f '{{.HostConfig.NanoCpus}}' "$BURN")" 'BEGIN { print n / 1e9 }')
+assert_eq "67108864 0.5" "$want_limit $want_quota" "docker's configuration of the burner"
+REC1=$T_TMP/burn.rec
+# The busy guest burns a core of the two: held while the three run, so
+# that they share the other with as little else as the machine allows.
+busy_guest_hold
+nsh --json record -o "$REC1" --duration 10 >"$T_TMP/rec1.out" 2>"$T_TMP/rec1.err" &
+rec_pid=$!
+nsh --json "$BURN" cgstat 1 10 >"$T_TMP/cg.live" 2>"$T_TMP/cg.live.err" &
+cg_pid=$!
+nsh --json pidstat -p "$bpid" 1 10 >"$T_TMP/pid.live" 2>"$T_TMP/pid.live.err" &
+pid_pid=$!
+rc=0
+wait "$rec_pid" || rc=$?
+assert_eq 0 "$rc" "record's status (stderr: $(cat "$T_TMP/rec1.err"))"
+rc=0
+wait "$cg_pid" || rc=$?
+assert_eq 0 "$rc" "live cgstat's status (stderr: $(cat "$T_TMP/cg.live.err"))"
+rc=0
+wait "$pid_pid" || rc=$?
+assert_eq 0 "$rc" "live pidstat's status (stderr: $(cat "$T_TMP/pid.live.err"))"
+busy_guest_release
+J=$(cat "$T_TMP/rec1.out")
+samples=$(q .samples)
+assert_eq "its duration reached" "$(q -r .stopped_by)" "why it stopped"
+assert_eq "$REC1" "$(q -r .file)" "the summary's file"
+assert_eq "$(stat -c %s "$REC1" 2>/dev/null)" "$(q .bytes)" "the summary's bytes: the file's size"
+assert_eq "$(recfile frames "$REC1" | wc -l)" "$samples" "the summary's samples: the file's frames"
+# --duration 10 at 1 s: a sample at 0 s and then about every second
+# (each round's own time added), the last before 10 s.
+((samples >= 8 && samples <= 10)) || _t_fail "samples of --duration 10 -d 1" "8..10" "$samples"
+assert_exit 0 nsh --json replay "$REC1" "$BURN" cgstat 1
+echo "$T_OUT" >"$T_TMP/cg.rep"
+# The frames are a second apart at least (a round, then a 1 s pause), so
+# each step is one frame: one report per interval between samples.
+assert_eq "$((samples - 1))" "$(grep -c . "$T_TMP/cg.rep")" "replay cgstat 1: a report per recorded interval"
+assert_eq "$(grep -c . "$T_TMP/cg.live")" "$(jq -r .target "$T_TMP/cg.live" | grep -cx "$BURN")" "live reports name the burner"
+assert_eq "$(grep -c . "$T_TMP/cg.rep")" "$(jq -r .target "$T_TMP/cg.rep" | grep -cx "$BURN")" "replay reports name the burner"
+# Configuration: the same in every report, the live one's and docker's.
+assert_eq "$want_limit" "$(jq -r .memory.limit "$T_TMP/cg.live" | sort -u | tr '\n' ' ' | sed 's/ $//')" "live memory limit"
+assert_eq "$want_limit" "$(jq -r .memory.limit "$T_TMP/cg.rep" | sort -u | tr '\n' ' ' | sed 's/ $//')" "replayed memory limit"
+assert_eq "$want_quota" "$(jq -r .cpu.quota_cores "$T_TMP/cg.live" | sort -u | tr '\n' ' ' | sed 's/ $//')" "live cpu quota"
+assert_eq "$want_quota" "$(jq -r .cpu.quota_cores "$T_TMP/cg.rep" | sort -u | tr '\n' ' ' | sed 's/ $//')" "replayed cpu quota"
+assert_eq "$(jq -r .cgroup.path "$T_TMP/cg.live" | sort -u)" "$(jq -r .cgroup.path "$T_TMP/cg.rep" | sort -u)" "cgroup path"
+# Rates: the replay's intervals start a few ms from the live one's; a
+# throttled burner's second holds 0.5 core +- the part of a 100 ms period
+# the offset covers, and the noise of a shared machine.
+check_near "cores used" "$T_TMP/cg.live" .cpu.usage_cores "$T_TMP/cg.rep" .cpu.usage_cores 0.06
+check_near "%QUOTA" "$T_TMP/cg.live" .cpu.quota_pct "$T_TMP/cg.rep" .cpu.quota_pct 12
+check_near "memory usage" "$T_TMP/cg.live" .memory.usage "$T_TMP/cg.rep" .memory.usage 5 %
+check_near "memory working set" "$T_TMP/cg.live" .memory.working_set "$T_TMP/cg.rep" .memory.working_set 5 %
+# It is the burner that was measured: about half a core, live.
+avg=$(jq -s 'map(.cpu.usage_cores) | add / length' "$T_TMP/cg.live")
+close "$avg" 0.5 0.1 || _t_fail "the live burner's mean cores (what the comparison is about)" "0.5 +- 0.1" "$avg"
+
+assert_exit 0 nsh --json replay "$REC1" pidstat -p "$bpid" 1
+echo "$T_OUT" >"$T_TMP/pid.rep"
+assert_eq "$((samples - 1))" "$(jq -r 'select(.average != true) | .pid' "$T_TMP/pid.rep" | grep -c .)" \
+	"replay pidstat 1: a row per recorded interval"
+assert_eq 1 "$(jq -r 'select(.average == true) | .pid' "$T_TMP/pid.rep" | grep -c .)" "and one Average line"
+assert_eq "$bpid" "$(jq -r .pid "$T_TMP/pid.rep" | sort -u | tr '\n' ' ' | sed 's/ $//')" "every row the burner's PID"
+assert_eq "$(cat "/proc/$bpid/comm")" "$(jq -r .command "$T_TMP/pid.rep" | sort -u | tr '\n' ' ' | sed 's/ $//')" \
+	"its command, as /proc/PID/comm says"
+check_near "pidstat %CPU" "$T_TMP/pid.live" .cpu "$T_TMP/pid.rep" .cpu 6
+check_near "pidstat %usr" "$T_TMP/pid.live" .usr "$T_TMP/pid.rep" .usr 6
+lavg=$(jq -r 'select(.average == true) | .cpu' "$T_TMP/pid.live")
+ravg=$(jq -r 'select(.average == true) | .cpu' "$T_TMP/pid.rep")
+close "$ravg" "$lavg" 4 || _t_fail "pidstat Average %CPU against the live Average" "$lavg (+-4)" "$ravg"
+
+# dump: cgstat --all's rows, the burner's among them, against the live cgstat.
+assert_exit 0 nsh --json replay "$REC1" dump
+echo "$T_OUT" >"$T_TMP/dump.rep"
+assert_eq "$((samples - 1))" "$(grep -c . "$T_TMP/dump.rep")" "dump --json: a line per recorded interval"
+check_near "dump %CPU" "$T_TMP/cg.live" '.cpu.usage_cores * 100' "$T_TMP/dump.rep" \
+	"(.targets[] | select(.name == \"$BURN\") | .cpu_pct)" 6
+assert_eq "$want_limit" "$(jq -r ".targets[] | select(.name == \"$BURN\") | .limit" "$T_TMP/dump.rep" | sort -u)" "dump's limit"
+assert_exit 0 nsh replay "$REC1" dump --csv
+assert_eq "time,name,runtime,pod,tasks,cpu_pct,quota_pct,memory,working_set,limit,io_r_s,io_w_s,throttled_pct,accounted_by" \
+	"$(head -n 1 <<<"$T_OUT")" "dump --csv header"
+assert_eq "$((samples - 1))" "$(awk -F, -v n="$BURN" '$2 == n && $10 == '"$want_limit"'' <<<"$T_OUT" | wc -l)" \
+	"dump --csv: the burner's row, with its limit, each interval"
+
+t_begin "replay info: the span, samples and size from the file's own frames, the host from uname"
+run_json --json replay "$REC1" info
+recfile frames "$REC1" >"$T_TMP/burn.frames"
+first_rt=$(awk 'NR == 1 { print $5 }' "$T_TMP/burn.frames")
+last_rt=$(awk 'END { print $5 }' "$T_TMP/burn.frames")
+assert_eq "$(wc -l <"$T_TMP/burn.frames")" "$(q .samples)" "samples"
+assert_eq "$(utc "$first_rt")" "$(q -r .from)" "from: the first frame's realtime"
+assert_eq "$(utc "$last_rt")" "$(q -r .to)" "to: the last frame's realtime"
+span=$(awk 'NR == 1 { a = $6 } END { printf "%.1f", ($6 - a) / 1e9 }' "$T_TMP/burn.frames")
+close "$(q .seconds)" "$span" 0.11 || _t_fail "seconds: between the monotonic times of the first and last frames" "$span" "$(q .seconds)"
+assert_eq "$(stat -c %s "$REC1")" "$(q .bytes)" "bytes"
+assert_eq "$REC1" "$(q -r .file)" "file"
+assert_eq "$(uname -n) $(uname -r) $(getconf _NPROCESSORS_CONF)" "$(q -r '"\(.host) \(.kernel) \(.ncpu)"')" "host, kernel, CPUs"
+assert_eq "$("$NSH" --version)" "nsh $(q -r .nsh)" "the nsh that wrote it"
+# The burner, and the test bed's long-lived containers, in every frame.
+for n in "$BURN" "$DOCKER_WEB1_NAME" "$PODMAN1_NAME" nsht-lxc1; do
+	assert_eq "$(q .samples)" "$(q ".targets[] | select(.name == \"$n\") | .samples")" "$n in every sample"
+done
+assert_eq "docker $(utc "$first_rt") $(utc "$last_rt")" \
+	"$(q -r ".targets[] | select(.name == \"$BURN\") | \"\(.runtime) \(.from) \(.to)\"")" "the burner's span"
+assert_exit 0 nsh replay "$REC1" info
+assert_contains "$T_OUT" "samples:  $(wc -l <"$T_TMP/burn.frames")"
+assert_contains "$T_OUT" "span:     $(utc "$first_rt") to $(utc "$last_rt")"
+
+t_begin "record: a container removed mid-recording is in the early frames, not the late ones"
+docker run -d --name "$GONE" --network none "$NSHT_IMAGE" sleep 100000 >/dev/null
+REC2=$T_TMP/gone.rec
+nsh --json record -o "$REC2" --duration 12 >"$T_TMP/rec2.out" 2>"$T_TMP/rec2.err" &
+rec_pid=$!
+# Removed once two frames hold it (the recorder appends whole frames).
+wait_until 20 has_frames "$REC2" 2 || _t_fail "the recording's first two frames" "within 20 s" "$(recfile frames "$REC2" 2>&1 | wc -l) frames"
+docker rm -f "$GONE" >/dev/null
+gone_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+rc=0
+wait "$rec_pid" || rc=$?
+assert_eq 0 "$rc" "record's status (stderr: $(cat "$T_TMP/rec2.err"))"
+run_json --json replay "$REC2" info
+rec_from=$(q -r .from) rec_to=$(q -r .to)
+assert_eq 1 "$(q "[.targets[] | select(.name == \"$GONE\")] | length")" "info lists the removed container"
+assert_eq "docker $rec_from" "$(q -r ".targets[] | select(.name == \"$GONE\") | \"\(.runtime) \(.from)\"")" \
+	"seen from the first frame"
+gone_to=$(q -r ".targets[] | select(.name == \"$GONE\") | .to")
+[[ $gone_to < $rec_to ]] || _t_fail "its last frame before the recording's end ($rec_to)" "< $rec_to" "$gone_to"
+[[ $gone_to < "$rec_from" ]] && _t_fail "its last frame after it was seen in two" ">= $rec_from" "$gone_to"
+assert_eq "$DOCKER_WEB1_NAME $rec_from $rec_to" \
+	"$(q -r ".targets[] | select(.name == \"$DOCKER_WEB1_NAME\") | \"\(.name) \(.from) \(.to)\"")" "web1 seen throughout"
+run_json --json replay "$REC2" --at +1 ls
+names=" $(q -r '.targets[].name' | tr '\n' ' ')"
+assert_contains "$names" " $GONE " "--at +1: ls shows it"
+assert_contains "$names" " $DOCKER_WEB1_NAME "
+run_json --json replay "$REC2" --at "$rec_to" ls
+names=" $(q -r '.targets[].name' | tr '\n' ' ')"
+[[ $names == *" $GONE "* ]] && _t_fail "--at $rec_to (removed at $gone_at): ls does not show it" "no $GONE" "$names"
+assert_contains "$names" " $DOCKER_WEB1_NAME " "--at $rec_to: the others are still there"
+# Its cgstat replays from before it went, and ends as the live one does
+# when its target goes: "target exited", status 1.
+assert_exit 1 nsh --json replay "$REC2" --at +1 "$GONE" cgstat 1
+assert_eq "$GONE" "$(head -n 1 <<<"$T_OUT" | jq -r .target)" "the first report: the removed container"
+assert_eq true "$(head -n 1 <<<"$T_OUT" | jq '.memory.usage > 0')" "with its memory, from before it went"
+assert_eq "nsh: $GONE: target exited" "$(tail -n 1 <<<"$T_ERR" | jq -r .error)" "then: target exited"
+# A time outside the recording: refused with its span (the file's frames).
+recfile frames "$REC2" >"$T_TMP/gone.frames"
+assert_exit 2 nsh replay "$REC2" --at +1h ls
+assert_eq "nsh: replay: --at '+1h': the recording spans $(utc "$(awk 'NR == 1 { print $5 }' "$T_TMP/gone.frames")") to $(utc "$(awk 'END { print $5 }' "$T_TMP/gone.frames")")" \
+	"$T_ERR"
+assert_exit 2 nsh replay "$REC2" --at 25:99 ls
+assert_contains "$T_ERR" "nsh: replay: --at '25:99': HH:MM[:SS] or YYYY-MM-DDTHH:MM[:SS] (UTC), or +SECS from the start"
+
+t_begin "record: SIGTERM stops a recording at 0.1 s with its reason; a full frame every 60"
+REC3=$T_TMP/web1.rec
+"$NSH" --json "$DOCKER_WEB1_NAME" record -o "$REC3" -d 0.1 >"$T_TMP/rec3.out" 2>"$T_TMP/rec3.err" &
+rec_pid=$!
+T_BG+=("$rec_pid")
+wait_until 40 has_frames "$REC3" 64 || _t_fail "64 frames at 0.1 s" "within 40 s" "$(recfile frames "$REC3" | wc -l)"
+kill -TERM "$rec_pid"
+wait_until 10 ended "$rec_pid" || kill -KILL "$rec_pid" 2>/dev/null || true
+rc=0
+wait "$rec_pid" || rc=$?
+T_BG=()
+assert_eq 0 "$rc" "status after SIGTERM (stderr: $(cat "$T_TMP/rec3.err"))"
+J=$(cat "$T_TMP/rec3.out")
+assert_eq "stopped by SIGTERM" "$(q -r .stopped_by)" "why it stopped"
+assert_eq '["bytes","file","kb_per_min","samples","seconds","stopped_by"]' "$(q -c 'keys')" "the --json summary's keys"
+recfile frames "$REC3" >"$T_TMP/web1.frames"
+n3=$(wc -l <"$T_TMP/web1.frames")
+assert_eq "$n3" "$(q .samples)" "samples: the file's frames"
+assert_eq "$(stat -c %s "$REC3")" "$(q .bytes)" "bytes: the file's size"
+# KEY frames: the first, then every 60 frames written (doc/record-format.md).
+keys=$(awk '$4 == 1 { print $1 }' "$T_TMP/web1.frames" | tr '\n' ' ' | sed 's/ $//')
+assert_eq "$(seq 0 60 $((n3 - 1)) | tr '\n' ' ' | sed 's/ $//')" "$keys" "the full frames"
+run_json --json replay "$REC3" info
+assert_eq "$n3" "$(q .samples)" "info: every frame"
+assert_eq "$DOCKER_WEB1_NAME" "$(q -r '[.targets[].name] | join(" ")')" "a target's recording holds that target"
+
+t_begin "replay: a file cut a few bytes into its last frame: the torn tail is noted, the frames before replay"
+recfile cut "$REC3" "$T_TMP/torn.rec" 10
+note="nsh: replay: $T_TMP/torn.rec: torn tail: the last 10 bytes (an unfinished frame) are ignored; $((n3 - 1)) frames kept"
+assert_exit 0 nsh replay "$T_TMP/torn.rec" info
+assert_eq "$note" "$T_ERR" "the one line on stderr"
+assert_contains "$T_OUT" "samples:  $((n3 - 1))"
+run_json --json replay "$T_TMP/torn.rec" info
+assert_eq "$note" "$(jq -r .error <<<"$T_ERR")" "with --json: the same line as a JSON error"
+assert_eq "$((n3 - 1))" "$(q .samples)" "info: the frames kept"
+assert_eq "$(utc "$(awk -v n="$((n3 - 1))" 'NR == n { print $5 }' "$T_TMP/web1.frames")")" "$(q -r .to)" \
+	"info: to is the last whole frame's time"
+# Into its payload: the frame's header is whole, its payload is not.
+p_last=$(awk 'END { print $3 }' "$T_TMP/web1.frames")
+cut_at=$((36 + p_last / 2))
+recfile cut "$REC3" "$T_TMP/torn2.rec" "$cut_at"
+assert_exit 0 nsh replay "$T_TMP/torn2.rec" "$DOCKER_WEB1_NAME" cgstat 1
+assert_eq "nsh: replay: $T_TMP/torn2.rec: torn tail: the last $cut_at bytes (an unfinished frame) are ignored; $((n3 - 1)) frames kept" \
+	"$T_ERR" "cut inside the payload"
+assert_contains "$T_OUT" "CPU" "cgstat replays the frames kept"
+
+t_begin "replay: a byte flipped in a middle frame: that frame (and the deltas after it) noted, the rest replays, status 0"
+# Frame 30 is a delta: it and the ones after it up to the full frame at
+# 60 go; 0..29 and 60.. stay.
+off30=$(awk '$1 == 30 { print $2 }' "$T_TMP/web1.frames")
+recfile flip "$REC3" "$T_TMP/flip.rec" 30
+assert_exit 0 nsh replay "$T_TMP/flip.rec" info
+assert_eq "nsh: replay: $T_TMP/flip.rec: frame 30 (at byte $off30) is damaged: frames 30..59 skipped until the next full frame" \
+	"$T_ERR" "the one line on stderr"
+run_json --json replay "$T_TMP/flip.rec" info
+assert_eq "$((n3 - 30))" "$(q .samples)" "info: the frames that load"
+assert_eq "$(utc "$(awk 'END { print $5 }' "$T_TMP/web1.frames")")" "$(q -r .to)" "info: to is still the last frame's"
+assert_exit 0 nsh --json replay "$T_TMP/flip.rec" "$DOCKER_WEB1_NAME" cgstat 1
+assert_contains "$(jq -r .error <<<"$T_ERR")" "frame 30 (at byte $off30) is damaged"
+assert_eq 1 "$(grep -c . <<<"$T_ERR")" "one line on stderr"
+# It plays on past the damage, to the last frame.
+assert_eq "$(utc "$(awk 'END { print $5 }' "$T_TMP/web1.frames")")" "$(tail -n 1 <<<"$T_OUT" | jq -r .time)" \
+	"the last report is at the last frame"
+# The delta just before the full frame: only it is lost.
+off59=$(awk '$1 == 59 { print $2 }' "$T_TMP/web1.frames")
+recfile flip "$REC3" "$T_TMP/flip59.rec" 59
+assert_exit 0 nsh replay "$T_TMP/flip59.rec" info
+assert_eq "nsh: replay: $T_TMP/flip59.rec: frame 59 (at byte $off59) is damaged: skipped" "$T_ERR"
+run_json --json replay "$T_TMP/flip59.rec" info
+assert_eq "$((n3 - 1))" "$(q .samples)" "a damaged frame before a full one costs that frame"
+
+t_begin "replay: no usable header (another version, no bytes, not a recording, a damaged header): one line, status 1"
+recfile version "$REC3" "$T_TMP/v2.rec" 2
+assert_exit 1 nsh replay "$T_TMP/v2.rec" info
+assert_eq "nsh: replay: $T_TMP/v2.rec: recording format version 2; this nsh reads version 1" "$T_ERR"
+assert_eq "" "$T_OUT" "nothing on stdout"
+assert_exit 1 nsh replay "$T_TMP/v2.rec" "$DOCKER_WEB1_NAME" cgstat 1
+assert_eq "nsh: replay: $T_TMP/v2.rec: recording format version 2; this nsh reads version 1" "$T_ERR" "the same for a view"
+: >"$T_TMP/empty.rec"
+assert_exit 1 nsh replay "$T_TMP/empty.rec" info
+assert_eq "nsh: replay: $T_TMP/empty.rec: empty: not an nsh recording" "$T_ERR"
+assert_exit 1 nsh replay "$T_TMP/empty.rec" ls
+assert_eq "nsh: replay: $T_TMP/empty.rec: empty: not an nsh recording" "$T_ERR" "the same for a view"
+cp /etc/passwd "$T_TMP/passwd.rec"
+assert_exit 1 nsh replay "$T_TMP/passwd.rec" ls
+assert_eq "nsh: replay: $T_TMP/passwd.rec: not an nsh recording" "$T_ERR"
+recfile hdrflip "$REC3" "$T_TMP/hdr.rec"
+assert_exit 1 nsh replay "$T_TMP/hdr.rec" info
+assert_eq "nsh: replay: $T_TMP/hdr.rec: its header is damaged" "$T_ERR"
+assert_exit 1 nsh replay "$T_TMP/nonexistent.rec" info
+assert_eq "nsh: replay: $T_TMP/nonexistent.rec: No such file or directory" "$T_ERR"
+assert_exit 1 nsh replay "$T_TMP" info
+assert_eq "nsh: replay: $T_TMP: not a regular file" "$T_ERR"
+
+t_begin "record: -o never follows a symlink nor writes over a file"
+ln -s "$T_TMP/not-there" "$T_TMP/dangling.rec"
+assert_exit 1 nsh record -o "$T_TMP/dangling.rec" --duration 1
+assert_eq "nsh: record: $T_TMP/dangling.rec: a symlink: refused" "$T_ERR"
+assert_eq "" "$T_OUT" "no summary"
+[[ -e $T_TMP/not-there ]] && _t_fail "the symlink's target" "not created" "$(ls -l "$T_TMP/not-there")"
+assert_eq "$T_TMP/not-there" "$(readlink "$T_TMP/dangling.rec")" "the symlink is left as it was"
+printf 'precious\n' >"$T_TMP/victim"
+touch -d '2020-01-01 00:00:00' "$T_TMP/victim"
+ln -s "$T_TMP/victim" "$T_TMP/link.rec"
+assert_exit 1 nsh record -o "$T_TMP/link.rec" --duration 1
+assert_eq "nsh: record: $T_TMP/link.rec: a symlink: refused" "$T_ERR" "a symlink to a file"
+assert_eq "precious 1577836800 644" "$(cat "$T_TMP/victim") $(stat -c '%Y %a' "$T_TMP/victim")" \
+	"its target: content, mtime and mode unchanged"
+cp -p "$REC1" "$T_TMP/before.rec"
+assert_exit 1 nsh record -o "$REC1" --duration 1
+assert_eq "nsh: record: $REC1: it exists: a recording is never written over" "$T_ERR"
+cmp -s "$REC1" "$T_TMP/before.rec" || _t_fail "the existing recording" "unchanged" "changed"
+assert_eq "$(stat -c %Y "$T_TMP/before.rec")" "$(stat -c %Y "$REC1")" "its mtime"
+assert_exit 1 nsh record -o "$T_TMP/victim" --duration 1
+assert_eq "precious" "$(cat "$T_TMP/victim")" "a file that is not a recording, unchanged"
+
+t_begin "record: Ctrl-C stops it with status 0 and its one line; the file replays what it said"
+REC4=$T_TMP/int.rec
+"$NSH" record -o "$REC4" >"$T_TMP/rec4.out" 2>"$T_TMP/rec4.err" &
+rec_pid=$!
+T_BG+=("$rec_pid")
+# About 3 s: three frames written (the first at once, then a second apart).
+wait_until 30 has_frames "$REC4" 3 || _t_fail "three frames" "within 30 s" "$(recfile frames "$REC4" | wc -l)"
+# A recording still being written replays what it holds so far.
+assert_exit 0 nsh --json replay "$REC4" info
+J=$T_OUT
+(($(q .samples) >= 3)) || _t_fail "info on the recording in progress" ">= 3 samples" "$(q .samples)"
+kill -INT "$rec_pid"
+wait_until 10 ended "$rec_pid" || kill -KILL "$rec_pid" 2>/dev/null || true
+rc=0
+wait "$rec_pid" || rc=$?
+T_BG=()
+assert_eq 0 "$rc" "status after Ctrl-C"
+assert_eq "" "$(cat "$T_TMP/rec4.err")" "nothing on stderr"
+line=$(cat "$T_TMP/rec4.out")
+assert_eq 1 "$(grep -c . <<<"$line")" "one line"
+re="^recorded ([0-9]+) samples over ([0-9]+\.[0-9]) s to $REC4: ([0-9]+\.[0-9]) KB \(([0-9]+\.[0-9]) KB/min\), stopped by Ctrl-C$"
+if [[ $line =~ $re ]]; then
+	n4=${BASH_REMATCH[1]} secs=${BASH_REMATCH[2]} kb=${BASH_REMATCH[3]} kbmin=${BASH_REMATCH[4]}
+	size=$(stat -c %s "$REC4")
+	assert_eq "$(recfile frames "$REC4" | wc -l)" "$n4" "samples: the file's frames"
+	((n4 >= 3)) || _t_fail "samples" ">= 3" "$n4"
+	assert_eq "$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1024 }')" "$kb" "KB: the file's size"
+	close "$kbmin" "$(awk -v s="$size" -v t="$secs" 'BEGIN { print s / 1024 / (t / 60) }')" \
+		"$(awk -v k="$kbmin" 'BEGIN { print k * 0.03 + 0.1 }')" || _t_fail "KB/min: size over seconds" "size / secs" "$kbmin"
+	run_json --json replay "$REC4" info
+	assert_eq "$n4" "$(q .samples)" "info: the samples the summary said"
+	assert_eq "$size" "$(q .bytes)" "info: the bytes of the file"
+else
+	_t_fail "the summary line" "$re" "$line"
+fi
+
+t_begin "record: the file is 0600 whatever the umask, a regular file of its recorder"
+REC5=$T_TMP/mode.rec
+(
+	umask 000
+	nsh "$DOCKER_WEB1_NAME" record -o "$REC5" --duration 1 >/dev/null
+) || _t_fail "record under umask 000" "status 0" "status $?"
+assert_eq "600 regular file $(id -u)" "$(stat -c '%a %F %u' "$REC5")" "mode, type, owner"
+for f in "$REC1" "$REC2" "$REC3" "$REC4"; do
+	assert_eq 600 "$(stat -c %a "$f")" "${f##*/}"
+done
+
+t_begin "record: --max-size stops before the file would pass it; --duration and -d read as documented"
+assert_exit 0 nsh --json "$DOCKER_WEB1_NAME" record -o "$T_TMP/max.rec" -d 0.1 --max-size 16K
+# shellcheck disable=SC2034 # read by q (lib.sh)
+J=$T_OUT
+assert_eq "its size limit reached" "$(q -r .stopped_by)" "why it stopped"
+size=$(stat -c %s "$T_TMP/max.rec")
+((size <= 16384)) || _t_fail "the file's size" "<= 16384" "$size"
+assert_eq "$size" "$(q .bytes)" "the summary's bytes"
+assert_exit 0 nsh "$DOCKER_WEB1_NAME" record -o "$T_TMP/dur.rec" -d 0.5 --duration 2s
+assert_contains "$T_OUT" ", its duration reached"
+n=$(recfile frames "$T_TMP/dur.rec" | wc -l)
+# Samples at 0, 0.5, 1 and 1.5 s (each a round's time later): 3 or 4.
+((n >= 3 && n <= 4)) || _t_fail "samples of -d 0.5 --duration 2s" "3..4" "$n"
+assert_exit 2 nsh record
+assert_eq "nsh: record: -o FILE is required: where to write the recording" "$T_ERR"
+assert_exit 2 nsh record -o "$T_TMP/bad.rec" -d 0.05
+assert_eq "nsh: record: -d '0.05': seconds from 0.1 to 3600" "$T_ERR"
+assert_exit 2 nsh record -o "$T_TMP/bad.rec" --duration 5x
+assert_eq "nsh: record: --duration '5x': a time such as 90, 90s, 15m, 2h" "$T_ERR"
+assert_exit 2 nsh record -o "$T_TMP/bad.rec" --max-size 1K
+assert_eq "nsh: record: --max-size '1K': a size of at least 4K, such as 500K, 100M, 2G" "$T_ERR"
+[[ -e $T_TMP/bad.rec ]] && _t_fail "a usage error creates no file" "no $T_TMP/bad.rec" "it exists"
+
+t_begin "replay: commands that need the live host are refused (status 2); usage errors"
+assert_exit 2 nsh replay "$REC3" "$DOCKER_WEB1_NAME" exec -- true
+assert_eq "nsh: replay: exec: not in a replay: it needs the live host" "$T_ERR"
+assert_exit 2 nsh replay "$REC3" biosnoop
+assert_eq "nsh: replay: biosnoop: not in a replay: it needs the live host" "$T_ERR"
+assert_exit 2 nsh replay "$REC3" "$DOCKER_WEB1_NAME" enter
+assert_eq "nsh: replay: enter: not in a replay: it needs the live host" "$T_ERR"
+assert_exit 2 nsh replay "$REC3" dump
+assert_eq "nsh: replay: dump takes --json or --csv (one of them)" "$T_ERR"
+assert_exit 2 nsh replay "$REC3" --bogus ls
+assert_eq "nsh: replay: unknown option --bogus (see 'nsh help replay')" "$T_ERR"
+assert_exit 2 nsh replay

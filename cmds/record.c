@@ -272,8 +272,27 @@ static void round_container(struct recorder *rc, struct followed *f, bool fresh)
 		free(pids);
 }
 
-static void round_containers(struct recorder *rc, const struct container_list *l)
+/* Between two listings, a container whose init has exited (or whose PID
+ * another process has now) leaves the list at once, as it leaves the live
+ * views, and the next round lists again: what replaced it is seen then. */
+static void drop_exited(struct recorder *rc, struct container_list *l)
 {
+	size_t w = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct container *c = &l->items[i];
+		if (c->pid > 0 && container_pid_check(rc->h, c->pid, c->start_time, NULL) < 0) {
+			rc->listed_at = -SLOW_EVERY;
+			continue;
+		}
+		l->items[w++] = *c;
+	}
+	l->n = w;
+}
+
+static void round_containers(struct recorder *rc, struct container_list *l)
+{
+	if (!rc->slow)
+		drop_exited(rc, l);
 	for (size_t k = 0; k < rc->n_fw; k++)
 		rc->fw[k].seen = false;
 	for (size_t i = 0; i < l->n; i++) {
@@ -472,11 +491,16 @@ static void summary(struct cmd_ctx *ctx, const char *file, uint64_t frames, uint
 		return;
 	json_object_object_add(o, "file", json_object_new_string(file));
 	json_object_object_add(o, "samples", json_object_new_int64((int64_t)frames));
-	json_object_object_add(o, "seconds", cgv_dbl(secs, 1));
+	char a[32], b[32];
+	snprintf(a, sizeof(a), "%.1f", secs);
+	snprintf(b, sizeof(b), "%.1f", kb_min);
+	json_object_object_add(o, "seconds", json_object_new_double_s(secs, a));
 	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)bytes));
-	json_object_object_add(o, "kb_per_min", cgv_dbl(kb_min, 1));
+	json_object_object_add(o, "kb_per_min", json_object_new_double_s(kb_min, b));
 	json_object_object_add(o, "stopped_by", json_object_new_string(why));
-	fprintf(ctx->out.out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	fprintf(ctx->out.out, "%s\n",
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 int cmd_record(struct cmd_ctx *ctx)
@@ -527,6 +551,12 @@ int cmd_record(struct cmd_ctx *ctx)
 	 * file is its KEY frames otherwise (doc/record-format.md, "Size"). */
 	rec_set_key_every(w, (unsigned)fmax(60, fmin(3600, 300 / interval)));
 	rec_set_max_bytes(w, max_size);
+#ifdef NSH_TEST_HOOKS
+	/* The damage tests want KEY frames inside a short recording. */
+	const char *every = getenv("NSH_TEST_RECORD_KEY_EVERY");
+	if (every)
+		rec_set_key_every(w, (unsigned)atoi(every));
+#endif
 	/* A recorder keeps every process's files open between rounds: the
 	 * soft file limit up to the hard one (keptfile keeps half of it). */
 	struct rlimit nofile;

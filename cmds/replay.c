@@ -98,6 +98,9 @@ static bool step(double interval)
 	uint64_t want = frame_mono(rp, rp->frame) + (uint64_t)(interval * 0.95e9);
 	while (j + 1 < n && frame_mono(rp, j) < want)
 		j++;
+	/* Not a whole interval left: the end, as a live view stopped there. */
+	if (frame_mono(rp, j) < want)
+		return false;
 	return show(rp, j) == 0;
 }
 
@@ -266,7 +269,9 @@ static int replay_info(struct cmd_ctx *ctx, struct replay *rp, uint64_t file_siz
 		json_object_object_add(o, "ncpu", json_object_new_int64(h->ncpu));
 		json_object_object_add(o, "from", json_object_new_string(from));
 		json_object_object_add(o, "to", json_object_new_string(to));
-		json_object_object_add(o, "seconds", json_object_new_double(round(span * 10) / 10));
+		char secs[32];
+		snprintf(secs, sizeof(secs), "%.1f", span);
+		json_object_object_add(o, "seconds", json_object_new_double_s(span, secs));
 		json_object_object_add(o, "samples", json_object_new_int64((int64_t)n));
 		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)file_size));
 		for (size_t k = 0; k < nv; k++) {
@@ -283,7 +288,9 @@ static int replay_info(struct cmd_ctx *ctx, struct replay *rp, uint64_t file_siz
 			json_object_array_add(targets, t);
 		}
 		json_object_object_add(o, "targets", targets);
-		fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		fprintf(f, "%s\n",
+			json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
 		free(v);
 		return EXIT_OK;
 	}

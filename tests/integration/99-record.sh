@@ -239,6 +239,7 @@ rec_pid=$!
 wait_until 20 has_frames "$REC2" 2 || _t_fail "the recording's first two frames" "within 20 s" "$(recfile frames "$REC2" 2>&1 | wc -l) frames"
 docker rm -f "$GONE" >/dev/null
 gone_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+gone_ns=$(date +%s%N)
 rc=0
 wait "$rec_pid" || rc=$?
 assert_eq 0 "$rc" "record's status (stderr: $(cat "$T_TMP/rec2.err"))"
@@ -260,6 +261,16 @@ run_json --json replay "$REC2" --at "$rec_to" ls
 names=" $(q -r '.targets[].name' | tr '\n' ' ')"
 [[ $names == *" $GONE "* ]] && _t_fail "--at $rec_to (removed at $gone_at): ls does not show it" "no $GONE" "$names"
 assert_contains "$names" " $DOCKER_WEB1_NAME " "--at $rec_to: the others are still there"
+# It leaves the frames at once, as it leaves the live views: not listed
+# in the first frame recorded a second after it was removed.
+after=$(recfile frames "$REC2" | awk -v t="$gone_ns" '$5 >= t + 1000000000 { print $5; exit }')
+if [[ -z $after ]]; then
+	_t_fail "a frame a second after the removal" "one" "none"
+else
+	run_json --json replay "$REC2" --at "$(date -u -d "@$((after / 1000000000 + 1))" +%Y-%m-%dT%H:%M:%S)" ls
+	names=" $(q -r '.targets[].name' | tr '\n' ' ')"
+	[[ $names == *" $GONE "* ]] && _t_fail "ls a second after the removal does not show it" "no $GONE" "$names"
+fi
 # Its cgstat replays from before it went, and ends as the live one does
 # when its target goes: "target exited", status 1.
 assert_exit 1 nsh --json replay "$REC2" --at +1 "$GONE" cgstat 1
@@ -276,7 +287,11 @@ assert_contains "$T_ERR" "nsh: replay: --at '25:99': HH:MM[:SS] or YYYY-MM-DDTHH
 
 t_begin "record: SIGTERM stops a recording at 0.1 s with its reason; a full frame every 60"
 REC3=$T_TMP/web1.rec
-"$NSH" --json "$DOCKER_WEB1_NAME" record -o "$REC3" -d 0.1 >"$T_TMP/rec3.out" 2>"$T_TMP/rec3.err" &
+# nsh record writes a full frame every 5 minutes of samples (3,000 at
+# 0.1 s); the test build's hook makes it 60, so that the damage below has
+# a full frame after it.
+NSH_TEST_RECORD_KEY_EVERY=60 "$NSH" --json "$DOCKER_WEB1_NAME" record -o "$REC3" -d 0.1 \
+	>"$T_TMP/rec3.out" 2>"$T_TMP/rec3.err" &
 rec_pid=$!
 T_BG+=("$rec_pid")
 wait_until 40 has_frames "$REC3" 64 || _t_fail "64 frames at 0.1 s" "within 40 s" "$(recfile frames "$REC3" | wc -l)"
@@ -334,9 +349,12 @@ assert_eq "$(utc "$(awk 'END { print $5 }' "$T_TMP/web1.frames")")" "$(q -r .to)
 assert_exit 0 nsh --json replay "$T_TMP/flip.rec" "$DOCKER_WEB1_NAME" cgstat 1
 assert_contains "$(jq -r .error <<<"$T_ERR")" "frame 30 (at byte $off30) is damaged"
 assert_eq 1 "$(grep -c . <<<"$T_ERR")" "one line on stderr"
-# It plays on past the damage, to the last frame.
-assert_eq "$(utc "$(awk 'END { print $5 }' "$T_TMP/web1.frames")")" "$(tail -n 1 <<<"$T_OUT" | jq -r .time)" \
-	"the last report is at the last frame"
+# It plays on past the damage, to the last whole interval of 1 s: its last
+# report is within a second of the last frame (and no later).
+last_ns=$(awk 'END { print $5 }' "$T_TMP/web1.frames")
+last_report=$(date -u -d "$(tail -n 1 <<<"$T_OUT" | jq -r .time)" +%s)
+((last_report <= last_ns / 1000000000 && last_report >= last_ns / 1000000000 - 1)) ||
+	_t_fail "the last report" "within 1 s before $(utc "$last_ns")" "$(tail -n 1 <<<"$T_OUT" | jq -r .time)"
 # The delta just before the full frame: only it is lost.
 off59=$(awk '$1 == 59 { print $2 }' "$T_TMP/web1.frames")
 recfile flip "$REC3" "$T_TMP/flip59.rec" 59
@@ -416,6 +434,9 @@ if [[ $line =~ $re ]]; then
 	size=$(stat -c %s "$REC4")
 	assert_eq "$(recfile frames "$REC4" | wc -l)" "$n4" "samples: the file's frames"
 	((n4 >= 3)) || _t_fail "samples" ">= 3" "$n4"
+	# Its own cadence at 1 s: a full frame every 300 (5 minutes), so one.
+	assert_eq "0" "$(recfile frames "$REC4" | awk '$4 == 1 { print $1 }' | tr '\n' ' ' | sed 's/ $//')" \
+		"the full frames of a short recording at 1 s"
 	assert_eq "$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1024 }')" "$kb" "KB: the file's size"
 	close "$kbmin" "$(awk -v s="$size" -v t="$secs" 'BEGIN { print s / 1024 / (t / 60) }')" \
 		"$(awk -v k="$kbmin" 'BEGIN { print k * 0.03 + 0.1 }')" || _t_fail "KB/min: size over seconds" "size / secs" "$kbmin"

@@ -134,8 +134,10 @@ struct recorder {
 	const struct host *h;
 	const struct target *only;  /* a target's own processes and cgroup, NULL: all */
 	struct record_procs *procs; /* the processes followed (record_procs.c) */
-	struct rec_snapshot cur;    /* what this round captured */
-	struct rec_snapshot prev;   /* the last round's, sorted: carried on from it */
+	pid_t *pids;                /* this round's, sorted */
+	size_t n_pids;
+	struct rec_snapshot cur;  /* what this round captured */
+	struct rec_snapshot prev; /* the last round's, sorted: carried on from it */
 	struct followed *fw;
 	size_t n_fw, cap_fw;
 	struct names *collect;      /* where the names read now go too (NULL: nowhere) */
@@ -249,13 +251,19 @@ static void round_container(struct recorder *rc, struct followed *f, bool fresh)
 	struct cg_sample smp;
 	if (f->acct_ok && !rc->slow && !fresh && f->full.n &&
 	    cgv_acct_sample(&f->acct, CG_WANT(CG_F_CPU), &smp) == 0 &&
-	    smp.cpu_usage_ns == f->cpu_ns) {
-		/* idle: its full names are carried (carry_sticky) */
-	} else if (f->acct_ok) {
+	    smp.cpu_usage_ns == f->cpu_ns)
+		return; /* idle: its full names are carried (carry_sticky) */
+	if (f->acct_ok) {
+		/* Its processes too: one that joins it runs in it (uses CPU). */
 		names_clear(&f->full);
 		rc->collect = &f->full;
 		if (cgv_acct_sample(&f->acct, CG_WANT_ALL, &smp) == 0)
 			f->cpu_ns = smp.cpu_usage_ns;
+		pid_t *pids = NULL;
+		size_t n = 0;
+		if (f->t.own_cgroup && f->t.cgroup_dir[0] &&
+		    cgroup_list_procs(rc->h, f->t.cgroup_dir, true, &pids, &n) == 0)
+			free(pids);
 		rc->collect = NULL;
 	}
 	struct cg_effective eff;
@@ -265,22 +273,26 @@ static void round_container(struct recorder *rc, struct followed *f, bool fresh)
 		cg_effective_limits(rc->h, f->cg, &eff);
 		rc->collect = NULL;
 	}
-	pid_t *pids = NULL;
-	size_t n = 0;
-	if (f->t.own_cgroup && f->t.cgroup_dir[0] &&
-	    cgroup_list_procs(rc->h, f->t.cgroup_dir, true, &pids, &n) == 0)
-		free(pids);
 }
 
 /* Between two listings, a container whose init has exited (or whose PID
  * another process has now) leaves the list at once, as it leaves the live
  * views, and the next round lists again: what replaced it is seen then. */
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+	return (x > y) - (x < y);
+}
+
 static void drop_exited(struct recorder *rc, struct container_list *l)
 {
 	size_t w = 0;
 	for (size_t i = 0; i < l->n; i++) {
 		const struct container *c = &l->items[i];
-		if (c->pid > 0 && container_pid_check(rc->h, c->pid, c->start_time, NULL) < 0) {
+		/* Its init among this round's processes (a PID another process
+		 * took since is told at the next listing). */
+		if (c->pid > 0 && !rc->only &&
+		    !bsearch(&c->pid, rc->pids, rc->n_pids, sizeof(*rc->pids), cmp_pid)) {
 			rc->listed_at = -SLOW_EVERY;
 			continue;
 		}
@@ -328,9 +340,8 @@ static int carry_names(struct recorder *rc, const struct names *l, size_t have)
 		struct rec_snapshot view = { .v = rc->cur.v, .n = have };
 		if (rec_snapshot_find(&view, l->v[i]))
 			continue;
-		const struct rec_blob *b = rec_snapshot_find(&rc->prev, l->v[i]);
-		int r = b ? rec_snapshot_add(&rc->cur, b->name, b->data, b->len) : 0;
-		if (r < 0)
+		int r = rec_snapshot_take(&rc->cur, &rc->prev, l->v[i]);
+		if (r < 0 && r != -ENOENT)
 			return r;
 	}
 	return 0;
@@ -395,15 +406,17 @@ static void round_host(struct recorder *rc)
 
 static void round_processes(struct recorder *rc)
 {
-	pid_t *pids = NULL;
-	size_t n = 0;
-	int r = rc->only ? target_members(rc->only, &pids, &n) : proc_list_pids(rc->h, &pids, &n);
+	free(rc->pids);
+	rc->pids = NULL;
+	rc->n_pids = 0;
+	int r = rc->only ? target_members(rc->only, &rc->pids, &rc->n_pids)
+			 : proc_list_pids(rc->h, &rc->pids, &rc->n_pids);
 	if (r < 0)
 		return;
-	r = record_procs_round(&rc->procs, rc->h, pids, n, rc->slow, &rc->cur, &rc->prev);
+	r = record_procs_round(&rc->procs, rc->h, rc->pids, rc->n_pids, rc->slow, &rc->cur,
+			       &rc->prev);
 	if (r < 0 && !rc->capture_err)
 		rc->capture_err = r;
-	free(pids);
 }
 
 static int round_targets(struct recorder *rc, struct container_list *l)
@@ -446,8 +459,8 @@ static int record_round(struct recorder *rc, double at, struct rec_snapshot *ret
 	rc->capture_err = 0;
 	host_capture_set(on_capture, rc);
 	round_host(rc);
-	round_containers(rc, &rc->list);
 	round_processes(rc);
+	round_containers(rc, &rc->list);
 	host_capture_set(NULL, NULL);
 	r = rc->capture_err ? rc->capture_err : round_targets(rc, &rc->list);
 	if (r == 0) {
@@ -547,9 +560,9 @@ int cmd_record(struct cmd_ctx *ctx)
 		return EXIT_FAIL;
 	}
 
-	/* A KEY frame every 5 minutes of samples (at least 60): most of a
+	/* A KEY frame every 10 minutes of samples (at least 60): most of a
 	 * file is its KEY frames otherwise (doc/record-format.md, "Size"). */
-	rec_set_key_every(w, (unsigned)fmax(60, fmin(3600, 300 / interval)));
+	rec_set_key_every(w, (unsigned)fmax(60, fmin(3600, 600 / interval)));
 	rec_set_max_bytes(w, max_size);
 #ifdef NSH_TEST_HOOKS
 	/* The damage tests want KEY frames inside a short recording. */
@@ -633,6 +646,7 @@ int cmd_record(struct cmd_ctx *ctx)
 		status = EXIT_FAIL;
 	}
 	record_procs_free(rc.procs);
+	free(rc.pids);
 	rec_snapshot_free(&rc.prev);
 	for (size_t k = 0; k < rc.n_fw; k++)
 		followed_free(&rc.fw[k]);

@@ -22,7 +22,7 @@ struct record_procs;
  * of a process that has not run since are carried on. *pp is made on
  * the first call. */
 int record_procs_round(struct record_procs **pp, const struct host *h, const pid_t *pids, size_t n,
-		       bool slow, struct rec_snapshot *cur, const struct rec_snapshot *prev);
+		       bool slow, struct rec_snapshot *cur, struct rec_snapshot *prev);
 void record_procs_free(struct record_procs *p);
 
 /* "90", "90s", "15m", "2h", "1d": seconds. -EINVAL otherwise. */

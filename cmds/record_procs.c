@@ -95,21 +95,19 @@ static int add_file(struct rec_snapshot *cur, pid_t pid, int f, const char *buf,
 	return r == -EINVAL ? 0 : r;
 }
 
-static bool carry_file(struct rec_snapshot *cur, const struct rec_snapshot *prev, pid_t pid,
+/* file is a name with the PID as its one %d. */
+static bool carry_file(struct rec_snapshot *cur, struct rec_snapshot *prev, pid_t pid,
 		       const char *file)
 {
 	char name[96];
-	snprintf(name, sizeof(name), "%s", file);
-	if (strchr(file, '%'))
-		snprintf(name, sizeof(name), file, pid);
-	const struct rec_blob *b = rec_snapshot_find(prev, name);
-	return b && rec_snapshot_add(cur, name, b->data, b->len) == 0;
+	snprintf(name, sizeof(name), file, pid);
+	return rec_snapshot_take(cur, prev, name) == 0;
 }
 
 /* One process this round: schedstat, then the rest unless it has not run
  * (w->fresh set when its stat names another start: the PID was reused). */
 static int one(const struct host *h, struct watched *w, bool known, bool slow,
-	       struct rec_snapshot *cur, const struct rec_snapshot *prev)
+	       struct rec_snapshot *cur, struct rec_snapshot *prev)
 {
 	static char buf[65536];
 	size_t len;
@@ -149,7 +147,7 @@ static int one(const struct host *h, struct watched *w, bool known, bool slow,
 }
 
 int record_procs_round(struct record_procs **pp, const struct host *h, const pid_t *pids, size_t n,
-		       bool slow, struct rec_snapshot *cur, const struct rec_snapshot *prev)
+		       bool slow, struct rec_snapshot *cur, struct rec_snapshot *prev)
 {
 	struct record_procs *p = *pp;
 	if (!p && !(p = *pp = calloc(1, sizeof(*p))))

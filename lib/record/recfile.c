@@ -232,6 +232,25 @@ const struct rec_blob *rec_snapshot_find(const struct rec_snapshot *s, const cha
 	return bsearch(&key, s->v, s->n, sizeof(*s->v), blob_cmp);
 }
 
+int rec_snapshot_take(struct rec_snapshot *to, struct rec_snapshot *from, const char *name)
+{
+	struct rec_blob *b = (struct rec_blob *)rec_snapshot_find(from, name);
+	if (!b || !b->data)
+		return -ENOENT;
+	if (to->n >= REC_BLOBS_MAX)
+		return -E2BIG;
+	if (to->n == to->cap && rec_grow((void **)&to->v, &to->cap, sizeof(*to->v), 64) < 0)
+		return -ENOMEM;
+	char *copy = strdup(name);
+	if (!copy)
+		return -ENOMEM;
+	/* The bytes move; the name stays behind for the searches to come. */
+	to->v[to->n++] = (struct rec_blob){ .name = copy, .data = b->data, .len = b->len };
+	b->data = NULL;
+	b->len = 0;
+	return 0;
+}
+
 int rec_snapshot_copy(const struct rec_snapshot *s, struct rec_snapshot *ret)
 {
 	*ret = (struct rec_snapshot){ .realtime_ns = s->realtime_ns,

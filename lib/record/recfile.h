@@ -62,6 +62,12 @@ void rec_snapshot_dedupe(struct rec_snapshot *s);
 /* The blob named name in a sorted snapshot, or NULL. */
 const struct rec_blob *rec_snapshot_find(const struct rec_snapshot *s, const char *name);
 void rec_snapshot_free(struct rec_snapshot *s);
+/* Move the blob named name from the sorted snapshot from to the end of to
+ * (which then needs sorting), without copying its bytes: from keeps the
+ * name with no data, which rec_snapshot_take then finds no more and which
+ * from may hold only until it is freed (no rec_append of it). -ENOENT when
+ * from has none (or gave it away already). */
+int rec_snapshot_take(struct rec_snapshot *to, struct rec_snapshot *from, const char *name);
 
 /* Writing. */
 struct rec_writer;

@@ -287,7 +287,7 @@ assert_contains "$T_ERR" "nsh: replay: --at '25:99': HH:MM[:SS] or YYYY-MM-DDTHH
 
 t_begin "record: SIGTERM stops a recording at 0.1 s with its reason; a full frame every 60"
 REC3=$T_TMP/web1.rec
-# nsh record writes a full frame every 5 minutes of samples (3,000 at
+# nsh record writes a full frame every 10 minutes of samples (6,000 at
 # 0.1 s); the test build's hook makes it 60, so that the damage below has
 # a full frame after it.
 NSH_TEST_RECORD_KEY_EVERY=60 "$NSH" --json "$DOCKER_WEB1_NAME" record -o "$REC3" -d 0.1 \
@@ -434,7 +434,7 @@ if [[ $line =~ $re ]]; then
 	size=$(stat -c %s "$REC4")
 	assert_eq "$(recfile frames "$REC4" | wc -l)" "$n4" "samples: the file's frames"
 	((n4 >= 3)) || _t_fail "samples" ">= 3" "$n4"
-	# Its own cadence at 1 s: a full frame every 300 (5 minutes), so one.
+	# Its own cadence at 1 s: a full frame every 600 (10 minutes), so one.
 	assert_eq "0" "$(recfile frames "$REC4" | awk '$4 == 1 { print $1 }' | tr '\n' ' ' | sed 's/ $//')" \
 		"the full frames of a short recording at 1 s"
 	assert_eq "$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1024 }')" "$kb" "KB: the file's size"

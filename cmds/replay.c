@@ -47,22 +47,21 @@ static uint64_t frame_mono(const struct replay *rp, size_t i)
  * containers to resolution. */
 static int show(struct replay *rp, size_t i)
 {
-	struct rec_snapshot s;
+	const struct rec_snapshot *s;
 	char why[256] = "";
-	int r = rec_load(rp->rd, i, &s, why, sizeof(why));
+	int r = rec_load_view(rp->rd, i, &s, why, sizeof(why));
 	if (r < 0) {
 		out_error("replay", "%s: %s", rp->file, why[0] ? why : strerror(-r));
 		return r;
 	}
-	r = rec_tree_show(rp->tree, &s, NULL);
+	r = rec_tree_show(rp->tree, s, NULL);
 	struct container_list l = { 0 };
-	const struct rec_blob *b = rec_snapshot_find(&s, RECORD_TARGETS);
+	const struct rec_blob *b = rec_snapshot_find(s, RECORD_TARGETS);
 	if (r == 0 && b && container_list_from_json((const char *)b->data, b->len, &l) < 0) {
 		out_error("replay", "%s: frame %zu: its container list is damaged: none shown",
 			  rp->file, i);
 		l = (struct container_list){ 0 };
 	}
-	rec_snapshot_free(&s);
 	if (r < 0) {
 		container_list_free(&l);
 		out_error("replay", "%s: cannot write frame %zu out: %s", rp->file, i,
@@ -235,20 +234,35 @@ static int replay_info(struct cmd_ctx *ctx, struct replay *rp, uint64_t file_siz
 	size_t n = rec_frames(rp->rd);
 	struct seen *v = NULL;
 	size_t nv = 0, cap = 0;
+	/* The list changes when a container comes or goes: parsed again
+	 * only when its bytes differ from the frame before's. */
+	char *last = NULL;
+	size_t last_len = 0;
+	struct container_list l = { 0 };
 	for (size_t i = 0; i < n; i++) {
-		struct rec_snapshot s;
+		const struct rec_snapshot *s;
 		char why[256];
-		if (rec_load(rp->rd, i, &s, why, sizeof(why)) < 0)
+		if (rec_load_view(rp->rd, i, &s, why, sizeof(why)) < 0)
 			continue;
-		const struct rec_blob *b = rec_snapshot_find(&s, RECORD_TARGETS);
-		struct container_list l = { 0 };
-		if (b && container_list_from_json((const char *)b->data, b->len, &l) == 0)
-			for (size_t k = 0; k < l.n; k++)
-				if (!l.items[k].sandbox && l.items[k].pid > 0)
-					add_seen(&v, &nv, &cap, &l.items[k], i);
-		container_list_free(&l);
-		rec_snapshot_free(&s);
+		const struct rec_blob *b = rec_snapshot_find(s, RECORD_TARGETS);
+		if (!b)
+			continue;
+		if (!last || b->len != last_len || memcmp(b->data, last, b->len) != 0) {
+			container_list_free(&l);
+			if (container_list_from_json((const char *)b->data, b->len, &l) < 0)
+				l = (struct container_list){ 0 };
+			free(last);
+			last = malloc(b->len ? b->len : 1);
+			if (last)
+				memcpy(last, b->data, b->len);
+			last_len = b->len;
+		}
+		for (size_t k = 0; k < l.n; k++)
+			if (!l.items[k].sandbox && l.items[k].pid > 0)
+				add_seen(&v, &nv, &cap, &l.items[k], i);
 	}
+	container_list_free(&l);
+	free(last);
 	if (nv)
 		qsort(v, nv, sizeof(*v), cmp_seen);
 	char from[32] = "-", to[32] = "-";

@@ -128,6 +128,10 @@ size_t rec_frame_at(const struct rec_reader *r, uint64_t realtime_ns);
  * for a frame whose payload does not inflate or parse, -EFBIG past
  * REC_STATE_MAX: each with a reason. */
 int rec_load(struct rec_reader *r, size_t i, struct rec_snapshot *ret, char *why, size_t wsize);
+/* The same without the copy: *ret is the reader's own, valid until the
+ * next rec_load, rec_load_view or rec_reader_close. */
+int rec_load_view(struct rec_reader *r, size_t i, const struct rec_snapshot **ret, char *why,
+		  size_t wsize);
 /* One line per damage found by rec_open; *ret stays valid until close. */
 size_t rec_notes(const struct rec_reader *r, const char *const **ret);
 void rec_reader_close(struct rec_reader *r);

@@ -247,9 +247,10 @@ static int apply_frame(struct rec_reader *r, size_t idx, struct rec_snapshot *st
 	return 0;
 }
 
-int rec_load(struct rec_reader *r, size_t i, struct rec_snapshot *ret, char *why, size_t wsize)
+int rec_load_view(struct rec_reader *r, size_t i, const struct rec_snapshot **ret, char *why,
+		  size_t wsize)
 {
-	*ret = (struct rec_snapshot){ 0 };
+	*ret = NULL;
 	if (i >= r->n)
 		return rec_fail(why, wsize, -ERANGE, "no frame %zu: the recording has %zu", i,
 				r->n);
@@ -283,9 +284,22 @@ int rec_load(struct rec_reader *r, size_t i, struct rec_snapshot *ret, char *why
 		}
 		r->cur_i++;
 	}
-	if (rec_snapshot_copy(&r->cur, ret) < 0)
+	r->cur.realtime_ns = r->f[i].realtime;
+	r->cur.monotonic_ns = r->f[i].monotonic;
+	*ret = &r->cur;
+	return 0;
+}
+
+int rec_load(struct rec_reader *r, size_t i, struct rec_snapshot *ret, char *why, size_t wsize)
+{
+	*ret = (struct rec_snapshot){ 0 };
+	const struct rec_snapshot *view;
+	int rc = rec_load_view(r, i, &view, why, wsize);
+	if (rc < 0)
+		return rc;
+	if (rec_snapshot_copy(view, ret) < 0)
 		return rec_fail(why, wsize, -ENOMEM, "out of memory");
-	ret->realtime_ns = r->f[i].realtime;
-	ret->monotonic_ns = r->f[i].monotonic;
+	ret->realtime_ns = view->realtime_ns;
+	ret->monotonic_ns = view->monotonic_ns;
 	return 0;
 }

@@ -17,7 +17,8 @@
 
 struct rec_tree;
 
-/* A new private directory ($TMPDIR or /tmp, nsh-replay-XXXXXX, 0700). */
+/* A new private directory, nsh-replay-XXXXXX, 0700, in $TMPDIR, else in
+ * /dev/shm when it is a tmpfs, else in /tmp. */
 int rec_tree_create(struct rec_tree **ret, char *why, size_t wsize);
 const char *rec_tree_path(const struct rec_tree *t);
 /* Make the tree hold exactly s (sorted, names unique): write what differs

@@ -263,7 +263,7 @@ names=" $(q -r '.targets[].name' | tr '\n' ' ')"
 assert_contains "$names" " $DOCKER_WEB1_NAME " "--at $rec_to: the others are still there"
 # It leaves the frames at once, as it leaves the live views: not listed
 # in the first frame recorded a second after it was removed.
-after=$(recfile frames "$REC2" | awk -v t="$gone_ns" '$5 >= t + 1000000000 { print $5; exit }')
+after=$(recfile frames "$REC2" | awk -v t="$gone_ns" '!found && $5 >= t + 1000000000 { print $5; found = 1 }')
 if [[ -z $after ]]; then
 	_t_fail "a frame a second after the removal" "one" "none"
 else
@@ -480,6 +480,32 @@ assert_eq "nsh: record: --duration '5x': a time such as 90, 90s, 15m, 2h" "$T_ER
 assert_exit 2 nsh record -o "$T_TMP/bad.rec" --max-size 1K
 assert_eq "nsh: record: --max-size '1K': a size of at least 4K, such as 500K, 100M, 2G" "$T_ERR"
 [[ -e $T_TMP/bad.rec ]] && _t_fail "a usage error creates no file" "no $T_TMP/bad.rec" "it exists"
+
+t_begin "replay: full-screen top shows the recorded time; t/T step a sample, j/J a minute"
+# The recording of the removed container: a frame a second. top's delay is
+# long (100 s), so that only the keys move it. The header's time is the
+# frame's realtime from the file, in local time, with its date.
+TMUX_SOCK=nsht-rec-$$
+tm() { tmux -L "$TMUX_SOCK" "$@"; }
+hdr_time() { date -d "@$(($1 / 1000000000))" '+%Y-%m-%d %H:%M:%S'; }
+frame_ns() { awk -v i="$1" '$1 == i { print $5 }' "$T_TMP/gone.frames"; }
+n2=$(wc -l <"$T_TMP/gone.frames")
+tm kill-server 2>/dev/null || true
+tm new-session -d -s rtop -x 160 -y 40 "TERM=xterm '$NSH' replay '$REC2' $DOCKER_WEB1_NAME top -d 100; echo NSH-EXIT=\$?; sleep 60"
+want() { tmux_wait_for rtop "^top - $(hdr_time "$(frame_ns "$1")") \\(replay\\)  $DOCKER_WEB1_NAME " 15; }
+want 0
+tm send-keys -t rtop t
+want 1
+tm send-keys -t rtop T
+want 0
+# A minute on, in a recording of 12 s: its last frame.
+tm send-keys -t rtop j
+want $((n2 - 1))
+tm send-keys -t rtop J
+want 0
+tm send-keys -t rtop q
+tmux_wait_for rtop '^NSH-EXIT=0$' 10
+tm kill-server 2>/dev/null || true
 
 t_begin "replay: commands that need the live host are refused (status 2); usage errors"
 assert_exit 2 nsh replay "$REC3" "$DOCKER_WEB1_NAME" exec -- true

@@ -237,8 +237,9 @@ static int target_loop(struct cmd_ctx *ctx, const struct target *t, double delay
 	top_view_open(ctx, t, &v);
 	v.sort = sort;
 	int r = top_view_refresh(&v, threads, host_block);
-	double next = now_s() + (delay > 0.5 ? 0.5 : delay);
-	bool redraw = false;
+	double step = delay > 0.5 ? 0.5 : delay; /* the first frame comes early */
+	double next = now_s() + step;
+	bool redraw = false, drawn = false;
 	while (r == 0) {
 		int key = read_key(next);
 		if (key == 'q' || key == 'Q')
@@ -263,13 +264,15 @@ static int target_loop(struct cmd_ctx *ctx, const struct target *t, double delay
 			v.sort = sort_for_key(key, v.sort);
 			top_sort(v.rows, v.n_rows, v.sort);
 			redraw = true;
-		} else if (frame_due(delay)) {
+		} else if (frame_due(step)) {
 			r = top_view_refresh(&v, threads, host_block);
 			next = now_s() + delay;
+			step = delay;
 			redraw = r == 0;
 		} else {
-			next = now_s() + delay; /* a replay's end: the last frame stays */
-			redraw = false;
+			/* A replay's end: the last frame stays (drawn once). */
+			next = now_s() + delay;
+			redraw = !drawn;
 		}
 		if (!redraw)
 			continue;
@@ -277,6 +280,7 @@ static int target_loop(struct cmd_ctx *ctx, const struct target *t, double delay
 		if (!buf)
 			break;
 		draw(buf, screen_rows(), -1);
+		drawn = true;
 		free(buf);
 	}
 	top_view_close(&v);
@@ -316,7 +320,8 @@ static int containers_loop(struct cmd_ctx *ctx, double delay, bool host_block, i
 	v.header_only = true;
 	top_view_refresh(&v, false, host_block);
 	size_t cursor = 0;
-	double next = now_s() + (delay > 0.5 ? 0.5 : delay);
+	double step = delay > 0.5 ? 0.5 : delay; /* the first frame comes early */
+	double next = now_s() + step;
 	bool fresh = false;
 	struct containers_refresh x = { ct, &v, host_block };
 	for (;;) {
@@ -330,10 +335,13 @@ static int containers_loop(struct cmd_ctx *ctx, double delay, bool host_block, i
 				fresh = true;
 			next = now_s() + delay;
 		} else if (key == KEY_NONE) {
-			if (frame_due(delay)) {
+			/* At a replay's end the last frame stays (drawn once,
+			 * should the recording be shorter than the first step). */
+			if (frame_due(step) || !fresh) {
 				refresh_containers(&x);
 				fresh = true;
 			}
+			step = delay;
 			next = now_s() + delay;
 		} else if ((key == KEY_UP || key == 'k') && cursor > 0) {
 			cursor--;

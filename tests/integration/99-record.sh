@@ -483,7 +483,7 @@ assert_eq "nsh: record: --max-size '1K': a size of at least 4K, such as 500K, 10
 
 t_begin "replay: full-screen top shows the recorded time; t/T step a sample, j/J a minute"
 # The recording of the removed container: a frame a second. top's delay is
-# long (100 s), so that only the keys move it. The header's time is the
+# long (100 s), so that after its first step only the keys move it. The header's time is the
 # frame's realtime from the file, in local time, with its date.
 TMUX_SOCK=nsht-rec-$$
 tm() { tmux -L "$TMUX_SOCK" "$@"; }
@@ -493,11 +493,12 @@ n2=$(wc -l <"$T_TMP/gone.frames")
 tm kill-server 2>/dev/null || true
 tm new-session -d -s rtop -x 160 -y 40 "TERM=xterm '$NSH' replay '$REC2' $DOCKER_WEB1_NAME top -d 100; echo NSH-EXIT=\$?; sleep 60"
 want() { tmux_wait_for rtop "^top - $(hdr_time "$(frame_ns "$1")") \\(replay\\)  $DOCKER_WEB1_NAME " 15; }
-want 0
-tm send-keys -t rtop t
+# The first screen ends the first interval: frame 1, rates since frame 0.
 want 1
+tm send-keys -t rtop t
+want 2
 tm send-keys -t rtop T
-want 0
+want 1
 # A minute on, in a recording of 12 s: its last frame.
 tm send-keys -t rtop j
 want $((n2 - 1))

@@ -355,4 +355,3 @@ int record_round(struct recorder *rc, double at, struct rec_snapshot *ret)
 	rc->cur = (struct rec_snapshot){ 0 };
 	return 0;
 }
-

@@ -213,7 +213,7 @@ bench_spawn_procs() {
 }
 
 bench_kill_procs() {
-	local sp kids
+	local sp kids root i
 	for sp in "${BENCH_SPAWNERS[@]}"; do
 		kids=$(cat "/proc/$sp/task/$sp/children" 2>/dev/null) || continue
 		# shellcheck disable=SC2086 # a list of PIDs
@@ -221,6 +221,33 @@ bench_kill_procs() {
 		wait "$sp" 2>/dev/null || true
 	done
 	BENCH_SPAWNERS=()
+	for root in $(bench_cgroup_roots); do
+		[[ -d $root/$BENCH_PROCS_CGROUP ]] || continue
+		# A killed task leaves its cgroup a moment later.
+		for ((i = 0; i < 50; i++)); do
+			rmdir "$root/$BENCH_PROCS_CGROUP" 2>/dev/null && break
+			sleep 0.1
+		done
+	done
+}
+
+# bench_move_procs CGROUP|"": the spawners and their sleeps into the cgroup
+# CGROUP of every hierarchy (nsht-bench-procs: made here, removed by
+# bench_kill_procs), as a host's services each live in a cgroup of their own
+# under systemd; "" moves them to the root cgroup, where this machine runs
+# its shells and everything they start.
+BENCH_PROCS_CGROUP=nsht-bench-procs
+bench_move_procs() {
+	local dir=$1 root sp pid
+	[[ -z $dir || $dir == "$BENCH_PROCS_CGROUP" ]] || bench_die "bench_move_procs: $dir"
+	for root in $(bench_cgroup_roots); do
+		[[ -z $dir ]] || mkdir -p "$root/$dir"
+		for sp in "${BENCH_SPAWNERS[@]}"; do
+			for pid in "$sp" $(cat "/proc/$sp/task/$sp/children" 2>/dev/null); do
+				echo "$pid" >"$root/$dir/cgroup.procs" 2>/dev/null || true
+			done
+		done
+	done
 }
 
 # ------------------------------------------------------------------ extra containers

@@ -194,9 +194,9 @@ int cmd_record(struct cmd_ctx *ctx)
 		nofile.rlim_cur = nofile.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
-	struct recorder rc = { .h = &ctx->g->host,
-			       .only = all ? NULL : ctx->target,
-			       .listed_at = -1 };
+	struct recorder rc = {
+		.h = &ctx->g->host, .only = all ? NULL : ctx->target, .slow_at = -1, .full_at = -1
+	};
 	struct sigaction sa = { 0 }, old_int, old_term;
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
@@ -268,6 +268,8 @@ int cmd_record(struct cmd_ctx *ctx)
 	for (size_t k = 0; k < rc.n_fw; k++)
 		followed_free(&rc.fw[k]);
 	free(rc.fw);
+	free(rc.pidns_seen);
+	free(rc.list_json);
 	container_list_free(&rc.list);
 	summary(ctx, file, frames, bytes, sampling_seconds(&t0, &now), stopped);
 	return status;

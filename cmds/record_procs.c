@@ -19,6 +19,7 @@
 #include "lib/base/keptfile.h"
 #include "lib/base/util.h"
 #include "lib/proc/proc.h"
+#include "lib/record/recbuild.h"
 #include "lib/resolve/ns.h"
 
 enum { PF_STAT, PF_STATUS, PF_SCHEDSTAT, PF_IO, PF_COUNT };
@@ -29,13 +30,51 @@ struct watched {
 	int fd[PF_COUNT];
 	char sched[64];      /* its schedstat at the last round: did it run since? */
 	uint64_t start_time; /* from its stat: another process on the PID has another */
+	uint64_t stat_hash;  /* of its stat's bytes at the last read */
+	int64_t threads;     /* from that stat */
+	int group;           /* its CPU cgroup among record_groups.c's, -1 none */
 	bool fresh;          /* new this round: read what is read once */
 };
 
 struct record_procs {
 	struct watched *v;
 	size_t n, cap;
+	struct run_groups *groups;
+	uint64_t *new_pidns; /* this round's new processes' pid namespaces */
+	size_t n_new_pidns, cap_new_pidns;
 };
+
+static void note_pidns(struct record_procs *p, uint64_t ino)
+{
+	if (p->n_new_pidns == p->cap_new_pidns) {
+		size_t nc = p->cap_new_pidns ? p->cap_new_pidns * 2 : 64;
+		uint64_t *nv = realloc(p->new_pidns, nc * sizeof(*nv));
+		if (!nv)
+			return;
+		p->new_pidns = nv;
+		p->cap_new_pidns = nc;
+	}
+	p->new_pidns[p->n_new_pidns++] = ino;
+}
+
+struct run_groups *record_procs_groups(struct record_procs *p)
+{
+	return p ? p->groups : NULL;
+}
+
+size_t record_procs_new_pidns(const struct record_procs *p, const uint64_t **ret)
+{
+	*ret = p ? p->new_pidns : NULL;
+	return p ? p->n_new_pidns : 0;
+}
+
+static uint64_t bytes_hash(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
 
 static void watched_close(struct watched *w)
 {
@@ -87,27 +126,26 @@ static int read_one(const struct host *h, struct watched *w, int f, char *buf, s
 	return -ESRCH;
 }
 
-static int add_file(struct rec_snapshot *cur, pid_t pid, int f, const char *buf, size_t len)
+static int add_file(struct rec_builder *cur, pid_t pid, int f, const char *buf, size_t len)
 {
 	char name[64];
 	snprintf(name, sizeof(name), "proc/%d/%s", pid, pf_name[f]);
-	int r = rec_snapshot_add(cur, name, buf, len);
+	int r = rec_builder_put(cur, name, buf, len);
 	return r == -EINVAL ? 0 : r;
 }
 
 /* file is a name with the PID as its one %d. */
-static bool carry_file(struct rec_snapshot *cur, struct rec_snapshot *prev, pid_t pid,
-		       const char *file)
+static bool carry_file(struct rec_builder *cur, pid_t pid, const char *file)
 {
 	char name[96];
 	snprintf(name, sizeof(name), file, pid);
-	return rec_snapshot_take(cur, prev, name) == 0;
+	return rec_builder_keep(cur, name) == 0;
 }
 
 /* One process this round: schedstat, then the rest unless it has not run
  * (w->fresh set when its stat names another start: the PID was reused). */
 static int one(const struct host *h, struct watched *w, bool known, bool slow,
-	       struct rec_snapshot *cur, struct rec_snapshot *prev)
+	       struct rec_builder *cur)
 {
 	static char buf[65536];
 	size_t len;
@@ -121,9 +159,14 @@ static int one(const struct host *h, struct watched *w, bool known, bool slow,
 		if (r < 0)
 			return r;
 	}
-	if (known && !ran && !slow && carry_file(cur, prev, w->pid, "proc/%d/stat") &&
-	    carry_file(cur, prev, w->pid, "proc/%d/status")) {
-		carry_file(cur, prev, w->pid, "proc/%d/io");
+	/* schedstat is the main thread's alone: another thread may have run
+	 * while it slept. stat counts the whole process (in clock ticks, and
+	 * its faults, size and state). */
+	if (!ran && w->threads > 1 && read_one(h, w, PF_STAT, buf, sizeof(buf), &len) == 0)
+		ran = bytes_hash(buf, len) != w->stat_hash;
+	if (known && !ran && !slow && carry_file(cur, w->pid, "proc/%d/stat") &&
+	    carry_file(cur, w->pid, "proc/%d/status")) {
+		carry_file(cur, w->pid, "proc/%d/io");
 		return 0;
 	}
 	static const int rest[] = { PF_STAT, PF_STATUS, PF_IO };
@@ -135,9 +178,11 @@ static int one(const struct host *h, struct watched *w, bool known, bool slow,
 			continue;
 		if (rest[i] == PF_STAT) {
 			struct proc_stat st;
+			w->stat_hash = bytes_hash(buf, len);
 			if (proc_stat_parse(buf, &st) == 0) {
 				w->fresh |= known && st.start_time != w->start_time;
 				w->start_time = st.start_time;
+				w->threads = st.num_threads;
 			}
 		}
 		if ((r = add_file(cur, w->pid, rest[i], buf, len)) < 0)
@@ -146,12 +191,33 @@ static int one(const struct host *h, struct watched *w, bool known, bool slow,
 	return 0;
 }
 
+/* A process whose cgroup has not run since the last round: every file of
+ * it as it was. false when the last frame lacks one (then read it). */
+static bool carry_idle(struct rec_builder *cur, pid_t pid)
+{
+	if (!carry_file(cur, pid, "proc/%d/schedstat") || !carry_file(cur, pid, "proc/%d/stat") ||
+	    !carry_file(cur, pid, "proc/%d/status") || !carry_file(cur, pid, "proc/%d/cmdline") ||
+	    !carry_file(cur, pid, RECORD_LINK_PREFIX "proc/%d/ns/pid"))
+		return false;
+	carry_file(cur, pid, "proc/%d/io"); /* not every process's is readable */
+	return true;
+}
+
 int record_procs_round(struct record_procs **pp, const struct host *h, const pid_t *pids, size_t n,
-		       bool slow, struct rec_snapshot *cur, struct rec_snapshot *prev)
+		       bool slow, struct rec_builder *cur)
 {
 	struct record_procs *p = *pp;
 	if (!p && !(p = *pp = calloc(1, sizeof(*p))))
 		return -ENOMEM;
+	if (!p->groups && run_groups_new(&p->groups) < 0)
+		return -ENOMEM;
+	p->n_new_pidns = 0;
+	/* A SLOW round reads every process's cgroup again; the others read
+	 * each cgroup's CPU usage first. */
+	if (slow)
+		run_groups_rebuild(p->groups);
+	else
+		run_groups_round(p->groups, h);
 	struct watched *nv = malloc((n ? n : 1) * sizeof(*nv));
 	if (!nv)
 		return -ENOMEM;
@@ -171,9 +237,15 @@ int record_procs_round(struct record_procs **pp, const struct host *h, const pid
 			for (int f = 0; f < PF_COUNT; f++)
 				x->fd[f] = -1;
 		}
+		if (!known || slow)
+			x->group = run_groups_of(p->groups, h, x->pid);
+		else if (run_groups_idle(p->groups, x->group) && carry_idle(cur, x->pid)) {
+			w++;
+			continue;
+		}
 		/* Its PID may now be another process's: a new one's schedstat
 		 * differs, and every SLOW round rereads all. */
-		int rr = one(h, x, known, slow, cur, prev);
+		int rr = one(h, x, known, slow, cur);
 		if (rr == -ESRCH) {
 			watched_close(x);
 			continue;
@@ -182,14 +254,17 @@ int record_procs_round(struct record_procs **pp, const struct host *h, const pid
 		/* What cannot change for a process: read once, carried on. */
 		char cmd[4096];
 		uint64_t ino;
-		if (x->fresh || !carry_file(cur, prev, x->pid, "proc/%d/cmdline"))
+		if (x->fresh || !carry_file(cur, x->pid, "proc/%d/cmdline"))
 			proc_read_cmdline(h, x->pid, cmd, sizeof(cmd));
-		if (x->fresh || !carry_file(cur, prev, x->pid, RECORD_LINK_PREFIX "proc/%d/ns/pid"))
-			ns_read_inode(h, x->pid, NS_PID, &ino);
+		if ((x->fresh || !carry_file(cur, x->pid, RECORD_LINK_PREFIX "proc/%d/ns/pid")) &&
+		    ns_read_inode(h, x->pid, NS_PID, &ino) == 0 && x->fresh)
+			note_pidns(p, ino);
 		w++;
 	}
 	while (k < p->n)
 		watched_close(&p->v[k++]);
+	if (slow)
+		run_groups_rebuilt(p->groups);
 	free(p->v);
 	p->v = nv;
 	p->n = w;
@@ -203,6 +278,8 @@ void record_procs_free(struct record_procs *p)
 		return;
 	for (size_t i = 0; i < p->n; i++)
 		watched_close(&p->v[i]);
+	run_groups_free(p->groups);
+	free(p->new_pidns);
 	free(p->v);
 	free(p);
 }

@@ -56,7 +56,7 @@ static void on_capture(void *arg, const char *path, const void *data, size_t len
 	int n = snprintf(name, sizeof(name), "%s%s", link ? RECORD_LINK_PREFIX : "", path + 1);
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return;
-	int r = rec_snapshot_add(&rc->cur, name, data, len);
+	int r = rec_builder_put(&rc->bld, name, data, len);
 	if (r < 0 && r != -EINVAL && !rc->capture_err)
 		rc->capture_err = r;
 	if (r == 0 && rc->collect)
@@ -98,6 +98,7 @@ static struct followed *follow(struct recorder *rc, const struct container *c)
 	struct followed *f = &rc->fw[rc->n_fw];
 	memset(f, 0, sizeof(*f));
 	f->c = *c;
+	f->group = -1;
 	rc->collect = &f->sticky;
 	int r = target_from_container(rc->h, c, &f->t);
 	f->cg = r == 0 ? malloc(sizeof(*f->cg)) : NULL;
@@ -121,15 +122,29 @@ static struct followed *follow(struct recorder *rc, const struct container *c)
 
 /* Every round: the counters at full detail, the limits above, the cgroup's
  * processes. */
+/* Has the container used no CPU since the last round? Its cgroup's usage
+ * as the processes' round read it, else its own CPU counter read now. */
+static bool container_idle(struct recorder *rc, struct followed *f, bool fresh)
+{
+	struct run_groups *g = record_procs_groups(rc->procs);
+	if (g && f->acct_ok && !f->acct.by_procs && f->cg && (fresh || rc->slow))
+		f->group = run_groups_paths(g, rc->h, f->cg);
+	if (fresh || !f->acct_ok || !f->full.n)
+		return false;
+	if (g && f->group >= 0)
+		return run_groups_idle(g, f->group);
+	struct cg_sample smp;
+	return cgv_acct_sample(&f->acct, CG_WANT(CG_F_CPU), &smp) == 0 &&
+	       smp.cpu_usage_ns == f->cpu_ns;
+}
+
 static void round_container(struct recorder *rc, struct followed *f, bool fresh)
 {
 	/* A container that has used no CPU since the last full sample is
-	 * read for its CPU alone, the rest carried on (memory can still move
-	 * without it: every SLOW round reads all). */
+	 * carried on whole (memory can still move without it: every
+	 * FULL_EVERY seconds a round reads all). */
 	struct cg_sample smp;
-	if (f->acct_ok && !rc->slow && !fresh && f->full.n &&
-	    cgv_acct_sample(&f->acct, CG_WANT(CG_F_CPU), &smp) == 0 &&
-	    smp.cpu_usage_ns == f->cpu_ns)
+	if (container_idle(rc, f, fresh) && !rc->full)
 		return; /* idle: its full names are carried (carry_sticky) */
 	if (f->acct_ok) {
 		/* Its processes too: one that joins it runs in it (uses CPU). */
@@ -162,6 +177,13 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The list's JSON is made again the next round. */
+static void list_changed(struct recorder *rc)
+{
+	free(rc->list_json);
+	rc->list_json = NULL;
+}
+
 static void drop_exited(struct recorder *rc, struct container_list *l)
 {
 	size_t w = 0;
@@ -171,7 +193,8 @@ static void drop_exited(struct recorder *rc, struct container_list *l)
 		 * took since is told at the next listing). */
 		if (c->pid > 0 && !rc->only &&
 		    !bsearch(&c->pid, rc->pids, rc->n_pids, sizeof(*rc->pids), cmp_pid)) {
-			rc->listed_at = -SLOW_EVERY;
+			rc->relist_asked = true;
+			list_changed(rc);
 			continue;
 		}
 		l->items[w++] = *c;
@@ -181,7 +204,7 @@ static void drop_exited(struct recorder *rc, struct container_list *l)
 
 static void round_containers(struct recorder *rc, struct container_list *l)
 {
-	if (!rc->slow)
+	if (!rc->relist)
 		drop_exited(rc, l);
 	for (size_t k = 0; k < rc->n_fw; k++)
 		rc->fw[k].seen = false;
@@ -211,35 +234,20 @@ static void round_containers(struct recorder *rc, struct container_list *l)
 }
 
 /* The sticky reads of the containers followed, from the last round when
- * this one did not read them again. cur is sorted and deduplicated. */
-static int carry_names(struct recorder *rc, const struct names *l, size_t have)
+ * this one did not read them again. */
+static void carry_names(struct recorder *rc, const struct names *l)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		struct rec_snapshot view = { .v = rc->cur.v, .n = have };
-		if (rec_snapshot_find(&view, l->v[i]))
-			continue;
-		int r = rec_snapshot_take(&rc->cur, &rc->prev, l->v[i]);
-		if (r < 0 && r != -ENOENT)
-			return r;
-	}
-	return 0;
+	for (size_t i = 0; i < l->n; i++)
+		rec_builder_keep(&rc->bld, l->v[i]); /* -ENOENT: gone since */
 }
 
-static int carry_sticky(struct recorder *rc)
+static void carry_sticky(struct recorder *rc)
 {
-	size_t have = rc->cur.n;
 	for (size_t k = 0; k < rc->n_fw; k++) {
-		int r = carry_names(rc, &rc->fw[k].sticky, have);
-		if (r == 0)
-			r = carry_names(rc, &rc->fw[k].limits, have);
-		if (r == 0)
-			r = carry_names(rc, &rc->fw[k].full, have);
-		if (r < 0)
-			return r;
+		carry_names(rc, &rc->fw[k].sticky);
+		carry_names(rc, &rc->fw[k].limits);
+		carry_names(rc, &rc->fw[k].full);
 	}
-	if (rc->cur.n != have)
-		rec_snapshot_dedupe(&rc->cur);
-	return 0;
 }
 
 static const char *const host_files[] = {
@@ -279,7 +287,8 @@ static void round_host(struct recorder *rc)
 	}
 	/* The pid namespace the host's is told by: "the host's" in a replay. */
 	uint64_t ns[NS_TYPE_MAX];
-	ns_read_all(rc->h, rc->h->ns_ref_pid, ns);
+	if (ns_read_all(rc->h, rc->h->ns_ref_pid, ns) == 0)
+		rc->host_pidns = ns[NS_PID];
 }
 
 static void round_processes(struct recorder *rc)
@@ -291,28 +300,71 @@ static void round_processes(struct recorder *rc)
 			 : proc_list_pids(rc->h, &rc->pids, &rc->n_pids);
 	if (r < 0)
 		return;
-	r = record_procs_round(&rc->procs, rc->h, rc->pids, rc->n_pids, rc->slow, &rc->cur,
-			       &rc->prev);
+	r = record_procs_round(&rc->procs, rc->h, rc->pids, rc->n_pids, rc->slow, &rc->bld);
 	if (r < 0 && !rc->capture_err)
 		rc->capture_err = r;
 }
 
+/* A new process in a pid namespace that is not the host's nor a followed
+ * container's: a container may have started. List the next round, once
+ * per namespace. */
+static bool pidns_known(const struct recorder *rc, uint64_t ino)
+{
+	if (ino == rc->host_pidns)
+		return true;
+	for (size_t k = 0; k < rc->n_fw; k++)
+		if (rc->fw[k].t.ns[NS_PID] == ino)
+			return true;
+	for (size_t i = 0; i < rc->n_pidns_seen; i++)
+		if (rc->pidns_seen[i] == ino)
+			return true;
+	return false;
+}
+
+static void notice_new_pidns(struct recorder *rc)
+{
+	const uint64_t *v;
+	size_t n = record_procs_new_pidns(rc->procs, &v);
+	for (size_t i = 0; i < n; i++) {
+		if (pidns_known(rc, v[i]))
+			continue;
+		/* This round listed already: what is not a container now is
+		 * remembered, not listed for again. */
+		if (!rc->pidns_seen)
+			rc->pidns_seen = malloc(PIDNS_SEEN_MAX * sizeof(*rc->pidns_seen));
+		if (!rc->pidns_seen)
+			return;
+		if (rc->n_pidns_seen == PIDNS_SEEN_MAX)
+			rc->n_pidns_seen = 0;
+		rc->pidns_seen[rc->n_pidns_seen++] = v[i];
+		rc->relist_asked |= !rc->relist;
+	}
+}
+
+/* The list as JSON, made again only when the list changed. */
 static int round_targets(struct recorder *rc, struct container_list *l)
 {
-	_cleanup_free_ char *json = NULL;
-	size_t len;
-	int r = container_list_to_json(l, &json, &len);
-	if (r < 0)
-		return r;
-	return rec_snapshot_add(&rc->cur, RECORD_TARGETS, json, len);
+	if (!rc->list_json) {
+		int r = container_list_to_json(l, &rc->list_json, &rc->list_json_len);
+		if (r < 0)
+			return r;
+	}
+	return rec_builder_put(&rc->bld, RECORD_TARGETS, rc->list_json, rc->list_json_len);
 }
 
 /* One frame: what the views would read now. */
 int record_round(struct recorder *rc, double at, struct rec_snapshot *ret)
 {
 	int r = 0;
-	rc->slow = rc->listed_at < 0 || at - rc->listed_at >= SLOW_EVERY - 1e-3;
-	if (rc->slow) {
+	rc->slow = rc->slow_at < 0 || at - rc->slow_at >= SLOW_EVERY - 1e-3;
+	rc->full = rc->slow || at - rc->full_at >= FULL_EVERY - 1e-3;
+	rc->relist = rc->slow || rc->relist_asked;
+	rc->relist_asked = false;
+	if (rc->slow)
+		rc->slow_at = at;
+	if (rc->full)
+		rc->full_at = at;
+	if (rc->relist) {
 		struct container_list l = { 0 };
 		if (rc->only) {
 			struct container *c;
@@ -328,30 +380,32 @@ int record_round(struct recorder *rc, double at, struct rec_snapshot *ret)
 		}
 		container_list_free(&rc->list);
 		rc->list = l;
-		rc->listed_at = at;
+		list_changed(rc);
 	}
 	struct timespec mono, real;
 	clock_now(CLOCK_MONOTONIC, &mono);
 	clock_now(CLOCK_REALTIME, &real);
-	rc->cur = (struct rec_snapshot){ 0 };
+	r = rec_builder_begin(&rc->bld, &rc->prev);
+	if (r < 0)
+		return r;
 	rc->capture_err = 0;
 	host_capture_set(on_capture, rc);
 	round_host(rc);
 	round_processes(rc);
 	round_containers(rc, &rc->list);
 	host_capture_set(NULL, NULL);
+	if (!rc->only)
+		notice_new_pidns(rc);
 	r = rc->capture_err ? rc->capture_err : round_targets(rc, &rc->list);
-	if (r == 0) {
-		rec_snapshot_dedupe(&rc->cur);
-		r = carry_sticky(rc);
-	}
 	if (r < 0) {
-		rec_snapshot_free(&rc->cur);
+		rec_builder_free(&rc->bld);
 		return r;
 	}
-	rc->cur.realtime_ns = (uint64_t)real.tv_sec * 1000000000u + (uint64_t)real.tv_nsec;
-	rc->cur.monotonic_ns = (uint64_t)mono.tv_sec * 1000000000u + (uint64_t)mono.tv_nsec;
-	*ret = rc->cur;
-	rc->cur = (struct rec_snapshot){ 0 };
+	carry_sticky(rc);
+	r = rec_builder_finish(&rc->bld, ret);
+	if (r < 0)
+		return r;
+	ret->realtime_ns = (uint64_t)real.tv_sec * 1000000000u + (uint64_t)real.tv_nsec;
+	ret->monotonic_ns = (uint64_t)mono.tv_sec * 1000000000u + (uint64_t)mono.tv_nsec;
 	return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "record.h"
 #include "cgview.h"
+#include "lib/record/recbuild.h"
 #include "lib/record/recfile.h"
 #include "lib/resolve/target.h"
 
@@ -28,12 +29,22 @@ struct followed {
 	struct names limits; /* read with its limits, every SLOW_EVERY seconds */
 	struct names full;   /* read by its last full sample */
 	uint64_t cpu_ns;     /* its CPU time then: has it run since? */
+	int group;           /* its CPU cgroup among the processes' (record_groups.c), -1 */
 };
 
-/* The container list and each container's limits change seldom, and are
- * the costly reads of a round: read again every SLOW_EVERY seconds of
- * recording, and carried on between. */
-#define SLOW_EVERY 5.0
+/* Cadences, in seconds of recording. The container list, each
+ * container's limits, and every process's files whatever its CPU said
+ * change seldom and are the costly reads: read again every SLOW_EVERY,
+ * carried on between. A container that starts is listed the round after
+ * its first process shows a pid namespace not seen before, one whose init
+ * exits leaves at once; one sharing the host's pid namespace waits for
+ * the next SLOW round. An idle container's counters (its memory moves
+ * without CPU) are read whole every FULL_EVERY. */
+#define SLOW_EVERY     30.0
+#define FULL_EVERY     10.0
+/* Pid namespaces remembered as not a container's before they are
+ * forgotten (and may each ask for one listing more). */
+#define PIDNS_SEEN_MAX 4096
 
 struct recorder {
 	const struct host *h;
@@ -41,18 +52,25 @@ struct recorder {
 	struct record_procs *procs; /* the processes followed (record_procs.c) */
 	pid_t *pids;                /* this round's, sorted */
 	size_t n_pids;
-	struct rec_snapshot cur;  /* what this round captured */
-	struct rec_snapshot prev; /* the last round's, sorted: carried on from it */
+	struct rec_builder bld;   /* this round's frame, built from prev */
+	struct rec_snapshot prev; /* the last round's frame: carried on from it */
 	struct followed *fw;
 	size_t n_fw, cap_fw;
 	struct names *collect;      /* where the names read now go too (NULL: nowhere) */
 	struct container_list list; /* the last listing */
-	double listed_at;           /* when, in seconds of the recording (-1: never) */
-	bool slow;                  /* this round reads the list and the limits */
+	char *list_json;            /* it as nsh/targets.json, NULL: to be made */
+	size_t list_json_len;
+	double slow_at, full_at;   /* when, in seconds of the recording (-1: never) */
+	bool slow;                 /* this round reads the limits and every process */
+	bool full;                 /* this round reads idle containers whole */
+	bool relist, relist_asked; /* this round lists (asked: by the last) */
+	uint64_t host_pidns;       /* the host's pid namespace */
+	uint64_t *pidns_seen;      /* of new processes, asked a listing already */
+	size_t n_pidns_seen;
 	int capture_err;
 };
 
 /* One frame into *ret: what the views would read now; at: seconds into
- * the recording (the list and the limits are read every SLOW_EVERY). */
+ * the recording (for the cadences above). */
 int record_round(struct recorder *rc, double at, struct rec_snapshot *ret);
 void followed_free(struct followed *f);

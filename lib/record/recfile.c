@@ -142,6 +142,7 @@ int rec_blob_alloc(struct rec_blob *b, const char *name, size_t nlen, size_t len
 	b->name[nlen] = '\0';
 	b->data[len] = '\0';
 	b->len = (uint32_t)len;
+	b->hash = 0;
 	return 0;
 }
 

@@ -38,6 +38,7 @@ struct rec_blob {
 	char *name;
 	unsigned char *data;
 	uint32_t len;
+	uint32_t hash; /* of name, for recbuild.c; 0: not computed */
 };
 
 /* Blobs sorted by name (strcmp order), names unique. */
@@ -45,6 +46,9 @@ struct rec_snapshot {
 	uint64_t realtime_ns, monotonic_ns; /* 0 on rec_append: now */
 	struct rec_blob *v;
 	size_t n, cap;
+	/* Made by rec_builder_finish, which checked each name as it came:
+	 * rec_append need not check the order and the names again. */
+	bool checked;
 };
 
 /* Is name[0..len) a blob name: 1..REC_NAME_MAX bytes of printable ASCII,

@@ -18,7 +18,8 @@ set -euo pipefail
 
 BURN=nsht-rec-burn
 GONE=nsht-rec-gone
-t_containers "$BURN" "$GONE"
+BORN=nsht-rec-born
+t_containers "$BURN" "$GONE" "$BORN"
 # Recorders started in the background with "$NSH" itself (to signal it as
 # Ctrl-C would): stopped when the suite ends, whatever happened.
 T_BG=()
@@ -284,6 +285,67 @@ assert_eq "nsh: replay: --at '+1h': the recording spans $(utc "$(awk 'NR == 1 { 
 	"$T_ERR"
 assert_exit 2 nsh replay "$REC2" --at 25:99 ls
 assert_contains "$T_ERR" "nsh: replay: --at '25:99': HH:MM[:SS] or YYYY-MM-DDTHH:MM[:SS] (UTC), or +SECS from the start"
+
+t_begin "record: a container started mid-recording is in the frames from two seconds after its start"
+# Listed when its first process shows a pid namespace the recorder has not
+# seen: the round after, not at the next full listing (30 s on).
+REC4=$T_TMP/born.rec
+nsh --json record -o "$REC4" --duration 9 >"$T_TMP/rec4.out" 2>"$T_TMP/rec4.err" &
+rec_pid=$!
+wait_until 20 has_frames "$REC4" 2 || _t_fail "the recording's first two frames" "within 20 s" "$(recfile frames "$REC4" 2>&1 | wc -l) frames"
+docker run -d --name "$BORN" --network none "$NSHT_IMAGE" sleep 100000 >/dev/null
+born_ns=$(date +%s%N)
+born_pid=$(docker inspect -f '{{.State.Pid}}' "$BORN")
+rc=0
+wait "$rec_pid" || rc=$?
+assert_eq 0 "$rc" "record's status (stderr: $(cat "$T_TMP/rec4.err"))"
+# The first frame recorded two and a half seconds after docker run returned.
+after=$(recfile frames "$REC4" | awk -v t="$born_ns" '!found && $5 >= t + 2500000000 { print $5; found = 1 }')
+if [[ -z $after ]]; then
+	_t_fail "a frame 2.5 s after the container started" "one" "none"
+else
+	run_json --json replay "$REC4" --at "$(date -u -d "@$((after / 1000000000 + 1))" +%Y-%m-%dT%H:%M:%S)" ls
+	assert_eq "docker $born_pid" "$(q -r ".targets[] | select(.name == \"$BORN\") | \"\(.runtime) \(.pid)\"")" \
+		"ls 2.5 s after its start: the new container, with the PID docker gives"
+fi
+docker rm -f "$BORN" >/dev/null
+
+t_begin "record: a process whose main thread sleeps while its other thread burns: replay pidstat shows the CPU live pidstat saw"
+# /proc/PID/schedstat is the main thread's alone; the recorder must not
+# take a sleeping main thread for a process that has not run.
+python3 -c '
+import threading, time
+def burn():
+    while True:
+        pass
+threading.Thread(target=burn, daemon=True).start()
+time.sleep(100000)
+' &
+mt=$!
+T_BG+=("$mt")
+two_threads() { [[ $(awk '{ print $20 }' "/proc/$1/stat" 2>/dev/null) == 2 ]]; }
+wait_until 10 two_threads "$mt" || _t_fail "the burner's threads" 2 "$(awk '{ print $20 }' "/proc/$mt/stat")"
+REC5=$T_TMP/mt.rec
+busy_guest_hold
+nsh --json record -o "$REC5" --duration 7 >"$T_TMP/rec5.out" 2>"$T_TMP/rec5.err" &
+rec_pid=$!
+nsh --json pidstat -p "$mt" 1 7 >"$T_TMP/mt.live" 2>"$T_TMP/mt.live.err" &
+pid_pid=$!
+rc=0
+wait "$rec_pid" || rc=$?
+assert_eq 0 "$rc" "record's status (stderr: $(cat "$T_TMP/rec5.err"))"
+rc=0
+wait "$pid_pid" || rc=$?
+assert_eq 0 "$rc" "live pidstat's status (stderr: $(cat "$T_TMP/mt.live.err"))"
+busy_guest_release
+kill -KILL "$mt" 2>/dev/null || true
+lavg=$(jq -r 'select(.average == true) | .cpu' "$T_TMP/mt.live")
+close "$lavg" 100 20 || _t_fail "the live burner's Average %CPU (what the comparison is about)" "100 +- 20" "$lavg"
+assert_exit 0 nsh --json replay "$REC5" pidstat -p "$mt" 1
+echo "$T_OUT" >"$T_TMP/mt.rep"
+check_near "two-thread burner's %CPU" "$T_TMP/mt.live" .cpu "$T_TMP/mt.rep" .cpu 10
+ravg=$(jq -r 'select(.average == true) | .cpu' "$T_TMP/mt.rep")
+close "$ravg" "$lavg" 6 || _t_fail "its replayed Average %CPU against the live Average" "$lavg (+-6)" "$ravg"
 
 t_begin "record: SIGTERM stops a recording at 0.1 s with its reason; a full frame every 60"
 REC3=$T_TMP/web1.rec

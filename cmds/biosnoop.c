@@ -20,8 +20,12 @@
 #include "sampling.h"
 
 #ifdef NSH_HAVE_BPF
+#include "biorec.h"
 #include "biosnoop_fmt.h"
 #include "cgowners.h"
+#include "replay.h"
+#include "lib/base/clock.h"
+#include "lib/record/recfile.h"
 #include "lib/proc/blkdev.h"
 #include "lib/cgroup/cgroup.h"
 #include "lib/proc/lathist.h"
@@ -117,6 +121,9 @@ struct snoop {
 	/* Every event; the histogram holds those with a latency (not those
 	 * whose completion the kernel did not report). */
 	uint64_t rows_seen;
+	/* A replay: the recorded rounds summed; an outlier's owner is its
+	 * cgroup_id - 1 among their owners. */
+	const struct biorec *replayed;
 	int write_err;
 	struct {
 		uint32_t dev;
@@ -174,7 +181,11 @@ static void fill_row(struct snoop *s, const struct bio_event *e)
 		out_stream_str(o, BS_LAT, NULL);
 	if (out_stream_wants(o, BS_CONTAINER)) {
 		const char *name = NULL;
-		if (s->all)
+		if (s->replayed)
+			name = e->cgroup_id && s->replayed->owners[e->cgroup_id - 1].name[0]
+				       ? s->replayed->owners[e->cgroup_id - 1].name
+				       : NULL;
+		else if (s->all)
 			name = cg_owners_find(&s->owners, e->owner == BIO_OWNER_BLKCG, e->blkcg_id,
 					      e->cgroup_id, e->pidns_ino);
 		else if (s->target)
@@ -266,11 +277,10 @@ static void print_hist(FILE *f, const struct lathist *h)
 	}
 }
 
-static int print_summary(struct snoop *s, struct biosnoop *b)
+static int print_summary(struct snoop *s, uint64_t drops, uint64_t untracked)
 {
 	FILE *f = s->ctx->out.out;
 	const struct lathist *h = &s->hist;
-	uint64_t drops = biosnoop_drops(b), untracked = biosnoop_untracked(b);
 	bool p99 = s->min_ms < 0;
 	uint64_t edge = p99 ? lathist_quantile_ns(h, 0.99) : 0;
 	double thr_ms = p99 ? (double)edge / 1e6 : s->min_ms;
@@ -359,6 +369,143 @@ static int parse_duration(struct cmd_ctx *ctx, double *ret)
 	return 0;
 }
 
+/* ---- nsh replay FILE biosnoop ---- */
+
+/* What `biosnoop --all` calls a container (cgowners.c). */
+static void owner_name(const struct target *t, char *buf, size_t size)
+{
+	snprintf(buf, size, "%.63s", t->c.name[0] ? t->c.name : t->c.id);
+	if (!t->c.name[0] && strlen(buf) > 12)
+		buf[12] = '\0';
+}
+
+/* The recorded rounds from the frame shown on, for SECS of the recording
+ * or to its end, summed; then the live summary's report of them. Rows are
+ * not recorded: only each round's slowest I/Os and histograms. */
+static int replay_summary(struct snoop *s, double duration)
+{
+	struct cmd_ctx *ctx = s->ctx;
+	const struct host *h = ctx->target->host;
+	char want[BIOREC_NAME] = "";
+	if (s->target)
+		owner_name(ctx->target, want, sizeof(want));
+	struct biorec acc = { 0 };
+	struct timespec t0, now;
+	clock_now(CLOCK_MONOTONIC, &t0);
+	s->first_ts = (uint64_t)t0.tv_sec * 1000000000ull + (uint64_t)t0.tv_nsec;
+	size_t rounds = 0, with = 0;
+	int rc = EXIT_OK;
+	/* The frame shown holds the round before it: the window starts
+	 * after it. One frame a step, whatever the recording's interval. */
+	while (sampling_pause(1e-6)) {
+		clock_now(CLOCK_MONOTONIC, &now);
+		rounds++;
+		char *text = NULL;
+		size_t len;
+		int r = host_read_file(h, "/" BIOREC_BLOB, REC_BLOB_MAX, &text, &len);
+		if (r == 0) {
+			with++;
+			r = biorec_parse(text, len, &acc);
+			free(text);
+			if (r < 0) {
+				out_error("biosnoop", "a recorded round's block I/O is damaged: %s",
+					  strerror(-r));
+				rc = EXIT_FAIL;
+				break;
+			}
+		}
+		if (duration > 0 && sampling_seconds(&t0, &now) >= duration - 1e-3)
+			break;
+	}
+	if (rc == EXIT_OK && rounds && !with) {
+		out_error("biosnoop", "no block I/O in this recording: record it with --bpf");
+		rc = EXIT_FAIL;
+	}
+	if (rc == EXIT_OK && !rounds) {
+		out_error("biosnoop", "no sample after this one in the recording");
+		rc = EXIT_FAIL;
+	}
+	if (rc != EXIT_OK) {
+		biorec_free(&acc);
+		return rc;
+	}
+	/* The target's I/O (its owner name), or the host's: every owner. */
+	for (size_t i = 0; i < acc.n_owners; i++) {
+		const struct biorec_owner *o = &acc.owners[i];
+		if (s->target && strcmp(o->name, want) != 0)
+			continue;
+		s->rows_seen += o->count;
+		for (int k = 0; k < LATHIST_LOG2; k++)
+			s->hist.log2[k] += o->hist.log2[k];
+		for (int k = 0; k < LATHIST_FINE; k++)
+			s->hist.fine[k] += o->hist.fine[k];
+		s->hist.count += o->hist.count;
+		if (o->hist.max_ns > s->hist.max_ns)
+			s->hist.max_ns = o->hist.max_ns;
+	}
+	for (size_t i = 0; i < acc.n_slowest; i++) {
+		struct bio_event e = acc.slowest[i];
+		size_t own = acc.slowest_owner[i];
+		if (s->target && strcmp(acc.owners[own].name, want) != 0)
+			continue;
+		e.cgroup_id = own + 1;
+		if (s->min_ms >= 0 && (double)e.lat_ns / 1e6 > s->min_ms)
+			s->over_min++;
+		bio_top_add(&s->top, &e);
+	}
+	s->replayed = &acc;
+	if (!ctx->out.json)
+		fprintf(ctx->out.out,
+			"biosnoop, replayed: %zu samples over %.1f s (each sample's histogram and "
+			"slowest %d I/Os were recorded, not every I/O)",
+			rounds, sampling_seconds(&t0, &now), BIOREC_SLOWEST);
+	int r = print_summary(s, acc.drops, acc.untracked);
+	s->replayed = NULL;
+	biorec_free(&acc);
+	return r < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+static int cmd_biosnoop_replay(struct cmd_ctx *ctx, struct snoop *s, double duration)
+{
+	static const int live_only[] = { OPT_DISK, OPT_QUEUED, OPT_RAW_TP };
+	for (size_t i = 0; i < ARRAY_SIZE(live_only); i++)
+		if (cmd_has(ctx, live_only[i])) {
+			out_error("biosnoop",
+				  "--disk, --queued and --raw-tp are not in a replay: the "
+				  "recording kept each container's I/O, not each disk's");
+			return EXIT_USAGE;
+		}
+	bool host = strcmp(ctx->target->kind, "host") == 0;
+	if (s->all && !host) {
+		out_error("biosnoop",
+			  "--all is every container: run 'nsh replay FILE biosnoop --all' without "
+			  "a target");
+		return EXIT_USAGE;
+	}
+	s->target = !host;
+	struct out_column cols[BS_COUNT + 1];
+	memcpy(cols, biosnoop_columns, sizeof(cols));
+	if (s->all)
+		cols[BS_CONTAINER].flags &= ~OUT_JSON_ONLY;
+	const char *bad = NULL;
+	int r = out_stream_new(cols, BS_COUNT, &ctx->out, &s->rows, &bad);
+	if (r < 0) {
+		if (r == -EINVAL)
+			out_error("biosnoop", "unknown column '%s' (see 'nsh help biosnoop')",
+				  bad ? bad : "");
+		return r == -EINVAL ? EXIT_USAGE : EXIT_FAIL;
+	}
+	if (bio_top_init(&s->top, OUTLIERS_LISTED) < 0) {
+		out_stream_free(s->rows);
+		return EXIT_FAIL;
+	}
+	int rc = replay_summary(s, duration);
+	fflush(ctx->out.out);
+	out_stream_free(s->rows);
+	bio_top_free(&s->top);
+	return rc;
+}
+
 int cmd_biosnoop(struct cmd_ctx *ctx)
 {
 	struct biosnoop_config cfg = { .pidns_level = -1, .mode = BPF_MODE_AUTO };
@@ -378,6 +525,9 @@ int cmd_biosnoop(struct cmd_ctx *ctx)
 			return EXIT_USAGE;
 		}
 	}
+	s.all = cmd_has(ctx, OPT_ALL);
+	if (replay_active())
+		return cmd_biosnoop_replay(ctx, &s, duration);
 	const char *disk = cmd_arg(ctx, OPT_DISK);
 	if (disk) {
 		unsigned maj, min;
@@ -512,7 +662,7 @@ int cmd_biosnoop(struct cmd_ctx *ctx)
 	sigaction(SIGTERM, &old_term, NULL);
 	sampling_release_sigint(&old_int);
 	cmd_interrupted = 0;
-	if (!s.write_err && print_summary(&s, b) < 0)
+	if (!s.write_err && print_summary(&s, biosnoop_drops(b), biosnoop_untracked(b)) < 0)
 		s.write_err = -EIO;
 	fflush(ctx->out.out);
 	biosnoop_close(b);

@@ -10,17 +10,12 @@
 #include "lib/resolve/ns.h"
 #include "lib/resolve/target.h"
 
-static int load(struct cg_owners *o)
+static int load_list(struct cg_owners *o, const struct container_list *list)
 {
-	struct container_list l = { 0 };
-	int r = target_list_all(o->h, LIST_NO_STATE, &l);
-	if (r < 0)
-		return r;
+	const struct container_list l = *list;
 	struct cg_owner *v = calloc(l.n ? l.n : 1, sizeof(*v));
-	if (!v) {
-		container_list_free(&l);
+	if (!v)
 		return -ENOMEM;
-	}
 	size_t n = 0;
 	for (size_t i = 0; i < l.n; i++) {
 		const struct container *c = &l.items[i];
@@ -47,12 +42,21 @@ static int load(struct cg_owners *o)
 		if (w->unified_id || w->blkcg_id || w->pidns)
 			n++;
 	}
-	container_list_free(&l);
 	free(o->v);
 	o->v = v;
 	o->n = n;
 	clock_gettime(CLOCK_MONOTONIC, &o->loaded);
 	return 0;
+}
+
+static int load(struct cg_owners *o)
+{
+	struct container_list l = { 0 };
+	int r = target_list_all(o->h, LIST_NO_STATE, &l);
+	if (r == 0)
+		r = load_list(o, &l);
+	container_list_free(&l);
+	return r;
 }
 
 int cg_owners_load(const struct host *h, struct cg_owners *o)
@@ -61,6 +65,17 @@ int cg_owners_load(const struct host *h, struct cg_owners *o)
 	o->h = h;
 	ns_read_inode(h, h->ns_ref_pid, NS_PID, &o->host_pidns);
 	return load(o);
+}
+
+int cg_owners_from_list(const struct host *h, const struct container_list *l, struct cg_owners *o)
+{
+	struct cg_owner *keep = o->v;
+	memset(o, 0, sizeof(*o));
+	o->v = keep;
+	o->h = h;
+	o->fixed = true;
+	ns_read_inode(h, h->ns_ref_pid, NS_PID, &o->host_pidns);
+	return load_list(o, l);
 }
 
 static const char *find(const struct cg_owners *o, bool by_blkcg, uint64_t blkcg_id,
@@ -79,7 +94,7 @@ const char *cg_owners_find(struct cg_owners *o, bool by_blkcg, uint64_t blkcg_id
 			   uint64_t unified_id, uint64_t pidns)
 {
 	const char *name = find(o, by_blkcg, blkcg_id, unified_id, pidns);
-	if (name || pidns == o->host_pidns)
+	if (name || pidns == o->host_pidns || o->fixed)
 		return name;
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);

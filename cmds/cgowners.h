@@ -22,9 +22,14 @@ struct cg_owners {
 	size_t n;
 	uint64_t host_pidns;
 	struct timespec loaded;
+	bool fixed; /* from the caller's list: not listed again here */
 };
 
 int cg_owners_load(const struct host *h, struct cg_owners *o);
+/* From a list the caller keeps (nsh record's), never listed again here:
+ * the caller calls it again when its list changes. */
+struct container_list;
+int cg_owners_from_list(const struct host *h, const struct container_list *l, struct cg_owners *o);
 /* The container's name (its short ID when it has none), NULL for the
  * host. by_blkcg: match blkcg_id (the request's blkcg), else unified_id,
  * then the pid namespace. */

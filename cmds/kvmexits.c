@@ -15,6 +15,10 @@
 #include "bpf/kvmexits.h"
 #include "cmds.h"
 #include "kvmexits_agg.h"
+#include "kvxrec.h"
+#include "replay.h"
+#include "lib/base/clock.h"
+#include "lib/record/recfile.h"
 #include "lib/proc/lathist.h"
 #include "lib/proc/proc.h"
 #include "lib/resolve/runtime/vm.h"
@@ -62,15 +66,7 @@ const struct cmd_option kvmexits_options[] = {
 };
 CMD_OPTIONS_FIT(kvmexits_options);
 
-struct vcpu_threads {
-	pid_t tids[KVX_MAX_VCPUS];
-	size_t n;
-	bool named; /* by their names; else every thread, in TID order */
-};
-
-/* The VM's vCPU threads, index = vCPU number. A qemu started without
- * debug-threads names none: then every thread counts. */
-static int find_vcpus(const struct host *h, pid_t pid, int only, struct vcpu_threads *ret)
+int vcpu_threads_find(const struct host *h, pid_t pid, int only, struct vcpu_threads *ret)
 {
 	_cleanup_free_ pid_t *tids = NULL;
 	size_t n;
@@ -232,11 +228,11 @@ static double wait_interval(double duration)
 	return sampling_seconds(&t0, &now);
 }
 
-static const char *source_text(const struct kvx_agg *a, const struct kvmexits *k)
+static const char *source_text(const struct kvx_agg *a, bool exit_tp)
 {
 	if (a->total[KVX_SRC_EXIT])
 		return "kvm:kvm_exit -> kvm_entry (every exit, handled in the kernel or not)";
-	if (kvmexits_has(k, KVX_SRC_EXIT))
+	if (exit_tp)
 		return "kvm:kvm_userspace_exit -> KVM_RUN (kvm:kvm_exit exists but did not fire: "
 		       "exits to user space, "
 		       "pio, mmio, emulation, halts, irqs)";
@@ -245,7 +241,8 @@ static const char *source_text(const struct kvx_agg *a, const struct kvmexits *k
 	       "emulation, halts, irqs)";
 }
 
-static int report(struct cmd_ctx *ctx, struct kvx_agg *a, const struct kvmexits *k,
+/* exit_tp: kvm:kvm_exit was attached; dropped: events a full map lost. */
+static int report(struct cmd_ctx *ctx, struct kvx_agg *a, bool exit_tp, uint64_t dropped,
 		  const struct vcpu_threads *vc, double secs)
 {
 	const struct target *t = ctx->target;
@@ -256,7 +253,7 @@ static int report(struct cmd_ctx *ctx, struct kvx_agg *a, const struct kvmexits 
 	if (cmd_table_new(ctx, "exits", &tb) < 0)
 		return EXIT_USAGE;
 	kvx_agg_sort(a);
-	const char *src = source_text(a, k);
+	const char *src = source_text(a, exit_tp);
 	enum kvx_source primary = kvx_agg_primary(a);
 	char en[512];
 	if (!ctx->out.json)
@@ -325,7 +322,7 @@ static int report(struct cmd_ctx *ctx, struct kvx_agg *a, const struct kvmexits 
 	out_table_field(tb, "source_detail", json_object_new_string(src));
 	out_table_field(tb, "arch", json_object_new_string(arch == KVX_ARCH_SVM ? "svm" : "vmx"));
 	out_table_field(tb, "seconds", json_object_new_double(secs));
-	out_table_field(tb, "dropped", json_object_new_int64((int64_t)kvmexits_dropped(k)));
+	out_table_field(tb, "dropped", json_object_new_int64((int64_t)dropped));
 	if (!ctx->out.json) {
 		/* the text form prints vcpus itself, below the table */
 		json_object_put(vcpus);
@@ -351,10 +348,86 @@ static int report(struct cmd_ctx *ctx, struct kvx_agg *a, const struct kvmexits 
 			print_hist(f, &a->rows[i], arch);
 			shown++;
 		}
-	if (kvmexits_dropped(k))
+	if (dropped)
 		fprintf(f, "\n%llu events not counted: a map was full\n",
-			(unsigned long long)kvmexits_dropped(k));
+			(unsigned long long)dropped);
 	return ferror(f) ? EXIT_FAIL : EXIT_OK;
+}
+
+/* nsh replay FILE vm:NAME kvmexits [SECS]: the VM's counters as recorded
+ * at the frame shown and SECS later (or at the end), and the live report of
+ * their difference. */
+static int read_rec(const struct cmd_ctx *ctx, const char *blob, struct kvxrec *ret, bool *have)
+{
+	char *text = NULL;
+	size_t len;
+	int r = host_read_file(ctx->target->host, blob, REC_BLOB_MAX, &text, &len);
+	*have = r == 0;
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	r = kvxrec_parse(text, len, ret);
+	free(text);
+	return r;
+}
+
+static int replay_kvmexits(struct cmd_ctx *ctx, double duration, int only)
+{
+	const struct target *t = ctx->target;
+	char blob[300];
+	if (snprintf(blob, sizeof(blob), "/" KVXREC_PREFIX "%s", t->c.name) >= (int)sizeof(blob))
+		return EXIT_FAIL;
+	struct kvxrec a = { 0 }, b = { 0 };
+	bool had_a, had_b = false;
+	struct timespec t0, now;
+	clock_now(CLOCK_MONOTONIC, &t0);
+	now = t0;
+	int r = read_rec(ctx, blob, &a, &had_a);
+	bool stepped = false;
+	while (r == 0 && sampling_pause(1e-6)) {
+		stepped = true;
+		clock_now(CLOCK_MONOTONIC, &now);
+		r = read_rec(ctx, blob, &b, &had_b);
+		if (duration > 0 && sampling_seconds(&t0, &now) >= duration - 1e-3)
+			break;
+	}
+	int rc = EXIT_OK;
+	if (r < 0) {
+		out_error("kvmexits", "the recorded exit counters of %s are damaged: %s", t->c.name,
+			  strerror(-r));
+		rc = EXIT_FAIL;
+	} else if (!stepped) {
+		out_error("kvmexits", "no sample after this one in the recording");
+		rc = EXIT_FAIL;
+	} else if (!had_b) {
+		out_error("kvmexits",
+			  "no exit counters of %s in this recording: record it with --bpf while "
+			  "it runs under KVM",
+			  t->c.name);
+		rc = EXIT_FAIL;
+	}
+	struct kvx_agg *agg = rc == EXIT_OK ? calloc(1, sizeof(*agg)) : NULL;
+	struct vcpu_threads *vc = rc == EXIT_OK ? calloc(1, sizeof(*vc)) : NULL;
+	if (rc == EXIT_OK && (!agg || !vc || kvxrec_diff(had_a ? &a : NULL, &b, agg) < 0)) {
+		out_error("kvmexits", "%s", strerror(ENOMEM));
+		rc = EXIT_FAIL;
+	}
+	if (rc == EXIT_OK) {
+		vc->named = b.named;
+		for (size_t i = 0; i < b.n_vcpus; i++)
+			if (only < 0 || (int)i == only)
+				vc->tids[i] = b.tids[i];
+		vc->n = b.n_vcpus;
+		rc = report(ctx, agg, b.exit_tp,
+			    b.dropped - (had_a && a.dropped <= b.dropped ? a.dropped : 0), vc,
+			    sampling_seconds(&t0, &now));
+	}
+	if (agg)
+		kvx_agg_free(agg);
+	free(agg);
+	free(vc);
+	kvxrec_free(&a);
+	kvxrec_free(&b);
+	return rc;
 }
 
 int cmd_kvmexits(struct cmd_ctx *ctx)
@@ -370,6 +443,8 @@ int cmd_kvmexits(struct cmd_ctx *ctx)
 			  t->kind);
 		return EXIT_FAIL;
 	}
+	if (replay_active())
+		return replay_kvmexits(ctx, duration, only);
 	/* A guest under TCG (or any hypervisor without a KVM VM) makes no
 	 * VM exits: say so, rather than count nothing or fail to attach. */
 	int kvm = vm_uses_kvm(t->host, t->pid);
@@ -391,7 +466,7 @@ int cmd_kvmexits(struct cmd_ctx *ctx)
 	struct vcpu_threads *vc = malloc(sizeof(*vc));
 	if (!vc)
 		return EXIT_FAIL;
-	int r = find_vcpus(t->host, t->pid, only, vc);
+	int r = vcpu_threads_find(t->host, t->pid, only, vc);
 	if (r < 0 || vc->n == 0) {
 		if (only >= 0)
 			out_error("kvmexits", "%s has no vCPU %d", ctx->target_spec, only);
@@ -431,7 +506,7 @@ int cmd_kvmexits(struct cmd_ctx *ctx)
 	} else if (target_check(t) < 0) {
 		rc = cmd_target_error(ctx->target_spec, -TARGET_EEXITED);
 	} else {
-		rc = report(ctx, a, k, vc, secs);
+		rc = report(ctx, a, kvmexits_has(k, KVX_SRC_EXIT), kvmexits_dropped(k), vc, secs);
 	}
 	kvmexits_close(k);
 	if (a)

@@ -31,6 +31,7 @@ enum {
 	OPT_ALL = 'a',
 	OPT_DURATION = OPT_KEY_LONG,
 	OPT_MAX_SIZE,
+	OPT_BPF,
 };
 
 const struct cmd_option record_options[] = {
@@ -40,6 +41,8 @@ const struct cmd_option record_options[] = {
 	{ OPT_MAX_SIZE, "max-size", "SIZE",
 	  "stop before the file would pass SIZE: 500K, 100M, 2G (default: none)" },
 	{ OPT_ALL, "all", NULL, "every container and process (the default without a target)" },
+	{ OPT_BPF, "bpf", NULL,
+	  "also each sample's block I/O by container, for 'replay FILE biosnoop' (eBPF)" },
 	{ 0 },
 };
 CMD_OPTIONS_FIT(record_options);
@@ -167,13 +170,28 @@ int cmd_record(struct cmd_ctx *ctx)
 		return EXIT_USAGE;
 	}
 
+	struct recorder rc = {
+		.h = &ctx->g->host, .only = all ? NULL : ctx->target, .slow_at = -1, .full_at = -1
+	};
+	char why[512] = "";
+	int r;
+	/* --bpf loads first: a program the kernel refuses leaves no file. */
+	if (cmd_has(ctx, OPT_BPF)) {
+		if (cmd_bpf_ready(ctx->cmd) != EXIT_OK)
+			return EXIT_FAIL;
+		r = record_bpf_open(&rc, why, sizeof(why));
+		if (r < 0) {
+			out_error("record", "--bpf: %s", why);
+			return EXIT_FAIL;
+		}
+	}
 	struct rec_header hdr;
 	rec_header_init(&hdr, ctx->g->version);
 	struct rec_writer *w = NULL;
-	char why[512] = "";
-	int r = rec_create(file, &hdr, &w, why, sizeof(why));
+	r = rec_create(file, &hdr, &w, why, sizeof(why));
 	if (r < 0) {
 		out_error("record", "%s: %s", file, why[0] ? why : strerror(-r));
+		record_bpf_close(&rc);
 		return EXIT_FAIL;
 	}
 
@@ -194,9 +212,6 @@ int cmd_record(struct cmd_ctx *ctx)
 		nofile.rlim_cur = nofile.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
-	struct recorder rc = {
-		.h = &ctx->g->host, .only = all ? NULL : ctx->target, .slow_at = -1, .full_at = -1
-	};
 	struct sigaction sa = { 0 }, old_int, old_term;
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
@@ -262,6 +277,7 @@ int cmd_record(struct cmd_ctx *ctx)
 		out_error("record", "%s: %s", file, strerror(-cr));
 		status = EXIT_FAIL;
 	}
+	record_bpf_close(&rc);
 	record_procs_free(rc.procs);
 	free(rc.pids);
 	rec_snapshot_free(&rc.prev);

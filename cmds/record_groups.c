@@ -176,7 +176,8 @@ int run_groups_paths(struct run_groups *gs, const struct host *h, const struct c
 {
 	char dir[CG_PATH_MAX + 64];
 	bool v2 = h->cgroup_version == 2;
-	if (!usable_path(v2 ? (cg->has_unified ? cg->unified : NULL) : cgroup_v1_path(cg, "cpuacct")) ||
+	if (!usable_path(v2 ? (cg->has_unified ? cg->unified : NULL)
+			    : cgroup_v1_path(cg, "cpuacct")) ||
 	    cgroup_dir(h, cg, v2 ? NULL : "cpuacct", dir, sizeof(dir)) < 0)
 		return -1;
 	return run_groups_dir(gs, h, dir);

@@ -116,12 +116,15 @@ static int read_one(const struct host *h, struct watched *w, int f, char *buf, s
 			*ret_len = (size_t)n;
 			return 0;
 		}
+		int err = n < 0 ? -errno : -EFBIG;
 		/* Gone (ESRCH), or a file too large: by path once more. */
 		close(w->fd[f]);
 		w->fd[f] = -1;
 		kept_budget_return(1);
-		if (n >= 0)
-			return -EFBIG;
+		/* Not allowed (a process's io needs ptrace access to it): not
+		 * gone, and no better by path. */
+		if (err != -ESRCH)
+			return err;
 	}
 	return -ESRCH;
 }
@@ -192,20 +195,20 @@ static int one(const struct host *h, struct watched *w, bool known, bool slow,
 }
 
 /* A process whose cgroup has not run since the last round: every file of
- * it as it was. false when the last frame lacks one (then read it). */
+ * it as it was (its proc/PID/ names at once). false when the last frame
+ * lacks its status or pid namespace (then read it). */
 static bool carry_idle(struct rec_builder *cur, pid_t pid)
 {
-	if (!carry_file(cur, pid, "proc/%d/schedstat") || !carry_file(cur, pid, "proc/%d/stat") ||
-	    !carry_file(cur, pid, "proc/%d/status") || !carry_file(cur, pid, "proc/%d/cmdline") ||
-	    !carry_file(cur, pid, RECORD_LINK_PREFIX "proc/%d/ns/pid"))
-		return false;
-	carry_file(cur, pid, "proc/%d/io"); /* not every process's is readable */
-	return true;
+	char name[64];
+	snprintf(name, sizeof(name), "proc/%d/status", pid);
+	return rec_builder_keep_proc(cur, pid) && rec_builder_has(cur, name) &&
+	       carry_file(cur, pid, RECORD_LINK_PREFIX "proc/%d/ns/pid");
 }
 
-int record_procs_round(struct record_procs **pp, const struct host *h, const pid_t *pids, size_t n,
+int record_procs_round(struct record_procs **pp, const struct host *h, pid_t *pids, size_t *np,
 		       bool slow, struct rec_builder *cur)
 {
+	size_t n = *np;
 	struct record_procs *p = *pp;
 	if (!p && !(p = *pp = calloc(1, sizeof(*p))))
 		return -ENOMEM;
@@ -269,6 +272,10 @@ int record_procs_round(struct record_procs **pp, const struct host *h, const pid
 	p->v = nv;
 	p->n = w;
 	p->cap = n;
+	/* The caller's list, less those that exited. */
+	for (size_t i = 0; i < w; i++)
+		pids[i] = nv[i].pid;
+	*np = w;
 	return r;
 }
 

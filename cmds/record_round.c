@@ -182,6 +182,7 @@ static void list_changed(struct recorder *rc)
 {
 	free(rc->list_json);
 	rc->list_json = NULL;
+	rc->bpf_owners_stale = true;
 }
 
 static void drop_exited(struct recorder *rc, struct container_list *l)
@@ -266,7 +267,7 @@ static void round_host(struct recorder *rc)
 		cpustat_free(&cs);
 	struct hostload hl;
 	struct hostmem hm;
-	hostload_read(rc->h, &hl);
+	rc->last_pid = hostload_read(rc->h, &hl) == 0 ? hl.last_pid : -1;
 	hostmem_read(rc->h, &hm);
 	struct cg_psi psi[CG_PSI_COUNT];
 	const char *why;
@@ -293,16 +294,31 @@ static void round_host(struct recorder *rc)
 
 static void round_processes(struct recorder *rc)
 {
-	free(rc->pids);
-	rc->pids = NULL;
-	rc->n_pids = 0;
-	int r = rc->only ? target_members(rc->only, &rc->pids, &rc->n_pids)
-			 : proc_list_pids(rc->h, &rc->pids, &rc->n_pids);
+	/* Listing /proc costs a dentry per process: skipped while no task
+	 * was made (every SLOW round lists). An exited process drops out of
+	 * the list as its files are read (a process can only exit by running,
+	 * which its cgroup's usage shows). */
+	bool same = !rc->only && !rc->slow && rc->pids && rc->last_pid >= 0 &&
+		    rc->last_pid == rc->listed_last_pid;
+	int r = 0;
+	if (!same) {
+		free(rc->pids);
+		rc->pids = NULL;
+		rc->n_pids = 0;
+		r = rc->only ? target_members(rc->only, &rc->pids, &rc->n_pids)
+			     : proc_list_pids(rc->h, &rc->pids, &rc->n_pids);
+		rc->listed_last_pid = rc->last_pid;
+	}
 	if (r < 0)
 		return;
-	r = record_procs_round(&rc->procs, rc->h, rc->pids, rc->n_pids, rc->slow, &rc->bld);
+	r = record_procs_round(&rc->procs, rc->h, rc->pids, &rc->n_pids, rc->slow, &rc->bld);
 	if (r < 0 && !rc->capture_err)
 		rc->capture_err = r;
+	if (r < 0) {
+		/* A round cut short: list /proc again the next. */
+		free(rc->pids);
+		rc->pids = NULL;
+	}
 }
 
 /* A new process in a pid namespace that is not the host's nor a followed
@@ -397,6 +413,8 @@ int record_round(struct recorder *rc, double at, struct rec_snapshot *ret)
 	if (!rc->only)
 		notice_new_pidns(rc);
 	r = rc->capture_err ? rc->capture_err : round_targets(rc, &rc->list);
+	if (r == 0)
+		r = record_bpf_round(rc);
 	if (r < 0) {
 		rec_builder_free(&rc->bld);
 		return r;

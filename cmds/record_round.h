@@ -67,10 +67,28 @@ struct recorder {
 	uint64_t host_pidns;       /* the host's pid namespace */
 	uint64_t *pidns_seen;      /* of new processes, asked a listing already */
 	size_t n_pidns_seen;
+	struct record_bpf *bpf; /* --bpf (record_bpf.c), NULL without */
+	/* /proc/loadavg's last PID at this round and at the last listing of
+	 * /proc: the same, no task was made since, and the last round's
+	 * processes (less those that exited) are this one's. */
+	int last_pid, listed_last_pid;
+	bool bpf_owners_stale; /* the list changed since its owners were made */
 	int capture_err;
 };
 
 /* One frame into *ret: what the views would read now; at: seconds into
  * the recording (for the cadences above). */
 int record_round(struct recorder *rc, double at, struct rec_snapshot *ret);
+
+/* --bpf (record_bpf.c): biosnoop over the whole host, each round's I/O into
+ * the frame. open: -errno and why; round: into rc's frame being built. */
+int record_bpf_open(struct recorder *rc, char *why, size_t wsize);
+int record_bpf_round(struct recorder *rc);
+void record_bpf_close(struct recorder *rc);
+
+/* --bpf (record_bpf.c): biosnoop over the whole host, each round's I/O into
+ * the frame. open: -errno and why; round: into rc's frame being built. */
+int record_bpf_open(struct recorder *rc, char *why, size_t wsize);
+int record_bpf_round(struct recorder *rc);
+void record_bpf_close(struct recorder *rc);
 void followed_free(struct followed *f);

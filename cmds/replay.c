@@ -326,8 +326,8 @@ static int replay_info(struct cmd_ctx *ctx, struct replay *rp, uint64_t file_siz
 /* ---- the command ---- */
 
 /* The views a replay runs: they read files and clocks, nothing else. */
-static const char *const replayable[] = { "cgstat",  "info", "ls",  "mpstat",
-					  "pidstat", "ps",   "top", "triage" };
+static const char *const replayable[] = { "biosnoop", "cgstat",  "info", "kvmexits", "ls",
+					  "mpstat",   "pidstat", "ps",   "top",      "triage" };
 
 static bool is_replayable(const char *name)
 {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmds/replay.h"
 #include "lib/base/util.h"
 
 static int find_short(const struct cmd *c, int key)
@@ -207,7 +208,8 @@ static int run_command(struct nsh_globals *g, const char *target_spec, struct ta
 		return EXIT_USAGE;
 	}
 	int r;
-	if (c->flags & CMD_NEEDS_BPF) {
+	/* A replay reads what a recorder's programs counted: no BPF now. */
+	if ((c->flags & CMD_NEEDS_BPF) && !replay_active()) {
 		r = cmd_bpf_ready(c);
 		if (r != EXIT_OK)
 			return r;

@@ -13,8 +13,9 @@ int hostload_parse(const char *buf, struct hostload *ret)
 {
 	struct hostload l;
 	char tail;
-	if (sscanf(buf, "%lf %lf %lf %u/%u %*d%c", &l.avg[0], &l.avg[1], &l.avg[2], &l.running,
-		   &l.total, &tail) < 5)
+	l.last_pid = -1;
+	if (sscanf(buf, "%lf %lf %lf %u/%u %d%c", &l.avg[0], &l.avg[1], &l.avg[2], &l.running,
+		   &l.total, &l.last_pid, &tail) < 5)
 		return -EINVAL;
 	for (int i = 0; i < 3; i++)
 		if (!(l.avg[i] >= 0 && l.avg[i] < 1e9))

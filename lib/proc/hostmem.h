@@ -11,6 +11,7 @@
 struct hostload {
 	double avg[3];           /* 1, 5, 15 minutes */
 	unsigned running, total; /* runnable and existing tasks */
+	int last_pid;            /* the PID the kernel gave last (a task made since: another) */
 };
 
 struct hostmem {

@@ -72,6 +72,66 @@ static int resize(struct rec_builder *b, size_t n)
 	return 0;
 }
 
+/* The PID of a name "proc/PID/...", else -1. */
+static int proc_pid_of(const char *name)
+{
+	if (strncmp(name, "proc/", 5) != 0)
+		return -1;
+	long v = 0;
+	const char *p = name + 5;
+	for (; *p >= '0' && *p <= '9' && v < (1L << 22); p++)
+		v = v * 10 + (*p - '0');
+	return p > name + 5 && *p == '/' && v > 0 && v < (1L << 22) ? (int)v : -1;
+}
+
+static struct rec_proc_run *run_slot(const struct rec_builder *b, int pid)
+{
+	for (size_t k = ((uint32_t)pid * 2654435761u) & b->runs_mask;; k = (k + 1) & b->runs_mask)
+		if (!b->runs[k].pid || b->runs[k].pid == pid)
+			return &b->runs[k];
+}
+
+/* Index prev's runs of proc/PID/ names. */
+static int index_runs(struct rec_builder *b)
+{
+	size_t size = 64;
+	while (size < b->prev->n)
+		size *= 2;
+	b->runs = calloc(size, sizeof(*b->runs));
+	if (!b->runs)
+		return -ENOMEM;
+	b->runs_mask = size - 1;
+	for (size_t i = 0; i < b->prev->n;) {
+		int pid = proc_pid_of(b->prev->v[i].name);
+		size_t j = i + 1;
+		if (pid > 0) {
+			while (j < b->prev->n && proc_pid_of(b->prev->v[j].name) == pid)
+				j++;
+			struct rec_proc_run *r = run_slot(b, pid);
+			*r = (struct rec_proc_run){ .pid = pid,
+						    .lo = (uint32_t)i,
+						    .hi = (uint32_t)j };
+		}
+		i = j;
+	}
+	return 0;
+}
+
+size_t rec_builder_keep_proc(struct rec_builder *b, int pid)
+{
+	if (pid <= 0 || !b->runs)
+		return 0;
+	const struct rec_proc_run *r = run_slot(b, pid);
+	if (!r->pid)
+		return 0;
+	for (uint32_t i = r->lo; i < r->hi; i++)
+		if (b->mark[i] == M_NONE && b->prev->v[i].data) {
+			b->mark[i] = M_KEEP;
+			b->n_out++;
+		}
+	return r->hi - r->lo;
+}
+
 int rec_builder_begin(struct rec_builder *b, struct rec_snapshot *prev)
 {
 	*b = (struct rec_builder){ .prev = prev };
@@ -92,7 +152,10 @@ int rec_builder_begin(struct rec_builder *b, struct rec_snapshot *prev)
 			p->hash = name_hash(p->name);
 		set_slot(b, free_slot(b, p->hash), i, p->hash);
 	}
-	return 0;
+	r = index_runs(b);
+	if (r < 0)
+		rec_builder_free(b);
+	return r;
 }
 
 static int set_data(struct rec_blob *dst, const void *data, size_t len)
@@ -227,6 +290,7 @@ void rec_builder_free(struct rec_builder *b)
 	free(b->repl);
 	free(b->mark);
 	free(b->slot);
+	free(b->runs);
 	struct rec_snapshot *prev = b->prev;
 	*b = (struct rec_builder){ .prev = prev };
 }

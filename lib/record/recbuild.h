@@ -22,12 +22,19 @@ struct rec_builder {
 	uint8_t *mark;             /* per blob of prev: enum in recbuild.c */
 	struct rec_blob *repl;     /* per blob of prev: the bytes put this round */
 	size_t n_out;              /* blobs the result will hold */
+	/* prev's "proc/PID/..." blobs, one run of them per PID (its names
+	 * sort together), by PID: open addressing, 0 empty. */
+	struct rec_proc_run {
+		int32_t pid;
+		uint32_t lo, hi;
+	} * runs;
+	size_t runs_mask;
 	/* Open addressing over prev's and added's blobs: index + 1 (added's
 	 * offset by prev->n), 0 empty; with the name's hash beside it, so that
 	 * a probe compares names only when the hashes agree. */
 	struct rec_slot {
 		uint32_t i, hash;
-	} *slot;
+	} * slot;
 	size_t mask;
 };
 
@@ -42,6 +49,9 @@ int rec_builder_put(struct rec_builder *b, const char *name, const void *data, s
 /* Carry prev's blob of that name on: 0, or -ENOENT when prev has none. A
  * name put this round already stays as put. */
 int rec_builder_keep(struct rec_builder *b, const char *name);
+/* Carry on every blob of prev named proc/PID/...: the number kept, 0
+ * when prev has none. */
+size_t rec_builder_keep_proc(struct rec_builder *b, int pid);
 /* Has this round put or kept the name? */
 bool rec_builder_has(const struct rec_builder *b, const char *name);
 /* The round's snapshot into *ret (sorted, names unique; its clocks 0), and

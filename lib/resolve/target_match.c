@@ -89,7 +89,10 @@ static int list_recorded(const char *only_runtime, bool only_scanners, struct co
 	for (size_t i = 0; i < recorded->n; i++) {
 		const struct container *c = &recorded->items[i];
 		struct container *d;
-		if (only_runtime && strcmp(c->runtime, only_runtime) != 0)
+		/* The vm adapter's entries carry their hypervisor's name. */
+		if (only_runtime &&
+		    (strcmp(only_runtime, "vm") == 0 ? c->kind != KIND_VM
+						     : strcmp(c->runtime, only_runtime) != 0))
 			continue;
 		int r = container_list_add(out, &d);
 		if (r < 0)

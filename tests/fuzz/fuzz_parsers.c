@@ -24,7 +24,11 @@
  * recording as raw payloads joined by "NSHP", each deflated into a frame
  * (so that they reach the entry parser). Selector 16 reads the text as a
  * recording's container list (nsh/targets.json) and checks that what it
- * accepts round-trips. Run by scripts/test.sh for a
+ * accepts round-trips. Selector 17 reads it as a recording's block I/O
+ * (nsh/bpf/biosnoop, cmds/biorec.h): what it accepts writes back and reads
+ * again to the same sums. Selector 18 reads it as a VM's recorded exit
+ * counters (nsh/bpf/kvmexits/NAME, cmds/kvxrec.h) and takes the difference
+ * against itself (nothing) and against nothing (all). Run by scripts/test.sh for a
  * bounded time; crashes and sanitizer reports fail. */
 #include <errno.h>
 #include <stdbool.h>
@@ -32,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmds/biorec.h"
+#include "cmds/kvxrec.h"
 #include "lib/cgroup/cgacct.h"
 #include "lib/cgroup/cgroup.h"
 #include "lib/proc/cpustat.h"
@@ -349,7 +355,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef FUZZ_SELECTOR
 	switch (FUZZ_SELECTOR) {
 #else
-	switch (data[0] % 17) {
+	switch (data[0] % 19) {
 #endif
 	case 0: {
 		/* Every file of a task the sampler reads, and meminfo. */
@@ -541,6 +547,58 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(json);
 		container_list_free(&back);
 		container_list_free(&l);
+		break;
+	}
+	case 17: {
+		/* A recording's block I/O: parsed twice sums twice; what it
+		 * accepts writes back and reads again the same. */
+		struct biorec r = { 0 }, back = { 0 };
+		if (biorec_parse(s, size - 1, &r) < 0) {
+			biorec_free(&r);
+			break;
+		}
+		char *text;
+		size_t len;
+		if (biorec_format(&r, &text, &len) < 0)
+			abort();
+		if (biorec_parse(text, len, &back) < 0 || back.n_owners != r.n_owners ||
+		    back.n_slowest != r.n_slowest || back.drops != r.drops)
+			abort();
+		for (size_t i = 0; i < r.n_owners; i++)
+			if (back.owners[i].count != r.owners[i].count ||
+			    back.owners[i].hist.count != r.owners[i].hist.count ||
+			    strcmp(back.owners[i].name, r.owners[i].name) != 0)
+				abort();
+		free(text);
+		biorec_free(&back);
+		biorec_free(&r);
+		break;
+	}
+	case 18: {
+		/* A VM's recorded exit counters: against itself nothing is
+		 * counted; against nothing, every row's count. */
+		struct kvxrec r = { 0 };
+		if (kvxrec_parse(s, size - 1, &r) < 0)
+			break;
+		static struct kvx_agg same, all;
+		memset(&same, 0, sizeof(same));
+		memset(&all, 0, sizeof(all));
+		if (kvxrec_diff(&r, &r, &same) == 0 && same.n != 0)
+			abort();
+		uint64_t want = 0;
+		for (size_t i = 0; i < r.n; i++)
+			if (r.rows[i].key.src < KVX_SRC_COUNT)
+				want += r.rows[i].st.count;
+		uint64_t got = 0;
+		if (kvxrec_diff(NULL, &r, &all) == 0) {
+			for (int k = 0; k < KVX_SRC_COUNT; k++)
+				got += all.total[k];
+			if (got != want)
+				abort();
+		}
+		kvx_agg_free(&same);
+		kvx_agg_free(&all);
+		kvxrec_free(&r);
 		break;
 	}
 	}

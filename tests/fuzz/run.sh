@@ -93,6 +93,12 @@ printf '\x0eentries  clashres\n0000002a  00000000\n' >"$out/corpus/seed-net-2"
 printf '\x10[{"runtime":"docker","id":"bbd82a72cb8173128ed32cd23d287afef3565e729d6d920187d48bbeb2d33ad2","name":"web1","state":"running","pid":27453,"start_time":1734,"priority":90},{"runtime":"containerd","id":"343c5db58f1a","ns":"k8s.io","pod_namespace":"shop","pod_name":"web","pod_container":"app","pod_uid":"f65fadde-b998","cgroup":"/kubepods/besteffort/podf65/343c","sandbox":false,"pid":27652,"start_time":1,"priority":70},{"runtime":"qemu","name":"vm1","kind":"vm","pid":9,"start_time":0,"priority":50}]' >"$out/corpus/seed-targets-0"
 printf '\x10[]' >"$out/corpus/seed-targets-1"
 
+# Selector 17: a recording's block I/O (nsh/bpf/biosnoop).
+printf '\x11nsh-biosnoop 1\nlost 0 2\nowner web 3 1 2 4096 8192 812345\nlog2 web 7:2 9:1\nfine web 250:2 300:1\nowner - 1 1 0 512 0 90000\nlog2 - 6:1\nfine - 200:1\nio web 123456789 812345 4000 2048 4096 265289728 1 8 1 4242 7 4026532177 dd\nio - 5555 90000 18446744073709551615 8 512 265289728 0 0 1 1 0 0 kworker%2F0:1\n' >"$out/corpus/seed-biorec-0"
+
+# Selector 18: a VM's recorded exit counters (nsh/bpf/kvmexits/NAME).
+printf '\x12nsh-kvmexits 1\ninfo 1 0 1\nvcpus 9983 9984\nrow 1 2 0 225 2137500 11:1 12:147 13:2 14:1 15:72 16:2\nrow 2 128 0 75 0\nrow 6 4 65535 9 0\n' >"$out/corpus/seed-kvxrec-0"
+
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -std=gnu11
 	-I. $(pkg-config --cflags json-c smartcols))
 if [ -n "${FUZZ_SELECTOR:-}" ]; then
@@ -111,7 +117,7 @@ if ! clang -g -O1 -D_GNU_SOURCE -std=gnu11 -I. $(pkg-config --cflags json-c) \
 	exit 1
 fi
 # shellcheck disable=SC2086 # pkg-config output is a word list
-if ! clang "${flags[@]}" tests/fuzz/fuzz_parsers.c lib/*/*.c lib/resolve/runtime/*.c shell/shell_lex.c $libs -o "$out/fuzz_parsers" 2>"$out/build.log"; then
+if ! clang "${flags[@]}" tests/fuzz/fuzz_parsers.c lib/*/*.c lib/resolve/runtime/*.c shell/shell_lex.c cmds/biorec.c cmds/kvxrec.c cmds/kvmexits_agg.c $libs -o "$out/fuzz_parsers" 2>"$out/build.log"; then
 	cat "$out/build.log"
 	echo "0 passed, 1 failed"
 	exit 1

@@ -19,7 +19,8 @@ set -euo pipefail
 BURN=nsht-rec-burn
 GONE=nsht-rec-gone
 BORN=nsht-rec-born
-t_containers "$BURN" "$GONE" "$BORN"
+IO=nsht-rec-io
+t_containers "$BURN" "$GONE" "$BORN" "$IO"
 # Recorders started in the background with "$NSH" itself (to signal it as
 # Ctrl-C would): stopped when the suite ends, whatever happened.
 T_BG=()
@@ -347,6 +348,88 @@ check_near "two-thread burner's %CPU" "$T_TMP/mt.live" .cpu "$T_TMP/mt.rep" .cpu
 ravg=$(jq -r 'select(.average == true) | .cpu' "$T_TMP/mt.rep")
 close "$ravg" "$lavg" 6 || _t_fail "its replayed Average %CPU against the live Average" "$lavg (+-6)" "$ravg"
 
+t_begin "record --bpf: replay biosnoop gives the container's I/Os, histogram and outliers as the live biosnoop beside it"
+docker run -d --name "$IO" --network none "$NSHT_IMAGE" sleep 100000 >/dev/null
+REC6=$T_TMP/io.rec
+nsh --json record --bpf -o "$REC6" --duration 9 >"$T_TMP/rec6.out" 2>"$T_TMP/rec6.err" &
+rec_pid=$!
+nsh --json "$IO" biosnoop --hist 7 >"$T_TMP/io.live" 2>"$T_TMP/io.live.err" &
+live_pid=$!
+wait_until 20 has_frames "$REC6" 2 || _t_fail "the recording's first two frames" "within 20 s" "$(recfile frames "$REC6" 2>&1 | wc -l) frames"
+# 4 MiB written and synced from inside: the I/O is the container's task's.
+docker exec "$IO" dd if=/dev/zero of=/io.dat bs=64k count=64 conv=fsync 2>/dev/null
+rc=0
+wait "$live_pid" || rc=$?
+assert_eq 0 "$rc" "live biosnoop's status (stderr: $(cat "$T_TMP/io.live.err"))"
+rc=0
+wait "$rec_pid" || rc=$?
+assert_eq 0 "$rc" "record --bpf's status (stderr: $(cat "$T_TMP/rec6.err"))"
+live_n=$(jq .summary.count "$T_TMP/io.live")
+((live_n >= 2)) || _t_fail "the live biosnoop's I/Os of the container (what the comparison is about)" ">= 2" "$live_n"
+assert_exit 0 nsh --json replay "$REC6" "$IO" biosnoop
+echo "$T_OUT" >"$T_TMP/io.rep"
+assert_eq "$live_n" "$(jq .summary.count "$T_TMP/io.rep")" "replay biosnoop: the container's I/Os, as the live one counted them"
+assert_eq "$(jq -c .summary.histogram "$T_TMP/io.live")" "$(jq -c .summary.histogram "$T_TMP/io.rep")" "the latency histogram"
+assert_eq "$(jq .summary.outlier_threshold_ms "$T_TMP/io.live")" "$(jq .summary.outlier_threshold_ms "$T_TMP/io.rep")" "the p99 edge"
+assert_eq "$(jq -c '[.summary.outliers[] | [.sector, .bytes, .pid]] | sort' "$T_TMP/io.live")" \
+	"$(jq -c '[.summary.outliers[] | [.sector, .bytes, .pid]] | sort' "$T_TMP/io.rep")" "the outliers: sector, bytes, PID"
+# --all: the same I/Os among the host's, charged to the container by name.
+assert_exit 0 nsh --json replay "$REC6" biosnoop --all
+all_n=$(jq .summary.count <<<"$T_OUT")
+((all_n >= live_n)) || _t_fail "replay biosnoop --all: the host's I/Os, the container's among them" ">= $live_n" "$all_n"
+assert_exit 0 nsh replay "$REC6" "$IO" biosnoop
+assert_contains "$T_OUT" "$live_n I/Os, " "text: the count line"
+assert_contains "$T_OUT" "usecs : count      distribution" "text: the histogram"
+# A recording made without --bpf has no I/O to replay.
+assert_exit 1 nsh replay "$REC1" biosnoop
+assert_eq "nsh: biosnoop: no block I/O in this recording: record it with --bpf" "$T_ERR"
+assert_exit 2 nsh replay "$REC6" biosnoop --disk vda
+assert_contains "$T_ERR" "nsh: biosnoop: --disk, --queued and --raw-tp are not in a replay"
+docker rm -f "$IO" >/dev/null
+
+# A guest under KVM has exit counters to keep; under TCG (no usable KVM on
+# this machine, and nsht-vm3 always) there are none, and replay says so.
+VM1=$NSHT_VM1_NAME
+REC7=$T_TMP/vm.rec
+if [[ $NSHT_ACCEL == kvm ]]; then
+	t_begin "record --bpf: replay kvmexits gives the busy guest's exits as the live kvmexits beside it"
+	nsh --json record --bpf -o "$REC7" --duration 7 >"$T_TMP/rec7.out" 2>"$T_TMP/rec7.err" &
+	rec_pid=$!
+	wait_until 20 has_frames "$REC7" 1 || _t_fail "the recording's first frame" "within 20 s" "none"
+	nsh --json "vm:$VM1" kvmexits 4 >"$T_TMP/vm.live" 2>"$T_TMP/vm.live.err" || _t_fail "live kvmexits" "status 0" "$(cat "$T_TMP/vm.live.err")"
+	rc=0
+	wait "$rec_pid" || rc=$?
+	assert_eq 0 "$rc" "record --bpf's status (stderr: $(cat "$T_TMP/rec7.err"))"
+	# The out 0x80 loop's exits per second: as kvm_exit counts them where it
+	# fires, else as the port's pio exits.
+	loop_rate() {
+		jq '[.exits[] | select((.source == "exit" and .reason == "IO_INSTRUCTION") or (.source == "pio" and .reason == "port 0x80 out")) | .rate] | add // 0' "$1"
+	}
+	assert_exit 0 nsh --json replay "$REC7" "vm:$VM1" kvmexits
+	echo "$T_OUT" >"$T_TMP/vm.rep"
+	live_rate=$(loop_rate "$T_TMP/vm.live") rep_rate=$(loop_rate "$T_TMP/vm.rep")
+	close "$live_rate" 0 0 && _t_fail "the live loop's exits per second (what the comparison is about)" "above 0" "$live_rate"
+	close "$rep_rate" "$live_rate" "$(awk -v l="$live_rate" 'BEGIN { print l * 0.25 }')" ||
+		_t_fail "the replayed loop's exits per second against the live kvmexits" "$live_rate (+-25%)" "$rep_rate"
+	assert_eq "$(jq -r .source "$T_TMP/vm.live")" "$(jq -r .source "$T_TMP/vm.rep")" "the source"
+	assert_eq "$(jq -c '[.vcpus[] | [.vcpu, .tid]]' "$T_TMP/vm.live")" "$(jq -c '[.vcpus[] | [.vcpu, .tid]]' "$T_TMP/vm.rep")" "the vCPU threads"
+	assert_exit 0 nsh replay "$REC7" "vm:$VM1" kvmexits
+	assert_contains "$T_OUT" "kvmexits: $VM1 (PID $NSHT_VM1_PID)" "text: the header"
+else
+	t_begin "record --bpf without a usable KVM: the guests run under TCG, no exits are kept, replay kvmexits says so"
+	assert_exit 0 nsh record --bpf -o "$REC7" --duration 2
+	assert_exit 1 nsh replay "$REC7" "vm:$VM1" kvmexits
+	assert_eq "nsh: kvmexits: no exit counters of $VM1 in this recording: record it with --bpf while it runs under KVM" "$T_ERR"
+fi
+t_begin "replay kvmexits of a TCG guest (nsht-vm3), of a recording without --bpf, of a container: one line, exit 1"
+[[ -e $REC7 ]] || nsh record --bpf -o "$REC7" --duration 2 >/dev/null
+assert_exit 1 nsh replay "$REC7" "vm:$NSHT_VM3_NAME" kvmexits
+assert_eq "nsh: kvmexits: no exit counters of $NSHT_VM3_NAME in this recording: record it with --bpf while it runs under KVM" "$T_ERR"
+assert_exit 1 nsh replay "$REC1" "vm:$VM1" kvmexits
+assert_eq "nsh: kvmexits: no exit counters of $VM1 in this recording: record it with --bpf while it runs under KVM" "$T_ERR"
+assert_exit 1 nsh replay "$REC7" "$DOCKER_WEB1_NAME" kvmexits
+assert_contains "$T_ERR" "not a VM"
+
 t_begin "record: SIGTERM stops a recording at 0.1 s with its reason; a full frame every 60"
 REC3=$T_TMP/web1.rec
 # nsh record writes a full frame every 10 minutes of samples (6,000 at
@@ -573,8 +656,8 @@ tm kill-server 2>/dev/null || true
 t_begin "replay: commands that need the live host are refused (status 2); usage errors"
 assert_exit 2 nsh replay "$REC3" "$DOCKER_WEB1_NAME" exec -- true
 assert_eq "nsh: replay: exec: not in a replay: it needs the live host" "$T_ERR"
-assert_exit 2 nsh replay "$REC3" biosnoop
-assert_eq "nsh: replay: biosnoop: not in a replay: it needs the live host" "$T_ERR"
+assert_exit 2 nsh replay "$REC3" "$DOCKER_WEB1_NAME" pidmap 1
+assert_eq "nsh: replay: pidmap: not in a replay: it needs the live host" "$T_ERR"
 assert_exit 2 nsh replay "$REC3" "$DOCKER_WEB1_NAME" enter
 assert_eq "nsh: replay: enter: not in a replay: it needs the live host" "$T_ERR"
 assert_exit 2 nsh replay "$REC3" dump

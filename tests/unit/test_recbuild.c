@@ -142,11 +142,41 @@ static void rules(void **state)
 	rec_snapshot_free(&prev);
 }
 
+/* A process's files carried at once: its own, not a PID that starts with
+ * its digits. */
+static void keep_proc(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "proc/12/stat",  "proc/12/status", "proc/123/stat",
+					     "proc/1/stat",   "proc/stat",      "proc/12x/stat",
+					     "sys/proc/12/x", "proc/12" };
+	struct rec_snapshot prev = { 0 };
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		assert_int_equal(rec_snapshot_add(&prev, names[i], "v", 1), 0);
+	rec_snapshot_sort(&prev);
+	struct rec_builder b;
+	assert_int_equal(rec_builder_begin(&b, &prev), 0);
+	assert_int_equal(rec_builder_keep_proc(&b, 12), 2);
+	assert_int_equal(rec_builder_keep_proc(&b, 5), 0);
+	assert_int_equal(rec_builder_put(&b, "proc/1/stat", "new", 3), 0);
+	assert_int_equal(rec_builder_keep_proc(&b, 1), 1);
+	struct rec_snapshot cur;
+	assert_int_equal(rec_builder_finish(&b, &cur), 0);
+	assert_int_equal(cur.n, 3);
+	assert_string_equal(cur.v[0].name, "proc/1/stat");
+	assert_string_equal((const char *)cur.v[0].data, "new");
+	assert_string_equal(cur.v[1].name, "proc/12/stat");
+	assert_string_equal(cur.v[2].name, "proc/12/status");
+	rec_snapshot_free(&cur);
+	rec_snapshot_free(&prev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(random_rounds),
 		cmocka_unit_test(rules),
+		cmocka_unit_test(keep_proc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,7 +79,6 @@ int biorec_add(struct biorec *r, const char *owner, const struct bio_event *e)
 	return 0;
 }
 
-
 static void put_word(struct textbuf *b, const char *s, size_t max)
 {
 	if (!*s)
@@ -114,13 +113,17 @@ static void put_slots(struct textbuf *b, const char *key, const char *name, cons
 int biorec_format(const struct biorec *r, char **ret, size_t *ret_len)
 {
 	struct textbuf b = { 0 };
-	textbuf_printf(&b, "nsh-biosnoop 1\nlost %" PRIu64 " %" PRIu64 "\n", r->drops, r->untracked);
+	textbuf_printf(&b, "nsh-biosnoop 1\nlost %" PRIu64 " %" PRIu64 "\n", r->drops,
+		       r->untracked);
 	for (size_t i = 0; i < r->n_owners; i++) {
 		const struct biorec_owner *o = &r->owners[i];
 		textbuf_printf(&b, "owner");
 		put_word(&b, o->name, BIOREC_NAME);
-		textbuf_printf(&b, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
-		    o->count, o->ios[0], o->ios[1], o->bytes[0], o->bytes[1], o->hist.max_ns);
+		textbuf_printf(&b,
+			       " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+			       " %" PRIu64 "\n",
+			       o->count, o->ios[0], o->ios[1], o->bytes[0], o->bytes[1],
+			       o->hist.max_ns);
 		put_slots(&b, "log2", o->name, o->hist.log2, LATHIST_LOG2);
 		put_slots(&b, "fine", o->name, o->hist.fine, LATHIST_FINE);
 	}
@@ -132,10 +135,11 @@ int biorec_format(const struct biorec *r, char **ret, size_t *ret_len)
 		textbuf_printf(&b, "io");
 		put_word(&b, r->owners[r->slowest_owner[i]].name, BIOREC_NAME);
 		textbuf_printf(&b,
-		    " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %u %u %u %u %u %u %u %u",
-		    (uint64_t)e->ts_ns, (uint64_t)e->lat_ns, (uint64_t)e->queue_ns,
-		    (uint64_t)e->sector, e->bytes, e->dev, e->op, e->flags, e->owner, e->pid,
-		    e->ctpid, e->pidns_ino);
+			       " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+			       " %u %u %u %u %u %u %u %u",
+			       (uint64_t)e->ts_ns, (uint64_t)e->lat_ns, (uint64_t)e->queue_ns,
+			       (uint64_t)e->sector, e->bytes, e->dev, e->op, e->flags, e->owner,
+			       e->pid, e->ctpid, e->pidns_ino);
 		put_word(&b, comm, BIO_COMM_LEN);
 		textbuf_printf(&b, "\n");
 	}
@@ -270,9 +274,9 @@ static int parse_line(const char *s, const char *end, struct biorec *r)
 	}
 	struct bio_event e = { 0 };
 	uint64_t v[12];
-	static const uint64_t max[12] = { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX,
+	static const uint64_t max[12] = { UINT64_MAX, UINT64_MAX, UINT64_MAX,   UINT64_MAX,
 					  UINT32_MAX, UINT32_MAX, BIO_OP_OTHER, UINT8_MAX,
-					  UINT8_MAX,  UINT32_MAX, UINT32_MAX, UINT32_MAX };
+					  UINT8_MAX,  UINT32_MAX, UINT32_MAX,   UINT32_MAX };
 	for (int i = 0; i < 12; i++)
 		if (!num(&s, end, max[i], &v[i]))
 			return -EINVAL;

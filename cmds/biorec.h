@@ -20,10 +20,10 @@
 #define BIOREC_SLOWEST 20  /* I/Os kept whole a round: biosnoop's outlier list */
 
 struct biorec_owner {
-	char name[BIOREC_NAME]; /* "" the host */
-	uint64_t count;         /* I/Os, with a latency or not */
+	char name[BIOREC_NAME];    /* "" the host */
+	uint64_t count;            /* I/Os, with a latency or not */
 	uint64_t ios[2], bytes[2]; /* reads [0] and writes [1] */
-	struct lathist hist;    /* those with a latency */
+	struct lathist hist;       /* those with a latency */
 };
 
 /* One round's I/O; the slowest carry their owner's index in owner[]. */

@@ -34,18 +34,18 @@ int kvxrec_add(struct kvxrec *r, const struct kvx_key *k, const struct kvx_stat 
 	return 0;
 }
 
-
 int kvxrec_format(const struct kvxrec *r, char **ret, size_t *ret_len)
 {
 	struct textbuf b = { 0 };
-	textbuf_printf(&b, "nsh-kvmexits 1\ninfo %d %" PRIu64 " %d\nvcpus", r->exit_tp, r->dropped, r->named);
+	textbuf_printf(&b, "nsh-kvmexits 1\ninfo %d %" PRIu64 " %d\nvcpus", r->exit_tp, r->dropped,
+		       r->named);
 	for (size_t i = 0; i < r->n_vcpus; i++)
 		textbuf_printf(&b, " %d", (int)r->tids[i]);
 	textbuf_printf(&b, "\n");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct kvxrec_row *w = &r->rows[i];
-		textbuf_printf(&b, "row %u %u %u %" PRIu64 " %" PRIu64, w->key.src, w->key.reason, w->key.vcpu,
-		    (uint64_t)w->st.count, (uint64_t)w->st.sum_ns);
+		textbuf_printf(&b, "row %u %u %u %" PRIu64 " %" PRIu64, w->key.src, w->key.reason,
+			       w->key.vcpu, (uint64_t)w->st.count, (uint64_t)w->st.sum_ns);
 		for (int s = 0; s < KVX_SLOTS; s++)
 			if (w->st.slots[s])
 				textbuf_printf(&b, " %d:%" PRIu64, s, (uint64_t)w->st.slots[s]);

@@ -72,6 +72,15 @@ static const struct out_column json_columns[] = {
 	{ NULL },
 };
 
+const char *tri_unread(char *buf, size_t size, const char *what, const char *is)
+{
+	if (replay_active())
+		snprintf(buf, size, "a replay: %s %s not recorded", what, is);
+	else
+		snprintf(buf, size, "cannot read %s", what);
+	return buf;
+}
+
 bool tri_wanted(const struct tri_run *run, enum tri_check_id id)
 {
 	return !run->only || (run->only & (1u << id));

@@ -41,6 +41,10 @@ struct tri_result *tri_add(struct tri_run *run, enum tri_check_id id);
 void tri_next(const struct tri_run *run, struct tri_result *r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 bool tri_wanted(const struct tri_run *run, enum tri_check_id id);
+/* Why a check has no value when what it reads could not be read: "cannot
+ * read WHAT", or in a replay, where only the views' files are recorded,
+ * "a replay: WHAT not recorded" (WHAT says "is" or "are"). */
+const char *tri_unread(char *buf, size_t size, const char *what, const char *is);
 
 /* The host's side, read at both ends of the window and once a second in
  * between (steal). */

@@ -171,7 +171,8 @@ static void host_fd(struct tri_run *run)
 	unsigned long long alloc, unused, max;
 	if (host_read_small(run->h, "/proc/sys/fs/file-nr", buf, sizeof(buf)) < 0 ||
 	    sscanf(buf, "%llu %llu %llu", &alloc, &unused, &max) != 3) {
-		tri_result_set(r, TRI_FD, &run->lim, NAN, "cannot read /proc/sys/fs/file-nr");
+		tri_result_set(r, TRI_FD, &run->lim, NAN,
+			       tri_unread(buf, sizeof(buf), "/proc/sys/fs/file-nr", "is"));
 		return;
 	}
 	const char *why = NULL;

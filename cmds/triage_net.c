@@ -10,6 +10,7 @@
 
 #include "lib/base/util.h"
 #include "lib/net/netstat.h"
+#include "replay.h"
 #include "triage.h"
 
 void tri_net_begin(struct tri_run *run, const struct target *t, struct tri_net *n)
@@ -28,7 +29,8 @@ void tri_net_begin(struct tri_run *run, const struct target *t, struct tri_net *
 	n->ok = net_dev_sum(run->h, n->pid, &n->dev) == 0 &&
 		net_ns_sample_read(run->h, n->pid, false, &n->ns) == 0;
 	if (!n->ok)
-		n->why = "cannot read its /proc/PID/net files";
+		n->why = replay_active() ? "a replay: its /proc/PID/net files are not recorded"
+					 : "cannot read its /proc/PID/net files";
 }
 
 static void na(struct tri_run *run, enum tri_check_id id, const char *src, const char *why)

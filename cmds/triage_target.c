@@ -24,6 +24,7 @@
 #include "lib/proc/sample.h"
 #include "lib/resolve/runtime/vm.h"
 #include "sampling.h"
+#include "replay.h"
 #include "triage.h"
 #include "triage_bpf.h"
 
@@ -393,8 +394,12 @@ static void task_checks(struct tri_run *run, struct tri_target *tt)
 	if (r) {
 		snprintf(r->source, sizeof(r->source), "/proc/PID/task/TID/schedstat run delay");
 		tri_next(run, r, "pidstat -t 1 5");
-		tri_result_set(r, TRI_CPU_RUNQUEUE, &run->lim, dt > 0 ? worst : NAN,
-			       "no task seen at both ends of the window (or no schedstat)");
+		char why[96];
+		tri_result_set(
+			r, TRI_CPU_RUNQUEUE, &run->lim, dt > 0 ? worst : NAN,
+			replay_active()
+				? tri_unread(why, sizeof(why), "its threads", "are")
+				: "no task seen at both ends of the window (or no schedstat)");
 		if (worst_task) {
 			char comm[80];
 			snprintf(r->reason, sizeof(r->reason),
@@ -487,8 +492,10 @@ static void fd_check(struct tri_run *run, struct tri_target *tt)
 		if (!isnan(pct) && (isnan(worst) || pct > worst))
 			worst = pct, who = k->tgid, who_ct = k->ctpid, wn = n, wl = lim;
 	}
+	char unread[96];
 	tri_result_set(r, TRI_FD, &run->lim, worst,
-		       "no process whose fds and limits could be read");
+		       replay_active() ? tri_unread(unread, sizeof(unread), "open files", "are")
+				       : "no process whose fds and limits could be read");
 	if (who) {
 		snprintf(r->reason, sizeof(r->reason), "the most: PID %d, %llu of %llu", who, wn,
 			 wl);
@@ -514,7 +521,9 @@ static void host_view(struct tri_run *run, struct tri_target *tt)
 	size_t len;
 	snprintf(path, sizeof(path), "/proc/%d/mountinfo", tt->t->pid);
 	if (host_read_file(run->h, path, 4 << 20, &text, &len) < 0) {
-		tri_result_set(r, TRI_HOST_VIEW, &run->lim, NAN, "cannot read its mountinfo");
+		char why[96];
+		tri_result_set(r, TRI_HOST_VIEW, &run->lim, NAN,
+			       tri_unread(why, sizeof(why), "its mountinfo", "is"));
 		return;
 	}
 	bool lxcfs = strstr(text, " /proc/meminfo ") && strstr(text, "lxcfs");

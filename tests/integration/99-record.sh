@@ -430,6 +430,19 @@ assert_eq "nsh: kvmexits: no exit counters of $VM1 in this recording: record it 
 assert_exit 1 nsh replay "$REC7" "$DOCKER_WEB1_NAME" kvmexits
 assert_contains "$T_ERR" "not a VM"
 
+t_begin "replay triage: a check that needs what is not recorded says so (threads, open files, mountinfo, network counters, the kernel log, eBPF)"
+rc=0
+nsh --json replay "$REC1" "$BURN" triage -d 2 >"$T_TMP/tri.rep" 2>"$T_TMP/tri.err" || rc=$?
+[[ $rc == 0 || $rc == 3 || $rc == 4 ]] || _t_fail "replay triage's status (its worst verdict)" "0, 3 or 4" "$rc: $(cat "$T_TMP/tri.err")"
+reason() { jq -r --arg n "$1" '.checks[] | select(.name == $n) | .reason' "$T_TMP/tri.rep"; }
+assert_eq "a replay: its threads are not recorded" "$(reason cpu.runqueue)" "cpu.runqueue"
+assert_eq "a replay: open files are not recorded" "$(reason fd)" "fd"
+assert_eq "a replay: its mountinfo is not recorded" "$(reason host.view)" "host.view"
+assert_eq "a replay: its /proc/PID/net files are not recorded" "$(reason net.drops)" "net.drops"
+assert_contains "$(reason mem.oom)" "a replay: the kernel log is not recorded" "mem.oom"
+# What is recorded is measured: the throttled burner's quota use.
+assert_eq true "$(jq '[.checks[] | select(.name == "cpu.quota") | .value] | .[0] > 50' "$T_TMP/tri.rep")" "cpu.quota: the burner's use of its 0.5 core"
+
 t_begin "record: SIGTERM stops a recording at 0.1 s with its reason; a full frame every 60"
 REC3=$T_TMP/web1.rec
 # nsh record writes a full frame every 10 minutes of samples (6,000 at

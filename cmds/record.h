@@ -19,10 +19,11 @@ struct host;
 struct record_procs;
 /* The processes' files of one round into cur (record_procs.c): pids
  * sorted, and left holding those still there (*n: how many); slow: read
- * every file again; the files of a process that has not run since the
- * last frame are carried on from it. *pp is made on the first call. */
+ * every file again; regroup: every process's cgroup too; the files of a
+ * process that has not run since the last frame are carried on from it.
+ * *pp is made on the first call. */
 int record_procs_round(struct record_procs **pp, const struct host *h, pid_t *pids, size_t *n,
-		       bool slow, struct rec_builder *cur);
+		       bool slow, bool regroup, struct rec_builder *cur);
 void record_procs_free(struct record_procs *p);
 /* The pid namespaces of the processes first seen by the last round. */
 size_t record_procs_new_pidns(const struct record_procs *p, const uint64_t **ret);

@@ -206,7 +206,7 @@ static bool carry_idle(struct rec_builder *cur, pid_t pid)
 }
 
 int record_procs_round(struct record_procs **pp, const struct host *h, pid_t *pids, size_t *np,
-		       bool slow, struct rec_builder *cur)
+		       bool slow, bool regroup, struct rec_builder *cur)
 {
 	size_t n = *np;
 	struct record_procs *p = *pp;
@@ -215,9 +215,9 @@ int record_procs_round(struct record_procs **pp, const struct host *h, pid_t *pi
 	if (!p->groups && run_groups_new(&p->groups) < 0)
 		return -ENOMEM;
 	p->n_new_pidns = 0;
-	/* A SLOW round reads every process's cgroup again; the others read
-	 * each cgroup's CPU usage first. */
-	if (slow)
+	/* A regrouping round reads every process's cgroup again; the others
+	 * read each cgroup's CPU usage first. */
+	if (regroup)
 		run_groups_rebuild(p->groups);
 	else
 		run_groups_round(p->groups, h);
@@ -240,7 +240,7 @@ int record_procs_round(struct record_procs **pp, const struct host *h, pid_t *pi
 			for (int f = 0; f < PF_COUNT; f++)
 				x->fd[f] = -1;
 		}
-		if (!known || slow)
+		if (!known || regroup)
 			x->group = run_groups_of(p->groups, h, x->pid);
 		else if (run_groups_idle(p->groups, x->group) && carry_idle(cur, x->pid)) {
 			w++;
@@ -266,7 +266,7 @@ int record_procs_round(struct record_procs **pp, const struct host *h, pid_t *pi
 	}
 	while (k < p->n)
 		watched_close(&p->v[k++]);
-	if (slow)
+	if (regroup)
 		run_groups_rebuilt(p->groups);
 	free(p->v);
 	p->v = nv;

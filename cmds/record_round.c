@@ -311,7 +311,8 @@ static void round_processes(struct recorder *rc)
 	}
 	if (r < 0)
 		return;
-	r = record_procs_round(&rc->procs, rc->h, rc->pids, &rc->n_pids, rc->slow, &rc->bld);
+	r = record_procs_round(&rc->procs, rc->h, rc->pids, &rc->n_pids, rc->slow, rc->regroup,
+			       &rc->bld);
 	if (r < 0 && !rc->capture_err)
 		rc->capture_err = r;
 	if (r < 0) {
@@ -373,6 +374,10 @@ int record_round(struct recorder *rc, double at, struct rec_snapshot *ret)
 {
 	int r = 0;
 	rc->slow = rc->slow_at < 0 || at - rc->slow_at >= SLOW_EVERY - 1e-3;
+	rc->regroup = rc->slow &&
+		      (rc->regroup_at < 0 || at - rc->regroup_at >= REGROUP_EVERY - 1e-3);
+	if (rc->regroup)
+		rc->regroup_at = at;
 	rc->full = rc->slow || at - rc->full_at >= FULL_EVERY - 1e-3;
 	rc->relist = rc->slow || rc->relist_asked;
 	rc->relist_asked = false;

@@ -34,14 +34,17 @@ struct followed {
 
 /* Cadences, in seconds of recording. The container list, each
  * container's limits, and every process's files whatever its CPU said
- * change seldom and are the costly reads: read again every SLOW_EVERY,
- * carried on between. A container that starts is listed the round after
- * its first process shows a pid namespace not seen before, one whose init
- * exits leaves at once; one sharing the host's pid namespace waits for
- * the next SLOW round. An idle container's counters (its memory moves
- * without CPU) are read whole every FULL_EVERY. */
-#define SLOW_EVERY     30.0
-#define FULL_EVERY     10.0
+ * change seldom and are the costly reads (a SLOW round costs as much as
+ * fifteen others on a host of 100 containers): read again every
+ * SLOW_EVERY, carried on between; each process's cgroup every
+ * REGROUP_EVERY. A container that starts is listed the round after its
+ * first process shows a pid namespace not seen before, one whose init
+ * exits leaves at once; one sharing the host's pid namespace waits for the
+ * next SLOW round. An idle container's counters (its memory moves without
+ * CPU, down only: reclaim) are read whole every FULL_EVERY. */
+#define SLOW_EVERY     60.0
+#define FULL_EVERY     30.0
+#define REGROUP_EVERY  120.0
 /* Pid namespaces remembered as not a container's before they are
  * forgotten (and may each ask for one listing more). */
 #define PIDNS_SEEN_MAX 4096
@@ -60,8 +63,10 @@ struct recorder {
 	struct container_list list; /* the last listing */
 	char *list_json;            /* it as nsh/targets.json, NULL: to be made */
 	size_t list_json_len;
-	double slow_at, full_at;   /* when, in seconds of the recording (-1: never) */
+	double slow_at, full_at; /* when, in seconds of the recording (-1: never) */
+	double regroup_at;
 	bool slow;                 /* this round reads the limits and every process */
+	bool regroup;              /* ... and every process's cgroup */
 	bool full;                 /* this round reads idle containers whole */
 	bool relist, relist_asked; /* this round lists (asked: by the last) */
 	uint64_t host_pidns;       /* the host's pid namespace */

@@ -44,7 +44,29 @@ struct record_bpf {
 	int err;
 	struct rec_vm *vms[REC_VMS_MAX];
 	size_t n_vms;
+	/* VMs not under KVM, or whose program did not load: not tried again
+	 * each round (the test reads the VM's fds, a load is milliseconds). */
+	struct {
+		pid_t pid;
+		uint64_t start_time;
+	} passed[REC_VMS_MAX];
+	size_t n_passed;
 };
+
+static bool passed_over(const struct record_bpf *rb, const struct container *c)
+{
+	for (size_t i = 0; i < rb->n_passed; i++)
+		if (rb->passed[i].pid == c->pid && rb->passed[i].start_time == c->start_time)
+			return true;
+	return false;
+}
+
+static void pass_over(struct record_bpf *rb, const struct container *c)
+{
+	size_t i = rb->n_passed < REC_VMS_MAX ? rb->n_passed++ : REC_VMS_MAX - 1;
+	rb->passed[i].pid = c->pid;
+	rb->passed[i].start_time = c->start_time;
+}
 
 static int on_event(void *ctx, const struct bio_event *e)
 {
@@ -105,17 +127,25 @@ static void follow_vms(struct recorder *rc, struct record_bpf *rb)
 		for (size_t i = 0; i < rb->n_vms && !v; i++)
 			if (rb->vms[i]->pid == c->pid && rb->vms[i]->start_time == c->start_time)
 				v = rb->vms[i];
-		if (!v && rb->n_vms < REC_VMS_MAX && vm_uses_kvm(rc->h, c->pid) == 1 &&
-		    (v = calloc(1, sizeof(*v)))) {
+		if (!v && rb->n_vms < REC_VMS_MAX && !passed_over(rb, c)) {
+			if (vm_uses_kvm(rc->h, c->pid) != 1 || !(v = calloc(1, sizeof(*v)))) {
+				pass_over(rb, c);
+				continue;
+			}
 			snprintf(v->name, sizeof(v->name), "%s", c->name);
 			v->pid = c->pid;
 			v->start_time = c->start_time;
 			struct kvmexits_config cfg = { .tgid = c->pid };
 			struct bpf_load_error err;
-			if (vcpu_threads_find(rc->h, c->pid, -1, &v->vc) < 0 || !v->vc.n ||
-			    (cfg.vcpu_tids = v->vc.tids, cfg.n_vcpus = v->vc.n,
-			     kvmexits_open(&cfg, &v->k, &err) < 0)) {
+			int r = vcpu_threads_find(rc->h, c->pid, -1, &v->vc);
+			if (r == 0 && v->vc.n) {
+				cfg.vcpu_tids = v->vc.tids;
+				cfg.n_vcpus = v->vc.n;
+				r = kvmexits_open(&cfg, &v->k, &err);
+			}
+			if (r < 0 || !v->vc.n) {
 				free(v);
+				pass_over(rb, c);
 				continue;
 			}
 			rb->vms[rb->n_vms++] = v;

@@ -22,6 +22,10 @@ static const struct cmd_option none[] = { { 0 } };
 CMD_OPTIONS_FIT(none);
 
 const struct cmd cmds[] = {
+	{ "agent", "[PORT]",
+	  "in a guest: serve 'nsh vm:NAME guest' on the host over the virtio-serial port (default "
+	  "/dev/virtio-ports/org.nsh.agent.0)",
+	  CMD_NO_TARGET, 0, 1, none, NULL, cmd_agent },
 	{ "attach", "TARGET", "shell: make TARGET the one commands run against",
 	  CMD_SHELL_ONLY | CMD_NO_TARGET, 1, 1, none, NULL, cmd_shell_only, SHELL_ONLY_ATTACH },
 	{ "biosnoop", "[DURATION]",
@@ -43,6 +47,10 @@ const struct cmd cmds[] = {
 	  CMD_NEEDS_TARGET | CMD_RAW_ARGS | CMD_EXEC_STATUS, 0, -1, exec_options, NULL, cmd_exec },
 	{ "exit", "[STATUS]", "shell: leave (Ctrl-D too), with STATUS or the last command's",
 	  CMD_SHELL_ONLY | CMD_NO_TARGET, 0, 1, none, NULL, cmd_shell_only, SHELL_ONLY_EXIT },
+	{ "guest", "[-t|-T] [--timeout SECS] [--] [TARGET] COMMAND [ARG..]",
+	  "run nsh inside the VM's guest through its agent: the output here, its exit status "
+	  "(-t a pty, -T none; default: a pty when this is a terminal)",
+	  CMD_NEEDS_TARGET | CMD_RAW_ARGS, 0, -1, none, NULL, cmd_guest },
 	{ "help", "[CMD]", "list commands, or show one command's options and columns",
 	  CMD_NO_TARGET, 0, 1, none, NULL, cmd_help },
 	{ "info", "",

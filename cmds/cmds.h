@@ -154,11 +154,13 @@ enum {
 extern volatile sig_atomic_t cmd_interrupted;
 
 /* The commands. */
+int cmd_agent(struct cmd_ctx *ctx);
 int cmd_biosnoop(struct cmd_ctx *ctx);
 int cmd_kvmexits(struct cmd_ctx *ctx);
 int cmd_cgstat(struct cmd_ctx *ctx);
 int cmd_enter(struct cmd_ctx *ctx);
 int cmd_exec(struct cmd_ctx *ctx);
+int cmd_guest(struct cmd_ctx *ctx);
 int cmd_help(struct cmd_ctx *ctx);
 int cmd_info(struct cmd_ctx *ctx);
 int cmd_ls(struct cmd_ctx *ctx);

@@ -28,7 +28,11 @@
  * (nsh/bpf/biosnoop, cmds/biorec.h): what it accepts writes back and reads
  * again to the same sums. Selector 18 reads it as a VM's recorded exit
  * counters (nsh/bpf/kvmexits/NAME, cmds/kvxrec.h) and takes the difference
- * against itself (nothing) and against nothing (all). Run by scripts/test.sh for a
+ * against itself (nothing) and against nothing (all). Selector 19 reads the
+ * bytes as the guest channel's stream (lib/guest/chan.h) fed in uneven
+ * pieces: every frame it yields is within bounds, a RUN payload splits into
+ * arguments that pack back to the same bytes; and the text as a qemu
+ * command line for the channel's socket (chan_find.h). Run by scripts/test.sh for a
  * bounded time; crashes and sanitizer reports fail. */
 #include <errno.h>
 #include <stdbool.h>
@@ -50,6 +54,8 @@
 #include "lib/base/json_util.h"
 #include "lib/resolve/ns.h"
 #include "lib/enter/passwd.h"
+#include "lib/guest/chan.h"
+#include "lib/guest/chan_find.h"
 #include "lib/proc/proc.h"
 #include "lib/resolve/runtime/kubepods.h"
 #include "lib/resolve/runtime/runtime.h"
@@ -355,7 +361,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef FUZZ_SELECTOR
 	switch (FUZZ_SELECTOR) {
 #else
-	switch (data[0] % 19) {
+	switch (data[0] % 20) {
 #endif
 	case 0: {
 		/* Every file of a task the sampler reads, and meminfo. */
@@ -599,6 +605,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kvx_agg_free(&same);
 		kvx_agg_free(&all);
 		kvxrec_free(&r);
+		break;
+	}
+	case 19: {
+		/* The guest channel: frames from a stream in uneven pieces. */
+		static struct gch_reader rd;
+		memset(&rd, 0, sizeof(rd));
+		size_t off = 0, step = 1;
+		while (off < size - 1) {
+			size_t n = step < size - 1 - off ? step : size - 1 - off;
+			off += gch_reader_feed(&rd, data + 1 + off, n);
+			step = step * 3 % 17 + 1;
+			struct gch_header h;
+			const uint8_t *p;
+			int r;
+			while ((r = gch_reader_next(&rd, &h, &p)) == 1) {
+				if (h.len > GCH_MAX_PAYLOAD || h.type == 0 || h.type > GCH_TYPE_MAX)
+					abort();
+				if (h.type != GCH_RUN)
+					continue;
+				static uint8_t copy[GCH_MAX_PAYLOAD], back[GCH_MAX_PAYLOAD];
+				char *argv[GCH_MAX_ARGS + 1];
+				int argc;
+				memcpy(copy, p, h.len);
+				if (gch_run_unpack(copy, h.len, argv, &argc) < 0)
+					continue;
+				if (argc < 1 || argc > GCH_MAX_ARGS || argv[argc])
+					abort();
+				int n2 = gch_run_pack(argc, argv, back, sizeof(back));
+				if (n2 != (int)h.len || memcmp(back, p, h.len) != 0)
+					abort();
+			}
+			if (r < 0)
+				break;
+		}
+		char path[108];
+		if (gch_qemu_socket(s, size - 1, path, sizeof(path)) == 0 &&
+		    (path[0] != '/' || strnlen(path, sizeof(path)) == sizeof(path)))
+			abort();
 		break;
 	}
 	}

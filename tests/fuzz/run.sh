@@ -99,6 +99,11 @@ printf '\x11nsh-biosnoop 1\nlost 0 2\nowner web 3 1 2 4096 8192 812345\nlog2 web
 # Selector 18: a VM's recorded exit counters (nsh/bpf/kvmexits/NAME).
 printf '\x12nsh-kvmexits 1\ninfo 1 0 1\nvcpus 9983 9984\nrow 1 2 0 225 2137500 11:1 12:147 13:2 14:1 15:72 16:2\nrow 2 128 0 75 0\nrow 6 4 65535 9 0\n' >"$out/corpus/seed-kvxrec-0"
 
+# Selector 19: the guest channel's frames (a HELLO, a RUN, stdin), and a
+# qemu command line with the channel's port.
+printf '\x13NG\x01\x00\x04\x00\x00\x00\x01\x00\x00\x00NG\x02\x00\x0c\x00\x00\x00nsh\x00ls\x00-l\x00\x00NG\x03\x00\x02\x00\x00\x00hi' >"$out/corpus/seed-guest-0"
+printf '\x13qemu-system-x86_64\0-chardev\0socket,id=nsh0,path=/run/n.sock,server=on,wait=off\0-device\0virtio-serial\0-device\0virtserialport,chardev=nsh0,name=org.nsh.agent.0\0' >"$out/corpus/seed-guest-1"
+
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -std=gnu11
 	-I. $(pkg-config --cflags json-c smartcols))
 if [ -n "${FUZZ_SELECTOR:-}" ]; then

@@ -88,11 +88,18 @@ awk -v g="$got" -v d="$((r1 - r0))" 'BEGIN { exit !(g > 0 && g * 2 <= d + 0.5) }
 	_t_fail "retransmits/s over 2 s, against RetransSegs read around it" "> 0 and <= $((r1 - r0)) / 2" "$got"
 
 t_begin "triage: net.retrans from the same retransmits, its NEXT nsh net"
-nsh "$A" triage -d 2 --only net.retrans,net.drops --json >"$T_TMP/tri.json" || true
-J=$(cat "$T_TMP/tri.json")
-v=$(q -r '.checks[] | select(.name == "net.retrans") | .value')
+# A stream that loses segments backs off (the retransmission timer
+# doubles): on a loaded machine a window can pass with nothing sent, which
+# triage rightly calls N/A. Up to three windows, until one saw segments.
+for _ in 1 2 3; do
+	nsh "$A" triage -d 2 --only net.retrans,net.drops --json >"$T_TMP/tri.json" || true
+	J=$(cat "$T_TMP/tri.json")
+	v=$(q -r '.checks[] | select(.name == "net.retrans") | .value')
+	[[ $v =~ ^[0-9.]+$ ]] && break
+done
 verdict=$(q -r '.checks[] | select(.name == "net.retrans") | .verdict')
-awk -v v="$v" 'BEGIN { exit !(v >= 1) }' || _t_fail "retransmitted % of segments sent" ">= 1" "$v"
+[[ $v =~ ^[0-9.]+$ ]] && awk -v v="$v" 'BEGIN { exit !(v >= 1) }' ||
+	_t_fail "retransmitted % of segments sent" ">= 1" "$v ($(q -r '.checks[] | select(.name == "net.retrans") | .reason'))"
 [[ $verdict == WARN || $verdict == CRIT ]] || _t_fail "net.retrans verdict" "WARN or CRIT" "$verdict"
 assert_eq "nsh $A net 1 5" "$(q -r '.checks[] | select(.name == "net.retrans") | .next')"
 assert_eq "/proc/PID/net/snmp Tcp RetransSegs over OutSegs+RetransSegs" "$(q -r '.checks[] | select(.name == "net.retrans") | .source')"

@@ -128,6 +128,24 @@ bpid=$(docker inspect -f '{{.State.Pid}}' "$BURN")
 want_limit=$(docker inspect -f '{{.HostConfig.Memory}}' "$BURN")
 want_quota=$(awk -v n="$(docker inspect -f '{{.HostConfig.NanoCpus}}' "$BURN")" 'BEGIN { print n / 1e9 }')
 assert_eq "67108864 0.5" "$want_limit $want_quota" "docker's configuration of the burner"
+# The burner's memory grows for a moment after its start (the runtime's
+# last steps in its cgroup): the comparison starts once two readings half
+# a second apart agree, so live and recorded samples of one second match.
+burn_mem() {
+	local p
+	p=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ { print $3 }' "/proc/$bpid/cgroup")
+	if [[ -n $p ]]; then
+		cat "/sys/fs/cgroup/memory$p/memory.usage_in_bytes"
+	else
+		p=$(awk -F: '$1 == "0" { print $3 }' "/proc/$bpid/cgroup")
+		cat "/sys/fs/cgroup$p/memory.current"
+	fi
+}
+burn_mem_settled() {
+	local a b
+	a=$(burn_mem) && sleep 0.5 && b=$(burn_mem) && [[ -n $a && $a == "$b" ]]
+}
+wait_until 20 burn_mem_settled || _t_fail "the burner's memory settles" "two equal readings" "$(burn_mem)"
 REC1=$T_TMP/burn.rec
 # The busy guest burns a core of the two: held while the three run, so
 # that they share the other with as little else as the machine allows.

@@ -121,9 +121,11 @@ rm -rf "$TB/nspawn1"
 for i in 1 2 3; do
 	vm_stop "$TB/vm/vm$i.pid" "nsht-vm$i"
 done
+# The node guest of the guest channel's tests (its image stays cached).
+"$(dirname "$(readlink -f "$0")")/node.sh" down || warn "nsht-node1 did not stop"
 for d in /proc/[0-9]*; do
 	[[ $(cat "$d/comm" 2>/dev/null) == qemu-system-* ]] || continue
-	tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -E -- '-name (guest=)?nsht-vm' >/dev/null && stop_pid "${d#/proc/}" 5
+	tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -E -- '-name (guest=)?nsht-(vm|node|noagent)' >/dev/null && stop_pid "${d#/proc/}" 5
 done
 rm -rf "$TB/vm"
 

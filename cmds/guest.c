@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: MIT
+/* nsh vm:NAME guest [-t|-T] [--timeout SECS] [--] [TARGET] COMMAND [ARG..]:
+ * nsh run inside a VM's guest by its agent (cmds/agent.c), over the guest
+ * channel (doc/guest-channel.md): the output shown here, the guest nsh's
+ * exit status returned. With a terminal on both ends (or -t) the command
+ * gets a pty in the guest and this terminal goes raw, so the REPL, enter
+ * and the full-screen top work as they do on the guest's console.
+ *
+ * Everything that arrives on the channel is the guest's: frames are
+ * checked (lib/guest/chan.c), output is passed through as bytes (a guest
+ * nsh's escapes are its own; on a terminal they reach it as from ssh), and
+ * a guest that stops answering ends the wait after the timeout with one
+ * line. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "lib/base/util.h"
+#include "lib/enter/pty.h"
+#include "lib/guest/chan.h"
+#include "lib/guest/chan_find.h"
+
+/* Only the greeting is timed: a command may rightly run silent for hours
+ * (top, biosnoop), and a guest that goes away closes the socket. */
+#define DEFAULT_TIMEOUT_S 5.0
+
+static volatile sig_atomic_t got_signal, got_winch;
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void on_signal(int sig)
+{
+	if (sig == SIGWINCH)
+		got_winch = 1;
+	else
+		got_signal = sig;
+}
+
+struct guest_opts {
+	int pty; /* 1 -t, 0 -T, -1 decide */
+	double timeout;
+	int argc; /* the guest nsh's words */
+	char **argv;
+};
+
+static int parse(struct cmd_ctx *ctx, struct guest_opts *o)
+{
+	*o = (struct guest_opts){ .pty = -1, .timeout = DEFAULT_TIMEOUT_S };
+	int i = 0;
+	for (; i < ctx->argc; i++) {
+		const char *a = ctx->argv[i];
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(a, "-t") == 0) {
+			o->pty = 1;
+		} else if (strcmp(a, "-T") == 0) {
+			o->pty = 0;
+		} else if (strcmp(a, "--timeout") == 0) {
+			char *end;
+			if (i + 1 >= ctx->argc) {
+				out_error("guest", "--timeout needs SECS");
+				return -EINVAL;
+			}
+			errno = 0;
+			o->timeout = strtod(ctx->argv[++i], &end);
+			if (errno || *end || end == ctx->argv[i] ||
+			    !(o->timeout >= 0.1 && o->timeout <= 3600)) {
+				out_error("guest", "--timeout: %s: not a number of seconds from 0.1 to 3600",
+					  ctx->argv[i]);
+				return -EINVAL;
+			}
+		} else {
+			break;
+		}
+	}
+	o->argc = ctx->argc - i;
+	o->argv = ctx->argv + i;
+	if (o->argc + 2 > GCH_MAX_ARGS) {
+		out_error("guest", "more than %d arguments", GCH_MAX_ARGS - 2);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int connect_to(const char *path)
+{
+	/* The path is under /proc/PID/root and may be longer than a
+	 * sockaddr holds: connect through an O_PATH fd of the socket. */
+	_cleanup_close_ int pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d", pfd);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/* Wait for one whole frame, at most until deadline (monotonic seconds; 0
+ * none). 1 a frame, 0 the channel closed, -ETIMEDOUT, -EBADMSG, -errno. */
+static int wait_frame(int fd, struct gch_reader *rd, double deadline, struct gch_header *h,
+		      const uint8_t **payload)
+{
+	for (;;) {
+		int r = gch_reader_next(rd, h, payload);
+		if (r != 0)
+			return r;
+		int ms = -1;
+		if (deadline > 0) {
+			double left = deadline - mono_s();
+			if (left <= 0)
+				return -ETIMEDOUT;
+			ms = (int)(left * 1000) + 1;
+		}
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		r = poll(&p, 1, ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			continue;
+		ssize_t n = gch_reader_fill(rd, fd);
+		if (n == 0)
+			return 0;
+		if (n < 0 && n != -EAGAIN)
+			return (int)n;
+	}
+}
+
+static void send_winsize(int fd)
+{
+	struct winsize ws;
+	if (ioctl(1, TIOCGWINSZ, &ws) < 0)
+		return;
+	uint8_t p[4] = { (uint8_t)ws.ws_row, (uint8_t)(ws.ws_row >> 8), (uint8_t)ws.ws_col,
+			 (uint8_t)(ws.ws_col >> 8) };
+	gch_send(fd, GCH_WINSIZE, 0, p, sizeof(p));
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Relay until the guest says EXIT: its status, or -1 after saying why.
+ * A command may be silent for hours, so silence is asked about: after
+ * KEEPALIVE_S without a frame, a PING; no answer within timeout means the
+ * guest stopped (a paused VM, a hung kernel), and a PONG saying nothing
+ * runs means its agent was restarted and the command is gone. */
+#define KEEPALIVE_S 5.0
+static int relay(const char *who, int fd, struct gch_reader *rd, bool pty, double timeout)
+{
+	bool stdin_open = true;
+	double last = mono_s(), pinged = 0;
+	for (;;) {
+		struct gch_header h;
+		const uint8_t *payload;
+		int r;
+		while ((r = gch_reader_next(rd, &h, &payload)) == 1) {
+			last = mono_s();
+			pinged = 0;
+			switch (h.type) {
+			case GCH_PONG:
+				if (h.len != 1)
+					goto bad;
+				if (!payload[0]) {
+					out_error(who, "guest: the guest's agent no longer runs the command "
+						       "(it was restarted): its end is unknown");
+					return -1;
+				}
+				break;
+			case GCH_STDOUT:
+				write_all(1, payload, h.len);
+				break;
+			case GCH_STDERR:
+				write_all(2, payload, h.len);
+				break;
+			case GCH_EXIT:
+				if (h.len != 4)
+					goto bad;
+				return (int)(gch_get_u32(payload) & 0xff);
+			case GCH_ERROR:
+				out_error(who, "guest agent: %.*s", (int)(h.len > 400 ? 400 : h.len),
+					  (const char *)payload);
+				return -1;
+			default:
+				break;
+			}
+		}
+		if (r < 0)
+			goto bad;
+		if (got_winch) {
+			got_winch = 0;
+			if (pty)
+				send_winsize(fd);
+		}
+		if (got_signal) {
+			uint8_t p[4];
+			gch_put_u32(p, (uint32_t)got_signal);
+			got_signal = 0;
+			gch_send(fd, GCH_SIGNAL, 0, p, sizeof(p));
+		}
+		double now = mono_s();
+		if (pinged > 0 && now - pinged >= timeout) {
+			out_error(who, "guest: the guest stopped answering (nothing for %.0f s): paused, "
+				       "hung, or its agent died",
+				  now - last);
+			return -1;
+		}
+		if (pinged == 0 && now - last >= KEEPALIVE_S) {
+			gch_send(fd, GCH_PING, 0, NULL, 0);
+			pinged = now;
+		}
+		struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
+				       { .fd = stdin_open ? 0 : -1, .events = POLLIN } };
+		if (poll(p, 2, 1000) < 0) {
+			if (errno == EINTR)
+				continue;
+			out_error(who, "guest: poll: %s", strerror(errno));
+			return -1;
+		}
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			uint8_t buf[16384];
+			ssize_t n = read(0, buf, sizeof(buf));
+			if (n > 0) {
+				gch_send(fd, GCH_STDIN, 0, buf, (size_t)n);
+			} else if (n == 0 || errno != EINTR) {
+				stdin_open = false;
+				gch_send(fd, GCH_STDIN_EOF, 0, NULL, 0);
+			}
+		}
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = gch_reader_fill(rd, fd);
+			if (n == 0 || (n < 0 && n != -EAGAIN)) {
+				out_error(who, "guest: the channel closed before the command ended "
+					       "(the guest stopped, or its agent did)");
+				return -1;
+			}
+		}
+	}
+bad:
+	out_error(who, "guest: the agent sent what is not the guest channel's protocol");
+	return -1;
+}
+
+int cmd_guest(struct cmd_ctx *ctx)
+{
+	const struct target *t = ctx->target;
+	const char *who = ctx->target_spec;
+	struct guest_opts o;
+	char path[PATH_MAX];
+
+	if (parse(ctx, &o) < 0)
+		return EXIT_USAGE;
+	if (o.argc == 0) {
+		out_error("guest", "which command? nsh %s guest [TARGET] COMMAND [ARG..]", who);
+		return EXIT_USAGE;
+	}
+	if (strcmp(t->kind, "vm") != 0) {
+		out_error(who, "guest: not a VM (a %s): guest runs nsh inside a VM's guest", t->kind);
+		return EXIT_USAGE;
+	}
+	ctx->g->exec_failed_early = false;
+	int r = gch_find_socket(t->host, t->pid, path, sizeof(path));
+	if (r == -ENOENT || r == -EPROTONOSUPPORT || r == -ENOTCONN) {
+		out_error(who,
+			  "guest: %s: the guest needs a virtio-serial port named " GCH_PORT_NAME
+			  " on a unix socket the hypervisor listens on (qemu -chardev "
+			  "socket,id=nsh0,path=PATH,server=on,wait=off -device virtio-serial "
+			  "-device virtserialport,chardev=nsh0,name=" GCH_PORT_NAME
+			  ") and 'nsh agent' running in the guest",
+			  r == -ENOENT		  ? "no such port"
+			  : r == -EPROTONOSUPPORT ? "its port is not on a unix socket server"
+						  : "its socket is not one the hypervisor listens on");
+		return EXIT_FAIL;
+	}
+	if (r < 0) {
+		out_error(who, "guest: cannot find its channel: %s", strerror(-r));
+		return EXIT_FAIL;
+	}
+	_cleanup_close_ int fd = connect_to(path);
+	if (fd < 0) {
+		out_error(who, "guest: cannot connect to its channel %s: %s", path, strerror(-fd));
+		return EXIT_FAIL;
+	}
+	/* The file at the path may have been replaced since the hypervisor
+	 * bound it: not a byte goes to a listener that is not the hypervisor. */
+	pid_t peer = 0;
+	r = gch_check_peer(fd, t->pid, &peer);
+	if (r < 0) {
+		out_error(who, "guest: refused: the socket at %s is not the hypervisor's (its listener is PID %d)",
+			  path, (int)peer);
+		return EXIT_FAIL;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	static struct gch_reader rd;
+	struct gch_header h;
+	const uint8_t *payload;
+	uint8_t hello[4];
+	gch_put_u32(hello, GCH_VERSION);
+	r = gch_send(fd, GCH_HELLO, 0, hello, sizeof(hello));
+	if (r >= 0)
+		r = wait_frame(fd, &rd, mono_s() + o.timeout, &h, &payload);
+	if (r == -ETIMEDOUT) {
+		out_error(who,
+			  "guest: no answer from the guest's agent in %g s: the guest must run 'nsh "
+			  "agent' on /dev/virtio-ports/" GCH_PORT_NAME
+			  " (still booting, stopped, or another client is connected)",
+			  o.timeout);
+		return EXIT_FAIL;
+	}
+	if (r == 0) {
+		out_error(who, "guest: the channel closed before the agent answered");
+		return EXIT_FAIL;
+	}
+	if (r < 0 || h.type != GCH_HELLO || h.len < 4) {
+		out_error(who, "guest: the agent sent what is not the guest channel's protocol");
+		return EXIT_FAIL;
+	}
+	if (gch_get_u32(payload) != GCH_VERSION) {
+		out_error(who, "guest: the guest's agent speaks version %u, this nsh %u: run the same nsh in both",
+			  gch_get_u32(payload), GCH_VERSION);
+		return EXIT_FAIL;
+	}
+
+	bool pty = o.pty == 1 || (o.pty == -1 && isatty(0) && isatty(1));
+	/* The guest nsh gets the options that shape output here. */
+	char *argv[GCH_MAX_ARGS + 1];
+	int argc = 0;
+	argv[argc++] = (char *)"nsh";
+	if (ctx->g->json)
+		argv[argc++] = (char *)"--json";
+	for (int i = 0; i < o.argc; i++)
+		argv[argc++] = o.argv[i];
+	uint8_t req[GCH_MAX_PAYLOAD];
+	int n = gch_run_pack(argc, argv, req, sizeof(req));
+	if (n < 0) {
+		out_error(who, "guest: the command is longer than the channel takes (%d bytes)",
+			  GCH_MAX_PAYLOAD);
+		return EXIT_USAGE;
+	}
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGWINCH, &sa, NULL);
+	if (!pty) {
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	struct pty_saved saved = { 0 };
+	if (pty && isatty(0))
+		pty_raw(0, &saved);
+	r = gch_send(fd, GCH_RUN, pty ? GCH_RUN_PTY : 0, req, (size_t)n);
+	if (r >= 0 && pty)
+		send_winsize(fd);
+	int status = r < 0 ? -1 : relay(who, fd, &rd, pty, o.timeout);
+	if (saved.active)
+		pty_restore(0, &saved);
+	if (r < 0)
+		out_error(who, "guest: cannot send the command: %s", strerror(-r));
+	return status < 0 ? EXIT_FAIL : status;
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# The guest channel (doc/guest-channel.md) against a real guest: nsht-node1
+# (tests/testbed/node.sh), Debian's kernel and systemd, pure cgroup v2,
+# containerd and runc with the systemd driver, nsh's agent on its
+# virtio-serial port. nsh on the host runs nsh in the guest with
+# `vm:nsht-node1 guest ...`. The expected values come from the guest's
+# serial console (tests/testbed/node_console.py: its /proc, ctr, runc, as a
+# person at the console reads them), never through the channel.
+# The guest runs the self-contained build (NSH_STATIC, default
+# build-static/nsh): it has none of nsh's libraries.
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=../testbed/vms.sh
+. "$T_REPO/tests/testbed/vms.sh"
+
+NSH_STATIC=${NSH_STATIC:-$T_REPO/build-static/nsh}
+TMUX_SOCK=nsht-guest-$$
+tm() { tmux -L "$TMUX_SOCK" "$@"; }
+# The node goes down at the end: the other suites count the host's VMs
+# and containers, and it would be one more (each run boots it anew, its
+# image cached).
+cleanup() {
+	tm kill-server 2>/dev/null || true
+	vm_stop "$T_TMP/noagent.pid" nsht-noagent
+	local p
+	p=$(cat /run/nsh-testbed/node/node1.pid 2>/dev/null) && kill -CONT "$p" 2>/dev/null || true
+	"$T_REPO/tests/testbed/node.sh" down
+}
+trap 'T_RC_SAVE=$?; set +e; cleanup; (exit "$T_RC_SAVE"); _t_exit' EXIT
+
+t_begin "guest: nsht-node1 boots and its agent answers through the channel"
+if ! "$T_REPO/tests/testbed/node.sh" up "$NSH_STATIC" 2>"$T_TMP/node.err"; then
+	_t_fail "tests/testbed/node.sh up" "the node up" "$(tail -n 20 "$T_TMP/node.err")"
+	exit 1
+fi
+cat "$T_TMP/node.err" >&2
+# shellcheck source=/dev/null
+. /run/nsh-testbed/node.env
+G=vm:$NSHT_NODE_NAME
+CON=$(dirname "$NSHT_NODE_SOCK")/console.sock
+con() { "$T_REPO/tests/testbed/node_console.py" "$CON" "$@"; }
+assert_exit 0 nsh "$G" guest -- --version
+assert_eq "$("$NSH_STATIC" --version)" "$T_OUT" "the guest's nsh is the one under test"
+assert_eq "nsht-node1" "$(con hostname)" "the console is the guest's"
+
+# What the guest's runtimes say, at its console.
+k8s_pid=$(con "ctr -n k8s.io task ls" | awk -v id="$NSHT_NODE_K8S_ID" '$1 == id { print $2 }')
+runc_pid=$(con "runc --systemd-cgroup state nsht-runc1" | sed -nE 's/.*"pid": ([0-9]+).*/\1/p')
+[[ $k8s_pid =~ ^[0-9]+$ && $runc_pid =~ ^[0-9]+$ ]] ||
+	_t_fail "the guest's containers, at its console" "two PIDs" "k8s '$k8s_pid' runc '$runc_pid'"
+K8S=k8s:$NSHT_NODE_POD_NAMESPACE/$NSHT_NODE_POD_NAME/$NSHT_NODE_CONTAINER_NAME
+
+t_begin "guest ls --json: the guest's containers with their pods, as its runtimes report them"
+assert_exit 0 nsh --json "$G" guest ls
+J=$T_OUT
+assert_eq "$k8s_pid containerd $NSHT_NODE_POD_NAMESPACE $NSHT_NODE_POD_NAME $NSHT_NODE_CONTAINER_NAME" \
+	"$(q -r --arg id "$NSHT_NODE_K8S_ID" '.targets[] | select(.id == $id) | "\(.pid) \(.runtime) \(.pod.namespace) \(.pod.name) \(.pod.container)"')" \
+	"the k8s-shaped container"
+assert_eq "$runc_pid runc /system.slice/runc-nsht-runc1.scope" "$(q -r '.targets[] | select(.id == "nsht-runc1") | "\(.pid) \(.runtime) \(.cgroup)"')" "the runc container"
+
+t_begin "guest k8s:NS/POD/CTR pidmap 1: the guest's own /proc"
+nspid=$(con "grep NSpid /proc/$k8s_pid/status" | awk '{ print $2, $3 }')
+assert_eq "$k8s_pid 1" "$nspid" "NSpid of the container's init at the console"
+assert_exit 0 nsh --json "$G" guest "$K8S" pidmap 1
+J=$T_OUT
+assert_eq "$k8s_pid 1" "$(q -r '.pids[0] | "\(.host) \(.container)"')" "pidmap 1: the guest's PID of the container's init"
+
+t_begin "guest cgstat: cgroup v2 under the systemd driver, the pod's limit the effective one"
+cg=$(con "cat /proc/$k8s_pid/cgroup")
+assert_eq "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${NSHT_NODE_POD_UID//-/_}.slice/cri-containerd-$NSHT_NODE_K8S_ID.scope" \
+	"$cg" "the container's cgroup at the console"
+limit=$(con "cat /sys/fs/cgroup/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${NSHT_NODE_POD_UID//-/_}.slice/memory.max")
+assert_eq "$NSHT_NODE_POD_LIMIT" "$limit" "the pod slice's memory.max at the console"
+assert_exit 0 nsh --json "$G" guest "$K8S" cgstat 0
+J=$T_OUT
+assert_eq "2 ${cg#0::}" "$(q -r '"\(.cgroup.version) \(.cgroup.path)"')" "cgroup version and path"
+assert_eq "$limit" "$(q -r .memory.limit)" "memory limit: the pod's, read back as set"
+assert_contains "$(q -r .memory.limit_from)" "kubepods-burstable-pod${NSHT_NODE_POD_UID//-/_}.slice" "where the limit comes from"
+
+t_begin "guest: exit statuses and stderr pass through"
+assert_exit 1 nsh "$G" guest nsht-nosuch ps
+assert_contains "$T_ERR" "nsh: nsht-nosuch: no container, VM or process matches"
+assert_exit 7 nsh "$G" guest -T "$K8S" exec -- /bin/sh -c 'exit 7'
+assert_exit 0 nsh "$G" guest -T "$K8S" exec -- /bin/sh -c 'echo out-$((6 * 7)); echo err >&2'
+assert_eq "out-42" "$T_OUT" "the command's stdout"
+assert_eq "err" "$T_ERR" "the command's stderr"
+out=$(printf 'line-one\n' | timeout 30 "$NSH" "$G" guest -T "$K8S" exec -- /bin/cat)
+assert_eq "line-one" "$out" "stdin through the channel"
+
+t_begin "guest -t $K8S enter in a terminal: echo, Ctrl-C, exit"
+tm new-session -d -s g -x 160 -y 40 "TERM=xterm '$NSH' $G guest -t '$K8S' enter; echo NSH-EXIT=\$?; sleep 60"
+tmux_wait_for g '^~ #' 30
+tm send-keys -t g 'echo in-guest-$((6 * 7))' Enter
+tmux_wait_for g '^in-guest-42' 10
+tm send-keys -t g 'sleep 30' Enter
+sleep 1
+tm send-keys -t g C-c
+tmux_wait_for g '^~ #$' 10 last
+tm send-keys -t g 'exit 3' Enter
+tmux_wait_for g 'NSH-EXIT=3' 15
+tm kill-session -t g 2>/dev/null || true
+
+t_begin "guest: a VM without the channel, and a target that is not a VM: one line each"
+assert_exit 1 nsh "$NSHT_VM3_NAME" guest ls
+assert_eq "nsh: $NSHT_VM3_NAME: guest: no such port: the guest needs a virtio-serial port named org.nsh.agent.0 on a unix socket the hypervisor listens on (qemu -chardev socket,id=nsh0,path=PATH,server=on,wait=off -device virtio-serial -device virtserialport,chardev=nsh0,name=org.nsh.agent.0) and 'nsh agent' running in the guest" \
+	"$T_ERR"
+assert_exit 2 nsh "$DOCKER_WEB1_NAME" guest ls
+assert_eq "nsh: $DOCKER_WEB1_NAME: guest: not a VM (a container): guest runs nsh inside a VM's guest" "$T_ERR"
+
+t_begin "guest: a port that no agent serves: one line after --timeout, no hang"
+vm_spin_bios "$T_TMP/spin.bin"
+qemu-system-x86_64 -name guest=nsht-noagent -accel tcg -m 16 -nodefaults -display none \
+	-bios "$T_TMP/spin.bin" -chardev "socket,id=nsh0,path=$T_TMP/noagent.sock,server=on,wait=off" \
+	-device virtio-serial -device virtserialport,chardev=nsh0,name=org.nsh.agent.0 \
+	-pidfile "$T_TMP/noagent.pid" -daemonize
+t0=$(date +%s%N)
+assert_exit 1 nsh vm:nsht-noagent guest --timeout 1 ls
+ms=$((($(date +%s%N) - t0) / 1000000))
+assert_eq "nsh: vm:nsht-noagent: guest: no answer from the guest's agent in 1 s: the guest must run 'nsh agent' on /dev/virtio-ports/org.nsh.agent.0 (still booting, stopped, or another client is connected)" "$T_ERR"
+((ms < 10000)) || _t_fail "it gave up after its timeout" "< 10 s" "$ms ms"
+
+t_begin "guest: the port's socket file replaced by another listener: refused, not a byte sent to it"
+# What the hypervisor bound is still listening (and still the hypervisor's
+# in /proc/PID/net/unix), but the path now leads to an impostor.
+python3 -c '
+import os, socket, sys
+path, out = sys.argv[1], sys.argv[2]
+os.unlink(path)
+s = socket.socket(socket.AF_UNIX); s.bind(path); s.listen(1)
+open(out + ".ready", "w").write(str(os.getpid()))
+s.settimeout(20)
+c, _ = s.accept(); c.settimeout(3)
+got = b""
+try:
+    while True:
+        d = c.recv(4096)
+        if not d: break
+        got += d
+except socket.timeout:
+    pass
+open(out, "wb").write(got)
+' "$T_TMP/noagent.sock" "$T_TMP/impostor.got" &
+imp=$!
+wait_until 10 test -s "$T_TMP/impostor.got.ready"
+assert_exit 1 nsh vm:nsht-noagent guest --timeout 1 ls
+assert_contains "$T_ERR" "nsh: vm:nsht-noagent: guest: refused: the socket at /proc/"
+assert_contains "$T_ERR" "$T_TMP/noagent.sock is not the hypervisor's (its listener is PID $imp)"
+wait "$imp" || true
+assert_eq 0 "$(stat -c %s "$T_TMP/impostor.got" 2>/dev/null)" "bytes the impostor received"
+vm_stop "$T_TMP/noagent.pid" nsht-noagent
+
+t_begin "guest: the guest paused mid-command: one line once it stops answering"
+node=$NSHT_NODE_PID
+( sleep 2; kill -STOP "$node" ) &
+assert_exit 1 nsh "$G" guest --timeout 2 -T "$K8S" exec -- /bin/sleep 60
+wait
+kill -CONT "$node"
+assert_contains "$T_ERR" "nsh: $G: guest: the guest stopped answering (nothing for"
+assert_eq 1 "$(grep -c . <<<"$T_ERR")" "one line"
+
+t_begin "guest: the agent killed mid-command: one line, the command's end unknown"
+wait_until 30 nsh "$G" guest -T --timeout 2 -- --version >/dev/null 2>&1 || true
+( sleep 2; con "systemctl kill -s KILL nsh-agent" >/dev/null ) &
+assert_exit 1 nsh "$G" guest -T "$K8S" exec -- /bin/sleep 60
+wait
+assert_eq "nsh: $G: guest: the guest's agent no longer runs the command (it was restarted): its end is unknown" "$T_ERR"
+# And it serves the next command.
+wait_until 30 nsh "$G" guest -T --timeout 2 -- --version >/dev/null 2>&1 ||
+	_t_fail "the restarted agent answers" "nsh --version" "$(nsh "$G" guest -T -- --version 2>&1)"

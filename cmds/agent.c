@@ -31,12 +31,12 @@
 #define DEFAULT_PORT "/dev/virtio-ports/" GCH_PORT_NAME
 
 struct session {
-	pid_t pid;      /* 0: none running */
-	int in;         /* the command's stdin (the pty master with pty) */
-	int out, err;   /* its stdout and stderr (out is the master with pty; err -1) */
+	pid_t pid;    /* 0: none running */
+	int in;       /* the command's stdin (the pty master with pty) */
+	int out, err; /* its stdout and stderr (out is the master with pty; err -1) */
 	bool pty;
-	bool exited;    /* waited for; the EXIT frame goes once out and err are drained */
-	int status;     /* as a shell reports it */
+	bool exited; /* waited for; the EXIT frame goes once out and err are drained */
+	int status;  /* as a shell reports it */
 };
 
 static void fd_close(int *fd)
@@ -95,7 +95,8 @@ static int session_start(struct session *s, int port, uint8_t flags, char **argv
 		struct winsize ws = { .ws_row = 24, .ws_col = 80 };
 		pid = forkpty(&master, NULL, NULL, &ws);
 	} else {
-		if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+		if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+		    pipe2(err, O_CLOEXEC) < 0) {
 			int e = errno;
 			for (int i = 0; i < 2; i++) {
 				fd_close(&in[i]);
@@ -162,8 +163,7 @@ static void session_input(struct session *s, const uint8_t *p, size_t n)
 
 static bool signal_allowed(int sig)
 {
-	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT ||
-	       sig == SIGKILL;
+	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT || sig == SIGKILL;
 }
 
 static void hello(int port)
@@ -219,8 +219,10 @@ static void handle(struct session *s, int port, const struct gch_header *h, cons
 		break;
 	case GCH_WINSIZE:
 		if (h->len == 4 && s->pty && s->out >= 0) {
-			struct winsize ws = { .ws_row = (unsigned short)(payload[0] | payload[1] << 8),
-					      .ws_col = (unsigned short)(payload[2] | payload[3] << 8) };
+			struct winsize ws = {
+				.ws_row = (unsigned short)(payload[0] | payload[1] << 8),
+				.ws_col = (unsigned short)(payload[2] | payload[3] << 8)
+			};
 			ioctl(s->out, TIOCSWINSZ, &ws);
 		}
 		break;

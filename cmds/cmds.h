@@ -62,6 +62,9 @@ struct nsh_globals {
 	 * dispatch_words): how replay runs the views it replays. */
 	int (*dispatch)(struct nsh_globals *g, int argc, char **argv);
 	const char *version; /* nsh --version's, for what nsh writes (a recording's header) */
+	/* --layer LABEL: the layer above this nsh (a guest's nsh run by
+	 * `vm:NAME guest`: "vm:NAME"), shown first in the shell's prompt. */
+	const char *layer;
 };
 
 struct cmd_ctx {

@@ -29,6 +29,7 @@
 #include "lib/enter/pty.h"
 #include "lib/guest/chan.h"
 #include "lib/guest/chan_find.h"
+#include "guest.h"
 
 /* Only the greeting is timed: a command may rightly run silent for hours
  * (top, biosnoop), and a guest that goes away closes the socket. */
@@ -82,7 +83,8 @@ static int parse(struct cmd_ctx *ctx, struct guest_opts *o)
 			o->timeout = strtod(ctx->argv[++i], &end);
 			if (errno || *end || end == ctx->argv[i] ||
 			    !(o->timeout >= 0.1 && o->timeout <= 3600)) {
-				out_error("guest", "--timeout: %s: not a number of seconds from 0.1 to 3600",
+				out_error("guest",
+					  "--timeout: %s: not a number of seconds from 0.1 to 3600",
 					  ctx->argv[i]);
 				return -EINVAL;
 			}
@@ -175,6 +177,87 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
+int guest_connect(const char *who, const struct target *t, double timeout, struct gch_reader *rd,
+		  char *hostname, size_t size)
+{
+	char path[PATH_MAX];
+	struct gch_header h;
+	const uint8_t *payload;
+	int r = gch_find_socket(t->host, t->pid, path, sizeof(path));
+	if (r == -ENOENT || r == -EPROTONOSUPPORT || r == -ENOTCONN) {
+		out_error(who,
+			  "guest: %s: the guest needs a virtio-serial port named " GCH_PORT_NAME
+			  " on a unix socket the hypervisor listens on (qemu -chardev "
+			  "socket,id=nsh0,path=PATH,server=on,wait=off -device virtio-serial "
+			  "-device virtserialport,chardev=nsh0,name=" GCH_PORT_NAME
+			  ") and 'nsh agent' running in the guest",
+			  r == -ENOENT ? "no such port"
+			  : r == -EPROTONOSUPPORT
+				  ? "its port is not on a unix socket server"
+				  : "its socket is not one the hypervisor listens on");
+		return -1;
+	}
+	if (r < 0) {
+		out_error(who, "guest: cannot find its channel: %s", strerror(-r));
+		return -1;
+	}
+	int fd = connect_to(path);
+	if (fd < 0) {
+		out_error(who, "guest: cannot connect to its channel %s: %s", path, strerror(-fd));
+		return -1;
+	}
+	/* The file at the path may have been replaced since the hypervisor
+	 * bound it: not a byte goes to a listener that is not the hypervisor. */
+	pid_t peer = 0;
+	r = gch_check_peer(fd, t->pid, &peer);
+	if (r < 0) {
+		out_error(who,
+			  "guest: refused: the socket at %s is not the hypervisor's (its listener "
+			  "is PID %d)",
+			  path, (int)peer);
+		close(fd);
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	*rd = (struct gch_reader){ 0 };
+	uint8_t hello[4];
+	gch_put_u32(hello, GCH_VERSION);
+	r = gch_send(fd, GCH_HELLO, 0, hello, sizeof(hello));
+	if (r >= 0)
+		r = wait_frame(fd, rd, mono_s() + timeout, &h, &payload);
+	const char *why = NULL;
+	if (r == -ETIMEDOUT) {
+		out_error(
+			who,
+			"guest: no answer from the guest's agent in %g s: the guest must run 'nsh "
+			"agent' on /dev/virtio-ports/" GCH_PORT_NAME
+			" (still booting, stopped, or another client is connected)",
+			timeout);
+	} else if (r == 0) {
+		why = "the channel closed before the agent answered";
+	} else if (r < 0 || h.type != GCH_HELLO || h.len < 4) {
+		why = "the agent sent what is not the guest channel's protocol";
+	} else if (gch_get_u32(payload) != GCH_VERSION) {
+		out_error(
+			who,
+			"guest: the guest's agent speaks version %u, this nsh %u: run the same nsh "
+			"in both",
+			gch_get_u32(payload), GCH_VERSION);
+	} else {
+		if (hostname && size) {
+			size_t n = h.len - 4 < size - 1 ? h.len - 4 : size - 1;
+			memcpy(hostname, payload + 4, n);
+			hostname[n] = '\0';
+		}
+		return fd;
+	}
+	if (why)
+		out_error(who, "guest: %s", why);
+	close(fd);
+	return -1;
+}
+
 /* Relay until the guest says EXIT: its status, or -1 after saying why.
  * A command may be silent for hours, so silence is asked about: after
  * KEEPALIVE_S without a frame, a PING; no answer within timeout means the
@@ -197,7 +280,8 @@ static int relay(const char *who, int fd, struct gch_reader *rd, bool pty, doubl
 				if (h.len != 1)
 					goto bad;
 				if (!payload[0]) {
-					out_error(who, "guest: the guest's agent no longer runs the command "
+					out_error(who, "guest: the guest's agent no longer runs "
+						       "the command "
 						       "(it was restarted): its end is unknown");
 					return -1;
 				}
@@ -213,8 +297,8 @@ static int relay(const char *who, int fd, struct gch_reader *rd, bool pty, doubl
 					goto bad;
 				return (int)(gch_get_u32(payload) & 0xff);
 			case GCH_ERROR:
-				out_error(who, "guest agent: %.*s", (int)(h.len > 400 ? 400 : h.len),
-					  (const char *)payload);
+				out_error(who, "guest agent: %.*s",
+					  (int)(h.len > 400 ? 400 : h.len), (const char *)payload);
 				return -1;
 			default:
 				break;
@@ -235,9 +319,11 @@ static int relay(const char *who, int fd, struct gch_reader *rd, bool pty, doubl
 		}
 		double now = mono_s();
 		if (pinged > 0 && now - pinged >= timeout) {
-			out_error(who, "guest: the guest stopped answering (nothing for %.0f s): paused, "
-				       "hung, or its agent died",
-				  now - last);
+			out_error(
+				who,
+				"guest: the guest stopped answering (nothing for %.0f s): paused, "
+				"hung, or its agent died",
+				now - last);
 			return -1;
 		}
 		if (pinged == 0 && now - last >= KEEPALIVE_S) {
@@ -281,7 +367,6 @@ int cmd_guest(struct cmd_ctx *ctx)
 	const struct target *t = ctx->target;
 	const char *who = ctx->target_spec;
 	struct guest_opts o;
-	char path[PATH_MAX];
 
 	if (parse(ctx, &o) < 0)
 		return EXIT_USAGE;
@@ -290,73 +375,16 @@ int cmd_guest(struct cmd_ctx *ctx)
 		return EXIT_USAGE;
 	}
 	if (strcmp(t->kind, "vm") != 0) {
-		out_error(who, "guest: not a VM (a %s): guest runs nsh inside a VM's guest", t->kind);
+		out_error(who, "guest: not a VM (a %s): guest runs nsh inside a VM's guest",
+			  t->kind);
 		return EXIT_USAGE;
 	}
 	ctx->g->exec_failed_early = false;
-	int r = gch_find_socket(t->host, t->pid, path, sizeof(path));
-	if (r == -ENOENT || r == -EPROTONOSUPPORT || r == -ENOTCONN) {
-		out_error(who,
-			  "guest: %s: the guest needs a virtio-serial port named " GCH_PORT_NAME
-			  " on a unix socket the hypervisor listens on (qemu -chardev "
-			  "socket,id=nsh0,path=PATH,server=on,wait=off -device virtio-serial "
-			  "-device virtserialport,chardev=nsh0,name=" GCH_PORT_NAME
-			  ") and 'nsh agent' running in the guest",
-			  r == -ENOENT		  ? "no such port"
-			  : r == -EPROTONOSUPPORT ? "its port is not on a unix socket server"
-						  : "its socket is not one the hypervisor listens on");
-		return EXIT_FAIL;
-	}
-	if (r < 0) {
-		out_error(who, "guest: cannot find its channel: %s", strerror(-r));
-		return EXIT_FAIL;
-	}
-	_cleanup_close_ int fd = connect_to(path);
-	if (fd < 0) {
-		out_error(who, "guest: cannot connect to its channel %s: %s", path, strerror(-fd));
-		return EXIT_FAIL;
-	}
-	/* The file at the path may have been replaced since the hypervisor
-	 * bound it: not a byte goes to a listener that is not the hypervisor. */
-	pid_t peer = 0;
-	r = gch_check_peer(fd, t->pid, &peer);
-	if (r < 0) {
-		out_error(who, "guest: refused: the socket at %s is not the hypervisor's (its listener is PID %d)",
-			  path, (int)peer);
-		return EXIT_FAIL;
-	}
-	signal(SIGPIPE, SIG_IGN);
-
 	static struct gch_reader rd;
-	struct gch_header h;
-	const uint8_t *payload;
-	uint8_t hello[4];
-	gch_put_u32(hello, GCH_VERSION);
-	r = gch_send(fd, GCH_HELLO, 0, hello, sizeof(hello));
-	if (r >= 0)
-		r = wait_frame(fd, &rd, mono_s() + o.timeout, &h, &payload);
-	if (r == -ETIMEDOUT) {
-		out_error(who,
-			  "guest: no answer from the guest's agent in %g s: the guest must run 'nsh "
-			  "agent' on /dev/virtio-ports/" GCH_PORT_NAME
-			  " (still booting, stopped, or another client is connected)",
-			  o.timeout);
+	_cleanup_close_ int fd = guest_connect(who, t, o.timeout, &rd, NULL, 0);
+	if (fd < 0)
 		return EXIT_FAIL;
-	}
-	if (r == 0) {
-		out_error(who, "guest: the channel closed before the agent answered");
-		return EXIT_FAIL;
-	}
-	if (r < 0 || h.type != GCH_HELLO || h.len < 4) {
-		out_error(who, "guest: the agent sent what is not the guest channel's protocol");
-		return EXIT_FAIL;
-	}
-	if (gch_get_u32(payload) != GCH_VERSION) {
-		out_error(who, "guest: the guest's agent speaks version %u, this nsh %u: run the same nsh in both",
-			  gch_get_u32(payload), GCH_VERSION);
-		return EXIT_FAIL;
-	}
-
+	int r;
 	bool pty = o.pty == 1 || (o.pty == -1 && isatty(0) && isatty(1));
 	/* The guest nsh gets the options that shape output here. */
 	char *argv[GCH_MAX_ARGS + 1];

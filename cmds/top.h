@@ -97,3 +97,8 @@ struct json_object *top_header_json(const struct top_view *v, struct json_object
 /* The full screen (top_screen.c): a target's view, or without one the
  * container table with drill-down. */
 int top_screen(struct cmd_ctx *ctx, double delay, bool threads, bool host_block, int sort);
+
+/* top on a VM whose guest runs nsh's agent (top_layered.c): the vCPU
+ * threads on the host beside the guest's own view, in batch and JSON. */
+bool top_layered_available(const struct target *t);
+int top_layered(struct cmd_ctx *ctx, double delay, long iters);

@@ -249,10 +249,51 @@ static int run_command(struct nsh_globals *g, const char *target_spec, struct ta
 	return r;
 }
 
+bool layered_spec(const char *spec, char *vm, size_t size, const char **inner)
+{
+	if (!str_startswith(spec, "vm:"))
+		return false;
+	const char *slash = strchr(spec + 3, '/');
+	if (!slash || slash == spec + 3 || !slash[1])
+		return false;
+	size_t n = (size_t)(slash - spec);
+	if (vm) {
+		if (n >= size)
+			return false;
+		memcpy(vm, spec, n);
+		vm[n] = '\0';
+	}
+	if (inner)
+		*inner = slash + 1;
+	return true;
+}
+
+/* vm:NAME/TARGET [COMMAND ARGS]: the same words run by the guest's nsh. */
+static int dispatch_layered(struct nsh_globals *g, int argc, char **argv)
+{
+	char vm[300];
+	const char *inner;
+	if (!layered_spec(argv[0], vm, sizeof(vm), &inner)) {
+		out_error(argv[0], "the VM's name is too long");
+		return EXIT_USAGE;
+	}
+	_cleanup_free_ char **w = calloc((size_t)argc + 4, sizeof(char *));
+	if (!w)
+		return EXIT_FAIL;
+	w[0] = vm;
+	w[1] = (char *)"guest";
+	w[2] = (char *)"--";
+	w[3] = (char *)inner;
+	memcpy(w + 4, argv + 1, (size_t)(argc - 1) * sizeof(char *));
+	return dispatch_words(g, argc + 3, w);
+}
+
 int dispatch_words(struct nsh_globals *g, int argc, char **argv)
 {
 	if (argc == 0)
 		return dispatch_command(g, NULL, cmd_lookup("help"), 0, NULL);
+	if (layered_spec(argv[0], NULL, 0, NULL))
+		return dispatch_layered(g, argc, argv);
 
 	const struct cmd *c = cmd_lookup(argv[0]);
 	if (c)

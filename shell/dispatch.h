@@ -17,3 +17,8 @@ int dispatch_command(struct nsh_globals *g, const char *target_spec, const struc
  * NULL: resolve target_spec), named target_spec in messages. */
 int dispatch_pinned(struct nsh_globals *g, const char *target_spec, struct target *pinned,
 		    const struct cmd *c, int argc, char **argv);
+
+/* A target inside a VM's guest, "vm:NAME/TARGET": true, with "vm:NAME" in
+ * vm (when given) and *inner pointing at TARGET. Commands on such a target
+ * run in the guest (`vm:NAME guest TARGET ...`). */
+bool layered_spec(const char *spec, char *vm, size_t size, const char **inner);

@@ -42,9 +42,36 @@ static int shell_option(struct shell_opts *o, int argc, char **argv, int *i)
 	return 1;
 }
 
+/* The shell attached to a target inside a VM's guest (vm:NAME/TARGET):
+ * the guest's own shell, run there through the channel, its prompt
+ * naming both layers. A script goes along as text; a file stays here. */
+static int run_guest_shell(struct nsh_globals *g, const char *spec, const struct shell_opts *o)
+{
+	char vm[300];
+	const char *inner;
+	layered_spec(spec, vm, sizeof(vm), &inner);
+	if (o->file) {
+		out_error("-f", "a script file runs on this host: with %s use -c TEXT", spec);
+		return EXIT_USAGE;
+	}
+	char *words[] = { vm,  (char *)"guest", (char *)"--", (char *)"--layer",
+			  vm,  (char *)inner,   NULL,         NULL,
+			  NULL };
+	int n = 6;
+	if (o->script) {
+		words[n++] = (char *)"-c";
+		words[n++] = (char *)o->script;
+	}
+	if (o->keep_going)
+		words[n++] = (char *)"-k";
+	return dispatch_words(g, n, words);
+}
+
 /* The shell: attached to spec (or the host), running a script or the REPL. */
 static int run_shell(struct nsh_globals *g, const char *spec, const struct shell_opts *o)
 {
+	if (spec && layered_spec(spec, NULL, 0, NULL))
+		return run_guest_shell(g, spec, o);
 	bool repl = !o->script && !o->file && isatty(STDIN_FILENO);
 	g->in_shell = true;
 
@@ -177,6 +204,10 @@ int main(int argc, char **argv)
 		} else if ((so_r = shell_option(&so, argc, argv, &i)) != 0) {
 			if (so_r < 0)
 				return usage("missing argument for ", a);
+		} else if (strcmp(a, "--layer") == 0) {
+			if (i + 1 >= argc)
+				return usage("--layer needs a label", NULL);
+			g.layer = argv[++i];
 		} else if (strcmp(a, "--host-root") == 0 || strncmp(a, "--host-root=", 12) == 0) {
 			if (a[11] == '=')
 				g.host_root = a + 12;

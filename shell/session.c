@@ -111,9 +111,27 @@ static pid_t spawn_sh(const char *text, int in_fd)
 }
 
 /* The shell's own commands: words[0] is the command, its arity checked. */
+/* attach vm:NAME/TARGET: the guest's own shell, attached to TARGET there,
+ * on a pty through the channel, its prompt naming both layers; this
+ * session is as it was when that one ends. */
+static int attach_guest(struct session *s, const char *spec)
+{
+	char vm[300];
+	const char *inner;
+	if (!layered_spec(spec, vm, sizeof(vm), &inner)) {
+		out_error(spec, "the VM's name is too long");
+		return EXIT_USAGE;
+	}
+	char *words[] = { vm, (char *)"guest", (char *)"-t", (char *)"--", (char *)"--layer",
+			  vm, (char *)inner,   NULL };
+	return dispatch_words(s->g, 7, words);
+}
+
 static int run_attach(struct session *s, char **words, size_t n)
 {
 	(void)n;
+	if (layered_spec(words[1], NULL, 0, NULL))
+		return attach_guest(s, words[1]);
 	return session_attach(s, words[1]);
 }
 
@@ -321,8 +339,14 @@ void session_prompt(struct session *s, bool color, char *buf, size_t size)
 	const char *exited = !s->exited ? ""
 			     : color    ? ", \001\033[1;31m\002exited\001\033[0m\002"
 					: ", exited";
+	/* A guest's shell run from the host names the VM first. */
+	char layer[300] = "";
+	if (s->g->layer) {
+		char el[256];
+		snprintf(layer, sizeof(layer), "%s/", out_esc(el, sizeof(el), s->g->layer));
+	}
 	if (!s->attached) {
-		snprintf(buf, size, "nsh %shost%s> ", on, off);
+		snprintf(buf, size, "nsh %s%shost%s> ", layer, on, off);
 		return;
 	}
 	const struct container *c = &s->target.c;
@@ -332,5 +356,6 @@ void session_prompt(struct session *s, bool color, char *buf, size_t size)
 	char name[512], eid[256];
 	out_esc(name, sizeof(name), c->name[0] ? c->name : s->spec);
 	out_esc(eid, sizeof(eid), id);
-	snprintf(buf, size, "nsh %s%s%s(%s %s%s)> ", on, name, off, c->runtime, eid, exited);
+	snprintf(buf, size, "nsh %s%s%s%s(%s %s%s)> ", layer, on, name, off, c->runtime, eid,
+		 exited);
 }

@@ -15,12 +15,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define GCH_PORT_NAME "org.nsh.agent.0"
-#define GCH_VERSION 1
-#define GCH_HEADER 8
+#define GCH_PORT_NAME   "org.nsh.agent.0"
+#define GCH_VERSION     1
+#define GCH_HEADER      8
 #define GCH_MAX_PAYLOAD 65536
 /* A RUN request: at most this many arguments, each a C string. */
-#define GCH_MAX_ARGS 64
+#define GCH_MAX_ARGS    64
 
 enum gch_type {
 	GCH_HELLO = 1,     /* both ways: u32 version; the guest adds its hostname */
@@ -76,8 +76,8 @@ int gch_send(int fd, uint8_t type, uint8_t flags, const void *payload, size_t le
 struct gch_reader {
 	uint8_t buf[GCH_HEADER + GCH_MAX_PAYLOAD];
 	size_t have;
-	size_t taken;  /* the frame last returned, dropped at the next call */
-	bool broken;   /* a bad header was seen: nothing more is trusted */
+	size_t taken; /* the frame last returned, dropped at the next call */
+	bool broken;  /* a bad header was seen: nothing more is trusted */
 };
 
 /* Read what fd has (one read) into r. Returns the bytes read, 0 at end of

@@ -19,7 +19,7 @@
 #include "lib/proc/proc.h"
 #include "lib/resolve/runtime/vm.h"
 
-#define ARGS_MAX (1u << 20)
+#define ARGS_MAX     (1u << 20)
 #define NET_UNIX_MAX (4u << 20)
 /* A qemu with more chardevs than this is not one nsh will search. */
 #define MAX_CHARDEVS 64

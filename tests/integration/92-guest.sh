@@ -80,6 +80,90 @@ assert_eq "2 ${cg#0::}" "$(q -r '"\(.cgroup.version) \(.cgroup.path)"')" "cgroup
 assert_eq "$limit" "$(q -r .memory.limit)" "memory limit: the pod's, read back as set"
 assert_contains "$(q -r .memory.limit_from)" "kubepods-burstable-pod${NSHT_NODE_POD_UID//-/_}.slice" "where the limit comes from"
 
+t_begin "guest info: the pod's limit, as cgstat has it"
+assert_exit 0 nsh --json "$G" guest "$K8S" info
+J=$T_OUT
+assert_eq "$NSHT_NODE_K8S_ID containerd $k8s_pid 2" "$(q -r '"\(.id) \(.runtime) \(.pid) \(.cgroup.version)"')" "id runtime pid cgroup version"
+assert_eq "$limit" "$(q -r .limits.memory)" "info's memory limit"
+assert_contains "$(q -r .limits.memory_from)" "kubepods-burstable-pod${NSHT_NODE_POD_UID//-/_}.slice" "info's limit source"
+
+t_begin "guest ns: the container's namespace inodes, as the guest's /proc has them"
+assert_exit 0 nsh --json "$G" guest "$K8S" ns
+J=$T_OUT
+for t in mnt pid net uts ipc; do
+	want=$(con "stat -L -c %i /proc/$k8s_pid/ns/$t")
+	host=$(con "stat -L -c %i /proc/1/ns/$t")
+	assert_eq "$want $host false" "$(q -r --arg t "$t" '.namespaces[] | select(.type == $t) | "\(.target) \(.host) \(.shared)"')" "ns $t"
+done
+
+t_begin "guest ps: the container's processes, as its cgroup.procs lists them"
+procs=$(con "cat /sys/fs/cgroup${cg#0::}/cgroup.procs" | sort -n | tr '\n' ' ' | sed 's/ $//')
+assert_exit 0 nsh --json "$G" guest "$K8S" ps
+J=$T_OUT
+assert_eq "$procs" "$(q -r '.processes[].pid' | sort -n | tr '\n' ' ' | sed 's/ $//')" "PIDs"
+assert_eq "1" "$(q -r --argjson p "$k8s_pid" '.processes[] | select(.pid == $p) | .ctpid')" "the init's CT-PID"
+
+t_begin "guest top -b and pidstat: the container's rows"
+assert_exit 0 nsh "$G" guest "$K8S" top -b -n 1
+assert_contains "$T_OUT" "HOST-PID"
+assert_contains "$T_OUT" "CT-PID"
+grep -Eq "^ *$k8s_pid +1 " <<<"$T_OUT" || _t_fail "top: the init's row, HOST-PID then CT-PID" "$k8s_pid 1" "$T_OUT"
+assert_exit 0 nsh --json "$G" guest "$K8S" pidstat 1 1
+J=$T_OUT
+assert_eq "1" "$(q -r --argjson p "$k8s_pid" 'select(.average != true and .pid == $p) | .ctpid')" "pidstat: the init's row"
+
+t_begin "guest exec: confined like the container's init (uid, capabilities, seccomp, its v2 cgroup)"
+want=$(con "grep -E '^(Uid|Gid|CapEff|CapBnd|Seccomp|NoNewPrivs):' /proc/$k8s_pid/status")
+assert_exit 0 nsh "$G" guest -T "$K8S" exec -- /bin/cat /proc/self/status /proc/self/cgroup
+assert_eq "$want" "$(grep -E '^(Uid|Gid|CapEff|CapBnd|Seccomp|NoNewPrivs):' <<<"$T_OUT")" "status fields"
+assert_eq "$cg" "$(grep '^0::' <<<"$T_OUT")" "its cgroup: the init's"
+
+t_begin "vm:NAME top -b: a busy container in the guest and the hypervisor's vCPU thread rise together"
+# The host's vCPU threads, as /proc names them (qemu's CPU n/KVM or CPU n/TCG).
+vcpu_tids=$(for d in /proc/$NSHT_NODE_PID/task/*; do
+	[[ $(cat "$d/comm" 2>/dev/null) == CPU\ * ]] && echo "${d##*/}"
+done | sort -n | tr '\n' ' ' | sed 's/ $//')
+busy_guest_hold
+assert_exit 0 nsh --json "$G" top -b -n 2 -d 2
+J=$(tail -n 1 <<<"$T_OUT")
+assert_eq "$vcpu_tids" "$(q -r '.vm.vcpus[].tid' | sort -n | tr '\n' ' ' | sed 's/ $//')" "the vCPU threads' TIDs"
+assert_eq "$NSHT_NODE_NAME" "$(q -r .guest.hostname)" "the guest's hostname, from its agent"
+idle_vcpu=$(q -r '[.vm.vcpus[].cpu] | max')
+con "ctr -n k8s.io run -d --rootfs --annotation io.kubernetes.cri.container-name=burner --annotation io.kubernetes.cri.sandbox-name=$NSHT_NODE_POD_NAME --annotation io.kubernetes.cri.sandbox-namespace=$NSHT_NODE_POD_NAMESPACE /var/lib/nsht/rootfs nsht-burner /bin/sh -c 'while :; do :; done'" >/dev/null
+assert_exit 0 nsh --json "$G" top -b -n 2 -d 2
+J=$(tail -n 1 <<<"$T_OUT")
+busy_vcpu=$(q -r '[.vm.vcpus[].cpu] | max')
+burn=$(q -r '.guest.targets[] | select(.name == "burner") | .cpu_pct')
+guest_busy=$(q -r '.guest.host.cpu | .us + .sy')
+con "ctr -n k8s.io task kill -s KILL nsht-burner; sleep 1; ctr -n k8s.io task rm nsht-burner; ctr -n k8s.io container rm nsht-burner" >/dev/null
+busy_guest_release
+awk -v i="$idle_vcpu" -v b="$busy_vcpu" 'BEGIN { exit !(i < 30 && b >= 50 && b >= i + 30) }' ||
+	_t_fail "the vCPU thread's host %CPU: idle guest, then busy" "< 30, then >= 50" "$idle_vcpu, then $busy_vcpu"
+awk -v c="$burn" 'BEGIN { exit !(c >= 50) }' || _t_fail "the burner's %CPU in the guest" ">= 50" "$burn"
+awk -v c="$guest_busy" 'BEGIN { exit !(c >= 50) }' || _t_fail "the guest's own %us + %sy" ">= 50" "$guest_busy"
+assert_exit 0 nsh "$G" top -b -n 1 -d 1
+assert_contains "$T_OUT" "the hypervisor's vCPU threads, then its guest $NSHT_NODE_NAME"
+assert_contains "$T_OUT" "%GUEST"
+assert_contains "$T_OUT" "%st"
+
+t_begin "guest biosnoop: the container's writes charged to it, by the guest kernel's BTF"
+if [[ $(con "test -s /sys/kernel/btf/vmlinux && echo btf") == btf ]]; then
+	nsh --json "$G" guest -T "$K8S" biosnoop 6 >"$T_TMP/bio.json" 2>"$T_TMP/bio.err" &
+	bio=$!
+	sleep 3
+	nsh "$G" guest -T "$K8S" exec -- /bin/busybox dd if=/dev/zero of=/bio.dat bs=64k count=32 conv=fsync >/dev/null 2>&1
+	rc=0
+	wait "$bio" || rc=$?
+	assert_eq 0 "$rc" "biosnoop's status (stderr: $(cat "$T_TMP/bio.err"))"
+	n=$(jq -r 'select(.summary != null) | .summary.count' "$T_TMP/bio.json")
+	((n >= 1)) || _t_fail "the container's I/Os in the guest" ">= 1" "$n"
+	w=$(jq -r 'select(.summary == null) | .type' "$T_TMP/bio.json" | grep -c '^W' || true)
+	((w >= 1)) || _t_fail "writes among the rows" ">= 1" "$w"
+else
+	assert_exit 1 nsh "$G" guest -T "$K8S" biosnoop 1
+	assert_contains "$T_ERR" "BTF"
+fi
+
 t_begin "guest: exit statuses and stderr pass through"
 assert_exit 1 nsh "$G" guest nsht-nosuch ps
 assert_contains "$T_ERR" "nsh: nsht-nosuch: no container, VM or process matches"
@@ -102,6 +186,24 @@ tmux_wait_for g '^~ #$' 10 last
 tm send-keys -t g 'exit 3' Enter
 tmux_wait_for g 'NSH-EXIT=3' 15
 tm kill-session -t g 2>/dev/null || true
+
+t_begin "vm:NAME/TARGET: a command on a target in the guest, and its shell with both layers in the prompt"
+assert_exit 0 nsh --json "$G/$K8S" pidmap 1
+J=$T_OUT
+assert_eq "$k8s_pid 1" "$(q -r '.pids[0] | "\(.host) \(.container)"')" "pidmap 1 through vm:NAME/TARGET"
+assert_exit 0 nsh "$G/$K8S" -c 'ps; pidmap 1'
+assert_contains "$T_OUT" "CTPID"
+tm new-session -d -s r -x 200 -y 40 "TERM=xterm '$NSH' --color=never; echo NSH-EXIT=\$?; sleep 60"
+tmux_wait_for r '^nsh host>' 15
+tm send-keys -t r "attach $G/$K8S" Enter
+tmux_wait_for r "^nsh $G/$NSHT_NODE_CONTAINER_NAME\\(containerd ${NSHT_NODE_K8S_ID:0:12}\\)>" 30
+tm send-keys -t r 'pidmap 1' Enter
+tmux_wait_for r "^ *$k8s_pid +1 " 15
+tm send-keys -t r 'exit' Enter
+tmux_wait_for r '^nsh host>$' 15 last
+tm send-keys -t r 'exit' Enter
+tmux_wait_for r 'NSH-EXIT=0' 15
+tm kill-session -t r 2>/dev/null || true
 
 t_begin "guest: a VM without the channel, and a target that is not a VM: one line each"
 assert_exit 1 nsh "$NSHT_VM3_NAME" guest ls
@@ -170,3 +272,12 @@ assert_eq "nsh: $G: guest: the guest's agent no longer runs the command (it was 
 # And it serves the next command.
 wait_until 30 nsh "$G" guest -T --timeout 2 -- --version >/dev/null 2>&1 ||
 	_t_fail "the restarted agent answers" "nsh --version" "$(nsh "$G" guest -T -- --version 2>&1)"
+
+t_begin "guest: the VM killed mid-command: one line, at once"
+( sleep 2; kill -KILL "$NSHT_NODE_PID" ) &
+t0=$(date +%s%N)
+assert_exit 1 nsh "$G" guest -T "$K8S" exec -- /bin/sleep 60
+wait
+ms=$((($(date +%s%N) - t0) / 1000000))
+assert_eq "nsh: $G: guest: the channel closed before the command ended (the guest stopped, or its agent did)" "$T_ERR"
+((ms < 10000)) || _t_fail "it ended when the VM did" "< 10 s" "$ms ms"

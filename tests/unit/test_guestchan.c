@@ -111,7 +111,8 @@ static void qemu_socket(void **state)
 		"qemu-system-x86_64\0-name\0guest=nsht-node1,debug-threads=on\0-chardev\0"
 		"socket,id=ser0,path=/run/x/console.sock,server=on,wait=off\0-chardev\0"
 		"socket,id=nsh0,path=/run/nsh-testbed/node/agent.sock,server=on,wait=off\0"
-		"-device\0virtio-serial\0-device\0virtserialport,chardev=nsh0,name=org.nsh.agent.0\0";
+		"-device\0virtio-serial\0-device\0virtserialport,chardev=nsh0,name=org.nsh.agent."
+		"0\0";
 	assert_int_equal(gch_qemu_socket(ARGS(node), path, sizeof(path)), 0);
 	assert_string_equal(path, "/run/nsh-testbed/node/agent.sock");
 	/* The old bare "server" flag, and ",," in a path. */
@@ -121,9 +122,8 @@ static void qemu_socket(void **state)
 	assert_string_equal(path, "/run/a,b.sock");
 	/* No port of that name; a port on a pty; on a client socket; on a
 	 * libvirt fd; on a chardev never defined; a relative path. */
-	static const char other[] =
-		"qemu\0-chardev\0socket,id=c,path=/r.sock,server=on\0-device\0"
-		"virtserialport,chardev=c,name=org.qemu.guest_agent.0\0";
+	static const char other[] = "qemu\0-chardev\0socket,id=c,path=/r.sock,server=on\0-device\0"
+				    "virtserialport,chardev=c,name=org.qemu.guest_agent.0\0";
 	assert_int_equal(gch_qemu_socket(ARGS(other), path, sizeof(path)), -ENOENT);
 	static const char pty[] = "qemu\0-chardev\0pty,id=c\0-device\0"
 				  "virtserialport,chardev=c,name=org.nsh.agent.0\0";
@@ -134,10 +134,12 @@ static void qemu_socket(void **state)
 	static const char fd[] = "qemu\0-chardev\0socket,id=c,fd=33,server=on\0-device\0"
 				 "virtserialport,chardev=c,name=org.nsh.agent.0\0";
 	assert_int_equal(gch_qemu_socket(ARGS(fd), path, sizeof(path)), -EPROTONOSUPPORT);
-	static const char undefined[] = "qemu\0-device\0virtserialport,chardev=c,name=org.nsh.agent.0\0";
+	static const char undefined[] =
+		"qemu\0-device\0virtserialport,chardev=c,name=org.nsh.agent.0\0";
 	assert_int_equal(gch_qemu_socket(ARGS(undefined), path, sizeof(path)), -EPROTONOSUPPORT);
-	static const char relative[] = "qemu\0-chardev\0socket,id=c,path=r.sock,server=on\0-device\0"
-				       "virtserialport,chardev=c,name=org.nsh.agent.0\0";
+	static const char relative[] =
+		"qemu\0-chardev\0socket,id=c,path=r.sock,server=on\0-device\0"
+		"virtserialport,chardev=c,name=org.nsh.agent.0\0";
 	assert_int_equal(gch_qemu_socket(ARGS(relative), path, sizeof(path)), -EPROTONOSUPPORT);
 	/* A command line that ends after -chardev. */
 	static const char cut[] = "qemu\0-chardev\0";

@@ -3,6 +3,7 @@
  * pipelines, every error with its position, the limits. */
 #include "unit.h"
 
+#include "shell/dispatch.h"
 #include "shell/shell_lex.h"
 
 /* Lex a line that must be accepted. */
@@ -589,6 +590,24 @@ static void bytes_pass_through(void **state)
 	lex_err(nulq, "unterminated single quote", 3);
 }
 
+/* vm:NAME/TARGET: a target inside a VM's guest (shell/dispatch.c). */
+static void layered_targets(void **state)
+{
+	(void)state;
+	char vm[32];
+	const char *inner = NULL;
+	assert_true(layered_spec("vm:node1/k8s:shop/web-0/app", vm, sizeof(vm), &inner));
+	assert_string_equal(vm, "vm:node1");
+	assert_string_equal(inner, "k8s:shop/web-0/app");
+	assert_true(layered_spec("vm:n/x", NULL, 0, NULL));
+	/* Not one: no VM name, no inner target, not vm:, a name too long. */
+	assert_false(layered_spec("vm:/x", vm, sizeof(vm), &inner));
+	assert_false(layered_spec("vm:node1/", vm, sizeof(vm), &inner));
+	assert_false(layered_spec("vm:node1", vm, sizeof(vm), &inner));
+	assert_false(layered_spec("k8s:shop/web-0/app", vm, sizeof(vm), &inner));
+	assert_false(layered_spec("vm:a-name-longer-than-32-bytes-here/x", vm, sizeof(vm), &inner));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +638,7 @@ int main(void)
 		cmocka_unit_test(word_limit),
 		cmocka_unit_test(adversarial),
 		cmocka_unit_test(bytes_pass_through),
+		cmocka_unit_test(layered_targets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,7 +30,7 @@
 #include "lib/resolve/runtime/vm.h"
 #include "top.h"
 
-#define MAX_VCPUS 64
+#define MAX_VCPUS      64
 /* A guest frame is one JSON line: bounded like any other input. */
 #define LINE_MAX_BYTES (4u << 20)
 
@@ -88,7 +88,8 @@ static void vcpus_read(struct layered *L, bool rate)
 		if (idx < 0)
 			continue;
 		struct vcpu *v = &next[k++];
-		*v = (struct vcpu){ .tid = tids[i], .ticks = st.utime + st.stime,
+		*v = (struct vcpu){ .tid = tids[i],
+				    .ticks = st.utime + st.stime,
 				    .guest_ticks = st.guest_time };
 		copy_str(v->name, sizeof(v->name), st.comm);
 		wait_ns_of(L->h, L->t->pid, tids[i], &v->wait_ns);
@@ -100,7 +101,8 @@ static void vcpus_read(struct layered *L, bool rate)
 			if (v->ticks >= o->ticks)
 				v->cpu = 100.0 * (double)(v->ticks - o->ticks) / ticks / dt;
 			if (v->guest_ticks >= o->guest_ticks)
-				v->guest = 100.0 * (double)(v->guest_ticks - o->guest_ticks) / ticks / dt;
+				v->guest = 100.0 * (double)(v->guest_ticks - o->guest_ticks) /
+					   ticks / dt;
 			if (v->wait_ns >= o->wait_ns)
 				v->wait = 100.0 * (double)(v->wait_ns - o->wait_ns) / 1e9 / dt;
 		}
@@ -153,21 +155,24 @@ static void print_text(struct cmd_ctx *ctx, const struct layered *L, struct json
 	time_t now = time(NULL);
 	struct tm tm;
 	localtime_r(&now, &tm);
-	fprintf(f, "top - %02d:%02d:%02d  %s (%s, PID %d): the hypervisor's vCPU threads, then its guest %s\n",
+	fprintf(f,
+		"top - %02d:%02d:%02d  %s (%s, PID %d): the hypervisor's vCPU threads, then its "
+		"guest %s\n",
 		tm.tm_hour, tm.tm_min, tm.tm_sec, out_esc(name, sizeof(name), ctx->target_spec),
 		vm_hypervisor_name(L->hv), (int)L->t->pid, out_esc(gh, sizeof(gh), hostname));
 	fprintf(f, "%8s %-16s %6s %7s %6s\n", "TID", "THREAD", "%CPU", "%GUEST", "%WAIT");
 	for (size_t i = 0; i < L->n; i++) {
 		const struct vcpu *v = &L->v[i];
 		char tn[80];
-		fprintf(f, "%8d %-16s %6.1f %7.1f %6.1f\n", (int)v->tid, out_esc(tn, sizeof(tn), v->name),
-			v->cpu, v->guest, v->wait);
+		fprintf(f, "%8d %-16s %6.1f %7.1f %6.1f\n", (int)v->tid,
+			out_esc(tn, sizeof(tn), v->name), v->cpu, v->guest, v->wait);
 	}
 	struct json_object *host, *cpu, *load, *mem;
 	if (json_object_object_get_ex(gf, "host", &host)) {
 		fprintf(f, "Guest     ");
 		if (json_object_object_get_ex(host, "load", &load) &&
-		    json_object_is_type(load, json_type_array) && json_object_array_length(load) == 3)
+		    json_object_is_type(load, json_type_array) &&
+		    json_object_array_length(load) == 3)
 			fprintf(f, " load %.2f %.2f %.2f;",
 				json_object_get_double(json_object_array_get_idx(load, 0)),
 				json_object_get_double(json_object_array_get_idx(load, 1)),
@@ -190,7 +195,8 @@ static void print_text(struct cmd_ctx *ctx, const struct layered *L, struct json
 			const char *pv = str(r, "pod");
 			fprintf(f, "%-24s %-10s %-24s %6.1f %10.0f\n",
 				out_esc(n, sizeof(n), str(r, "name") ? str(r, "name") : "-"),
-				out_esc(rt, sizeof(rt), str(r, "runtime") ? str(r, "runtime") : "-"),
+				out_esc(rt, sizeof(rt),
+					str(r, "runtime") ? str(r, "runtime") : "-"),
 				out_esc(pod, sizeof(pod), pv ? pv : "-"), num(r, "cpu_pct"),
 				num(r, "memory"));
 		}
@@ -229,7 +235,8 @@ static void print_frame(struct cmd_ctx *ctx, const struct layered *L, struct jso
 bool top_layered_available(const struct target *t)
 {
 	char path[PATH_MAX];
-	return strcmp(t->kind, "vm") == 0 && gch_find_socket(t->host, t->pid, path, sizeof(path)) == 0;
+	return strcmp(t->kind, "vm") == 0 &&
+	       gch_find_socket(t->host, t->pid, path, sizeof(path)) == 0;
 }
 
 int top_layered(struct cmd_ctx *ctx, double delay, long iters)
@@ -267,13 +274,15 @@ int top_layered(struct cmd_ctx *ctx, double delay, long iters)
 		const uint8_t *p;
 		int r = gch_reader_next(&rd, &h, &p);
 		if (r < 0) {
-			out_error(who, "top: the guest's agent sent what is not the channel's protocol");
+			out_error(who,
+				  "top: the guest's agent sent what is not the channel's protocol");
 			return EXIT_FAIL;
 		}
 		if (r == 0) {
 			ssize_t got = gch_reader_fill(&rd, fd);
 			if (got == 0) {
-				out_error(who, "top: the channel closed (the guest stopped, or its agent did)");
+				out_error(who, "top: the channel closed (the guest stopped, or its "
+					       "agent did)");
 				return EXIT_FAIL;
 			}
 			if (got < 0 && got != -EAGAIN && got != -EINTR) {

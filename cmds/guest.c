@@ -258,6 +258,72 @@ int guest_connect(const char *who, const struct target *t, double timeout, struc
 	return -1;
 }
 
+bool guest_has_channel(const struct target *t)
+{
+	char path[PATH_MAX];
+	return strcmp(t->kind, "vm") == 0 &&
+	       gch_find_socket(t->host, t->pid, path, sizeof(path)) == 0;
+}
+
+int guest_start(const char *who, const struct target *t, int argc, char **argv,
+		struct gch_reader *rd)
+{
+	int fd = guest_connect(who, t, DEFAULT_TIMEOUT_S, rd, NULL, 0);
+	if (fd < 0)
+		return -1;
+	uint8_t req[4096];
+	int n = gch_run_pack(argc, argv, req, sizeof(req));
+	if (n < 0 || gch_send(fd, GCH_RUN, 0, req, (size_t)n) < 0) {
+		out_error(who, "guest: cannot send the command");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int guest_collect(const char *who, int fd, struct gch_reader *rd, size_t max, char **out)
+{
+	_cleanup_free_ char *buf = malloc(max + 1);
+	size_t len = 0;
+	if (!buf)
+		return -1;
+	for (;;) {
+		struct gch_header h;
+		const uint8_t *p;
+		int r = wait_frame(fd, rd, 0, &h, &p);
+		if (r == 0) {
+			out_error(who,
+				  "guest: the channel closed before the command ended (the guest "
+				  "stopped, or its agent did)");
+			return -1;
+		}
+		if (r < 0) {
+			out_error(who,
+				  "guest: the agent sent what is not the guest channel's protocol");
+			return -1;
+		}
+		if (h.type == GCH_STDOUT) {
+			if (h.len > max - len) {
+				out_error(who, "guest: more output than %zu bytes", max);
+				return -1;
+			}
+			memcpy(buf + len, p, h.len);
+			len += h.len;
+		} else if (h.type == GCH_STDERR) {
+			write_all(2, p, h.len);
+		} else if (h.type == GCH_ERROR) {
+			out_error(who, "guest agent: %.*s", (int)(h.len > 400 ? 400 : h.len),
+				  (const char *)p);
+			return -1;
+		} else if (h.type == GCH_EXIT && h.len == 4) {
+			buf[len] = '\0';
+			*out = buf;
+			buf = NULL;
+			return (int)(gch_get_u32(p) & 0xff);
+		}
+	}
+}
+
 /* Relay until the guest says EXIT: its status, or -1 after saying why.
  * A command may be silent for hours, so silence is asked about: after
  * KEEPALIVE_S without a frame, a PING; no answer within timeout means the

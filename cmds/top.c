@@ -7,6 +7,7 @@
  * screen (top_screen.c). Without a target: every container as a row, as
  * cgstat --all, and Enter drills into one. Reads come from the sampler
  * (lib/proc/sample.c) and the cgroup view (cgview.c). */
+#include "guest.h"
 #include "top.h"
 
 #include <errno.h>
@@ -637,7 +638,7 @@ int cmd_top(struct cmd_ctx *ctx)
 		     !isatty(0);
 	/* A VM whose guest runs nsh's agent: both layers, in batch and JSON
 	 * (the full screen shows the hypervisor's side, as for any VM). */
-	if (batch && !threads && !host_block && top_layered_available(ctx->target))
+	if (batch && !threads && !host_block && guest_has_channel(ctx->target))
 		return top_layered(ctx, delay, iters);
 	if (!batch)
 		return top_screen(ctx, delay, threads, host_block, sort);

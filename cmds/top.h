@@ -100,5 +100,4 @@ int top_screen(struct cmd_ctx *ctx, double delay, bool threads, bool host_block,
 
 /* top on a VM whose guest runs nsh's agent (top_layered.c): the vCPU
  * threads on the host beside the guest's own view, in batch and JSON. */
-bool top_layered_available(const struct target *t);
 int top_layered(struct cmd_ctx *ctx, double delay, long iters);

@@ -232,13 +232,6 @@ static void print_frame(struct cmd_ctx *ctx, const struct layered *L, struct jso
 	json_object_put(o);
 }
 
-bool top_layered_available(const struct target *t)
-{
-	char path[PATH_MAX];
-	return strcmp(t->kind, "vm") == 0 &&
-	       gch_find_socket(t->host, t->pid, path, sizeof(path)) == 0;
-}
-
 int top_layered(struct cmd_ctx *ctx, double delay, long iters)
 {
 	struct layered L = { .h = ctx->target->host, .t = ctx->target, .hz = sysconf(_SC_CLK_TCK) };

@@ -168,6 +168,22 @@ else
 	assert_contains "$T_ERR" "BTF"
 fi
 
+t_begin "vm:NAME triage: the hypervisor's checks, and the guest's own triage over the same window"
+rc=0
+nsh --json "$G" triage -d 2 >"$T_TMP/tri.json" 2>"$T_TMP/tri.err" || rc=$?
+J=$(cat "$T_TMP/tri.json")
+[[ $rc == 0 || $rc == 3 || $rc == 4 ]] || _t_fail "triage's status" "0, 3 or 4" "$rc ($(cat "$T_TMP/tri.err"))"
+assert_eq "$G" "$(q -r .target)" "the VM's own checks"
+assert_contains "$(q -r '.checks[].name' | tr '\n' ' ')" "vm.vcpu/0" "a vCPU check of the hypervisor's side"
+assert_eq "host" "$(q -r .guest.target)" "the guest's triage: its host"
+assert_eq "$k8s_pid containerd" "$(q -r --argjson p "$k8s_pid" '.guest.targets[] | select(.pid == $p) | "\(.pid) \(.runtime)"')" "the guest's ranking holds its container"
+worst=$(q -r '[.verdict, .guest.verdict] | map({"OK": 0, "N/A": 0, "WARN": 3, "CRIT": 4}[.]) | max')
+assert_eq "$worst" "$rc" "the status: the worse of the two verdicts"
+out=$(nsh "$G" triage -d 1 2>&1 || true)
+assert_contains "$out" "triage of $G (qemu vm, PID $NSHT_NODE_PID)"
+assert_contains "$out" "its guest, by the guest's own nsh (through its channel): $G"
+assert_contains "$out" "triage of the host over"
+
 t_begin "guest: exit statuses and stderr pass through"
 assert_exit 1 nsh "$G" guest nsht-nosuch ps
 assert_contains "$T_ERR" "nsh: nsht-nosuch: no container, VM or process matches"

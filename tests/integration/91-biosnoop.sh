@@ -39,7 +39,7 @@ DISK=$(lsblk -no PKNAME "$src" | head -n 1)
 bio_start() {
 	local out=$1 i
 	shift
-	timeout -s TERM -k 5 60 "$NSH" -v "$@" >"$out" 2>"$out.err" &
+	timeout -s TERM -k 30 180 "$NSH" -v "$@" >"$out" 2>"$out.err" &
 	NSH_BG=$!
 	for i in $(seq 150); do
 		grep -q "attach points" "$out.err" 2>/dev/null && return 0

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "lib/base/clock.h"
 #include "lib/base/util.h"
 #include "lib/enter/pty.h"
 #include "lib/guest/chan.h"
@@ -36,13 +37,6 @@
 #define DEFAULT_TIMEOUT_S 5.0
 
 static volatile sig_atomic_t got_signal, got_winch;
-
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void on_signal(int sig)
 {
@@ -132,7 +126,7 @@ static int wait_frame(int fd, struct gch_reader *rd, double deadline, struct gch
 			return r;
 		int ms = -1;
 		if (deadline > 0) {
-			double left = deadline - mono_s();
+			double left = deadline - clock_mono_s();
 			if (left <= 0)
 				return -ETIMEDOUT;
 			ms = (int)(left * 1000) + 1;
@@ -225,7 +219,7 @@ int guest_connect(const char *who, const struct target *t, double timeout, struc
 	gch_put_u32(hello, GCH_VERSION);
 	r = gch_send(fd, GCH_HELLO, 0, hello, sizeof(hello));
 	if (r >= 0)
-		r = wait_frame(fd, rd, mono_s() + timeout, &h, &payload);
+		r = wait_frame(fd, rd, clock_mono_s() + timeout, &h, &payload);
 	const char *why = NULL;
 	if (r == -ETIMEDOUT) {
 		out_error(
@@ -333,13 +327,13 @@ int guest_collect(const char *who, int fd, struct gch_reader *rd, size_t max, ch
 static int relay(const char *who, int fd, struct gch_reader *rd, bool pty, double timeout)
 {
 	bool stdin_open = true;
-	double last = mono_s(), pinged = 0;
+	double last = clock_mono_s(), pinged = 0;
 	for (;;) {
 		struct gch_header h;
 		const uint8_t *payload;
 		int r;
 		while ((r = gch_reader_next(rd, &h, &payload)) == 1) {
-			last = mono_s();
+			last = clock_mono_s();
 			pinged = 0;
 			switch (h.type) {
 			case GCH_PONG:
@@ -383,7 +377,7 @@ static int relay(const char *who, int fd, struct gch_reader *rd, bool pty, doubl
 			got_signal = 0;
 			gch_send(fd, GCH_SIGNAL, 0, p, sizeof(p));
 		}
-		double now = mono_s();
+		double now = clock_mono_s();
 		if (pinged > 0 && now - pinged >= timeout) {
 			out_error(
 				who,

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "lib/base/clock.h"
 #include "guest.h"
 #include "lib/base/util.h"
 #include "lib/guest/chan_find.h"
@@ -51,13 +52,6 @@ struct layered {
 	long hz;
 };
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int wait_ns_of(const struct host *h, pid_t pid, pid_t tid, uint64_t *ret)
 {
 	char p[96], buf[128];
@@ -74,7 +68,7 @@ static void vcpus_read(struct layered *L, bool rate)
 {
 	_cleanup_free_ pid_t *tids = NULL;
 	size_t n;
-	double now = mono(), dt = now - L->last;
+	double now = clock_mono_s(), dt = now - L->last;
 	if (proc_list_tids(L->h, L->t->pid, &tids, &n) < 0)
 		return;
 	struct vcpu next[MAX_VCPUS];

@@ -81,3 +81,10 @@ long clock_sysconf(int name)
 	}
 	return sysconf(name);
 }
+
+double clock_mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

@@ -32,3 +32,6 @@ bool clock_replaying(void);
 /* sysconf for _SC_CLK_TCK, _SC_PAGESIZE, _SC_NPROCESSORS_CONF and
  * _SC_NPROCESSORS_ONLN: the recorded machine's during a replay. */
 long clock_sysconf(int name);
+
+/* CLOCK_MONOTONIC in seconds: for timeouts and rates over a wait. */
+double clock_mono_s(void);

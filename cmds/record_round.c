@@ -30,6 +30,7 @@ static void names_clear(struct names *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i]);
 	free(l->v);
+	free(l->hash);
 	*l = (struct names){ 0 };
 }
 
@@ -41,11 +42,17 @@ static void names_add(struct names *l, const char *name)
 		if (!nv)
 			return;
 		l->v = nv;
+		uint32_t *nh = realloc(l->hash, nc * sizeof(*nh));
+		if (!nh)
+			return;
+		l->hash = nh;
 		l->cap = nc;
 	}
 	l->v[l->n] = strdup(name);
-	if (l->v[l->n])
-		l->n++;
+	if (!l->v[l->n])
+		return;
+	l->hash[l->n] = rec_name_hash(name);
+	l->n++;
 }
 
 static void on_capture(void *arg, const char *path, const void *data, size_t len, bool link)
@@ -228,8 +235,8 @@ static void round_containers(struct recorder *rc, struct container_list *l)
 	for (size_t k = 0; k < rc->n_fw; k++) {
 		if (!rc->fw[k].seen)
 			followed_free(&rc->fw[k]);
-		else
-			rc->fw[w++] = rc->fw[k];
+		else if (w++ != k) /* 40 KB each: no copy onto itself */
+			rc->fw[w - 1] = rc->fw[k];
 	}
 	rc->n_fw = w;
 }
@@ -239,7 +246,7 @@ static void round_containers(struct recorder *rc, struct container_list *l)
 static void carry_names(struct recorder *rc, const struct names *l)
 {
 	for (size_t i = 0; i < l->n; i++)
-		rec_builder_keep(&rc->bld, l->v[i]); /* -ENOENT: gone since */
+		rec_builder_keep_hashed(&rc->bld, l->v[i], l->hash[i]); /* -ENOENT: gone */
 }
 
 static void carry_sticky(struct recorder *rc)

@@ -14,8 +14,11 @@
 #include "lib/record/recfile.h"
 #include "lib/resolve/target.h"
 
+/* Names read by a container's round, carried on by the next rounds that
+ * do not read them again; each with its hash (rec_name_hash), made once. */
 struct names {
 	char **v;
+	uint32_t *hash;
 	size_t n, cap;
 };
 

@@ -215,9 +215,19 @@ int rec_builder_put(struct rec_builder *b, const char *name, const void *data, s
 	return 2 * total > b->mask + 1 ? resize(b, total) : 0;
 }
 
+uint32_t rec_name_hash(const char *name)
+{
+	return name_hash(name);
+}
+
 int rec_builder_keep(struct rec_builder *b, const char *name)
 {
-	uint32_t i = b->slot[lookup(b, name, name_hash(name))].i;
+	return rec_builder_keep_hashed(b, name, name_hash(name));
+}
+
+int rec_builder_keep_hashed(struct rec_builder *b, const char *name, uint32_t hash)
+{
+	uint32_t i = b->slot[lookup(b, name, hash)].i;
 	if (!i--)
 		return -ENOENT;
 	if (i < b->prev->n && b->mark[i] == M_NONE) {

@@ -49,6 +49,10 @@ int rec_builder_put(struct rec_builder *b, const char *name, const void *data, s
 /* Carry prev's blob of that name on: 0, or -ENOENT when prev has none. A
  * name put this round already stays as put. */
 int rec_builder_keep(struct rec_builder *b, const char *name);
+/* The same with the name's hash from rec_name_hash, for a caller that
+ * carries the same names round after round (the hash computed once). */
+uint32_t rec_name_hash(const char *name);
+int rec_builder_keep_hashed(struct rec_builder *b, const char *name, uint32_t hash);
 /* Carry on every blob of prev named proc/PID/...: the number kept, 0
  * when prev has none. */
 size_t rec_builder_keep_proc(struct rec_builder *b, int pid);

@@ -636,10 +636,11 @@ int cmd_top(struct cmd_ctx *ctx)
 	 * refuses instead). */
 	bool batch = cmd_has(ctx, OPT_BATCH) || ctx->out.json || !isatty(fileno(ctx->out.out)) ||
 		     !isatty(0);
-	/* A VM whose guest runs nsh's agent: both layers, in batch and JSON
-	 * (the full screen shows the hypervisor's side, as for any VM). */
-	if (batch && !threads && !host_block && guest_has_channel(ctx->target))
-		return top_layered(ctx, delay, iters);
+	/* A VM whose guest runs nsh's agent: both layers, in batch, JSON or
+	 * on the full screen (-H and --host show the hypervisor's side, as for
+	 * any VM). */
+	if (!threads && !host_block && guest_has_channel(ctx->target))
+		return top_layered(ctx, delay, iters, !batch);
 	if (!batch)
 		return top_screen(ctx, delay, threads, host_block, sort);
 	if (containers) {

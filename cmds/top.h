@@ -97,7 +97,15 @@ struct json_object *top_header_json(const struct top_view *v, struct json_object
 /* The full screen (top_screen.c): a target's view, or without one the
  * container table with drill-down. */
 int top_screen(struct cmd_ctx *ctx, double delay, bool threads, bool host_block, int sort);
+/* Its parts, shared with the layered view: the alternate screen with the
+ * terminal raw (enter, leave), its height, and a frame's text drawn
+ * clipped to rows lines (the line mark, if >= 0, in reverse video). */
+void top_screen_enter(void);
+void top_screen_leave(void);
+int top_screen_rows(void);
+void top_screen_draw(const char *text, int rows, int mark);
 
 /* top on a VM whose guest runs nsh's agent (top_layered.c): the vCPU
- * threads on the host beside the guest's own view, in batch and JSON. */
-int top_layered(struct cmd_ctx *ctx, double delay, long iters);
+ * threads on the host beside the guest's own view, in batch and JSON, or
+ * on the full screen (screen: q quits). */
+int top_layered(struct cmd_ctx *ctx, double delay, long iters, bool screen);

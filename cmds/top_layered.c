@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* top on a VM whose guest has nsh's agent (doc/guest-channel.md), in batch
- * and JSON: both layers in one frame, so that "a container in this guest is
+/* top on a VM whose guest has nsh's agent (doc/guest-channel.md), in batch,
+ * JSON or on the full screen: both layers in one frame, so that "a container in this guest is
  * busy" and "this guest is starved on the hypervisor" are told apart at a
  * glance.
  *   the hypervisor's side: each vCPU thread's host CPU, its %guest (time
@@ -11,10 +11,12 @@
  *     its containers by CPU: the guest's `nsh --json top -b`, streamed over
  *     the channel, one frame per line.
  * Each frame pairs a guest frame with the vCPU threads' rates since the
- * last one arrived. */
+ * last one arrived. The full screen redraws it as it comes and reads keys
+ * meanwhile (q quits); the guest's top paces it. */
 #include <errno.h>
 #include <json-c/json.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +52,32 @@ struct layered {
 	size_t n;
 	double last; /* monotonic seconds of the last reading */
 	long hz;
+	/* On the full screen, what the guest wrote to stderr is kept (its
+	 * last 4 KiB) and printed once the screen is left, where it stays. */
+	char err[4096];
+	size_t err_len;
 };
+
+/* The full screen is left before an error is printed: the alternate
+ * screen would take the message with it. */
+static bool on_screen;
+
+static void screen_off(void)
+{
+	if (on_screen)
+		top_screen_leave();
+	on_screen = false;
+}
+
+static void keep_err(struct layered *L, const void *p, size_t len)
+{
+	if (len > sizeof(L->err))
+		len = sizeof(L->err);
+	if (L->err_len + len > sizeof(L->err))
+		L->err_len = 0; /* the last message whole, not parts of several */
+	memcpy(L->err + L->err_len, p, len);
+	L->err_len += len;
+}
 
 static int wait_ns_of(const struct host *h, pid_t pid, pid_t tid, uint64_t *ret)
 {
@@ -141,10 +168,9 @@ static const char *str(struct json_object *o, const char *k)
 		       : NULL;
 }
 
-static void print_text(struct cmd_ctx *ctx, const struct layered *L, struct json_object *gf,
-		       const char *hostname)
+static void print_text(FILE *f, struct cmd_ctx *ctx, const struct layered *L,
+		       struct json_object *gf, const char *hostname)
 {
-	FILE *f = ctx->out.out;
 	char name[300], gh[200];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -200,10 +226,22 @@ static void print_text(struct cmd_ctx *ctx, const struct layered *L, struct json
 }
 
 static void print_frame(struct cmd_ctx *ctx, const struct layered *L, struct json_object *gf,
-			const char *hostname)
+			const char *hostname, bool screen)
 {
+	if (screen) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+		if (!m)
+			return;
+		print_text(m, ctx, L, gf, hostname);
+		fclose(m);
+		top_screen_draw(buf, top_screen_rows(), -1);
+		free(buf);
+		return;
+	}
 	if (!ctx->out.json) {
-		print_text(ctx, L, gf, hostname);
+		print_text(ctx->out.out, ctx, L, gf, hostname);
 		return;
 	}
 	struct json_object *o = json_object_new_object(), *x;
@@ -226,7 +264,31 @@ static void print_frame(struct cmd_ctx *ctx, const struct layered *L, struct jso
 	json_object_put(o);
 }
 
-int top_layered(struct cmd_ctx *ctx, double delay, long iters)
+/* On the full screen, wait for the channel or a key: 1 when the channel
+ * has data, 0 on a quit key (q, Ctrl-C, the terminal gone). */
+static int screen_wait(int fd)
+{
+	for (;;) {
+		if (cmd_interrupted)
+			return 0;
+		struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
+				       { .fd = 0, .events = POLLIN } };
+		if (poll(p, 2, 200) <= 0)
+			continue;
+		if (p[1].revents) {
+			char c;
+			if (read(0, &c, 1) <= 0 || c == 'q' || c == 'Q')
+				return 0;
+		}
+		if (p[0].revents)
+			return 1;
+	}
+}
+
+static int layered_loop(struct cmd_ctx *ctx, struct layered *L, int fd, struct gch_reader *rd,
+			const char *hostname, bool screen);
+
+int top_layered(struct cmd_ctx *ctx, double delay, long iters, bool screen)
 {
 	struct layered L = { .h = ctx->target->host, .t = ctx->target, .hz = sysconf(_SC_CLK_TCK) };
 	struct proc_stat st;
@@ -251,7 +313,22 @@ int top_layered(struct cmd_ctx *ctx, double delay, long iters)
 		return EXIT_FAIL;
 	}
 	vcpus_read(&L, false);
+	if (!screen)
+		return layered_loop(ctx, &L, fd, &rd, hostname, false);
+	top_screen_enter();
+	on_screen = true;
+	top_screen_draw("top: waiting for the guest's first frame (q quits)\n", top_screen_rows(),
+			-1);
+	int status = layered_loop(ctx, &L, fd, &rd, hostname, true);
+	screen_off();
+	fwrite(L.err, 1, L.err_len, stderr);
+	return status;
+}
 
+static int layered_loop(struct cmd_ctx *ctx, struct layered *L, int fd, struct gch_reader *rd,
+			const char *hostname, bool screen)
+{
+	const char *who = ctx->target_spec;
 	_cleanup_free_ char *line = NULL;
 	size_t have = 0;
 	for (;;) {
@@ -259,20 +336,25 @@ int top_layered(struct cmd_ctx *ctx, double delay, long iters)
 			return EXIT_OK; /* the agent kills the guest's top when we go */
 		struct gch_header h;
 		const uint8_t *p;
-		int r = gch_reader_next(&rd, &h, &p);
+		int r = gch_reader_next(rd, &h, &p);
 		if (r < 0) {
+			screen_off();
 			out_error(who,
 				  "top: the guest's agent sent what is not the channel's protocol");
 			return EXIT_FAIL;
 		}
 		if (r == 0) {
-			ssize_t got = gch_reader_fill(&rd, fd);
+			if (screen && !screen_wait(fd))
+				return EXIT_OK;
+			ssize_t got = gch_reader_fill(rd, fd);
 			if (got == 0) {
+				screen_off();
 				out_error(who, "top: the channel closed (the guest stopped, or its "
 					       "agent did)");
 				return EXIT_FAIL;
 			}
 			if (got < 0 && got != -EAGAIN && got != -EINTR) {
+				screen_off();
 				out_error(who, "top: reading the channel: %s", strerror((int)-got));
 				return EXIT_FAIL;
 			}
@@ -281,6 +363,12 @@ int top_layered(struct cmd_ctx *ctx, double delay, long iters)
 		if (h.type == GCH_EXIT)
 			return h.len == 4 && gch_get_u32(p) == 0 ? EXIT_OK : EXIT_FAIL;
 		if (h.type == GCH_ERROR || h.type == GCH_STDERR) {
+			if (screen) {
+				keep_err(L, p, h.len);
+				if (h.type == GCH_ERROR)
+					keep_err(L, "\n", 1);
+				continue;
+			}
 			fprintf(stderr, "%.*s", (int)h.len, (const char *)p);
 			if (h.type == GCH_ERROR)
 				fputc('\n', stderr);
@@ -289,6 +377,7 @@ int top_layered(struct cmd_ctx *ctx, double delay, long iters)
 		if (h.type != GCH_STDOUT)
 			continue;
 		if (have + h.len > LINE_MAX_BYTES) {
+			screen_off();
 			out_error(who, "top: a frame from the guest over %u bytes", LINE_MAX_BYTES);
 			return EXIT_FAIL;
 		}
@@ -303,8 +392,8 @@ int top_layered(struct cmd_ctx *ctx, double delay, long iters)
 			*nl = '\0';
 			struct json_object *gf = json_tokener_parse(line);
 			if (gf && json_object_is_type(gf, json_type_object)) {
-				vcpus_read(&L, true);
-				print_frame(ctx, &L, gf, hostname);
+				vcpus_read(L, true);
+				print_frame(ctx, L, gf, hostname, screen);
 			}
 			json_object_put(gf);
 			size_t used = (size_t)(nl + 1 - line);

@@ -22,7 +22,7 @@ enum { KEY_NONE = -1, KEY_UP = 1000, KEY_DOWN, KEY_ENTER };
 
 static struct termios saved_tty;
 
-static void screen_enter(void)
+void top_screen_enter(void)
 {
 	struct termios raw;
 	tcgetattr(0, &saved_tty);
@@ -36,14 +36,14 @@ static void screen_enter(void)
 	fflush(stdout);
 }
 
-static void screen_leave(void)
+void top_screen_leave(void)
 {
 	fputs("\033[?25h\033[?1049l", stdout);
 	fflush(stdout);
 	tcsetattr(0, TCSANOW, &saved_tty);
 }
 
-static int screen_rows(void)
+int top_screen_rows(void)
 {
 	struct winsize ws;
 	return ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4 ? ws.ws_row : 24;
@@ -83,7 +83,7 @@ static int read_key(double deadline)
 
 /* Print the frame's text, at most rows lines, the line mark (if >= 0)
  * in reverse video. */
-static void draw(const char *text, int rows, int mark)
+void top_screen_draw(const char *text, int rows, int mark)
 {
 	fputs("\033[H\033[2J", stdout);
 	int line = 0;
@@ -279,7 +279,7 @@ static int target_loop(struct cmd_ctx *ctx, const struct target *t, double delay
 		char *buf = target_frame(&v, host_block);
 		if (!buf)
 			break;
-		draw(buf, screen_rows(), -1);
+		top_screen_draw(buf, top_screen_rows(), -1);
 		drawn = true;
 		free(buf);
 	}
@@ -369,7 +369,7 @@ static int containers_loop(struct cmd_ctx *ctx, double delay, bool host_block, i
 		if (!buf)
 			break;
 		/* the table's header line, then its rows */
-		draw(buf, screen_rows(), table_line + 1 + (int)cursor);
+		top_screen_draw(buf, top_screen_rows(), table_line + 1 + (int)cursor);
 		free(buf);
 	}
 	top_view_close(&v);
@@ -379,13 +379,13 @@ static int containers_loop(struct cmd_ctx *ctx, double delay, bool host_block, i
 
 int top_screen(struct cmd_ctx *ctx, double delay, bool threads, bool host_block, int sort)
 {
-	screen_enter();
+	top_screen_enter();
 	int r;
 	if (strcmp(ctx->target->kind, "host") == 0)
 		r = containers_loop(ctx, delay, host_block, sort);
 	else
 		r = target_loop(ctx, ctx->target, delay, threads, host_block, sort);
-	screen_leave();
+	top_screen_leave();
 	if (r == -TARGET_EEXITED)
 		return cmd_target_error(ctx->target_spec, r);
 	if (r < 0) {

@@ -148,6 +148,21 @@ assert_contains "$T_OUT" "the hypervisor's vCPU threads, then its guest $NSHT_NO
 assert_contains "$T_OUT" "%GUEST"
 assert_contains "$T_OUT" "%st"
 
+t_begin "vm:NAME top on a terminal: both layers on the full screen, q quits"
+first_vcpu=${vcpu_tids%% *}
+vcpu_comm=$(cat "/proc/$NSHT_NODE_PID/task/$first_vcpu/comm")
+tm new-session -d -s t -x 160 -y 40 "TERM=xterm '$NSH' $G top -d 1; echo NSH-EXIT=\$?; sleep 60"
+tmux_wait_for t "the hypervisor's vCPU threads, then its guest $NSHT_NODE_NAME" 30
+tmux_wait_for t "^ *$first_vcpu +$vcpu_comm +[0-9.]+ +[0-9.]+ +[0-9.]+$" 10
+tmux_wait_for t "^$NSHT_NODE_CONTAINER_NAME +containerd +$NSHT_NODE_POD_NAMESPACE/$NSHT_NODE_POD_NAME +[0-9.]+ +[0-9]+$" 10
+tm send-keys -t t q
+tmux_wait_for t 'NSH-EXIT=0' 10
+# The alternate screen left: the shell's screen is back, no frame on it.
+if tmux_screen t | grep -q "the hypervisor's vCPU threads"; then
+	_t_fail "the screen after q" "the shell's screen, no frame" "$(tmux_screen t | grep -v '^$' | tail -n 5)"
+fi
+tm kill-session -t t 2>/dev/null || true
+
 t_begin "guest biosnoop: the container's writes charged to it, by the guest kernel's BTF"
 if [[ $(con "test -s /sys/kernel/btf/vmlinux && echo btf") == btf ]]; then
 	nsh --json "$G" guest -T "$K8S" biosnoop 6 >"$T_TMP/bio.json" 2>"$T_TMP/bio.err" &

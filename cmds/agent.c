@@ -28,7 +28,12 @@
 #include "lib/base/util.h"
 #include "lib/guest/chan.h"
 
-#define DEFAULT_PORT "/dev/virtio-ports/" GCH_PORT_NAME
+#define DEFAULT_PORT    "/dev/virtio-ports/" GCH_PORT_NAME
+/* A command's stdin waiting to be written: the agent never blocks on it
+ * (a command that does not read its stdin would otherwise stop the agent,
+ * and with it every signal, PING and later client). Past this much
+ * waiting, the command's stdin is closed and the host told. */
+#define STDIN_QUEUE_MAX (16u << 20)
 
 struct session {
 	pid_t pid;    /* 0: none running */
@@ -37,6 +42,11 @@ struct session {
 	bool pty;
 	bool exited; /* waited for; the EXIT frame goes once out and err are drained */
 	int status;  /* as a shell reports it */
+	/* stdin not yet written (in is non-blocking): queue[off..len), and
+	 * whether the host's STDIN_EOF came after it. */
+	uint8_t *queue;
+	size_t len, off, cap;
+	bool eof_queued;
 };
 
 static void fd_close(int *fd)
@@ -48,6 +58,9 @@ static void fd_close(int *fd)
 
 static void session_close(struct session *s)
 {
+	free(s->queue);
+	s->queue = NULL;
+	s->len = s->off = s->cap = 0;
 	if (s->pty) {
 		/* One fd serves both ways. */
 		s->in = -1;
@@ -131,34 +144,89 @@ static int session_start(struct session *s, int port, uint8_t flags, char **argv
 	if (pty) {
 		fcntl(master, F_SETFD, FD_CLOEXEC);
 		s->in = s->out = master;
+		fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
 		s->err = -1;
 	} else {
 		close(in[0]);
 		close(out[1]);
 		close(err[1]);
 		s->in = in[1];
+		fcntl(s->in, F_SETFL, fcntl(s->in, F_GETFL) | O_NONBLOCK);
 		s->out = out[0];
 		s->err = err[0];
 	}
 	return 0;
 }
 
-/* Bytes for the command's stdin, written whole (a typed line is small; a
- * command that never reads its stdin stalls only its own session). */
-static void session_input(struct session *s, const uint8_t *p, size_t n)
+/* The command's stdin ends: on pipes its write end closes (on a pty the
+ * master stays: it is the command's terminal). */
+static void input_end(struct session *s)
 {
-	while (s->in >= 0 && n > 0) {
-		ssize_t w = write(s->in, p, n);
+	if (!s->pty)
+		fd_close(&s->in);
+	free(s->queue);
+	s->queue = NULL;
+	s->len = s->off = s->cap = 0;
+	s->eof_queued = false;
+}
+
+/* Write what waits for the command's stdin, as much as it takes now. */
+static void input_flush(struct session *s)
+{
+	while (s->in >= 0 && s->off < s->len) {
+		ssize_t w = write(s->in, s->queue + s->off, s->len - s->off);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && errno == EAGAIN)
+			return;
 		if (w <= 0) {
-			if (!s->pty)
-				fd_close(&s->in);
+			input_end(s); /* it closed its stdin, or exited */
 			return;
 		}
-		p += w;
-		n -= (size_t)w;
+		s->off += (size_t)w;
 	}
+	if (s->off == s->len) {
+		s->len = s->off = 0;
+		if (s->eof_queued)
+			input_end(s);
+	}
+}
+
+/* Bytes for the command's stdin: queued behind what waits, then written
+ * as far as the command takes them. */
+static void session_input(struct session *s, int port, const uint8_t *p, size_t n)
+{
+	if (s->in < 0 || s->eof_queued)
+		return;
+	if (s->len - s->off + n > STDIN_QUEUE_MAX) {
+		input_end(s);
+		send_error(port,
+			   "stdin: the command has left %u MiB of it unread: its stdin "
+			   "is closed",
+			   STDIN_QUEUE_MAX >> 20);
+		return;
+	}
+	if (s->off && s->len + n > s->cap) {
+		memmove(s->queue, s->queue + s->off, s->len - s->off);
+		s->len -= s->off;
+		s->off = 0;
+	}
+	if (s->len + n > s->cap) {
+		size_t cap = s->cap ? s->cap : 65536;
+		while (cap < s->len + n)
+			cap *= 2;
+		uint8_t *q = realloc(s->queue, cap);
+		if (!q) {
+			input_end(s);
+			send_error(port, "stdin: out of memory: its stdin is closed");
+			return;
+		}
+		s->queue = q;
+		s->cap = cap;
+	}
+	memcpy(s->queue + s->len, p, n);
+	s->len += n;
+	input_flush(s);
 }
 
 static bool signal_allowed(int sig)
@@ -204,11 +272,11 @@ static void handle(struct session *s, int port, const struct gch_header *h, cons
 		break;
 	}
 	case GCH_STDIN:
-		session_input(s, payload, h->len);
+		session_input(s, port, payload, h->len);
 		break;
 	case GCH_STDIN_EOF:
-		if (!s->pty)
-			fd_close(&s->in);
+		s->eof_queued = true;
+		input_flush(s);
 		break;
 	case GCH_SIGNAL:
 		if (h->len == 4 && s->pid > 0 && !s->exited) {
@@ -289,15 +357,17 @@ int cmd_agent(struct cmd_ctx *ctx)
 	struct session s = { .in = -1, .out = -1, .err = -1 };
 
 	while (!cmd_interrupted) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = port, .events = POLLIN },
 			{ .fd = s.out, .events = POLLIN },
 			{ .fd = s.err, .events = POLLIN },
+			/* stdin waiting: written as the command reads */
+			{ .fd = s.off < s.len ? s.in : -1, .events = POLLOUT },
 		};
 		/* A command that exited with a child holding its output open is
 		 * looked at again, not waited on forever. */
 		int timeout = s.pid > 0 ? 200 : -1;
-		if (poll(p, 3, timeout) < 0) {
+		if (poll(p, 4, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			out_error("agent", "poll: %s", strerror(errno));
@@ -339,6 +409,8 @@ int cmd_agent(struct cmd_ctx *ctx)
 		}
 		if (s.err >= 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)))
 			forward(port, &s.err, GCH_STDERR);
+		if (p[3].revents)
+			input_flush(&s);
 		reap(&s, port);
 	}
 	session_abort(&s);

@@ -240,6 +240,30 @@ tm send-keys -t r 'exit' Enter
 tmux_wait_for r 'NSH-EXIT=0' 15
 tm kill-session -t r 2>/dev/null || true
 
+t_begin "guest: a command that reads none of its stdin does not stop the agent (signals, the next client)"
+# 4 MiB for nsh pause, which never reads it: the agent queues it rather
+# than block on the full pipe (where neither the host's Ctrl-C nor any
+# later client would reach it again).
+head -c 4194304 /dev/zero >"$T_TMP/stdin-4m"
+timeout -k 5 120 "$NSH" "$G" guest -T pause <"$T_TMP/stdin-4m" >"$T_TMP/pause.out" 2>&1 &
+pause_pid=$!
+# The host has sent it all once its stdin's offset is at the end.
+deadline=$((SECONDS + 90))
+pos=0
+while ((SECONDS < deadline)); do
+	pos=$(awk '/^pos:/ { print $2 }' "/proc/$pause_pid/fdinfo/0" 2>/dev/null || echo gone)
+	[[ $pos != 4194304 && $pos != gone ]] || break
+	sleep 0.2
+done
+assert_eq 4194304 "$pos" "the bytes of stdin the host could send (its offset in the file)"
+sleep 1
+kill -INT "$pause_pid" 2>/dev/null || true
+pause_rc=0
+wait "$pause_pid" || pause_rc=$?
+assert_eq 0 "$pause_rc" "guest -T pause's status after Ctrl-C (nsh pause ends on SIGINT)"
+assert_exit 0 nsh "$G" guest --version
+assert_contains "$T_OUT" "nsh "
+
 t_begin "guest: a VM without the channel, and a target that is not a VM: one line each"
 assert_exit 1 nsh "$NSHT_VM3_NAME" guest ls
 assert_eq "nsh: $NSHT_VM3_NAME: guest: no such port: the guest needs a virtio-serial port named org.nsh.agent.0 on a unix socket the hypervisor listens on (qemu -chardev socket,id=nsh0,path=PATH,server=on,wait=off -device virtio-serial -device virtserialport,chardev=nsh0,name=org.nsh.agent.0) and 'nsh agent' running in the guest" \

@@ -171,13 +171,36 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
+/* The channel's socket of t's hypervisor: gch_find_socket, its answer kept
+ * (when found) for the same hypervisor process (PID and start), so that
+ * top and triage, which ask guest_has_channel before they connect, read
+ * its command line and sockets once. The peer is still checked at every
+ * connect (gch_check_peer). */
+static int find_socket(const struct target *t, char *path, size_t size)
+{
+	static struct {
+		pid_t pid; /* 0: none kept */
+		uint64_t start;
+		char path[PATH_MAX];
+	} last;
+	if (last.pid == t->pid && last.start == t->start_time)
+		return copy_str(path, size, last.path) < 0 ? -ENAMETOOLONG : 0;
+	int r = gch_find_socket(t->host, t->pid, path, size);
+	/* Only a socket found is kept: what failed is looked for again. */
+	if (r == 0 && copy_str(last.path, sizeof(last.path), path) == 0) {
+		last.pid = t->pid;
+		last.start = t->start_time;
+	}
+	return r;
+}
+
 int guest_connect(const char *who, const struct target *t, double timeout, struct gch_reader *rd,
 		  char *hostname, size_t size)
 {
 	char path[PATH_MAX];
 	struct gch_header h;
 	const uint8_t *payload;
-	int r = gch_find_socket(t->host, t->pid, path, sizeof(path));
+	int r = find_socket(t, path, sizeof(path));
 	if (r == -ENOENT || r == -EPROTONOSUPPORT || r == -ENOTCONN) {
 		out_error(who,
 			  "guest: %s: the guest needs a virtio-serial port named " GCH_PORT_NAME
@@ -255,8 +278,7 @@ int guest_connect(const char *who, const struct target *t, double timeout, struc
 bool guest_has_channel(const struct target *t)
 {
 	char path[PATH_MAX];
-	return strcmp(t->kind, "vm") == 0 &&
-	       gch_find_socket(t->host, t->pid, path, sizeof(path)) == 0;
+	return strcmp(t->kind, "vm") == 0 && find_socket(t, path, sizeof(path)) == 0;
 }
 
 int guest_start(const char *who, const struct target *t, int argc, char **argv,

@@ -32,8 +32,11 @@
  * bytes as the guest channel's stream (lib/guest/chan.h) fed in uneven
  * pieces: every frame it yields is within bounds, a RUN payload splits into
  * arguments that pack back to the same bytes; and the text as a qemu
- * command line for the channel's socket (chan_find.h). Run by scripts/test.sh for a
- * bounded time; crashes and sanitizer reports fail. */
+ * command line for the channel's socket (chan_find.h). Selectors 20-28 run
+ * the runtime adapters on their state files in a host tree on disk, and 29
+ * the OCI seccomp translation (fuzz_runtime.c). Run by scripts/test.sh for a
+ * bounded time; crashes and sanitizer reports fail. tests/fuzz/parsers.txt
+ * names each selector. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -66,6 +69,10 @@
 #include "lib/record/recfile_internal.h"
 #include "shell/shell_lex.h"
 #include "lib/resolve/target.h"
+#include "tests/fuzz/fuzz_runtime.h"
+
+/* Selectors in all: fuzz_parsers.c's 0-19, then fuzz_runtime.c's. */
+#define NSEL (FUZZ_RT_FIRST + FUZZ_RT_COUNT)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -359,10 +366,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* -DFUZZ_SELECTOR=N (run.sh's FUZZ_SELECTOR): one parser only, its
 	 * seeds' first byte still skipped. */
 #ifdef FUZZ_SELECTOR
-	switch (FUZZ_SELECTOR) {
+	unsigned sel = FUZZ_SELECTOR;
 #else
-	switch (data[0] % 20) {
+	unsigned sel = data[0] % NSEL;
 #endif
+	switch (sel) {
 	case 0: {
 		/* Every file of a task the sampler reads, and meminfo. */
 		struct proc_stat st;
@@ -645,6 +653,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		break;
 	}
+	default:
+		fuzz_runtime(sel, data + 1, size - 1, s);
+		break;
 	}
 	free(s);
 	return 0;

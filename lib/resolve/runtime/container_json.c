@@ -138,14 +138,16 @@ static bool name_no_slash(const char *s)
 	return valid_name(s, false);
 }
 
-/* A bundle or cgroup path: absolute, printable ASCII, no ".." component
- * (valid_name's 255 bytes are too few for a systemd pod's cgroup). */
+/* A bundle or cgroup path: absolute, no ".." component, no control
+ * characters, as the adapters check what they store (valid_name with
+ * slashes, whose 255 bytes are too few for a systemd pod's cgroup): a
+ * bundle path in UTF-8 is a bundle path. */
 static bool abs_path(const char *s)
 {
 	if (s[0] != '/' || strstr(s, "/../") || str_endswith(s, "/.."))
 		return false;
 	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
 			return false;
 	return true;
 }
@@ -167,8 +169,13 @@ static int one_from_json(struct json_object *o, struct container *c)
 	memset(c, 0, sizeof(*c));
 	int64_t pid, start, prio;
 	bool sandbox = false;
+	const char *kind = json_get_str(o, "kind");
+	if (json_get_member(o, "kind") && (!kind || strcmp(kind, "vm") != 0))
+		return -EINVAL;
+	/* A VM's ID is its name (vm.c), which need not be an identifier. */
 	if (get_str(o, "runtime", c->runtime, sizeof(c->runtime), is_runtime) < 0 ||
-	    !c->runtime[0] || get_str(o, "id", c->id, sizeof(c->id), valid_id) < 0 ||
+	    !c->runtime[0] ||
+	    get_str(o, "id", c->id, sizeof(c->id), kind ? name_no_slash : valid_id) < 0 ||
 	    get_str(o, "name", c->name, sizeof(c->name), name_no_slash) < 0 ||
 	    get_str(o, "ns", c->ns, sizeof(c->ns), valid_id) < 0 ||
 	    get_str(o, "pod_namespace", c->pod_namespace, sizeof(c->pod_namespace), name_no_slash) <
@@ -176,7 +183,9 @@ static int one_from_json(struct json_object *o, struct container *c)
 	    get_str(o, "pod_name", c->pod_name, sizeof(c->pod_name), name_no_slash) < 0 ||
 	    get_str(o, "pod_container", c->pod_container, sizeof(c->pod_container), name_no_slash) <
 		    0 ||
-	    get_str(o, "pod_uid", c->pod_uid, sizeof(c->pod_uid), valid_id) < 0 ||
+	    /* As the other pod fields: the adapters keep what the CRI
+	     * annotations or dockershim labels say (valid_name). */
+	    get_str(o, "pod_uid", c->pod_uid, sizeof(c->pod_uid), name_no_slash) < 0 ||
 	    get_str(o, "state", c->state, sizeof(c->state), is_state) < 0 ||
 	    get_str(o, "bundle", c->bundle, sizeof(c->bundle), abs_path) < 0 ||
 	    get_str(o, "cgroup", c->cgroup, sizeof(c->cgroup), abs_path) < 0 ||
@@ -185,9 +194,6 @@ static int one_from_json(struct json_object *o, struct container *c)
 	    get_int(o, "priority", 0, 1000, &prio) < 0)
 		return -EINVAL;
 	if (json_get_member(o, "sandbox") && json_get_bool(o, "sandbox", &sandbox) < 0)
-		return -EINVAL;
-	const char *kind = json_get_str(o, "kind");
-	if (json_get_member(o, "kind") && (!kind || strcmp(kind, "vm") != 0))
 		return -EINVAL;
 	if (!c->id[0] && !c->name[0])
 		return -EINVAL;

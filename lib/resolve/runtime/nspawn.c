@@ -200,8 +200,12 @@ static int supervisor_machine(const struct host *h, pid_t sup, struct proc_statu
 	if (nspawn_machine_name(&args, name, size) < 0)
 		return -EINVAL;
 	bundle[0] = '\0';
-	if (args.oci_bundle && args.oci_bundle[0] == '/' && valid_name(args.oci_bundle, true))
-		copy_str(bundle, bundle_size, args.oci_bundle);
+	/* As runc's and crun's bundle paths (runc.c): absolute, printable, no
+	 * ".." component. */
+	const char *b = args.oci_bundle;
+	if (b && b[0] == '/' && valid_name(b, true) && !strstr(b, "/../") &&
+	    !str_endswith(b, "/.."))
+		copy_str(bundle, bundle_size, b);
 	return 0;
 }
 

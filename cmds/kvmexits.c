@@ -356,7 +356,10 @@ static int report(struct cmd_ctx *ctx, struct kvx_agg *a, bool exit_tp, uint64_t
 
 /* nsh replay FILE vm:NAME kvmexits [SECS]: the VM's counters as recorded
  * at the frame shown and SECS later (or at the end), and the live report of
- * their difference. */
+ * their difference. A VM whose counters start after the frame shown (its
+ * program loaded later: it started mid-recording) is counted from the
+ * first frame that has them, and the seconds too: counting from nothing
+ * would take every exit since the load over a shorter window. */
 static int read_rec(const struct cmd_ctx *ctx, const char *blob, struct kvxrec *ret, bool *have)
 {
 	char *text = NULL;
@@ -384,8 +387,13 @@ static int replay_kvmexits(struct cmd_ctx *ctx, double duration, int only)
 	int r = read_rec(ctx, blob, &a, &had_a);
 	bool stepped = false;
 	while (r == 0 && sampling_pause(1e-6)) {
-		stepped = true;
 		clock_now(CLOCK_MONOTONIC, &now);
+		if (!had_a) {
+			r = read_rec(ctx, blob, &a, &had_a);
+			t0 = now;
+			continue;
+		}
+		stepped = true;
 		r = read_rec(ctx, blob, &b, &had_b);
 		if (duration > 0 && sampling_seconds(&t0, &now) >= duration - 1e-3)
 			break;
@@ -395,7 +403,7 @@ static int replay_kvmexits(struct cmd_ctx *ctx, double duration, int only)
 		out_error("kvmexits", "the recorded exit counters of %s are damaged: %s", t->c.name,
 			  strerror(-r));
 		rc = EXIT_FAIL;
-	} else if (!stepped) {
+	} else if (had_a && !stepped) {
 		out_error("kvmexits", "no sample after this one in the recording");
 		rc = EXIT_FAIL;
 	} else if (!had_b) {
@@ -407,7 +415,7 @@ static int replay_kvmexits(struct cmd_ctx *ctx, double duration, int only)
 	}
 	struct kvx_agg *agg = rc == EXIT_OK ? calloc(1, sizeof(*agg)) : NULL;
 	struct vcpu_threads *vc = rc == EXIT_OK ? calloc(1, sizeof(*vc)) : NULL;
-	if (rc == EXIT_OK && (!agg || !vc || kvxrec_diff(had_a ? &a : NULL, &b, agg) < 0)) {
+	if (rc == EXIT_OK && (!agg || !vc || kvxrec_diff(&a, &b, agg) < 0)) {
 		out_error("kvmexits", "%s", strerror(ENOMEM));
 		rc = EXIT_FAIL;
 	}
@@ -418,7 +426,7 @@ static int replay_kvmexits(struct cmd_ctx *ctx, double duration, int only)
 				vc->tids[i] = b.tids[i];
 		vc->n = b.n_vcpus;
 		rc = report(ctx, agg, b.exit_tp,
-			    b.dropped - (had_a && a.dropped <= b.dropped ? a.dropped : 0), vc,
+			    b.dropped - (a.dropped <= b.dropped ? a.dropped : 0), vc,
 			    sampling_seconds(&t0, &now));
 	}
 	if (agg)

@@ -82,6 +82,15 @@ void followed_free(struct followed *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* A container accounted by its processes has its accounting point at its
+ * own target (cgv_acct.t == &f->t): where the entry moves (the array grows,
+ * or closes up over one that left), the pointer must move with it. */
+static void followed_moved(struct followed *f)
+{
+	if (f->acct_ok && f->acct.by_procs)
+		f->acct.t = &f->t;
+}
+
 static bool same_container(const struct container *a, const struct container *b)
 {
 	return a->pid == b->pid && a->start_time == b->start_time &&
@@ -101,6 +110,8 @@ static struct followed *follow(struct recorder *rc, const struct container *c)
 			return NULL;
 		rc->fw = nv;
 		rc->cap_fw = nc;
+		for (size_t k = 0; k < rc->n_fw; k++)
+			followed_moved(&rc->fw[k]);
 	}
 	struct followed *f = &rc->fw[rc->n_fw];
 	memset(f, 0, sizeof(*f));
@@ -235,8 +246,10 @@ static void round_containers(struct recorder *rc, struct container_list *l)
 	for (size_t k = 0; k < rc->n_fw; k++) {
 		if (!rc->fw[k].seen)
 			followed_free(&rc->fw[k]);
-		else if (w++ != k) /* 40 KB each: no copy onto itself */
+		else if (w++ != k) { /* 40 KB each: no copy onto itself */
 			rc->fw[w - 1] = rc->fw[k];
+			followed_moved(&rc->fw[w - 1]);
+		}
 	}
 	rc->n_fw = w;
 }

@@ -287,10 +287,13 @@ static int target_loop(struct cmd_ctx *ctx, const struct target *t, double delay
 	return r;
 }
 
-/* "runtime:id": the spec that names exactly this container. */
+/* "runtime:id": the spec that names exactly this container; a VM's is
+ * "vm:NAME" (its runtime, "qemu", is no target prefix). */
 static void container_spec(const struct container *c, char *buf, size_t size)
 {
-	if (c->ns[0] && strcmp(c->runtime, "containerd") == 0)
+	if (c->kind == KIND_VM)
+		snprintf(buf, size, "vm:%s", c->name[0] ? c->name : c->id);
+	else if (c->ns[0] && strcmp(c->runtime, "containerd") == 0)
 		snprintf(buf, size, "containerd:%s/%s", c->ns, c->id);
 	else
 		snprintf(buf, size, "%s:%s", c->runtime, c->id);

@@ -166,6 +166,7 @@ int main(int argc, char **argv)
 	struct nsh_globals g = { 0 };
 	struct shell_opts so = { 0 };
 	int so_r;
+	bool all = false;
 	g.argv = argv;
 	g.dispatch = dispatch_words;
 	g.version = NSH_VERSION;
@@ -204,6 +205,10 @@ int main(int argc, char **argv)
 		} else if ((so_r = shell_option(&so, argc, argv, &i)) != 0) {
 			if (so_r < 0)
 				return usage("missing argument for ", a);
+		} else if (strcmp(a, "--all") == 0) {
+			/* nsh --all COMMAND: every container, where a TARGET would
+			 * be (CLI.md); the command takes it as its own --all. */
+			all = true;
 		} else if (strcmp(a, "--layer") == 0) {
 			if (i + 1 >= argc)
 				return usage("--layer needs a label", NULL);
@@ -231,6 +236,22 @@ int main(int argc, char **argv)
 	}
 	int n = argc - i;
 	char **w = argv + i;
+	_cleanup_free_ char **with_all = NULL;
+	if (all) {
+		if (n == 0 || !cmd_lookup(w[0]))
+			return usage(
+				"--all stands for every container before a command, not with a "
+				"TARGET or the shell: ",
+				n ? w[0] : "no command");
+		with_all = calloc((size_t)n + 2, sizeof(*with_all));
+		if (!with_all)
+			return EXIT_FAIL;
+		with_all[0] = w[0];
+		with_all[1] = (char *)"--all";
+		memcpy(with_all + 2, w + 1, (size_t)(n - 1) * sizeof(*w));
+		w = with_all;
+		n++;
+	}
 	if (n > 0 && strcmp(w[0], "__complete") == 0)
 		return complete_main(&g, n - 1, w + 1);
 	/* [TARGET] [-c TEXT | -f FILE] [-k]: the shell. */

@@ -642,6 +642,20 @@ for f in "$REC1" "$REC2" "$REC3" "$REC4"; do
 	assert_eq 600 "$(stat -c %a "$f")" "${f##*/}"
 done
 
+t_begin "record: nsh --all record, CLI.md's form, records every container; --all with a target or alone: usage"
+run_json --json --all record -o "$T_TMP/all-first.rec" -d 1 --duration 2
+assert_eq "$T_TMP/all-first.rec" "$(q -r .file)" "the file its summary names"
+run_json --json replay "$T_TMP/all-first.rec" ls
+names=" $(q -r '.targets[].name' | sort | tr '\n' ' ')"
+for n in "$DOCKER_WEB1_NAME" "$PODMAN1_NAME" nsht-lxc1 "$K8S_CONTAINER_NAME"; do
+	[[ $names == *" $n "* ]] || _t_fail "the containers nsh --all record kept" "includes $n" "$names"
+done
+assert_exit 2 nsh --all "$DOCKER_WEB1_NAME" record -o "$T_TMP/all-target.rec"
+assert_eq "nsh: usage: --all stands for every container before a command, not with a TARGET or the shell: $DOCKER_WEB1_NAME (see 'nsh --help')" "$T_ERR"
+[[ ! -e $T_TMP/all-target.rec ]] || _t_fail "-o with --all and a target" "no file" "$(ls -l "$T_TMP/all-target.rec")"
+assert_exit 2 nsh --all
+assert_eq "nsh: usage: --all stands for every container before a command, not with a TARGET or the shell: no command (see 'nsh --help')" "$T_ERR"
+
 t_begin "record: --max-size stops before the file would pass it; --duration and -d read as documented"
 assert_exit 0 nsh --json "$DOCKER_WEB1_NAME" record -o "$T_TMP/max.rec" -d 0.1 --max-size 16K
 # shellcheck disable=SC2034 # read by q (lib.sh)

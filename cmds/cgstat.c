@@ -308,6 +308,7 @@ struct row {
 	const char *why;
 	/* its cgroup, files kept open, or its processes */
 	struct cgv_acct acct;
+	bool acct_open;        /* acct is made and not closed yet */
 	double quota_cores;    /* effective CPU quota, 0 = none */
 	struct cg_sample prev; /* the last reading */
 	double v[CS_COUNT];    /* what is shown, and sorted by */
@@ -430,20 +431,29 @@ static void set_values(struct row *w, const struct cg_sample *b, const struct cg
 /* ---- the container table (cgstat --all, top without a target) ---- */
 
 struct ctable {
+	const struct host *h;
 	struct container_list l;
 	struct row *rows;
 	struct row **order; /* display order, after ctable_round */
 	size_t n;
 	struct scratch *sc;
 	struct ctable_sort sort;
+	struct timespec listed; /* when l was made */
 };
+
+/* The table lists the containers again at most this often (seconds): new
+ * ones join, and the gone, shown as "-" for the rounds in between, leave
+ * with their cgroup files (a table that listed once grew a row and its
+ * open files for every container that ever came and went). */
+#define CTABLE_RELIST_EVERY 5.0
 
 void ctable_free(struct ctable *t)
 {
 	if (!t)
 		return;
 	for (size_t i = 0; i < t->n; i++)
-		cgv_acct_close(&t->rows[i].acct);
+		if (t->rows[i].acct_open)
+			cgv_acct_close(&t->rows[i].acct);
 	free(t->sc);
 	free(t->order);
 	free(t->rows);
@@ -451,51 +461,114 @@ void ctable_free(struct ctable *t)
 	free(t);
 }
 
+/* A row for container c: its cgroup reader, limits and first reading. */
+static void row_open(const struct host *h, const struct container *c, struct row *w,
+		     struct scratch *sc, struct cg_memo **memo)
+{
+	/* acct_open: closing even a failed one is safe (it starts zeroed). */
+	*w = (struct row){ .c = c, .acct_open = true };
+	/* The paths are only a step to the reader, and to the limits. */
+	struct cgroup_paths *cg = &sc->cg;
+	if (cgv_acct_container(h, c, cg, &w->acct) < 0) {
+		w->why = "exited";
+		return;
+	}
+	w->ok = cg_effective_limits_memo(h, cg, memo, ALL_LIMITS, &sc->eff) == 0 &&
+		cgv_acct_sample(&w->acct, ALL_FIELDS, &w->prev) == 0;
+	w->quota_cores = sc->eff.cpu_cores;
+	w->v[CS_LIMIT] = (double)sc->eff.mem_limit;
+	w->has[CS_LIMIT] = sc->eff.mem_limit != CG_NONE;
+}
+
+static bool same_container(const struct container *a, const struct container *b)
+{
+	return a->pid == b->pid && a->start_time == b->start_time &&
+	       strcmp(a->runtime, b->runtime) == 0 && strcmp(a->id, b->id) == 0;
+}
+
+/* The rows for the listing l: a container listed before keeps its row
+ * (its reader, its last reading: its rates go on), a new one gets one, a
+ * gone one's row is closed. Then l is the table's. */
+static int ctable_fill_rows(struct ctable *t, struct container_list *l)
+{
+	size_t cap = l->n ? l->n : 1;
+	struct row *rows = calloc(cap, sizeof(*rows));
+	struct row **order = calloc(cap, sizeof(*order));
+	bool *kept = calloc(t->n ? t->n : 1, sizeof(*kept));
+	if (!rows || !order || !kept) {
+		free(rows);
+		free(order);
+		free(kept);
+		return -ENOMEM;
+	}
+	struct cg_memo *memo = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct container *c = &l->items[i];
+		if (c->pid <= 0 || c->sandbox)
+			continue;
+		struct row *w = &rows[n++];
+		size_t k = 0;
+		while (k < t->n &&
+		       (kept[k] || !t->rows[k].acct_open || !same_container(t->rows[k].c, c)))
+			k++;
+		if (k == t->n) {
+			row_open(t->h, c, w, t->sc, &memo);
+			continue;
+		}
+		kept[k] = true;
+		*w = t->rows[k];
+		/* What pointed into the old listing points into the new. */
+		if (w->acct.path == t->rows[k].c->cgroup)
+			w->acct.path = c->cgroup;
+		w->c = c;
+	}
+	cg_memo_free(memo);
+	for (size_t k = 0; k < t->n; k++)
+		if (!kept[k] && t->rows[k].acct_open)
+			cgv_acct_close(&t->rows[k].acct);
+	free(kept);
+	free(t->rows);
+	free(t->order);
+	container_list_free(&t->l);
+	t->l = *l;
+	*l = (struct container_list){ 0 };
+	t->rows = rows;
+	t->order = order;
+	t->n = n;
+	for (size_t i = 0; i < t->n; i++)
+		t->order[i] = &t->rows[i];
+	return 0;
+}
+
+static int ctable_list(struct ctable *t)
+{
+	struct container_list l = { 0 };
+	int r = target_list_all(t->h, LIST_NO_STATE, &l);
+	if (r == 0)
+		r = ctable_fill_rows(t, &l);
+	container_list_free(&l);
+	if (r == 0)
+		clock_now(CLOCK_MONOTONIC, &t->listed);
+	return r;
+}
+
 int ctable_open(const struct host *h, const struct ctable_sort *sort, struct ctable **ret)
 {
 	struct ctable *t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
+	t->h = h;
 	if (sort)
 		t->sort = *sort;
 	else
 		ctable_sort_parse(NULL, &t->sort);
-	int r = target_list_all(h, LIST_NO_STATE, &t->l);
+	t->sc = calloc(1, sizeof(*t->sc));
+	int r = t->sc ? ctable_list(t) : -ENOMEM;
 	if (r < 0) {
-		free(t);
+		ctable_free(t);
 		return r;
 	}
-	size_t cap = t->l.n ? t->l.n : 1;
-	t->rows = calloc(cap, sizeof(*t->rows));
-	t->order = calloc(cap, sizeof(*t->order));
-	t->sc = calloc(1, sizeof(*t->sc));
-	if (!t->rows || !t->order || !t->sc) {
-		ctable_free(t);
-		return -ENOMEM;
-	}
-	struct scratch *sc = t->sc;
-	struct cg_memo *memo = NULL;
-	for (size_t i = 0; i < t->l.n; i++) {
-		const struct container *c = &t->l.items[i];
-		if (c->pid <= 0 || c->sandbox)
-			continue;
-		struct row *w = &t->rows[t->n++];
-		w->c = c;
-		/* The paths are only a step to the reader, and to the limits. */
-		struct cgroup_paths *cg = &sc->cg;
-		if (cgv_acct_container(h, c, cg, &w->acct) < 0) {
-			w->why = "exited";
-			continue;
-		}
-		w->ok = cg_effective_limits_memo(h, cg, &memo, ALL_LIMITS, &sc->eff) == 0 &&
-			cgv_acct_sample(&w->acct, ALL_FIELDS, &w->prev) == 0;
-		w->quota_cores = sc->eff.cpu_cores;
-		w->v[CS_LIMIT] = (double)sc->eff.mem_limit;
-		w->has[CS_LIMIT] = sc->eff.mem_limit != CG_NONE;
-	}
-	cg_memo_free(memo);
-	for (size_t i = 0; i < t->n; i++)
-		t->order[i] = &t->rows[i];
 	*ret = t;
 	return 0;
 }
@@ -503,6 +576,11 @@ int ctable_open(const struct host *h, const struct ctable_sort *sort, struct cta
 void ctable_round(struct ctable *t, bool since_start)
 {
 	struct scratch *sc = t->sc;
+	struct timespec now;
+	clock_now(CLOCK_MONOTONIC, &now);
+	/* A failed listing keeps the rows there are. */
+	if (!since_start && sampling_seconds(&t->listed, &now) >= CTABLE_RELIST_EVERY - 1e-3)
+		ctable_list(t);
 	for (size_t i = 0; i < t->n; i++) {
 		struct row *w = &t->rows[i];
 		if (!w->ok)
@@ -515,6 +593,9 @@ void ctable_round(struct ctable *t, bool since_start)
 		} else if (cgv_acct_sample(&w->acct, ALL_FIELDS, b) < 0) {
 			w->ok = false; /* gone: "-" everywhere, sorted last */
 			memset(w->has, 0, sizeof(w->has));
+			/* its files go now; its row at the next listing */
+			cgv_acct_close(&w->acct);
+			w->acct_open = false;
 			continue;
 		}
 		sc->eff.cpu_cores = w->quota_cores; /* all compute asks of it */

@@ -367,6 +367,10 @@ static int containers_loop(struct cmd_ctx *ctx, double delay, bool host_block, i
 		}
 		if (!fresh)
 			continue;
+		/* The table lists again as it goes: fewer rows now, perhaps. */
+		size_t rows = ctable_count(ct);
+		if (cursor >= rows)
+			cursor = rows ? rows - 1 : 0;
 		int table_line;
 		char *buf = containers_frame(&v, ct, &table_line);
 		if (!buf)

@@ -12,9 +12,11 @@ set -euo pipefail
 
 LIM=nsht-cg-limits
 BURN=nsht-cg-burn
+LATE=nsht-cg-late
 cleanup() {
 	busy_guest_release
-	docker rm -f "$LIM" "$BURN" >/dev/null 2>&1 || true
+	[[ -z ${CG_ALL_PID:-} ]] || kill "$CG_ALL_PID" 2>/dev/null || true
+	docker rm -f "$LIM" "$BURN" "$LATE" >/dev/null 2>&1 || true
 }
 trap 'T_RC_SAVE=$?; set +e; cleanup; (exit "$T_RC_SAVE"); _t_exit' EXIT
 cleanup
@@ -175,6 +177,36 @@ first=$(awk 'NR == 2 { print $1 }' <<<"$T_OUT")
 assert_eq "$(q -r '.targets[].name' | sort | head -n 1)" "$first" "-s name sorts by name"
 assert_exit 2 nsh cgstat --all -s bogus 0.2 1
 assert_contains "$T_ERR" "nsh: cgstat: cannot sort by 'bogus'"
+
+t_begin "cgstat --all INTERVAL lists again: a container started later joins, a removed one leaves with its files"
+# An operator leaves it open: what starts afterwards must show, and what
+# goes must not keep its cgroup files open (the soak saw top and cgstat
+# hold a thousand of them after ten minutes of churn).
+"$NSH" --json cgstat --all 1 >"$T_TMP/cg-all.json" 2>"$T_TMP/cg-all.err" &
+CG_ALL_PID=$!
+# rounds_with NAME: how many reports so far list NAME
+rounds_with() { jq -r --arg n "$1" '[.targets[] | select(.name == $n)] | length' "$T_TMP/cg-all.json" 2>/dev/null | grep -c '^[1-9]' || true; }
+rounds() { jq -r '.time' "$T_TMP/cg-all.json" 2>/dev/null | wc -l; }
+wait_until() { local deadline=$((SECONDS + $1)); shift; until "$@"; do ((SECONDS < deadline)) || return 1; sleep 0.5; done; }
+wait_until 20 eval '(( $(rounds) >= 2 ))' || _t_fail "cgstat --all 1's first reports" "2 reports" "$(rounds)"
+docker run -d --name "$LATE" --network none "$NSHT_IMAGE" sleep 100000 >/dev/null
+LATE_ID=$(docker inspect -f '{{.Id}}' "$LATE")
+wait_until 30 eval '(( $(rounds_with "$LATE") >= 1 ))' ||
+	_t_fail "the container started after cgstat --all" "a row named $LATE within 30 s" "$(jq -r '.targets[].name' "$T_TMP/cg-all.json" | sort -u | tr '\n' ' ')"
+# Its cgroup files held open now: found by its ID in the links.
+held() { find "/proc/$CG_ALL_PID/fd" -mindepth 1 -maxdepth 1 -lname "*$LATE_ID*" 2>/dev/null | wc -l; }
+(( $(held) > 0 )) || _t_fail "cgstat's fds on $LATE's cgroup files while it runs" "> 0" "$(held)"
+docker rm -f "$LATE" >/dev/null
+seen=$(rounds_with "$LATE")
+wait_until 30 eval '[[ $(jq -r --arg n "$LATE" "[.targets[] | select(.name == \$n)] | length" <(tail -n 1 "$T_TMP/cg-all.json")) == 0 ]]' ||
+	_t_fail "the removed container's row" "gone from the report within 30 s" "still listed"
+assert_eq 0 "$(held)" "cgstat's fds on the removed container's cgroup files"
+kill -0 "$CG_ALL_PID" || _t_fail "cgstat --all 1" "still running" "exited: $(cat "$T_TMP/cg-all.err")"
+kill "$CG_ALL_PID"
+wait "$CG_ALL_PID" 2>/dev/null || true
+CG_ALL_PID=
+assert_eq "" "$(cat "$T_TMP/cg-all.err")" "cgstat --all's stderr"
+(( seen >= 1 )) || _t_fail "reports listing $LATE before its removal" ">= 1" "$seen"
 
 t_begin "cgstat 0: one report at once, CPU averaged since the container started"
 pid=$(docker inspect -f '{{.State.Pid}}' "$BURN")

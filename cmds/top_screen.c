@@ -21,6 +21,9 @@
 enum { KEY_NONE = -1, KEY_UP = 1000, KEY_DOWN, KEY_ENTER };
 
 static struct termios saved_tty;
+/* Bytes read from the terminal, not yet taken as keys (read_key). */
+static unsigned char key_buf[64];
+static size_t key_len;
 
 void top_screen_enter(void)
 {
@@ -31,6 +34,7 @@ void top_screen_enter(void)
 	raw.c_cc[VMIN] = 0;
 	raw.c_cc[VTIME] = 0;
 	tcsetattr(0, TCSANOW, &raw);
+	key_len = 0; /* nothing typed for an earlier screen counts here */
 	/* the alternate screen, cursor hidden: the shell's screen comes back */
 	fputs("\033[?1049h\033[?25l", stdout);
 	fflush(stdout);
@@ -56,12 +60,35 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* Keys typed together (a paste, a fast typist, tmux send-keys) arrive in
+ * one read, and each counts (only the first did): key_buf keeps the rest,
+ * for the list and a container's screen alike, so "Enter q q" drills in,
+ * comes back and leaves. */
+
+/* The first key in key_buf, taken out of it. */
+static int take_key(void)
+{
+	size_t used = 1;
+	int key = key_buf[0];
+	if (key == '\033' && key_len >= 3 && key_buf[1] == '[') {
+		used = 3;
+		key = key_buf[2] == 'A' ? KEY_UP : key_buf[2] == 'B' ? KEY_DOWN : KEY_NONE;
+	} else if (key == '\r' || key == '\n') {
+		key = KEY_ENTER;
+	}
+	key_len -= used;
+	memmove(key_buf, key_buf + used, key_len);
+	return key;
+}
+
 /* A key, or KEY_NONE when none came before the deadline (or Ctrl-C). */
 static int read_key(double deadline)
 {
 	for (;;) {
 		if (cmd_interrupted)
 			return 'q';
+		if (key_len)
+			return take_key();
 		double left = deadline - now_s();
 		if (left <= 0)
 			return KEY_NONE;
@@ -69,15 +96,10 @@ static int read_key(double deadline)
 		int ms = left > 0.2 ? 200 : (int)(left * 1000) + 1;
 		if (poll(&p, 1, ms) <= 0)
 			continue;
-		unsigned char c[3];
-		ssize_t n = read(0, c, sizeof(c));
+		ssize_t n = read(0, key_buf, sizeof(key_buf));
 		if (n <= 0)
 			return 'q'; /* the terminal went away */
-		if (c[0] == '\033' && n == 3 && c[1] == '[')
-			return c[2] == 'A' ? KEY_UP : c[2] == 'B' ? KEY_DOWN : KEY_NONE;
-		if (c[0] == '\r' || c[0] == '\n')
-			return KEY_ENTER;
-		return c[0];
+		key_len = (size_t)n;
 	}
 }
 

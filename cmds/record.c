@@ -21,6 +21,7 @@
 #include "record_round.h"
 #include "sampling.h"
 #include "lib/base/clock.h"
+#include "lib/base/heap.h"
 #include "lib/base/json_util.h"
 #include "lib/base/util.h"
 #include "lib/record/recfile.h"
@@ -255,6 +256,10 @@ int cmd_record(struct cmd_ctx *ctx)
 			break;
 		}
 		rec_stats(w, &frames, &bytes);
+		/* Followed containers come and go: their memory back each minute
+		 * or so (lib/base/heap.h). */
+		if (frames % 60 == 0)
+			heap_give_back();
 		clock_now(CLOCK_MONOTONIC, &now);
 		double elapsed = sampling_seconds(&t0, &now);
 		if (duration > 0 && elapsed + interval > duration + 1e-6) {

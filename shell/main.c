@@ -9,8 +9,9 @@
 
 #include "complete.h"
 #include "dispatch.h"
-#include "lib/enter/enter_helper.h"
+#include "lib/base/heap.h"
 #include "lib/base/util.h"
+#include "lib/enter/enter_helper.h"
 #include "repl.h"
 #include "script.h"
 #include "session.h"
@@ -162,6 +163,7 @@ int main(int argc, char **argv)
 	 * file or fills the heap. */
 	if (argc > 1 && strcmp(argv[1], ENTER_HELPER_ARG) == 0)
 		enter_helper_main(argc, argv);
+	heap_setup();
 
 	struct nsh_globals g = { 0 };
 	struct shell_opts so = { 0 };

@@ -256,9 +256,9 @@ int cmd_record(struct cmd_ctx *ctx)
 			break;
 		}
 		rec_stats(w, &frames, &bytes);
-		/* Followed containers come and go: their memory back each minute
-		 * or so (lib/base/heap.h). */
-		if (frames % 60 == 0)
+		/* Followed containers come and go: the memory freed with them
+		 * back every 10 frames (lib/base/heap.h). */
+		if (frames % 10 == 0)
 			heap_give_back();
 		clock_now(CLOCK_MONOTONIC, &now);
 		double elapsed = sampling_seconds(&t0, &now);

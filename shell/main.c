@@ -9,7 +9,6 @@
 
 #include "complete.h"
 #include "dispatch.h"
-#include "lib/base/heap.h"
 #include "lib/base/util.h"
 #include "lib/enter/enter_helper.h"
 #include "repl.h"
@@ -163,7 +162,6 @@ int main(int argc, char **argv)
 	 * file or fills the heap. */
 	if (argc > 1 && strcmp(argv[1], ENTER_HELPER_ARG) == 0)
 		enter_helper_main(argc, argv);
-	heap_setup();
 
 	struct nsh_globals g = { 0 };
 	struct shell_opts so = { 0 };

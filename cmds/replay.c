@@ -198,27 +198,78 @@ struct seen {
 	pid_t pid;
 };
 
-static int add_seen(struct seen **v, size_t *n, size_t *cap, const struct container *c, size_t i)
+/* The containers seen so far, and an index by runtime and name: an hour's
+ * recording under churn sees thousands, each looked up in every frame
+ * (searching the array, info took seconds of strcmp). */
+struct seen_set {
+	struct seen *v;
+	size_t n, cap;
+	size_t *slot; /* index + 1 into v, 0 empty; open addressing */
+	size_t nslot; /* a power of two, at least twice n */
+};
+
+static uint64_t seen_hash(const char *runtime, const char *name)
 {
-	const char *name = c->name[0] ? c->name : c->id;
-	for (size_t k = 0; k < *n; k++)
-		if (strcmp((*v)[k].runtime, c->runtime) == 0 && strcmp((*v)[k].name, name) == 0) {
-			(*v)[k].last = i;
-			return 0;
-		}
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 32;
-		struct seen *nv = realloc(*v, nc * sizeof(**v));
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = nc;
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (const char *p = runtime; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	h = (h ^ 0xff) * 1099511628211ull; /* no byte of a string: the seam */
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return h;
+}
+
+/* The slot of (runtime, name): its entry's, or the empty one to take. */
+static size_t *seen_slot(struct seen_set *ss, const char *runtime, const char *name)
+{
+	size_t mask = ss->nslot - 1, i = (size_t)seen_hash(runtime, name) & mask;
+	for (;; i = (i + 1) & mask) {
+		size_t k = ss->slot[i];
+		if (!k || (strcmp(ss->v[k - 1].runtime, runtime) == 0 &&
+			   strcmp(ss->v[k - 1].name, name) == 0))
+			return &ss->slot[i];
 	}
-	struct seen *s = &(*v)[(*n)++];
-	copy_str(s->runtime, sizeof(s->runtime), c->runtime);
-	copy_str(s->name, sizeof(s->name), name);
+}
+
+static int seen_grow(struct seen_set *ss)
+{
+	size_t ncap = ss->cap ? ss->cap * 2 : 64;
+	struct seen *nv = realloc(ss->v, ncap * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	ss->v = nv;
+	ss->cap = ncap;
+	size_t *slot = calloc(ncap * 2, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	free(ss->slot);
+	ss->slot = slot;
+	ss->nslot = ncap * 2;
+	for (size_t k = 0; k < ss->n; k++)
+		*seen_slot(ss, ss->v[k].runtime, ss->v[k].name) = k + 1;
+	return 0;
+}
+
+static int add_seen(struct seen_set *ss, const struct container *c, size_t i)
+{
+	/* As kept (bounded copies): a name longer than the field is looked
+	 * up as it was stored. */
+	char runtime[sizeof(ss->v->runtime)], name[sizeof(ss->v->name)];
+	copy_str(runtime, sizeof(runtime), c->runtime);
+	copy_str(name, sizeof(name), c->name[0] ? c->name : c->id);
+	if (ss->n == ss->cap && seen_grow(ss) < 0)
+		return -ENOMEM;
+	size_t *slot = seen_slot(ss, runtime, name);
+	if (*slot) {
+		ss->v[*slot - 1].last = i;
+		return 0;
+	}
+	struct seen *s = &ss->v[ss->n++];
+	memcpy(s->runtime, runtime, sizeof(runtime));
+	memcpy(s->name, name, sizeof(name));
 	s->first = s->last = i;
 	s->pid = c->pid;
+	*slot = ss->n;
 	return 0;
 }
 
@@ -232,8 +283,7 @@ static int cmp_seen(const void *a, const void *b)
 static int replay_info(struct cmd_ctx *ctx, struct replay *rp, uint64_t file_size)
 {
 	size_t n = rec_frames(rp->rd);
-	struct seen *v = NULL;
-	size_t nv = 0, cap = 0;
+	struct seen_set ss = { 0 };
 	/* The list changes when a container comes or goes: parsed again
 	 * only when its bytes differ from the frame before's. */
 	char *last = NULL;
@@ -259,10 +309,13 @@ static int replay_info(struct cmd_ctx *ctx, struct replay *rp, uint64_t file_siz
 		}
 		for (size_t k = 0; k < l.n; k++)
 			if (!l.items[k].sandbox && l.items[k].pid > 0)
-				add_seen(&v, &nv, &cap, &l.items[k], i);
+				add_seen(&ss, &l.items[k], i);
 	}
 	container_list_free(&l);
 	free(last);
+	free(ss.slot);
+	struct seen *v = ss.v;
+	size_t nv = ss.n;
 	if (nv)
 		qsort(v, nv, sizeof(*v), cmp_seen);
 	char from[32] = "-", to[32] = "-";

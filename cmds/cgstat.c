@@ -17,6 +17,7 @@
 #include "sampling.h"
 #include "lib/cgroup/cgacct.h"
 #include "lib/base/clock.h"
+#include "lib/base/heap.h"
 #include "lib/cgroup/cgroup.h"
 #include "lib/base/util.h"
 
@@ -550,6 +551,9 @@ static int ctable_list(struct ctable *t)
 	container_list_free(&l);
 	if (r == 0)
 		clock_now(CLOCK_MONOTONIC, &t->listed);
+	/* The last listing and the gone rows' readers were freed: give their
+	 * pages back (lib/base/heap.h). */
+	heap_give_back();
 	return r;
 }
 
@@ -578,8 +582,10 @@ void ctable_round(struct ctable *t, bool since_start)
 	struct scratch *sc = t->sc;
 	struct timespec now;
 	clock_now(CLOCK_MONOTONIC, &now);
-	/* A failed listing keeps the rows there are. */
-	if (!since_start && sampling_seconds(&t->listed, &now) >= CTABLE_RELIST_EVERY - 1e-3)
+	/* A failed listing keeps the rows there are. A replay stepped back
+	 * (time since the listing < 0) lists at once: the rows of then. */
+	double since = sampling_seconds(&t->listed, &now);
+	if (!since_start && (since >= CTABLE_RELIST_EVERY - 1e-3 || since < 0))
 		ctable_list(t);
 	for (size_t i = 0; i < t->n; i++) {
 		struct row *w = &t->rows[i];

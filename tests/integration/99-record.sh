@@ -706,6 +706,32 @@ tm send-keys -t rtop q
 tmux_wait_for rtop '^NSH-EXIT=0$' 10
 tm kill-server 2>/dev/null || true
 
+t_begin "replay: top's container list is the recording's at each time: a container started mid-recording comes a minute on (j), leaves a minute back (J)"
+# The recording of the container born after its second frame (9 s): at
+# frame 1 it is not there yet, at the last frame it is, at frame 0 again
+# not (the list is made again when the replay steps back, and every 5 s
+# of recorded time on).
+recfile frames "$REC4" >"$T_TMP/born.frames"
+n4=$(wc -l <"$T_TMP/born.frames")
+born_frame_ns() { awk -v i="$1" '$1 == i { print $5 }' "$T_TMP/born.frames"; }
+tm kill-server 2>/dev/null || true
+tm new-session -d -s rlist -x 160 -y 40 "TERM=xterm '$NSH' replay '$REC4' top -d 100; echo NSH-EXIT=\$?; sleep 60"
+list_at() { tmux_wait_for rlist "^top - $(hdr_time "$(born_frame_ns "$1")") \\(replay\\)" 15; }
+born_row() { tmux_screen rlist | grep -E "^ *$BORN +docker " || true; }
+list_at 1
+tmux_wait_for rlist "^ *$DOCKER_WEB1_NAME +docker " 15
+assert_eq "" "$(born_row)" "frame 1: no row for $BORN, not started yet"
+tm send-keys -t rlist j
+list_at $((n4 - 1))
+tmux_wait_for rlist "^ *$BORN +docker " 15
+tm send-keys -t rlist J
+list_at 0
+assert_eq "" "$(born_row)" "back at frame 0: no row for $BORN"
+tmux_wait_for rlist "^ *$DOCKER_WEB1_NAME +docker " 15
+tm send-keys -t rlist q
+tmux_wait_for rlist '^NSH-EXIT=0$' 10
+tm kill-server 2>/dev/null || true
+
 t_begin "replay: commands that need the live host are refused (status 2); usage errors"
 assert_exit 2 nsh replay "$REC3" "$DOCKER_WEB1_NAME" exec -- true
 assert_eq "nsh: replay: exec: not in a replay: it needs the live host" "$T_ERR"

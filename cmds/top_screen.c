@@ -60,12 +60,11 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* Keys typed together (a paste, a fast typist, tmux send-keys) arrive in
- * one read, and each counts (only the first did): key_buf keeps the rest,
- * for the list and a container's screen alike, so "Enter q q" drills in,
- * comes back and leaves. */
-
-/* The first key in key_buf, taken out of it. */
+/* The first key in key_buf, taken out of it. Keys typed together (a
+ * paste, a fast typist, tmux send-keys) arrive in one read, and each
+ * counts (only the first did): key_buf keeps the rest, for the list and a
+ * container's screen alike, so "Enter q q" drills in, comes back and
+ * leaves. */
 static int take_key(void)
 {
 	size_t used = 1;

@@ -711,11 +711,12 @@ t_begin "replay: top's container list is the recording's at each time: a contain
 # frame 1 it is not there yet, at the last frame it is, at frame 0 again
 # not (the list is made again when the replay steps back, and every 5 s
 # of recorded time on).
-recfile frames "$REC4" >"$T_TMP/born.frames"
+# (born.rec: REC4 names a later test's recording by now)
+recfile frames "$T_TMP/born.rec" >"$T_TMP/born.frames"
 n4=$(wc -l <"$T_TMP/born.frames")
 born_frame_ns() { awk -v i="$1" '$1 == i { print $5 }' "$T_TMP/born.frames"; }
 tm kill-server 2>/dev/null || true
-tm new-session -d -s rlist -x 160 -y 40 "TERM=xterm '$NSH' replay '$REC4' top -d 100; echo NSH-EXIT=\$?; sleep 60"
+tm new-session -d -s rlist -x 160 -y 40 "TERM=xterm '$NSH' replay '$T_TMP/born.rec' top -d 100; echo NSH-EXIT=\$?; sleep 60"
 list_at() { tmux_wait_for rlist "^top - $(hdr_time "$(born_frame_ns "$1")") \\(replay\\)" 15; }
 born_row() { tmux_screen rlist | grep -E "^ *$BORN +docker " || true; }
 list_at 1

@@ -41,32 +41,11 @@ __u64 unowned = 0;     /* completed, issued, but no block_io_start seen */
 __u64 unissued = 0;    /* data completed with no block_rq_issue seen (shown) */
 __u64 uncompleted = 0; /* issued, no block_rq_complete seen (shown, no latency) */
 
-struct stage {
-	__u64 start_ns;
-	__u64 insert_ns;
-	__u64 issue_ns;
-	__u64 cgroup_id;
-	__u64 blkcg_id;
-	__u32 pidns_ino;
-	__u32 pid;
-	__u32 ctpid;
-	__u8 owner; /* 0: issued, whose start is not seen yet */
-	__u8 pad[3];
-	/* The request at issue: tells it from a stale entry, and describes it
-	 * if its completion never shows (see record_start). */
-	__u64 sector;
-	__u32 bytes;
-	__u32 dev;
-	__u32 cmd_flags;
-	__u32 pad2;
-	char comm[BIO_COMM_LEN];
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, struct stage);
+	__type(value, struct bio_stage);
 } inflight SEC(".maps");
 
 struct {
@@ -168,29 +147,29 @@ static __always_inline void task_nspid(struct task_struct *task, int lvl, __u32 
 	*ret_ino = BPF_CORE_READ(up.ns, ns.inum);
 }
 
-static __always_inline void rq_type(__u32 opf, struct bio_event *e)
+static __always_inline void rq_type(__u32 opf, __u8 *ret_op, __u8 *ret_flags)
 {
 	__u32 op = opf & 0xff; /* REQ_OP_MASK since 4.10 */
 	__u8 f = 0;
 
 	switch (op) {
 	case 0:
-		e->op = BIO_OP_READ;
+		*ret_op = BIO_OP_READ;
 		break;
 	case 1:
-		e->op = BIO_OP_WRITE;
+		*ret_op = BIO_OP_WRITE;
 		break;
 	case 2:
-		e->op = BIO_OP_FLUSH;
+		*ret_op = BIO_OP_FLUSH;
 		break;
 	case 3:
-		e->op = BIO_OP_DISCARD;
+		*ret_op = BIO_OP_DISCARD;
 		break;
 	case 5:
-		e->op = BIO_OP_SECURE_ERASE;
+		*ret_op = BIO_OP_SECURE_ERASE;
 		break;
 	default:
-		e->op = BIO_OP_OTHER;
+		*ret_op = BIO_OP_OTHER;
 	}
 	if (opf & (1u << bpf_core_enum_value(enum req_flag_bits, __REQ_PREFLUSH)))
 		f |= BIO_F_PREFLUSH;
@@ -202,12 +181,12 @@ static __always_inline void rq_type(__u32 opf, struct bio_event *e)
 		f |= BIO_F_SYNC;
 	if (opf & (1u << bpf_core_enum_value(enum req_flag_bits, __REQ_META)))
 		f |= BIO_F_META;
-	e->flags = f;
+	*ret_flags = f;
 }
 
 /* One event for a finished request, described by st (the owner) and the
  * request's own fields; lat_ns BIO_LAT_UNKNOWN when its end was not seen. */
-static __always_inline void emit(struct stage *st, __u64 ts, __u64 lat_ns, __u64 sector,
+static __always_inline void emit(struct bio_stage *st, __u64 ts, __u64 lat_ns, __u64 sector,
 				 __u32 bytes, __u32 dev, __u32 opf)
 {
 	struct bio_event *e;
@@ -220,14 +199,7 @@ static __always_inline void emit(struct stage *st, __u64 ts, __u64 lat_ns, __u64
 	}
 	e->ts_ns = ts;
 	e->lat_ns = lat_ns;
-	if (!st->issue_ns)
-		e->queue_ns = BIO_QUEUE_UNKNOWN;
-	else if (st->insert_ns)
-		e->queue_ns = st->issue_ns - st->insert_ns;
-	else if (st->start_ns)
-		e->queue_ns = st->issue_ns - st->start_ns;
-	else
-		e->queue_ns = BIO_QUEUE_UNKNOWN;
+	e->queue_ns = bio_stage_queue_ns(st);
 	e->sector = sector;
 	e->bytes = bytes;
 	e->dev = dev;
@@ -239,7 +211,7 @@ static __always_inline void emit(struct stage *st, __u64 ts, __u64 lat_ns, __u64
 	e->owner = st->owner;
 	e->pad = 0;
 	__builtin_memcpy(e->comm, st->comm, sizeof(e->comm));
-	rq_type(opf, e);
+	rq_type(opf, &e->op, &e->flags);
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	else
@@ -252,9 +224,9 @@ static __always_inline void emit(struct stage *st, __u64 ts, __u64 lat_ns, __u64
  * the start tracepoint, and another CPU may issue it meanwhile (seen under
  * load). The sector tells it from a stale entry of an earlier request that
  * had the same address and never completed (merged away). */
-static __always_inline struct stage *early_issue(struct request *rq)
+static __always_inline struct bio_stage *early_issue(struct request *rq)
 {
-	struct stage *st = bpf_map_lookup_elem(&inflight, &rq);
+	struct bio_stage *st = bpf_map_lookup_elem(&inflight, &rq);
 
 	if (st && !st->owner && st->issue_ns && st->sector == BPF_CORE_READ(rq, __sector))
 		return st;
@@ -264,8 +236,8 @@ static __always_inline struct stage *early_issue(struct request *rq)
 /* Record who started rq, if it passes the filter. */
 static __always_inline int record_start(struct request *rq, __u64 ts, bool insert)
 {
-	struct stage st = {};
-	struct stage *early;
+	struct bio_stage st = {};
+	struct bio_stage *early;
 	struct cgroup *blkcg;
 	struct task_struct *task;
 
@@ -273,7 +245,7 @@ static __always_inline int record_start(struct request *rq, __u64 ts, bool inser
 		return 0;
 	early = early_issue(rq);
 	if (!early) {
-		struct stage *old = bpf_map_lookup_elem(&inflight, &rq);
+		struct bio_stage *old = bpf_map_lookup_elem(&inflight, &rq);
 
 		/* An earlier request at this address was issued and has ended
 		 * (its memory is being reused), but block_rq_complete never
@@ -322,6 +294,8 @@ static __always_inline int record_start(struct request *rq, __u64 ts, bool inser
 		st.bytes = early->bytes;
 		st.dev = early->dev;
 		st.cmd_flags = early->cmd_flags;
+		st.op = early->op;
+		st.flags = early->flags;
 		__sync_fetch_and_add(&late_starts, 1);
 	} else {
 		st.start_ns = ts;
@@ -341,7 +315,7 @@ static __always_inline int on_io_start(struct request *rq)
 static __always_inline int on_insert(struct request *rq)
 {
 	__u64 ts = bpf_ktime_get_ns();
-	struct stage *st = bpf_map_lookup_elem(&inflight, &rq);
+	struct bio_stage *st = bpf_map_lookup_elem(&inflight, &rq);
 
 	if (!st) {
 		if (!have_io_start)
@@ -355,20 +329,23 @@ static __always_inline int on_insert(struct request *rq)
 static __always_inline int on_issue(struct request *rq)
 {
 	__u64 ts = bpf_ktime_get_ns();
-	struct stage *st = bpf_map_lookup_elem(&inflight, &rq);
+	struct bio_stage *st = bpf_map_lookup_elem(&inflight, &rq);
 
 	if (!st) {
+		if (filter_dev && rq_dev(rq) != filter_dev)
+			return 0; /* -d: another disk's, kept out at its start too */
 		if (have_io_start) {
 			/* Not started yet (or filtered out, or a flush the
 			 * block layer made): keep the issue time until its
 			 * start shows or it completes. */
-			struct stage early = {};
+			struct bio_stage early = {};
 
 			early.issue_ns = ts;
 			early.sector = BPF_CORE_READ(rq, __sector);
 			early.bytes = BPF_CORE_READ(rq, __data_len);
 			early.dev = rq_dev(rq);
 			early.cmd_flags = BPF_CORE_READ(rq, cmd_flags);
+			rq_type(early.cmd_flags, &early.op, &early.flags);
 			if (bpf_map_update_elem(&inflight, &rq, &early, BPF_ANY))
 				__sync_fetch_and_add(&untracked, 1);
 			return 0;
@@ -383,13 +360,14 @@ static __always_inline int on_issue(struct request *rq)
 	st->bytes = BPF_CORE_READ(rq, __data_len);
 	st->dev = rq_dev(rq);
 	st->cmd_flags = BPF_CORE_READ(rq, cmd_flags);
+	rq_type(st->cmd_flags, &st->op, &st->flags);
 	return 0;
 }
 
 static __always_inline int on_complete(struct request *rq)
 {
 	__u64 ts = bpf_ktime_get_ns();
-	struct stage *st = bpf_map_lookup_elem(&inflight, &rq);
+	struct bio_stage *st = bpf_map_lookup_elem(&inflight, &rq);
 
 	if (!st)
 		return 0;

@@ -22,6 +22,7 @@ struct biosnoop {
 	int (*on_event)(void *ctx, const struct bio_event *e);
 	void *ctx;
 	int handled;
+	uint64_t finished; /* in flight at biosnoop_finish, handed over */
 	char points[256];
 };
 
@@ -204,7 +205,65 @@ uint64_t biosnoop_unissued(const struct biosnoop *b)
 
 uint64_t biosnoop_uncompleted(const struct biosnoop *b)
 {
-	return b->skel->bss->uncompleted;
+	return b->skel->bss->uncompleted + b->finished;
+}
+
+/* What the kernel side's emit() would have sent for st had its
+ * completion shown: no latency, its time the issue's. */
+static void stage_event(const struct bio_stage *st, struct bio_event *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->ts_ns = st->issue_ns;
+	e->lat_ns = BIO_LAT_UNKNOWN;
+	e->queue_ns = bio_stage_queue_ns(st);
+	e->sector = st->sector;
+	e->bytes = st->bytes;
+	e->dev = st->dev;
+	e->cgroup_id = st->cgroup_id;
+	e->blkcg_id = st->blkcg_id;
+	e->pidns_ino = st->pidns_ino;
+	e->pid = st->pid;
+	e->ctpid = st->ctpid;
+	e->owner = st->owner;
+	e->op = st->op;
+	e->flags = st->flags;
+	memcpy(e->comm, st->comm, sizeof(e->comm));
+}
+
+int biosnoop_finish(struct biosnoop *b)
+{
+	/* No program runs after this: the map and the ring hold all there
+	 * is, and nothing changes under the walk. */
+	biosnoop_bpf__detach(b->skel);
+	int r = ring_buffer__consume(b->rb);
+	if (r < 0)
+		return r;
+	int fd = bpf_map__fd(b->skel->maps.inflight);
+	__u64 key, next;
+	__u64 *prev = NULL;
+	int n = 0;
+	/* The map holds at most max_entries keys; the bound keeps a walk
+	 * that a concurrent change made circular from going on forever. */
+	for (uint32_t i = 0; i < bpf_map__max_entries(b->skel->maps.inflight); i++) {
+		if (bpf_map_get_next_key(fd, prev, &next) < 0)
+			break;
+		key = next;
+		prev = &key;
+		struct bio_stage st;
+		if (bpf_map_lookup_elem(fd, &key, &st) < 0)
+			continue;
+		/* Not issued (queued still, or a merge's leftover) or nobody
+		 * to charge it to: as at a completion, not shown. */
+		if (!st.owner || !st.issue_ns)
+			continue;
+		struct bio_event e;
+		stage_event(&st, &e);
+		n++;
+		b->finished++;
+		if (b->on_event(b->ctx, &e) < 0)
+			break;
+	}
+	return n;
 }
 
 uint64_t biosnoop_missed(const struct biosnoop *b)

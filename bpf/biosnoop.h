@@ -54,11 +54,50 @@ struct bio_event {
 	char comm[BIO_COMM_LEN];
 };
 
+/* The kernel side's record of a request in flight (its map "inflight",
+ * keyed by the request's address), shared so user space can read what is
+ * left there when it stops (biosnoop_finish). */
+struct bio_stage {
+	__u64 start_ns;  /* block_io_start (or insert before 6.5), 0 not seen */
+	__u64 insert_ns; /* block_rq_insert, 0 not seen */
+	__u64 issue_ns;  /* block_rq_issue, 0 not yet */
+	__u64 cgroup_id;
+	__u64 blkcg_id;
+	__u32 pidns_ino;
+	__u32 pid;
+	__u32 ctpid;
+	__u8 owner; /* enum bio_owner; 0: issued, whose start is not seen yet */
+	__u8 pad[3];
+	/* The request at issue: tells it from a stale entry, and describes it
+	 * if its completion never shows. */
+	__u64 sector;
+	__u32 bytes;
+	__u32 dev;
+	__u32 cmd_flags;
+	__u8 op; /* cmd_flags translated at issue, as bio_event's */
+	__u8 flags;
+	__u8 pad2[2];
+	char comm[BIO_COMM_LEN];
+};
+
 #define BIO_DEV_MAJOR(d)  ((d) >> 20)
 #define BIO_DEV_MINOR(d)  ((d) & ((1u << 20) - 1))
 #define BIO_QUEUE_UNKNOWN (~0ull)
 /* lat_ns of a request whose completion the kernel did not report. */
 #define BIO_LAT_UNKNOWN   (~0ull)
+
+/* QUE(ms): insert (or start) to issue; the kernel side and biosnoop_finish
+ * both describe a request with it. */
+static inline __attribute__((always_inline)) __u64 bio_stage_queue_ns(const struct bio_stage *st)
+{
+	if (!st->issue_ns)
+		return BIO_QUEUE_UNKNOWN;
+	if (st->insert_ns)
+		return st->issue_ns - st->insert_ns;
+	if (st->start_ns)
+		return st->issue_ns - st->start_ns;
+	return BIO_QUEUE_UNKNOWN;
+}
 
 #ifndef __bpf__
 #include <stdbool.h>
@@ -109,7 +148,16 @@ uint64_t biosnoop_unissued(const struct biosnoop *b);
  * that CPU (a completion interrupting a completion): events lost. */
 uint64_t biosnoop_missed(const struct biosnoop *b);
 /* Issued requests whose block_rq_complete never fired, found when their
- * memory was reused: shown with lat_ns BIO_LAT_UNKNOWN. */
+ * memory was reused or at biosnoop_finish: shown with lat_ns
+ * BIO_LAT_UNKNOWN. */
 uint64_t biosnoop_uncompleted(const struct biosnoop *b);
+/* The end of a run: detach (no new events), hand every event still in the
+ * ring to on_event, then every request still in flight that was issued
+ * and has an owner, as an event without a latency (its time the issue's):
+ * those the kernel ended without block_rq_complete and whose memory was
+ * not reused yet, and those truly in flight at the end. Nothing is lost
+ * at the stop. Returns the number of in-flight requests handed over, or
+ * -errno. biosnoop_poll must not be called after it. */
+int biosnoop_finish(struct biosnoop *b);
 void biosnoop_close(struct biosnoop *b);
 #endif

@@ -115,8 +115,8 @@ struct snoop {
 	struct cg_owners owners;
 	struct lathist hist;
 	struct bio_top top;
-	uint64_t first_ts;
-	double min_ms; /* < 0: p99 */
+	uint64_t first_ts; /* TIME(s)'s zero, CLOCK_MONOTONIC ns (live: before attaching) */
+	double min_ms;     /* < 0: p99 */
 	uint64_t over_min;
 	/* Every event; the histogram holds those with a latency (not those
 	 * whose completion the kernel did not report). */
@@ -152,7 +152,7 @@ static void fill_row(struct snoop *s, const struct bio_event *e)
 	struct out_stream *o = s->rows;
 	char comm[BIO_COMM_LEN + 1], t[8];
 
-	out_stream_float(o, BS_TIME, (double)(e->ts_ns - s->first_ts) / 1e9, 6);
+	out_stream_float(o, BS_TIME, (double)(int64_t)(e->ts_ns - s->first_ts) / 1e9, 6);
 	memcpy(comm, e->comm, BIO_COMM_LEN);
 	comm[BIO_COMM_LEN] = '\0';
 	out_stream_str(o, BS_COMM, comm);
@@ -199,8 +199,6 @@ static void fill_row(struct snoop *s, const struct bio_event *e)
 static int on_event(void *ctx, const struct bio_event *e)
 {
 	struct snoop *s = ctx;
-	if (!s->first_ts)
-		s->first_ts = e->ts_ns;
 	s->rows_seen++;
 	if (e->lat_ns != BIO_LAT_UNKNOWN) {
 		lathist_add(&s->hist, e->lat_ns);
@@ -331,7 +329,10 @@ static int print_summary(struct snoop *s, uint64_t drops, uint64_t untracked)
 		(unsigned long long)s->rows_seen, (unsigned long long)drops,
 		(unsigned long long)untracked);
 	if (s->rows_seen > h->count)
-		fprintf(f, ", %llu without a latency (the kernel did not report their completion)",
+		fprintf(f,
+			", %llu without a latency (no completion seen: the kernel did not report "
+			"it, "
+			"or still in flight at the end)",
 			(unsigned long long)(s->rows_seen - h->count));
 	fputc('\n', f);
 	if (h->count)
@@ -594,6 +595,12 @@ int cmd_biosnoop(struct cmd_ctx *ctx)
 	bpf_log_route(ctx->g->verbose ? log_line : NULL, 20);
 	struct biosnoop *b = NULL;
 	struct bpf_load_error err;
+	/* TIME(s) counts from here, before the programs attach: an I/O that
+	 * is shown without its completion has its issue's time, which may
+	 * come before the first completion's. */
+	struct timespec attach;
+	clock_gettime(CLOCK_MONOTONIC, &attach);
+	s.first_ts = (uint64_t)attach.tv_sec * 1000000000ull + (uint64_t)attach.tv_nsec;
 	r = biosnoop_open(&cfg, on_event, &s, &b, &err);
 	if (r < 0) {
 		char why[512];
@@ -657,8 +664,24 @@ int cmd_biosnoop(struct cmd_ctx *ctx)
 			break;
 		}
 	}
-	/* What completed before the end still counts. */
-	biosnoop_poll(b, 0);
+	/* What completed before the end still counts, and so does what was
+	 * issued and never reported complete (bpf/biosnoop.h). */
+	r = biosnoop_finish(b);
+	if (r < 0 && rc == EXIT_OK) {
+		out_error("biosnoop", "reading events: %s", strerror(-r));
+		rc = EXIT_FAIL;
+	}
+	if (ctx->g->verbose)
+		fprintf(stderr,
+			"nsh: biosnoop: kernel side: %llu issued before their start was seen, "
+			"%llu completed with no start (not shown), %llu completed with no issue, "
+			"%llu never reported complete (shown without a latency, %d of them in "
+			"flight at the end), %llu runs missed (the program busy on that CPU)\n",
+			(unsigned long long)biosnoop_late_starts(b),
+			(unsigned long long)biosnoop_unowned(b),
+			(unsigned long long)biosnoop_unissued(b),
+			(unsigned long long)biosnoop_uncompleted(b), r > 0 ? r : 0,
+			(unsigned long long)biosnoop_missed(b));
 	sigaction(SIGTERM, &old_term, NULL);
 	sampling_release_sigint(&old_int);
 	cmd_interrupted = 0;

@@ -386,12 +386,31 @@ live_n=$(jq .summary.count "$T_TMP/io.live")
 ((live_n >= 2)) || _t_fail "the live biosnoop's I/Os of the container (what the comparison is about)" ">= 2" "$live_n"
 assert_exit 0 nsh --json replay "$REC6" "$IO" biosnoop
 echo "$T_OUT" >"$T_TMP/io.rep"
-assert_eq "$live_n" "$(jq .summary.count "$T_TMP/io.rep")" "replay biosnoop: the container's I/Os, as the live one counted them"
-assert_eq "$(jq -c .summary.histogram "$T_TMP/io.live")" "$(jq -c .summary.histogram "$T_TMP/io.rep")" "the latency histogram"
+# The I/Os with a latency: the same in both. One the kernel never reported
+# complete is a row without a latency: live biosnoop shows it at its end,
+# the recorder when its request is reused, so the recording may lack it.
+live_lat=$(jq '.summary.count - .summary.no_latency' "$T_TMP/io.live")
+assert_eq "$live_lat" "$(jq '.summary.count - .summary.no_latency' "$T_TMP/io.rep")" \
+	"replay biosnoop: the container's I/Os with a latency, as the live one counted them"
+rep_n=$(jq .summary.count "$T_TMP/io.rep")
+((rep_n >= live_lat && rep_n <= live_n)) ||
+	_t_fail "replay biosnoop: all the container's I/Os (those without a latency: at most the live one's)" "$live_lat..$live_n" "$rep_n"
 # The recorder's program and the live one each take their own clock
 # readings at the same tracepoints: an I/O whose latency lies on the edge
-# of a fine slot (a sixteenth of its power of two) can fall on either side of it in the two. The
-# p99 edge is then one fine slot apart, never more.
+# of a slot can fall on either side of it in the two. The histograms agree
+# but for such moves to a neighbouring slot: at most one I/O in ten (or one).
+moved=$(jq -n --slurpfile l "$T_TMP/io.live" --slurpfile r "$T_TMP/io.rep" '
+	def counts($h): reduce $h[] as $s ({}; .[($s.le_us | tostring)] = $s.count);
+	($l[0].summary.histogram) as $a | ($r[0].summary.histogram) as $b
+	| counts($a) as $ca | counts($b) as $cb
+	| ([$a[], $b[]] | map(.le_us) | unique) as $edges
+	| reduce $edges[] as $e ({c: 0, m: 0}; .c += (($ca[$e | tostring] // 0) - ($cb[$e | tostring] // 0)) | .m += (if .c < 0 then -.c else .c end))
+	| if .c != 0 then "totals differ" else .m end')
+((moved <= (live_lat / 10 > 1 ? live_lat / 10 : 1))) 2>/dev/null ||
+	_t_fail "the latency histograms: the same but for I/Os on a slot's edge (moves to the next slot: at most one in ten, or one)" \
+		"$(jq -c .summary.histogram "$T_TMP/io.live")" "$(jq -c .summary.histogram "$T_TMP/io.rep") (moves: $moved)"
+# So the p99 edge is one fine slot (a sixteenth of its power of two) apart
+# at most.
 p_live=$(jq .summary.outlier_threshold_ms "$T_TMP/io.live") p_rep=$(jq .summary.outlier_threshold_ms "$T_TMP/io.rep")
 awk -v a="$p_live" -v b="$p_rep" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a > 0 && d <= 0.07 * a) }' ||
 	_t_fail "the p99 edge (one fine slot apart at most)" "$p_live" "$p_rep"

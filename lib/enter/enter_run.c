@@ -288,6 +288,7 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	if (chk == 0 && x.split && (hr = x.exefd = enter_helper_exe()) >= 0)
 		hr = x.planfd = enter_helper_pack(p, &oldmask);
 	pid_t a = chk < 0 || hr < 0 ? -1 : enter_spawn_a(&x, pidns && !x.split, &inside);
+	int spawn_errno = errno;
 	if (x.planfd >= 0)
 		close(x.planfd);
 	bool split = x.split;
@@ -302,10 +303,13 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	pid_t b = -1;
 	int bfd = -1, wst = 0;
 	if (a < 0) {
-		*ret_why = chk < 0  ? "target exited"
-			   : hr < 0 ? step_names[STEP_HELPER]
-				    : "cannot fork";
-		*ret_errno = chk < 0 ? ESRCH : hr < 0 ? -hr : errno;
+		/* The kernel refuses a fork into a pid namespace whose init has
+		 * exited with ENOMEM: the target is gone, not the memory. */
+		bool ns_gone = chk >= 0 && hr >= 0 && spawn_errno == ENOMEM && pidns && !split;
+		*ret_why = chk < 0 || ns_gone ? "target exited"
+			   : hr < 0           ? step_names[STEP_HELPER]
+					      : "cannot fork";
+		*ret_errno = chk < 0 || ns_gone ? ESRCH : hr < 0 ? -hr : spawn_errno;
 		goto out;
 	}
 	int ast;
@@ -378,9 +382,11 @@ out:;
 		failed = split_b_failure(errpipe[0], wst, &e);
 	else if (!failed && !split && !stalled)
 		failed = recv(errpipe[0], &e, sizeof(e), MSG_DONTWAIT) == sizeof(e);
-	if (failed && e.step == STEP_SETNS && e.err == ESRCH) {
+	if (failed && ((e.step == STEP_SETNS && e.err == ESRCH) ||
+		       (e.step == STEP_FORK && e.err == ENOMEM))) {
 		/* setns through the pidfd of a process that has exited (its
-		 * PID may have been reused since target_check). */
+		 * PID may have been reused since target_check), or a fork into
+		 * a pid namespace whose init has exited (the kernel's ENOMEM). */
 		*ret_why = "target exited";
 		*ret_errno = ESRCH;
 		status = ENTER_EXIT_FAILED;

@@ -421,6 +421,23 @@ if bg_exec "docker:$VICTIM"; then
 fi
 docker rm -f "$VICTIM" >/dev/null 2>&1 || true
 
+# The container dies after nsh joined its pid namespace and before the
+# fork: the kernel refuses a fork into a namespace without its init with
+# ENOMEM, which is no memory shortage (the soak saw "cannot fork: Cannot
+# allocate memory" for it). NSH_TEST_PAUSE_BEFORE_FORK (test builds) holds
+# nsh in that window.
+t_begin "exec: the container dies between nsh's join of its pid namespace and the fork: 'target exited', 125"
+docker run -d --name "$VICTIM" --network none "$NSHT_IMAGE" sleep 100000 >/dev/null
+NSH_TEST_PAUSE_BEFORE_FORK=3 "$NSH" "docker:$VICTIM" exec -- true >"$T_TMP/fk.out" 2>"$T_TMP/fk.err" </dev/null &
+fk=$!
+sleep 1
+docker kill "$VICTIM" >/dev/null
+rc=0
+wait "$fk" || rc=$?
+assert_eq 125 "$rc" "nsh's status"
+assert_eq "nsh: docker:$VICTIM: target exited" "$(cat "$T_TMP/fk.err")" "stderr"
+docker rm -f "$VICTIM" >/dev/null 2>&1 || true
+
 # --------------------------------------------------------------- signals
 # SIGTERM to nsh: the command (sleep, no handler) dies of it, and nsh
 # reports 128 + 15.

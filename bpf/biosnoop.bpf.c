@@ -199,18 +199,10 @@ static __always_inline void emit(struct bio_stage *st, __u64 ts, __u64 lat_ns, _
 	}
 	e->ts_ns = ts;
 	e->lat_ns = lat_ns;
-	e->queue_ns = bio_stage_queue_ns(st);
 	e->sector = sector;
 	e->bytes = bytes;
 	e->dev = dev;
-	e->cgroup_id = st->cgroup_id;
-	e->blkcg_id = st->blkcg_id;
-	e->pidns_ino = st->pidns_ino;
-	e->pid = st->pid;
-	e->ctpid = st->ctpid;
-	e->owner = st->owner;
-	e->pad = 0;
-	__builtin_memcpy(e->comm, st->comm, sizeof(e->comm));
+	bio_event_from_stage(e, st);
 	rq_type(opf, &e->op, &e->flags);
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;

@@ -215,19 +215,12 @@ static void stage_event(const struct bio_stage *st, struct bio_event *e)
 	memset(e, 0, sizeof(*e));
 	e->ts_ns = st->issue_ns;
 	e->lat_ns = BIO_LAT_UNKNOWN;
-	e->queue_ns = bio_stage_queue_ns(st);
 	e->sector = st->sector;
 	e->bytes = st->bytes;
 	e->dev = st->dev;
-	e->cgroup_id = st->cgroup_id;
-	e->blkcg_id = st->blkcg_id;
-	e->pidns_ino = st->pidns_ino;
-	e->pid = st->pid;
-	e->ctpid = st->ctpid;
-	e->owner = st->owner;
 	e->op = st->op;
 	e->flags = st->flags;
-	memcpy(e->comm, st->comm, sizeof(e->comm));
+	bio_event_from_stage(e, st);
 }
 
 int biosnoop_finish(struct biosnoop *b)

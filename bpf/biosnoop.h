@@ -86,17 +86,28 @@ struct bio_stage {
 /* lat_ns of a request whose completion the kernel did not report. */
 #define BIO_LAT_UNKNOWN   (~0ull)
 
-/* QUE(ms): insert (or start) to issue; the kernel side and biosnoop_finish
- * both describe a request with it. */
-static inline __attribute__((always_inline)) __u64 bio_stage_queue_ns(const struct bio_stage *st)
+/* An event's owner and queue time from the request's stage: the kernel
+ * side's emit() and biosnoop_finish describe a request with it. QUE(ms) is
+ * insert (or start) to issue. */
+static inline __attribute__((always_inline)) void bio_event_from_stage(struct bio_event *e,
+								       const struct bio_stage *st)
 {
 	if (!st->issue_ns)
-		return BIO_QUEUE_UNKNOWN;
-	if (st->insert_ns)
-		return st->issue_ns - st->insert_ns;
-	if (st->start_ns)
-		return st->issue_ns - st->start_ns;
-	return BIO_QUEUE_UNKNOWN;
+		e->queue_ns = BIO_QUEUE_UNKNOWN;
+	else if (st->insert_ns)
+		e->queue_ns = st->issue_ns - st->insert_ns;
+	else if (st->start_ns)
+		e->queue_ns = st->issue_ns - st->start_ns;
+	else
+		e->queue_ns = BIO_QUEUE_UNKNOWN;
+	e->cgroup_id = st->cgroup_id;
+	e->blkcg_id = st->blkcg_id;
+	e->pidns_ino = st->pidns_ino;
+	e->pid = st->pid;
+	e->ctpid = st->ctpid;
+	e->owner = st->owner;
+	e->pad = 0;
+	__builtin_memcpy(e->comm, st->comm, sizeof(e->comm));
 }
 
 #ifndef __bpf__

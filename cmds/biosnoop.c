@@ -330,9 +330,8 @@ static int print_summary(struct snoop *s, uint64_t drops, uint64_t untracked)
 		(unsigned long long)untracked);
 	if (s->rows_seen > h->count)
 		fprintf(f,
-			", %llu without a latency (no completion seen: the kernel did not report "
-			"it, "
-			"or still in flight at the end)",
+			", %llu without a latency (no completion seen: the kernel did not "
+			"report it, or still in flight at the end)",
 			(unsigned long long)(s->rows_seen - h->count));
 	fputc('\n', f);
 	if (h->count)

@@ -119,6 +119,17 @@ pid_t enter_spawn_a(struct a_start *x, bool inside, bool *ret_inside);
 
 /* ---- nsh's side (enter_run.c) ---- */
 
+/* Test hook (test builds only, meson -Dtest_hooks): sleep for the seconds
+ * (at most 60) the environment variable var holds, to widen a race window
+ * a test then fills. A macro, so that a user build holds neither the call
+ * nor the variable's name (scripts/test.sh checks for NSH_TEST_). */
+#ifdef NSH_TEST_HOOKS
+void enter_test_pause_env(const char *var);
+#define enter_test_pause(var) enter_test_pause_env(var)
+#else
+#define enter_test_pause(var) ((void)0)
+#endif
+
 /* The signals nsh forwards to the command (A resets their handlers):
  * *ret_n of them. */
 const int *enter_forwardable(size_t *ret_n);

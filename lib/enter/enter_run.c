@@ -198,20 +198,15 @@ static bool split_b_failure(int sock, int wst, struct child_error *ret)
 	return false;
 }
 
-/* Test hook (tests/security/08-pid-reuse.sh): widen the window between
- * the last check and the join, where only the pidfd can catch a target
- * that died and a PID that was reused. */
-static void test_pause_before_join(void)
-{
 #ifdef NSH_TEST_HOOKS
-	/* Test hook (test builds only, meson -Dtest_hooks): a window after
-	 * the last check, for 08-pid-reuse to reuse the PID in. */
-	const char *s = getenv("NSH_TEST_PAUSE_BEFORE_JOIN");
+void enter_test_pause_env(const char *var)
+{
+	const char *s = getenv(var);
 	uint64_t secs;
 	if (s && parse_u64(s, &secs) == 0 && secs <= 60)
 		sleep((unsigned)secs);
-#endif
 }
+#endif
 
 int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 {
@@ -268,7 +263,10 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	/* Last check before the join: the pidfd pins the process, this catches
 	 * an init that exited and a PID that was reused meanwhile. */
 	int chk = target_check(p->t);
-	test_pause_before_join();
+	/* Test hook (tests/security/08-pid-reuse.sh): widen the window
+	 * between the last check and the join, where only the pidfd can
+	 * catch a target that died and a PID that was reused. */
+	enter_test_pause("NSH_TEST_PAUSE_BEFORE_JOIN");
 	bool pidns = p->ns_mask & CLONE_NEWPID, inside = false;
 	struct a_start x = { .p = p,
 			     .errfd = errpipe[1],

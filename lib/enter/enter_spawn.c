@@ -243,19 +243,6 @@ static pid_t clone_into_cgroup(struct a_start *x, bool *ret_shared_mm)
  * the flag there would let the container open nsh's binary through A (the
  * 01b sniper did, in CI). *ret_inside false: the namespace could not be
  * entered (old kernel). */
-/* Test hook (tests/integration/80-exec.sh): a window between nsh's setns
- * into the target's pid namespace and the clone, for the container to die
- * in (the kernel then refuses the clone with ENOMEM). */
-static void test_pause_before_fork(void)
-{
-#ifdef NSH_TEST_HOOKS
-	const char *s = getenv("NSH_TEST_PAUSE_BEFORE_FORK");
-	uint64_t secs;
-	if (s && parse_u64(s, &secs) == 0 && secs <= 60)
-		sleep((unsigned)secs);
-#endif
-}
-
 pid_t enter_spawn_a(struct a_start *x, bool inside, bool *ret_inside)
 {
 	*ret_inside = false;
@@ -269,8 +256,11 @@ pid_t enter_spawn_a(struct a_start *x, bool inside, bool *ret_inside)
 		*ret_inside = moved;
 		/* Not born inside, A must fork B after all. */
 		x->split = x->split || ((x->p->ns_mask & CLONE_NEWPID) && !moved);
+		/* Test hook (tests/integration/80-exec.sh): a window between
+		 * the setns and the clone for the container to die in (the
+		 * kernel then refuses the clone with ENOMEM). */
 		if (moved)
-			test_pause_before_fork();
+			enter_test_pause("NSH_TEST_PAUSE_BEFORE_FORK");
 	}
 	pid_t pid = -1;
 	int e = 0;

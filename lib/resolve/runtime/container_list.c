@@ -29,7 +29,13 @@ const struct runtime *runtime_by_name(const char *name)
 int container_list_add(struct container_list *l, struct container **ret)
 {
 	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
+		/* Start small: an entry is ~9.5 KB (two PATH_MAX paths), so 16
+		 * of them (152 KB) went past the allocators' mmap threshold
+		 * (glibc's and ASan's, 128 KB) for every list, even a host's
+		 * one container: an mmap, page faults and an munmap with a TLB
+		 * shootdown per resolve. Four stay in the heap; a host with
+		 * more grows by doubling as before. */
+		size_t ncap = l->cap ? l->cap * 2 : 4;
 		struct container *n = realloc(l->items, ncap * sizeof(*n));
 		if (!n)
 			return -ENOMEM;

@@ -213,7 +213,9 @@ static int list_add(struct kubepods_list *l, const struct kubepods_ref *ref, con
 		    const char *dir)
 {
 	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
+		/* Four to start, as container_list_add (two PATH_MAX paths
+		 * an entry: 16 would pass the 128 KB mmap threshold). */
+		size_t ncap = l->cap ? l->cap * 2 : 4;
 		struct kubepods_cgroup *n = realloc(l->items, ncap * sizeof(*n));
 		if (!n)
 			return -ENOMEM;

@@ -573,18 +573,9 @@ static void json_round_trip(const struct container_list *l)
 	container_list_free(&back);
 }
 
-/* A list with room for a few containers: container_list_add's first
- * growth (16 entries, 140 KB) is past ASan's primary allocator, and an
- * mmap and munmap per listing would cost more than the listing. */
-#define LIST_ROOM 8
-
 static void list_init(struct container_list *l, const char *hint)
 {
 	*l = (struct container_list){ .hint = hint };
-	l->items = malloc(LIST_ROOM * sizeof(*l->items));
-	if (!l->items)
-		abort();
-	l->cap = LIST_ROOM;
 }
 
 /* The resolver's hint only spares reads: a listing with it keeps every

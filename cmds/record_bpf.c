@@ -120,7 +120,7 @@ static void follow_vms(struct recorder *rc, struct record_bpf *rb)
 	for (size_t i = 0; i < rb->n_vms; i++)
 		rb->vms[i]->seen = false;
 	for (size_t k = 0; k < rc->n_fw; k++) {
-		const struct container *c = &rc->fw[k].c;
+		const struct container *c = &rc->fw[k].t.c;
 		if (c->kind != KIND_VM || c->pid <= 0 || !c->name[0] || strchr(c->name, '/'))
 			continue;
 		struct rec_vm *v = NULL;

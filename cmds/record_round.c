@@ -115,7 +115,6 @@ static struct followed *follow(struct recorder *rc, const struct container *c)
 	}
 	struct followed *f = &rc->fw[rc->n_fw];
 	memset(f, 0, sizeof(*f));
-	f->c = *c;
 	f->group = -1;
 	rc->collect = &f->sticky;
 	int r = target_from_container(rc->h, c, &f->t);
@@ -233,7 +232,7 @@ static void round_containers(struct recorder *rc, struct container_list *l)
 			continue;
 		struct followed *f = NULL;
 		for (size_t k = 0; k < rc->n_fw && !f; k++)
-			if (!rc->fw[k].seen && same_container(&rc->fw[k].c, c))
+			if (!rc->fw[k].seen && same_container(&rc->fw[k].t.c, c))
 				f = &rc->fw[k];
 		bool fresh = !f;
 		if (!f && !(f = follow(rc, c)))

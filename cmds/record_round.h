@@ -23,8 +23,7 @@ struct names {
 };
 
 struct followed {
-	struct container c;
-	struct target t;
+	struct target t; /* its container: t.c (target_from_container keeps it whole) */
 	struct cgroup_paths *cg;
 	struct cgv_acct acct;
 	bool acct_ok, seen;

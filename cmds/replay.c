@@ -361,7 +361,11 @@ static int replay_info(struct cmd_ctx *ctx, struct replay *rp, uint64_t file_siz
 		free(v);
 		return EXIT_OK;
 	}
-	fprintf(f, "file:     %s (%llu bytes)\n", rp->file, (unsigned long long)file_size);
+	/* Names from the file's container list (a VM's is whatever its owner
+	 * passed to -name) and the file's own name: escaped, as every view. */
+	char e1[PATH_MAX * 4], e2[sizeof(v->name) * 4];
+	fprintf(f, "file:     %s (%llu bytes)\n", out_esc(e1, sizeof(e1), rp->file),
+		(unsigned long long)file_size);
 	fprintf(f, "host:     %s, kernel %s, %u CPUs, recorded by nsh %s\n", h->host, h->kernel,
 		h->ncpu, h->nsh[0] ? h->nsh : "?");
 	fprintf(f, "span:     %s to %s (%.1f s)\n", from, to, span);
@@ -370,7 +374,8 @@ static int replay_info(struct cmd_ctx *ctx, struct replay *rp, uint64_t file_siz
 	for (size_t k = 0; k < nv; k++) {
 		utc(rec_frame_time(rp->rd, v[k].first), from, sizeof(from));
 		utc(rec_frame_time(rp->rd, v[k].last), to, sizeof(to));
-		fprintf(f, "  %-10s %-32s %s to %s\n", v[k].runtime, v[k].name, from, to);
+		fprintf(f, "  %-10s %-32s %s to %s\n", out_esc(e1, sizeof(e1), v[k].runtime),
+			out_esc(e2, sizeof(e2), v[k].name), from, to);
 	}
 	free(v);
 	return EXIT_OK;

@@ -47,14 +47,25 @@ static int open_beneath(int dirfd, const char *rel, int flags, mode_t mode)
 	return fd < 0 ? -errno : (int)fd;
 }
 
+/* Directories below the tree's root, at most: as deep as rec_tree_free's
+ * removal goes (a name may have 512 components; a deeper one would leave
+ * the directories below this depth, and the blobs in them, behind in
+ * memory after the replay). nsh's recorder writes a dozen at most. */
+#define TREE_DEPTH_MAX 64
+
 /* The directory holding rel's last component, made as needed; *ret_base
- * points into rel at that component. */
+ * points into rel at that component. -ELOOP: deeper than TREE_DEPTH_MAX. */
 static int open_parent(struct rec_tree *t, const char *rel, const char **ret_base)
 {
 	const char *slash = strrchr(rel, '/');
 	*ret_base = slash ? slash + 1 : rel;
 	if (!slash)
 		return fcntl(t->fd, F_DUPFD_CLOEXEC, 3);
+	size_t levels = 0;
+	for (const char *p = rel; *p; p++)
+		levels += *p == '/';
+	if (levels > TREE_DEPTH_MAX)
+		return -ELOOP;
 	char dir[REC_NAME_MAX + 1];
 	size_t n = (size_t)(slash - rel);
 	if (n >= sizeof(dir))
@@ -129,8 +140,10 @@ static bool ns_link(const char *name, const struct rec_blob *b)
  * one (when nsh may chown: as root). */
 static void own_proc_dir(struct rec_tree *t, const char *name, const struct rec_blob *b)
 {
+	if (strncmp(name, "proc/", 5) != 0)
+		return; /* first: a name may be shorter than "proc/" */
 	const char *slash = strchr(name + 5, '/');
-	if (strncmp(name, "proc/", 5) != 0 || !slash || strcmp(slash, "/status") != 0)
+	if (!slash || strcmp(slash, "/status") != 0)
 		return;
 	const char *u = strstr((const char *)b->data, "\nUid:");
 	unsigned long real, eff;
@@ -289,7 +302,7 @@ int rec_tree_show(struct rec_tree *t, const struct rec_snapshot *s, size_t *ret_
  * link itself), then nothing is left of the tree. */
 static void remove_all(int dirfd, int depth)
 {
-	if (depth > 64)
+	if (depth > TREE_DEPTH_MAX)
 		return;
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)

@@ -29,7 +29,11 @@ set -euo pipefail
 export LC_ALL=C
 ctr=nsht-esc-$$
 image=${NSHT_SEC_IMAGE:-$NSHT_IMAGE}
-cleanup() { docker rm -f "$ctr" >/dev/null 2>&1 || true; }
+qemu_pid=""
+cleanup() {
+	docker rm -f "$ctr" >/dev/null 2>&1 || true
+	[[ -z $qemu_pid ]] || kill "$qemu_pid" 2>/dev/null || true
+}
 trap 'T_RC_SAVE=$?; set +e; cleanup; (exit "$T_RC_SAVE"); _t_exit' EXIT
 
 esc=$'\e' bel=$'\a' rlo=$'\xe2\x80\xae' lri=$'\xe2\x81\xa6' c1=$'\x85' nel=$'\xc2\x85' eacute=$'\xc3\xa9'
@@ -165,3 +169,28 @@ back=$(cd "$T_TMP" && bash --norc --noprofile -c 'eval "set -- $1"; printf "%s|%
 assert_eq "1|nsesc/$pod_raw/app" "$back" "the candidate read back by bash (inserted: $reply)"
 assert_eq "" "$(ls "$T_TMP/nsht-esc-pwn" 2>/dev/null || true)" "the command substitution in the pod name ran"
 clean "the completion candidate" "$reply"
+
+# A VM's name is whatever its owner passed to -name: any user who may run
+# the host's qemu. `record` keeps it in the recording's container list and
+# `replay FILE info` lists it; that list is a file from anywhere.
+vm_raw="nsht-esc${rlo}vm${nel}x"
+vm_esc='nsht-esc\u202evm\u0085x'
+t_begin "escapes: a VM's name from a recording, in replay FILE info, escaped"
+qemu-system-x86_64 -name "$vm_raw" -machine none -display none -S -nodefaults -monitor none \
+	-serial none >"$T_TMP/qemu.log" 2>&1 &
+qemu_pid=$!
+deadline=$((SECONDS + 20))
+until nsh --json ls >"$T_TMP/ls.json" 2>/dev/null &&
+	[[ $(jq -r --arg n "$vm_raw" '[.targets[] | select(.name == $n)] | length' "$T_TMP/ls.json") == 1 ]]; do
+	((SECONDS < deadline)) || break
+	sleep 0.5
+done
+assert_eq "$qemu_pid" "$(jq -r --arg n "$vm_raw" '.targets[] | select(.name == $n) | .pid' "$T_TMP/ls.json")" \
+	"ls --json: the VM named with U+202E and U+0085, its PID (qemu's log: $(head -c 300 "$T_TMP/qemu.log"))"
+assert_exit 0 nsh --all record -o "$T_TMP/esc.rec" --duration 2
+assert_exit 0 nsh replay "$T_TMP/esc.rec" info
+line=$(grep -F "nsht-esc" <<<"$T_OUT" || true)
+assert_contains "$line" "qemu       $vm_esc " "replay info's line of the VM"
+clean "replay info" "$T_OUT$T_ERR"
+assert_exit 0 nsh --json replay "$T_TMP/esc.rec" info
+assert_contains "$T_OUT" "\"name\":\"$(json_str "$vm_raw")\"" "replay info --json: the exact name"

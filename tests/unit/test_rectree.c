@@ -148,6 +148,50 @@ static void hostile_names(void **state)
 	assert_int_equal(rmdir(outside), 0); /* still empty */
 }
 
+/* Names a crafted recording may hold that nsh's recorder never writes:
+ * one to four bytes long (own_proc_dir looked for a '/' past "proc/"
+ * before checking the name was that long: a read past the name's end,
+ * which the ASan build catches), and one 100 directories deep, deeper
+ * than rec_tree_free removes: the blob is not written, and nothing of
+ * the tree is left behind. */
+static void names_short_and_deep(void **state)
+{
+	(void)state;
+	struct rec_tree *t;
+	char why[256];
+	assert_int_equal(rec_tree_create(&t, why, sizeof(why)), 0);
+	struct rec_snapshot s = { 0 };
+	add(&s, "a", "one");
+	add(&s, "ab", "two");
+	add(&s, "proc", "four");
+	char deep[REC_NAME_MAX + 1] = "";
+	for (int i = 0; i < 100; i++)
+		strcat(deep, "d/");
+	strcat(deep, "f");
+	add(&s, deep, "deep");
+	/* As deep as the tree goes: 64 directories, then the file. */
+	char deepest[REC_NAME_MAX + 1] = "";
+	for (int i = 0; i < 64; i++)
+		strcat(deepest, "e/");
+	strcat(deepest, "f");
+	add(&s, deepest, "deepest");
+	rec_snapshot_sort(&s);
+	size_t skipped = 0;
+	assert_int_equal(rec_tree_show(t, &s, &skipped), 0);
+	assert_int_equal(skipped, 1);
+	assert_string_equal(slurp(t, "a"), "one");
+	assert_string_equal(slurp(t, "ab"), "two");
+	assert_string_equal(slurp(t, "proc"), "four");
+	assert_false(exists(t, "d"));
+	assert_string_equal(slurp(t, deepest), "deepest");
+	char dir[PATH_MAX];
+	struct stat st;
+	snprintf(dir, sizeof(dir), "%s", rec_tree_path(t));
+	rec_snapshot_free(&s);
+	rec_tree_free(t);
+	assert_int_not_equal(stat(dir, &st), 0); /* removed whole */
+}
+
 static void list_round_trip(void **state)
 {
 	(void)state;
@@ -222,9 +266,8 @@ static void list_hostile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(frames_in_place),
-		cmocka_unit_test(hostile_names),
-		cmocka_unit_test(list_round_trip),
+		cmocka_unit_test(frames_in_place),      cmocka_unit_test(hostile_names),
+		cmocka_unit_test(names_short_and_deep), cmocka_unit_test(list_round_trip),
 		cmocka_unit_test(list_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

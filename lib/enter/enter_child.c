@@ -351,6 +351,13 @@ static int choose_terminal(const struct enter_plan *p, int slave, int ptysock, c
 			return -errno;
 	}
 	close(ptysock);
+	/* The chosen slave on 0, 1 and 2 now, not in B's first steps: A (and
+	 * B, born with A's descriptors) is in the target's pid namespace,
+	 * where a container that may ptrace could take the operator's
+	 * terminal from it with pidfd_getfd in the meantime. */
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(*ret_slave, fd) < 0)
+			return -errno;
 	return 0;
 }
 
@@ -589,6 +596,7 @@ _Noreturn void enter_run_child_a(const struct a_start *x)
 	 * them close-on-exec. */
 	int keep[] = { errfd, tty, p->host_tool_fd };
 	close_all_but(keep, ARRAY_SIZE(keep));
+	enter_test_pause("NSH_TEST_PAUSE_AFTER_TERMINAL");
 	/* A filter without no_new_privs needs CAP_SYS_ADMIN: load it while we
 	 * still have it; with no_new_privs it goes last, after the drop. */
 	struct seccomp_prog prog = { p->seccomp_prog };

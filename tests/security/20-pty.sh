@@ -123,3 +123,39 @@ docker unpause "$ctr" >/dev/null
 
 t_begin "pty: after unpause, exec runs again"
 assert_exit 0 timeout -k 5 20 "$NSH" "$ctr" exec -- true
+
+# From the moment the terminal is chosen, the process inside the target
+# holds that pty on 0, 1 and 2, never the operator's terminal: B (the split
+# path, for targets that may ptrace) was born with nsh's 0-2 and replaced
+# them only in its first steps, a window in which a container holding
+# CAP_SYS_PTRACE could take the operator's terminal (pidfd_getfd). The
+# test build's hook NSH_TEST_PAUSE_AFTER_TERMINAL holds A (nsh's joining
+# process, already in the container's pid namespace: the same code chose
+# the terminal in the split path's helper) right after that choice.
+t_begin "pty: once the terminal is chosen, the joining process holds the pty on 0, 1 and 2, not the operator's terminal"
+init=$(init_pid "$ctr")
+pidns=$(readlink "/proc/$init/ns/pid")
+NSH_TEST_PAUSE_AFTER_TERMINAL=4 timeout -k 5 30 "$PTYRUN" -- "$NSH" "$ctr" exec -t -- true \
+	>"$T_TMP/hold.out" 2>&1 &
+runner=$!
+a=""
+deadline=$((SECONDS + 10))
+while [[ -z $a ]] && ((SECONDS < deadline)); do
+	for d in /proc/[0-9]*; do
+		[[ $(readlink "$d/ns/pid" 2>/dev/null) == "$pidns" && $(cat "$d/comm" 2>/dev/null) == nsh ]] &&
+			a=${d#/proc/} && break
+	done
+	[[ -n $a ]] || sleep 0.1
+done
+[[ -n $a ]] || _t_fail "nsh's joining process in $ctr's pid namespace" "found within 10 s" "none"
+if [[ -n $a ]]; then
+	nsh_pid=$(awk '$1 == "PPid:" { print $2 }' "/proc/$a/status")
+	operator=$(stat -L -c '%d:%i' "/proc/$nsh_pid/fd/0")
+	echo "  joining process $a (nsh $nsh_pid), the operator's terminal: st_dev:inode $operator"
+	for fd in 0 1 2; do
+		got=$(stat -L -c '%d:%i' "/proc/$a/fd/$fd" 2>/dev/null || echo closed)
+		[[ $got != "$operator" ]] ||
+			_t_fail "fd $fd of the joining process $a" "not the operator's terminal ($operator)" "$got ($(readlink "/proc/$a/fd/$fd"))"
+	done
+fi
+wait "$runner" || true

@@ -380,11 +380,14 @@ out:;
 		failed = split_b_failure(errpipe[0], wst, &e);
 	else if (!failed && !split && !stalled)
 		failed = recv(errpipe[0], &e, sizeof(e), MSG_DONTWAIT) == sizeof(e);
-	if (failed && ((e.step == STEP_SETNS && e.err == ESRCH) ||
-		       (e.step == STEP_FORK && e.err == ENOMEM))) {
+	if (failed &&
+	    ((e.step == STEP_SETNS && e.err == ESRCH) || (e.step == STEP_FORK && e.err == ENOMEM) ||
+	     (e.step == STEP_CGROUP && e.err == ENOENT && target_check(p->t) < 0))) {
 		/* setns through the pidfd of a process that has exited (its
-		 * PID may have been reused since target_check), or a fork into
-		 * a pid namespace whose init has exited (the kernel's ENOMEM). */
+		 * PID may have been reused since target_check), a fork into
+		 * a pid namespace whose init has exited (the kernel's ENOMEM),
+		 * or a cgroup removed with its container: it has exited. A
+		 * cgroup gone under a live target stays a refusal. */
 		*ret_why = "target exited";
 		*ret_errno = ESRCH;
 		status = ENTER_EXIT_FAILED;

@@ -477,18 +477,12 @@ static int cached_prog(const void *key, size_t keylen, const char *cache_dir, bu
 	return r;
 }
 
-static int build_oci(const void *config, size_t len, struct seccomp_prog *ret, char *why,
+static int build_oci(const void *seccomp, size_t len, struct seccomp_prog *ret, char *why,
 		     size_t wsize)
 {
-	_cleanup_json_ struct json_object *cfg = NULL;
-	int r = json_parse_buf(config, len, &cfg);
-	if (r < 0)
-		return fail(why, wsize, "not valid JSON");
-	struct json_object *sc = json_get_path(cfg, "linux.seccomp");
-	if (!sc)
-		return -ENOENT;
+	(void)len;
 	scmp_filter_ctx ctx = NULL;
-	r = seccomp_policy_from_oci(sc, &ctx, why, wsize);
+	int r = seccomp_policy_from_oci((struct json_object *)seccomp, &ctx, why, wsize);
 	if (r < 0)
 		return r;
 	r = seccomp_policy_export(ctx, ret);
@@ -503,16 +497,26 @@ int seccomp_policy_oci_cached(const char *config, size_t len, const char *cache_
 			      struct seccomp_prog *ret, bool *ret_cached, char *why, size_t wsize)
 {
 	*ret_cached = false;
-	/* The key is the text from the first "seccomp" key to the end: it holds
-	 * the whole linux.seccomp object wherever that is, and not the bundle's
-	 * paths and IDs that runtimes write before it (docker's cgroupsPath,
-	 * hostname, mounts), so containers with one profile share one entry. */
-	static const char token[] = "\"seccomp\"";
-	const char *at = memmem(config, len, token, sizeof(token) - 1);
-	if (!at)
+	_cleanup_json_ struct json_object *cfg = NULL;
+	if (json_parse_buf(config, len, &cfg) < 0)
+		return fail(why, wsize, "not valid JSON");
+	struct json_object *sc = json_get_path(cfg, "linux.seccomp");
+	if (!sc)
 		return -ENOENT;
-	return cached_prog(at, len - (size_t)(at - config), cache_dir, build_oci, config, len, ret,
-			   ret_cached, why, wsize);
+	/* The key is linux.seccomp as json-c writes it back: the very object
+	 * the filter is built from, so one key is one policy. Not the bundle's
+	 * paths and IDs (docker's cgroupsPath, hostname, mounts): containers
+	 * with one profile share one entry. (The text from the first literal
+	 * "seccomp" on was the key once: a config that spelled its own key
+	 * "seccom\u0070" and carried another policy's text after it stored
+	 * its filter under that policy's key.) */
+	const char *key =
+		json_object_to_json_string_ext(sc, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!key)
+		return -ENOMEM;
+	return cached_prog(key, strlen(key), cache_dir, build_oci, sc, 0, ret, ret_cached, why,
+			   wsize);
 }
 
 static int build_default(const void *arg, size_t len, struct seccomp_prog *ret, char *why,

@@ -325,13 +325,55 @@ static void cache_checks_its_key(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A config.json whose linux.seccomp key is written with a JSON escape
+ * ("seccom\u0070"), followed by the plain text of another config's
+ * policy under a key of no meaning ("x"): the cache took the text from the
+ * first literal "seccomp" to the end as its key, while the filter came
+ * from linux.seccomp itself. The crafted config's allow-all filter was
+ * stored under the other policy's key, and every target with that policy
+ * (docker's default profile, say) got it. The key is now the policy the
+ * filter is built from. */
+static void cache_key_is_the_policy(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/nsh-sc-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	chmod(dir, 0700);
+	const char *deny = "{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			   "\"syscalls\":[{\"names\":"
+			   "[\"getpgid\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]}}}";
+	char crafted[1024];
+	snprintf(crafted, sizeof(crafted),
+		 "{\"linux\":{\"seccom\\u0070\":{\"defaultAction\":\"SCMP_ACT_ALLOW\"}},\"x\":{%s",
+		 strstr(deny, "\"seccomp\""));
+	struct seccomp_prog p = { 0 };
+	bool cached;
+	/* The crafted one is valid JSON, and its filter allows getpgid. */
+	assert_int_equal(seccomp_policy_oci_cached(crafted, strlen(crafted), dir, &p, &cached, NULL,
+						   0),
+			 0);
+	assert_false(cached);
+	assert_int_equal(probe_prog(&p, SYS_getpgid), -ESRCH);
+	seccomp_prog_free(&p);
+	/* The deny policy after it: its own filter, getpgid denied. */
+	assert_int_equal(seccomp_policy_oci_cached(deny, strlen(deny), dir, &p, &cached, NULL, 0),
+			 0);
+	assert_false(cached);
+	assert_int_equal(probe_prog(&p, SYS_getpgid), -ENOSYS);
+	seccomp_prog_free(&p);
+	assert_int_equal(count_bpf(dir), 2);
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(oci_translation),     cmocka_unit_test(oci_rejects_unknown),
-		cmocka_unit_test(oci_same_arg_twice),  cmocka_unit_test(cache_checks_its_key),
-		cmocka_unit_test(default_denylist),    cmocka_unit_test(cache_round_trip),
-		cmocka_unit_test(cache_key_and_bound),
+		cmocka_unit_test(oci_translation),         cmocka_unit_test(oci_rejects_unknown),
+		cmocka_unit_test(oci_same_arg_twice),      cmocka_unit_test(cache_checks_its_key),
+		cmocka_unit_test(cache_key_is_the_policy), cmocka_unit_test(default_denylist),
+		cmocka_unit_test(cache_round_trip),        cmocka_unit_test(cache_key_and_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

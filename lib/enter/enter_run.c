@@ -208,6 +208,24 @@ void enter_test_pause_env(const char *var)
 }
 #endif
 
+/* Has nsh's child a exited within timeout_ms? A pidfd polls readable once
+ * its process exits; the caller reaps it. Without pidfds (before 5.3) the
+ * caller's wait has no bound. */
+static bool wait_exit_bounded(pid_t a, int timeout_ms)
+{
+#ifdef SYS_pidfd_open
+	int pfd = (int)syscall(SYS_pidfd_open, a, 0);
+	if (pfd < 0)
+		return true;
+	int r = stdio_wait_readable(pfd, timeout_ms);
+	close(pfd);
+	return r != 0;
+#else
+	(void)a, (void)timeout_ms;
+	return true;
+#endif
+}
+
 int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 {
 	int errpipe[2], ptysock[2] = { -1, -1 }, master = -1, slave = -1;
@@ -313,7 +331,16 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno)
 	int ast;
 	if (split) {
 		/* A is nsh's, on the host, out of the container's reach: wait for
-		 * it, then take what it queued, without ever blocking. */
+		 * it, then take what it queued, without ever blocking. Bounded
+		 * as below: A freezes on joining a cgroup frozen after the check,
+		 * and nsh's signals are blocked meanwhile. */
+		if (!wait_exit_bounded(a, ENTER_STATUS_TIMEOUT_MS)) {
+			kill(a, SIGKILL);
+			stalled = true;
+			*ret_why = "the joining process did not get to exec (is the target's "
+				   "cgroup frozen?)";
+			goto out;
+		}
 		while (waitpid(a, &ast, 0) < 0 && errno == EINTR)
 			;
 		b = split_collect(errpipe[0], a, ast, p->t, &first, &have_first, &bfd);

@@ -159,3 +159,39 @@ if [[ -n $a ]]; then
 	done
 fi
 wait "$runner" || true
+
+# The same freeze, after nsh's check, on the split path (a target that may
+# ptrace: nsh's helper A joins the cgroups, then forks B inside). A frozen
+# on joining was waited for without a limit and with Ctrl-C blocked: nsh
+# hung until SIGKILL. It must give up after the documented 10 s, kill A and
+# say so (125). The test build's hook NSH_TEST_PAUSE_BEFORE_JOIN holds nsh
+# after its check while the test pauses the container.
+ptr=nsht-sec-ptyfz-$$
+cleanup_fz() {
+	docker unpause "$ptr" >/dev/null 2>&1 || true
+	docker rm -f "$ptr" >/dev/null 2>&1 || true
+	cleanup
+}
+trap 'T_RC_SAVE=$?; set +e; cleanup_fz; (exit "$T_RC_SAVE"); _t_exit' EXIT
+docker run -d --name "$ptr" --network none --cap-add SYS_PTRACE "$NSHT_SEC_IMAGE" sleep 1000000 >/dev/null
+t_begin "pty: a container paused after nsh's check, on the split path: exec gives up after 10 s (125), not a hang"
+pinit=$(init_pid "$ptr")
+grep -q '^CapBnd:.*' "/proc/$pinit/status"
+assert_eq 1 "$(( (0x$(awk '$1 == "CapBnd:" { print $2 }' "/proc/$pinit/status") >> 19) & 1 ))" \
+	"CAP_SYS_PTRACE in $ptr's init's bounding set (the split path)"
+start=$SECONDS
+NSH_TEST_PAUSE_BEFORE_JOIN=3 timeout -k 5 40 "$NSH" "$ptr" exec -- true >"$T_TMP/fz.out" 2>"$T_TMP/fz.err" &
+runner=$!
+sleep 1.5
+docker pause "$ptr" >/dev/null
+rc=0
+wait "$runner" || rc=$?
+took=$((SECONDS - start))
+docker unpause "$ptr" >/dev/null
+assert_eq 125 "$rc" "nsh's status (124: killed by timeout after 40 s; stderr: $(head -c 300 "$T_TMP/fz.err"))"
+assert_eq "nsh: exec: the joining process did not get to exec (is the target's cgroup frozen?)" \
+	"$(cat "$T_TMP/fz.err")" "stderr"
+((took <= 20)) || _t_fail "time nsh took" "about 13 s (3 s hook + 10 s limit)" "$took s"
+echo "  nsh returned after ${took}s"
+t_begin "pty: after unpause, exec on the split path runs again"
+assert_exit 0 timeout -k 5 20 "$NSH" "$ptr" exec -- true

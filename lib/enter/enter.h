@@ -99,10 +99,11 @@ int enter_run(const struct enter_plan *p, const char **ret_why, int *ret_errno);
 
 void enter_plan_free(struct enter_plan *p);
 
-/* Could a process in the target ptrace nsh's joining process despite
- * PR_SET_DUMPABLE (CAP_SYS_PTRACE in its bounding set, outside a user
- * namespace of its own)? Then the joining process runs a sealed copy of nsh
- * (enter_helper.h). */
+/* Could a process in the target's pid namespace ptrace nsh's joining
+ * process despite PR_SET_DUMPABLE (CAP_SYS_PTRACE in the init's bounding
+ * set, outside a user namespace of its own; or a namespace the init shares
+ * with other containers, whose capabilities nsh has not read)? Then the
+ * joining process runs a sealed copy of nsh (enter_helper.h). */
 bool enter_target_can_ptrace(const struct target *t);
 
 /* A human line for -v: "joined: mnt,uts,...; uid 0 gid 0; caps ...; seccomp ...". */

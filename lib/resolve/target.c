@@ -100,6 +100,7 @@ int target_fill(const struct host *h, struct target *t)
 	t->nspid_level = status.nspid_levels - 1;
 	t->init_cap_eff = status.cap_eff;
 	t->init_cap_bnd = status.cap_bnd;
+	t->init_not_ns_init = status.nspid_levels > 1 && status.nspid[status.nspid_levels - 1] != 1;
 
 	if (ns_read_all(h, h->ns_ref_pid, t->host_ns) < 0)
 		memset(t->host_ns, 0, sizeof(t->host_ns));

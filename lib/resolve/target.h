@@ -45,6 +45,10 @@ struct target {
 	uint64_t start_time; /* of init, re-checked by target_check */
 	int nspid_level;     /* index of the target's pid ns in NSpid lines (0 = host) */
 	uint64_t init_cap_eff, init_cap_bnd; /* init's capabilities when resolved */
+	/* The init is not its pid namespace's PID 1: the namespace is shared
+	 * with processes of other containers (Kubernetes' shareProcessNamespace,
+	 * docker's --pid=container:), whose capabilities nsh has not read. */
+	bool init_not_ns_init;
 	struct cgroup_paths cg;
 	int cgroup_version;         /* 1 or 2 as shown to the user */
 	char cgroup[CG_PATH_MAX];   /* primary path */

@@ -32,8 +32,12 @@ sdir=$T_TMP/scraper
 decoy=""
 RUNS=${NSHT_SPLIT_RUNS:-12}
 
+pod=nsht-split-pod-$tag
+tgt=nsht-split-tgt-$tag
+side=nsht-split-side-$tag
+sdir2=$T_TMP/scraper2
 split_cleanup() {
-	docker rm -f "$other" "$ptr" >/dev/null 2>&1 || true
+	docker rm -f "$other" "$ptr" "$side" "$tgt" "$pod" >/dev/null 2>&1 || true
 	[[ -z $decoy ]] || kill -KILL "$decoy" 2>/dev/null || true
 }
 trap 'split_cleanup; _t_exit' EXIT
@@ -110,6 +114,45 @@ done
 echo "  the scraper stopped $seized processes before their execve (batches: $batch)"
 ((seized > 0)) || _t_fail "processes the scraper stopped before execve (the attack ran)" "at least 1" "0"
 assert_eq "" "$(tail -n "+$from" "$sdir/log" | grep -F -- "$canary" | head -n 3 | tr '\n' ';')" "log lines holding the canary"
+
+# The same scraper as a sidecar: a container of its own with CAP_SYS_PTRACE
+# in the pid namespace of a pod, beside the target, whose init is not that
+# namespace's PID 1 (Kubernetes' shareProcessNamespace: the pause container
+# is; docker's --pid=container:). nsh looked at the target's init alone,
+# which cannot ptrace, and sent its joining process into the namespace
+# sharing nsh's own memory: the sidecar read it (and could have written
+# it). A target that is not its namespace's PID 1 takes the split path.
+t_begin "split: a ptrace-capable sidecar in the pod's pid namespace, the target not its PID 1: nsh -c execs into the target, no canary"
+mkdir -p "$sdir2"
+cp "$sdir/scraper" "$sdir2/"
+echo none >"$sdir2/mode"
+docker run -d --name "$pod" --network none "$NSHT_SEC_IMAGE" /nsht/sleeper >/dev/null
+docker run -d --name "$tgt" --network none --pid "container:$pod" "$NSHT_SEC_IMAGE" /nsht/sleeper >/dev/null
+docker run -d --name "$side" --network none --pid "container:$pod" --cap-add SYS_PTRACE -v "$sdir2:/s" \
+	"$NSHT_SEC_IMAGE" /s/scraper /s >/dev/null
+deadline=$((SECONDS + 20))
+until [[ -e $sdir2/ready ]] || ((SECONDS > deadline)); do sleep 0.1; done
+assert_eq yes "$([[ -e $sdir2/ready ]] && echo yes || echo no)" "the sidecar scraper is ready ($(tail -n 2 "$sdir2/log" 2>&1))"
+tinit=$(init_pid "$tgt")
+assert_eq "1" "$(( $(awk '$1 == "NSpid:" { print $NF }' "/proc/$tinit/status") != 1 ))" \
+	"the target's init is not its pid namespace's PID 1 ($(grep NSpid "/proc/$tinit/status"))"
+tbnd=$(awk '$1 == "CapBnd:" { print $2 }' "/proc/$tinit/status")
+assert_eq 0 "$(((16#$tbnd >> 19) & 1))" "CAP_SYS_PTRACE (19) in the target's bounding set ($tbnd)"
+from=1
+script="attach $other"$'\n'"info"$'\n'"ls"$'\n'"attach $tgt"
+for _ in $(seq 1 "$RUNS"); do script+=$'\n'"exec -- /bin/true"; done
+# nsh's own code, stopped before its execve: not the command (/bin/true).
+nsh_seized() { tail -n "+$1" "$sdir2/log" | grep '^SEIZED ' | grep -vc 'exe=/bin/true' || true; }
+for batch in 1 2 3 4 5; do
+	assert_exit 0 nsh -c "$script"
+	sleep 0.5
+	seized=$(nsh_seized "$from")
+	((seized > 0)) && break
+done
+echo "  the sidecar stopped $seized of nsh's processes before their execve (batches: $batch)"
+((seized > 0)) || _t_fail "nsh's processes the sidecar stopped before execve (the attack ran)" "at least 1" "0"
+assert_eq "" "$(tail -n "+$from" "$sdir2/log" | grep -F -- "$canary" | head -n 3 | tr '\n' ';')" "the sidecar's log lines holding the canary"
+docker rm -f "$side" "$tgt" "$pod" >/dev/null 2>&1 || true
 
 # A host process the forged records name as B: nsh must never signal it.
 sleep 600 &

@@ -14,12 +14,13 @@
 #include <stdint.h>
 
 #define REC_VERSION   1
-#define REC_KEY_EVERY 60                  /* a KEY frame at least every 60 frames */
-#define REC_BLOB_MAX  (16u << 20)         /* bytes of one blob */
-#define REC_NAME_MAX  1024                /* bytes of one name */
-#define REC_BLOBS_MAX (1u << 20)          /* blobs in one snapshot */
-#define REC_RAW_MAX   (256u << 20)        /* a frame's payload before deflate */
-#define REC_JSON_MAX  (64u << 10)         /* the header's JSON */
+#define REC_KEY_EVERY 60           /* a KEY frame at least every 60 frames */
+#define REC_CHAIN_MAX 3600         /* frames from a KEY frame to the next, at most (any writer) */
+#define REC_BLOB_MAX  (16u << 20)  /* bytes of one blob */
+#define REC_NAME_MAX  1024         /* bytes of one name */
+#define REC_BLOBS_MAX (1u << 20)   /* blobs in one snapshot */
+#define REC_RAW_MAX   (256u << 20) /* a frame's payload before deflate */
+#define REC_JSON_MAX  (64u << 10)  /* the header's JSON */
 #define REC_FILE_MAX  (UINT64_C(4) << 30) /* what rec_open reads */
 #define REC_STATE_MAX (UINT64_C(1) << 30) /* blob bytes of one snapshot, read back */
 
@@ -95,7 +96,7 @@ int rec_create(const char *path, const struct rec_header *h, struct rec_writer *
 int rec_append(struct rec_writer *w, const struct rec_snapshot *s, char *why, size_t wsize);
 /* A KEY frame every n frames from now on (default REC_KEY_EVERY): more
  * is a smaller file, and costs a seek more deltas and a damaged frame more
- * of the frames after it. n from 1 to 3600. */
+ * of the frames after it. n from 1 to REC_CHAIN_MAX. */
 void rec_set_key_every(struct rec_writer *w, unsigned n);
 /* The file never passes max bytes (0: no limit): a frame that would is
  * not written, and rec_append says -EFBIG with its size. */

@@ -167,6 +167,10 @@ static int apply_frame(struct rec_reader *r, size_t idx, struct rec_snapshot *st
 		rec_snapshot_free(st);
 		return corrupt(why, wsize, f, "it claims %" PRIu32 " entries", count);
 	}
+	/* A delta of no entry changes nothing: not even a copy of the state
+	 * (a crafted file of many such frames made each load copy it as often). */
+	if (!key && count == 0 && c.p == c.end)
+		return 0;
 	size_t ncap = st->n + count, nn = 0, oi = 0;
 	struct rec_blob *nv = calloc(ncap ? ncap : 1, sizeof(*nv));
 	if (!nv) {

@@ -182,7 +182,7 @@ static int add_frame(struct rec_reader *r, size_t pos, size_t fileno)
 /* A run of frames that cannot be loaded, from first (damaged at off, or a
  * delta without a KEY frame before it) until a KEY frame or the end. */
 struct skip {
-	bool on, orphan;
+	bool on, orphan, long_chain;
 	size_t first;
 	uint64_t off;
 };
@@ -197,7 +197,12 @@ static void skip_end(struct rec_reader *r, struct skip *s, size_t last, enum ski
 	const char *how = by == BY_KEY      ? " until the next full frame"
 			  : by == BY_DAMAGE ? ""
 					    : " (no full frame follows)";
-	if (s->orphan)
+	if (s->long_chain)
+		note(r,
+		     "frames %zu..%zu are more than %d deltas after a full frame (nsh writes one "
+		     "at least every %d frames): skipped",
+		     s->first, last, REC_CHAIN_MAX - 1, REC_CHAIN_MAX);
+	else if (s->orphan)
 		note(r,
 		     "frames %zu..%zu (from byte %" PRIu64 ") are deltas without a full frame "
 		     "before them: skipped",
@@ -217,7 +222,8 @@ static int index_frames(struct rec_reader *r, size_t pos)
 	r->crc_budget = 2 * (uint64_t)r->len + (1u << 20);
 	struct skip sk = { 0 };
 	size_t fileno = 0;
-	bool chain = false; /* frames from here on have their KEY frame */
+	bool chain = false;  /* frames from here on have their KEY frame */
+	size_t in_chain = 0; /* frames of the chain so far, its KEY frame included */
 	while (pos < r->len) {
 		enum fcheck c = frame_check(r, pos);
 		if (c == FR_OK) {
@@ -225,11 +231,20 @@ static int index_frames(struct rec_reader *r, size_t pos)
 			if (h[RF_FLAGS] & REC_FLAG_KEY) {
 				skip_end(r, &sk, fileno - 1, BY_KEY);
 				chain = true;
+				in_chain = 0;
+			} else if (chain && in_chain >= REC_CHAIN_MAX) {
+				/* No writer makes a chain this long: loading its
+				 * end would apply every delta before it. */
+				sk = (struct skip){
+					.on = true, .long_chain = true, .first = fileno, .off = pos
+				};
+				chain = false;
 			} else if (!chain && !sk.on) {
 				sk = (struct skip){
 					.on = true, .orphan = true, .first = fileno, .off = pos
 				};
 			}
+			in_chain++;
 			if (chain && add_frame(r, pos, fileno) < 0)
 				return -ENOMEM;
 			pos += REC_FRAME_HDR + rec_get32(h + RF_PLEN);

@@ -384,7 +384,7 @@ int rec_append(struct rec_writer *w, const struct rec_snapshot *s, char *why, si
 
 void rec_set_key_every(struct rec_writer *w, unsigned n)
 {
-	if (w && n >= 1 && n <= 3600)
+	if (w && n >= 1 && n <= REC_CHAIN_MAX)
 		w->key_every = n;
 }
 

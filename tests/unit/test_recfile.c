@@ -582,6 +582,65 @@ static void dictionary_frames(void **state)
 	free(s);
 }
 
+/* A chain longer than any writer makes: nsh record writes a KEY frame at
+ * least every REC_CHAIN_MAX frames (rec_set_key_every's bound). A crafted
+ * file of one KEY frame and a million small deltas made every load near
+ * its end apply them all, each copying the whole state: hours of CPU for
+ * `replay FILE info`. The frames past the bound are skipped, with a note,
+ * and an empty delta (no entry) costs nothing to apply. Here the KEY frame
+ * at REC_CHAIN_MAX is made a delta (its flags and CRC rewritten): one
+ * chain of REC_CHAIN_MAX + 99 frames. */
+static void chain_cap(void **state)
+{
+	(void)state;
+	enum { N = REC_CHAIN_MAX + 100 };
+	struct rec_snapshot *s = calloc(N, sizeof(*s));
+	uint64_t *offs = calloc(N + 1, sizeof(*offs));
+	assert_true(s && offs);
+	small_series(s, N);
+	struct rec_writer *w = NULL;
+	char why[256] = "";
+	unlink(path_of("chain"));
+	assert_int_equal(rec_create(path_of("chain"), NULL, &w, why, sizeof(why)), 0);
+	rec_set_key_every(w, REC_CHAIN_MAX);
+	for (size_t i = 0; i < N; i++) {
+		rec_stats(w, NULL, &offs[i]);
+		assert_int_equal(rec_append(w, &s[i], why, sizeof(why)), 0);
+	}
+	assert_int_equal(rec_close(w), 0);
+	size_t len;
+	unsigned char *buf = slurp("chain", &len);
+	offs[N] = len;
+	unsigned char *f = buf + offs[REC_CHAIN_MAX];
+	assert_int_equal(f[16], 0x01);
+	f[16] = 0x00;
+	uint32_t plen = (uint32_t)f[4] | (uint32_t)f[5] << 8 | (uint32_t)f[6] << 16 |
+			(uint32_t)f[7] << 24;
+	uLong crc = crc32(0, f + 4, 8);
+	crc = crc32(crc, f + 16, 20);
+	crc = crc32(crc, f + 36, plen);
+	for (int b = 0; b < 4; b++)
+		f[12 + b] = (unsigned char)(crc >> (8 * b));
+	struct rec_reader *r = NULL;
+	assert_int_equal(rec_open_mem(buf, len, &r, why, sizeof(why)), 0);
+	assert_int_equal(rec_frames(r), REC_CHAIN_MAX);
+	const char *const *notes;
+	assert_int_equal(rec_notes(r, &notes), 1);
+	assert_string_equal(notes[0], fmt("frames %d..%d are more than %d deltas after a full "
+					  "frame (nsh writes one at least every %d frames): "
+					  "skipped",
+					  REC_CHAIN_MAX, N - 1, REC_CHAIN_MAX - 1, REC_CHAIN_MAX));
+	struct rec_snapshot got;
+	assert_int_equal(rec_load(r, REC_CHAIN_MAX - 1, &got, why, sizeof(why)), 0);
+	snapshots_equal(&s[REC_CHAIN_MAX - 1], &got);
+	rec_snapshot_free(&got);
+	rec_reader_close(r);
+	free(buf);
+	free_all(s, N);
+	free(s);
+	free(offs);
+}
+
 /* rec_set_max_bytes: the frame that would pass the limit is not written,
  * rec_append says -EFBIG, and the file is what was written before it. */
 static void max_bytes(void **state)
@@ -998,7 +1057,8 @@ int main(void)
 		cmocka_unit_test(torn_tail),       cmocka_unit_test(damaged_frames),
 		cmocka_unit_test(many_damages),    cmocka_unit_test(write_failure_cuts_back),
 		cmocka_unit_test(size_per_minute), cmocka_unit_test(dictionary_frames),
-		cmocka_unit_test(max_bytes),       cmocka_unit_test(one_hour),
+		cmocka_unit_test(max_bytes),       cmocka_unit_test(chain_cap),
+		cmocka_unit_test(one_hour),
 	};
 	/* one_hour, last, is a measurement: run only when asked for. */
 	size_t n = sizeof(tests) / sizeof(tests[0]) - (getenv("NSH_RECFILE_BENCH") ? 0 : 1);

@@ -202,17 +202,21 @@ static bool num(const char **p, const char *end, uint64_t max, uint64_t *ret)
 	return true;
 }
 
+/* "SLOT:COUNT" words, digits only on both sides: strtoull alone takes a
+ * sign, and "0:-1" was a count of 2^64 - 1. A sum past 2^64 is refused too. */
 static bool slots(const char **p, const char *end, uint64_t *v, size_t n)
 {
 	char w[48], *e;
 	while (word(p, end, w, sizeof(w))) {
+		if (w[0] < '0' || w[0] > '9')
+			return false;
 		errno = 0;
 		unsigned long long i = strtoull(w, &e, 10);
-		if (errno || *e != ':' || i >= n)
+		if (errno || *e != ':' || i >= n || e[1] < '0' || e[1] > '9')
 			return false;
 		char *e2;
 		unsigned long long c = strtoull(e + 1, &e2, 10);
-		if (errno || *e2 || e2 == e + 1)
+		if (errno || *e2 || v[i] > UINT64_MAX - c)
 			return false;
 		v[i] += c;
 	}

@@ -4,6 +4,7 @@
  * the streaming rows (libbpf-tools' printf layout, JSON Lines, -o). */
 #include "capture.h"
 
+#include "cmds/biorec.h"
 #include "cmds/biosnoop_fmt.h"
 #include "lib/proc/lathist.h"
 
@@ -200,13 +201,39 @@ static void test_stream_json(void **state)
 	assert_string_equal(bad, "nope");
 }
 
+/* A recording's block I/O (nsh/bpf/biosnoop): histogram slots are
+ * "SLOT:COUNT" in digits; a sign was taken by strtoull ("0:-1": a count of
+ * 2^64 - 1), and a sum past 2^64 wrapped. */
+static void test_biorec_slots(void **state)
+{
+	(void)state;
+	static const char head[] = "nsh-biosnoop 1\nlost 0 0\nowner web 3 2 1 8192 4096 5000\n";
+	char text[512];
+	struct biorec r = { 0 };
+	snprintf(text, sizeof(text), "%slog2 web 3:2 4:1\n", head);
+	assert_int_equal(biorec_parse(text, strlen(text), &r), 0);
+	assert_int_equal(r.n_owners, 1);
+	assert_int_equal(r.owners[0].hist.log2[3], 2);
+	assert_int_equal(r.owners[0].hist.log2[4], 1);
+	const char *bad[] = {
+		"3:-1", "-1:2", "+3:2", "3:+2", "3: 2", "3:", "3:18446744073709551615 3:1"
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%slog2 web %s\n", head, bad[i]);
+		assert_int_equal(biorec_parse(text, strlen(text), &r), -EINVAL);
+	}
+	assert_int_equal(r.owners[0].hist.log2[3], 2); /* left as it was */
+	biorec_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rwbs),        cmocka_unit_test(test_log2_slots),
-		cmocka_unit_test(test_fine_slots),  cmocka_unit_test(test_quantile),
-		cmocka_unit_test(test_bar),         cmocka_unit_test(test_top),
-		cmocka_unit_test(test_stream_text), cmocka_unit_test(test_stream_json),
+		cmocka_unit_test(test_rwbs),         cmocka_unit_test(test_log2_slots),
+		cmocka_unit_test(test_fine_slots),   cmocka_unit_test(test_quantile),
+		cmocka_unit_test(test_bar),          cmocka_unit_test(test_top),
+		cmocka_unit_test(test_stream_text),  cmocka_unit_test(test_stream_json),
+		cmocka_unit_test(test_biorec_slots),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

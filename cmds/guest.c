@@ -7,10 +7,13 @@
  * and the full-screen top work as they do on the guest's console.
  *
  * Everything that arrives on the channel is the guest's: frames are
- * checked (lib/guest/chan.c), output is passed through as bytes (a guest
- * nsh's escapes are its own; on a terminal they reach it as from ssh), and
- * a guest that stops answering ends the wait after the timeout with one
- * line. */
+ * checked (lib/guest/chan.c); `guest` passes the output through as bytes
+ * (a guest nsh's escapes are its own; on a terminal they reach it as from
+ * ssh), while the host's views that show a guest's text (triage, the
+ * layered top) escape it as their own; a guest that stops answering or
+ * stops reading ends the wait after the timeout with one line. The
+ * channel is non-blocking: what nsh sends waits in an outbox while the
+ * guest's output is still taken. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -32,8 +35,10 @@
 #include "lib/guest/chan_find.h"
 #include "guest.h"
 
-/* Only the greeting is timed: a command may rightly run silent for hours
- * (top, biosnoop), and a guest that goes away closes the socket. */
+/* The greeting is timed, and so is every answer to a PING and every write:
+ * a command may rightly run silent for hours (top, biosnoop), but a guest
+ * that stops answering or stops reading ends the session after this long
+ * (--timeout), never hangs it. */
 #define DEFAULT_TIMEOUT_S 5.0
 
 static volatile sig_atomic_t got_signal, got_winch;
@@ -112,6 +117,13 @@ static int connect_to(const char *path)
 		close(fd);
 		return -e;
 	}
+	/* Never blocked by the guest: a guest that stops reading (paused,
+	 * hung, hostile) must cost a timeout, not a hang in write(). */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
 	return fd;
 }
 
@@ -133,8 +145,11 @@ static int wait_frame(int fd, struct gch_reader *rd, double deadline, struct gch
 		}
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		r = poll(&p, 1, ms);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR) {
+			if (cmd_interrupted)
+				return -EINTR;
 			continue;
+		}
 		if (r < 0)
 			return -errno;
 		if (r == 0)
@@ -147,14 +162,99 @@ static int wait_frame(int fd, struct gch_reader *rd, double deadline, struct gch
 	}
 }
 
-static void send_winsize(int fd)
+/* ---- a guest's silence, asked about ---- */
+
+/* A command may rightly be silent for hours (top, biosnoop), so silence is
+ * asked about: after KEEPALIVE_S without a frame, a PING; no answer within
+ * the timeout means the guest stopped (a paused VM, a hung kernel), and a
+ * PONG saying nothing runs means its agent was restarted. */
+#define KEEPALIVE_S 5.0
+
+void guest_alive_init(struct guest_alive *a, double timeout)
 {
-	struct winsize ws;
-	if (ioctl(1, TIOCGWINSZ, &ws) < 0)
-		return;
-	uint8_t p[4] = { (uint8_t)ws.ws_row, (uint8_t)(ws.ws_row >> 8), (uint8_t)ws.ws_col,
-			 (uint8_t)(ws.ws_col >> 8) };
-	gch_send(fd, GCH_WINSIZE, 0, p, sizeof(p));
+	*a = (struct guest_alive){ .last = clock_mono_s(), .timeout = timeout };
+}
+
+int guest_next(int fd, struct gch_reader *rd, struct guest_alive *a, struct gch_header *h,
+	       const uint8_t **payload)
+{
+	return guest_next_for(fd, rd, a, h, payload, -1);
+}
+
+int guest_next_for(int fd, struct gch_reader *rd, struct guest_alive *a, struct gch_header *h,
+		   const uint8_t **payload, int max_ms)
+{
+	double end = max_ms < 0 ? 0 : clock_mono_s() + max_ms / 1000.0;
+	for (;;) {
+		int r = gch_reader_next(rd, h, payload);
+		if (r < 0)
+			return r;
+		if (r == 1) {
+			a->last = clock_mono_s();
+			a->pinged = 0;
+			if (h->type != GCH_PONG)
+				return 1;
+			if (h->len != 1)
+				return -EBADMSG;
+			if (!(*payload)[0])
+				return -ECHILD;
+			continue;
+		}
+		if (cmd_interrupted)
+			return -EINTR;
+		double now = clock_mono_s();
+		if (a->pinged > 0 && now - a->pinged >= a->timeout)
+			return -ETIMEDOUT;
+		if (a->pinged == 0 && now - a->last >= KEEPALIVE_S) {
+			if (gch_send_until(fd, GCH_PING, 0, NULL, 0, (int)(a->timeout * 1000)) < 0)
+				return -ETIMEDOUT;
+			a->pinged = now;
+		}
+		/* Short waits: Ctrl-C and the clock are looked at between. */
+		int ms = 250;
+		if (max_ms >= 0) {
+			double left = end - now;
+			if (left <= 0 && max_ms > 0)
+				return -EAGAIN;
+			ms = left <= 0 ? 0 : left * 1000 < ms ? (int)(left * 1000) + 1 : ms;
+		}
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		r = poll(&p, 1, ms);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r == 0 && max_ms == 0)
+			return -EAGAIN;
+		if (r <= 0)
+			continue;
+		ssize_t n = gch_reader_fill(rd, fd);
+		if (n == 0)
+			return 0;
+		if (n < 0 && n != -EAGAIN && n != -EINTR)
+			return (int)n;
+	}
+}
+
+void guest_say(const char *who, const char *what, int r, const struct guest_alive *a)
+{
+	if (r == 0)
+		out_error(who,
+			  "%s: the channel closed before the command ended (the guest stopped, or "
+			  "its agent did)",
+			  what);
+	else if (r == -ETIMEDOUT)
+		out_error(who,
+			  "%s: the guest stopped answering (nothing for %.0f s): paused, hung, or "
+			  "its agent died",
+			  what, clock_mono_s() - a->last);
+	else if (r == -ECHILD)
+		out_error(who,
+			  "%s: the guest's agent no longer runs the command (it was restarted): "
+			  "its end is unknown",
+			  what);
+	else if (r == -EINTR)
+		out_error(who, "%s: interrupted", what);
+	else
+		out_error(who, "%s: the agent sent what is not the guest channel's protocol", what);
 }
 
 static int write_all(int fd, const uint8_t *p, size_t n)
@@ -181,13 +281,16 @@ static int find_socket(const struct target *t, char *path, size_t size)
 	static struct {
 		pid_t pid; /* 0: none kept */
 		uint64_t start;
+		char root[PATH_MAX]; /* the host's: a replay's tree is another host */
 		char path[PATH_MAX];
 	} last;
-	if (last.pid == t->pid && last.start == t->start_time)
+	if (last.pid == t->pid && last.start == t->start_time &&
+	    strcmp(last.root, t->host->root) == 0)
 		return copy_str(path, size, last.path) < 0 ? -ENAMETOOLONG : 0;
 	int r = gch_find_socket(t->host, t->pid, path, size);
 	/* Only a socket found is kept: what failed is looked for again. */
-	if (r == 0 && copy_str(last.path, sizeof(last.path), path) == 0) {
+	if (r == 0 && copy_str(last.path, sizeof(last.path), path) == 0 &&
+	    copy_str(last.root, sizeof(last.root), t->host->root) == 0) {
 		last.pid = t->pid;
 		last.start = t->start_time;
 	}
@@ -240,7 +343,7 @@ int guest_connect(const char *who, const struct target *t, double timeout, struc
 	*rd = (struct gch_reader){ 0 };
 	uint8_t hello[4];
 	gch_put_u32(hello, GCH_VERSION);
-	r = gch_send(fd, GCH_HELLO, 0, hello, sizeof(hello));
+	r = gch_send_until(fd, GCH_HELLO, 0, hello, sizeof(hello), (int)(timeout * 1000));
 	if (r >= 0)
 		r = wait_frame(fd, rd, clock_mono_s() + timeout, &h, &payload);
 	const char *why = NULL;
@@ -289,7 +392,8 @@ int guest_start(const char *who, const struct target *t, int argc, char **argv,
 		return -1;
 	uint8_t req[4096];
 	int n = gch_run_pack(argc, argv, req, sizeof(req));
-	if (n < 0 || gch_send(fd, GCH_RUN, 0, req, (size_t)n) < 0) {
+	if (n < 0 ||
+	    gch_send_until(fd, GCH_RUN, 0, req, (size_t)n, (int)(DEFAULT_TIMEOUT_S * 1000)) < 0) {
 		out_error(who, "guest: cannot send the command");
 		close(fd);
 		return -1;
@@ -303,19 +407,14 @@ int guest_collect(const char *who, int fd, struct gch_reader *rd, size_t max, ch
 	size_t len = 0;
 	if (!buf)
 		return -1;
+	struct guest_alive a;
+	guest_alive_init(&a, DEFAULT_TIMEOUT_S);
 	for (;;) {
 		struct gch_header h;
 		const uint8_t *p;
-		int r = wait_frame(fd, rd, 0, &h, &p);
-		if (r == 0) {
-			out_error(who,
-				  "guest: the channel closed before the command ended (the guest "
-				  "stopped, or its agent did)");
-			return -1;
-		}
-		if (r < 0) {
-			out_error(who,
-				  "guest: the agent sent what is not the guest channel's protocol");
+		int r = guest_next(fd, rd, &a, &h, &p);
+		if (r != 1) {
+			guest_say(who, "guest", r, &a);
 			return -1;
 		}
 		if (h.type == GCH_STDOUT) {
@@ -326,7 +425,8 @@ int guest_collect(const char *who, int fd, struct gch_reader *rd, size_t max, ch
 			memcpy(buf + len, p, h.len);
 			len += h.len;
 		} else if (h.type == GCH_STDERR) {
-			write_all(2, p, h.len);
+			/* The guest's, shown inside a host view: escaped. */
+			out_write_text(stderr, p, h.len);
 		} else if (h.type == GCH_ERROR) {
 			out_error(who, "guest agent: %.*s", (int)(h.len > 400 ? 400 : h.len),
 				  (const char *)p);
@@ -340,31 +440,83 @@ int guest_collect(const char *who, int fd, struct gch_reader *rd, size_t max, ch
 	}
 }
 
+/* What the relay sends, held until the channel takes it: nsh never blocks
+ * on a guest that stops reading, and goes on taking its output meanwhile
+ * (a guest blocked writing its stdout while nsh blocked writing its stdin
+ * would wait on each other for good). stdin is read only when this is
+ * empty, so it holds one STDIN frame and a few small ones at most. */
+#define RELAY_STDIN_CHUNK 16384
+struct outbox {
+	uint8_t buf[GCH_HEADER + RELAY_STDIN_CHUNK + 8 * (GCH_HEADER + 8)];
+	size_t len;
+	double moved; /* when the channel last took bytes (or the first waited) */
+};
+
+static void ob_add(struct outbox *o, uint8_t type, const void *payload, size_t n)
+{
+	if (o->len + GCH_HEADER + n > sizeof(o->buf))
+		return; /* a fourth SIGNAL behind a stuck STDIN: the timeout ends it */
+	if (o->len == 0)
+		o->moved = clock_mono_s();
+	gch_header_pack(o->buf + o->len, type, 0, (uint32_t)n);
+	if (n)
+		memcpy(o->buf + o->len + GCH_HEADER, payload, n);
+	o->len += GCH_HEADER + n;
+}
+
+/* As much as the channel takes now: 0, or -errno (the channel gone). */
+static int ob_flush(struct outbox *o, int fd)
+{
+	while (o->len) {
+		ssize_t w = write(fd, o->buf, o->len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			return 0;
+		if (w <= 0)
+			return w < 0 ? -errno : -EPIPE;
+		memmove(o->buf, o->buf + w, o->len - (size_t)w);
+		o->len -= (size_t)w;
+		o->moved = clock_mono_s();
+	}
+	return 0;
+}
+
+static bool winsize_payload(uint8_t p[4])
+{
+	struct winsize ws;
+	if (ioctl(1, TIOCGWINSZ, &ws) < 0)
+		return false;
+	p[0] = (uint8_t)ws.ws_row;
+	p[1] = (uint8_t)(ws.ws_row >> 8);
+	p[2] = (uint8_t)ws.ws_col;
+	p[3] = (uint8_t)(ws.ws_col >> 8);
+	return true;
+}
+
 /* Relay until the guest says EXIT: its status, or -1 after saying why.
- * A command may be silent for hours, so silence is asked about: after
- * KEEPALIVE_S without a frame, a PING; no answer within timeout means the
- * guest stopped (a paused VM, a hung kernel), and a PONG saying nothing
- * runs means its agent was restarted and the command is gone. */
-#define KEEPALIVE_S 5.0
+ * Silence is asked about as in guest_next; what nsh sends waits in the
+ * outbox, and a guest that takes none of it for the timeout (and the
+ * keepalive) is as gone as one that does not answer. */
 static int relay(const char *who, int fd, struct gch_reader *rd, bool pty, double timeout)
 {
 	bool stdin_open = true;
-	double last = clock_mono_s(), pinged = 0;
+	struct outbox ob = { .len = 0 };
+	struct guest_alive a;
+	guest_alive_init(&a, timeout);
 	for (;;) {
 		struct gch_header h;
 		const uint8_t *payload;
 		int r;
 		while ((r = gch_reader_next(rd, &h, &payload)) == 1) {
-			last = clock_mono_s();
-			pinged = 0;
+			a.last = clock_mono_s();
+			a.pinged = 0;
 			switch (h.type) {
 			case GCH_PONG:
 				if (h.len != 1)
 					goto bad;
 				if (!payload[0]) {
-					out_error(who, "guest: the guest's agent no longer runs "
-						       "the command "
-						       "(it was restarted): its end is unknown");
+					guest_say(who, "guest", -ECHILD, &a);
 					return -1;
 				}
 				break;
@@ -388,32 +540,42 @@ static int relay(const char *who, int fd, struct gch_reader *rd, bool pty, doubl
 		}
 		if (r < 0)
 			goto bad;
+		uint8_t p4[4];
 		if (got_winch) {
 			got_winch = 0;
-			if (pty)
-				send_winsize(fd);
+			if (pty && winsize_payload(p4))
+				ob_add(&ob, GCH_WINSIZE, p4, sizeof(p4));
 		}
 		if (got_signal) {
-			uint8_t p[4];
-			gch_put_u32(p, (uint32_t)got_signal);
+			gch_put_u32(p4, (uint32_t)got_signal);
 			got_signal = 0;
-			gch_send(fd, GCH_SIGNAL, 0, p, sizeof(p));
+			ob_add(&ob, GCH_SIGNAL, p4, sizeof(p4));
 		}
 		double now = clock_mono_s();
-		if (pinged > 0 && now - pinged >= timeout) {
-			out_error(
-				who,
-				"guest: the guest stopped answering (nothing for %.0f s): paused, "
-				"hung, or its agent died",
-				now - last);
+		if (a.pinged > 0 && now - a.pinged >= timeout) {
+			guest_say(who, "guest", -ETIMEDOUT, &a);
 			return -1;
 		}
-		if (pinged == 0 && now - last >= KEEPALIVE_S) {
-			gch_send(fd, GCH_PING, 0, NULL, 0);
-			pinged = now;
+		if (a.pinged == 0 && now - a.last >= KEEPALIVE_S) {
+			ob_add(&ob, GCH_PING, NULL, 0);
+			a.pinged = now;
 		}
-		struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
-				       { .fd = stdin_open ? 0 : -1, .events = POLLIN } };
+		if (ob_flush(&ob, fd) < 0) {
+			guest_say(who, "guest", 0, &a);
+			return -1;
+		}
+		if (ob.len && now - ob.moved >= timeout + KEEPALIVE_S) {
+			out_error(
+				who,
+				"guest: the guest stopped taking what nsh sends (nothing for %.0f "
+				"s): paused, hung, or its agent died",
+				now - ob.moved);
+			return -1;
+		}
+		struct pollfd p[2] = {
+			{ .fd = fd, .events = (short)(POLLIN | (ob.len ? POLLOUT : 0)) },
+			{ .fd = stdin_open && !ob.len ? 0 : -1, .events = POLLIN },
+		};
 		if (poll(p, 2, 1000) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -421,26 +583,25 @@ static int relay(const char *who, int fd, struct gch_reader *rd, bool pty, doubl
 			return -1;
 		}
 		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			uint8_t buf[16384];
+			uint8_t buf[RELAY_STDIN_CHUNK];
 			ssize_t n = read(0, buf, sizeof(buf));
 			if (n > 0) {
-				gch_send(fd, GCH_STDIN, 0, buf, (size_t)n);
+				ob_add(&ob, GCH_STDIN, buf, (size_t)n);
 			} else if (n == 0 || errno != EINTR) {
 				stdin_open = false;
-				gch_send(fd, GCH_STDIN_EOF, 0, NULL, 0);
+				ob_add(&ob, GCH_STDIN_EOF, NULL, 0);
 			}
 		}
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t n = gch_reader_fill(rd, fd);
 			if (n == 0 || (n < 0 && n != -EAGAIN)) {
-				out_error(who, "guest: the channel closed before the command ended "
-					       "(the guest stopped, or its agent did)");
+				guest_say(who, "guest", 0, &a);
 				return -1;
 			}
 		}
 	}
 bad:
-	out_error(who, "guest: the agent sent what is not the guest channel's protocol");
+	guest_say(who, "guest", -EBADMSG, &a);
 	return -1;
 }
 
@@ -494,9 +655,11 @@ int cmd_guest(struct cmd_ctx *ctx)
 	struct pty_saved saved = { 0 };
 	if (pty && isatty(0))
 		pty_raw(0, &saved);
-	r = gch_send(fd, GCH_RUN, pty ? GCH_RUN_PTY : 0, req, (size_t)n);
-	if (r >= 0 && pty)
-		send_winsize(fd);
+	int ms = (int)(o.timeout * 1000);
+	r = gch_send_until(fd, GCH_RUN, pty ? GCH_RUN_PTY : 0, req, (size_t)n, ms);
+	uint8_t ws[4];
+	if (r >= 0 && pty && winsize_payload(ws))
+		r = gch_send_until(fd, GCH_WINSIZE, 0, ws, sizeof(ws), ms);
 	int status = r < 0 ? -1 : relay(who, fd, &rd, pty, o.timeout);
 	if (saved.active)
 		pty_restore(0, &saved);

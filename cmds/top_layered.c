@@ -264,11 +264,12 @@ static void print_frame(struct cmd_ctx *ctx, const struct layered *L, struct jso
 	json_object_put(o);
 }
 
-/* On the full screen, wait for the channel or a key: 1 when the channel
- * has data, 0 on a quit key (q, Ctrl-C, the terminal gone). */
+/* On the full screen, wait up to a second for the channel or a key: 1 (the
+ * channel has data, or the second passed: time to ask a silent guest), 0
+ * on a quit key (q, Ctrl-C, the terminal gone). */
 static int screen_wait(int fd)
 {
-	for (;;) {
+	for (int i = 0; i < 5; i++) {
 		if (cmd_interrupted)
 			return 0;
 		struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
@@ -283,6 +284,7 @@ static int screen_wait(int fd)
 		if (p[0].revents)
 			return 1;
 	}
+	return 1;
 }
 
 static int layered_loop(struct cmd_ctx *ctx, struct layered *L, int fd, struct gch_reader *rd,
@@ -308,7 +310,7 @@ int top_layered(struct cmd_ctx *ctx, double delay, long iters, bool screen)
 	char *argv[] = { "nsh", "--json", "top", "-b", "-d", d, "-n", n };
 	uint8_t req[256];
 	int len = gch_run_pack(8, argv, req, sizeof(req));
-	if (len < 0 || gch_send(fd, GCH_RUN, 0, req, (size_t)len) < 0) {
+	if (len < 0 || gch_send_until(fd, GCH_RUN, 0, req, (size_t)len, 5000) < 0) {
 		out_error(who, "top: cannot ask the guest for its view");
 		return EXIT_FAIL;
 	}
@@ -331,47 +333,56 @@ static int layered_loop(struct cmd_ctx *ctx, struct layered *L, int fd, struct g
 	const char *who = ctx->target_spec;
 	_cleanup_free_ char *line = NULL;
 	size_t have = 0;
+	struct guest_alive a;
+	guest_alive_init(&a, 5.0);
 	for (;;) {
 		if (cmd_interrupted)
 			return EXIT_OK; /* the agent kills the guest's top when we go */
 		struct gch_header h;
 		const uint8_t *p;
 		int r = gch_reader_next(rd, &h, &p);
-		if (r < 0) {
-			screen_off();
-			out_error(who,
-				  "top: the guest's agent sent what is not the channel's protocol");
-			return EXIT_FAIL;
-		}
 		if (r == 0) {
+			/* Wait for the guest (asking it when it is silent: a paused
+			 * one must end this with one line, not hang it), and on the
+			 * full screen for a key too. */
 			if (screen && !screen_wait(fd))
 				return EXIT_OK;
-			ssize_t got = gch_reader_fill(rd, fd);
-			if (got == 0) {
-				screen_off();
-				out_error(who, "top: the channel closed (the guest stopped, or its "
-					       "agent did)");
-				return EXIT_FAIL;
-			}
-			if (got < 0 && got != -EAGAIN && got != -EINTR) {
-				screen_off();
-				out_error(who, "top: reading the channel: %s", strerror((int)-got));
-				return EXIT_FAIL;
-			}
-			continue;
+			r = screen ? guest_next_for(fd, rd, &a, &h, &p, 0)
+				   : guest_next(fd, rd, &a, &h, &p);
+			if (r == -EINTR)
+				return EXIT_OK;
+			if (r == -EAGAIN)
+				continue;
+		}
+		if (r != 1) {
+			screen_off();
+			guest_say(who, "top", r, &a);
+			return EXIT_FAIL;
 		}
 		if (h.type == GCH_EXIT)
 			return h.len == 4 && gch_get_u32(p) == 0 ? EXIT_OK : EXIT_FAIL;
-		if (h.type == GCH_ERROR || h.type == GCH_STDERR) {
+		if (h.type == GCH_ERROR) {
+			screen_off();
+			out_error(who, "top: guest agent: %.*s", (int)(h.len > 400 ? 400 : h.len),
+				  (const char *)p);
+			return EXIT_FAIL;
+		}
+		if (h.type == GCH_STDERR) {
+			/* The guest nsh's own messages: escaped, kept for after the
+			 * full screen. */
 			if (screen) {
-				keep_err(L, p, h.len);
-				if (h.type == GCH_ERROR)
-					keep_err(L, "\n", 1);
+				char *e = NULL;
+				size_t elen = 0;
+				FILE *m = open_memstream(&e, &elen);
+				if (m) {
+					out_write_text(m, p, h.len);
+					fclose(m);
+					keep_err(L, e, elen);
+				}
+				free(e);
 				continue;
 			}
-			fprintf(stderr, "%.*s", (int)h.len, (const char *)p);
-			if (h.type == GCH_ERROR)
-				fputc('\n', stderr);
+			out_write_text(stderr, p, h.len);
 			continue;
 		}
 		if (h.type != GCH_STDOUT)

@@ -399,7 +399,8 @@ static int triage_target(struct cmd_ctx *ctx, struct tri_run *run)
 			"\nits guest, by the guest's own nsh (through its channel): ");
 		fputs(out_esc(name, sizeof(name), ctx->target_spec), ctx->out.out);
 		fputc('\n', ctx->out.out);
-		fputs(gout, ctx->out.out);
+		/* The guest's text, in the host's view: escaped as the host's. */
+		out_write_text(ctx->out.out, gout, strlen(gout));
 	}
 	int st = exit_of(worst_of(run));
 	return gok && gst > st ? gst : st;

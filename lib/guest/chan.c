@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/base/clock.h"
+
 static const uint8_t magic[2] = { 'N', 'G' };
 
 void gch_put_u32(uint8_t *p, uint32_t v)
@@ -74,7 +76,8 @@ int gch_run_unpack(uint8_t *payload, size_t len, char **argv, int *ret_argc)
 	return 0;
 }
 
-int gch_send(int fd, uint8_t type, uint8_t flags, const void *payload, size_t len)
+int gch_send_until(int fd, uint8_t type, uint8_t flags, const void *payload, size_t len,
+		   int timeout_ms)
 {
 	uint8_t frame[GCH_HEADER + GCH_MAX_PAYLOAD];
 	if (len > GCH_MAX_PAYLOAD)
@@ -84,14 +87,22 @@ int gch_send(int fd, uint8_t type, uint8_t flags, const void *payload, size_t le
 	gch_header_pack(frame, type, flags, (uint32_t)len);
 	if (len)
 		memcpy(frame + GCH_HEADER, payload, len);
+	double end = timeout_ms < 0 ? 0 : clock_mono_s() + timeout_ms / 1000.0;
 	size_t off = 0, total = GCH_HEADER + len;
 	while (off < total) {
 		ssize_t w = write(fd, frame + off, total - off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno == EAGAIN) {
+			int ms = -1;
+			if (timeout_ms >= 0) {
+				double left = end - clock_mono_s();
+				if (left <= 0)
+					return -ETIMEDOUT;
+				ms = (int)(left * 1000) + 1;
+			}
 			struct pollfd p = { .fd = fd, .events = POLLOUT };
-			if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			if (poll(&p, 1, ms) < 0 && errno != EINTR)
 				return -errno;
 			continue;
 		}
@@ -100,6 +111,11 @@ int gch_send(int fd, uint8_t type, uint8_t flags, const void *payload, size_t le
 		off += (size_t)w;
 	}
 	return 0;
+}
+
+int gch_send(int fd, uint8_t type, uint8_t flags, const void *payload, size_t len)
+{
+	return gch_send_until(fd, type, flags, payload, len, -1);
 }
 
 static void drop_taken(struct gch_reader *r)

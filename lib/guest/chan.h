@@ -66,9 +66,14 @@ int gch_run_unpack(uint8_t *payload, size_t len, char **argv, int *ret_argc);
 void gch_put_u32(uint8_t *p, uint32_t v);
 uint32_t gch_get_u32(const uint8_t *p);
 
-/* Write one whole frame to fd (a blocking fd, or a non-blocking one that
- * poll says is writable; EINTR and short writes are continued). -errno. */
+/* Write one whole frame to fd (EINTR and short writes are continued; on a
+ * non-blocking fd, waits for room). -errno. */
 int gch_send(int fd, uint8_t type, uint8_t flags, const void *payload, size_t len);
+/* The same, waiting for room at most timeout_ms in all (< 0: no limit):
+ * -ETIMEDOUT when the other side stopped reading (a paused guest). A frame
+ * cut short by it leaves the stream broken: the caller ends the session. */
+int gch_send_until(int fd, uint8_t type, uint8_t flags, const void *payload, size_t len,
+		   int timeout_ms);
 
 /* A frame reader for one stream: bytes are fed in as they arrive
  * (gch_reader_feed), frames come out whole (gch_reader_next). No read of

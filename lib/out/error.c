@@ -120,6 +120,38 @@ char *out_escape_dup(const char *s)
 	return r;
 }
 
+void out_write_text(FILE *f, const void *data, size_t n)
+{
+	char *copy = malloc(n + 1);
+	if (!copy)
+		return;
+	memcpy(copy, data, n);
+	copy[n] = '\0';
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && copy[j] != '\n' && copy[j] != '\t' && copy[j] != '\0')
+			j++;
+		if (j > i) {
+			char keep = copy[j];
+			copy[j] = '\0';
+			char *e = out_escape_dup(copy + i);
+			if (e)
+				fputs(e, f);
+			free(e);
+			copy[j] = keep;
+		}
+		if (j < n) {
+			if (copy[j] == '\0')
+				fputs("\\x00", f);
+			else
+				fputc(copy[j], f);
+			j++;
+		}
+		i = j;
+	}
+	free(copy);
+}
+
 const char *out_esc(char *buf, size_t size, const char *s)
 {
 	out_escape(buf, size, s ? s : "-");

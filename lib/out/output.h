@@ -130,6 +130,10 @@ size_t out_escape(char *buf, size_t size, const char *s);
 size_t out_char(const char *s, bool *ret_unsafe);
 /* The same, allocated (NULL: out of memory, or s NULL). */
 char *out_escape_dup(const char *s);
+/* n bytes of another party's text (a guest's output) to f as out_escape
+ * writes them, newlines and tabs kept: lines stay lines, and no control
+ * sequence, C1 or bidi character reaches the terminal. */
+void out_write_text(FILE *f, const void *data, size_t n);
 /* out_escape into buf, returning buf (NULL s: "-"): a printf argument. */
 const char *out_esc(char *buf, size_t size, const char *s);
 

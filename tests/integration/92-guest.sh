@@ -199,6 +199,21 @@ assert_contains "$out" "triage of $G (qemu vm, PID $NSHT_NODE_PID)"
 assert_contains "$out" "its guest, by the guest's own nsh (through its channel): $G"
 assert_contains "$out" "triage of the host over"
 
+t_begin "replay vm:NAME triage after a live one in the same session: the recording's, not the live guest's"
+# nsh keeps the channel's socket it found for the hypervisor process (PID
+# and start time); a recording of this host holds the same PID and start,
+# and a replay's host is another: it must not reach the live guest.
+assert_exit 0 nsh --all record -o "$T_TMP/node.rec" --duration 2
+rc=0
+nsh -c "attach $G
+guest -T -- --version
+replay $T_TMP/node.rec $G triage -d 1" >"$T_TMP/rep.out" 2>"$T_TMP/rep.err" || rc=$?
+T_OUT=$(cat "$T_TMP/rep.out")
+[[ $rc == 0 || $rc == 3 || $rc == 4 ]] || _t_fail "the session's status (the replayed triage's)" "0, 3 or 4" "$rc ($(head -c 300 "$T_TMP/rep.err"))"
+assert_contains "$T_OUT" "$("$NSH_STATIC" --version)" "the live guest answered first"
+assert_contains "$T_OUT" "triage of $G (qemu vm, PID $NSHT_NODE_PID)" "the replayed triage"
+assert_eq "" "$(grep -F "its guest, by the guest's own nsh" <<<"$T_OUT" || true)" "the replay's triage reached the live guest"
+
 t_begin "guest: exit statuses and stderr pass through"
 assert_exit 1 nsh "$G" guest nsht-nosuch ps
 assert_contains "$T_ERR" "nsh: nsht-nosuch: no container, VM or process matches"
@@ -320,6 +335,51 @@ assert_exit 1 nsh "$G" guest --timeout 2 -T "$K8S" exec -- /bin/sleep 60
 wait
 kill -CONT "$node"
 assert_contains "$T_ERR" "nsh: $G: guest: the guest stopped answering (nothing for"
+assert_eq 1 "$(grep -c . <<<"$T_ERR")" "one line"
+
+# paused_run SECS CMD..: CMD with the guest stopped (SIGSTOP to qemu) after
+# SECS and started again once CMD is done; 60 s at most (124: it hung).
+# Sets T_RC, and T_OUT, T_ERR from its files.
+paused_run() {
+	local after=$1
+	shift
+	( sleep "$after"; kill -STOP "$NSHT_NODE_PID" ) &
+	local stopper=$! t0
+	t0=$(date +%s%N)
+	T_RC=0
+	timeout -k 5 60 "$@" >"$T_TMP/paused.out" 2>"$T_TMP/paused.err" || T_RC=$?
+	PAUSED_MS=$((($(date +%s%N) - t0) / 1000000))
+	wait "$stopper" || true
+	kill -CONT "$NSHT_NODE_PID"
+	T_OUT=$(cat "$T_TMP/paused.out")
+	T_ERR=$(cat "$T_TMP/paused.err")
+	echo "  ended after $PAUSED_MS ms, status $T_RC"
+}
+
+t_begin "guest: the guest paused while nsh sends it stdin: one line, no hang"
+wait_until 30 nsh "$G" guest -T --timeout 2 -- --version >/dev/null 2>&1 || true
+# A stdin that goes on (640 KB/s) into a command that reads none of it: once
+# the guest stops, the channel fills and nsh's writes would block for good.
+paused_run 3 bash -c 'feed() { while head -c 65536 /dev/zero; do sleep 0.1; done; }
+	feed | "$1" "$2" guest --timeout 2 -T "$3" exec -- /bin/sleep 60' _ "$NSH" "$G" "$K8S"
+assert_eq 1 "$T_RC" "nsh's status (124: it hung; stderr: ${T_ERR:0:300})"
+assert_contains "$T_ERR" "nsh: $G: guest: the guest st"
+assert_eq 1 "$(grep -c . <<<"$T_ERR")" "one line"
+
+t_begin "vm:NAME triage: the guest paused in the window: the host's checks, one line for the guest, no hang"
+wait_until 30 nsh "$G" guest -T --timeout 2 -- --version >/dev/null 2>&1 || true
+paused_run 1.5 "$NSH" "$G" triage -d 2
+[[ $T_RC == 0 || $T_RC == 3 || $T_RC == 4 ]] || _t_fail "triage's status" "0, 3 or 4 (124: it hung)" "$T_RC (${T_ERR:0:300})"
+assert_contains "$T_OUT" "triage of $G (qemu vm, PID $NSHT_NODE_PID)"
+assert_contains "$T_ERR" "nsh: $G: guest: the guest stopped answering (nothing for"
+assert_eq 1 "$(grep -c . <<<"$T_ERR")" "one line"
+
+t_begin "vm:NAME top -b: the guest paused: one line, no hang"
+wait_until 30 nsh "$G" guest -T --timeout 2 -- --version >/dev/null 2>&1 || true
+paused_run 6 "$NSH" "$G" top -b -d 1 -n 100
+assert_eq 1 "$T_RC" "top's status (124: it hung; stderr: ${T_ERR:0:300})"
+assert_contains "$T_OUT" "%GUEST" "frames before the pause"
+assert_contains "$T_ERR" "nsh: $G: top: the guest stopped answering (nothing for"
 assert_eq 1 "$(grep -c . <<<"$T_ERR")" "one line"
 
 t_begin "guest: the agent killed mid-command: one line, the command's end unknown"

@@ -485,6 +485,22 @@ static void stream_row_json(void **state)
 	free(buf);
 }
 
+/* A guest's output to the terminal: each line escaped, the newlines and
+ * tabs kept, a NUL shown, printable UTF-8 as it is. */
+static void write_text_escaped(void **state)
+{
+	(void)state;
+	char *got = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&got, &len);
+	assert_non_null(f);
+	static const char in[] = "ok\tcol\n\x1b]0;pwn\x07x\xe2\x80\xaey\n\xc3\xa9\x00z\n";
+	out_write_text(f, in, sizeof(in) - 1);
+	fclose(f);
+	assert_string_equal(got, "ok\tcol\n\\x1b]0;pwn\\x07x\\u202ey\n\xc3\xa9\\x00z\n");
+	free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +512,7 @@ int main(void)
 		cmocka_unit_test(fixed_layout),
 		cmocka_unit_test(json_lines),
 		cmocka_unit_test(escape_controls),
+		cmocka_unit_test(write_text_escaped),
 		cmocka_unit_test(escape_keeps_printable_utf8),
 		cmocka_unit_test(escape_invalid_utf8),
 		cmocka_unit_test(escape_truncation),

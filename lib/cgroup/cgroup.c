@@ -36,6 +36,7 @@ int cgroup_parse_proc(const char *buf, struct cgroup_paths *ret)
 	p->has_unified = false;
 	p->unified[0] = '\0';
 	p->n_v1 = 0;
+	p->n_v1_dropped = 0;
 
 	const char *line = buf;
 	while (line && *line) {
@@ -71,6 +72,8 @@ int cgroup_parse_proc(const char *buf, struct cgroup_paths *ret)
 			memcpy(v->controllers, c1 + 1, ctl_len);
 			v->controllers[ctl_len] = '\0';
 			memcpy(v->path, path, path_len + 1);
+		} else if (ctl_len > 0) {
+			p->n_v1_dropped++;
 		}
 		line = next;
 	}

@@ -35,6 +35,7 @@ struct cgroup_paths {
 	char unified[CG_PATH_MAX]; /* the "0::" line */
 	int n_v1;
 	struct cgroup_v1 v1[CG_V1_MAX];
+	int n_v1_dropped; /* v1 lines past CG_V1_MAX: not kept (exec refuses) */
 };
 
 /* Parse the content of /proc/PID/cgroup. Lines are untrusted only in their

@@ -109,12 +109,26 @@ static int build_env(const struct target *t, const struct enter_opts *o, char **
 }
 
 /* Every hierarchy the init is in: v1 each controller's dir, plus the unified
- * one (v2, or hybrid's /sys/fs/cgroup/unified). */
-static void plan_cgroups(const struct target *t, struct enter_plan *p)
+ * one (v2, or hybrid's /sys/fs/cgroup/unified). More v1 hierarchies than
+ * the plan holds is a refusal, not a silent cut: a privileged container can
+ * mount named hierarchies, listed before memory and pids, to push those
+ * past the cut. */
+#define PLAN_V1_MAX                                            \
+	((int)(sizeof(((struct enter_plan *)0)->cgroup_dirs) / \
+	       sizeof(((struct enter_plan *)0)->cgroup_dirs[0])))
+static int plan_cgroups(const struct target *t, struct enter_plan *p, const char **ret_why)
 {
 	const struct host *h = t->host;
 	const struct cgroup_paths *cg = &t->cg;
-	for (int i = 0; i < cg->n_v1 && p->n_cgroup_dirs < 15; i++) {
+	if (cg->n_v1_dropped || cg->n_v1 > PLAN_V1_MAX) {
+		static char why[120];
+		snprintf(why, sizeof(why),
+			 "the target is in %d cgroup v1 hierarchies, more than nsh joins (%d)",
+			 cg->n_v1 + cg->n_v1_dropped, PLAN_V1_MAX);
+		*ret_why = why;
+		return -E2BIG;
+	}
+	for (int i = 0; i < cg->n_v1; i++) {
 		char ctl[64];
 		copy_str(ctl, sizeof(ctl), cg->v1[i].controllers);
 		char *comma = strchr(ctl, ',');
@@ -134,6 +148,7 @@ static void plan_cgroups(const struct target *t, struct enter_plan *p)
 			  h->cgroup_version == 2 ? "/sys/fs/cgroup%s" : "/sys/fs/cgroup/unified%s",
 			  u);
 	}
+	return 0;
 }
 
 /* --host-tools: the host binary goes into a sealed memfd, exec'd from there,
@@ -358,8 +373,11 @@ int enter_prepare(const struct target *t, const struct enter_opts *o, bool force
 		}
 	}
 
-	if (!o->no_cgroup && strcmp(t->kind, "host") != 0)
-		plan_cgroups(t, p);
+	if (!o->no_cgroup && strcmp(t->kind, "host") != 0 &&
+	    (r = plan_cgroups(t, p, ret_why)) < 0) {
+		enter_plan_free(p);
+		return r;
+	}
 	if (!o->privileged && !o->host_tools &&
 	    (r = enter_plan_lsm(t->host, t->pid, p, ret_why)) < 0) {
 		if (!force) {

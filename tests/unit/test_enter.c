@@ -406,6 +406,24 @@ static void prepare_cgroup_v1(void **state)
 	assert_int_equal(p.freezer_dir, freezer);
 	free(cg);
 	enter_plan_free(&p);
+
+	/* More v1 hierarchies than the plan holds: refused, not cut. A
+	 * /proc/PID/cgroup of 17 v1 lines keeps 16 and counts the one dropped. */
+	char many[4096] = "";
+	for (int i = 1; i <= 17; i++) {
+		char l[64];
+		snprintf(l, sizeof(l), "%d:name=n%d:/x\n", i, i);
+		strcat(many, l);
+	}
+	struct cgroup_paths cp;
+	assert_int_equal(cgroup_parse_proc(many, &cp), 0);
+	assert_int_equal(cp.n_v1, 16);
+	assert_int_equal(cp.n_v1_dropped, 1);
+	t.cg.n_v1_dropped = 1;
+	why = NULL;
+	assert_int_equal(enter_prepare(&t, &o, true, &p, &why), -E2BIG);
+	assert_string_equal(why,
+			    "the target is in 9 cgroup v1 hierarchies, more than nsh joins (16)");
 	target_release(&t);
 }
 

@@ -114,13 +114,31 @@ void tri_next(const struct tri_run *run, struct tri_result *r, const char *fmt, 
 	vsnprintf(rest, sizeof(rest), fmt, ap);
 	va_end(ap);
 	/* A spec with a shell metacharacter (a k8s: spec has none; a name
-	 * could) is quoted, so NEXT pastes as it is. */
+	 * could: a VM's -name is anyone's) is quoted for sh, a ' inside as
+	 * '\'', so NEXT pastes as the one word it is. A command that does not
+	 * fit is not offered: cut, it could end inside the quotes. */
 	const char *spec = run->spec;
-	bool quote = spec &&
-		     spec[strspn(spec, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				       "0123456789-_.:/@=+,")];
-	snprintf(r->next, sizeof(r->next), "nsh %s%s%s%s%s", quote ? "'" : "", spec ? spec : "",
-		 quote ? "'" : "", spec ? " " : "", rest);
+	char q[4 * 256 + 3];
+	size_t o = 0;
+	if (spec && spec[strspn(spec, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789-_.:/@=+,")]) {
+		q[o++] = '\'';
+		for (const char *c = spec; *c && o + 6 < sizeof(q); c++) {
+			if (*c == '\'') {
+				memcpy(q + o, "'\\''", 4);
+				o += 4;
+			} else {
+				q[o++] = *c;
+			}
+		}
+		q[o++] = '\'';
+		q[o] = '\0';
+		spec = q;
+	}
+	int n = snprintf(r->next, sizeof(r->next), "nsh %s%s%s", spec ? spec : "", spec ? " " : "",
+			 rest);
+	if (n < 0 || (size_t)n >= sizeof(r->next))
+		r->next[0] = '\0';
 }
 
 const struct kmsg_oom_list *tri_ooms(struct tri_run *run)

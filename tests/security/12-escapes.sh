@@ -30,9 +30,11 @@ export LC_ALL=C
 ctr=nsht-esc-$$
 image=${NSHT_SEC_IMAGE:-$NSHT_IMAGE}
 qemu_pid=""
+qemu2_pid=""
 cleanup() {
 	docker rm -f "$ctr" >/dev/null 2>&1 || true
 	[[ -z $qemu_pid ]] || kill "$qemu_pid" 2>/dev/null || true
+	[[ -z $qemu2_pid ]] || kill "$qemu2_pid" 2>/dev/null || true
 }
 trap 'T_RC_SAVE=$?; set +e; cleanup; (exit "$T_RC_SAVE"); _t_exit' EXIT
 
@@ -194,3 +196,25 @@ assert_contains "$line" "qemu       $vm_esc " "replay info's line of the VM"
 clean "replay info" "$T_OUT$T_ERR"
 assert_exit 0 nsh --json replay "$T_TMP/esc.rec" info
 assert_contains "$T_OUT" "\"name\":\"$(json_str "$vm_raw")\"" "replay info --json: the exact name"
+
+# triage's NEXT column is a command to paste. For a VM named with a quote,
+# a ';' and a command, it was `nsh 'NAME' cgstat 1 5` with the quote inside
+# unescaped: pasted, the shell ran the command in the name.
+vmq_raw="nsht-q'vm;touch nsht-q-pwn;'"
+t_begin "escapes: triage's NEXT for a VM named with ' and ; pastes as one word, nothing runs"
+qemu-system-x86_64 -name "$vmq_raw" -machine none -display none -S -nodefaults -monitor none \
+	-serial none >"$T_TMP/qemu2.log" 2>&1 &
+qemu2_pid=$!
+deadline=$((SECONDS + 20))
+until nsh --json ls >"$T_TMP/ls2.json" 2>/dev/null &&
+	[[ $(jq -r --arg n "$vmq_raw" '[.targets[] | select(.name == $n)] | length' "$T_TMP/ls2.json") == 1 ]]; do
+	((SECONDS < deadline)) || break
+	sleep 0.5
+done
+assert_exit 0 nsh --json "$vmq_raw" triage -d 1
+next=$(jq -r '[.checks[] | select(.next != null and .next != "")][0].next' <<<"$T_OUT")
+assert_contains "$next" "cgstat" "a NEXT command of the VM's triage"
+# What sh makes of it, as the operator's paste would (in a scratch dir).
+back=$(cd "$T_TMP" && bash --norc --noprofile -c 'eval "set -- $1"; printf "%s|%s" "$#" "$2"' bash "$next" 2>&1) || true
+assert_eq "5|$vmq_raw" "$back" "the NEXT command read back by sh (NEXT: $next)"
+assert_eq "" "$(ls "$T_TMP/nsht-q-pwn" 2>/dev/null || true)" "the command in the name ran"

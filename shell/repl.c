@@ -112,6 +112,18 @@ static char **current_words(const char *buf, int end, int *ret_n)
 	return words;
 }
 
+/* Readline's own file name completion (a `!` host command, a pipeline),
+ * which inserted names as they are: a name holding $(cmd), ';' or a
+ * newline, written by a container under /proc/PID/root, ran as root in
+ * the host's /bin/sh. Quoted as nsh's own candidates are (backslashes;
+ * $'\xHH' for controls, which dash reads as plain characters: a wrong
+ * name, never a command). */
+static char *quote_filename(char *text, int match_type, char *quote_pointer)
+{
+	(void)match_type, (void)quote_pointer;
+	return complete_quote(text);
+}
+
 static char **repl_complete(const char *text, int start, int end)
 {
 	(void)end;
@@ -217,6 +229,10 @@ int repl_run(struct session *s)
 	rl_catch_signals = 0;
 	rl_catch_sigwinch = 0;
 	rl_attempted_completion_function = repl_complete;
+	/* Readline quotes a file name only when it knows quote characters. */
+	rl_completer_quote_characters = "'\"";
+	rl_filename_quote_characters = " \t\n\\\"'`@$<>=;|&(){}[]*?!#^~:";
+	rl_filename_quoting_function = quote_filename;
 	using_history();
 	open_history();
 

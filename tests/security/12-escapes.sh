@@ -218,3 +218,19 @@ assert_contains "$next" "cgstat" "a NEXT command of the VM's triage"
 back=$(cd "$T_TMP" && bash --norc --noprofile -c 'eval "set -- $1"; printf "%s|%s" "$#" "$2"' bash "$next" 2>&1) || true
 assert_eq "5|$vmq_raw" "$back" "the NEXT command read back by sh (NEXT: $next)"
 assert_eq "" "$(ls "$T_TMP/nsht-q-pwn" 2>/dev/null || true)" "the command in the name ran"
+
+# The shell's Tab in a `!` host command completes host file names with
+# readline's own completion, which inserted a name as it is: a container
+# that writes a file named `x$(touch nsht-c-pwn)y` in its root, completed
+# under /proc/PID/root by the operator, had the host's /bin/sh run touch.
+t_begin "escapes: the shell's Tab completes a container's file name quoted: a name holding \$(cmd) does not run"
+cname='x$(touch nsht-c-pwn)y'
+mkdir -p "/proc/$pid/root/tmp/nsht-cdir"
+: >"/proc/$pid/root/tmp/nsht-cdir/$cname"
+mkdir -p "$T_TMP/cwd"
+rc=0
+(cd "$T_TMP/cwd" && timeout -k 5 60 "$SEC_BIN/ptyrun" --type 800 "!ls /proc/$pid/root/tmp/nsht-cdir/x"$'\t' \
+	--type 1800 '\n' --type 2800 'exit\n' -- "$NSH") >"$T_TMP/ctab.out" 2>&1 || rc=$?
+assert_eq 0 "$rc" "the shell session's status (output: $(tail -c 300 "$T_TMP/ctab.out" | tr -d '\r'))"
+assert_eq "" "$(ls "$T_TMP/cwd/nsht-c-pwn" 2>/dev/null || true)" "the command in the file name ran"
+assert_contains "$(tr -d '\r' <"$T_TMP/ctab.out")" "/proc/$pid/root/tmp/nsht-cdir/$cname" "ls of the completed name (the name reached ls whole)"

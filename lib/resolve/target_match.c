@@ -188,6 +188,25 @@ static int match_containers(const struct target_spec *s, struct container_list *
 			return -ENOMEM;
 		*c = all->items[i];
 	}
+	/* A name that is also another container's ID prefix: the operator
+	 * most likely copied the short ID (docker ps, crictl ps), and a
+	 * Kubernetes container's name is its pod author's to choose. Both are
+	 * candidates, so the choice is the operator's (ambiguous), not the
+	 * name's. RUNTIME:NAME is the way to say the name (the message says
+	 * so), the full ID the way to say the ID. */
+	if (top == MATCH_NAME && s->kind == SPEC_ANY && s->value[0] &&
+	    !s->value[strspn(s->value, "0123456789abcdef")]) {
+		for (size_t i = 0; i < all->n; i++) {
+			const struct container *a = &all->items[i];
+			if (match_one(s, a) != MATCH_NAME && a->id[0] &&
+			    str_startswith(a->id, s->value)) {
+				struct container *c;
+				if (container_list_add(best, &c) < 0)
+					return -ENOMEM;
+				*c = *a;
+			}
+		}
+	}
 	return (int)best->n;
 }
 

@@ -15,7 +15,9 @@
 #     and U+0085 (the passwd parser refuses C0 bytes, not these);
 #   - its pod name label (docker's dockershim labels, shown by `ls` and
 #     offered by completion as k8s:NS/POD/CTR) holds U+202E, U+0085, a
-#     space and a command substitution.
+#     space and a command substitution; the container is named as
+#     dockershim names its own (k8s_...), the only ones whose pod labels
+#     nsh believes.
 # The expected bytes come from /proc and from what the test itself wrote.
 # Text output (`ps`, `top -b`, `pidstat`, `ls`) shows the documented escape
 # form (\xHH for a byte, \uHHHH for a code point) and no raw ESC, BEL, C1
@@ -27,7 +29,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 export LC_ALL=C
-ctr=nsht-esc-$$
+ctr=k8s_app_nsht-esc-$$_nsesc_0_0
 image=${NSHT_SEC_IMAGE:-$NSHT_IMAGE}
 qemu_pid=""
 qemu2_pid=""

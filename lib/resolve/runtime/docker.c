@@ -40,9 +40,16 @@ static bool never_started(const char *started_at)
 	return !started_at || str_startswith(started_at, "0001-01-01");
 }
 
-/* dockershim: the pod is in the labels, with the CRI-O key names. */
+/* dockershim (and cri-dockerd): the pod is in the labels, with the CRI-O
+ * key names. Only for a container named as they name theirs,
+ * k8s_CONTAINER_POD_NAMESPACE_UID_ATTEMPT: docker copies an image's LABELs
+ * into Config.Labels, so an image author could otherwise claim any pod
+ * (k8s:prod/payments/app) for a plain container; the name is the docker
+ * client's to choose, not the image's. */
 static void set_pod_from_labels(struct container *c, struct json_object *cfg)
 {
+	if (!str_startswith(c->name, "k8s_"))
+		return;
 	struct json_object *labels = json_get_path(cfg, "Config.Labels");
 
 	if (!labels || !json_object_is_type(labels, json_type_object))

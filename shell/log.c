@@ -26,6 +26,46 @@ struct nsh_log {
 	char path[PATH_MAX];
 };
 
+/* The log holds every command and its output: made new (0600), or an
+ * existing one only when it is a regular file of nsh's own user with one
+ * link, set to 0600. Nothing else is opened for writing: a FIFO there would
+ * hang the shell (or hand the session to whoever reads it), a device node
+ * (a container with CAP_MKNOD, in a directory it shares) would be opened
+ * as root, a file another user made would let that user read the session.
+ * -errno: EEXIST for a file that is not one to append to. */
+static int log_open_fd(const char *path)
+{
+	int fd = open(path,
+		      O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+		      0600);
+	if (fd >= 0 || errno != EEXIST)
+		return fd >= 0 ? fd : -errno;
+	/* There already: looked at without opening it, then reopened through
+	 * that very inode. */
+	int pfd = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+	if (pfd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    st.st_nlink != 1) {
+		close(pfd);
+		return -EEXIST;
+	}
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	fd = open(self, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int e = errno;
+	close(pfd);
+	if (fd < 0)
+		return -e;
+	if (fchmod(fd, 0600) < 0 || fcntl(fd, F_SETFL, O_APPEND) < 0) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
 int log_open(const char *path, struct nsh_log **ret)
 {
 	struct nsh_log *l = calloc(1, sizeof(*l));
@@ -35,17 +75,21 @@ int log_open(const char *path, struct nsh_log **ret)
 		free(l);
 		return -ENAMETOOLONG;
 	}
-	l->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
-	struct stat st;
-	if (l->fd < 0 || fstat(l->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int e = l->fd < 0 ? errno : EINVAL;
-		if (l->fd >= 0)
-			close(l->fd);
+	l->fd = log_open_fd(path);
+	if (l->fd < 0) {
+		int e = -l->fd;
 		free(l);
 		return -e;
 	}
 	*ret = l;
 	return 0;
+}
+
+const char *log_strerror(int r)
+{
+	return r == -EEXIST ? "it exists and is not a regular file of yours with one link: "
+			      "the log is appended only to such a file, or made new"
+			    : strerror(-r);
 }
 
 void log_close(struct nsh_log *l)

@@ -14,6 +14,8 @@ struct nsh_log;
 
 /* Open (create 0600, append, never through a symlink). -errno. */
 int log_open(const char *path, struct nsh_log **ret);
+/* log_open's error as the reason to print. */
+const char *log_strerror(int r);
 void log_close(struct nsh_log *l);
 
 struct log_capture {

@@ -80,7 +80,7 @@ static int run_shell(struct nsh_globals *g, const char *spec, const struct shell
 	s.stop_on_error = !repl && !o->keep_going;
 	int r = EXIT_OK;
 	if (o->log && (r = log_open(o->log, &s.log)) < 0) {
-		out_error("--log", "%s: %s", o->log, strerror(-r));
+		out_error("--log", "%s: %s", o->log, log_strerror(r));
 		session_free(&s);
 		return EXIT_USAGE;
 	}
@@ -119,7 +119,7 @@ static int run_once(struct nsh_globals *g, const char *log, int argc, char **arg
 	struct nsh_log *l = NULL;
 	int r = log_open(log, &l);
 	if (r < 0) {
-		out_error("--log", "%s: %s", log, strerror(-r));
+		out_error("--log", "%s: %s", log, log_strerror(r));
 		return EXIT_USAGE;
 	}
 	char line[4096];

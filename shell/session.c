@@ -163,7 +163,7 @@ static int run_log(struct session *s, char **words, size_t n)
 		return EXIT_OK;
 	int r = log_open(words[1], &s->log);
 	if (r < 0) {
-		out_error("log", "%s: %s", words[1], strerror(-r));
+		out_error("log", "%s: %s", words[1], log_strerror(r));
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;

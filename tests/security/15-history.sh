@@ -73,3 +73,33 @@ session "$d" swap_file
 assert_eq "$(printf '# nsht-hist-1\n# nsht-hist-2\nexit')" "$(cat "$d/state/nsh/history.orig")" \
 	"the original file (renamed aside) holds every line"
 assert_eq 0 "$(stat -c %s "$d/victim")" "size of the symlink's target"
+
+# The session log (--log FILE, the shell's `log FILE`) holds every command
+# and its output, and nsh runs as root. It was opened with O_CREAT alone: a
+# FIFO at the path hung the shell (or handed the session to its reader), a
+# device node was opened as root, a file another user made (0666) let that
+# user read the session. Now: made new (0600), or appended to only when it
+# is a regular file of nsh's own user with one link; anything else is one
+# line, status 2.
+t_begin "log: a FIFO, another user's file, a hard link: refused at once, one line; a file of its own: appended, 0600"
+ld=$T_TMP/logdir
+mkdir -p "$ld"
+mkfifo "$ld/fifo"
+: >"$ld/theirs"
+chown 65534 "$ld/theirs"
+chmod 666 "$ld/theirs"
+: >"$ld/mine"
+chmod 644 "$ld/mine"
+ln "$ld/mine" "$ld/mine.link"
+why="it exists and is not a regular file of yours with one link: the log is appended only to such a file, or made new"
+for f in fifo theirs mine.link; do
+	assert_exit 2 timeout -k 2 10 "$NSH" --log "$ld/$f" host ns
+	assert_eq "nsh: --log: $ld/$f: $why" "$T_ERR" "stderr for $f"
+done
+assert_eq 0 "$(stat -c %s "$ld/theirs")" "bytes written to the other user's file"
+rm "$ld/mine.link"
+assert_exit 0 "$NSH" --log "$ld/mine" host ns
+assert_eq 600 "$(stat -c %a "$ld/mine")" "the mode of its own file after the session"
+assert_contains "$(cat "$ld/mine")" "ns" "the session in its own file"
+assert_exit 0 "$NSH" --log "$ld/new" host ns
+assert_eq 600 "$(stat -c %a "$ld/new")" "the mode of a new log"

@@ -51,6 +51,14 @@ int kmsg_oom_parse(const char *rec, size_t len, char *memcg, size_t size, uint64
 	const char *k = memmem(text, tl, key, sizeof(key) - 1);
 	if (!k)
 		return -EINVAL;
+	/* Exactly one: the cpuset's name and oom_memcg's path before it, and
+	 * the task's name after it, are cgroup and process names a container
+	 * chooses. One with ",task_memcg=/docker/VICTIM" in its own cgroup's
+	 * name made its own kill count as its victim's. A line with a second
+	 * key is dropped: at worst a container hides its own kill. */
+	const char *after = k + sizeof(key) - 1;
+	if (memmem(after, tl - (size_t)(after - text), key, sizeof(key) - 1))
+		return -EINVAL;
 	const char *v = k + sizeof(key) - 1;
 	const char *stop = memchr(v, ',', tl - (size_t)(v - text));
 	size_t vl = stop ? (size_t)(stop - v) : tl - (size_t)(v - text);

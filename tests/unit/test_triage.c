@@ -292,6 +292,17 @@ static void kmsg_oom_lines(void **state)
 	const char *ctl = "oom-kill:c=x,task_memcg=/a\x1b"
 			  "b,task=x";
 	assert_int_equal(kmsg_oom_parse(ctl, strlen(ctl), memcg, sizeof(memcg), &usec), -EINVAL);
+	/* A second task_memcg= (in a cgroup's name a container chose, before
+	 * the real one, or in the task's name after it): not a kill of anyone. */
+	const char *forged = "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=a,"
+			     "mems_allowed=0,oom_memcg=/docker/evil/a,task_memcg=/docker/victim,"
+			     "task_memcg=/docker/evil/a,task=hog,pid=7,uid=0";
+	assert_int_equal(kmsg_oom_parse(forged, strlen(forged), memcg, sizeof(memcg), &usec),
+			 -EINVAL);
+	const char *in_comm =
+		"oom-kill:c=x,oom_memcg=/a,task_memcg=/a,task=,task_memcg=/b,pid=7,uid=0";
+	assert_int_equal(kmsg_oom_parse(in_comm, strlen(in_comm), memcg, sizeof(memcg), &usec),
+			 -EINVAL);
 	const char *rel = "oom-kill:c=x,task_memcg=docker/a,task=x";
 	assert_int_equal(kmsg_oom_parse(rel, strlen(rel), memcg, sizeof(memcg), &usec), -EINVAL);
 	assert_int_equal(kmsg_oom_parse(rec, strlen(rec), memcg, 8, &usec), -EINVAL);

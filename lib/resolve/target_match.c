@@ -294,11 +294,6 @@ static int container_holding(const struct host *h, pid_t pid, uint64_t pidns, ui
 	return found;
 }
 
-static bool is_lower_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-
 /* A container's name or ID from its cgroup path, to read that container
  * first: the first run of exactly 64 hex digits, the ID every OCI runtime
  * puts there (/docker/ID, .../pod-UID/ID, /system.slice/docker-ID.scope,
@@ -306,18 +301,11 @@ static bool is_lower_hex(char c)
  * levels above a container's own are the runtime's, not the container's. */
 static bool cgroup_hint(const char *path, char *out, size_t size)
 {
-	for (const char *p = path; *p; p++) {
-		if (!is_lower_hex(*p) || (p > path && is_lower_hex(p[-1])))
-			continue;
-		size_t n = 0;
-		while (is_lower_hex(p[n]))
-			n++;
-		if (n == 64 && size > 64) {
-			memcpy(out, p, 64);
-			out[64] = '\0';
-			return true;
-		}
-		p += n - 1;
+	const char *id = cgroup_first_id(path);
+	if (id && size > 64) {
+		memcpy(out, id, 64);
+		out[64] = '\0';
+		return true;
 	}
 	static const char lxc[] = "/lxc.payload.";
 	if (str_startswith(path, lxc)) {

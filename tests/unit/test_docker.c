@@ -322,6 +322,28 @@ static void hostile_files(void **state)
 	container_list_free(&l);
 }
 
+/* A PID is the container's when its cgroup path's first 64-hex ID is the
+ * container's: another container that makes a cgroup of its own named
+ * after the first's ID (its path .../Y/X) does not pass for X with a PID it
+ * got by reuse (a stale init.pid or conmon pidfile naming it). */
+static void pid_in_cgroup_by_first_id(void **state)
+{
+	(void)state;
+	struct host h;
+	static const char own[] = "0::/system.slice/docker-" OK_ID ".scope\n";
+	static const char nested[] = "0::/system.slice/docker-" TYPES_ID ".scope/" OK_ID "\n";
+	static const char v1[] = "4:memory:/docker/" OK_ID "/init.scope\n0::/\n";
+	write_at("proc/4242/cgroup", own, sizeof(own) - 1);
+	write_at("proc/4243/cgroup", nested, sizeof(nested) - 1);
+	write_at("proc/4244/cgroup", v1, sizeof(v1) - 1);
+	assert_int_equal(host_init(&h, tmp_root), 0);
+	assert_int_equal(container_pid_in_cgroup(&h, 4242, OK_ID), 1);
+	assert_int_equal(container_pid_in_cgroup(&h, 4243, OK_ID), 0);
+	assert_int_equal(container_pid_in_cgroup(&h, 4243, TYPES_ID), 1);
+	assert_int_equal(container_pid_in_cgroup(&h, 4244, OK_ID), 1);
+	assert_int_equal(container_pid_in_cgroup(&h, 4245, OK_ID), -ESRCH);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +357,7 @@ int main(void)
 		cmocka_unit_test(other_fixtures_have_no_docker),
 		cmocka_unit_test(match_by_name_and_prefix),
 		cmocka_unit_test_setup_teardown(hostile_files, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(pid_in_cgroup_by_first_id, setup_tmp, teardown_tmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

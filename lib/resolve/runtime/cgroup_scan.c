@@ -48,6 +48,26 @@ int cgroup_dir_init_pid(const struct host *h, const char *dir, pid_t *ret)
 	return 0;
 }
 
+static bool is_lower_hex_c(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+const char *cgroup_first_id(const char *path)
+{
+	for (const char *p = path; *p; p++) {
+		if (!is_lower_hex_c(*p) || (p > path && is_lower_hex_c(p[-1])))
+			continue;
+		size_t n = 0;
+		while (is_lower_hex_c(p[n]))
+			n++;
+		if (n == 64)
+			return p;
+		p += n - 1;
+	}
+	return NULL;
+}
+
 int container_pid_in_cgroup(const struct host *h, pid_t pid, const char *needle)
 {
 	char path[64];
@@ -59,13 +79,25 @@ int container_pid_in_cgroup(const struct host *h, pid_t pid, const char *needle)
 		return -ESRCH;
 	if (r < 0)
 		return r;
-	/* Lines are "ID:CONTROLLERS:PATH"; only the path may name the container. */
+	/* Lines are "ID:CONTROLLERS:PATH"; only the path may name the container,
+	 * and only by its first 64-hex ID (the levels above a container's own
+	 * are its runtime's): a container that makes a cgroup of its own named
+	 * after another's ID (.../Y/X) must not pass for X with a PID it got
+	 * by reuse. A needle that is no 64-hex ID is looked for anywhere. */
+	bool id64 = strlen(needle) == 64 && !needle[strspn(needle, "0123456789abcdef")];
 	char *save = NULL;
 	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *p = strchr(line, ':');
 		p = p ? strchr(p + 1, ':') : NULL;
-		if (p && strstr(p + 1, needle))
+		if (!p)
+			continue;
+		if (id64) {
+			const char *first = cgroup_first_id(p + 1);
+			if (first && strncmp(first, needle, 64) == 0)
+				return 1;
+		} else if (strstr(p + 1, needle)) {
 			return 1;
+		}
 	}
 	return 0;
 }

@@ -185,6 +185,10 @@ int container_pid_check(const struct host *h, pid_t pid, uint64_t start_time, ui
 /* 1 when one of the cgroup paths in /proc/PID/cgroup contains needle (a
  * container ID), 0 when none does, -ESRCH gone (cgroup_scan.c). */
 int container_pid_in_cgroup(const struct host *h, pid_t pid, const char *needle);
+/* The first run of exactly 64 lower-case hex digits in a cgroup path (the
+ * ID every OCI runtime puts there: /docker/ID, .../pod-UID/ID,
+ * docker-ID.scope, libpod-ID.scope), or NULL. */
+const char *cgroup_first_id(const char *path);
 
 /* 1 when the cgroup of host PID pid is frozen (a paused container: v2
  * cgroup.freeze, v1 freezer.state FROZEN), 0 not or unknown, -ESRCH gone

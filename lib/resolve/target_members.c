@@ -48,9 +48,14 @@ static void vm_members(const struct target *t, pid_t *all, size_t *n)
 	for (size_t i = 0; i < *n; i++) {
 		bool member = all[i] == t->pid;
 		if (!member) {
+			/* A kernel thread (kthreadd's child, PID 2): any process
+			 * may call itself vhost-PID (prctl PR_SET_NAME) and have
+			 * its CPU charged to the VM. */
+			struct proc_stat st;
 			snprintf(path, sizeof(path), "/proc/%d/comm", all[i]);
 			member = host_read_small(t->host, path, comm, sizeof(comm)) >= 0 &&
-				 strcmp(comm, vhost) == 0;
+				 strcmp(comm, vhost) == 0 &&
+				 proc_read_stat(t->host, all[i], &st) == 0 && st.ppid == 2;
 		}
 		if (member)
 			all[w++] = all[i];

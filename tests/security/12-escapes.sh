@@ -31,12 +31,10 @@ set -euo pipefail
 export LC_ALL=C
 ctr=k8s_app_nsht-esc-$$_nsesc_0_0
 image=${NSHT_SEC_IMAGE:-$NSHT_IMAGE}
-qemu_pid=""
-qemu2_pid=""
+qemu_pids=()
 cleanup() {
 	docker rm -f "$ctr" >/dev/null 2>&1 || true
-	[[ -z $qemu_pid ]] || kill "$qemu_pid" 2>/dev/null || true
-	[[ -z $qemu2_pid ]] || kill "$qemu2_pid" 2>/dev/null || true
+	((${#qemu_pids[@]} == 0)) || kill "${qemu_pids[@]}" 2>/dev/null || true
 }
 trap 'T_RC_SAVE=$?; set +e; cleanup; (exit "$T_RC_SAVE"); _t_exit' EXIT
 
@@ -179,18 +177,22 @@ clean "the completion candidate" "$reply"
 # `replay FILE info` lists it; that list is a file from anywhere.
 vm_raw="nsht-esc${rlo}vm${nel}x"
 vm_esc='nsht-esc\u202evm\u0085x'
+# start_vm NAME: a qemu of that -name (no machine, stopped: no CPU), kept
+# in qemu_pids, and its PID as ls --json lists it, waited for (20 s).
+start_vm() {
+	qemu-system-x86_64 -name "$1" -machine none -display none -S -nodefaults -monitor none \
+		-serial none >"$T_TMP/qemu.log" 2>&1 &
+	qemu_pids+=("$!")
+	local deadline=$((SECONDS + 20)) got=""
+	while [[ $got != "$!" ]] && ((SECONDS < deadline)); do
+		got=$(nsh --json ls 2>/dev/null | jq -r --arg n "$1" '.targets[] | select(.name == $n) | .pid')
+		[[ $got == "$!" ]] || sleep 0.5
+	done
+	assert_eq "$!" "$got" "ls --json: the VM named $1, its PID (qemu's log: $(head -c 300 "$T_TMP/qemu.log"))"
+}
+
 t_begin "escapes: a VM's name from a recording, in replay FILE info, escaped"
-qemu-system-x86_64 -name "$vm_raw" -machine none -display none -S -nodefaults -monitor none \
-	-serial none >"$T_TMP/qemu.log" 2>&1 &
-qemu_pid=$!
-deadline=$((SECONDS + 20))
-until nsh --json ls >"$T_TMP/ls.json" 2>/dev/null &&
-	[[ $(jq -r --arg n "$vm_raw" '[.targets[] | select(.name == $n)] | length' "$T_TMP/ls.json") == 1 ]]; do
-	((SECONDS < deadline)) || break
-	sleep 0.5
-done
-assert_eq "$qemu_pid" "$(jq -r --arg n "$vm_raw" '.targets[] | select(.name == $n) | .pid' "$T_TMP/ls.json")" \
-	"ls --json: the VM named with U+202E and U+0085, its PID (qemu's log: $(head -c 300 "$T_TMP/qemu.log"))"
+start_vm "$vm_raw"
 assert_exit 0 nsh --all record -o "$T_TMP/esc.rec" --duration 2
 assert_exit 0 nsh replay "$T_TMP/esc.rec" info
 line=$(grep -F "nsht-esc" <<<"$T_OUT" || true)
@@ -204,15 +206,7 @@ assert_contains "$T_OUT" "\"name\":\"$(json_str "$vm_raw")\"" "replay info --jso
 # unescaped: pasted, the shell ran the command in the name.
 vmq_raw="nsht-q'vm;touch nsht-q-pwn;'"
 t_begin "escapes: triage's NEXT for a VM named with ' and ; pastes as one word, nothing runs"
-qemu-system-x86_64 -name "$vmq_raw" -machine none -display none -S -nodefaults -monitor none \
-	-serial none >"$T_TMP/qemu2.log" 2>&1 &
-qemu2_pid=$!
-deadline=$((SECONDS + 20))
-until nsh --json ls >"$T_TMP/ls2.json" 2>/dev/null &&
-	[[ $(jq -r --arg n "$vmq_raw" '[.targets[] | select(.name == $n)] | length' "$T_TMP/ls2.json") == 1 ]]; do
-	((SECONDS < deadline)) || break
-	sleep 0.5
-done
+start_vm "$vmq_raw"
 assert_exit 0 nsh --json "$vmq_raw" triage -d 1
 next=$(jq -r '[.checks[] | select(.next != null and .next != "")][0].next' <<<"$T_OUT")
 assert_contains "$next" "cgstat" "a NEXT command of the VM's triage"

@@ -511,6 +511,41 @@ static void key_cadence_and_seeking(void **state)
 	series_free(&sr);
 }
 
+/* s[0..n) written to dir/name with a KEY frame every `every` frames: the
+ * file's bytes, and where each frame starts (offs[n]: the file's size). */
+static unsigned char *write_every(const char *name, struct rec_snapshot *s, size_t n,
+				  unsigned every, uint64_t *offs, size_t *ret_len)
+{
+	struct rec_writer *w = NULL;
+	char why[256] = "";
+	unlink(path_of(name));
+	assert_int_equal(rec_create(path_of(name), NULL, &w, why, sizeof(why)), 0);
+	rec_set_key_every(w, every);
+	for (size_t i = 0; i < n; i++) {
+		rec_stats(w, NULL, &offs[i]);
+		assert_int_equal(rec_append(w, &s[i], why, sizeof(why)), 0);
+	}
+	assert_int_equal(rec_close(w), 0);
+	unsigned char *buf = slurp(name, ret_len);
+	offs[n] = *ret_len;
+	return buf;
+}
+
+/* The flags byte of the frame at f set, and its CRC made right (as
+ * doc/record-format.md defines it, little-endian), so that only the flags
+ * say what is wrong. */
+static void set_frame_flags(unsigned char *f, unsigned char flags)
+{
+	f[16] = flags;
+	uint32_t plen = (uint32_t)f[4] | (uint32_t)f[5] << 8 | (uint32_t)f[6] << 16 |
+			(uint32_t)f[7] << 24;
+	uLong crc = crc32(0, f + 4, 8);
+	crc = crc32(crc, f + 16, 20);
+	crc = crc32(crc, f + 36, plen);
+	for (int b = 0; b < 4; b++)
+		f[12 + b] = (unsigned char)(crc >> (8 * b));
+}
+
 /* Deltas are deflated with the frame before them as the dictionary
  * (flag 0x02, doc/record-format.md): each names it, a KEY frame never, and
  * a frame that claims both is damaged. rec_set_key_every moves the KEY
@@ -523,19 +558,9 @@ static void dictionary_frames(void **state)
 	uint64_t offs[N + 1];
 	assert_non_null(s);
 	small_series(s, N);
-	struct rec_writer *w = NULL;
 	char why[256] = "";
-	unlink(path_of("dict"));
-	assert_int_equal(rec_create(path_of("dict"), NULL, &w, why, sizeof(why)), 0);
-	rec_set_key_every(w, EVERY);
-	for (size_t i = 0; i < N; i++) {
-		rec_stats(w, NULL, &offs[i]);
-		assert_int_equal(rec_append(w, &s[i], why, sizeof(why)), 0);
-	}
-	assert_int_equal(rec_close(w), 0);
 	size_t len;
-	unsigned char *buf = slurp("dict", &len);
-	offs[N] = len;
+	unsigned char *buf = write_every("dict", s, N, EVERY, offs, &len);
 	for (size_t i = 0; i < N; i++) {
 		unsigned flags = buf[offs[i] + 16];
 		assert_int_equal(flags, i % EVERY == 0 ? 0x01 : 0x02);
@@ -557,16 +582,7 @@ static void dictionary_frames(void **state)
 	unsigned char *bad = malloc(len);
 	assert_non_null(bad);
 	memcpy(bad, buf, len);
-	unsigned char *f = bad + offs[EVERY];
-	f[16] = 0x03;
-	/* The CRC as doc/record-format.md defines it, little-endian. */
-	uint32_t plen = (uint32_t)f[4] | (uint32_t)f[5] << 8 | (uint32_t)f[6] << 16 |
-			(uint32_t)f[7] << 24;
-	uLong crc = crc32(0, f + 4, 8);
-	crc = crc32(crc, f + 16, 20);
-	crc = crc32(crc, f + 36, plen);
-	for (int b = 0; b < 4; b++)
-		f[12 + b] = (unsigned char)(crc >> (8 * b));
+	set_frame_flags(bad + offs[EVERY], 0x03);
 	assert_int_equal(rec_open_mem(bad, len, &r, why, sizeof(why)), 0);
 	assert_int_equal(rec_frames(r), N - EVERY);
 	const char *const *notes;
@@ -598,29 +614,11 @@ static void chain_cap(void **state)
 	uint64_t *offs = calloc(N + 1, sizeof(*offs));
 	assert_true(s && offs);
 	small_series(s, N);
-	struct rec_writer *w = NULL;
 	char why[256] = "";
-	unlink(path_of("chain"));
-	assert_int_equal(rec_create(path_of("chain"), NULL, &w, why, sizeof(why)), 0);
-	rec_set_key_every(w, REC_CHAIN_MAX);
-	for (size_t i = 0; i < N; i++) {
-		rec_stats(w, NULL, &offs[i]);
-		assert_int_equal(rec_append(w, &s[i], why, sizeof(why)), 0);
-	}
-	assert_int_equal(rec_close(w), 0);
 	size_t len;
-	unsigned char *buf = slurp("chain", &len);
-	offs[N] = len;
-	unsigned char *f = buf + offs[REC_CHAIN_MAX];
-	assert_int_equal(f[16], 0x01);
-	f[16] = 0x00;
-	uint32_t plen = (uint32_t)f[4] | (uint32_t)f[5] << 8 | (uint32_t)f[6] << 16 |
-			(uint32_t)f[7] << 24;
-	uLong crc = crc32(0, f + 4, 8);
-	crc = crc32(crc, f + 16, 20);
-	crc = crc32(crc, f + 36, plen);
-	for (int b = 0; b < 4; b++)
-		f[12 + b] = (unsigned char)(crc >> (8 * b));
+	unsigned char *buf = write_every("chain", s, N, REC_CHAIN_MAX, offs, &len);
+	assert_int_equal(buf[offs[REC_CHAIN_MAX] + 16], 0x01);
+	set_frame_flags(buf + offs[REC_CHAIN_MAX], 0x00);
 	struct rec_reader *r = NULL;
 	assert_int_equal(rec_open_mem(buf, len, &r, why, sizeof(why)), 0);
 	assert_int_equal(rec_frames(r), REC_CHAIN_MAX);

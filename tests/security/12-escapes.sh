@@ -220,6 +220,7 @@ assert_eq "" "$(ls "$T_TMP/nsht-q-pwn" 2>/dev/null || true)" "the command in the
 # that writes a file named `x$(touch nsht-c-pwn)y` in its root, completed
 # under /proc/PID/root by the operator, had the host's /bin/sh run touch.
 t_begin "escapes: the shell's Tab completes a container's file name quoted: a name holding \$(cmd) does not run"
+# shellcheck disable=SC2016 # the name holds the text $(...), not its expansion
 cname='x$(touch nsht-c-pwn)y'
 mkdir -p "/proc/$pid/root/tmp/nsht-cdir"
 : >"/proc/$pid/root/tmp/nsht-cdir/$cname"

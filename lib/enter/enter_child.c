@@ -76,8 +76,8 @@ static int write_at(const char *dir, const char *file, const char *what)
  * which for single-threaded A is all of it, and spares the kernel the
  * global threadgroup lock a cgroup.procs write takes: that lock's first
  * writer waits out an RCU grace period, 6 to 14 ms on this test bed's
- * kernel for an exec that comes alone (bench/exec, "cold"). */
-/* A directory gone since the plan (ENOENT) fails the join like any other
+ * kernel for an exec that comes alone (bench/exec, "cold").
+ * A directory gone since the plan (ENOENT) fails the join like any other
  * error: the container may have moved its init into a cgroup of its own
  * making and removed it again, and the command would run in nsh's
  * cgroups, outside the container's limits and devices controller. A

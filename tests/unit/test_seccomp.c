@@ -282,6 +282,19 @@ static void cache_key_and_bound(void **state)
 
 /* An entry is used only for the key it was stored for: a file renamed to
  * another policy's name, or one of the old format, is recompiled over. */
+/* The policy in config text through the cache in dir: whether it came from
+ * the cache, and what getpgid(-1) then answers under its filter. */
+static void expect_policy(const char *text, const char *dir, bool want_cached, int want_getpgid)
+{
+	struct seccomp_prog p = { 0 };
+	bool cached = !want_cached;
+	assert_int_equal(seccomp_policy_oci_cached(text, strlen(text), dir, &p, &cached, NULL, 0),
+			 0);
+	assert_int_equal(cached, want_cached);
+	assert_int_equal(probe_prog(&p, SYS_getpgid), want_getpgid);
+	seccomp_prog_free(&p);
+}
+
 static void cache_checks_its_key(void **state)
 {
 	(void)state;
@@ -310,17 +323,9 @@ static void cache_checks_its_key(void **state)
 		 "[ ${#a} = 68 ] && mv \"$a\" \"$d\"",
 		 dir);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(seccomp_policy_oci_cached(deny, strlen(deny), dir, &p, &cached, NULL, 0),
-			 0);
-	assert_false(cached);
-	assert_int_equal(probe_prog(&p, SYS_getpgid), -ENOSYS);
-	seccomp_prog_free(&p);
+	expect_policy(deny, dir, false, -ENOSYS);
 	/* and the entry written again is then used. */
-	assert_int_equal(seccomp_policy_oci_cached(deny, strlen(deny), dir, &p, &cached, NULL, 0),
-			 0);
-	assert_true(cached);
-	assert_int_equal(probe_prog(&p, SYS_getpgid), -ENOSYS);
-	seccomp_prog_free(&p);
+	expect_policy(deny, dir, true, -ENOSYS);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
 }
@@ -346,21 +351,10 @@ static void cache_key_is_the_policy(void **state)
 	snprintf(crafted, sizeof(crafted),
 		 "{\"linux\":{\"seccom\\u0070\":{\"defaultAction\":\"SCMP_ACT_ALLOW\"}},\"x\":{%s",
 		 strstr(deny, "\"seccomp\""));
-	struct seccomp_prog p = { 0 };
-	bool cached;
 	/* The crafted one is valid JSON, and its filter allows getpgid. */
-	assert_int_equal(seccomp_policy_oci_cached(crafted, strlen(crafted), dir, &p, &cached, NULL,
-						   0),
-			 0);
-	assert_false(cached);
-	assert_int_equal(probe_prog(&p, SYS_getpgid), -ESRCH);
-	seccomp_prog_free(&p);
+	expect_policy(crafted, dir, false, -ESRCH);
 	/* The deny policy after it: its own filter, getpgid denied. */
-	assert_int_equal(seccomp_policy_oci_cached(deny, strlen(deny), dir, &p, &cached, NULL, 0),
-			 0);
-	assert_false(cached);
-	assert_int_equal(probe_prog(&p, SYS_getpgid), -ENOSYS);
-	seccomp_prog_free(&p);
+	expect_policy(deny, dir, false, -ENOSYS);
 	assert_int_equal(count_bpf(dir), 2);
 	char cmd[256];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -8,7 +8,6 @@
  * histogram, the drops, and the outliers. */
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,12 +216,6 @@ static int on_event(void *ctx, const struct bio_event *e)
 static void log_line(const char *line)
 {
 	fprintf(stderr, "libbpf: %s\n", line);
-}
-
-static void on_sigterm(int sig)
-{
-	(void)sig;
-	cmd_interrupted = 1;
 }
 
 /* The kernel-side filter for the target. */
@@ -637,11 +630,8 @@ int cmd_biosnoop(struct cmd_ctx *ctx)
 		out_stream_header(s.rows);
 	fflush(ctx->out.out);
 
-	struct sigaction old_int, old_term, sa = { 0 };
-	sampling_catch_sigint(&old_int);
-	sa.sa_handler = on_sigterm;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, &old_term);
+	struct stop_catch stop;
+	sampling_catch_stop(&stop);
 	struct timespec t0, now;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int rc = EXIT_OK;
@@ -681,12 +671,10 @@ int cmd_biosnoop(struct cmd_ctx *ctx)
 			(unsigned long long)biosnoop_unissued(b),
 			(unsigned long long)biosnoop_uncompleted(b), r > 0 ? r : 0,
 			(unsigned long long)biosnoop_missed(b));
-	sigaction(SIGTERM, &old_term, NULL);
-	sampling_release_sigint(&old_int);
-	cmd_interrupted = 0;
 	if (!s.write_err && print_summary(&s, biosnoop_drops(b), biosnoop_untracked(b)) < 0)
 		s.write_err = -EIO;
 	fflush(ctx->out.out);
+	sampling_release_stop(&stop, ctx->g->in_shell);
 	biosnoop_close(b);
 	out_stream_free(s.rows);
 	cg_owners_free(&s.owners);

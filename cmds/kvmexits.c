@@ -6,7 +6,6 @@
  * are what is seen, with PIO/MMIO by port and page, emulation, halts and
  * interrupts: the header says which. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,22 +194,12 @@ static void log_line(const char *line)
 	fprintf(stderr, "libbpf: %s\n", line);
 }
 
-static void on_sigterm(int sig)
-{
-	(void)sig;
-	cmd_interrupted = 1;
-}
-
-/* Wait for DURATION, Ctrl-C or SIGTERM; the seconds that passed. */
+/* Wait for DURATION, Ctrl-C or SIGTERM (caught by the caller); the
+ * seconds that passed. */
 static double wait_interval(double duration)
 {
-	struct sigaction old_int, old_term, sa = { 0 };
 	struct timespec t0, now;
 
-	sampling_catch_sigint(&old_int);
-	sa.sa_handler = on_sigterm;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, &old_term);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -222,9 +211,6 @@ static double wait_interval(double duration)
 		nanosleep(&ts, NULL);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	sigaction(SIGTERM, &old_term, NULL);
-	sampling_release_sigint(&old_int);
-	cmd_interrupted = 0;
 	return sampling_seconds(&t0, &now);
 }
 
@@ -503,6 +489,8 @@ int cmd_kvmexits(struct cmd_ctx *ctx)
 	}
 	if (!ctx->out.json && duration == 0)
 		fprintf(stderr, "nsh: kvmexits: counting; Ctrl-C to stop\n");
+	struct stop_catch stop;
+	sampling_catch_stop(&stop);
 	double secs = wait_interval(duration);
 
 	struct kvx_agg *a = calloc(1, sizeof(*a));
@@ -516,6 +504,8 @@ int cmd_kvmexits(struct cmd_ctx *ctx)
 	} else {
 		rc = report(ctx, a, kvmexits_has(k, KVX_SRC_EXIT), kvmexits_dropped(k), vc, secs);
 	}
+	fflush(ctx->out.out);
+	sampling_release_stop(&stop, ctx->g->in_shell);
 	kvmexits_close(k);
 	if (a)
 		kvx_agg_free(a);

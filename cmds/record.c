@@ -101,14 +101,6 @@ int record_parse_size(const char *s, uint64_t *ret)
 
 /* ---- the command ---- */
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop(int sig)
-{
-	stop_signal = sig;
-	cmd_interrupted = 1;
-}
-
 static void summary(struct cmd_ctx *ctx, const char *file, uint64_t frames, uint64_t bytes,
 		    double secs, const char *why)
 {
@@ -213,12 +205,8 @@ int cmd_record(struct cmd_ctx *ctx)
 		nofile.rlim_cur = nofile.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
-	struct sigaction sa = { 0 }, old_int, old_term;
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	stop_signal = 0;
+	struct stop_catch stop;
+	sampling_catch_stop(&stop);
 
 	struct timespec t0, now;
 	clock_now(CLOCK_MONOTONIC, &t0);
@@ -266,15 +254,12 @@ int cmd_record(struct cmd_ctx *ctx)
 			stopped = "its duration reached";
 			break;
 		}
-		if (stop_signal || !sampling_pause(interval) || stop_signal) {
-			stopped = stop_signal == SIGTERM ? "stopped by SIGTERM"
-							 : "stopped by Ctrl-C";
+		if (sampling_stop_signal || !sampling_pause(interval) || sampling_stop_signal) {
+			stopped = sampling_stop_signal == SIGTERM ? "stopped by SIGTERM"
+								  : "stopped by Ctrl-C";
 			break;
 		}
 	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	cmd_interrupted = 0;
 	clock_now(CLOCK_MONOTONIC, &now);
 	rec_stats(w, &frames, &bytes);
 	int cr = rec_close(w);
@@ -293,5 +278,6 @@ int cmd_record(struct cmd_ctx *ctx)
 	free(rc.list_json);
 	container_list_free(&rc.list);
 	summary(ctx, file, frames, bytes, sampling_seconds(&t0, &now), stopped);
+	sampling_release_stop(&stop, ctx->g->in_shell);
 	return status;
 }

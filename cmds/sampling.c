@@ -130,3 +130,30 @@ void sampling_release_sigint(const struct sigaction *old)
 {
 	sigaction(SIGINT, old, NULL);
 }
+
+volatile sig_atomic_t sampling_stop_signal;
+
+static void on_stop(int sig)
+{
+	sampling_stop_signal = sig;
+	cmd_interrupted = 1;
+}
+
+void sampling_catch_stop(struct stop_catch *ret_old)
+{
+	struct sigaction sa = { 0 };
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sampling_stop_signal = 0;
+	sigaction(SIGINT, &sa, &ret_old->old_int);
+	sigaction(SIGTERM, &sa, &ret_old->old_term);
+}
+
+void sampling_release_stop(const struct stop_catch *old, bool in_shell)
+{
+	if (in_shell) {
+		sigaction(SIGINT, &old->old_int, NULL);
+		sigaction(SIGTERM, &old->old_term, NULL);
+	}
+	cmd_interrupted = 0;
+}

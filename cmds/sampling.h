@@ -39,3 +39,18 @@ void sampling_utc(const struct timespec *when, char *buf, size_t size);
  * and gives the old handling back after. */
 void sampling_catch_sigint(struct sigaction *ret_old);
 void sampling_release_sigint(const struct sigaction *old);
+
+/* Ctrl-C or SIGTERM asks a command with an ending to say it (biosnoop's
+ * summary, kvmexits' table, record's closing frame) to stop: both set
+ * cmd_interrupted and sampling_stop_signal. Release only after the ending
+ * is written: a second stop signal is common (timeout(1) sends one to its
+ * child and one to its process group; systemd, to the whole cgroup) and,
+ * under the old handling, cut the output or left a file unclosed. Outside
+ * the shell the catch stays until nsh exits, so the exit status is the
+ * command's, not a signal death. */
+struct stop_catch {
+	struct sigaction old_int, old_term;
+};
+extern volatile sig_atomic_t sampling_stop_signal;
+void sampling_catch_stop(struct stop_catch *ret_old);
+void sampling_release_stop(const struct stop_catch *old, bool in_shell);

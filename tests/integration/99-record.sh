@@ -77,13 +77,6 @@ elif op == "hdrflip":
 open(out, "wb").write(b)
 EOF
 recfile() { python3 "$T_TMP/recfile.py" "$@"; }
-# ended PID: the process has exited (a zombie not yet waited for counts).
-ended() {
-	local s
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
-	s=${s##*) }
-	[[ ${s%% *} == Z ]]
-}
 # Whole frames in FILE: at least N.
 has_frames() { (($(recfile frames "$1" 2>/dev/null | wc -l) >= $2)); }
 # UTC of a realtime in ns, as nsh prints times.
@@ -487,6 +480,22 @@ assert_eq "a replay: its /proc/PID/net files are not recorded" "$(reason net.dro
 assert_contains "$(reason mem.oom)" "a replay: the kernel log is not recorded" "mem.oom"
 # What is recorded is measured: the throttled burner's quota use.
 assert_eq true "$(jq '[.checks[] | select(.name == "cpu.quota") | .value] | .[0] > 50' "$T_TMP/tri.rep")" "cpu.quota: the burner's use of its 0.5 core"
+
+t_begin "record: a storm of SIGTERMs stops it once: exit 0, its summary, every frame counted"
+REC7=$T_TMP/storm.rec
+"$NSH" --json "$DOCKER_WEB1_NAME" record -o "$REC7" -d 0.1 >"$T_TMP/rec7.out" 2>"$T_TMP/rec7.err" &
+rec_pid=$!
+T_BG+=("$rec_pid")
+wait_until 20 has_frames "$REC7" 3 || _t_fail "three frames at 0.1 s" "within 20 s" "$(recfile frames "$REC7" | wc -l)"
+term_storm "$rec_pid"
+wait_until 10 ended "$rec_pid" || kill -KILL "$rec_pid" 2>/dev/null || true
+rc=0
+wait "$rec_pid" || rc=$?
+T_BG=()
+assert_eq 0 "$rc" "status: the command's, not a death by the second SIGTERM (stderr: $(head -c 300 "$T_TMP/rec7.err"))"
+J=$(cat "$T_TMP/rec7.out")
+assert_eq "stopped by SIGTERM" "$(q -r .stopped_by)" "why it stopped"
+assert_eq "$(recfile frames "$REC7" | wc -l)" "$(q .samples)" "samples: the file's frames"
 
 t_begin "record: SIGTERM stops a recording at 0.1 s with its reason; a full frame every 60"
 REC3=$T_TMP/web1.rec

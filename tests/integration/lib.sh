@@ -174,3 +174,22 @@ tmux_wait_for() {
 		sleep 0.1
 	done
 }
+
+# ended PID: the process has exited (a zombie not yet waited for counts).
+ended() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	s=${s##*) }
+	[[ ${s%% *} == Z ]]
+}
+
+# term_storm PID: SIGTERM as fast as bash sends it, 20,000 times (a second or
+# so), or until PID is gone. A stop signal comes twice more often than not
+# (timeout(1) sends one to its child and one to its process group; systemd, to
+# the whole cgroup): the later ones land while the command writes its ending.
+term_storm() {
+	local i
+	for ((i = 0; i < 20000; i++)); do
+		kill -TERM "$1" 2>/dev/null || return 0
+	done
+}

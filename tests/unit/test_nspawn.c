@@ -28,7 +28,9 @@ static void assert_machine(const struct container *c, const char *name, pid_t pi
 static void assert_registered_v1(const struct container_list *l)
 {
 	/* machine-my\x2dbox.scope: supervisor and init share it (v1); the init
-	 * is the process in a pid namespace of its own. */
+	 * is the supervisor's child in a pid namespace of its own, not the
+	 * decoy 5099 that lists first (PID 1 of a namespace the machine's
+	 * root made: tests/security/25). */
 	assert_machine(find(l, "my-box"), "my-box", 5102, "/machine.slice/machine-my\\x2dbox.scope",
 		       "");
 	/* systemd-nspawn@deb\x2dsvc.service, payload split. */
@@ -109,7 +111,8 @@ static void test_v2(void **state)
 
 	fixture_host(&h, "hosts/nspawn-lxc-v2");
 	/* payload/init.scope holds the init, payload/system.slice a process
-	 * that is no init: the shallowest init wins. */
+	 * that is no init: the shallowest init wins; payload/ itself holds a
+	 * decoy PID 1 (7099), shallower, but not the supervisor's child. */
 	assert_int_equal(runtime_nspawn.list(&h, 0, &l), 0);
 	assert_int_equal(l.n, 1);
 	assert_machine(find(&l, "web-2"), "web-2", 7102,

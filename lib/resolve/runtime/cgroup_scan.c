@@ -192,7 +192,8 @@ int container_pid_frozen(const struct host *h, pid_t pid)
  * container manager has inits of its own further down. */
 #define CGROUP_TREE_MAX_DIRS 128
 
-static int dir_nsinit(const struct host *h, const char *dir, pid_t *ret)
+/* parent 0: any process; else only a child of parent (host PIDs). */
+static int dir_nsinit(const struct host *h, const char *dir, pid_t parent, pid_t *ret)
 {
 	char path[PATH_MAX];
 	_cleanup_free_ char *buf = NULL;
@@ -210,7 +211,8 @@ static int dir_nsinit(const struct host *h, const char *dir, pid_t *ret)
 
 		if (parse_pid(line, &pid) < 0 || proc_read_status(h, pid, &st) < 0)
 			continue;
-		if (st.nspid_levels > 1 && st.nspid[st.nspid_levels - 1] == 1) {
+		if (st.nspid_levels > 1 && st.nspid[st.nspid_levels - 1] == 1 &&
+		    (!parent || st.ppid == parent)) {
 			*ret = pid;
 			return 0;
 		}
@@ -219,6 +221,12 @@ static int dir_nsinit(const struct host *h, const char *dir, pid_t *ret)
 }
 
 int cgroup_tree_init_pid(const struct host *h, const char *dir, int max_depth, pid_t *ret)
+{
+	return cgroup_tree_child_init(h, dir, max_depth, 0, ret);
+}
+
+int cgroup_tree_child_init(const struct host *h, const char *dir, int max_depth, pid_t parent,
+			   pid_t *ret)
 {
 	char *queue[CGROUP_TREE_MAX_DIRS];
 	int depth[CGROUP_TREE_MAX_DIRS];
@@ -235,7 +243,7 @@ int cgroup_tree_init_pid(const struct host *h, const char *dir, int max_depth, p
 		int d = depth[head++];
 		pid_t pid;
 
-		if (dir_nsinit(h, cur, &pid) == 0) {
+		if (dir_nsinit(h, cur, parent, &pid) == 0) {
 			*ret = pid;
 			r = 0;
 			break;

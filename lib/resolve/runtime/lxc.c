@@ -59,11 +59,12 @@ static bool cgname_is(const char *cgname, const char *name)
 
 /* The monitor of the payload cgroup lxc.payload.<cgname> sits in
  * lxc.monitor.<cgname>, titled "[lxc monitor] LXCPATH NAME": the container's
- * real name, and its dir LXCPATH/NAME. -ENOENT when this mount has no such
- * cgroup (another may), -ESRCH when it has one whose process is not a
- * monitor that fits cgname (then no mount will do better). */
-static int read_monitor(const struct host *h, const char *mount, const char *cgname, char *ret_name,
-			size_t name_size, char *ret_dir, size_t dir_size)
+ * real name, and its dir LXCPATH/NAME; its PID, whose child is the init.
+ * -ENOENT when this mount has no such cgroup (another may), -ESRCH when it
+ * has one whose process is not a monitor that fits cgname (then no mount
+ * will do better). */
+static int read_monitor(const struct host *h, const char *mount, const char *cgname, pid_t *ret_pid,
+			char *ret_name, size_t name_size, char *ret_dir, size_t dir_size)
 {
 	static const char prefix[] = "[lxc monitor] ";
 	char path[PATH_MAX], buf[32], title[PATH_MAX + 300];
@@ -91,6 +92,7 @@ static int read_monitor(const struct host *h, const char *mount, const char *cgn
 		return -ESRCH;
 	if (snprintf(ret_dir, dir_size, "%s/%s", lxcpath, name) >= (int)dir_size)
 		ret_dir[0] = '\0';
+	*ret_pid = pid;
 	return 0;
 }
 
@@ -123,12 +125,12 @@ static int add_container(const struct host *h, unsigned flags, const char *mount
 	char dir[PATH_MAX], name[256], bundle[PATH_MAX], probe[PATH_MAX];
 	struct container *c;
 	uint64_t start;
-	pid_t pid;
+	pid_t pid, monitor = 0;
 
 	if (!valid_id(cgname))
 		return 0;
 	int m = *no_monitor ? -ESRCH
-			    : read_monitor(h, mount, cgname, name, sizeof(name), bundle,
+			    : read_monitor(h, mount, cgname, &monitor, name, sizeof(name), bundle,
 					   sizeof(bundle));
 	/* A monitor cgroup whose process is no monitor: so in every mount. */
 	if (m == -ESRCH)
@@ -150,9 +152,17 @@ static int add_container(const struct host *h, unsigned flags, const char *mount
 
 	if (snprintf(dir, sizeof(dir), "%s%s", mount, cgpath) >= (int)sizeof(dir))
 		return 0;
-	int r = cgroup_dir_init_pid(h, dir, &pid);
-	if (r == -ENOENT)
-		r = cgroup_tree_init_pid(h, dir, PAYLOAD_SEARCH_DEPTH, &pid);
+	int r;
+	if (monitor) {
+		/* Its init is the monitor's child: any process in the
+		 * container can be PID 1 of a namespace of its own, with a
+		 * PID that lists before the init's (tests/security/25). */
+		r = cgroup_tree_child_init(h, dir, PAYLOAD_SEARCH_DEPTH, monitor, &pid);
+	} else {
+		r = cgroup_dir_init_pid(h, dir, &pid);
+		if (r == -ENOENT)
+			r = cgroup_tree_init_pid(h, dir, PAYLOAD_SEARCH_DEPTH, &pid);
+	}
 	/* An empty cgroup here may be a populated one in the next mount. */
 	if (r < 0 || container_pid_check(h, pid, 0, &start) < 0 ||
 	    have_container(out, first, NULL, pid))

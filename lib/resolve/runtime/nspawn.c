@@ -121,6 +121,34 @@ static int unit_machine_name(const char *unit, char *out, size_t size)
 	return -EINVAL;
 }
 
+static bool is_supervisor(const struct host *h, pid_t pid, struct proc_status *st);
+
+/* The verified supervisor of a machine's unit cgroup (host path): in its
+ * supervisor/ where nspawn split the unit (v2, systemd-nspawn@.service),
+ * else among the unit's own processes (v1: supervisor and init share the
+ * scope). 0 when there is none: then the unit is no nspawn machine. */
+static pid_t unit_supervisor(const struct host *h, const char *unit_dir)
+{
+	char sub[PATH_MAX];
+	struct proc_status st;
+	pid_t *pids = NULL, sup = 0;
+	size_t n = 0;
+
+	if (snprintf(sub, sizeof(sub), "%s/supervisor", unit_dir) >= (int)sizeof(sub))
+		return 0;
+	if (cgroup_list_procs(h, sub, false, &pids, &n) < 0 || n == 0) {
+		free(pids);
+		pids = NULL;
+		if (cgroup_list_procs(h, unit_dir, false, &pids, &n) < 0)
+			n = 0;
+	}
+	for (size_t i = 0; i < n && !sup; i++)
+		if (is_supervisor(h, pids[i], &st))
+			sup = pids[i];
+	free(pids);
+	return sup;
+}
+
 static int scan_mount(const struct host *h, const char *mount, size_t first,
 		      struct container_list *out)
 {
@@ -135,14 +163,16 @@ static int scan_mount(const struct host *h, const char *mount, size_t first,
 		return 0;
 	while (r >= 0 && (de = readdir(d))) {
 		char name[256], cgpath[PATH_MAX], dir[PATH_MAX], probe[PATH_MAX];
-		pid_t pid;
+		pid_t pid, sup;
 
 		if (!dirent_is_dir(dirfd(d), de) ||
 		    unit_machine_name(de->d_name, name, sizeof(name)) < 0 ||
 		    have_container(out, first, name, 0))
 			continue;
 		if (snprintf(cgpath, sizeof(cgpath), "/machine.slice/%s", de->d_name) >=
-		    (int)sizeof(cgpath))
+			    (int)sizeof(cgpath) ||
+		    snprintf(dir, sizeof(dir), "%s%s", mount, cgpath) >= (int)sizeof(dir) ||
+		    !(sup = unit_supervisor(h, dir)))
 			continue;
 		/* On v2 the supervisor sits in supervisor/, the container in payload/. */
 		if (host_path(h, probe, sizeof(probe), "%s%s/payload", mount, cgpath) == 0 &&
@@ -151,9 +181,12 @@ static int scan_mount(const struct host *h, const char *mount, size_t first,
 			strcat(cgpath, "/payload");
 		if (snprintf(dir, sizeof(dir), "%s%s", mount, cgpath) >= (int)sizeof(dir))
 			continue;
-		/* Only a process in a pid namespace of its own is a container's init:
-		 * this also keeps out anything else that registered a machine. */
-		if (cgroup_tree_init_pid(h, dir, SCOPE_SEARCH_DEPTH, &pid) < 0)
+		/* The init is the supervisor's child, PID 1 of a namespace of its
+		 * own. Being PID 1 of a namespace is no proof: anyone in the
+		 * machine can make such a process and place it first (payload/
+		 * is delegated to the machine on v2). A unit without a
+		 * supervisor (another program registered a machine) has none. */
+		if (cgroup_tree_child_init(h, dir, SCOPE_SEARCH_DEPTH, sup, &pid) < 0)
 			continue;
 		if (have_container(out, first, NULL, pid))
 			continue;

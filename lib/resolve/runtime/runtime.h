@@ -221,6 +221,13 @@ int cgroup_scan_containers(const struct host *h, const char *parent, const char 
  * payload/, systemd in an LXC container's init.scope). No lowest-PID
  * fallback: -ENOENT when no such process (cgroup_scan.c). */
 int cgroup_tree_init_pid(const struct host *h, const char *dir, int max_depth, pid_t *ret);
+/* The same, of only the children of parent (a host PID): the init of a
+ * runtime whose supervisor is known (LXC's monitor, nspawn's supervisor).
+ * Anyone in the container may make a process that is PID 1 of a namespace
+ * of its own, and place it first: being that is no proof of being the
+ * init. */
+int cgroup_tree_child_init(const struct host *h, const char *dir, int max_depth, pid_t parent,
+			   pid_t *ret);
 
 /* ---- Resolution fast path (the list's hint) ---- */
 

@@ -481,23 +481,7 @@ assert_contains "$(reason mem.oom)" "a replay: the kernel log is not recorded" "
 # What is recorded is measured: the throttled burner's quota use.
 assert_eq true "$(jq '[.checks[] | select(.name == "cpu.quota") | .value] | .[0] > 50' "$T_TMP/tri.rep")" "cpu.quota: the burner's use of its 0.5 core"
 
-t_begin "record: a storm of SIGTERMs stops it once: exit 0, its summary, every frame counted"
-REC7=$T_TMP/storm.rec
-"$NSH" --json "$DOCKER_WEB1_NAME" record -o "$REC7" -d 0.1 >"$T_TMP/rec7.out" 2>"$T_TMP/rec7.err" &
-rec_pid=$!
-T_BG+=("$rec_pid")
-wait_until 20 has_frames "$REC7" 3 || _t_fail "three frames at 0.1 s" "within 20 s" "$(recfile frames "$REC7" | wc -l)"
-term_storm "$rec_pid"
-wait_until 10 ended "$rec_pid" || kill -KILL "$rec_pid" 2>/dev/null || true
-rc=0
-wait "$rec_pid" || rc=$?
-T_BG=()
-assert_eq 0 "$rc" "status: the command's, not a death by the second SIGTERM (stderr: $(head -c 300 "$T_TMP/rec7.err"))"
-J=$(cat "$T_TMP/rec7.out")
-assert_eq "stopped by SIGTERM" "$(q -r .stopped_by)" "why it stopped"
-assert_eq "$(recfile frames "$REC7" | wc -l)" "$(q .samples)" "samples: the file's frames"
-
-t_begin "record: SIGTERM stops a recording at 0.1 s with its reason; a full frame every 60"
+t_begin "record: SIGTERM (a storm of them) stops a recording at 0.1 s once, with its reason; a full frame every 60"
 REC3=$T_TMP/web1.rec
 # nsh record writes a full frame every 10 minutes of samples (6,000 at
 # 0.1 s); the test build's hook makes it 60, so that the damage below has
@@ -507,12 +491,15 @@ NSH_TEST_RECORD_KEY_EVERY=60 "$NSH" --json "$DOCKER_WEB1_NAME" record -o "$REC3"
 rec_pid=$!
 T_BG+=("$rec_pid")
 wait_until 40 has_frames "$REC3" 64 || _t_fail "64 frames at 0.1 s" "within 40 s" "$(recfile frames "$REC3" | wc -l)"
-kill -TERM "$rec_pid"
+# The signals after the first land while record closes the file and
+# writes its summary: they must change neither (a storm failed on c3b7d5e:
+# status 143, no summary).
+term_storm "$rec_pid"
 wait_until 10 ended "$rec_pid" || kill -KILL "$rec_pid" 2>/dev/null || true
 rc=0
 wait "$rec_pid" || rc=$?
 T_BG=()
-assert_eq 0 "$rc" "status after SIGTERM (stderr: $(cat "$T_TMP/rec3.err"))"
+assert_eq 0 "$rc" "status after SIGTERM: the command's, not a death by a later one (stderr: $(cat "$T_TMP/rec3.err"))"
 J=$(cat "$T_TMP/rec3.out")
 assert_eq "stopped by SIGTERM" "$(q -r .stopped_by)" "why it stopped"
 assert_eq '["bytes","file","kb_per_min","samples","seconds","stopped_by"]' "$(q -c 'keys')" "the --json summary's keys"

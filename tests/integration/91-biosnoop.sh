@@ -49,12 +49,18 @@ bio_start() {
 	shift
 	timeout -s TERM -k 30 180 "$NSH" -v "$@" >"$out" 2>"$out.err" &
 	NSH_BG=$!
+	bio_attached "$out.err" || _t_fail "nsh $* attached" "attach points on stderr" "$(head -c 400 "$out.err")"
+}
+# bio_attached ERR: until nsh -v's stderr (ERR) says it attached, 15 s at
+# most, while NSH_BG lives.
+bio_attached() {
+	local i
 	for i in $(seq 150); do
-		grep -q "attach points" "$out.err" 2>/dev/null && return 0
-		kill -0 "$NSH_BG" 2>/dev/null || break
+		grep -q "attach points" "$1" 2>/dev/null && return 0
+		kill -0 "$NSH_BG" 2>/dev/null || return 1
 		sleep 0.1
 	done
-	_t_fail "nsh $* attached" "attach points on stderr" "$(head -c 400 "$out.err")"
+	return 1
 }
 bio_stop() {
 	# No wait needed: a request's completion is in the ring buffer before
@@ -275,10 +281,7 @@ t_begin "biosnoop: a storm of SIGTERMs stops it once: exit 0, every row and the 
 st=$T_TMP/storm.json
 "$NSH" -v --json biosnoop -d "${LOOP#/dev/}" >"$st" 2>"$st.err" &
 NSH_BG=$!
-for i in $(seq 150); do
-	grep -q "attach points" "$st.err" && break
-	sleep 0.1
-done
+bio_attached "$st.err" || true
 dd if=/dev/zero of="$LOOP" bs=4096 count=$N oflag=direct 2>/dev/null &
 ddpid=$!
 wait "$ddpid"

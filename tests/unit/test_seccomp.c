@@ -280,8 +280,6 @@ static void cache_key_and_bound(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
-/* An entry is used only for the key it was stored for: a file renamed to
- * another policy's name, or one of the old format, is recompiled over. */
 /* The policy in config text through the cache in dir: whether it came from
  * the cache, and what getpgid(-1) then answers under its filter. */
 static void expect_policy(const char *text, const char *dir, bool want_cached, int want_getpgid)
@@ -295,6 +293,8 @@ static void expect_policy(const char *text, const char *dir, bool want_cached, i
 	seccomp_prog_free(&p);
 }
 
+/* An entry is used only for the key it was stored for: a file renamed to
+ * another policy's name, or one of the old format, is recompiled over. */
 static void cache_checks_its_key(void **state)
 {
 	(void)state;
